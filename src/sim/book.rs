@@ -1,0 +1,158 @@
+//! The fill model: a simple book around the quoted touch.
+//!
+//! Level 0 is the displayed quote; level `k > 0` sits `k` cents further away with
+//! `depth_lot * (k + 1)` shares. Liquidity taken at a level stays taken until the quote changes,
+//! so two orders on the same quote do not both fill at the touch.
+
+use super::universe::BookTop;
+
+/// Shares per unit of depth beyond the touch.
+const DEPTH_LOT: u32 = 500;
+
+/// Side of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+impl Side {
+    /// +1 for buys, -1 for sells.
+    pub fn sign(self) -> f64 {
+        match self {
+            Side::Buy => 1.0,
+            Side::Sell => -1.0,
+        }
+    }
+}
+
+/// One fill at one price level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fill {
+    pub price: i64,
+    pub qty: u32,
+}
+
+/// Liquidity state of one symbol: the quote and what has been taken from it.
+#[derive(Debug, Clone)]
+pub struct Book {
+    top: BookTop,
+    levels: usize,
+    taken_bid: Vec<u32>,
+    taken_ask: Vec<u32>,
+}
+
+impl Book {
+    /// A book with `levels` price levels per side (the touch included).
+    pub fn new(top: BookTop, levels: usize) -> Self {
+        let levels = levels.max(1);
+        Book { top, levels, taken_bid: vec![0; levels], taken_ask: vec![0; levels] }
+    }
+
+    /// The current quote.
+    pub fn top(&self) -> BookTop {
+        self.top
+    }
+
+    /// A new quote replaces the old one and refreshes all liquidity.
+    pub fn set_top(&mut self, top: BookTop) {
+        self.top = top;
+        self.taken_bid.iter_mut().for_each(|t| *t = 0);
+        self.taken_ask.iter_mut().for_each(|t| *t = 0);
+    }
+
+    fn level(&self, side: Side, k: usize) -> (i64, u32) {
+        // A buyer takes the asks; a seller hits the bids.
+        match side {
+            Side::Buy => {
+                let size = if k == 0 { self.top.ask_size } else { DEPTH_LOT * (k as u32 + 1) };
+                (self.top.ask + k as i64, size)
+            }
+            Side::Sell => {
+                let size = if k == 0 { self.top.bid_size } else { DEPTH_LOT * (k as u32 + 1) };
+                (self.top.bid - k as i64, size)
+            }
+        }
+    }
+
+    /// Takes up to `qty` shares for an order on `side`, walking the levels while the price is
+    /// within `limit` (cents; `None` for a market order). Appends the fills to `fills` and
+    /// returns the quantity filled.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::sim::{Book, BookTop, Side};
+    /// let mut book = Book::new(BookTop { bid: 9999, ask: 10001, bid_size: 100, ask_size: 200 }, 3);
+    /// let mut fills = Vec::new();
+    /// assert_eq!(book.take(Side::Buy, 500, None, &mut fills), 500);
+    /// assert_eq!(fills[0].price, 10001);
+    /// assert_eq!(fills[0].qty, 200);
+    /// assert_eq!(fills[1].price, 10002);
+    /// ```
+    pub fn take(&mut self, side: Side, qty: u32, limit: Option<i64>, fills: &mut Vec<Fill>) -> u32 {
+        let mut left = qty;
+        for k in 0..self.levels {
+            if left == 0 {
+                break;
+            }
+            let (price, size) = self.level(side, k);
+            if price <= 0 {
+                break;
+            }
+            if let Some(limit) = limit {
+                let acceptable = match side {
+                    Side::Buy => price <= limit,
+                    Side::Sell => price >= limit,
+                };
+                if !acceptable {
+                    break;
+                }
+            }
+            let taken = match side {
+                Side::Buy => &mut self.taken_ask[k],
+                Side::Sell => &mut self.taken_bid[k],
+            };
+            let available = size.saturating_sub(*taken);
+            let q = available.min(left);
+            if q > 0 {
+                *taken += q;
+                left -= q;
+                fills.push(Fill { price, qty: q });
+            }
+        }
+        qty - left
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book() -> Book {
+        Book::new(BookTop { bid: 1000, ask: 1002, bid_size: 300, ask_size: 100 }, 5)
+    }
+
+    #[test]
+    fn market_order_walks_levels_and_can_be_partial() {
+        let mut b = book();
+        let mut fills = Vec::new();
+        let total: u32 = 100 + 1000 + 1500 + 2000 + 2500;
+        assert_eq!(b.take(Side::Buy, 10_000, None, &mut fills), total);
+        assert_eq!(fills.len(), 5);
+        assert_eq!(fills.last().unwrap().price, 1006);
+        // The book is exhausted until the quote changes.
+        fills.clear();
+        assert_eq!(b.take(Side::Buy, 10, None, &mut fills), 0);
+        b.set_top(b.top());
+        assert_eq!(b.take(Side::Buy, 10, None, &mut fills), 10);
+    }
+
+    #[test]
+    fn limit_stops_at_its_price() {
+        let mut b = book();
+        let mut fills = Vec::new();
+        assert_eq!(b.take(Side::Sell, 1000, Some(1000), &mut fills), 300);
+        fills.clear();
+        assert_eq!(b.take(Side::Buy, 100, Some(1001), &mut fills), 0);
+    }
+}

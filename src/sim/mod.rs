@@ -1,0 +1,15 @@
+//! The paper gateway (`hft sim`): a TWS-compatible server on loopback with a seeded synthetic
+//! market (or a replayed quote file), a simple book that fills orders, and accounts that keep
+//! positions and executions for the life of the gateway.
+
+mod book;
+mod history;
+mod ledger;
+mod rng;
+mod universe;
+
+pub use book::{Book, Fill, Side};
+pub use history::{BarQuery, HistoryCache, HistoryError, OwnedBar, Pacing, WhatToShow, parse_bar_size, parse_duration};
+pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, PositionRec, Tif};
+pub use rng::Rng;
+pub use universe::{BookTop, MarketEvent, TICK, Trade, Universe};

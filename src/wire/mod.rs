@@ -1,0 +1,32 @@
+//! The TWS API wire codec, shared by the engine and the paper gateway.
+//!
+//! - [`frame`]: 4-byte length framing with a fixed-size reader and an appending writer.
+//! - [`fields`]: zero-copy NUL-separated fields and allocation-free number parsing.
+//! - [`handshake`]: `API\0`, version ranges, and TWS's version negotiation.
+//! - [`text`]: server-to-client messages (decoded by the engine, encoded by the gateway).
+//! - [`request`]: client-to-server requests (encoded by the engine, decoded by the gateway).
+//! - [`proto`]: protobuf messages for clients that negotiate version 201 and above.
+//!
+//! Decoders never panic: malformed input is a [`DecodeError`] or a [`FrameError`].
+
+pub mod fields;
+pub mod frame;
+pub mod handshake;
+pub mod ids;
+mod order_tail;
+pub mod proto;
+pub mod request;
+pub mod text;
+
+pub use fields::{DecodeError, Fields, parse_f64, parse_i64};
+pub use frame::{DEFAULT_MAX_FRAME, FrameError, FrameReader, FrameWriter, UNSET_DOUBLE, split_frame};
+pub use handshake::{
+    HandshakeError, Negotiated, VersionRange, civil_from_unix, decode_server_hello, encode_client_hello,
+    encode_server_hello, format_tws_time, negotiate, parse_version_range, unix_from_civil,
+};
+pub use request::{ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request};
+pub use text::{
+    Bar, CommissionReport, ContractDataView, ContractView, EndMarker, ErrorMsg, ExecutionData, HistoricalData,
+    ManagedAccts, NextValidId, OpenOrderView, OrderStatus, PositionData, TickByTick, TickByTickData, TickPrice,
+    TickSize,
+};
