@@ -366,3 +366,4 @@ mod tests {
         assert_eq!(parse_bar_size("7 mins"), None);
     }
 }
+

@@ -3,9 +3,13 @@
 //! positions and executions for the life of the gateway.
 
 mod book;
+mod core;
+mod encode;
 mod history;
 mod ledger;
+mod replay;
 mod rng;
+mod server;
 mod universe;
 
 pub use book::{Book, Fill, Side};
@@ -13,3 +17,7 @@ pub use history::{BarQuery, HistoryCache, HistoryError, OwnedBar, Pacing, WhatTo
 pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, PositionRec, Tif};
 pub use rng::Rng;
 pub use universe::{BookTop, MarketEvent, TICK, Trade, Universe};
+pub use self::core::{GatewayStats, LedgerSnapshot};
+pub use encode::ContractInfo;
+pub use replay::{QUOTE_HEADER, QuoteFileError, QuoteRow, read_quotes, write_synthetic};
+pub use server::{Gateway, GatewayError, GatewayOptions};

@@ -26,6 +26,8 @@ pub mod incoming {
     pub const POSITION_END: i32 = 62;
     pub const TICK_REQ_PARAMS: i32 = 81;
     pub const TICK_BY_TICK: i32 = 99;
+    pub const COMPLETED_ORDER: i32 = 101;
+    pub const COMPLETED_ORDERS_END: i32 = 102;
     pub const HISTORICAL_DATA_END: i32 = 108;
 }
 
@@ -53,6 +55,8 @@ pub mod outgoing {
     pub const START_API: i32 = 71;
     pub const REQ_TICK_BY_TICK_DATA: i32 = 97;
     pub const CANCEL_TICK_BY_TICK_DATA: i32 = 98;
+    pub const REQ_COMPLETED_ORDERS: i32 = 99;
+    pub const CANCEL_CONTRACT_DATA: i32 = 106;
 }
 
 /// Tick types carried by TICK_PRICE and TICK_SIZE.

@@ -14,17 +14,6 @@ use prost::Message;
 /// Offset added to a message id to mark a protobuf body.
 pub const PROTOBUF_ID_OFFSET: i32 = 200;
 
-/// Client-to-server wire ids with no text counterpart in [`super::ids::outgoing`].
-pub mod extra_outgoing {
-    pub const REQ_COMPLETED_ORDERS: i32 = 99;
-    pub const CANCEL_CONTRACT_DATA: i32 = 106;
-}
-
-/// Server-to-client ids with no text counterpart in [`super::ids::incoming`].
-pub mod extra_incoming {
-    pub const COMPLETED_ORDER: i32 = 101;
-    pub const COMPLETED_ORDERS_END: i32 = 102;
-}
 
 #[derive(Clone, PartialEq, Message)]
 pub struct Contract {

@@ -135,6 +135,10 @@ pub enum Request<'a> {
     CurrentTime,
     ManagedAccounts,
     GlobalCancel,
+    /// REQ_COMPLETED_ORDERS (99).
+    CompletedOrders { api_only: bool },
+    /// CANCEL_CONTRACT_DATA (106): sent by newer clients when a details request is dropped.
+    CancelContractData { req_id: i32 },
 }
 
 impl<'a> Request<'a> {
@@ -267,6 +271,8 @@ impl<'a> Request<'a> {
             id::REQ_CURRENT_TIME => Request::CurrentTime,
             id::REQ_MANAGED_ACCTS => Request::ManagedAccounts,
             id::REQ_GLOBAL_CANCEL => Request::GlobalCancel,
+            id::REQ_COMPLETED_ORDERS => Request::CompletedOrders { api_only: f.bool()? },
+            id::CANCEL_CONTRACT_DATA => Request::CancelContractData { req_id: f.i32()? },
             other => return Err(DecodeError::UnknownMessage { id: other }),
         })
     }
@@ -347,6 +353,12 @@ impl<'a> Request<'a> {
             }
             Request::GlobalCancel => {
                 w.i32(id::REQ_GLOBAL_CANCEL).i32(1);
+            }
+            Request::CompletedOrders { api_only } => {
+                w.i32(id::REQ_COMPLETED_ORDERS).bool(api_only);
+            }
+            Request::CancelContractData { req_id } => {
+                w.i32(id::CANCEL_CONTRACT_DATA).i32(req_id);
             }
         }
         w.finish();
