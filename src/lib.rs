@@ -1,11 +1,12 @@
 //! `hft`: a pairs-trading engine for Interactive Brokers, and the TWS-compatible paper gateway it
 //! is tested against.
 //!
-//! Rooms, in data-flow order: [`wire`] (the TWS codec), [`sim`] (the paper gateway), and
-//! [`params`] (parameter files).
+//! Rooms, in data-flow order: [`wire`] (the TWS codec), [`io`] (the engine's TWS connection),
+//! [`sim`] (the paper gateway), and [`params`] (parameter files).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod io;
 pub mod params;
 pub mod sim;
 pub mod wire;

@@ -26,7 +26,11 @@ pub struct ParamsError {
 impl ParamsError {
     /// An error about `key` in `file`.
     pub fn new(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
-        ParamsError { file: file.to_string(), key: key.into(), message: message.into() }
+        ParamsError {
+            file: file.to_string(),
+            key: key.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -43,16 +47,18 @@ impl ParamsError {
 /// assert_eq!((err.file.as_str(), err.key.as_str()), ("x.toml", "gateway.lisen"));
 /// ```
 pub fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, ParamsError> {
-    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
-        ParamsError::new(file, "<syntax>", e.message().to_string())
-    })?;
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|e| ParamsError::new(file, "<syntax>", e.message().to_string()))?;
     let mut track = serde_path_to_error::Track::new();
     let tracked = serde_path_to_error::Deserializer::new(deserializer, &mut track);
     T::deserialize(tracked).map_err(|e| {
         let path = track.path().to_string();
         let message = e.message().to_string();
         // For unknown fields the path names the parent; append the unknown key itself.
-        let key = match message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+        let key = match message
+            .strip_prefix("unknown field `")
+            .and_then(|m| m.split('`').next())
+        {
             Some(unknown) if path == "." || path.is_empty() => unknown.to_string(),
             Some(unknown) if path == unknown || path.ends_with(&format!(".{unknown}")) => path,
             Some(unknown) => format!("{path}.{unknown}"),
@@ -75,7 +81,11 @@ pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T, ParamsError> {
 
 /// Checks a condition, producing an error about `key` otherwise.
 fn check(ok: bool, file: &str, key: &str, message: &str) -> Result<(), ParamsError> {
-    if ok { Ok(()) } else { Err(ParamsError::new(file, key, message)) }
+    if ok {
+        Ok(())
+    } else {
+        Err(ParamsError::new(file, key, message))
+    }
 }
 
 /// Parameters of the paper gateway (`hft sim`).
@@ -244,20 +254,60 @@ impl SimParams {
     /// The first problem found, naming its key.
     pub fn validate(&self, file: &str) -> Result<(), ParamsError> {
         let g = &self.gateway;
-        check(g.listen.parse::<std::net::SocketAddr>().is_ok(), file, "gateway.listen", "must be IP:PORT")?;
-        check(!g.account.is_empty() && !g.account.contains(','), file, "gateway.account", "must be one account id")?;
-        check(g.next_valid_id > 0 && g.next_valid_id < 1_000_000_000, file, "gateway.next_valid_id", "must be in 1..1e9")?;
-        check(g.max_market_data_lines > 0, file, "gateway.max_market_data_lines", "must be positive")?;
-        check(g.max_messages_per_sec > 0, file, "gateway.max_messages_per_sec", "must be positive")?;
+        check(
+            g.listen.parse::<std::net::SocketAddr>().is_ok(),
+            file,
+            "gateway.listen",
+            "must be IP:PORT",
+        )?;
+        check(
+            !g.account.is_empty() && !g.account.contains(','),
+            file,
+            "gateway.account",
+            "must be one account id",
+        )?;
+        check(
+            g.next_valid_id > 0 && g.next_valid_id < 1_000_000_000,
+            file,
+            "gateway.next_valid_id",
+            "must be in 1..1e9",
+        )?;
+        check(
+            g.max_market_data_lines > 0,
+            file,
+            "gateway.max_market_data_lines",
+            "must be positive",
+        )?;
+        check(
+            g.max_messages_per_sec > 0,
+            file,
+            "gateway.max_messages_per_sec",
+            "must be positive",
+        )?;
         check(
             g.disconnect_messages_per_sec >= g.max_messages_per_sec,
             file,
             "gateway.disconnect_messages_per_sec",
             "must be at least gateway.max_messages_per_sec",
         )?;
-        check(g.commission_per_share >= 0.0, file, "gateway.commission_per_share", "must be >= 0")?;
-        check(g.commission_min >= 0.0, file, "gateway.commission_min", "must be >= 0")?;
-        check((1..=50).contains(&g.book_levels), file, "gateway.book_levels", "must be in 1..=50")?;
+        check(
+            g.commission_per_share >= 0.0,
+            file,
+            "gateway.commission_per_share",
+            "must be >= 0",
+        )?;
+        check(
+            g.commission_min >= 0.0,
+            file,
+            "gateway.commission_min",
+            "must be >= 0",
+        )?;
+        check(
+            (1..=50).contains(&g.book_levels),
+            file,
+            "gateway.book_levels",
+            "must be in 1..=50",
+        )?;
         check(
             (1024..=64 << 20).contains(&g.max_frame_bytes),
             file,
@@ -265,12 +315,42 @@ impl SimParams {
             "must be in 1 KiB..=64 MiB",
         )?;
         let m = &self.market;
-        check(m.ticks_per_sec > 0.0 && m.ticks_per_sec.is_finite(), file, "market.ticks_per_sec", "must be positive")?;
-        check((0.0..=1.0).contains(&m.trade_probability), file, "market.trade_probability", "must be in [0, 1]")?;
-        check((0.0..1.0).contains(&m.market_vol_per_day), file, "market.market_vol_per_day", "must be in [0, 1)")?;
-        check((1..=100).contains(&m.max_spread_ticks), file, "market.max_spread_ticks", "must be in 1..=100")?;
-        check(!m.symbols.is_empty() || self.replay.is_some(), file, "market.symbols", "needs at least one symbol")?;
-        check(m.symbols.len() <= 10_000, file, "market.symbols", "at most 10000 symbols")?;
+        check(
+            m.ticks_per_sec > 0.0 && m.ticks_per_sec.is_finite(),
+            file,
+            "market.ticks_per_sec",
+            "must be positive",
+        )?;
+        check(
+            (0.0..=1.0).contains(&m.trade_probability),
+            file,
+            "market.trade_probability",
+            "must be in [0, 1]",
+        )?;
+        check(
+            (0.0..1.0).contains(&m.market_vol_per_day),
+            file,
+            "market.market_vol_per_day",
+            "must be in [0, 1)",
+        )?;
+        check(
+            (1..=100).contains(&m.max_spread_ticks),
+            file,
+            "market.max_spread_ticks",
+            "must be in 1..=100",
+        )?;
+        check(
+            !m.symbols.is_empty() || self.replay.is_some(),
+            file,
+            "market.symbols",
+            "needs at least one symbol",
+        )?;
+        check(
+            m.symbols.len() <= 10_000,
+            file,
+            "market.symbols",
+            "at most 10000 symbols",
+        )?;
         for (i, s) in m.symbols.iter().enumerate() {
             let key = |k: &str| format!("market.symbols[{i}].{k}");
             check(
@@ -285,19 +365,44 @@ impl SimParams {
                 &key("name"),
                 "duplicate symbol",
             )?;
-            check(s.price >= 0.05 && s.price < 1e6, file, &key("price"), "must be in [0.05, 1e6)")?;
-            check((0.0..1.0).contains(&s.vol_per_day), file, &key("vol_per_day"), "must be in [0, 1)")?;
-            check(s.beta.is_finite() && s.beta.abs() <= 10.0, file, &key("beta"), "must be in [-10, 10]")?;
+            check(
+                s.price >= 0.05 && s.price < 1e6,
+                file,
+                &key("price"),
+                "must be in [0.05, 1e6)",
+            )?;
+            check(
+                (0.0..1.0).contains(&s.vol_per_day),
+                file,
+                &key("vol_per_day"),
+                "must be in [0, 1)",
+            )?;
+            check(
+                s.beta.is_finite() && s.beta.abs() <= 10.0,
+                file,
+                &key("beta"),
+                "must be in [-10, 10]",
+            )?;
             check(
                 s.spread_half_life_secs > 0.0 && s.spread_half_life_secs.is_finite(),
                 file,
                 &key("spread_half_life_secs"),
                 "must be positive",
             )?;
-            check((0.0..1.0).contains(&s.spread_vol_per_day), file, &key("spread_vol_per_day"), "must be in [0, 1)")?;
+            check(
+                (0.0..1.0).contains(&s.spread_vol_per_day),
+                file,
+                &key("spread_vol_per_day"),
+                "must be in [0, 1)",
+            )?;
             if let Some(leader) = &s.follows {
                 let pos = m.symbols.iter().position(|o| &o.name == leader);
-                check(pos.is_some(), file, &key("follows"), "names no symbol of market.symbols")?;
+                check(
+                    pos.is_some(),
+                    file,
+                    &key("follows"),
+                    "names no symbol of market.symbols",
+                )?;
                 let lead = &m.symbols[pos.unwrap_or(0)];
                 check(
                     lead.follows.is_none() && pos != Some(i),
@@ -308,7 +413,12 @@ impl SimParams {
             }
         }
         if let Some(r) = &self.replay {
-            check(r.speed >= 0.0 && r.speed.is_finite(), file, "replay.speed", "must be >= 0 (0 = as fast as read)")?;
+            check(
+                r.speed >= 0.0 && r.speed.is_finite(),
+                file,
+                "replay.speed",
+                "must be >= 0 (0 = as fast as read)",
+            )?;
         }
         Ok(())
     }

@@ -20,7 +20,9 @@ fn contract_details_and_unknown_symbol() {
     let gw = start_gateway(test_params());
     let client = connect(gw.local_addr(), 11);
     for symbol in ["SPY", "IVV"] {
-        let details = client.contract_details(&Contract::stock(symbol).build()).expect("details");
+        let details = client
+            .contract_details(&Contract::stock(symbol).build())
+            .expect("details");
         assert_eq!(details.len(), 1);
         let d = &details[0];
         assert_eq!(d.contract.symbol.to_string(), symbol);
@@ -29,13 +31,17 @@ fn contract_details_and_unknown_symbol() {
         assert_eq!(d.contract.exchange.to_string(), "SMART");
         assert_eq!(d.min_tick, 0.01);
     }
-    let err = client.contract_details(&Contract::stock("NOPE").build()).expect_err("unknown symbol");
+    let err = client
+        .contract_details(&Contract::stock("NOPE").build())
+        .expect_err("unknown symbol");
     match err {
         ibapi::Error::Notice(n) => assert_eq!(n.code, 200),
         other => panic!("expected error 200, got {other:?}"),
     }
     // The connection stays usable after the error.
-    let details = client.contract_details(&Contract::stock("KO").build()).expect("details after error");
+    let details = client
+        .contract_details(&Contract::stock("KO").build())
+        .expect("details after error");
     assert_eq!(details.len(), 1);
 }
 
@@ -56,7 +62,13 @@ fn historical_bars() {
         assert!(pair[0].date < pair[1].date, "bars are in time order");
     }
     for b in &data.bars {
-        assert!(b.high >= b.low && b.high >= b.open && b.high >= b.close && b.low <= b.open && b.low <= b.close);
+        assert!(
+            b.high >= b.low
+                && b.high >= b.open
+                && b.high >= b.close
+                && b.low <= b.open
+                && b.low <= b.close
+        );
         assert!(matches!(b.date, BarTimestamp::DateTime(_)));
     }
     let daily = client
@@ -66,7 +78,12 @@ fn historical_bars() {
         .fetch()
         .expect("daily bars");
     assert_eq!(daily.bars.len(), 14);
-    assert!(daily.bars.iter().all(|b| matches!(b.date, BarTimestamp::Date(_)) && b.volume > 0.0));
+    assert!(
+        daily
+            .bars
+            .iter()
+            .all(|b| matches!(b.date, BarTimestamp::Date(_)) && b.volume > 0.0)
+    );
 }
 
 #[test]
@@ -75,7 +92,10 @@ fn streaming_quotes_and_tick_by_tick() {
     let client = connect(gw.local_addr(), 13);
     for symbol in ["SPY", "IVV"] {
         let contract = Contract::stock(symbol).build();
-        let sub = client.market_data(&contract).subscribe().expect("market data");
+        let sub = client
+            .market_data(&contract)
+            .subscribe()
+            .expect("market data");
         let (mut bid, mut ask) = (None, None);
         for tick in sub.timeout_iter_data(PATIENCE) {
             if let TickTypes::PriceSize(p) = tick.expect("tick decodes") {
@@ -93,7 +113,10 @@ fn streaming_quotes_and_tick_by_tick() {
         assert!(bid > 0.0 && bid <= ask, "{symbol}: bid {bid} ask {ask}");
     }
     let contract = Contract::stock("KO").build();
-    let ticks = client.tick_by_tick(&contract, 0).bid_ask(IgnoreSize::No).expect("tick by tick");
+    let ticks = client
+        .tick_by_tick(&contract, 0)
+        .bid_ask(IgnoreSize::No)
+        .expect("tick by tick");
     let mut seen = 0;
     for t in ticks.timeout_iter_data(PATIENCE) {
         let t = t.expect("bid/ask decodes");
@@ -116,8 +139,12 @@ fn orders_fill_cancel_and_positions() {
     let order_id = client.next_order_id();
     let mut order = order_builder::market_order(Action::Buy, 100.0);
     order.order_ref = "tick-42".into();
-    let updates = client.place_order(order_id, &contract, &order).expect("place order");
-    let outcome = client.wait_for_fill(order_id, PATIENCE).expect("wait for fill");
+    let updates = client
+        .place_order(order_id, &contract, &order)
+        .expect("place order");
+    let outcome = client
+        .wait_for_fill(order_id, PATIENCE)
+        .expect("wait for fill");
     assert!(matches!(outcome, OrderOutcome::Filled(_)), "{outcome:?}");
     let (mut exec, mut commission) = (None, None);
     for item in updates.timeout_iter_data(PATIENCE) {
@@ -140,9 +167,13 @@ fn orders_fill_cancel_and_positions() {
     // A limit order far below the market rests, then is cancelled.
     let limit_id = client.next_order_id();
     let limit = order_builder::limit_order(Action::Buy, 10.0, 1.0);
-    let _sub = client.place_order(limit_id, &contract, &limit).expect("place limit");
+    let _sub = client
+        .place_order(limit_id, &contract, &limit)
+        .expect("place limit");
     let _cancel = client.cancel_order(limit_id, "").expect("cancel");
-    let outcome = client.wait_for_fill(limit_id, PATIENCE).expect("wait for cancel");
+    let outcome = client
+        .wait_for_fill(limit_id, PATIENCE)
+        .expect("wait for cancel");
     assert!(matches!(outcome, OrderOutcome::Ended(_)), "{outcome:?}");
 
     // Positions afterwards: long 100 SPY.
@@ -150,15 +181,29 @@ fn orders_fill_cancel_and_positions() {
     let mut spy = None;
     while let Some(update) = positions.next_data() {
         match update.expect("position decodes") {
-            PositionUpdate::Position(p) if p.contract.symbol.to_string() == "SPY" => spy = Some(p.position),
+            PositionUpdate::Position(p) if p.contract.symbol.to_string() == "SPY" => {
+                spy = Some(p.position)
+            }
             PositionUpdate::Position(_) => {}
             PositionUpdate::PositionEnd => break,
         }
     }
     assert_eq!(spy, Some(100.0));
     let snapshot = gw.snapshot();
-    assert_eq!(snapshot.positions.iter().find(|p| p.1 == "SPY").map(|p| p.2), Some(100.0));
-    assert_eq!(gw.stats().rate_violations.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(
+        snapshot
+            .positions
+            .iter()
+            .find(|p| p.1 == "SPY")
+            .map(|p| p.2),
+        Some(100.0)
+    );
+    assert_eq!(
+        gw.stats()
+            .rate_violations
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
 }
 
 #[test]

@@ -46,7 +46,12 @@ impl Book {
     /// A book with `levels` price levels per side (the touch included).
     pub fn new(top: BookTop, levels: usize) -> Self {
         let levels = levels.max(1);
-        Book { top, levels, taken_bid: vec![0; levels], taken_ask: vec![0; levels] }
+        Book {
+            top,
+            levels,
+            taken_bid: vec![0; levels],
+            taken_ask: vec![0; levels],
+        }
     }
 
     /// The current quote.
@@ -65,11 +70,19 @@ impl Book {
         // A buyer takes the asks; a seller hits the bids.
         match side {
             Side::Buy => {
-                let size = if k == 0 { self.top.ask_size } else { DEPTH_LOT * (k as u32 + 1) };
+                let size = if k == 0 {
+                    self.top.ask_size
+                } else {
+                    DEPTH_LOT * (k as u32 + 1)
+                };
                 (self.top.ask + k as i64, size)
             }
             Side::Sell => {
-                let size = if k == 0 { self.top.bid_size } else { DEPTH_LOT * (k as u32 + 1) };
+                let size = if k == 0 {
+                    self.top.bid_size
+                } else {
+                    DEPTH_LOT * (k as u32 + 1)
+                };
                 (self.top.bid - k as i64, size)
             }
         }
@@ -129,7 +142,15 @@ mod tests {
     use super::*;
 
     fn book() -> Book {
-        Book::new(BookTop { bid: 1000, ask: 1002, bid_size: 300, ask_size: 100 }, 5)
+        Book::new(
+            BookTop {
+                bid: 1000,
+                ask: 1002,
+                bid_size: 300,
+                ask_size: 100,
+            },
+            5,
+        )
     }
 
     #[test]

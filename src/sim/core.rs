@@ -12,8 +12,12 @@ use super::universe::{BookTop, MarketEvent, Trade, Universe};
 use crate::params::{GatewayParams, SimParams};
 use crate::wire::ids::{codes, tick_type};
 use crate::wire::proto::{self as pb};
-use crate::wire::request::{ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request};
-use crate::wire::{DecodeError, Fields, Negotiated, TickByTick, TickByTickData, TickPrice, TickSize};
+use crate::wire::request::{
+    ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request,
+};
+use crate::wire::{
+    DecodeError, Fields, Negotiated, TickByTick, TickByTickData, TickPrice, TickSize,
+};
 use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
 use std::collections::HashMap;
 use std::net::{Shutdown, TcpStream};
@@ -28,10 +32,24 @@ const EVENTS_PER_TURN: usize = 4096;
 
 /// Commands from the connection threads and the handle.
 pub(crate) enum Cmd {
-    Register { conn: u64, neg: Negotiated, tx: Sender<Vec<u8>>, control: TcpStream },
-    Frame { conn: u64, body: Vec<u8> },
-    RateExceeded { conn: u64, rate: u32, disconnect: bool },
-    Closed { conn: u64 },
+    Register {
+        conn: u64,
+        neg: Negotiated,
+        tx: Sender<Vec<u8>>,
+        control: TcpStream,
+    },
+    Frame {
+        conn: u64,
+        body: Vec<u8>,
+    },
+    RateExceeded {
+        conn: u64,
+        rate: u32,
+        disconnect: bool,
+    },
+    Closed {
+        conn: u64,
+    },
     Snapshot(Sender<LedgerSnapshot>),
     Stop,
 }
@@ -98,7 +116,11 @@ pub(crate) enum Feed {
     /// The synthetic universe, paced to the wall clock or, unpaced, as fast as clients read.
     Synthetic { paced: bool },
     /// A recorded quote file at `speed` times its pace (0 = as fast as clients read).
-    Replay { rows: Vec<QuoteRow>, next: usize, speed: f64 },
+    Replay {
+        rows: Vec<QuoteRow>,
+        next: usize,
+        speed: f64,
+    },
 }
 
 pub(crate) struct Core {
@@ -124,7 +146,9 @@ pub(crate) struct Core {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 fn cents_to_price(c: i64) -> f64 {
@@ -132,7 +156,13 @@ fn cents_to_price(c: i64) -> f64 {
 }
 
 impl Core {
-    pub(crate) fn new(params: &SimParams, universe: Universe, feed: Feed, start_unix: i64, stats: Arc<GatewayStats>) -> Self {
+    pub(crate) fn new(
+        params: &SimParams,
+        universe: Universe,
+        feed: Feed,
+        start_unix: i64,
+        stats: Arc<GatewayStats>,
+    ) -> Self {
         let n = universe.names().len();
         let contracts = universe
             .names()
@@ -144,7 +174,9 @@ impl Core {
                 long_name: format!("{s} SYNTHETIC"),
             })
             .collect();
-        let books = (0..n).map(|i| Book::new(universe.top(i), params.gateway.book_levels)).collect();
+        let books = (0..n)
+            .map(|i| Book::new(universe.top(i), params.gateway.book_levels))
+            .collect();
         let prefix = (start_unix as u32) ^ 0x5eed_0000;
         Core {
             p: params.gateway.clone(),
@@ -156,7 +188,11 @@ impl Core {
             last_trade: vec![None; n],
             sessions: HashMap::new(),
             subs: vec![Vec::new(); n],
-            ledger: Ledger::new(params.gateway.commission_per_share, params.gateway.commission_min, prefix),
+            ledger: Ledger::new(
+                params.gateway.commission_per_share,
+                params.gateway.commission_min,
+                prefix,
+            ),
             working: Vec::new(),
             max_order_ids: HashMap::new(),
             history: HistoryCache::default(),
@@ -214,12 +250,18 @@ impl Core {
                 Duration::from_secs_f64(due.clamp(0.0, 0.02))
             }
             Feed::Synthetic { paced: false } | Feed::Replay { speed: 0.0, .. } => {
-                if self.has_subscribers() { Duration::ZERO } else { idle }
+                if self.has_subscribers() {
+                    Duration::ZERO
+                } else {
+                    idle
+                }
             }
             Feed::Replay { rows, next, speed } => match rows.get(*next) {
                 Some(r) => {
                     let t = (r.ts_ns - rows[0].ts_ns) as f64 / 1e9 / speed;
-                    Duration::from_secs_f64((t - self.start.elapsed().as_secs_f64()).clamp(0.0, 0.02))
+                    Duration::from_secs_f64(
+                        (t - self.start.elapsed().as_secs_f64()).clamp(0.0, 0.02),
+                    )
                 }
                 None => idle,
             },
@@ -230,14 +272,17 @@ impl Core {
         for _ in 0..EVENTS_PER_TURN {
             let event = match &mut self.feed {
                 Feed::Synthetic { paced } => {
-                    let due = !*paced || self.universe.next_event_secs() <= self.start.elapsed().as_secs_f64();
+                    let due = !*paced
+                        || self.universe.next_event_secs() <= self.start.elapsed().as_secs_f64();
                     if !due || (!*paced && !self.subs.iter().any(|s| !s.is_empty())) {
                         return;
                     }
                     self.universe.next_event()
                 }
                 Feed::Replay { rows, next, speed } => {
-                    let Some(r) = rows.get(*next).copied() else { return };
+                    let Some(r) = rows.get(*next).copied() else {
+                        return;
+                    };
                     let t_ns = (r.ts_ns - rows[0].ts_ns).max(0) as u64;
                     if *speed == 0.0 {
                         if !self.subs.iter().any(|s| !s.is_empty()) {
@@ -248,7 +293,12 @@ impl Core {
                     }
                     *next += 1;
                     self.universe.set_top(r.symbol, r.top);
-                    MarketEvent { t_ns, symbol: r.symbol, top: r.top, trade: None }
+                    MarketEvent {
+                        t_ns,
+                        symbol: r.symbol,
+                        top: r.top,
+                        trade: None,
+                    }
                 }
             };
             self.on_market_event(event);
@@ -273,29 +323,37 @@ impl Core {
         let mut sent = 0u64;
         let Core { subs, sessions, .. } = self;
         for sub in &subs[sym] {
-            let Some(s) = sessions.get_mut(&sub.conn) else { continue };
+            let Some(s) = sessions.get_mut(&sub.conn) else {
+                continue;
+            };
             let neg = s.neg;
             let out = &mut s.out;
             match sub.kind {
                 SubKind::Quotes => {
                     let r = sub.req_id;
                     if e.top.bid != old.bid {
-                        Out::TickPrice(price_tick(r, tick_type::BID, e.top.bid, e.top.bid_size)).encode(out, neg);
+                        Out::TickPrice(price_tick(r, tick_type::BID, e.top.bid, e.top.bid_size))
+                            .encode(out, neg);
                         sent += 1;
                     } else if e.top.bid_size != old.bid_size {
-                        Out::TickSize(size_tick(r, tick_type::BID_SIZE, e.top.bid_size as f64)).encode(out, neg);
+                        Out::TickSize(size_tick(r, tick_type::BID_SIZE, e.top.bid_size as f64))
+                            .encode(out, neg);
                         sent += 1;
                     }
                     if e.top.ask != old.ask {
-                        Out::TickPrice(price_tick(r, tick_type::ASK, e.top.ask, e.top.ask_size)).encode(out, neg);
+                        Out::TickPrice(price_tick(r, tick_type::ASK, e.top.ask, e.top.ask_size))
+                            .encode(out, neg);
                         sent += 1;
                     } else if e.top.ask_size != old.ask_size {
-                        Out::TickSize(size_tick(r, tick_type::ASK_SIZE, e.top.ask_size as f64)).encode(out, neg);
+                        Out::TickSize(size_tick(r, tick_type::ASK_SIZE, e.top.ask_size as f64))
+                            .encode(out, neg);
                         sent += 1;
                     }
                     if let Some(t) = e.trade {
-                        Out::TickPrice(price_tick(r, tick_type::LAST, t.price, t.size)).encode(out, neg);
-                        Out::TickSize(size_tick(r, tick_type::VOLUME, volume as f64)).encode(out, neg);
+                        Out::TickPrice(price_tick(r, tick_type::LAST, t.price, t.size))
+                            .encode(out, neg);
+                        Out::TickSize(size_tick(r, tick_type::VOLUME, volume as f64))
+                            .encode(out, neg);
                         sent += 2;
                     }
                 }
@@ -313,21 +371,37 @@ impl Core {
                             exchange: "ISLAND",
                             special: "",
                         };
-                        Out::TickByTick(TickByTick { req_id: sub.req_id, time, data }).encode(out, neg);
+                        Out::TickByTick(TickByTick {
+                            req_id: sub.req_id,
+                            time,
+                            data,
+                        })
+                        .encode(out, neg);
                         sent += 1;
                     }
                 }
                 SubKind::MidPoint if e.top.bid + e.top.ask != old.bid + old.ask => {
-                    let data = TickByTickData::MidPoint { mid: (e.top.bid + e.top.ask) as f64 / 200.0 };
-                    Out::TickByTick(TickByTick { req_id: sub.req_id, time, data }).encode(out, neg);
+                    let data = TickByTickData::MidPoint {
+                        mid: (e.top.bid + e.top.ask) as f64 / 200.0,
+                    };
+                    Out::TickByTick(TickByTick {
+                        req_id: sub.req_id,
+                        time,
+                        data,
+                    })
+                    .encode(out, neg);
                     sent += 1;
                 }
                 _ => {}
             }
         }
         self.stats.ticks_sent.fetch_add(sent, Ordering::Relaxed);
-        let big: Vec<u64> =
-            self.sessions.iter().filter(|(_, s)| s.out.len() >= FLUSH_BYTES).map(|(c, _)| *c).collect();
+        let big: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.out.len() >= FLUSH_BYTES)
+            .map(|(c, _)| *c)
+            .collect();
         for conn in big {
             self.flush(conn);
         }
@@ -336,8 +410,12 @@ impl Core {
 
     /// Fills working orders on `sym` that the new quote makes marketable.
     fn match_resting(&mut self, sym: usize, time: i64) {
-        let candidates: Vec<usize> =
-            self.working.iter().copied().filter(|&i| self.ledger.orders[i].symbol == sym).collect();
+        let candidates: Vec<usize> = self
+            .working
+            .iter()
+            .copied()
+            .filter(|&i| self.ledger.orders[i].symbol == sym)
+            .collect();
         for i in candidates {
             self.try_fill(i, time);
         }
@@ -372,7 +450,10 @@ impl Core {
     }
 
     fn owner(&mut self, client_id: i32) -> Option<u64> {
-        self.sessions.iter().find(|(_, s)| s.client_id == Some(client_id)).map(|(c, _)| *c)
+        self.sessions
+            .iter()
+            .find(|(_, s)| s.client_id == Some(client_id))
+            .map(|(c, _)| *c)
     }
 
     fn emit(&mut self, conn: u64, out: Out<'_>) {
@@ -383,7 +464,11 @@ impl Core {
 
     fn send_order_status(&mut self, index: usize) {
         let o = &self.ledger.orders[index];
-        let Some(conn) = self.sessions.iter().find(|(_, s)| s.client_id == Some(o.client_id)).map(|(c, _)| *c)
+        let Some(conn) = self
+            .sessions
+            .iter()
+            .find(|(_, s)| s.client_id == Some(o.client_id))
+            .map(|(c, _)| *c)
         else {
             return;
         };
@@ -393,12 +478,20 @@ impl Core {
 
     fn send_open_order(&mut self, index: usize) {
         let o = &self.ledger.orders[index];
-        let Some(conn) = self.sessions.iter().find(|(_, s)| s.client_id == Some(o.client_id)).map(|(c, _)| *c)
+        let Some(conn) = self
+            .sessions
+            .iter()
+            .find(|(_, s)| s.client_id == Some(o.client_id))
+            .map(|(c, _)| *c)
         else {
             return;
         };
         let s = self.sessions.get_mut(&conn).expect("owner session exists");
-        Out::OpenOrder { order: o, contract: &self.contracts[o.symbol] }.encode(&mut s.out, s.neg);
+        Out::OpenOrder {
+            order: o,
+            contract: &self.contracts[o.symbol],
+        }
+        .encode(&mut s.out, s.neg);
     }
 
     fn report_execution(&mut self, order_index: usize, exec_index: usize) {
@@ -408,7 +501,12 @@ impl Core {
             let e = &self.ledger.executions[exec_index];
             let o = &self.ledger.orders[order_index];
             let contract = &self.contracts[e.symbol];
-            Out::Execution { req_id: -1, exec: e, contract }.encode(&mut s.out, s.neg);
+            Out::Execution {
+                req_id: -1,
+                exec: e,
+                contract,
+            }
+            .encode(&mut s.out, s.neg);
             Out::OrderStatus(o).encode(&mut s.out, s.neg);
             Out::OpenOrder { order: o, contract }.encode(&mut s.out, s.neg);
             Out::Commission(e).encode(&mut s.out, s.neg);
@@ -418,13 +516,25 @@ impl Core {
         let key = (e.account.clone(), e.symbol);
         let pos = self.ledger.positions.get(&key).copied().unwrap_or_default();
         let contract = &self.contracts[e.symbol];
-        for s in self.sessions.values_mut().filter(|s| s.positions_subscribed) {
-            Out::Position { account: &key.0, contract, qty: pos.qty, avg_cost: pos.avg_cost }.encode(&mut s.out, s.neg);
+        for s in self
+            .sessions
+            .values_mut()
+            .filter(|s| s.positions_subscribed)
+        {
+            Out::Position {
+                account: &key.0,
+                contract,
+                qty: pos.qty,
+                avg_cost: pos.avg_cost,
+            }
+            .encode(&mut s.out, s.neg);
         }
     }
 
     fn flush(&mut self, conn: u64) {
-        let Some(s) = self.sessions.get_mut(&conn) else { return };
+        let Some(s) = self.sessions.get_mut(&conn) else {
+            return;
+        };
         if s.out.is_empty() {
             return;
         }
@@ -459,7 +569,12 @@ impl Core {
 
     fn handle(&mut self, cmd: Cmd) {
         match cmd {
-            Cmd::Register { conn, neg, tx, control } => {
+            Cmd::Register {
+                conn,
+                neg,
+                tx,
+                control,
+            } => {
                 GatewayStats::bump(&self.stats.connections);
                 let p = &self.p;
                 let pacing = Pacing::new(
@@ -481,14 +596,32 @@ impl Core {
                 self.sessions.insert(conn, session);
             }
             Cmd::Frame { conn, body } => self.on_frame(conn, &body),
-            Cmd::RateExceeded { conn, rate, disconnect } => {
+            Cmd::RateExceeded {
+                conn,
+                rate,
+                disconnect,
+            } => {
                 GatewayStats::bump(&self.stats.rate_violations);
                 let max = self.p.max_messages_per_sec;
-                let msg = format!("Max rate of messages per second has been exceeded:max={max} rec={rate} (1)");
-                self.emit(conn, Out::Error { id: -1, code: codes::MAX_RATE_EXCEEDED, message: &msg, time_ms: now_ms() });
+                let msg = format!(
+                    "Max rate of messages per second has been exceeded:max={max} rec={rate} (1)"
+                );
+                self.emit(
+                    conn,
+                    Out::Error {
+                        id: -1,
+                        code: codes::MAX_RATE_EXCEEDED,
+                        message: &msg,
+                        time_ms: now_ms(),
+                    },
+                );
                 if disconnect {
                     GatewayStats::bump(&self.stats.rate_disconnects);
-                    tracing::warn!(conn, rate, "client keeps exceeding the message rate; disconnecting it");
+                    tracing::warn!(
+                        conn,
+                        rate,
+                        "client keeps exceeding the message rate; disconnecting it"
+                    );
                     self.flush(conn);
                     self.close(conn);
                 }
@@ -507,9 +640,21 @@ impl Core {
                 .ledger
                 .positions
                 .iter()
-                .map(|((a, s), p)| (a.clone(), self.contracts[*s].symbol.clone(), p.qty, p.avg_cost))
+                .map(|((a, s), p)| {
+                    (
+                        a.clone(),
+                        self.contracts[*s].symbol.clone(),
+                        p.qty,
+                        p.avg_cost,
+                    )
+                })
                 .collect(),
-            exec_ids: self.ledger.executions.iter().map(|e| e.exec_id.clone()).collect(),
+            exec_ids: self
+                .ledger
+                .executions
+                .iter()
+                .map(|e| e.exec_id.clone())
+                .collect(),
             orders: self
                 .ledger
                 .orders
@@ -523,11 +668,21 @@ impl Core {
         GatewayStats::bump(&self.stats.malformed_frames);
         tracing::warn!(conn, %err, "malformed request");
         let msg = format!("Error reading request: {err}");
-        self.emit(conn, Out::Error { id: -1, code: codes::ERROR_READING_REQUEST, message: &msg, time_ms: now_ms() });
+        self.emit(
+            conn,
+            Out::Error {
+                id: -1,
+                code: codes::ERROR_READING_REQUEST,
+                message: &msg,
+                time_ms: now_ms(),
+            },
+        );
     }
 
     fn on_frame(&mut self, conn: u64, body: &[u8]) {
-        let Some(neg) = self.sessions.get(&conn).map(|s| s.neg) else { return };
+        let Some(neg) = self.sessions.get(&conn).map(|s| s.neg) else {
+            return;
+        };
         if !neg.binary_ids() {
             match Request::decode_text(body) {
                 Ok(req) => self.on_request(conn, req),
@@ -555,7 +710,13 @@ impl Core {
             o::START_API => {
                 let m: pb::StartApiRequest = decode(payload)?;
                 let client_id = m.client_id.unwrap_or(0);
-                self.on_request(conn, Request::StartApi { client_id, optional_capabilities: "" });
+                self.on_request(
+                    conn,
+                    Request::StartApi {
+                        client_id,
+                        optional_capabilities: "",
+                    },
+                );
             }
             o::REQ_MKT_DATA => {
                 let m: pb::MarketDataRequest = decode(payload)?;
@@ -571,13 +732,21 @@ impl Core {
             }
             o::CANCEL_MKT_DATA => {
                 let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(conn, Request::CancelMarketData { req_id: m.req_id.unwrap_or(0) });
+                self.on_request(
+                    conn,
+                    Request::CancelMarketData {
+                        req_id: m.req_id.unwrap_or(0),
+                    },
+                );
             }
             o::PLACE_ORDER => {
                 let m: pb::PlaceOrderRequest = decode(payload)?;
                 let c = m.contract.unwrap_or_default();
                 let ord = m.order.unwrap_or_default();
-                let qty = ord.total_quantity.as_deref().and_then(|q| crate::wire::parse_f64(q.as_bytes()));
+                let qty = ord
+                    .total_quantity
+                    .as_deref()
+                    .and_then(|q| crate::wire::parse_f64(q.as_bytes()));
                 let req = OrderRequest {
                     order_id: m.order_id.unwrap_or(0),
                     contract: spec(&c),
@@ -596,15 +765,27 @@ impl Core {
             }
             o::CANCEL_ORDER => {
                 let m: pb::CancelOrderRequest = decode(payload)?;
-                self.on_request(conn, Request::CancelOrder { order_id: m.order_id.unwrap_or(0) });
+                self.on_request(
+                    conn,
+                    Request::CancelOrder {
+                        order_id: m.order_id.unwrap_or(0),
+                    },
+                );
             }
             o::REQ_OPEN_ORDERS => self.on_request(conn, Request::OpenOrders),
             o::REQ_ALL_OPEN_ORDERS => self.on_request(conn, Request::AllOpenOrders),
             o::REQ_AUTO_OPEN_ORDERS => {
                 let m: pb::AutoOpenOrdersRequest = decode(payload)?;
-                self.on_request(conn, Request::AutoOpenOrders { auto_bind: m.auto_bind.unwrap_or(false) });
+                self.on_request(
+                    conn,
+                    Request::AutoOpenOrders {
+                        auto_bind: m.auto_bind.unwrap_or(false),
+                    },
+                );
             }
-            o::REQ_COMPLETED_ORDERS => self.on_request(conn, Request::CompletedOrders { api_only: false }),
+            o::REQ_COMPLETED_ORDERS => {
+                self.on_request(conn, Request::CompletedOrders { api_only: false })
+            }
             o::REQ_EXECUTIONS => {
                 let m: pb::ExecutionRequest = decode(payload)?;
                 let f = m.execution_filter.unwrap_or_default();
@@ -617,20 +798,42 @@ impl Core {
                     exchange: f.exchange.as_deref().unwrap_or(""),
                     side: f.side.as_deref().unwrap_or(""),
                 };
-                self.on_request(conn, Request::Executions { req_id: m.req_id.unwrap_or(0), filter });
+                self.on_request(
+                    conn,
+                    Request::Executions {
+                        req_id: m.req_id.unwrap_or(0),
+                        filter,
+                    },
+                );
             }
             o::REQ_IDS => {
                 let m: pb::IdsRequest = decode(payload)?;
-                self.on_request(conn, Request::Ids { num_ids: m.num_ids.unwrap_or(1) });
+                self.on_request(
+                    conn,
+                    Request::Ids {
+                        num_ids: m.num_ids.unwrap_or(1),
+                    },
+                );
             }
             o::REQ_CONTRACT_DATA => {
                 let m: pb::ContractDataRequest = decode(payload)?;
                 let c = m.contract.unwrap_or_default();
-                self.on_request(conn, Request::ContractData { req_id: m.req_id.unwrap_or(0), contract: spec(&c) });
+                self.on_request(
+                    conn,
+                    Request::ContractData {
+                        req_id: m.req_id.unwrap_or(0),
+                        contract: spec(&c),
+                    },
+                );
             }
             o::CANCEL_CONTRACT_DATA => {
                 let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(conn, Request::CancelContractData { req_id: m.req_id.unwrap_or(0) });
+                self.on_request(
+                    conn,
+                    Request::CancelContractData {
+                        req_id: m.req_id.unwrap_or(0),
+                    },
+                );
             }
             o::REQ_HISTORICAL_DATA => {
                 let m: pb::HistoricalDataRequest = decode(payload)?;
@@ -650,7 +853,12 @@ impl Core {
             }
             o::CANCEL_HISTORICAL_DATA => {
                 let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(conn, Request::CancelHistoricalData { req_id: m.req_id.unwrap_or(0) });
+                self.on_request(
+                    conn,
+                    Request::CancelHistoricalData {
+                        req_id: m.req_id.unwrap_or(0),
+                    },
+                );
             }
             o::REQ_POSITIONS => self.on_request(conn, Request::Positions),
             o::CANCEL_POSITIONS => self.on_request(conn, Request::CancelPositions),
@@ -668,11 +876,21 @@ impl Core {
             }
             o::CANCEL_TICK_BY_TICK_DATA => {
                 let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(conn, Request::CancelTickByTick { req_id: m.req_id.unwrap_or(0) });
+                self.on_request(
+                    conn,
+                    Request::CancelTickByTick {
+                        req_id: m.req_id.unwrap_or(0),
+                    },
+                );
             }
             o::REQ_MARKET_DATA_TYPE => {
                 let m: pb::MarketDataTypeRequest = decode(payload)?;
-                self.on_request(conn, Request::MarketDataType { data_type: m.market_data_type.unwrap_or(1) });
+                self.on_request(
+                    conn,
+                    Request::MarketDataType {
+                        data_type: m.market_data_type.unwrap_or(1),
+                    },
+                );
             }
             o::REQ_CURRENT_TIME => self.on_request(conn, Request::CurrentTime),
             o::REQ_MANAGED_ACCTS => self.on_request(conn, Request::ManagedAccounts),
@@ -690,42 +908,79 @@ impl Core {
             return None;
         }
         if c.con_id != 0 {
-            return self.contracts.iter().position(|k| k.con_id as i64 == c.con_id);
+            return self
+                .contracts
+                .iter()
+                .position(|k| k.con_id as i64 == c.con_id);
         }
         self.contracts.iter().position(|k| k.symbol == c.symbol)
     }
 
     fn error(&mut self, conn: u64, id: i32, code: i32, message: &str) {
-        self.emit(conn, Out::Error { id, code, message, time_ms: now_ms() });
+        self.emit(
+            conn,
+            Out::Error {
+                id,
+                code,
+                message,
+                time_ms: now_ms(),
+            },
+        );
     }
 
     fn next_id_for(&self, client_id: i32) -> i32 {
-        self.max_order_ids.get(&client_id).map_or(self.p.next_valid_id, |m| (m + 1).max(self.p.next_valid_id))
+        self.max_order_ids
+            .get(&client_id)
+            .map_or(self.p.next_valid_id, |m| (m + 1).max(self.p.next_valid_id))
     }
 
     fn on_request(&mut self, conn: u64, req: Request<'_>) {
-        let Some(client_id) = self.sessions.get(&conn).map(|s| s.client_id) else { return };
+        let Some(client_id) = self.sessions.get(&conn).map(|s| s.client_id) else {
+            return;
+        };
         let Some(client_id) = client_id else {
             if let Request::StartApi { client_id, .. } = req {
                 self.start_api(conn, client_id);
             } else {
-                self.error(conn, -1, codes::ERROR_VALIDATING_REQUEST, "The API is not started: send START_API first");
+                self.error(
+                    conn,
+                    -1,
+                    codes::ERROR_VALIDATING_REQUEST,
+                    "The API is not started: send START_API first",
+                );
             }
             return;
         };
         match req {
-            Request::StartApi { .. } => {
-                self.error(conn, -1, codes::ERROR_VALIDATING_REQUEST, "START_API was already received")
+            Request::StartApi { .. } => self.error(
+                conn,
+                -1,
+                codes::ERROR_VALIDATING_REQUEST,
+                "START_API was already received",
+            ),
+            Request::MarketData {
+                req_id,
+                contract,
+                snapshot,
+                ..
+            } => self.market_data(conn, req_id, &contract, snapshot),
+            Request::CancelMarketData { req_id } | Request::CancelTickByTick { req_id } => {
+                self.cancel_line(conn, req_id)
             }
-            Request::MarketData { req_id, contract, snapshot, .. } => {
-                self.market_data(conn, req_id, &contract, snapshot)
-            }
-            Request::CancelMarketData { req_id } | Request::CancelTickByTick { req_id } => self.cancel_line(conn, req_id),
-            Request::TickByTick { req_id, contract, tick_type, .. } => self.tick_by_tick(conn, req_id, &contract, tick_type),
+            Request::TickByTick {
+                req_id,
+                contract,
+                tick_type,
+                ..
+            } => self.tick_by_tick(conn, req_id, &contract, tick_type),
             Request::ContractData { req_id, contract } => match self.resolve(&contract) {
                 Some(sym) => {
                     let s = self.sessions.get_mut(&conn).expect("session checked above");
-                    Out::ContractData { req_id, contract: &self.contracts[sym] }.encode(&mut s.out, s.neg);
+                    Out::ContractData {
+                        req_id,
+                        contract: &self.contracts[sym],
+                    }
+                    .encode(&mut s.out, s.neg);
                     Out::ContractDataEnd { req_id }.encode(&mut s.out, s.neg);
                 }
                 None => self.error(
@@ -749,7 +1004,11 @@ impl Core {
                 let s = self.sessions.get_mut(&conn).expect("session checked above");
                 for i in indices {
                     let o = &self.ledger.orders[i];
-                    Out::OpenOrder { order: o, contract: &self.contracts[o.symbol] }.encode(&mut s.out, s.neg);
+                    Out::OpenOrder {
+                        order: o,
+                        contract: &self.contracts[o.symbol],
+                    }
+                    .encode(&mut s.out, s.neg);
                     Out::OrderStatus(o).encode(&mut s.out, s.neg);
                 }
                 Out::OpenOrderEnd.encode(&mut s.out, s.neg);
@@ -757,7 +1016,11 @@ impl Core {
             Request::CompletedOrders { .. } => {
                 let s = self.sessions.get_mut(&conn).expect("session checked above");
                 for o in self.ledger.orders.iter().filter(|o| !o.state.is_working()) {
-                    Out::CompletedOrder { order: o, contract: &self.contracts[o.symbol] }.encode(&mut s.out, s.neg);
+                    Out::CompletedOrder {
+                        order: o,
+                        contract: &self.contracts[o.symbol],
+                    }
+                    .encode(&mut s.out, s.neg);
                 }
                 Out::CompletedOrdersEnd.encode(&mut s.out, s.neg);
             }
@@ -775,7 +1038,13 @@ impl Core {
                 s.positions_subscribed = true;
                 for ((account, sym), p) in &self.ledger.positions {
                     let contract = &self.contracts[*sym];
-                    Out::Position { account, contract, qty: p.qty, avg_cost: p.avg_cost }.encode(&mut s.out, s.neg);
+                    Out::Position {
+                        account,
+                        contract,
+                        qty: p.qty,
+                        avg_cost: p.avg_cost,
+                    }
+                    .encode(&mut s.out, s.neg);
                 }
                 Out::PositionEnd.encode(&mut s.out, s.neg);
             }
@@ -801,7 +1070,11 @@ impl Core {
     }
 
     fn start_api(&mut self, conn: u64, client_id: i32) {
-        if self.sessions.values().any(|s| s.client_id == Some(client_id)) {
+        if self
+            .sessions
+            .values()
+            .any(|s| s.client_id == Some(client_id))
+        {
             self.error(
                 conn,
                 -1,
@@ -814,24 +1087,51 @@ impl Core {
         }
         let next_id = self.next_id_for(client_id);
         let account = self.p.account.clone();
-        let s = self.sessions.get_mut(&conn).expect("caller checked the session");
+        let s = self
+            .sessions
+            .get_mut(&conn)
+            .expect("caller checked the session");
         s.client_id = Some(client_id);
         let t = now_ms();
         Out::ManagedAccounts(&account).encode(&mut s.out, s.neg);
         Out::NextValidId(next_id).encode(&mut s.out, s.neg);
         for (code, msg) in [
-            (codes::MARKET_FARM_OK, "Market data farm connection is OK:usfarm"),
-            (codes::HISTORICAL_FARM_OK, "HMDS data farm connection is OK:ushmds"),
-            (codes::SEC_DEF_FARM_OK, "Sec-def data farm connection is OK:secdefnj"),
+            (
+                codes::MARKET_FARM_OK,
+                "Market data farm connection is OK:usfarm",
+            ),
+            (
+                codes::HISTORICAL_FARM_OK,
+                "HMDS data farm connection is OK:ushmds",
+            ),
+            (
+                codes::SEC_DEF_FARM_OK,
+                "Sec-def data farm connection is OK:secdefnj",
+            ),
         ] {
-            Out::Error { id: -1, code, message: msg, time_ms: t }.encode(&mut s.out, s.neg);
+            Out::Error {
+                id: -1,
+                code,
+                message: msg,
+                time_ms: t,
+            }
+            .encode(&mut s.out, s.neg);
         }
-        tracing::info!(conn, client_id, version = s.neg.version, protobuf = s.neg.protobuf, "client started the API");
+        tracing::info!(
+            conn,
+            client_id,
+            version = s.neg.version,
+            protobuf = s.neg.protobuf,
+            "client started the API"
+        );
     }
 
     fn add_line(&mut self, conn: u64, req_id: i32, sym: usize, kind: SubKind) -> bool {
         let max = self.p.max_market_data_lines;
-        let s = self.sessions.get_mut(&conn).expect("caller checked the session");
+        let s = self
+            .sessions
+            .get_mut(&conn)
+            .expect("caller checked the session");
         if s.lines.contains_key(&req_id) {
             self.error(conn, req_id, 322, "Duplicate ticker id");
             return false;
@@ -847,7 +1147,9 @@ impl Core {
     }
 
     fn cancel_line(&mut self, conn: u64, req_id: i32) {
-        let Some(s) = self.sessions.get_mut(&conn) else { return };
+        let Some(s) = self.sessions.get_mut(&conn) else {
+            return;
+        };
         if let Some((sym, _)) = s.lines.remove(&req_id) {
             self.subs[sym].retain(|x| !(x.conn == conn && x.req_id == req_id));
         }
@@ -855,7 +1157,12 @@ impl Core {
 
     fn market_data(&mut self, conn: u64, req_id: i32, contract: &ContractSpec<'_>, snapshot: bool) {
         let Some(sym) = self.resolve(contract) else {
-            self.error(conn, req_id, codes::NO_SECURITY_DEFINITION, "No security definition has been found for the request");
+            self.error(
+                conn,
+                req_id,
+                codes::NO_SECURITY_DEFINITION,
+                "No security definition has been found for the request",
+            );
             return;
         };
         if !snapshot && !self.add_line(conn, req_id, sym, SubKind::Quotes) {
@@ -864,7 +1171,10 @@ impl Core {
         let top = self.books[sym].top();
         let last = self.last_trade[sym];
         let volume = self.volumes[sym];
-        let s = self.sessions.get_mut(&conn).expect("caller checked the session");
+        let s = self
+            .sessions
+            .get_mut(&conn)
+            .expect("caller checked the session");
         let (out, neg) = (&mut s.out, s.neg);
         Out::TickReqParams { req_id }.encode(out, neg);
         Out::TickPrice(price_tick(req_id, tick_type::BID, top.bid, top.bid_size)).encode(out, neg);
@@ -884,12 +1194,22 @@ impl Core {
             "Last" | "AllLast" => SubKind::Last,
             "MidPoint" => SubKind::MidPoint,
             _ => {
-                self.error(conn, req_id, codes::ERROR_VALIDATING_REQUEST, "Invalid tick-by-tick type");
+                self.error(
+                    conn,
+                    req_id,
+                    codes::ERROR_VALIDATING_REQUEST,
+                    "Invalid tick-by-tick type",
+                );
                 return;
             }
         };
         let Some(sym) = self.resolve(contract) else {
-            self.error(conn, req_id, codes::NO_SECURITY_DEFINITION, "No security definition has been found for the request");
+            self.error(
+                conn,
+                req_id,
+                codes::NO_SECURITY_DEFINITION,
+                "No security definition has been found for the request",
+            );
             return;
         };
         if !self.add_line(conn, req_id, sym, kind) {
@@ -897,11 +1217,18 @@ impl Core {
         }
         let top = self.books[sym].top();
         let time = self.event_unix((self.feed_secs * 1e9) as u64);
-        let s = self.sessions.get_mut(&conn).expect("caller checked the session");
+        let s = self
+            .sessions
+            .get_mut(&conn)
+            .expect("caller checked the session");
         match kind {
-            SubKind::BidAsk => Out::TickByTick(bid_ask(req_id, time, top)).encode(&mut s.out, s.neg),
+            SubKind::BidAsk => {
+                Out::TickByTick(bid_ask(req_id, time, top)).encode(&mut s.out, s.neg)
+            }
             SubKind::MidPoint => {
-                let data = TickByTickData::MidPoint { mid: (top.bid + top.ask) as f64 / 200.0 };
+                let data = TickByTickData::MidPoint {
+                    mid: (top.bid + top.ask) as f64 / 200.0,
+                };
                 Out::TickByTick(TickByTick { req_id, time, data }).encode(&mut s.out, s.neg)
             }
             _ => {}
@@ -910,32 +1237,69 @@ impl Core {
 
     fn historical(&mut self, conn: u64, h: &HistoricalRequest<'_>) {
         let Some(sym) = self.resolve(&h.contract) else {
-            self.error(conn, h.req_id, codes::NO_SECURITY_DEFINITION, "No security definition has been found for the request");
+            self.error(
+                conn,
+                h.req_id,
+                codes::NO_SECURITY_DEFINITION,
+                "No security definition has been found for the request",
+            );
             return;
         };
         if h.keep_up_to_date {
-            self.error(conn, h.req_id, codes::ERROR_VALIDATING_REQUEST, "keepUpToDate is not supported by the paper gateway");
+            self.error(
+                conn,
+                h.req_id,
+                codes::ERROR_VALIDATING_REQUEST,
+                "keepUpToDate is not supported by the paper gateway",
+            );
             return;
         }
-        let query = match BarQuery::new(sym, h.duration, h.bar_size, h.end_date_time, h.what_to_show, h.format_date, self.start_unix) {
+        let query = match BarQuery::new(
+            sym,
+            h.duration,
+            h.bar_size,
+            h.end_date_time,
+            h.what_to_show,
+            h.format_date,
+            self.start_unix,
+        ) {
             Ok(q) => q,
             Err(e) => {
-                let code = if e == HistoryError::TooManyBars { codes::HISTORICAL_PACING } else { codes::ERROR_VALIDATING_REQUEST };
+                let code = if e == HistoryError::TooManyBars {
+                    codes::HISTORICAL_PACING
+                } else {
+                    codes::ERROR_VALIDATING_REQUEST
+                };
                 self.error(conn, h.req_id, code, e.message());
                 return;
             }
         };
-        let key = format!("{}|{}|{}|{}|{}", self.contracts[sym].symbol, h.end_date_time, h.duration, h.bar_size, h.what_to_show);
+        let key = format!(
+            "{}|{}|{}|{}|{}",
+            self.contracts[sym].symbol, h.end_date_time, h.duration, h.bar_size, h.what_to_show
+        );
         let admitted = {
-            let s = self.sessions.get_mut(&conn).expect("caller checked the session");
-            s.pacing.admit(Instant::now(), &self.contracts[sym].symbol, &key)
+            let s = self
+                .sessions
+                .get_mut(&conn)
+                .expect("caller checked the session");
+            s.pacing
+                .admit(Instant::now(), &self.contracts[sym].symbol, &key)
         };
         if let Err(msg) = admitted {
             self.error(conn, h.req_id, codes::HISTORICAL_PACING, msg);
             return;
         }
         let (bars, start, end) = self.history.bars(&self.universe, &query, self.start_unix);
-        self.emit(conn, Out::HistoricalData { req_id: h.req_id, start: &start, end: &end, bars: &bars });
+        self.emit(
+            conn,
+            Out::HistoricalData {
+                req_id: h.req_id,
+                start: &start,
+                end: &end,
+                bars: &bars,
+            },
+        );
     }
 
     fn reject(&mut self, conn: u64, order_id: i32, reason: &str) {
@@ -951,18 +1315,33 @@ impl Core {
             if self.ledger.orders[i].state.is_working() {
                 self.modify_order(conn, i, o);
             } else {
-                self.error(conn, order_id, codes::DUPLICATE_ORDER_ID, "Duplicate order id");
+                self.error(
+                    conn,
+                    order_id,
+                    codes::DUPLICATE_ORDER_ID,
+                    "Duplicate order id",
+                );
             }
             return;
         }
         let max_used = self.max_order_ids.get(&client_id).copied().unwrap_or(0);
         if order_id <= 0 || order_id <= max_used {
-            self.error(conn, order_id, codes::DUPLICATE_ORDER_ID, "Duplicate order id");
+            self.error(
+                conn,
+                order_id,
+                codes::DUPLICATE_ORDER_ID,
+                "Duplicate order id",
+            );
             return;
         }
         self.max_order_ids.insert(client_id, order_id);
         let Some(sym) = self.resolve(&o.contract) else {
-            self.error(conn, order_id, codes::NO_SECURITY_DEFINITION, "No security definition has been found for the request");
+            self.error(
+                conn,
+                order_id,
+                codes::NO_SECURITY_DEFINITION,
+                "No security definition has been found for the request",
+            );
             return;
         };
         let side = match o.action {
@@ -972,15 +1351,27 @@ impl Core {
         };
         let qty = o.total_quantity;
         if !(qty >= 1.0 && qty.fract() == 0.0 && qty <= 10_000_000.0) {
-            return self.reject(conn, order_id, "the order quantity must be a positive whole number of shares");
+            return self.reject(
+                conn,
+                order_id,
+                "the order quantity must be a positive whole number of shares",
+            );
         }
         let limit = match o.order_type {
             "MKT" => None,
             "LMT" if o.lmt_price.is_finite() && o.lmt_price > 0.0 && o.lmt_price != f64::MAX => {
                 Some((o.lmt_price * 100.0).round() as i64)
             }
-            "LMT" => return self.reject(conn, order_id, "a limit order needs a positive limit price"),
-            _ => return self.reject(conn, order_id, "only MKT and LMT orders are supported by the paper gateway"),
+            "LMT" => {
+                return self.reject(conn, order_id, "a limit order needs a positive limit price");
+            }
+            _ => {
+                return self.reject(
+                    conn,
+                    order_id,
+                    "only MKT and LMT orders are supported by the paper gateway",
+                );
+            }
         };
         let tif = match o.tif {
             "" | "DAY" | "GTC" => Tif::Day,
@@ -1012,7 +1403,9 @@ impl Core {
         self.working.push(index);
         self.send_open_order(index);
         self.send_order_status(index);
-        let time = self.event_unix((self.feed_secs * 1e9) as u64).max(now_ms() / 1000);
+        let time = self
+            .event_unix((self.feed_secs * 1e9) as u64)
+            .max(now_ms() / 1000);
         self.try_fill(index, time);
     }
 
@@ -1024,7 +1417,11 @@ impl Core {
             return self.reject(conn, id, "invalid quantity for modification");
         }
         order.total = qty as u32;
-        if order.limit.is_some() && o.lmt_price.is_finite() && o.lmt_price > 0.0 && o.lmt_price != f64::MAX {
+        if order.limit.is_some()
+            && o.lmt_price.is_finite()
+            && o.lmt_price > 0.0
+            && o.lmt_price != f64::MAX
+        {
             order.limit = Some((o.lmt_price * 100.0).round() as i64);
         }
         if order.filled == order.total {
@@ -1039,9 +1436,17 @@ impl Core {
     fn cancel_index(&mut self, index: usize) {
         self.ledger.orders[index].state = OrderState::Cancelled;
         self.working.retain(|&w| w != index);
-        let (client_id, order_id) = (self.ledger.orders[index].client_id, self.ledger.orders[index].order_id);
+        let (client_id, order_id) = (
+            self.ledger.orders[index].client_id,
+            self.ledger.orders[index].order_id,
+        );
         if let Some(conn) = self.owner(client_id) {
-            self.error(conn, order_id, codes::ORDER_CANCELLED, "Order Canceled - reason:");
+            self.error(
+                conn,
+                order_id,
+                codes::ORDER_CANCELLED,
+                "Order Canceled - reason:",
+            );
         }
         self.send_order_status(index);
     }
@@ -1051,7 +1456,9 @@ impl Core {
             Some(i) if self.ledger.orders[i].state.is_working() => self.cancel_index(i),
             Some(i) => {
                 let state = self.ledger.orders[i].state.as_str();
-                let msg = format!("OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {state}.");
+                let msg = format!(
+                    "OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {state}."
+                );
                 self.error(conn, order_id, 10148, &msg);
             }
             None => {
@@ -1063,7 +1470,10 @@ impl Core {
 
     fn executions(&mut self, conn: u64, req_id: i32, f: &ExecutionFilter<'_>) {
         let since = super::history::parse_end_date(f.time).flatten();
-        let s = self.sessions.get_mut(&conn).expect("caller checked the session");
+        let s = self
+            .sessions
+            .get_mut(&conn)
+            .expect("caller checked the session");
         for e in &self.ledger.executions {
             let side_ok = match f.side {
                 "" => true,
@@ -1078,7 +1488,12 @@ impl Core {
                 && since.is_none_or(|t| e.unix_secs >= t);
             if ok {
                 let contract = &self.contracts[e.symbol];
-                Out::Execution { req_id, exec: e, contract }.encode(&mut s.out, s.neg);
+                Out::Execution {
+                    req_id,
+                    exec: e,
+                    contract,
+                }
+                .encode(&mut s.out, s.neg);
                 Out::Commission(e).encode(&mut s.out, s.neg);
             }
         }
@@ -1104,11 +1519,21 @@ fn spec(c: &pb::Contract) -> ContractSpec<'_> {
 }
 
 fn price_tick(req_id: i32, tick_type: i32, cents: i64, size: u32) -> TickPrice {
-    TickPrice { req_id, tick_type, price: cents_to_price(cents), size: size as f64, attr_mask: 0 }
+    TickPrice {
+        req_id,
+        tick_type,
+        price: cents_to_price(cents),
+        size: size as f64,
+        attr_mask: 0,
+    }
 }
 
 fn size_tick(req_id: i32, tick_type: i32, size: f64) -> TickSize {
-    TickSize { req_id, tick_type, size }
+    TickSize {
+        req_id,
+        tick_type,
+        size,
+    }
 }
 
 fn bid_ask(req_id: i32, time: i64, top: BookTop) -> TickByTick<'static> {

@@ -6,9 +6,9 @@ use super::ledger::{ExecRec, OrderRec};
 use crate::wire::ids::incoming as id;
 use crate::wire::proto::{self as pb, encode_frame};
 use crate::wire::text::{
-    Bar, CommissionReport, ContractDataView, ContractView, EndMarker, ErrorMsg, ExecutionData, HistoricalData,
-    ManagedAccts, NextValidId, OpenOrderView, OrderStatus, PositionData, TickByTick, TickByTickData, TickPrice,
-    TickSize,
+    Bar, CommissionReport, ContractDataView, ContractView, EndMarker, ErrorMsg, ExecutionData,
+    HistoricalData, ManagedAccts, NextValidId, OpenOrderView, OrderStatus, PositionData,
+    TickByTick, TickByTickData, TickPrice, TickSize,
 };
 use crate::wire::{FrameWriter, Negotiated};
 
@@ -54,24 +54,60 @@ pub enum Out<'a> {
     TickPrice(TickPrice),
     TickSize(TickSize),
     TickByTick(TickByTick<'a>),
-    TickReqParams { req_id: i32 },
-    SnapshotEnd { req_id: i32 },
-    Error { id: i32, code: i32, message: &'a str, time_ms: i64 },
+    TickReqParams {
+        req_id: i32,
+    },
+    SnapshotEnd {
+        req_id: i32,
+    },
+    Error {
+        id: i32,
+        code: i32,
+        message: &'a str,
+        time_ms: i64,
+    },
     NextValidId(i32),
     ManagedAccounts(&'a str),
     CurrentTime(i64),
-    ContractData { req_id: i32, contract: &'a ContractInfo },
-    ContractDataEnd { req_id: i32 },
-    HistoricalData { req_id: i32, start: &'a str, end: &'a str, bars: &'a [OwnedBar] },
+    ContractData {
+        req_id: i32,
+        contract: &'a ContractInfo,
+    },
+    ContractDataEnd {
+        req_id: i32,
+    },
+    HistoricalData {
+        req_id: i32,
+        start: &'a str,
+        end: &'a str,
+        bars: &'a [OwnedBar],
+    },
     OrderStatus(&'a OrderRec),
-    OpenOrder { order: &'a OrderRec, contract: &'a ContractInfo },
-    CompletedOrder { order: &'a OrderRec, contract: &'a ContractInfo },
+    OpenOrder {
+        order: &'a OrderRec,
+        contract: &'a ContractInfo,
+    },
+    CompletedOrder {
+        order: &'a OrderRec,
+        contract: &'a ContractInfo,
+    },
     OpenOrderEnd,
     CompletedOrdersEnd,
-    Execution { req_id: i32, exec: &'a ExecRec, contract: &'a ContractInfo },
+    Execution {
+        req_id: i32,
+        exec: &'a ExecRec,
+        contract: &'a ContractInfo,
+    },
     Commission(&'a ExecRec),
-    ExecutionEnd { req_id: i32 },
-    Position { account: &'a str, contract: &'a ContractInfo, qty: f64, avg_cost: f64 },
+    ExecutionEnd {
+        req_id: i32,
+    },
+    Position {
+        account: &'a str,
+        contract: &'a ContractInfo,
+        qty: f64,
+        avg_cost: f64,
+    },
     PositionEnd,
 }
 
@@ -98,13 +134,31 @@ impl Out<'_> {
             Out::TickByTick(t) => t.encode(out),
             Out::TickReqParams { req_id } => {
                 let mut w = FrameWriter::begin(out);
-                w.i32(id::TICK_REQ_PARAMS).i32(req_id).f64(0.01).str("9c0001").i32(3);
+                w.i32(id::TICK_REQ_PARAMS)
+                    .i32(req_id)
+                    .f64(0.01)
+                    .str("9c0001")
+                    .i32(3);
                 w.finish();
             }
-            Out::SnapshotEnd { req_id } => EndMarker { msg_id: id::TICK_SNAPSHOT_END, req_id }.encode(out),
-            Out::Error { id: eid, code, message, time_ms } => {
-                ErrorMsg { id: eid, code, message, advanced_json: "", time_ms }.encode(out, version)
+            Out::SnapshotEnd { req_id } => EndMarker {
+                msg_id: id::TICK_SNAPSHOT_END,
+                req_id,
             }
+            .encode(out),
+            Out::Error {
+                id: eid,
+                code,
+                message,
+                time_ms,
+            } => ErrorMsg {
+                id: eid,
+                code,
+                message,
+                advanced_json: "",
+                time_ms,
+            }
+            .encode(out, version),
             Out::NextValidId(order_id) => NextValidId { order_id }.encode(out),
             Out::ManagedAccounts(accounts) => ManagedAccts { accounts }.encode(out),
             Out::CurrentTime(t) => {
@@ -113,8 +167,17 @@ impl Out<'_> {
                 w.finish();
             }
             Out::ContractData { req_id, contract } => contract_view(req_id, contract).encode(out),
-            Out::ContractDataEnd { req_id } => EndMarker { msg_id: id::CONTRACT_DATA_END, req_id }.encode(out),
-            Out::HistoricalData { req_id, start, end, bars } => {
+            Out::ContractDataEnd { req_id } => EndMarker {
+                msg_id: id::CONTRACT_DATA_END,
+                req_id,
+            }
+            .encode(out),
+            Out::HistoricalData {
+                req_id,
+                start,
+                end,
+                bars,
+            } => {
                 let bars: Vec<Bar<'_>> = bars
                     .iter()
                     .map(|b| Bar {
@@ -146,28 +209,42 @@ impl Out<'_> {
             .encode(out),
             // Text clients get completed orders through OPEN_ORDER too (REQ_COMPLETED_ORDERS is
             // a protobuf-era request here).
-            Out::OpenOrder { order, contract } | Out::CompletedOrder { order, contract } => OpenOrderView {
-                order_id: order.order_id,
-                contract: contract.view(),
-                action: order.action(),
-                total_quantity: order.total as f64,
-                order_type: order.order_type(),
-                lmt_price: order.limit_price(),
-                tif: if order.tif == super::Tif::Ioc { "IOC" } else { "DAY" },
-                account: &order.account,
-                order_ref: &order.order_ref,
-                client_id: order.client_id,
-                perm_id: order.perm_id,
-                status: order.state.as_str(),
+            Out::OpenOrder { order, contract } | Out::CompletedOrder { order, contract } => {
+                OpenOrderView {
+                    order_id: order.order_id,
+                    contract: contract.view(),
+                    action: order.action(),
+                    total_quantity: order.total as f64,
+                    order_type: order.order_type(),
+                    lmt_price: order.limit_price(),
+                    tif: if order.tif == super::Tif::Ioc {
+                        "IOC"
+                    } else {
+                        "DAY"
+                    },
+                    account: &order.account,
+                    order_ref: &order.order_ref,
+                    client_id: order.client_id,
+                    perm_id: order.perm_id,
+                    status: order.state.as_str(),
+                }
+                .encode(out)
+            }
+            Out::OpenOrderEnd => EndMarker {
+                msg_id: id::OPEN_ORDER_END,
+                req_id: -1,
             }
             .encode(out),
-            Out::OpenOrderEnd => EndMarker { msg_id: id::OPEN_ORDER_END, req_id: -1 }.encode(out),
             Out::CompletedOrdersEnd => {
                 let mut w = FrameWriter::begin(out);
                 w.i32(id::COMPLETED_ORDERS_END);
                 w.finish();
             }
-            Out::Execution { req_id, exec, contract } => ExecutionData {
+            Out::Execution {
+                req_id,
+                exec,
+                contract,
+            } => ExecutionData {
                 req_id,
                 order_id: exec.order_id,
                 contract: contract.view(),
@@ -193,11 +270,28 @@ impl Out<'_> {
                 realized_pnl: e.realized_pnl,
             }
             .encode(out),
-            Out::ExecutionEnd { req_id } => EndMarker { msg_id: id::EXECUTION_DATA_END, req_id }.encode(out),
-            Out::Position { account, contract, qty, avg_cost } => {
-                PositionData { account, contract: contract.view(), position: qty, avg_cost }.encode(out)
+            Out::ExecutionEnd { req_id } => EndMarker {
+                msg_id: id::EXECUTION_DATA_END,
+                req_id,
             }
-            Out::PositionEnd => EndMarker { msg_id: id::POSITION_END, req_id: -1 }.encode(out),
+            .encode(out),
+            Out::Position {
+                account,
+                contract,
+                qty,
+                avg_cost,
+            } => PositionData {
+                account,
+                contract: contract.view(),
+                position: qty,
+                avg_cost,
+            }
+            .encode(out),
+            Out::PositionEnd => EndMarker {
+                msg_id: id::POSITION_END,
+                req_id: -1,
+            }
+            .encode(out),
         }
     }
 
@@ -217,22 +311,42 @@ impl Out<'_> {
             Out::TickSize(t) => encode_frame(
                 out,
                 id::TICK_SIZE,
-                &pb::TickSize { req_id: Some(t.req_id), tick_type: Some(t.tick_type), size: Some(decimal(t.size)) },
+                &pb::TickSize {
+                    req_id: Some(t.req_id),
+                    tick_type: Some(t.tick_type),
+                    size: Some(decimal(t.size)),
+                },
             ),
             Out::TickByTick(t) => {
                 let (tick_type, tick) = match t.data {
-                    TickByTickData::Last { all_last, price, size, exchange, special, .. } => (
+                    TickByTickData::Last {
+                        all_last,
+                        price,
+                        size,
+                        exchange,
+                        special,
+                        ..
+                    } => (
                         if all_last { 2 } else { 1 },
                         pb::Tick::Last(pb::HistoricalTickLast {
                             time: Some(t.time),
-                            tick_attrib_last: Some(pb::TickAttribLast { past_limit: Some(false), unreported: Some(false) }),
+                            tick_attrib_last: Some(pb::TickAttribLast {
+                                past_limit: Some(false),
+                                unreported: Some(false),
+                            }),
                             price: Some(price),
                             size: Some(decimal(size)),
                             exchange: Some(exchange.to_string()),
                             special_conditions: Some(special.to_string()),
                         }),
                     ),
-                    TickByTickData::BidAsk { bid, ask, bid_size, ask_size, .. } => (
+                    TickByTickData::BidAsk {
+                        bid,
+                        ask,
+                        bid_size,
+                        ask_size,
+                        ..
+                    } => (
                         3,
                         pb::Tick::BidAsk(pb::HistoricalTickBidAsk {
                             time: Some(t.time),
@@ -248,13 +362,21 @@ impl Out<'_> {
                     ),
                     TickByTickData::MidPoint { mid } => (
                         4,
-                        pb::Tick::MidPoint(pb::HistoricalTick { time: Some(t.time), price: Some(mid), size: Some("0".into()) }),
+                        pb::Tick::MidPoint(pb::HistoricalTick {
+                            time: Some(t.time),
+                            price: Some(mid),
+                            size: Some("0".into()),
+                        }),
                     ),
                 };
                 encode_frame(
                     out,
                     id::TICK_BY_TICK,
-                    &pb::TickByTickData { req_id: Some(t.req_id), tick_type: Some(tick_type), tick: Some(tick) },
+                    &pb::TickByTickData {
+                        req_id: Some(t.req_id),
+                        tick_type: Some(tick_type),
+                        tick: Some(tick),
+                    },
                 )
             }
             Out::TickReqParams { req_id } => encode_frame(
@@ -267,10 +389,19 @@ impl Out<'_> {
                     snapshot_permissions: Some(3),
                 },
             ),
-            Out::SnapshotEnd { req_id } => {
-                encode_frame(out, id::TICK_SNAPSHOT_END, &pb::ReqIdOnly { req_id: Some(req_id) })
-            }
-            Out::Error { id: eid, code, message, time_ms } => encode_frame(
+            Out::SnapshotEnd { req_id } => encode_frame(
+                out,
+                id::TICK_SNAPSHOT_END,
+                &pb::ReqIdOnly {
+                    req_id: Some(req_id),
+                },
+            ),
+            Out::Error {
+                id: eid,
+                code,
+                message,
+                time_ms,
+            } => encode_frame(
                 out,
                 id::ERR_MSG,
                 &pb::ErrorMessage {
@@ -281,15 +412,27 @@ impl Out<'_> {
                     advanced_order_reject_json: None,
                 },
             ),
-            Out::NextValidId(order_id) => {
-                encode_frame(out, id::NEXT_VALID_ID, &pb::NextValidId { order_id: Some(order_id) })
-            }
+            Out::NextValidId(order_id) => encode_frame(
+                out,
+                id::NEXT_VALID_ID,
+                &pb::NextValidId {
+                    order_id: Some(order_id),
+                },
+            ),
             Out::ManagedAccounts(a) => encode_frame(
                 out,
                 id::MANAGED_ACCTS,
-                &pb::ManagedAccounts { accounts_list: Some(a.to_string()) },
+                &pb::ManagedAccounts {
+                    accounts_list: Some(a.to_string()),
+                },
             ),
-            Out::CurrentTime(t) => encode_frame(out, id::CURRENT_TIME, &pb::CurrentTime { current_time: Some(t) }),
+            Out::CurrentTime(t) => encode_frame(
+                out,
+                id::CURRENT_TIME,
+                &pb::CurrentTime {
+                    current_time: Some(t),
+                },
+            ),
             Out::ContractData { req_id, contract } => {
                 let v = contract_view(req_id, contract);
                 encode_frame(
@@ -319,10 +462,19 @@ impl Out<'_> {
                     },
                 )
             }
-            Out::ContractDataEnd { req_id } => {
-                encode_frame(out, id::CONTRACT_DATA_END, &pb::ReqIdOnly { req_id: Some(req_id) })
-            }
-            Out::HistoricalData { req_id, start, end, bars } => {
+            Out::ContractDataEnd { req_id } => encode_frame(
+                out,
+                id::CONTRACT_DATA_END,
+                &pb::ReqIdOnly {
+                    req_id: Some(req_id),
+                },
+            ),
+            Out::HistoricalData {
+                req_id,
+                start,
+                end,
+                bars,
+            } => {
                 let bars = bars
                     .iter()
                     .map(|b| pb::HistoricalDataBar {
@@ -339,7 +491,10 @@ impl Out<'_> {
                 encode_frame(
                     out,
                     id::HISTORICAL_DATA,
-                    &pb::HistoricalData { req_id: Some(req_id), historical_data_bars: bars },
+                    &pb::HistoricalData {
+                        req_id: Some(req_id),
+                        historical_data_bars: bars,
+                    },
                 );
                 encode_frame(
                     out,
@@ -375,7 +530,9 @@ impl Out<'_> {
                     order_id: Some(order.order_id),
                     contract: Some(contract.proto()),
                     order: Some(proto_order(order)),
-                    order_state: Some(pb::OrderState { status: Some(order.state.as_str().into()) }),
+                    order_state: Some(pb::OrderState {
+                        status: Some(order.state.as_str().into()),
+                    }),
                 },
             ),
             Out::CompletedOrder { order, contract } => encode_frame(
@@ -384,12 +541,18 @@ impl Out<'_> {
                 &pb::CompletedOrder {
                     contract: Some(contract.proto()),
                     order: Some(proto_order(order)),
-                    order_state: Some(pb::OrderState { status: Some(order.state.as_str().into()) }),
+                    order_state: Some(pb::OrderState {
+                        status: Some(order.state.as_str().into()),
+                    }),
                 },
             ),
             Out::OpenOrderEnd => encode_frame(out, id::OPEN_ORDER_END, &pb::Empty {}),
             Out::CompletedOrdersEnd => encode_frame(out, id::COMPLETED_ORDERS_END, &pb::Empty {}),
-            Out::Execution { req_id, exec, contract } => encode_frame(
+            Out::Execution {
+                req_id,
+                exec,
+                contract,
+            } => encode_frame(
                 out,
                 id::EXECUTION_DATA,
                 &pb::ExecutionDetails {
@@ -424,10 +587,19 @@ impl Out<'_> {
                     realized_pnl: Some(e.realized_pnl),
                 },
             ),
-            Out::ExecutionEnd { req_id } => {
-                encode_frame(out, id::EXECUTION_DATA_END, &pb::ReqIdOnly { req_id: Some(req_id) })
-            }
-            Out::Position { account, contract, qty, avg_cost } => encode_frame(
+            Out::ExecutionEnd { req_id } => encode_frame(
+                out,
+                id::EXECUTION_DATA_END,
+                &pb::ReqIdOnly {
+                    req_id: Some(req_id),
+                },
+            ),
+            Out::Position {
+                account,
+                contract,
+                qty,
+                avg_cost,
+            } => encode_frame(
                 out,
                 id::POSITION_DATA,
                 &pb::Position {
@@ -453,7 +625,14 @@ fn proto_order(o: &OrderRec) -> pb::Order {
         order_type: Some(o.order_type().into()),
         lmt_price: o.limit.map(|c| c as f64 / 100.0),
         aux_price: None,
-        tif: Some(if o.tif == super::Tif::Ioc { "IOC" } else { "DAY" }.into()),
+        tif: Some(
+            if o.tif == super::Tif::Ioc {
+                "IOC"
+            } else {
+                "DAY"
+            }
+            .into(),
+        ),
         account: Some(o.account.clone()),
         order_ref: Some(o.order_ref.clone()),
         transmit: Some(true),

@@ -23,11 +23,21 @@ impl HistoryError {
     /// IB-style error text.
     pub fn message(&self) -> &'static str {
         match self {
-            HistoryError::BadDuration => "Historical Market Data Service error message:Invalid duration format",
-            HistoryError::BadBarSize => "Historical Market Data Service error message:Invalid bar size",
-            HistoryError::BadWhatToShow => "Historical Market Data Service error message:Invalid whatToShow",
-            HistoryError::BadEndDate => "Historical Market Data Service error message:Invalid end date/time",
-            HistoryError::TooManyBars => "Historical Market Data Service error message:Time length exceed max.",
+            HistoryError::BadDuration => {
+                "Historical Market Data Service error message:Invalid duration format"
+            }
+            HistoryError::BadBarSize => {
+                "Historical Market Data Service error message:Invalid bar size"
+            }
+            HistoryError::BadWhatToShow => {
+                "Historical Market Data Service error message:Invalid whatToShow"
+            }
+            HistoryError::BadEndDate => {
+                "Historical Market Data Service error message:Invalid end date/time"
+            }
+            HistoryError::TooManyBars => {
+                "Historical Market Data Service error message:Time length exceed max."
+            }
         }
     }
 }
@@ -193,7 +203,14 @@ impl BarQuery {
         if bars > MAX_BARS || end_offset_secs / bar_secs > MAX_BARS as u64 {
             return Err(HistoryError::TooManyBars);
         }
-        Ok(BarQuery { symbol, bar_secs, bars, end_offset_secs, what, format_date })
+        Ok(BarQuery {
+            symbol,
+            bar_secs,
+            bars,
+            end_offset_secs,
+            what,
+            format_date,
+        })
     }
 }
 
@@ -207,13 +224,22 @@ pub struct HistoryCache {
 impl HistoryCache {
     /// Bars for `q`, oldest first, with IB's date formats, plus the (start, end) strings of the
     /// window as `YYYYMMDD HH:MM:SS UTC`.
-    pub fn bars(&mut self, universe: &Universe, q: &BarQuery, live_start_unix: i64) -> (Vec<OwnedBar>, String, String) {
+    pub fn bars(
+        &mut self,
+        universe: &Universe,
+        q: &BarQuery,
+        live_start_unix: i64,
+    ) -> (Vec<OwnedBar>, String, String) {
         let offset_bars = (q.end_offset_secs / q.bar_secs) as usize;
         let needed_steps = (q.bars + offset_bars) * SUBSTEPS;
-        let have = self.paths.get(&q.bar_secs).map_or(0, |p| p[0].len().saturating_sub(1));
+        let have = self
+            .paths
+            .get(&q.bar_secs)
+            .map_or(0, |p| p[0].len().saturating_sub(1));
         if have < needed_steps {
             let step = q.bar_secs as f64 / SUBSTEPS as f64;
-            self.paths.insert(q.bar_secs, universe.history(step, needed_steps.max(1024)));
+            self.paths
+                .insert(q.bar_secs, universe.history(step, needed_steps.max(1024)));
         }
         let path = &self.paths[&q.bar_secs][q.symbol];
         let last = path.len() - 1 - offset_bars * SUBSTEPS;
@@ -252,7 +278,16 @@ impl HistoryCache {
             } else {
                 (-1.0, -1.0, -1)
             };
-            bars.push(OwnedBar { date, open, high, low, close, volume, wap, count });
+            bars.push(OwnedBar {
+                date,
+                open,
+                high,
+                low,
+                close,
+                volume,
+                wap,
+                count,
+            });
         }
         (bars, tws_utc(start_unix), tws_utc(end_unix))
     }
@@ -275,7 +310,12 @@ pub struct Pacing {
 
 impl Pacing {
     /// Rules from the gateway parameters.
-    pub fn new(identical_secs: u64, same_contract_max: usize, same_contract_secs: u64, max_per_10_min: usize) -> Self {
+    pub fn new(
+        identical_secs: u64,
+        same_contract_max: usize,
+        same_contract_secs: u64,
+        max_per_10_min: usize,
+    ) -> Self {
         Pacing {
             identical_window: Duration::from_secs(identical_secs),
             same_contract_max,
@@ -286,30 +326,48 @@ impl Pacing {
     }
 
     /// Records a request at `now` if it respects the rules; otherwise returns the violation text.
-    pub fn admit(&mut self, now: Instant, contract_key: &str, request_key: &str) -> Result<(), &'static str> {
+    pub fn admit(
+        &mut self,
+        now: Instant,
+        contract_key: &str,
+        request_key: &str,
+    ) -> Result<(), &'static str> {
         let ten_min = Duration::from_secs(600);
-        while self.recent.front().is_some_and(|(t, ..)| now.duration_since(*t) > ten_min) {
+        while self
+            .recent
+            .front()
+            .is_some_and(|(t, ..)| now.duration_since(*t) > ten_min)
+        {
             self.recent.pop_front();
         }
         if self.recent.len() >= self.max_per_10_min {
-            return Err("Historical Market Data Service error message:Pacing violation: too many requests in 10 minutes");
+            return Err(
+                "Historical Market Data Service error message:Pacing violation: too many requests in 10 minutes",
+            );
         }
         let identical = self
             .recent
             .iter()
             .any(|(t, _, r)| r == request_key && now.duration_since(*t) < self.identical_window);
         if identical {
-            return Err("Historical Market Data Service error message:Pacing violation: identical request within 15 seconds");
+            return Err(
+                "Historical Market Data Service error message:Pacing violation: identical request within 15 seconds",
+            );
         }
         let same = self
             .recent
             .iter()
-            .filter(|(t, c, _)| c == contract_key && now.duration_since(*t) < self.same_contract_window)
+            .filter(|(t, c, _)| {
+                c == contract_key && now.duration_since(*t) < self.same_contract_window
+            })
             .count();
         if same >= self.same_contract_max {
-            return Err("Historical Market Data Service error message:Pacing violation: too many requests for one contract");
+            return Err(
+                "Historical Market Data Service error message:Pacing violation: too many requests for one contract",
+            );
         }
-        self.recent.push_back((now, contract_key.to_string(), request_key.to_string()));
+        self.recent
+            .push_back((now, contract_key.to_string(), request_key.to_string()));
         Ok(())
     }
 }
@@ -358,12 +416,17 @@ mod tests {
 
     #[test]
     fn request_strings() {
-        assert_eq!(parse_end_date("20240102 10:00:00 UTC"), Some(Some(1_704_189_600)));
-        assert_eq!(parse_end_date("20240102-10:00:00"), Some(Some(1_704_189_600)));
+        assert_eq!(
+            parse_end_date("20240102 10:00:00 UTC"),
+            Some(Some(1_704_189_600))
+        );
+        assert_eq!(
+            parse_end_date("20240102-10:00:00"),
+            Some(Some(1_704_189_600))
+        );
         assert_eq!(parse_end_date(""), Some(None));
         assert_eq!(parse_end_date("2024"), None);
         assert!(BarQuery::new(0, "1 Y", "1 secs", "", "TRADES", 2, 0).is_err());
         assert_eq!(parse_bar_size("7 mins"), None);
     }
 }
-

@@ -66,7 +66,11 @@ pub struct OrderRec {
 impl OrderRec {
     /// Shares still to fill.
     pub fn remaining(&self) -> u32 {
-        if self.state.is_working() { self.total - self.filled } else { 0 }
+        if self.state.is_working() {
+            self.total - self.filled
+        } else {
+            0
+        }
     }
 
     /// `BUY` or `SELL`.
@@ -165,7 +169,9 @@ impl Ledger {
 
     /// The working or finished order with this client and order id.
     pub fn find(&self, client_id: i32, order_id: i32) -> Option<usize> {
-        self.orders.iter().rposition(|o| o.client_id == client_id && o.order_id == order_id)
+        self.orders
+            .iter()
+            .rposition(|o| o.client_id == client_id && o.order_id == order_id)
     }
 
     /// Books one fill of order `index` at `unix_secs`; returns the index of the execution.
@@ -185,7 +191,10 @@ impl Ledger {
         o.commission_paid += commission;
 
         let signed = o.side.sign() * qty as f64;
-        let pos = self.positions.entry((o.account.clone(), o.symbol)).or_default();
+        let pos = self
+            .positions
+            .entry((o.account.clone(), o.symbol))
+            .or_default();
         let mut realized = 0.0;
         let mut closed_any = false;
         if pos.qty == 0.0 || pos.qty.signum() == signed.signum() {
@@ -225,7 +234,11 @@ impl Ledger {
             unix_secs,
             order_ref: o.order_ref.clone(),
             commission,
-            realized_pnl: if closed_any { realized - commission } else { f64::MAX },
+            realized_pnl: if closed_any {
+                realized - commission
+            } else {
+                f64::MAX
+            },
         };
         self.executions.push(exec);
         self.executions.len() - 1
@@ -266,8 +279,22 @@ mod tests {
     fn positions_commissions_and_realized_pnl() {
         let mut l = Ledger::new(0.005, 1.0, 7);
         let buy = order(&mut l, Side::Buy, 300);
-        l.apply_fill(buy, Fill { price: 10000, qty: 100 }, 0);
-        l.apply_fill(buy, Fill { price: 10100, qty: 200 }, 0);
+        l.apply_fill(
+            buy,
+            Fill {
+                price: 10000,
+                qty: 100,
+            },
+            0,
+        );
+        l.apply_fill(
+            buy,
+            Fill {
+                price: 10100,
+                qty: 200,
+            },
+            0,
+        );
         let p = l.positions[&("DU1".to_string(), 0)];
         assert_eq!(p.qty, 300.0);
         assert!((p.avg_cost - 100.6666666).abs() < 1e-6);
@@ -277,12 +304,23 @@ mod tests {
         assert_eq!(l.executions[0].realized_pnl, f64::MAX);
 
         let sell = order(&mut l, Side::Sell, 400);
-        l.apply_fill(sell, Fill { price: 10200, qty: 400 }, 0);
+        l.apply_fill(
+            sell,
+            Fill {
+                price: 10200,
+                qty: 400,
+            },
+            0,
+        );
         let p = l.positions[&("DU1".to_string(), 0)];
         assert_eq!(p.qty, -100.0);
         assert_eq!(p.avg_cost, 102.0);
         let e = &l.executions[2];
-        assert!((e.realized_pnl - (1.3333333 * 300.0 - 2.0)).abs() < 1e-4, "{}", e.realized_pnl);
+        assert!(
+            (e.realized_pnl - (1.3333333 * 300.0 - 2.0)).abs() < 1e-4,
+            "{}",
+            e.realized_pnl
+        );
         assert_eq!(e.exec_id, "00000007.00000003.01.01");
     }
 }

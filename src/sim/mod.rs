@@ -12,12 +12,15 @@ mod rng;
 mod server;
 mod universe;
 
-pub use book::{Book, Fill, Side};
-pub use history::{BarQuery, HistoryCache, HistoryError, OwnedBar, Pacing, WhatToShow, parse_bar_size, parse_duration};
-pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, PositionRec, Tif};
-pub use rng::Rng;
-pub use universe::{BookTop, MarketEvent, TICK, Trade, Universe};
 pub use self::core::{GatewayStats, LedgerSnapshot};
+pub use book::{Book, Fill, Side};
 pub use encode::ContractInfo;
+pub use history::{
+    BarQuery, HistoryCache, HistoryError, OwnedBar, Pacing, WhatToShow, parse_bar_size,
+    parse_duration,
+};
+pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, PositionRec, Tif};
 pub use replay::{QUOTE_HEADER, QuoteFileError, QuoteRow, read_quotes, write_synthetic};
+pub use rng::Rng;
 pub use server::{Gateway, GatewayError, GatewayOptions};
+pub use universe::{BookTop, MarketEvent, TICK, Trade, Universe};

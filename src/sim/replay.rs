@@ -48,7 +48,10 @@ pub fn read_quotes<R: BufRead>(
             if line.trim() != QUOTE_HEADER {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
-                    QuoteFileError { line: 1, reason: format!("expected header `{QUOTE_HEADER}`") },
+                    QuoteFileError {
+                        line: 1,
+                        reason: format!("expected header `{QUOTE_HEADER}`"),
+                    },
                 ));
             }
             continue;
@@ -56,7 +59,12 @@ pub fn read_quotes<R: BufRead>(
         if line.trim().is_empty() {
             continue;
         }
-        let mut bad = |reason: &str| errors.push(QuoteFileError { line: n, reason: reason.to_string() });
+        let mut bad = |reason: &str| {
+            errors.push(QuoteFileError {
+                line: n,
+                reason: reason.to_string(),
+            })
+        };
         let parts: Vec<&str> = line.split(',').collect();
         if parts.len() != 6 {
             bad("expected 6 comma-separated fields");
@@ -98,7 +106,12 @@ pub fn read_quotes<R: BufRead>(
             }
         };
         last_ts = ts_ns;
-        let top = BookTop { bid, ask, bid_size: bid_size.max(0.0) as u32, ask_size: ask_size.max(0.0) as u32 };
+        let top = BookTop {
+            bid,
+            ask,
+            bid_size: bid_size.max(0.0) as u32,
+            ask_size: ask_size.max(0.0) as u32,
+        };
         rows.push(QuoteRow { ts_ns, symbol, top });
     }
     Ok((rows, errors))
@@ -108,7 +121,12 @@ pub fn read_quotes<R: BufRead>(
 ///
 /// # Errors
 /// The writer's I/O error.
-pub fn write_synthetic<W: Write>(universe: &mut Universe, n: u64, start_unix: i64, out: &mut W) -> std::io::Result<()> {
+pub fn write_synthetic<W: Write>(
+    universe: &mut Universe,
+    n: u64,
+    start_unix: i64,
+    out: &mut W,
+) -> std::io::Result<()> {
     writeln!(out, "{QUOTE_HEADER}")?;
     let base = start_unix as i128 * 1_000_000_000;
     for _ in 0..n {
@@ -148,7 +166,10 @@ mod tests {
         let mut symbols = Vec::new();
         let (rows, errors) = read_quotes(text.as_bytes(), &mut symbols).unwrap();
         assert_eq!(rows.len(), 500);
-        assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![502, 503, 504]);
+        assert_eq!(
+            errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+            vec![502, 503, 504]
+        );
         assert_eq!(symbols.len(), 6);
         assert!(rows.windows(2).all(|w| w[0].ts_ns <= w[1].ts_ns));
     }

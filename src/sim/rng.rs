@@ -27,8 +27,16 @@ impl Rng {
     /// ```
     pub fn new(seed: u64, stream: u64) -> Self {
         let mut sm = seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let s = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
-        Rng { s, spare_normal: None }
+        let s = [
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+            splitmix64(&mut sm),
+        ];
+        Rng {
+            s,
+            spare_normal: None,
+        }
     }
 
     /// The next 64 random bits.

@@ -68,19 +68,29 @@ impl Gateway {
     /// # Errors
     /// A [`GatewayError`] for a refused or busy address or an unreadable quote file.
     pub fn start(params: SimParams, opts: GatewayOptions) -> Result<Gateway, GatewayError> {
-        let listen = opts.listen.clone().unwrap_or_else(|| params.gateway.listen.clone());
-        let addr: SocketAddr = listen.parse().map_err(|_| GatewayError::BadAddress(listen.clone()))?;
+        let listen = opts
+            .listen
+            .clone()
+            .unwrap_or_else(|| params.gateway.listen.clone());
+        let addr: SocketAddr = listen
+            .parse()
+            .map_err(|_| GatewayError::BadAddress(listen.clone()))?;
         if !addr.ip().is_loopback() && !opts.allow_remote {
             return Err(GatewayError::NotLoopback(addr));
         }
         let start_unix = if params.market.start_unix > 0 {
             params.market.start_unix
         } else {
-            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
         };
         let (universe, feed) = build_feed(&params, opts.unpaced)?;
-        let listener = TcpListener::bind(addr).map_err(|source| GatewayError::Bind { addr, source })?;
-        let addr = listener.local_addr().map_err(|source| GatewayError::Bind { addr, source })?;
+        let listener =
+            TcpListener::bind(addr).map_err(|source| GatewayError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| GatewayError::Bind { addr, source })?;
         let stats = Arc::new(GatewayStats::default());
         let (tx, rx) = channel::unbounded();
         let core = Core::new(&params, universe, feed, start_unix, stats.clone());
@@ -105,7 +115,13 @@ impl Gateway {
                 .expect("spawn sim-accept"),
         );
         tracing::info!(%addr, "paper gateway listening");
-        Ok(Gateway { addr, tx, stats, stopping, threads })
+        Ok(Gateway {
+            addr,
+            tx,
+            stats,
+            stopping,
+            threads,
+        })
     }
 
     /// The bound address (useful with port 0).
@@ -153,13 +169,28 @@ impl Drop for Gateway {
 
 fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), GatewayError> {
     let Some(replay) = &params.replay else {
-        return Ok((Universe::new(&params.market), Feed::Synthetic { paced: !unpaced }));
+        return Ok((
+            Universe::new(&params.market),
+            Feed::Synthetic { paced: !unpaced },
+        ));
     };
     let path = replay.file.display().to_string();
-    let file = std::fs::File::open(&replay.file).map_err(|source| GatewayError::Replay { path: path.clone(), source })?;
-    let mut names: Vec<String> = params.market.symbols.iter().map(|s| s.name.clone()).collect();
-    let (rows, errors) =
-        read_quotes(io::BufReader::new(file), &mut names).map_err(|source| GatewayError::Replay { path: path.clone(), source })?;
+    let file = std::fs::File::open(&replay.file).map_err(|source| GatewayError::Replay {
+        path: path.clone(),
+        source,
+    })?;
+    let mut names: Vec<String> = params
+        .market
+        .symbols
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let (rows, errors) = read_quotes(io::BufReader::new(file), &mut names).map_err(|source| {
+        GatewayError::Replay {
+            path: path.clone(),
+            source,
+        }
+    })?;
     for e in errors.iter().take(20) {
         tracing::warn!(file = %path, "{e}");
     }
@@ -172,7 +203,11 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
     // Symbols only in the file move independently in the backward history.
     let mut market = params.market.clone();
     for name in names.iter().skip(market.symbols.len()) {
-        let first = rows.iter().find(|r| names[r.symbol] == *name).map(|r| r.top).unwrap_or_default();
+        let first = rows
+            .iter()
+            .find(|r| names[r.symbol] == *name)
+            .map(|r| r.top)
+            .unwrap_or_default();
         market.symbols.push(crate::params::SymbolParams {
             name: name.clone(),
             price: (first.bid + first.ask) as f64 / 200.0,
@@ -190,7 +225,14 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
             break;
         }
     }
-    Ok((universe, Feed::Replay { rows, next: 0, speed: replay.speed }))
+    Ok((
+        universe,
+        Feed::Replay {
+            rows,
+            next: 0,
+            speed: replay.speed,
+        },
+    ))
 }
 
 #[derive(Clone, Copy)]
@@ -233,7 +275,11 @@ struct RateCounter {
 impl RateCounter {
     fn record(&mut self, now: Instant) -> u32 {
         self.times.push_back(now);
-        while self.times.front().is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1)) {
+        while self
+            .times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
             self.times.pop_front();
         }
         self.times.len() as u32
@@ -258,12 +304,20 @@ fn read_handshake(stream: &mut TcpStream) -> io::Result<VersionRange> {
     wire::parse_version_range(&body).map_err(|e| invalid(&e.to_string()))
 }
 
-fn serve_connection(conn: u64, mut stream: TcpStream, tx: &Sender<Cmd>, limits: Limits) -> io::Result<()> {
+fn serve_connection(
+    conn: u64,
+    mut stream: TcpStream,
+    tx: &Sender<Cmd>,
+    limits: Limits,
+) -> io::Result<()> {
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let range = read_handshake(&mut stream)?;
-    let neg = wire::negotiate(range).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let neg = wire::negotiate(range)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     let mut hello = Vec::new();
     wire::encode_server_hello(&mut hello, neg.version, &wire::format_tws_time(now));
     stream.write_all(&hello)?;
@@ -271,20 +325,36 @@ fn serve_connection(conn: u64, mut stream: TcpStream, tx: &Sender<Cmd>, limits: 
 
     let (out_tx, out_rx) = channel::bounded::<Vec<u8>>(WRITER_QUEUE);
     let mut writer = stream.try_clone()?;
-    std::thread::Builder::new().name(format!("sim-write-{conn}")).spawn(move || {
-        for chunk in out_rx {
-            if writer.write_all(&chunk).is_err() {
-                break;
+    std::thread::Builder::new()
+        .name(format!("sim-write-{conn}"))
+        .spawn(move || {
+            for chunk in out_rx {
+                if writer.write_all(&chunk).is_err() {
+                    break;
+                }
             }
-        }
-        let _ = writer.shutdown(Shutdown::Both);
-    })?;
+            let _ = writer.shutdown(Shutdown::Both);
+        })?;
     let control = stream.try_clone()?;
-    tx.send(Cmd::Register { conn, neg, tx: out_tx, control }).map_err(|_| io::ErrorKind::BrokenPipe)?;
-    tracing::debug!(conn, version = neg.version, protobuf = neg.protobuf, "client connected");
+    tx.send(Cmd::Register {
+        conn,
+        neg,
+        tx: out_tx,
+        control,
+    })
+    .map_err(|_| io::ErrorKind::BrokenPipe)?;
+    tracing::debug!(
+        conn,
+        version = neg.version,
+        protobuf = neg.protobuf,
+        "client connected"
+    );
 
     let mut reader = FrameReader::new(limits.max_frame);
-    let mut rate = RateCounter { times: VecDeque::new(), over: false };
+    let mut rate = RateCounter {
+        times: VecDeque::new(),
+        over: false,
+    };
     loop {
         let n = reader.fill_from(&mut stream)?;
         if n == 0 {
@@ -305,13 +375,21 @@ fn serve_connection(conn: u64, mut stream: TcpStream, tx: &Sender<Cmd>, limits: 
             };
             let count = rate.record(Instant::now());
             if count > limits.disconnect_rate {
-                let _ = tx.send(Cmd::RateExceeded { conn, rate: count, disconnect: true });
+                let _ = tx.send(Cmd::RateExceeded {
+                    conn,
+                    rate: count,
+                    disconnect: true,
+                });
                 return Err(io::Error::other("message rate far above the limit"));
             }
             if count > limits.max_rate {
                 if !rate.over {
                     rate.over = true;
-                    let _ = tx.send(Cmd::RateExceeded { conn, rate: count, disconnect: false });
+                    let _ = tx.send(Cmd::RateExceeded {
+                        conn,
+                        rate: count,
+                        disconnect: false,
+                    });
                 }
             } else {
                 rate.over = false;

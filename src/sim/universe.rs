@@ -45,9 +45,20 @@ pub struct MarketEvent {
 #[derive(Debug, Clone)]
 enum Driver {
     /// `x = log p0 + beta * M + eps`, eps a Brownian motion.
-    Free { log_p0: f64, beta: f64, sigma: f64, eps: f64 },
+    Free {
+        log_p0: f64,
+        beta: f64,
+        sigma: f64,
+        eps: f64,
+    },
     /// `x = log(ratio) + x_leader + s`, s an OU process.
-    Follower { leader: usize, log_ratio: f64, theta: f64, sigma: f64, s: f64 },
+    Follower {
+        leader: usize,
+        log_ratio: f64,
+        theta: f64,
+        sigma: f64,
+        s: f64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -114,9 +125,18 @@ impl Universe {
                         s: s0,
                     }
                 }
-                None => Driver::Free { log_p0: s.price.ln(), beta: s.beta, sigma: per_sec(s.vol_per_day), eps: 0.0 },
+                None => Driver::Free {
+                    log_p0: s.price.ln(),
+                    beta: s.beta,
+                    sigma: per_sec(s.vol_per_day),
+                    eps: 0.0,
+                },
             };
-            symbols.push(SymbolState { driver, t: 0.0, top: BookTop::default() });
+            symbols.push(SymbolState {
+                driver,
+                t: 0.0,
+                top: BookTop::default(),
+            });
         }
         let mut u = Universe {
             names,
@@ -171,17 +191,47 @@ impl Universe {
     fn log_price_at(&mut self, i: usize, t: f64) -> f64 {
         let dt = t - self.symbols[i].t;
         match self.symbols[i].driver {
-            Driver::Free { log_p0, beta, sigma, eps } => {
+            Driver::Free {
+                log_p0,
+                beta,
+                sigma,
+                eps,
+            } => {
                 self.advance_market(t);
-                let eps = if dt > 0.0 { eps + sigma * dt.sqrt() * self.rng.normal() } else { eps };
-                self.symbols[i].driver = Driver::Free { log_p0, beta, sigma, eps };
+                let eps = if dt > 0.0 {
+                    eps + sigma * dt.sqrt() * self.rng.normal()
+                } else {
+                    eps
+                };
+                self.symbols[i].driver = Driver::Free {
+                    log_p0,
+                    beta,
+                    sigma,
+                    eps,
+                };
                 self.symbols[i].t = self.symbols[i].t.max(t);
                 log_p0 + beta * self.market + eps
             }
-            Driver::Follower { leader, log_ratio, theta, sigma, s } => {
+            Driver::Follower {
+                leader,
+                log_ratio,
+                theta,
+                sigma,
+                s,
+            } => {
                 let lead = self.log_price_at(leader, t);
-                let s = if dt > 0.0 { ou_step(s, theta, sigma, dt, self.rng.normal()) } else { s };
-                self.symbols[i].driver = Driver::Follower { leader, log_ratio, theta, sigma, s };
+                let s = if dt > 0.0 {
+                    ou_step(s, theta, sigma, dt, self.rng.normal())
+                } else {
+                    s
+                };
+                self.symbols[i].driver = Driver::Follower {
+                    leader,
+                    log_ratio,
+                    theta,
+                    sigma,
+                    s,
+                };
                 self.symbols[i].t = self.symbols[i].t.max(t);
                 log_ratio + lead + s
             }
@@ -222,12 +272,20 @@ impl Universe {
         self.symbols[symbol].top = top;
         let trade = if self.rng.uniform() < self.trade_probability {
             let at_ask = self.rng.below(2) == 1;
-            Some(Trade { price: if at_ask { top.ask } else { top.bid }, size: 100 * (1 + self.rng.below(5) as u32) })
+            Some(Trade {
+                price: if at_ask { top.ask } else { top.bid },
+                size: 100 * (1 + self.rng.below(5) as u32),
+            })
         } else {
             None
         };
         self.next_t = t + self.rng.exponential(self.total_rate);
-        MarketEvent { t_ns: (t * 1e9) as u64, symbol, top, trade }
+        MarketEvent {
+            t_ns: (t * 1e9) as u64,
+            symbol,
+            top,
+            trade,
+        }
     }
 
     /// Overrides the book of symbol `i` (replay of recorded quotes).
@@ -259,7 +317,9 @@ impl Universe {
         }
         let mut market = self.market;
         let mut rev: Vec<Vec<f64>> = vec![Vec::with_capacity(steps + 1); n];
-        let initial_log: Vec<f64> = (0..n).map(|i| self.log_price_now(i, market, &eps, &spread)).collect();
+        let initial_log: Vec<f64> = (0..n)
+            .map(|i| self.log_price_now(i, market, &eps, &spread))
+            .collect();
         for (i, path) in rev.iter_mut().enumerate() {
             path.push(initial_log[i].exp());
         }
@@ -287,9 +347,9 @@ impl Universe {
     fn log_price_now(&self, i: usize, market: f64, eps: &[f64], spread: &[f64]) -> f64 {
         match self.symbols[i].driver {
             Driver::Free { log_p0, beta, .. } => log_p0 + beta * market + eps[i],
-            Driver::Follower { leader, log_ratio, .. } => {
-                log_ratio + self.log_price_now(leader, market, eps, spread) + spread[i]
-            }
+            Driver::Follower {
+                leader, log_ratio, ..
+            } => log_ratio + self.log_price_now(leader, market, eps, spread) + spread[i],
         }
     }
 }
@@ -332,7 +392,10 @@ mod tests {
         assert_eq!(h[spy].len(), 2001);
         let top = u.top(spy);
         let mid_cents = *h[spy].last().unwrap() / TICK;
-        assert!((top.bid as f64..=top.ask as f64).contains(&mid_cents.floor()) || (mid_cents - top.bid as f64).abs() < 2.0);
+        assert!(
+            (top.bid as f64..=top.ask as f64).contains(&mid_cents.floor())
+                || (mid_cents - top.bid as f64).abs() < 2.0
+        );
         // The follower's log spread stays bounded (mean reversion).
         let ratio = (451.5f64 / 450.0).ln();
         for k in 0..h[spy].len() {

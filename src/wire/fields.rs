@@ -64,7 +64,10 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Starts at the first field of `body`.
     pub fn new(body: &'a [u8]) -> Self {
-        Fields { rest: body, index: 0 }
+        Fields {
+            rest: body,
+            index: 0,
+        }
     }
 
     /// Index of the next field to be read.
@@ -290,7 +293,10 @@ pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
     }
     let text = std::str::from_utf8(bytes).ok()?;
     // Reject what Rust accepts but TWS never sends as a number.
-    if text.bytes().any(|b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E')) {
+    if text
+        .bytes()
+        .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E'))
+    {
         if text.eq_ignore_ascii_case("inf") || text.eq_ignore_ascii_case("infinity") {
             return Some(f64::INFINITY);
         }
@@ -316,14 +322,28 @@ mod tests {
 
     #[test]
     fn floats() {
-        for s in ["0", "1", "101.25", "0.01", "-3.5", "123456789.123456", "1e5", "2.5E-3", ".5", "5."] {
+        for s in [
+            "0",
+            "1",
+            "101.25",
+            "0.01",
+            "-3.5",
+            "123456789.123456",
+            "1e5",
+            "2.5E-3",
+            ".5",
+            "5.",
+        ] {
             assert_eq!(parse_f64(s.as_bytes()), s.parse::<f64>().ok(), "{s}");
         }
         assert_eq!(parse_f64(b"."), None);
         assert_eq!(parse_f64(b"abc"), None);
         assert_eq!(parse_f64(b"nan"), None);
         assert_eq!(parse_f64(b"1.2.3"), None);
-        assert_eq!(parse_f64(b"12345678901234567890"), Some(12345678901234567890.0));
+        assert_eq!(
+            parse_f64(b"12345678901234567890"),
+            Some(12345678901234567890.0)
+        );
     }
 
     #[test]

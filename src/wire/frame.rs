@@ -57,7 +57,10 @@ pub fn split_frame(buf: &[u8], max: usize) -> Result<Option<(&[u8], usize)>, Fra
     };
     let len = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]);
     if len as usize > max {
-        return Err(FrameError::Oversized { len, max: max as u32 });
+        return Err(FrameError::Oversized {
+            len,
+            max: max as u32,
+        });
     }
     let end = 4 + len as usize;
     match buf.get(4..end) {
@@ -127,6 +130,11 @@ impl FrameReader {
         Ok(n)
     }
 
+    /// Bytes received but not yet returned as frames.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
     /// Copies bytes already read elsewhere into the buffer (used after a handshake).
     ///
     /// Returns how many bytes fit.
@@ -163,7 +171,11 @@ impl FrameReader {
     /// # Errors
     /// [`FrameError::Truncated`] when a partial frame is buffered.
     pub fn finish(&self) -> Result<(), FrameError> {
-        if self.start == self.end { Ok(()) } else { Err(FrameError::Truncated) }
+        if self.start == self.end {
+            Ok(())
+        } else {
+            Err(FrameError::Truncated)
+        }
     }
 }
 
@@ -254,7 +266,11 @@ impl<'a> FrameWriter<'a> {
     /// `1.7976931348623157E308`.
     #[inline]
     pub fn f64_unset(&mut self, v: f64) -> &mut Self {
-        if v == f64::MAX { self.str(UNSET_DOUBLE) } else { self.f64(v) }
+        if v == f64::MAX {
+            self.str(UNSET_DOUBLE)
+        } else {
+            self.f64(v)
+        }
     }
 
     /// Writes the length prefix. Returns the total frame length including the prefix.
@@ -275,7 +291,10 @@ mod tests {
         let buf = [0x7f, 0xff, 0xff, 0xff, 1, 2];
         assert_eq!(
             split_frame(&buf, DEFAULT_MAX_FRAME),
-            Err(FrameError::Oversized { len: 0x7fff_ffff, max: DEFAULT_MAX_FRAME as u32 })
+            Err(FrameError::Oversized {
+                len: 0x7fff_ffff,
+                max: DEFAULT_MAX_FRAME as u32
+            })
         );
     }
 

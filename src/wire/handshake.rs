@@ -40,7 +40,10 @@ impl std::fmt::Display for HandshakeError {
             HandshakeError::BadPrefix => f.write_str("connection did not start with API\\0"),
             HandshakeError::BadVersionRange => f.write_str("malformed client version range"),
             HandshakeError::Unsupported { min, max } => {
-                write!(f, "no common protocol version with client range v{min}..{max}")
+                write!(
+                    f,
+                    "no common protocol version with client range v{min}..{max}"
+                )
             }
             HandshakeError::BadServerVersion => f.write_str("malformed server version frame"),
         }
@@ -92,7 +95,10 @@ pub fn parse_version_range(body: &[u8]) -> Result<VersionRange, HandshakeError> 
     if min > max || min < 0 || max > i32::MAX as i64 {
         return Err(HandshakeError::BadVersionRange);
     }
-    Ok(VersionRange { min: min as i32, max: max as i32 })
+    Ok(VersionRange {
+        min: min as i32,
+        max: max as i32,
+    })
 }
 
 /// Picks the protocol for a client range the way TWS does.
@@ -109,19 +115,28 @@ pub fn parse_version_range(body: &[u8]) -> Result<VersionRange, HandshakeError> 
 /// # Errors
 /// [`HandshakeError::Unsupported`] when the range and ours do not meet.
 pub fn negotiate(range: VersionRange) -> Result<Negotiated, HandshakeError> {
-    let unsupported = HandshakeError::Unsupported { min: range.min, max: range.max };
+    let unsupported = HandshakeError::Unsupported {
+        min: range.min,
+        max: range.max,
+    };
     if range.min > 200 {
         let version = range.max.min(MAX_PROTOBUF_VERSION);
         if version < range.min {
             return Err(unsupported);
         }
-        Ok(Negotiated { version, protobuf: true })
+        Ok(Negotiated {
+            version,
+            protobuf: true,
+        })
     } else {
         let version = range.max.min(MAX_TEXT_VERSION);
         if version < range.min || version < MIN_SUPPORTED_VERSION {
             return Err(unsupported);
         }
-        Ok(Negotiated { version, protobuf: false })
+        Ok(Negotiated {
+            version,
+            protobuf: false,
+        })
     }
 }
 
@@ -211,7 +226,13 @@ mod tests {
     #[test]
     fn negotiation_matches_tws() {
         let ib_async = negotiate(VersionRange { min: 157, max: 178 }).unwrap();
-        assert_eq!(ib_async, Negotiated { version: 178, protobuf: false });
+        assert_eq!(
+            ib_async,
+            Negotiated {
+                version: 178,
+                protobuf: false
+            }
+        );
         assert!(negotiate(VersionRange { min: 227, max: 230 }).is_err());
         assert!(negotiate(VersionRange { min: 10, max: 50 }).is_err());
     }

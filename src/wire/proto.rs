@@ -14,7 +14,6 @@ use prost::Message;
 /// Offset added to a message id to mark a protobuf body.
 pub const PROTOBUF_ID_OFFSET: i32 = 200;
 
-
 #[derive(Clone, PartialEq, Message)]
 pub struct Contract {
     #[prost(int32, optional, tag = "1")]

@@ -35,7 +35,13 @@ impl<'a> ContractSpec<'a> {
     /// assert_eq!((c.sec_type, c.exchange, c.currency), ("STK", "SMART", "USD"));
     /// ```
     pub fn stock(symbol: &'a str) -> Self {
-        ContractSpec { symbol, sec_type: "STK", exchange: "SMART", currency: "USD", ..Default::default() }
+        ContractSpec {
+            symbol,
+            sec_type: "STK",
+            exchange: "SMART",
+            currency: "USD",
+            ..Default::default()
+        }
     }
 
     /// Reads the twelve fields.
@@ -58,9 +64,17 @@ impl<'a> ContractSpec<'a> {
 
     /// Writes the twelve fields.
     pub fn encode(&self, w: &mut FrameWriter<'_>) {
-        w.i64(self.con_id).str(self.symbol).str(self.sec_type).str(self.last_trade_date);
-        w.f64(self.strike).str(self.right).str(self.multiplier).str(self.exchange);
-        w.str(self.primary_exchange).str(self.currency).str(self.local_symbol);
+        w.i64(self.con_id)
+            .str(self.symbol)
+            .str(self.sec_type)
+            .str(self.last_trade_date);
+        w.f64(self.strike)
+            .str(self.right)
+            .str(self.multiplier)
+            .str(self.exchange);
+        w.str(self.primary_exchange)
+            .str(self.currency)
+            .str(self.local_symbol);
         w.str(self.trading_class);
     }
 }
@@ -114,31 +128,69 @@ pub struct HistoricalRequest<'a> {
 /// Every request the paper gateway understands.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Request<'a> {
-    StartApi { client_id: i32, optional_capabilities: &'a str },
-    MarketData { req_id: i32, contract: ContractSpec<'a>, generic_ticks: &'a str, snapshot: bool },
-    CancelMarketData { req_id: i32 },
+    StartApi {
+        client_id: i32,
+        optional_capabilities: &'a str,
+    },
+    MarketData {
+        req_id: i32,
+        contract: ContractSpec<'a>,
+        generic_ticks: &'a str,
+        snapshot: bool,
+    },
+    CancelMarketData {
+        req_id: i32,
+    },
     PlaceOrder(OrderRequest<'a>),
-    CancelOrder { order_id: i32 },
+    CancelOrder {
+        order_id: i32,
+    },
     OpenOrders,
     AllOpenOrders,
-    AutoOpenOrders { auto_bind: bool },
-    Executions { req_id: i32, filter: ExecutionFilter<'a> },
-    Ids { num_ids: i32 },
-    ContractData { req_id: i32, contract: ContractSpec<'a> },
+    AutoOpenOrders {
+        auto_bind: bool,
+    },
+    Executions {
+        req_id: i32,
+        filter: ExecutionFilter<'a>,
+    },
+    Ids {
+        num_ids: i32,
+    },
+    ContractData {
+        req_id: i32,
+        contract: ContractSpec<'a>,
+    },
     HistoricalData(HistoricalRequest<'a>),
-    CancelHistoricalData { req_id: i32 },
+    CancelHistoricalData {
+        req_id: i32,
+    },
     Positions,
     CancelPositions,
-    TickByTick { req_id: i32, contract: ContractSpec<'a>, tick_type: &'a str, number_of_ticks: i32, ignore_size: bool },
-    CancelTickByTick { req_id: i32 },
-    MarketDataType { data_type: i32 },
+    TickByTick {
+        req_id: i32,
+        contract: ContractSpec<'a>,
+        tick_type: &'a str,
+        number_of_ticks: i32,
+        ignore_size: bool,
+    },
+    CancelTickByTick {
+        req_id: i32,
+    },
+    MarketDataType {
+        data_type: i32,
+    },
     CurrentTime,
     ManagedAccounts,
     GlobalCancel,
     /// REQ_COMPLETED_ORDERS (99).
-    CompletedOrders { api_only: bool },
+    CompletedOrders {
+        api_only: bool,
+    },
     /// CANCEL_CONTRACT_DATA (106): sent by newer clients when a details request is dropped.
-    CancelContractData { req_id: i32 },
+    CancelContractData {
+        req_id: i32,
+    },
 }
 
 impl<'a> Request<'a> {
@@ -167,7 +219,10 @@ impl<'a> Request<'a> {
                 f.skip(1)?;
                 let client_id = f.i32()?;
                 let optional_capabilities = if f.is_empty() { "" } else { f.str()? };
-                Request::StartApi { client_id, optional_capabilities }
+                Request::StartApi {
+                    client_id,
+                    optional_capabilities,
+                }
             }
             id::REQ_MKT_DATA => {
                 f.skip(1)?;
@@ -179,7 +234,12 @@ impl<'a> Request<'a> {
                 }
                 let generic_ticks = f.str()?;
                 let snapshot = f.bool()?;
-                Request::MarketData { req_id, contract, generic_ticks, snapshot }
+                Request::MarketData {
+                    req_id,
+                    contract,
+                    generic_ticks,
+                    snapshot,
+                }
             }
             id::CANCEL_MKT_DATA => {
                 f.skip(1)?;
@@ -204,7 +264,9 @@ impl<'a> Request<'a> {
             id::REQ_ALL_OPEN_ORDERS => Request::AllOpenOrders,
             id::REQ_AUTO_OPEN_ORDERS => {
                 f.skip(1)?;
-                Request::AutoOpenOrders { auto_bind: f.bool()? }
+                Request::AutoOpenOrders {
+                    auto_bind: f.bool()?,
+                }
             }
             id::REQ_EXECUTIONS => {
                 f.skip(1)?;
@@ -222,7 +284,9 @@ impl<'a> Request<'a> {
             }
             id::REQ_IDS => {
                 f.skip(1)?;
-                Request::Ids { num_ids: f.i32_or(1)? }
+                Request::Ids {
+                    num_ids: f.i32_or(1)?,
+                }
             }
             id::REQ_CONTRACT_DATA => {
                 f.skip(1)?;
@@ -266,12 +330,16 @@ impl<'a> Request<'a> {
             id::CANCEL_TICK_BY_TICK_DATA => Request::CancelTickByTick { req_id: f.i32()? },
             id::REQ_MARKET_DATA_TYPE => {
                 f.skip(1)?;
-                Request::MarketDataType { data_type: f.i32()? }
+                Request::MarketDataType {
+                    data_type: f.i32()?,
+                }
             }
             id::REQ_CURRENT_TIME => Request::CurrentTime,
             id::REQ_MANAGED_ACCTS => Request::ManagedAccounts,
             id::REQ_GLOBAL_CANCEL => Request::GlobalCancel,
-            id::REQ_COMPLETED_ORDERS => Request::CompletedOrders { api_only: f.bool()? },
+            id::REQ_COMPLETED_ORDERS => Request::CompletedOrders {
+                api_only: f.bool()?,
+            },
             id::CANCEL_CONTRACT_DATA => Request::CancelContractData { req_id: f.i32()? },
             other => return Err(DecodeError::UnknownMessage { id: other }),
         })
@@ -281,13 +349,28 @@ impl<'a> Request<'a> {
     pub fn encode_text(&self, out: &mut Vec<u8>) {
         let mut w = FrameWriter::begin(out);
         match *self {
-            Request::StartApi { client_id, optional_capabilities } => {
-                w.i32(id::START_API).i32(2).i32(client_id).str(optional_capabilities);
+            Request::StartApi {
+                client_id,
+                optional_capabilities,
+            } => {
+                w.i32(id::START_API)
+                    .i32(2)
+                    .i32(client_id)
+                    .str(optional_capabilities);
             }
-            Request::MarketData { req_id, contract, generic_ticks, snapshot } => {
+            Request::MarketData {
+                req_id,
+                contract,
+                generic_ticks,
+                snapshot,
+            } => {
                 w.i32(id::REQ_MKT_DATA).i32(11).i32(req_id);
                 contract.encode(&mut w);
-                w.bool(false).str(generic_ticks).bool(snapshot).bool(false).str("");
+                w.bool(false)
+                    .str(generic_ticks)
+                    .bool(snapshot)
+                    .bool(false)
+                    .str("");
             }
             Request::CancelMarketData { req_id } => {
                 w.i32(id::CANCEL_MKT_DATA).i32(2).i32(req_id);
@@ -306,7 +389,10 @@ impl<'a> Request<'a> {
                 w.i32(id::REQ_AUTO_OPEN_ORDERS).i32(1).bool(auto_bind);
             }
             Request::Executions { req_id, filter } => {
-                w.i32(id::REQ_EXECUTIONS).i32(3).i32(req_id).i32(filter.client_id);
+                w.i32(id::REQ_EXECUTIONS)
+                    .i32(3)
+                    .i32(req_id)
+                    .i32(filter.client_id);
                 w.str(filter.account).str(filter.time).str(filter.symbol);
                 w.str(filter.sec_type).str(filter.exchange).str(filter.side);
             }
@@ -321,7 +407,10 @@ impl<'a> Request<'a> {
             Request::HistoricalData(ref h) => {
                 w.i32(id::REQ_HISTORICAL_DATA).i32(h.req_id);
                 h.contract.encode(&mut w);
-                w.bool(false).str(h.end_date_time).str(h.bar_size).str(h.duration);
+                w.bool(false)
+                    .str(h.end_date_time)
+                    .str(h.bar_size)
+                    .str(h.duration);
                 w.bool(h.use_rth).str(h.what_to_show).i32(h.format_date);
                 w.bool(h.keep_up_to_date).str("");
             }
@@ -334,7 +423,13 @@ impl<'a> Request<'a> {
             Request::CancelPositions => {
                 w.i32(id::CANCEL_POSITIONS).i32(1);
             }
-            Request::TickByTick { req_id, contract, tick_type, number_of_ticks, ignore_size } => {
+            Request::TickByTick {
+                req_id,
+                contract,
+                tick_type,
+                number_of_ticks,
+                ignore_size,
+            } => {
                 w.i32(id::REQ_TICK_BY_TICK_DATA).i32(req_id);
                 contract.encode(&mut w);
                 w.str(tick_type).i32(number_of_ticks).bool(ignore_size);
@@ -372,7 +467,9 @@ fn decode_order<'a>(f: &mut Fields<'a>) -> Result<OrderRequest<'a>, DecodeError>
     let action_index = f.index();
     let action = f.str()?;
     if action != "BUY" && action != "SELL" && action != "SSHORT" {
-        return Err(DecodeError::BadValue { index: action_index });
+        return Err(DecodeError::BadValue {
+            index: action_index,
+        });
     }
     let total_quantity = f.f64()?;
     let order_type = f.str()?;
@@ -409,7 +506,12 @@ fn encode_order(w: &mut FrameWriter<'_>, o: &OrderRequest<'_>) {
     opt_price(w, o.lmt_price);
     opt_price(w, o.aux_price);
     w.str(o.tif);
-    w.str("").str(o.account).str("O").i32(0).str(o.order_ref).bool(o.transmit);
+    w.str("")
+        .str(o.account)
+        .str("O")
+        .i32(0)
+        .str(o.order_ref)
+        .bool(o.transmit);
     w.i32(o.parent_id);
     super::order_tail::encode_place_order_tail(w);
 }

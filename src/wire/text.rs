@@ -53,7 +53,10 @@ impl TickPrice {
     #[inline]
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut w = FrameWriter::begin(out);
-        w.i32(id::TICK_PRICE).i32(6).i32(self.req_id).i32(self.tick_type);
+        w.i32(id::TICK_PRICE)
+            .i32(6)
+            .i32(self.req_id)
+            .i32(self.tick_type);
         w.f64(self.price).f64(self.size).i32(self.attr_mask);
         w.finish();
     }
@@ -74,14 +77,22 @@ impl TickSize {
     #[inline]
     pub fn decode(f: &mut Fields<'_>) -> Result<Self, DecodeError> {
         f.skip(1)?;
-        Ok(TickSize { req_id: f.i32()?, tick_type: f.i32()?, size: f.f64_or(0.0)? })
+        Ok(TickSize {
+            req_id: f.i32()?,
+            tick_type: f.i32()?,
+            size: f.f64_or(0.0)?,
+        })
     }
 
     /// Appends the frame.
     #[inline]
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut w = FrameWriter::begin(out);
-        w.i32(id::TICK_SIZE).i32(6).i32(self.req_id).i32(self.tick_type).f64(self.size);
+        w.i32(id::TICK_SIZE)
+            .i32(6)
+            .i32(self.req_id)
+            .i32(self.tick_type)
+            .f64(self.size);
         w.finish();
     }
 }
@@ -90,9 +101,22 @@ impl TickSize {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TickByTickData<'a> {
     /// Type 1 (Last) or 2 (AllLast).
-    Last { all_last: bool, price: f64, size: f64, mask: i32, exchange: &'a str, special: &'a str },
+    Last {
+        all_last: bool,
+        price: f64,
+        size: f64,
+        mask: i32,
+        exchange: &'a str,
+        special: &'a str,
+    },
     /// Type 3.
-    BidAsk { bid: f64, ask: f64, bid_size: f64, ask_size: f64, mask: i32 },
+    BidAsk {
+        bid: f64,
+        ask: f64,
+        bid_size: f64,
+        ask_size: f64,
+        mask: i32,
+    },
     /// Type 4.
     MidPoint { mid: f64 },
 }
@@ -142,12 +166,31 @@ impl<'a> TickByTick<'a> {
         let mut w = FrameWriter::begin(out);
         w.i32(id::TICK_BY_TICK).i32(self.req_id);
         match self.data {
-            TickByTickData::Last { all_last, price, size, mask, exchange, special } => {
+            TickByTickData::Last {
+                all_last,
+                price,
+                size,
+                mask,
+                exchange,
+                special,
+            } => {
                 w.i32(if all_last { 2 } else { 1 }).i64(self.time);
                 w.f64(price).f64(size).i32(mask).str(exchange).str(special);
             }
-            TickByTickData::BidAsk { bid, ask, bid_size, ask_size, mask } => {
-                w.i32(3).i64(self.time).f64(bid).f64(ask).f64(bid_size).f64(ask_size).i32(mask);
+            TickByTickData::BidAsk {
+                bid,
+                ask,
+                bid_size,
+                ask_size,
+                mask,
+            } => {
+                w.i32(3)
+                    .i64(self.time)
+                    .f64(bid)
+                    .f64(ask)
+                    .f64(bid_size)
+                    .f64(ask_size)
+                    .i32(mask);
             }
             TickByTickData::MidPoint { mid } => {
                 w.i32(4).i64(self.time).f64(mid);
@@ -197,8 +240,13 @@ impl<'a> OrderStatus<'a> {
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut w = FrameWriter::begin(out);
         w.i32(id::ORDER_STATUS).i32(self.order_id).str(self.status);
-        w.f64(self.filled).f64(self.remaining).f64(self.avg_fill_price);
-        w.i64(self.perm_id).i32(self.parent_id).f64(self.last_fill_price).i32(self.client_id);
+        w.f64(self.filled)
+            .f64(self.remaining)
+            .f64(self.avg_fill_price);
+        w.i64(self.perm_id)
+            .i32(self.parent_id)
+            .f64(self.last_fill_price)
+            .i32(self.client_id);
         w.str(self.why_held).f64(self.mkt_cap_price);
         w.finish();
     }
@@ -226,8 +274,18 @@ impl<'a> ErrorMsg<'a> {
         let code = f.i32()?;
         let message = f.str()?;
         let advanced_json = if f.is_empty() { "" } else { f.str()? };
-        let time_ms = if version >= ERROR_TIME_VERSION && !f.is_empty() { f.i64_or(0)? } else { 0 };
-        Ok(ErrorMsg { id, code, message, advanced_json, time_ms })
+        let time_ms = if version >= ERROR_TIME_VERSION && !f.is_empty() {
+            f.i64_or(0)?
+        } else {
+            0
+        };
+        Ok(ErrorMsg {
+            id,
+            code,
+            message,
+            advanced_json,
+            time_ms,
+        })
     }
 
     /// Appends the frame for `version`.
@@ -237,7 +295,10 @@ impl<'a> ErrorMsg<'a> {
         if version < ERROR_TIME_VERSION {
             w.i32(2);
         }
-        w.i32(self.id).i32(self.code).str(self.message).str(self.advanced_json);
+        w.i32(self.id)
+            .i32(self.code)
+            .str(self.message)
+            .str(self.advanced_json);
         if version >= ERROR_TIME_VERSION {
             w.i64(self.time_ms);
         }
@@ -297,13 +358,20 @@ pub struct EndMarker {
 
 impl EndMarker {
     fn has_req_id(msg_id: i32) -> bool {
-        matches!(msg_id, id::CONTRACT_DATA_END | id::EXECUTION_DATA_END | id::TICK_SNAPSHOT_END)
+        matches!(
+            msg_id,
+            id::CONTRACT_DATA_END | id::EXECUTION_DATA_END | id::TICK_SNAPSHOT_END
+        )
     }
 
     /// Decodes the fields after the message id.
     pub fn decode(msg_id: i32, f: &mut Fields<'_>) -> Result<Self, DecodeError> {
         f.skip(1)?;
-        let req_id = if Self::has_req_id(msg_id) { f.i32()? } else { -1 };
+        let req_id = if Self::has_req_id(msg_id) {
+            f.i32()?
+        } else {
+            -1
+        };
         Ok(EndMarker { msg_id, req_id })
     }
 
@@ -357,7 +425,14 @@ impl<'a> HistoricalData<'a> {
         if count < 0 {
             return Err(DecodeError::BadValue { index: count_index });
         }
-        Ok(HistoricalData { req_id, start, end, count, rest: f.clone(), read: 0 })
+        Ok(HistoricalData {
+            req_id,
+            start,
+            end,
+            count,
+            rest: f.clone(),
+            read: 0,
+        })
     }
 
     /// The next bar, `None` after `count` bars.
@@ -380,7 +455,14 @@ impl<'a> HistoricalData<'a> {
     }
 
     /// Appends a HISTORICAL_DATA frame (and, from version 196, HISTORICAL_DATA_END).
-    pub fn encode(out: &mut Vec<u8>, version: i32, req_id: i32, start: &str, end: &str, bars: &[Bar<'_>]) {
+    pub fn encode(
+        out: &mut Vec<u8>,
+        version: i32,
+        req_id: i32,
+        start: &str,
+        end: &str,
+        bars: &[Bar<'_>],
+    ) {
         let mut w = FrameWriter::begin(out);
         w.i32(id::HISTORICAL_DATA).i32(req_id);
         if version < HISTORICAL_DATA_END_VERSION {
@@ -388,13 +470,20 @@ impl<'a> HistoricalData<'a> {
         }
         w.i32(bars.len() as i32);
         for b in bars {
-            w.str(b.date).f64(b.open).f64(b.high).f64(b.low).f64(b.close);
+            w.str(b.date)
+                .f64(b.open)
+                .f64(b.high)
+                .f64(b.low)
+                .f64(b.close);
             w.f64(b.volume).f64(b.wap).i32(b.count);
         }
         w.finish();
         if version >= HISTORICAL_DATA_END_VERSION {
             let mut w = FrameWriter::begin(out);
-            w.i32(id::HISTORICAL_DATA_END).i32(req_id).str(start).str(end);
+            w.i32(id::HISTORICAL_DATA_END)
+                .i32(req_id)
+                .str(start)
+                .str(end);
             w.finish();
         }
     }
@@ -418,14 +507,25 @@ impl<'a> CommissionReport<'a> {
         let commission = f.f64()?;
         let currency = f.str()?;
         let realized_pnl = f.f64_or(f64::MAX)?;
-        Ok(CommissionReport { exec_id, commission, currency, realized_pnl })
+        Ok(CommissionReport {
+            exec_id,
+            commission,
+            currency,
+            realized_pnl,
+        })
     }
 
     /// Appends the frame (yield and redemption date unset).
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut w = FrameWriter::begin(out);
-        w.i32(id::COMMISSION_REPORT).i32(1).str(self.exec_id).f64(self.commission);
-        w.str(self.currency).f64_unset(self.realized_pnl).f64_unset(f64::MAX).str("");
+        w.i32(id::COMMISSION_REPORT)
+            .i32(1)
+            .str(self.exec_id)
+            .f64(self.commission);
+        w.str(self.currency)
+            .f64_unset(self.realized_pnl)
+            .f64_unset(f64::MAX)
+            .str("");
         w.finish();
     }
 }
@@ -465,8 +565,17 @@ impl<'a> ContractView<'a> {
     }
 
     fn encode_short(&self, w: &mut FrameWriter<'_>) {
-        w.i64(self.con_id).str(self.symbol).str(self.sec_type).str("").i32(0).str("").str("");
-        w.str(self.exchange).str(self.currency).str(self.local_symbol).str(self.trading_class);
+        w.i64(self.con_id)
+            .str(self.symbol)
+            .str(self.sec_type)
+            .str("")
+            .i32(0)
+            .str("")
+            .str("");
+        w.str(self.exchange)
+            .str(self.currency)
+            .str(self.local_symbol)
+            .str(self.trading_class);
     }
 }
 
@@ -541,12 +650,26 @@ impl<'a> ExecutionData<'a> {
     /// Appends the frame (version 178 layout: pendingPriceRevision last).
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut w = FrameWriter::begin(out);
-        w.i32(id::EXECUTION_DATA).i32(self.req_id).i32(self.order_id);
+        w.i32(id::EXECUTION_DATA)
+            .i32(self.req_id)
+            .i32(self.order_id);
         self.contract.encode_short(&mut w);
-        w.str(self.exec_id).str(self.time).str(self.account).str(self.exchange).str(self.side);
-        w.f64(self.shares).f64(self.price).i64(self.perm_id).i32(self.client_id).i32(0);
+        w.str(self.exec_id)
+            .str(self.time)
+            .str(self.account)
+            .str(self.exchange)
+            .str(self.side);
+        w.f64(self.shares)
+            .f64(self.price)
+            .i64(self.perm_id)
+            .i32(self.client_id)
+            .i32(0);
         w.f64(self.cum_qty).f64(self.avg_price).str(self.order_ref);
-        w.str("").str("").str("").i32(self.last_liquidity).bool(false);
+        w.str("")
+            .str("")
+            .str("")
+            .i32(self.last_liquidity)
+            .bool(false);
         w.finish();
     }
 }
@@ -566,7 +689,12 @@ impl<'a> PositionData<'a> {
         f.skip(1)?;
         let account = f.str()?;
         let contract = ContractView::decode_short(f)?;
-        Ok(PositionData { account, contract, position: f.f64()?, avg_cost: f.f64_or(0.0)? })
+        Ok(PositionData {
+            account,
+            contract,
+            position: f.f64()?,
+            avg_cost: f.f64_or(0.0)?,
+        })
     }
 
     /// Appends the frame (version 3, exactly 15 fields after the id).
@@ -603,13 +731,41 @@ impl ContractDataView<'_> {
     pub fn encode(&self, out: &mut Vec<u8>) {
         let c = &self.contract;
         let mut w = FrameWriter::begin(out);
-        w.i32(id::CONTRACT_DATA).i32(self.req_id).str(c.symbol).str(c.sec_type).str("").i32(0).str("");
-        w.str(c.exchange).str(c.currency).str(c.local_symbol).str(self.market_name).str(c.trading_class);
-        w.i64(c.con_id).f64(self.min_tick).str("").str(self.order_types).str(self.valid_exchanges);
-        w.i32(1).i32(0).str(self.long_name).str(c.primary_exchange).str("");
-        w.str(self.industry).str("").str("").str(self.time_zone_id).str(self.trading_hours).str(self.liquid_hours);
+        w.i32(id::CONTRACT_DATA)
+            .i32(self.req_id)
+            .str(c.symbol)
+            .str(c.sec_type)
+            .str("")
+            .i32(0)
+            .str("");
+        w.str(c.exchange)
+            .str(c.currency)
+            .str(c.local_symbol)
+            .str(self.market_name)
+            .str(c.trading_class);
+        w.i64(c.con_id)
+            .f64(self.min_tick)
+            .str("")
+            .str(self.order_types)
+            .str(self.valid_exchanges);
+        w.i32(1)
+            .i32(0)
+            .str(self.long_name)
+            .str(c.primary_exchange)
+            .str("");
+        w.str(self.industry)
+            .str("")
+            .str("")
+            .str(self.time_zone_id)
+            .str(self.trading_hours)
+            .str(self.liquid_hours);
         w.str("").str("").i32(0); // evRule, evMultiplier, secIdList count
-        w.i32(1).str("").str("").str(self.market_rule_ids).str("").str(self.stock_type);
+        w.i32(1)
+            .str("")
+            .str("")
+            .str(self.market_rule_ids)
+            .str("")
+            .str(self.stock_type);
         w.str("1").str("1").str("100"); // minSize, sizeIncrement, suggestedSizeIncrement
         w.finish();
     }
@@ -641,19 +797,73 @@ impl OpenOrderView<'_> {
         let c = &self.contract;
         let mut w = FrameWriter::begin(out);
         w.i32(id::OPEN_ORDER).i32(self.order_id);
-        w.i64(c.con_id).str(c.symbol).str(c.sec_type).str("").i32(0).str("").str("");
-        w.str(c.exchange).str(c.currency).str(c.local_symbol).str(c.trading_class); // 2..=12
-        w.str(self.action).f64(self.total_quantity).str(self.order_type); // 13..=15
-        if self.lmt_price == f64::MAX { w.str("") } else { w.f64(self.lmt_price) }; // 16
-        w.str("").str(self.tif).str("").str(self.account).str("").i32(0).str(self.order_ref); // 17..=23
-        w.i32(self.client_id).i64(self.perm_id).bool(false).bool(false).i32(0).str(""); // 24..=29
+        w.i64(c.con_id)
+            .str(c.symbol)
+            .str(c.sec_type)
+            .str("")
+            .i32(0)
+            .str("")
+            .str("");
+        w.str(c.exchange)
+            .str(c.currency)
+            .str(c.local_symbol)
+            .str(c.trading_class); // 2..=12
+        w.str(self.action)
+            .f64(self.total_quantity)
+            .str(self.order_type); // 13..=15
+        if self.lmt_price == f64::MAX {
+            w.str("")
+        } else {
+            w.f64(self.lmt_price)
+        }; // 16
+        w.str("")
+            .str(self.tif)
+            .str("")
+            .str(self.account)
+            .str("")
+            .i32(0)
+            .str(self.order_ref); // 17..=23
+        w.i32(self.client_id)
+            .i64(self.perm_id)
+            .bool(false)
+            .bool(false)
+            .i32(0)
+            .str(""); // 24..=29
         w.str("").str("").str("").str("").str("").str("").str(""); // 30..=36
         w.str("").str("").i32(0).str("").i32(-1).i32(0); // 37..=42
         w.str("").str("").str("").str("").str("").i32(0); // 43..=48
-        w.bool(false).bool(false).bool(false).str("").i32(0).bool(false).bool(false).str(""); // 49..=56
-        w.i32(0).i32(0).str("").i32(0).str("").str("").bool(false).i32(0); // 57..=64
-        w.str("").str("").str("").str("").str("").i32(0).i32(0).i32(0); // 65..=72
-        w.str("").str("").str("").str("").bool(false).str("").str("").bool(false); // 73..=80
+        w.bool(false)
+            .bool(false)
+            .bool(false)
+            .str("")
+            .i32(0)
+            .bool(false)
+            .bool(false)
+            .str(""); // 49..=56
+        w.i32(0)
+            .i32(0)
+            .str("")
+            .i32(0)
+            .str("")
+            .str("")
+            .bool(false)
+            .i32(0); // 57..=64
+        w.str("")
+            .str("")
+            .str("")
+            .str("")
+            .str("")
+            .i32(0)
+            .i32(0)
+            .i32(0); // 65..=72
+        w.str("")
+            .str("")
+            .str("")
+            .str("")
+            .bool(false)
+            .str("")
+            .str("")
+            .bool(false); // 73..=80
         w.bool(false).str("").bool(false).bool(false); // 81..=84
         w.str(self.status); // 85: OrderState
         for _ in 0..9 {
@@ -669,5 +879,196 @@ impl OpenOrderView<'_> {
         w.str("").str("").bool(false); // 119..=121
         w.str("").str("").str("").str("").str(""); // 122..=126
         w.finish();
+    }
+}
+
+impl<'a> ContractDataView<'a> {
+    /// Decodes the identifying part of CONTRACT_DATA (version 178 layout): request id, contract,
+    /// market name, min tick, long name and primary exchange. Later fields are not read.
+    pub fn decode(f: &mut Fields<'a>) -> Result<Self, DecodeError> {
+        let req_id = f.i32()?;
+        let symbol = f.str()?;
+        let sec_type = f.str()?;
+        f.skip(3)?; // lastTradeDate, strike, right
+        let exchange = f.str()?;
+        let currency = f.str()?;
+        let local_symbol = f.str()?;
+        let market_name = f.str()?;
+        let trading_class = f.str()?;
+        let con_id = f.i64()?;
+        let min_tick = f.f64()?;
+        f.skip(1)?; // multiplier
+        let order_types = f.str()?;
+        let valid_exchanges = f.str()?;
+        f.skip(2)?; // priceMagnifier, underConId
+        let long_name = f.str()?;
+        let primary_exchange = f.str()?;
+        Ok(ContractDataView {
+            req_id,
+            contract: ContractView {
+                con_id,
+                symbol,
+                sec_type,
+                exchange,
+                primary_exchange,
+                currency,
+                local_symbol,
+                trading_class,
+            },
+            market_name,
+            min_tick,
+            order_types,
+            valid_exchanges,
+            long_name,
+            industry: "",
+            time_zone_id: "",
+            trading_hours: "",
+            liquid_hours: "",
+            market_rule_ids: "",
+            stock_type: "",
+        })
+    }
+}
+
+/// The leading fields of OPEN_ORDER, which keep their positions whatever the order type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenOrderHead<'a> {
+    pub order_id: i32,
+    pub contract: ContractView<'a>,
+    pub action: &'a str,
+    pub total_quantity: f64,
+    pub order_type: &'a str,
+    pub lmt_price: f64,
+    pub tif: &'a str,
+    pub account: &'a str,
+    pub order_ref: &'a str,
+    pub client_id: i32,
+    pub perm_id: i64,
+}
+
+impl<'a> OpenOrderHead<'a> {
+    /// Decodes fields 1..=25 of OPEN_ORDER (version 178 layout).
+    pub fn decode(f: &mut Fields<'a>) -> Result<Self, DecodeError> {
+        let order_id = f.i32()?;
+        let contract = ContractView::decode_short(f)?;
+        let action = f.str()?;
+        let total_quantity = f.f64()?;
+        let order_type = f.str()?;
+        let lmt_price = f.f64_or(f64::MAX)?;
+        f.skip(1)?; // auxPrice
+        let tif = f.str()?;
+        f.skip(1)?; // ocaGroup
+        let account = f.str()?;
+        f.skip(2)?; // openClose, origin
+        let order_ref = f.str()?;
+        let client_id = f.i32_or(0)?;
+        let perm_id = f.i64_or(0)?;
+        Ok(OpenOrderHead {
+            order_id,
+            contract,
+            action,
+            total_quantity,
+            order_type,
+            lmt_price,
+            tif,
+            account,
+            order_ref,
+            client_id,
+            perm_id,
+        })
+    }
+}
+
+/// Every server message the engine decodes, borrowed from the frame.
+#[derive(Debug, Clone)]
+pub enum ServerMessage<'a> {
+    TickPrice(TickPrice),
+    TickSize(TickSize),
+    TickByTick(TickByTick<'a>),
+    OrderStatus(OrderStatus<'a>),
+    Error(ErrorMsg<'a>),
+    NextValidId(NextValidId),
+    ManagedAccts(ManagedAccts<'a>),
+    ContractData(ContractDataView<'a>),
+    HistoricalData(HistoricalData<'a>),
+    Execution(ExecutionData<'a>),
+    Commission(CommissionReport<'a>),
+    OpenOrder(OpenOrderHead<'a>),
+    Position(PositionData<'a>),
+    /// CONTRACT_DATA_END, EXECUTION_DATA_END, TICK_SNAPSHOT_END, OPEN_ORDER_END, POSITION_END.
+    End(EndMarker),
+    /// HISTORICAL_DATA_END (version 196+): request id, start, end.
+    HistoricalDataEnd {
+        req_id: i32,
+    },
+    /// TICK_REQ_PARAMS: request id, min tick.
+    TickReqParams {
+        req_id: i32,
+        min_tick: f64,
+    },
+    /// CURRENT_TIME: Unix seconds.
+    CurrentTime(i64),
+    /// MARKET_DATA_TYPE: request id, type.
+    MarketDataType {
+        req_id: i32,
+        data_type: i32,
+    },
+}
+
+impl<'a> ServerMessage<'a> {
+    /// Decodes a text frame body (message id in field 0) for a session at `version`.
+    ///
+    /// # Errors
+    /// [`DecodeError::UnknownMessage`] for ids outside this set; others for malformed fields.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::wire::text::ServerMessage;
+    /// let m = ServerMessage::decode(b"9\x001\x0042\x00", 178).unwrap();
+    /// assert!(matches!(m, ServerMessage::NextValidId(n) if n.order_id == 42));
+    /// ```
+    pub fn decode(body: &'a [u8], version: i32) -> Result<Self, DecodeError> {
+        let mut f = Fields::new(body);
+        let msg_id = f.i32()?;
+        let f = &mut f;
+        Ok(match msg_id {
+            id::TICK_PRICE => ServerMessage::TickPrice(TickPrice::decode(f)?),
+            id::TICK_SIZE => ServerMessage::TickSize(TickSize::decode(f)?),
+            id::TICK_BY_TICK => ServerMessage::TickByTick(TickByTick::decode(f)?),
+            id::ORDER_STATUS => ServerMessage::OrderStatus(OrderStatus::decode(f)?),
+            id::ERR_MSG => ServerMessage::Error(ErrorMsg::decode(f, version)?),
+            id::NEXT_VALID_ID => ServerMessage::NextValidId(NextValidId::decode(f)?),
+            id::MANAGED_ACCTS => ServerMessage::ManagedAccts(ManagedAccts::decode(f)?),
+            id::CONTRACT_DATA => ServerMessage::ContractData(ContractDataView::decode(f)?),
+            id::HISTORICAL_DATA => {
+                ServerMessage::HistoricalData(HistoricalData::decode(f, version)?)
+            }
+            id::EXECUTION_DATA => ServerMessage::Execution(ExecutionData::decode(f)?),
+            id::COMMISSION_REPORT => ServerMessage::Commission(CommissionReport::decode(f)?),
+            id::OPEN_ORDER => ServerMessage::OpenOrder(OpenOrderHead::decode(f)?),
+            id::POSITION_DATA => ServerMessage::Position(PositionData::decode(f)?),
+            id::CONTRACT_DATA_END
+            | id::EXECUTION_DATA_END
+            | id::TICK_SNAPSHOT_END
+            | id::OPEN_ORDER_END
+            | id::POSITION_END => ServerMessage::End(EndMarker::decode(msg_id, f)?),
+            id::HISTORICAL_DATA_END => ServerMessage::HistoricalDataEnd { req_id: f.i32()? },
+            id::TICK_REQ_PARAMS => ServerMessage::TickReqParams {
+                req_id: f.i32()?,
+                min_tick: f.f64_or(0.0)?,
+            },
+            id::CURRENT_TIME => {
+                f.skip(1)?;
+                ServerMessage::CurrentTime(f.i64()?)
+            }
+            id::MARKET_DATA_TYPE => {
+                f.skip(1)?;
+                ServerMessage::MarketDataType {
+                    req_id: f.i32()?,
+                    data_type: f.i32()?,
+                }
+            }
+            other => return Err(DecodeError::UnknownMessage { id: other }),
+        })
     }
 }
