@@ -169,6 +169,15 @@ impl TwsConnection {
         self.next_frame_until(Instant::now() + timeout, "a message")
     }
 
+    /// Writes bytes as they are (already framed): for tools and tests that need to send what a
+    /// well-behaved client would not.
+    ///
+    /// # Errors
+    /// The socket's I/O error.
+    pub fn send_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
     /// Gives the socket and the read buffer (with anything already received) to the io stage.
     pub fn into_parts(self) -> (TcpStream, FrameReader) {
         (self.stream, self.reader)
