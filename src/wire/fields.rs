@@ -50,7 +50,7 @@ impl std::error::Error for DecodeError {}
 /// use hft::wire::Fields;
 /// let mut f = Fields::new(b"1\x006\x007\x001\x00101.25\x00300\x000\x00");
 /// assert_eq!(f.i32().unwrap(), 1);
-/// f.skip(2).unwrap();
+/// f.skip_fields(2).unwrap();
 /// assert_eq!(f.i32().unwrap(), 1);
 /// assert_eq!(f.f64().unwrap(), 101.25);
 /// assert_eq!(f.remaining(), 2);
@@ -184,7 +184,7 @@ impl<'a> Fields<'a> {
 
     /// Skips `n` fields.
     #[inline]
-    pub fn skip(&mut self, n: usize) -> Result<(), DecodeError> {
+    pub fn skip_fields(&mut self, n: usize) -> Result<(), DecodeError> {
         for _ in 0..n {
             self.raw()?;
         }

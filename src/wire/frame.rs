@@ -188,7 +188,7 @@ impl FrameReader {
 /// let mut w = FrameWriter::begin(&mut out);
 /// w.i32(9).i32(1).i64(1000);
 /// w.finish();
-/// assert_eq!(out, b"\0\0\0\x079\x001\x001000\x00");
+/// assert_eq!(out, b"\0\0\0\x099\x001\x001000\x00");
 /// ```
 pub struct FrameWriter<'a> {
     out: &'a mut Vec<u8>,

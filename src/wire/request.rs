@@ -216,7 +216,7 @@ impl<'a> Request<'a> {
     pub fn decode_fields(msg_id: i32, f: &mut Fields<'a>) -> Result<Self, DecodeError> {
         Ok(match msg_id {
             id::START_API => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 let client_id = f.i32()?;
                 let optional_capabilities = if f.is_empty() { "" } else { f.str()? };
                 Request::StartApi {
@@ -225,12 +225,12 @@ impl<'a> Request<'a> {
                 }
             }
             id::REQ_MKT_DATA => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 let req_id = f.i32()?;
                 let contract = ContractSpec::decode(f)?;
                 let delta_neutral = f.bool()?;
                 if delta_neutral {
-                    f.skip(3)?;
+                    f.skip_fields(3)?;
                 }
                 let generic_ticks = f.str()?;
                 let snapshot = f.bool()?;
@@ -242,7 +242,7 @@ impl<'a> Request<'a> {
                 }
             }
             id::CANCEL_MKT_DATA => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 Request::CancelMarketData { req_id: f.i32()? }
             }
             id::PLACE_ORDER => Request::PlaceOrder(decode_order(f)?),
@@ -263,13 +263,13 @@ impl<'a> Request<'a> {
             id::REQ_OPEN_ORDERS => Request::OpenOrders,
             id::REQ_ALL_OPEN_ORDERS => Request::AllOpenOrders,
             id::REQ_AUTO_OPEN_ORDERS => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 Request::AutoOpenOrders {
                     auto_bind: f.bool()?,
                 }
             }
             id::REQ_EXECUTIONS => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 let req_id = f.i32()?;
                 let filter = ExecutionFilter {
                     client_id: f.i32_or(0)?,
@@ -283,13 +283,13 @@ impl<'a> Request<'a> {
                 Request::Executions { req_id, filter }
             }
             id::REQ_IDS => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 Request::Ids {
                     num_ids: f.i32_or(1)?,
                 }
             }
             id::REQ_CONTRACT_DATA => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 let req_id = f.i32()?;
                 let contract = ContractSpec::decode(f)?;
                 Request::ContractData { req_id, contract }
@@ -297,7 +297,7 @@ impl<'a> Request<'a> {
             id::REQ_HISTORICAL_DATA => {
                 let req_id = f.i32()?;
                 let contract = ContractSpec::decode(f)?;
-                f.skip(1)?; // includeExpired
+                f.skip_fields(1)?; // includeExpired
                 Request::HistoricalData(HistoricalRequest {
                     req_id,
                     contract,
@@ -311,7 +311,7 @@ impl<'a> Request<'a> {
                 })
             }
             id::CANCEL_HISTORICAL_DATA => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 Request::CancelHistoricalData { req_id: f.i32()? }
             }
             id::REQ_POSITIONS => Request::Positions,
@@ -329,7 +329,7 @@ impl<'a> Request<'a> {
             }
             id::CANCEL_TICK_BY_TICK_DATA => Request::CancelTickByTick { req_id: f.i32()? },
             id::REQ_MARKET_DATA_TYPE => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 Request::MarketDataType {
                     data_type: f.i32()?,
                 }
@@ -463,7 +463,7 @@ impl<'a> Request<'a> {
 fn decode_order<'a>(f: &mut Fields<'a>) -> Result<OrderRequest<'a>, DecodeError> {
     let order_id = f.i32()?;
     let contract = ContractSpec::decode(f)?;
-    f.skip(2)?; // secIdType, secId
+    f.skip_fields(2)?; // secIdType, secId
     let action_index = f.index();
     let action = f.str()?;
     if action != "BUY" && action != "SELL" && action != "SSHORT" {
@@ -476,9 +476,9 @@ fn decode_order<'a>(f: &mut Fields<'a>) -> Result<OrderRequest<'a>, DecodeError>
     let lmt_price = f.f64_or(f64::MAX)?;
     let aux_price = f.f64_or(f64::MAX)?;
     let tif = f.str()?;
-    f.skip(1)?; // ocaGroup
+    f.skip_fields(1)?; // ocaGroup
     let account = f.str()?;
-    f.skip(2)?; // openClose, origin
+    f.skip_fields(2)?; // openClose, origin
     let order_ref = f.str()?;
     let transmit = f.bool()?;
     let parent_id = f.i32_or(0)?;

@@ -33,13 +33,13 @@ impl TickPrice {
     /// ```
     /// use hft::wire::{Fields, TickPrice};
     /// let mut f = Fields::new(b"1\x006\x007\x001\x00101.25\x00300\x000\x00");
-    /// f.skip(1).unwrap(); // message id
+    /// f.skip_fields(1).unwrap(); // message id
     /// let t = TickPrice::decode(&mut f).unwrap();
     /// assert_eq!((t.req_id, t.tick_type, t.price, t.size), (7, 1, 101.25, 300.0));
     /// ```
     #[inline]
     pub fn decode(f: &mut Fields<'_>) -> Result<Self, DecodeError> {
-        f.skip(1)?; // version
+        f.skip_fields(1)?; // version
         Ok(TickPrice {
             req_id: f.i32()?,
             tick_type: f.i32()?,
@@ -76,7 +76,7 @@ impl TickSize {
     /// Decodes the fields after the message id.
     #[inline]
     pub fn decode(f: &mut Fields<'_>) -> Result<Self, DecodeError> {
-        f.skip(1)?;
+        f.skip_fields(1)?;
         Ok(TickSize {
             req_id: f.i32()?,
             tick_type: f.i32()?,
@@ -268,7 +268,7 @@ impl<'a> ErrorMsg<'a> {
     /// Decodes the fields after the message id; the layout depends on `version`.
     pub fn decode(f: &mut Fields<'a>, version: i32) -> Result<Self, DecodeError> {
         if version < ERROR_TIME_VERSION {
-            f.skip(1)?;
+            f.skip_fields(1)?;
         }
         let id = f.i32()?;
         let code = f.i32()?;
@@ -315,7 +315,7 @@ pub struct NextValidId {
 impl NextValidId {
     /// Decodes the fields after the message id.
     pub fn decode(f: &mut Fields<'_>) -> Result<Self, DecodeError> {
-        f.skip(1)?;
+        f.skip_fields(1)?;
         Ok(NextValidId { order_id: f.i32()? })
     }
 
@@ -336,7 +336,7 @@ pub struct ManagedAccts<'a> {
 impl<'a> ManagedAccts<'a> {
     /// Decodes the fields after the message id.
     pub fn decode(f: &mut Fields<'a>) -> Result<Self, DecodeError> {
-        f.skip(1)?;
+        f.skip_fields(1)?;
         Ok(ManagedAccts { accounts: f.str()? })
     }
 
@@ -366,7 +366,7 @@ impl EndMarker {
 
     /// Decodes the fields after the message id.
     pub fn decode(msg_id: i32, f: &mut Fields<'_>) -> Result<Self, DecodeError> {
-        f.skip(1)?;
+        f.skip_fields(1)?;
         let req_id = if Self::has_req_id(msg_id) {
             f.i32()?
         } else {
@@ -502,7 +502,7 @@ pub struct CommissionReport<'a> {
 impl<'a> CommissionReport<'a> {
     /// Decodes the fields after the message id.
     pub fn decode(f: &mut Fields<'a>) -> Result<Self, DecodeError> {
-        f.skip(1)?;
+        f.skip_fields(1)?;
         let exec_id = f.str()?;
         let commission = f.f64()?;
         let currency = f.str()?;
@@ -551,7 +551,7 @@ impl<'a> ContractView<'a> {
         let con_id = f.i64_or(0)?;
         let symbol = f.str()?;
         let sec_type = f.str()?;
-        f.skip(4)?; // lastTradeDate, strike, right, multiplier
+        f.skip_fields(4)?; // lastTradeDate, strike, right, multiplier
         Ok(ContractView {
             con_id,
             symbol,
@@ -621,11 +621,11 @@ impl<'a> ExecutionData<'a> {
         let price = f.f64()?;
         let perm_id = f.i64_or(0)?;
         let client_id = f.i32_or(0)?;
-        f.skip(1)?; // liquidation
+        f.skip_fields(1)?; // liquidation
         let cum_qty = f.f64_or(0.0)?;
         let avg_price = f.f64_or(0.0)?;
         let order_ref = f.str()?;
-        f.skip(3)?; // evRule, evMultiplier, modelCode
+        f.skip_fields(3)?; // evRule, evMultiplier, modelCode
         let last_liquidity = f.i32_or(0)?;
         Ok(ExecutionData {
             req_id,
@@ -686,7 +686,7 @@ pub struct PositionData<'a> {
 impl<'a> PositionData<'a> {
     /// Decodes the fields after the message id.
     pub fn decode(f: &mut Fields<'a>) -> Result<Self, DecodeError> {
-        f.skip(1)?;
+        f.skip_fields(1)?;
         let account = f.str()?;
         let contract = ContractView::decode_short(f)?;
         Ok(PositionData {
@@ -889,7 +889,7 @@ impl<'a> ContractDataView<'a> {
         let req_id = f.i32()?;
         let symbol = f.str()?;
         let sec_type = f.str()?;
-        f.skip(3)?; // lastTradeDate, strike, right
+        f.skip_fields(3)?; // lastTradeDate, strike, right
         let exchange = f.str()?;
         let currency = f.str()?;
         let local_symbol = f.str()?;
@@ -897,10 +897,10 @@ impl<'a> ContractDataView<'a> {
         let trading_class = f.str()?;
         let con_id = f.i64()?;
         let min_tick = f.f64()?;
-        f.skip(1)?; // multiplier
+        f.skip_fields(1)?; // multiplier
         let order_types = f.str()?;
         let valid_exchanges = f.str()?;
-        f.skip(2)?; // priceMagnifier, underConId
+        f.skip_fields(2)?; // priceMagnifier, underConId
         let long_name = f.str()?;
         let primary_exchange = f.str()?;
         Ok(ContractDataView {
@@ -955,11 +955,11 @@ impl<'a> OpenOrderHead<'a> {
         let total_quantity = f.f64()?;
         let order_type = f.str()?;
         let lmt_price = f.f64_or(f64::MAX)?;
-        f.skip(1)?; // auxPrice
+        f.skip_fields(1)?; // auxPrice
         let tif = f.str()?;
-        f.skip(1)?; // ocaGroup
+        f.skip_fields(1)?; // ocaGroup
         let account = f.str()?;
-        f.skip(2)?; // openClose, origin
+        f.skip_fields(2)?; // openClose, origin
         let order_ref = f.str()?;
         let client_id = f.i32_or(0)?;
         let perm_id = f.i64_or(0)?;
@@ -1058,11 +1058,11 @@ impl<'a> ServerMessage<'a> {
                 min_tick: f.f64_or(0.0)?,
             },
             id::CURRENT_TIME => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 ServerMessage::CurrentTime(f.i64()?)
             }
             id::MARKET_DATA_TYPE => {
-                f.skip(1)?;
+                f.skip_fields(1)?;
                 ServerMessage::MarketDataType {
                     req_id: f.i32()?,
                     data_type: f.i32()?,
