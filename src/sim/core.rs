@@ -352,9 +352,11 @@ impl Core {
                     if let Some(t) = e.trade {
                         Out::TickPrice(price_tick(r, tick_type::LAST, t.price, t.size))
                             .encode(out, neg);
+                        Out::TickSize(size_tick(r, tick_type::LAST_SIZE, t.size as f64))
+                            .encode(out, neg);
                         Out::TickSize(size_tick(r, tick_type::VOLUME, volume as f64))
                             .encode(out, neg);
-                        sent += 2;
+                        sent += 3;
                     }
                 }
                 SubKind::BidAsk if e.top != old => {
