@@ -424,9 +424,303 @@ impl SimParams {
     }
 }
 
+/// Parameters of the engine, the backtest and the bootstrap (`params/default.toml`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EngineParams {
+    #[serde(default)]
+    pub connection: ConnectionParams,
+    pub strategy: StrategyParams,
+    /// The traded pairs (leg A, leg B); `hft bootstrap` fills in their statistics.
+    #[serde(default)]
+    pub pairs: Vec<PairParams>,
+    #[serde(default)]
+    pub costs: CostParams,
+}
+
+/// Where the engine connects.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectionParams {
+    /// `HOST:PORT` of TWS / IB Gateway; empty starts the paper gateway in-process.
+    pub gateway: String,
+    /// Client id of the engine's hot-path connection.
+    pub client_id: i32,
+    /// Client id of the control-plane (`ibapi`) connection used by the bootstrap.
+    pub control_client_id: i32,
+}
+
+impl Default for ConnectionParams {
+    fn default() -> Self {
+        ConnectionParams { gateway: String::new(), client_id: 1, control_client_id: 2 }
+    }
+}
+
+/// Which strategy runs.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StrategyKind {
+    /// The original model: beta = mean(A)/mean(B), volatility ratio as trend.
+    Seed,
+    /// Rolling OLS hedge ratio and z-score thresholds (default).
+    Zscore,
+    /// Kalman-filtered hedge ratio and intercept.
+    Kalman,
+}
+
+/// How leg quantities are sized.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Sizing {
+    /// B quantity = hedge ratio x A quantity.
+    Beta,
+    /// B quantity = A notional / B price.
+    Dollar,
+    /// Both legs the same quantity (the original model).
+    Equal,
+}
+
+/// Strategy parameters shared by all kinds, and each kind's own.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StrategyParams {
+    pub kind: StrategyKind,
+    /// Resampling grid step, seconds (the original model: 30).
+    #[serde(default = "default_grid_secs")]
+    pub grid_secs: f64,
+    /// Rolling window, seconds (the original model: 3600).
+    #[serde(default = "default_window_secs")]
+    pub window_secs: f64,
+    /// How often hedge ratio and other slow statistics are re-estimated, seconds (0 = every row).
+    #[serde(default = "default_evaluation_secs")]
+    pub evaluation_secs: f64,
+    /// Shares of leg A per entry.
+    #[serde(default = "default_base_qty")]
+    pub base_qty: u32,
+    #[serde(default = "default_sizing")]
+    pub sizing: Sizing,
+    #[serde(default)]
+    pub zscore: ZScoreParams,
+    #[serde(default)]
+    pub kalman: KalmanParams,
+}
+
+fn default_grid_secs() -> f64 {
+    30.0
+}
+fn default_window_secs() -> f64 {
+    3600.0
+}
+fn default_evaluation_secs() -> f64 {
+    20.0
+}
+fn default_base_qty() -> u32 {
+    100
+}
+fn default_sizing() -> Sizing {
+    Sizing::Beta
+}
+
+/// Thresholds of the z-score strategy.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZScoreParams {
+    pub entry: f64,
+    pub exit: f64,
+    pub stop: f64,
+    /// Close a position held longer than this (seconds of event time; 0 = never).
+    pub max_hold_secs: f64,
+    /// Enter only if the expected move to the exit level covers this multiple of the round-trip
+    /// cost (bid-ask spreads and commissions of both legs).
+    pub min_edge_ratio: f64,
+}
+
+impl Default for ZScoreParams {
+    fn default() -> Self {
+        ZScoreParams { entry: 2.0, exit: 0.5, stop: 4.0, max_hold_secs: 3600.0, min_edge_ratio: 1.0 }
+    }
+}
+
+/// Parameters of the Kalman strategy (state: slope and intercept as random walks).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct KalmanParams {
+    /// Transition covariance = delta / (1 - delta) x identity.
+    pub delta: f64,
+    /// Observation noise variance.
+    pub observation_var: f64,
+    /// Enter when the forecast error exceeds `entry_k` standard deviations of its variance.
+    pub entry_k: f64,
+    /// Exit when it comes back within `exit_k` standard deviations.
+    pub exit_k: f64,
+}
+
+impl Default for KalmanParams {
+    fn default() -> Self {
+        KalmanParams { delta: 1e-4, observation_var: 1e-3, entry_k: 1.0, exit_k: 0.0 }
+    }
+}
+
+/// A traded pair and, after the bootstrap, its initial statistics.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PairParams {
+    pub a: String,
+    pub b: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hedge_ratio: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intercept: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread_mean: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread_std: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_life_secs: Option<f64>,
+}
+
+/// Costs and the fill model the backtest shares with the paper gateway.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CostParams {
+    pub commission_per_share: f64,
+    pub commission_min: f64,
+    pub book_levels: usize,
+}
+
+impl Default for CostParams {
+    fn default() -> Self {
+        let g = GatewayParams::default();
+        CostParams {
+            commission_per_share: g.commission_per_share,
+            commission_min: g.commission_min,
+            book_levels: g.book_levels,
+        }
+    }
+}
+
+impl EngineParams {
+    /// Parses and validates engine parameters.
+    ///
+    /// # Errors
+    /// A [`ParamsError`] naming the key and `file`.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, ParamsError> {
+        let p: EngineParams = parse(file, text)?;
+        p.validate(file)?;
+        Ok(p)
+    }
+
+    /// The embedded `params/default.toml`.
+    pub fn embedded() -> Self {
+        Self::from_toml("<embedded params/default.toml>", DEFAULT_PARAMS)
+            .expect("embedded engine params are valid (checked by a unit test)")
+    }
+
+    /// Reads, parses and validates a file.
+    ///
+    /// # Errors
+    /// A [`ParamsError`] naming the key and the file.
+    pub fn load(path: &Path) -> Result<Self, ParamsError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ParamsError::new(&file, "<file>", format!("cannot read: {e}")))?;
+        Self::from_toml(&file, &text)
+    }
+
+    /// Range and consistency checks.
+    ///
+    /// # Errors
+    /// The first problem found, naming its key.
+    pub fn validate(&self, file: &str) -> Result<(), ParamsError> {
+        let c = &self.connection;
+        check(
+            c.gateway.is_empty() || is_host_port(&c.gateway),
+            file,
+            "connection.gateway",
+            "must be HOST:PORT or empty",
+        )?;
+        check(c.client_id >= 0, file, "connection.client_id", "must be >= 0")?;
+        check(c.control_client_id >= 0 && c.control_client_id != c.client_id, file, "connection.control_client_id", "must be >= 0 and differ from connection.client_id")?;
+        let s = &self.strategy;
+        let finite_pos = |x: f64| x.is_finite() && x > 0.0;
+        check(finite_pos(s.grid_secs), file, "strategy.grid_secs", "must be positive")?;
+        check(
+            finite_pos(s.window_secs) && s.window_secs >= 2.0 * s.grid_secs,
+            file,
+            "strategy.window_secs",
+            "must be at least two grid steps",
+        )?;
+        check(
+            s.window_secs / s.grid_secs <= 1_000_000.0,
+            file,
+            "strategy.window_secs",
+            "at most 1,000,000 grid steps per window",
+        )?;
+        check(s.evaluation_secs >= 0.0 && s.evaluation_secs.is_finite(), file, "strategy.evaluation_secs", "must be >= 0")?;
+        check(s.base_qty >= 1 && s.base_qty <= 1_000_000, file, "strategy.base_qty", "must be in 1..=1000000")?;
+        let z = &s.zscore;
+        check(finite_pos(z.entry), file, "strategy.zscore.entry", "must be positive")?;
+        check(z.exit >= 0.0 && z.exit < z.entry, file, "strategy.zscore.exit", "must be in [0, entry)")?;
+        check(z.stop > z.entry, file, "strategy.zscore.stop", "must be above entry")?;
+        check(z.max_hold_secs >= 0.0, file, "strategy.zscore.max_hold_secs", "must be >= 0")?;
+        check(z.min_edge_ratio >= 0.0, file, "strategy.zscore.min_edge_ratio", "must be >= 0")?;
+        let k = &s.kalman;
+        check(k.delta > 0.0 && k.delta < 1.0, file, "strategy.kalman.delta", "must be in (0, 1)")?;
+        check(finite_pos(k.observation_var), file, "strategy.kalman.observation_var", "must be positive")?;
+        check(finite_pos(k.entry_k), file, "strategy.kalman.entry_k", "must be positive")?;
+        check(k.exit_k >= 0.0 && k.exit_k < k.entry_k, file, "strategy.kalman.exit_k", "must be in [0, entry_k)")?;
+        check(self.pairs.len() <= 4096, file, "pairs", "at most 4096 pairs")?;
+        for (i, p) in self.pairs.iter().enumerate() {
+            check(!p.a.is_empty(), file, &format!("pairs[{i}].a"), "must name a symbol")?;
+            check(!p.b.is_empty() && p.b != p.a, file, &format!("pairs[{i}].b"), "must name a symbol other than a")?;
+            if let Some(h) = p.hedge_ratio {
+                check(h.is_finite(), file, &format!("pairs[{i}].hedge_ratio"), "must be finite")?;
+            }
+            if let Some(sd) = p.spread_std {
+                check(sd.is_finite() && sd >= 0.0, file, &format!("pairs[{i}].spread_std"), "must be >= 0")?;
+            }
+        }
+        let co = &self.costs;
+        check(co.commission_per_share >= 0.0, file, "costs.commission_per_share", "must be >= 0")?;
+        check(co.commission_min >= 0.0, file, "costs.commission_min", "must be >= 0")?;
+        check((1..=50).contains(&co.book_levels), file, "costs.book_levels", "must be in 1..=50")?;
+        Ok(())
+    }
+
+    /// Distinct symbols of all pairs, in order of first appearance.
+    pub fn symbols(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in &self.pairs {
+            for s in [&p.a, &p.b] {
+                if !out.contains(s) {
+                    out.push(s.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `HOST:PORT` with a numeric port (resolution is not attempted here).
+fn is_host_port(s: &str) -> bool {
+    s.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_engine_params_are_valid() {
+        let p = EngineParams::embedded();
+        assert_eq!(p.strategy.kind, StrategyKind::Zscore);
+        assert_eq!(p.symbols(), ["SPY", "IVV", "KO", "PEP"]);
+        let bad = DEFAULT_PARAMS.replacen("exit = 0.5", "exit = 3.0", 1);
+        assert_eq!(EngineParams::from_toml("e.toml", &bad).unwrap_err().key, "strategy.zscore.exit");
+        let bad = DEFAULT_PARAMS.replacen("kind = \"zscore\"", "kind = \"magic\"", 1);
+        assert_eq!(EngineParams::from_toml("e.toml", &bad).unwrap_err().key, "strategy.kind");
+    }
 
     #[test]
     fn embedded_sim_params_are_valid() {
