@@ -10,13 +10,19 @@ use std::hint::black_box;
 
 const TICK_PRICE: &[u8] = b"1\x006\x001001\x001\x00101.25\x00300\x000\x00";
 const TICK_SIZE: &[u8] = b"2\x006\x001001\x000\x00400\x00";
-const TICK_BY_TICK: &[u8] = b"99\x001001\x003\x001764000000\x00101.25\x00101.26\x00300\x00200\x000\x00";
+const TICK_BY_TICK: &[u8] =
+    b"99\x001001\x003\x001764000000\x00101.25\x00101.26\x00300\x00200\x000\x00";
 
 /// The naive way: split into owned strings, then parse each.
 fn naive_tick_price(body: &[u8]) -> Option<(i32, i32, f64, f64)> {
     let text = String::from_utf8(body.to_vec()).ok()?;
     let fields: Vec<String> = text.split('\0').map(str::to_string).collect();
-    Some((fields[2].parse().ok()?, fields[3].parse().ok()?, fields[4].parse().ok()?, fields[5].parse().ok()?))
+    Some((
+        fields[2].parse().ok()?,
+        fields[3].parse().ok()?,
+        fields[4].parse().ok()?,
+        fields[5].parse().ok()?,
+    ))
 }
 
 fn decode(c: &mut Criterion) {
@@ -29,7 +35,9 @@ fn decode(c: &mut Criterion) {
             black_box(TickPrice::decode(&mut f).unwrap())
         })
     });
-    g.bench_function("tick_price_naive_baseline", |b| b.iter(|| black_box(naive_tick_price(black_box(TICK_PRICE)))));
+    g.bench_function("tick_price_naive_baseline", |b| {
+        b.iter(|| black_box(naive_tick_price(black_box(TICK_PRICE))))
+    });
     g.bench_function("tick_size", |b| {
         b.iter(|| {
             let mut f = Fields::new(black_box(TICK_SIZE));
@@ -45,7 +53,13 @@ fn decode(c: &mut Criterion) {
         })
     });
     g.bench_function("dispatch_tick_price", |b| {
-        b.iter(|| black_box(ServerMessage::decode(black_box(TICK_PRICE), 178).unwrap().clone()))
+        b.iter(|| {
+            black_box(
+                ServerMessage::decode(black_box(TICK_PRICE), 178)
+                    .unwrap()
+                    .clone(),
+            )
+        })
     });
     g.finish();
 }
@@ -75,7 +89,13 @@ fn encode(c: &mut Criterion) {
             black_box(out.len())
         })
     });
-    let tick = TickPrice { req_id: 1001, tick_type: 1, price: 101.25, size: 300.0, attr_mask: 0 };
+    let tick = TickPrice {
+        req_id: 1001,
+        tick_type: 1,
+        price: 101.25,
+        size: 300.0,
+        attr_mask: 0,
+    };
     g.bench_function("tick_price", |b| {
         b.iter(|| {
             out.clear();

@@ -6,8 +6,18 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod backtest;
+pub mod bootstrap;
 pub mod cli;
+pub mod dispatch;
+pub mod engine;
 pub mod io;
+pub mod latency;
+pub mod normalize;
+pub mod pairs;
 pub mod params;
+pub mod signal;
 pub mod sim;
+pub mod stats;
+pub mod strategy;
 pub mod wire;

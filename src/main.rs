@@ -17,11 +17,38 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The main job (default): the paper gateway in-process and a bounded session against it.
-    Demo {
-        /// Seconds of streaming market data.
-        #[arg(long, default_value_t = 10.0)]
-        duration: f64,
+    /// The engine (default): against --gateway, the params' gateway, or an in-process paper gateway.
+    Run {
+        /// Engine parameters (default: the embedded params/default.toml).
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Seconds to run (default: engine.duration_secs).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Run directory (default: a new one under engine.runs_dir).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// HOST:PORT of TWS / IB Gateway, overriding the params file.
+        #[arg(long)]
+        gateway: Option<String>,
+        /// Warm the windows from live ticks instead of historical bars.
+        #[arg(long)]
+        no_bootstrap: bool,
+        /// Allow a live (non-paper) account or a live port.
+        #[arg(long)]
+        live: bool,
+    },
+    /// The strategy over a recorded quote file, in-process and deterministic.
+    Backtest {
+        /// Engine parameters (default: the embedded params/default.toml).
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Quote file: ts_ns,symbol,bid,bid_size,ask,ask_size.
+        #[arg(long, value_name = "QUOTES.csv")]
+        ticks: PathBuf,
+        /// Output directory for orders.csv, fills.csv and summary.json.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Run the paper gateway (a TWS on loopback) until killed or for --duration seconds.
     Sim {
@@ -59,6 +86,21 @@ enum Command {
         #[arg(long, default_value_t = 5_000_000)]
         ticks: u64,
     },
+    /// Rank every pair of a closes file by return correlation and Engle-Granger cointegration.
+    Pairs {
+        /// CSV of closes: a `Date` column, then one column per symbol.
+        #[arg(long, value_name = "FILE.csv")]
+        closes: PathBuf,
+        /// Print only the first K pairs of the ranking (default: all).
+        #[arg(long, value_name = "K")]
+        top: Option<usize>,
+        /// Significance level of the cointegration test, in percent: 1, 5 or 10.
+        #[arg(long, default_value_t = 5)]
+        level: u8,
+        /// A JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -70,8 +112,33 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Demo { duration: 10.0 }) {
-        Command::Demo { duration } => hft::cli::demo::run(duration),
+    let default = Command::Run {
+        params: None,
+        duration: None,
+        out: None,
+        gateway: None,
+        no_bootstrap: false,
+        live: false,
+    };
+    let result = match cli.command.unwrap_or(default) {
+        Command::Run {
+            params,
+            duration,
+            out,
+            gateway,
+            no_bootstrap,
+            live,
+        } => hft::cli::run::run(hft::cli::run::RunArgs {
+            params,
+            duration,
+            out,
+            gateway,
+            no_bootstrap,
+            live,
+        }),
+        Command::Backtest { params, ticks, out } => {
+            hft::cli::backtest::run(params.as_deref(), &ticks, &out)
+        }
         Command::Sim {
             params,
             listen,
@@ -94,6 +161,12 @@ fn main() -> ExitCode {
             duration,
         }),
         Command::MeasureStream { ticks } => hft::cli::measure::stream(ticks),
+        Command::Pairs {
+            closes,
+            top,
+            level,
+            json,
+        } => hft::cli::pairs::run(&closes, top, level, json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

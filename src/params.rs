@@ -436,6 +436,75 @@ pub struct EngineParams {
     pub pairs: Vec<PairParams>,
     #[serde(default)]
     pub costs: CostParams,
+    #[serde(default)]
+    pub engine: EngineSection,
+    #[serde(default)]
+    pub risk: RiskParams,
+    #[serde(default)]
+    pub normalize: crate::normalize::NormalizeParams,
+}
+
+/// Threads, queues and the run.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineSection {
+    /// `spin` or `backoff` for every stage (spin falls back to backoff without enough cores).
+    pub wait: crate::engine::wait::WaitStrategy,
+    /// Core ids for io, normalize, signal, dispatch; empty picks distinct free cores.
+    pub cores: Vec<usize>,
+    /// Capacity of each SPSC queue (rounded to what the queue allocates).
+    pub queue_capacity: usize,
+    /// What the io stage does when the market-data queue is full.
+    pub md_queue_policy: crate::engine::wait::QueuePolicy,
+    /// Subscribe tick-by-tick BidAsk (one event per book change, with exchange time) instead of
+    /// REQ_MKT_DATA.
+    pub tick_by_tick: bool,
+    /// Default run length for `hft run` (seconds).
+    pub duration_secs: f64,
+    /// Where run directories are created.
+    pub runs_dir: String,
+}
+
+impl Default for EngineSection {
+    fn default() -> Self {
+        EngineSection {
+            wait: crate::engine::wait::WaitStrategy::Backoff,
+            cores: Vec::new(),
+            queue_capacity: 65_536,
+            md_queue_policy: crate::engine::wait::QueuePolicy::Backpressure,
+            tick_by_tick: false,
+            duration_secs: 25.0,
+            runs_dir: "runs".into(),
+        }
+    }
+}
+
+/// Pre-trade limits and the outbound message rate.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskParams {
+    /// Largest quantity of one order.
+    pub max_order_qty: f64,
+    /// Largest absolute position per instrument after a fill.
+    pub max_position: f64,
+    /// Orders working at once.
+    pub max_open_orders: usize,
+    /// Outbound messages per second (IB allows 50).
+    pub max_messages_per_sec: u32,
+    /// Size of the order table (orders remembered by id).
+    pub max_orders: usize,
+}
+
+impl Default for RiskParams {
+    fn default() -> Self {
+        RiskParams {
+            max_order_qty: 10_000.0,
+            max_position: 50_000.0,
+            max_open_orders: 100,
+            max_messages_per_sec: 45,
+            max_orders: 65_536,
+        }
+    }
 }
 
 /// Where the engine connects.
@@ -452,7 +521,11 @@ pub struct ConnectionParams {
 
 impl Default for ConnectionParams {
     fn default() -> Self {
-        ConnectionParams { gateway: String::new(), client_id: 1, control_client_id: 2 }
+        ConnectionParams {
+            gateway: String::new(),
+            client_id: 1,
+            control_client_id: 2,
+        }
     }
 }
 
@@ -537,7 +610,13 @@ pub struct ZScoreParams {
 
 impl Default for ZScoreParams {
     fn default() -> Self {
-        ZScoreParams { entry: 2.0, exit: 0.5, stop: 4.0, max_hold_secs: 3600.0, min_edge_ratio: 1.0 }
+        ZScoreParams {
+            entry: 2.0,
+            exit: 0.5,
+            stop: 4.0,
+            max_hold_secs: 3600.0,
+            min_edge_ratio: 1.0,
+        }
     }
 }
 
@@ -557,7 +636,12 @@ pub struct KalmanParams {
 
 impl Default for KalmanParams {
     fn default() -> Self {
-        KalmanParams { delta: 1e-4, observation_var: 1e-3, entry_k: 1.0, exit_k: 0.0 }
+        KalmanParams {
+            delta: 1e-4,
+            observation_var: 1e-3,
+            entry_k: 1.0,
+            exit_k: 0.0,
+        }
     }
 }
 
@@ -639,11 +723,26 @@ impl EngineParams {
             "connection.gateway",
             "must be HOST:PORT or empty",
         )?;
-        check(c.client_id >= 0, file, "connection.client_id", "must be >= 0")?;
-        check(c.control_client_id >= 0 && c.control_client_id != c.client_id, file, "connection.control_client_id", "must be >= 0 and differ from connection.client_id")?;
+        check(
+            c.client_id >= 0,
+            file,
+            "connection.client_id",
+            "must be >= 0",
+        )?;
+        check(
+            c.control_client_id >= 0 && c.control_client_id != c.client_id,
+            file,
+            "connection.control_client_id",
+            "must be >= 0 and differ from connection.client_id",
+        )?;
         let s = &self.strategy;
         let finite_pos = |x: f64| x.is_finite() && x > 0.0;
-        check(finite_pos(s.grid_secs), file, "strategy.grid_secs", "must be positive")?;
+        check(
+            finite_pos(s.grid_secs),
+            file,
+            "strategy.grid_secs",
+            "must be positive",
+        )?;
         check(
             finite_pos(s.window_secs) && s.window_secs >= 2.0 * s.grid_secs,
             file,
@@ -656,34 +755,129 @@ impl EngineParams {
             "strategy.window_secs",
             "at most 1,000,000 grid steps per window",
         )?;
-        check(s.evaluation_secs >= 0.0 && s.evaluation_secs.is_finite(), file, "strategy.evaluation_secs", "must be >= 0")?;
-        check(s.base_qty >= 1 && s.base_qty <= 1_000_000, file, "strategy.base_qty", "must be in 1..=1000000")?;
+        check(
+            s.evaluation_secs >= 0.0 && s.evaluation_secs.is_finite(),
+            file,
+            "strategy.evaluation_secs",
+            "must be >= 0",
+        )?;
+        check(
+            s.base_qty >= 1 && s.base_qty <= 1_000_000,
+            file,
+            "strategy.base_qty",
+            "must be in 1..=1000000",
+        )?;
         let z = &s.zscore;
-        check(finite_pos(z.entry), file, "strategy.zscore.entry", "must be positive")?;
-        check(z.exit >= 0.0 && z.exit < z.entry, file, "strategy.zscore.exit", "must be in [0, entry)")?;
-        check(z.stop > z.entry, file, "strategy.zscore.stop", "must be above entry")?;
-        check(z.max_hold_secs >= 0.0, file, "strategy.zscore.max_hold_secs", "must be >= 0")?;
-        check(z.min_edge_ratio >= 0.0, file, "strategy.zscore.min_edge_ratio", "must be >= 0")?;
+        check(
+            finite_pos(z.entry),
+            file,
+            "strategy.zscore.entry",
+            "must be positive",
+        )?;
+        check(
+            z.exit >= 0.0 && z.exit < z.entry,
+            file,
+            "strategy.zscore.exit",
+            "must be in [0, entry)",
+        )?;
+        check(
+            z.stop > z.entry,
+            file,
+            "strategy.zscore.stop",
+            "must be above entry",
+        )?;
+        check(
+            z.max_hold_secs >= 0.0,
+            file,
+            "strategy.zscore.max_hold_secs",
+            "must be >= 0",
+        )?;
+        check(
+            z.min_edge_ratio >= 0.0,
+            file,
+            "strategy.zscore.min_edge_ratio",
+            "must be >= 0",
+        )?;
         let k = &s.kalman;
-        check(k.delta > 0.0 && k.delta < 1.0, file, "strategy.kalman.delta", "must be in (0, 1)")?;
-        check(finite_pos(k.observation_var), file, "strategy.kalman.observation_var", "must be positive")?;
-        check(finite_pos(k.entry_k), file, "strategy.kalman.entry_k", "must be positive")?;
-        check(k.exit_k >= 0.0 && k.exit_k < k.entry_k, file, "strategy.kalman.exit_k", "must be in [0, entry_k)")?;
-        check(self.pairs.len() <= 4096, file, "pairs", "at most 4096 pairs")?;
+        check(
+            k.delta > 0.0 && k.delta < 1.0,
+            file,
+            "strategy.kalman.delta",
+            "must be in (0, 1)",
+        )?;
+        check(
+            finite_pos(k.observation_var),
+            file,
+            "strategy.kalman.observation_var",
+            "must be positive",
+        )?;
+        check(
+            finite_pos(k.entry_k),
+            file,
+            "strategy.kalman.entry_k",
+            "must be positive",
+        )?;
+        check(
+            k.exit_k >= 0.0 && k.exit_k < k.entry_k,
+            file,
+            "strategy.kalman.exit_k",
+            "must be in [0, entry_k)",
+        )?;
+        check(
+            self.pairs.len() <= 4096,
+            file,
+            "pairs",
+            "at most 4096 pairs",
+        )?;
         for (i, p) in self.pairs.iter().enumerate() {
-            check(!p.a.is_empty(), file, &format!("pairs[{i}].a"), "must name a symbol")?;
-            check(!p.b.is_empty() && p.b != p.a, file, &format!("pairs[{i}].b"), "must name a symbol other than a")?;
+            check(
+                !p.a.is_empty(),
+                file,
+                &format!("pairs[{i}].a"),
+                "must name a symbol",
+            )?;
+            check(
+                !p.b.is_empty() && p.b != p.a,
+                file,
+                &format!("pairs[{i}].b"),
+                "must name a symbol other than a",
+            )?;
             if let Some(h) = p.hedge_ratio {
-                check(h.is_finite(), file, &format!("pairs[{i}].hedge_ratio"), "must be finite")?;
+                check(
+                    h.is_finite(),
+                    file,
+                    &format!("pairs[{i}].hedge_ratio"),
+                    "must be finite",
+                )?;
             }
             if let Some(sd) = p.spread_std {
-                check(sd.is_finite() && sd >= 0.0, file, &format!("pairs[{i}].spread_std"), "must be >= 0")?;
+                check(
+                    sd.is_finite() && sd >= 0.0,
+                    file,
+                    &format!("pairs[{i}].spread_std"),
+                    "must be >= 0",
+                )?;
             }
         }
         let co = &self.costs;
-        check(co.commission_per_share >= 0.0, file, "costs.commission_per_share", "must be >= 0")?;
-        check(co.commission_min >= 0.0, file, "costs.commission_min", "must be >= 0")?;
-        check((1..=50).contains(&co.book_levels), file, "costs.book_levels", "must be in 1..=50")?;
+        check(
+            co.commission_per_share >= 0.0,
+            file,
+            "costs.commission_per_share",
+            "must be >= 0",
+        )?;
+        check(
+            co.commission_min >= 0.0,
+            file,
+            "costs.commission_min",
+            "must be >= 0",
+        )?;
+        check(
+            (1..=50).contains(&co.book_levels),
+            file,
+            "costs.book_levels",
+            "must be in 1..=50",
+        )?;
         Ok(())
     }
 
@@ -703,9 +897,9 @@ impl EngineParams {
 
 /// `HOST:PORT` with a numeric port (resolution is not attempted here).
 fn is_host_port(s: &str) -> bool {
-    s.rsplit_once(':').is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+    s.rsplit_once(':')
+        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -717,9 +911,15 @@ mod tests {
         assert_eq!(p.strategy.kind, StrategyKind::Zscore);
         assert_eq!(p.symbols(), ["SPY", "IVV", "KO", "PEP"]);
         let bad = DEFAULT_PARAMS.replacen("exit = 0.5", "exit = 3.0", 1);
-        assert_eq!(EngineParams::from_toml("e.toml", &bad).unwrap_err().key, "strategy.zscore.exit");
+        assert_eq!(
+            EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+            "strategy.zscore.exit"
+        );
         let bad = DEFAULT_PARAMS.replacen("kind = \"zscore\"", "kind = \"magic\"", 1);
-        assert_eq!(EngineParams::from_toml("e.toml", &bad).unwrap_err().key, "strategy.kind");
+        assert_eq!(
+            EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+            "strategy.kind"
+        );
     }
 
     #[test]

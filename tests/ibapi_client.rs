@@ -181,9 +181,7 @@ fn orders_fill_cancel_and_positions() {
     let mut spy = None;
     while let Some(update) = positions.next_data() {
         match update.expect("position decodes") {
-            PositionUpdate::Position(p) if p.contract.symbol.to_string() == "SPY" => {
-                spy = Some(p.position)
-            }
+            PositionUpdate::Position(p) if p.contract.symbol == "SPY" => spy = Some(p.position),
             PositionUpdate::Position(_) => {}
             PositionUpdate::PositionEnd => break,
         }

@@ -1,5 +1,7 @@
 //! Subcommands of the `hft` binary (the CLI parsing itself is in `main.rs`).
 
-pub mod demo;
+pub mod backtest;
 pub mod measure;
+pub mod pairs;
+pub mod run;
 pub mod sim;

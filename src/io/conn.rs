@@ -91,7 +91,7 @@ impl TwsConnection {
             .to_vec();
         let (version, _time) =
             wire::decode_server_hello(&hello).map_err(ConnectError::Handshake)?;
-        if version < ENGINE_VERSIONS.min || version > ENGINE_VERSIONS.max {
+        if !(ENGINE_VERSIONS.min..=ENGINE_VERSIONS.max).contains(&version) {
             return Err(ConnectError::Version(version));
         }
         conn.server_version = version;

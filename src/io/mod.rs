@@ -1,6 +1,10 @@
-//! The engine's side of the wire: its own TWS connection (text protocol), used by the io stage
-//! and by tools that talk to a gateway without the `ibapi` crate.
+//! Stage 1, io, and the engine's TWS connection: the text-protocol session (handshake, requests)
+//! and the io thread that reads, frames and decodes market data and order messages in place.
 
 mod conn;
+pub mod events;
+pub mod stage;
 
 pub use conn::{ConnectError, ENGINE_VERSIONS, TwsConnection};
+pub use events::{ExecId, OrderEvent, OrderMsg, OrderStatusKind};
+pub use stage::{IoCounters, IoReport, IoStage};

@@ -398,8 +398,8 @@ mod tests {
         );
         // The follower's log spread stays bounded (mean reversion).
         let ratio = (451.5f64 / 450.0).ln();
-        for k in 0..h[spy].len() {
-            let s = (h[ivv][k] / h[spy][k]).ln() - ratio;
+        for (k, (ivv_mid, spy_mid)) in h[ivv].iter().zip(&h[spy]).enumerate() {
+            let s = (ivv_mid / spy_mid).ln() - ratio;
             assert!(s.abs() < 0.01, "spread {s} at {k}");
         }
         // Extending the history keeps the recent part.

@@ -247,12 +247,19 @@ impl<'a> Request<'a> {
             }
             id::PLACE_ORDER => Request::PlaceOrder(decode_order(f)?),
             id::CANCEL_ORDER => {
-                // Below 192: version, orderId, manualCancelTime. From 192: orderId, ...
-                // A version field of 1 followed by a positive id disambiguates the two.
+                // Below 192: version, orderId, manualCancelTime. From 192: orderId,
+                // manualCancelTime, ... A leading 1 followed by a number is the old layout (any
+                // order id, 0 and negative ones included); followed by text (the cancel time) it
+                // is order 1 in the new layout. A missing second field is a truncated frame.
                 let first = f.i32()?;
                 let rest = f.clone();
                 let order_id = match f.i32() {
-                    Ok(second) if first == 1 && second > 0 => second,
+                    Ok(second) if first == 1 => second,
+                    Err(
+                        e @ (DecodeError::MissingField { .. } | DecodeError::Unterminated { .. }),
+                    ) if first == 1 => {
+                        return Err(e);
+                    }
                     _ => {
                         *f = rest;
                         first

@@ -1,0 +1,623 @@
+//! `hft backtest`: the strategy code of the live engine over a recorded quote file, in-process and
+//! deterministic, with the paper gateway's fill model ([`crate::sim::Book`]) and commissions
+//! ([`crate::sim::Ledger`]).
+//!
+//! Market orders take the opposite touch and deeper levels; what the book cannot fill stays
+//! working and fills on later quotes, exactly as the gateway does. Per-pair PnL is cash-flow
+//! accounting marked to mid. Outputs: `orders.csv`, `fills.csv`, `summary.json`; the same input
+//! and parameters give byte-identical files.
+
+use crate::params::EngineParams;
+use crate::sim::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side as SimSide, Tif};
+use crate::strategy::{CloseReason, Direction, IntentKind, OrderIntent, PairStrategy, Quote, Side};
+use crate::wire::{parse_f64, parse_i64};
+use serde::Serialize;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+/// The first malformed rows are kept with their line numbers; the rest are only counted.
+const KEPT_ERRORS: usize = 100;
+
+/// Why a row was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowProblem {
+    FieldCount,
+    BadTimestamp,
+    BadNumber,
+    UnknownSymbol,
+    TimeBackwards,
+    CrossedQuote,
+}
+
+/// A skipped row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    pub line: u64,
+    pub problem: RowProblem,
+}
+
+/// Row counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RowCounters {
+    pub rows: u64,
+    pub quotes: u64,
+    pub field_count: u64,
+    pub bad_timestamp: u64,
+    pub bad_number: u64,
+    pub unknown_symbol: u64,
+    pub time_backwards: u64,
+    pub crossed_quote: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Working {
+    ledger_index: usize,
+    pair: u16,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PairBook {
+    cash: f64,
+    commissions: f64,
+    /// Signed shares of A and B.
+    position: [f64; 2],
+    trades: u64,
+    stops: u64,
+    timeouts: u64,
+    open_since_ns: Option<u64>,
+    in_market_ns: u64,
+    traded_notional: f64,
+}
+
+/// Summary of one pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairSummary {
+    pub a: String,
+    pub b: String,
+    /// Round trips closed.
+    pub trades: u64,
+    pub stops: u64,
+    pub timeouts: u64,
+    pub gross_pnl: f64,
+    pub commissions: f64,
+    pub net_pnl: f64,
+    pub time_in_market: f64,
+    pub turnover: f64,
+    pub final_position_a: f64,
+    pub final_position_b: f64,
+    pub hedge_ratio: Option<f64>,
+    pub quotes: u64,
+    pub grid_rows: u64,
+    pub undefined_statistics: u64,
+    pub edge_too_small: u64,
+    pub intents: u64,
+}
+
+/// `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub strategy: String,
+    pub rows: RowCounters,
+    pub first_errors: Vec<RowError>,
+    pub orders: u64,
+    pub fills: u64,
+    pub trades: u64,
+    pub gross_pnl: f64,
+    pub commissions: f64,
+    pub net_pnl: f64,
+    /// Annualized (252 days of 6.5 h) from equity changes sampled on the strategy grid.
+    pub sharpe: Option<f64>,
+    pub max_drawdown: f64,
+    /// Traded notional in USD.
+    pub turnover: f64,
+    /// Mean over pairs of the fraction of event time with a position.
+    pub time_in_market: f64,
+    pub pairs: Vec<PairSummary>,
+}
+
+/// Everything a run produces.
+pub struct BacktestOutput {
+    pub summary: Summary,
+    pub orders_csv: Vec<u8>,
+    pub fills_csv: Vec<u8>,
+}
+
+/// A backtest in progress.
+pub struct Backtest {
+    strategy_name: String,
+    symbols: Vec<String>,
+    pairs: Vec<PairStrategy>,
+    pair_books: Vec<PairBook>,
+    by_instrument: Vec<Vec<u16>>,
+    books: Vec<Book>,
+    mids: Vec<f64>,
+    ledger: Ledger,
+    working: Vec<Working>,
+    fills_scratch: Vec<Fill>,
+    orders_csv: Vec<u8>,
+    fills_csv: Vec<u8>,
+    orders: u64,
+    fills: u64,
+    seq: u64,
+    last_ts: i64,
+    first_ns: Option<u64>,
+    last_ns: u64,
+    counters: RowCounters,
+    errors: Vec<RowError>,
+    sample_every_ns: u64,
+    next_sample_ns: u64,
+    equity: Vec<f64>,
+}
+
+impl Backtest {
+    /// A backtest of `params`' pairs and strategy.
+    pub fn new(params: &EngineParams) -> Self {
+        let symbols = params.symbols();
+        let index = |s: &str| {
+            symbols
+                .iter()
+                .position(|x| x == s)
+                .expect("pair symbols are in the list") as u16
+        };
+        let mut by_instrument = vec![Vec::new(); symbols.len()];
+        let pairs: Vec<PairStrategy> = params
+            .pairs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let (a, b) = (index(&p.a), index(&p.b));
+                by_instrument[a as usize].push(i as u16);
+                by_instrument[b as usize].push(i as u16);
+                PairStrategy::new(i as u16, a, b, &params.strategy, &params.costs, p)
+            })
+            .collect();
+        let n = symbols.len();
+        let mut orders_csv = Vec::with_capacity(1 << 16);
+        orders_csv.extend_from_slice(b"order_id,t_ns,seq,pair,symbol,side,qty,intent\n");
+        let mut fills_csv = Vec::with_capacity(1 << 16);
+        fills_csv.extend_from_slice(b"order_id,t_ns,symbol,side,qty,price,commission\n");
+        Backtest {
+            strategy_name: format!("{:?}", params.strategy.kind).to_lowercase(),
+            pair_books: vec![PairBook::default(); pairs.len()],
+            pairs,
+            by_instrument,
+            books: (0..n)
+                .map(|_| Book::new(BookTop::default(), params.costs.book_levels))
+                .collect(),
+            mids: vec![0.0; n],
+            ledger: Ledger::new(
+                params.costs.commission_per_share,
+                params.costs.commission_min,
+                0xbac7,
+            ),
+            working: Vec::new(),
+            fills_scratch: Vec::with_capacity(64),
+            orders_csv,
+            fills_csv,
+            orders: 0,
+            fills: 0,
+            seq: 0,
+            last_ts: i64::MIN,
+            first_ns: None,
+            last_ns: 0,
+            counters: RowCounters::default(),
+            errors: Vec::new(),
+            sample_every_ns: (params.strategy.grid_secs * 1e9) as u64,
+            next_sample_ns: 0,
+            equity: Vec::new(),
+            symbols,
+        }
+    }
+
+    /// Symbols in instrument-index order.
+    pub fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+
+    fn reject(&mut self, line: u64, problem: RowProblem) {
+        let c = &mut self.counters;
+        match problem {
+            RowProblem::FieldCount => c.field_count += 1,
+            RowProblem::BadTimestamp => c.bad_timestamp += 1,
+            RowProblem::BadNumber => c.bad_number += 1,
+            RowProblem::UnknownSymbol => c.unknown_symbol += 1,
+            RowProblem::TimeBackwards => c.time_backwards += 1,
+            RowProblem::CrossedQuote => c.crossed_quote += 1,
+        }
+        if self.errors.len() < KEPT_ERRORS {
+            self.errors.push(RowError { line, problem });
+        }
+    }
+
+    /// Parses one data row (`ts_ns,symbol,bid,bid_size,ask,ask_size`) and processes it.
+    #[inline]
+    pub fn feed_line(&mut self, line: &[u8], line_no: u64) {
+        self.counters.rows += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let mut fields: [&[u8]; 6] = [&[]; 6];
+        let mut rest = line;
+        for (k, slot) in fields.iter_mut().enumerate() {
+            match memchr::memchr(b',', rest) {
+                Some(i) if k < 5 => {
+                    *slot = &rest[..i];
+                    rest = &rest[i + 1..];
+                }
+                None if k == 5 => *slot = rest,
+                _ => return self.reject(line_no, RowProblem::FieldCount),
+            }
+        }
+        let Some(ts) = parse_i64(fields[0]).filter(|t| *t >= 0) else {
+            return self.reject(line_no, RowProblem::BadTimestamp);
+        };
+        let Some(instrument) = self.symbols.iter().position(|s| s.as_bytes() == fields[1]) else {
+            return self.reject(line_no, RowProblem::UnknownSymbol);
+        };
+        let (Some(bid), Some(bid_size), Some(ask), Some(ask_size)) = (
+            parse_f64(fields[2]),
+            parse_f64(fields[3]),
+            parse_f64(fields[4]),
+            parse_f64(fields[5]),
+        ) else {
+            return self.reject(line_no, RowProblem::BadNumber);
+        };
+        if !(bid > 0.0
+            && ask > 0.0
+            && bid.is_finite()
+            && ask.is_finite()
+            && bid_size >= 0.0
+            && ask_size >= 0.0)
+        {
+            return self.reject(line_no, RowProblem::BadNumber);
+        }
+        if ts < self.last_ts {
+            return self.reject(line_no, RowProblem::TimeBackwards);
+        }
+        if bid > ask {
+            return self.reject(line_no, RowProblem::CrossedQuote);
+        }
+        self.last_ts = ts;
+        self.seq += 1;
+        let q = Quote {
+            seq: self.seq,
+            instrument: instrument as u16,
+            t_ns: ts as u64,
+            bid,
+            ask,
+            bid_size,
+            ask_size,
+        };
+        self.on_quote(&q);
+    }
+
+    /// Processes one quote already in memory: book, strategies, fills. This is the strategy loop
+    /// the benchmark measures.
+    #[inline]
+    pub fn on_quote(&mut self, q: &Quote) {
+        self.counters.quotes += 1;
+        let i = q.instrument as usize;
+        self.books[i].set_top(BookTop {
+            bid: (q.bid * 100.0).round() as i64,
+            ask: (q.ask * 100.0).round() as i64,
+            bid_size: q.bid_size as u32,
+            ask_size: q.ask_size as u32,
+        });
+        self.mids[i] = q.mid();
+        self.first_ns.get_or_insert(q.t_ns);
+        self.last_ns = q.t_ns;
+        if !self.working.is_empty() {
+            self.fill_working(q.instrument, q.t_ns);
+        }
+        for k in 0..self.by_instrument[i].len() {
+            let p = self.by_instrument[i][k] as usize;
+            if let Some(intent) = self.pairs[p].on_quote(q) {
+                self.execute(&intent);
+            }
+        }
+        if q.t_ns >= self.next_sample_ns {
+            self.sample_equity();
+            self.next_sample_ns =
+                q.t_ns - q.t_ns % self.sample_every_ns.max(1) + self.sample_every_ns.max(1);
+        }
+    }
+
+    fn pair_pnl(&self, p: usize) -> f64 {
+        let (a, b) = self.pairs[p].instruments();
+        let pb = &self.pair_books[p];
+        pb.cash + pb.position[0] * self.mids[a as usize] + pb.position[1] * self.mids[b as usize]
+    }
+
+    fn sample_equity(&mut self) {
+        let total: f64 = (0..self.pairs.len()).map(|p| self.pair_pnl(p)).sum();
+        self.equity.push(total);
+    }
+
+    fn execute(&mut self, intent: &OrderIntent) {
+        let p = intent.pair as usize;
+        let label = match intent.kind {
+            IntentKind::Open(Direction::LongSpread) => "open_long_spread",
+            IntentKind::Open(Direction::ShortSpread) => "open_short_spread",
+            IntentKind::Close(CloseReason::Exit) => "close_exit",
+            IntentKind::Close(CloseReason::Stop) => "close_stop",
+            IntentKind::Close(CloseReason::Timeout) => "close_timeout",
+        };
+        let pb = &mut self.pair_books[p];
+        match intent.kind {
+            IntentKind::Open(_) => pb.open_since_ns = Some(intent.t_ns),
+            IntentKind::Close(reason) => {
+                if let Some(since) = pb.open_since_ns.take() {
+                    pb.in_market_ns += intent.t_ns - since;
+                }
+                pb.trades += 1;
+                match reason {
+                    CloseReason::Stop => pb.stops += 1,
+                    CloseReason::Timeout => pb.timeouts += 1,
+                    CloseReason::Exit => {}
+                }
+            }
+        }
+        for leg in intent.legs {
+            let order_id = self.orders as i32 + 1;
+            self.orders += 1;
+            let perm_id = self.ledger.next_perm_id();
+            self.ledger.orders.push(OrderRec {
+                client_id: 0,
+                order_id,
+                perm_id,
+                account: String::new(),
+                symbol: leg.instrument as usize,
+                side: match leg.side {
+                    Side::Buy => SimSide::Buy,
+                    Side::Sell => SimSide::Sell,
+                },
+                total: leg.qty,
+                filled: 0,
+                avg_price: 0.0,
+                last_fill_price: 0.0,
+                limit: None,
+                tif: Tif::Day,
+                order_ref: String::new(),
+                state: OrderState::Submitted,
+                commission_paid: 0.0,
+            });
+            let _ = writeln!(
+                self.orders_csv,
+                "{order_id},{},{},{},{},{},{},{label}",
+                intent.t_ns,
+                intent.seq,
+                intent.pair,
+                self.symbols[leg.instrument as usize],
+                leg.side.as_str(),
+                leg.qty
+            );
+            let index = self.ledger.orders.len() - 1;
+            self.working.push(Working {
+                ledger_index: index,
+                pair: intent.pair,
+            });
+            self.try_fill(self.working.len() - 1, intent.t_ns);
+        }
+        self.working
+            .retain(|w| self.ledger.orders[w.ledger_index].state.is_working());
+    }
+
+    fn fill_working(&mut self, instrument: u16, t_ns: u64) {
+        for w in 0..self.working.len() {
+            if self.ledger.orders[self.working[w].ledger_index].symbol == instrument as usize {
+                self.try_fill(w, t_ns);
+            }
+        }
+        self.working
+            .retain(|w| self.ledger.orders[w.ledger_index].state.is_working());
+    }
+
+    fn try_fill(&mut self, w: usize, t_ns: u64) {
+        let Working { ledger_index, pair } = self.working[w];
+        let o = &self.ledger.orders[ledger_index];
+        let (sym, side, remaining) = (o.symbol, o.side, o.remaining());
+        let mut fills = std::mem::take(&mut self.fills_scratch);
+        fills.clear();
+        self.books[sym].take(side, remaining, None, &mut fills);
+        for f in &fills {
+            let e = self
+                .ledger
+                .apply_fill(ledger_index, *f, (t_ns / 1_000_000_000) as i64);
+            let exec = &self.ledger.executions[e];
+            self.fills += 1;
+            let (a, _) = self.pairs[pair as usize].instruments();
+            let leg = if sym as u16 == a { 0 } else { 1 };
+            let pb = &mut self.pair_books[pair as usize];
+            let signed = side.sign() * exec.qty as f64;
+            pb.position[leg] += signed;
+            pb.cash -= signed * exec.price + exec.commission;
+            pb.commissions += exec.commission;
+            pb.traded_notional += exec.qty as f64 * exec.price;
+            let _ = writeln!(
+                self.fills_csv,
+                "{},{t_ns},{},{},{},{},{}",
+                exec.order_id,
+                self.symbols[sym],
+                if side == SimSide::Buy { "BUY" } else { "SELL" },
+                exec.qty,
+                exec.price,
+                exec.commission
+            );
+        }
+        self.fills_scratch = fills;
+    }
+
+    /// Reads a whole quote file (header first) from `input`, in fixed-size chunks.
+    ///
+    /// # Errors
+    /// I/O errors, or a missing header.
+    pub fn run_reader<R: Read>(
+        &mut self,
+        mut input: R,
+        mut progress: impl FnMut(u64),
+    ) -> io::Result<()> {
+        let mut buf = vec![0u8; 1 << 20];
+        let (mut filled, mut line_no, mut header_seen, mut consumed_total) =
+            (0usize, 0u64, false, 0u64);
+        loop {
+            let n = input.read(&mut buf[filled..])?;
+            let eof = n == 0;
+            filled += n;
+            let mut start = 0;
+            while let Some(nl) = memchr::memchr(b'\n', &buf[start..filled]) {
+                let line = &buf[start..start + nl];
+                line_no += 1;
+                if !header_seen {
+                    let h = line.strip_suffix(b"\r").unwrap_or(line);
+                    if h != crate::sim::QUOTE_HEADER.as_bytes() {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("line 1: expected header `{}`", crate::sim::QUOTE_HEADER),
+                        ));
+                    }
+                    header_seen = true;
+                } else if !line.is_empty() {
+                    self.feed_line(line, line_no);
+                }
+                start += nl + 1;
+            }
+            consumed_total += start as u64;
+            if eof {
+                if start < filled {
+                    line_no += 1;
+                    if header_seen {
+                        self.feed_line(&buf[start..filled], line_no);
+                    }
+                }
+                break;
+            }
+            buf.copy_within(start..filled, 0);
+            filled -= start;
+            if filled == buf.len() {
+                // A single line longer than the buffer: grow once.
+                buf.resize(buf.len() * 2, 0);
+            }
+            progress(consumed_total);
+        }
+        if !header_seen {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "empty quote file (no header)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Final marks, summary and the CSV buffers.
+    pub fn finish(mut self) -> BacktestOutput {
+        self.sample_equity();
+        let mut pairs = Vec::with_capacity(self.pairs.len());
+        let span = self.first_ns.map_or(0, |f| self.last_ns - f).max(1) as f64;
+        let (mut gross, mut commissions, mut trades, mut turnover, mut tim) =
+            (0.0, 0.0, 0, 0.0, 0.0);
+        for p in 0..self.pairs.len() {
+            let net = self.pair_pnl(p);
+            let pb = &mut self.pair_books[p];
+            if let Some(since) = pb.open_since_ns.take() {
+                pb.in_market_ns += self.last_ns - since;
+            }
+            let s = &self.pairs[p];
+            let (a, b) = s.instruments();
+            let c = s.counters();
+            let summary = PairSummary {
+                a: self.symbols[a as usize].clone(),
+                b: self.symbols[b as usize].clone(),
+                trades: pb.trades,
+                stops: pb.stops,
+                timeouts: pb.timeouts,
+                gross_pnl: round6(net + pb.commissions),
+                commissions: round6(pb.commissions),
+                net_pnl: round6(net),
+                time_in_market: round6(pb.in_market_ns as f64 / span),
+                turnover: round6(pb.traded_notional),
+                final_position_a: pb.position[0],
+                final_position_b: pb.position[1],
+                hedge_ratio: s.hedge_ratio().map(round6),
+                quotes: c.quotes,
+                grid_rows: c.grid_rows,
+                undefined_statistics: c.undefined,
+                edge_too_small: c.edge_too_small,
+                intents: c.intents,
+            };
+            gross += net + pb.commissions;
+            commissions += pb.commissions;
+            trades += pb.trades;
+            turnover += pb.traded_notional;
+            tim += summary.time_in_market;
+            pairs.push(summary);
+        }
+        let (sharpe, max_drawdown) = risk_stats(&self.equity, self.sample_every_ns);
+        let summary = Summary {
+            strategy: self.strategy_name.clone(),
+            rows: self.counters,
+            first_errors: self.errors.clone(),
+            orders: self.orders,
+            fills: self.fills,
+            trades,
+            gross_pnl: round6(gross),
+            commissions: round6(commissions),
+            net_pnl: round6(gross - commissions),
+            sharpe: sharpe.map(round6),
+            max_drawdown: round6(max_drawdown),
+            turnover: round6(turnover),
+            time_in_market: round6(if pairs.is_empty() {
+                0.0
+            } else {
+                tim / pairs.len() as f64
+            }),
+            pairs,
+        };
+        BacktestOutput {
+            summary,
+            orders_csv: self.orders_csv,
+            fills_csv: self.fills_csv,
+        }
+    }
+}
+
+/// Rounds to 6 decimals so summaries do not carry float noise.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// Annualized Sharpe ratio of equity changes and the maximum drawdown of the equity curve.
+fn risk_stats(equity: &[f64], step_ns: u64) -> (Option<f64>, f64) {
+    let mut peak = f64::MIN;
+    let mut max_dd: f64 = 0.0;
+    for &e in equity {
+        peak = peak.max(e);
+        max_dd = max_dd.max(peak - e);
+    }
+    if equity.len() < 3 || step_ns == 0 {
+        return (None, max_dd);
+    }
+    let n = (equity.len() - 1) as f64;
+    let mean = (equity[equity.len() - 1] - equity[0]) / n;
+    let var = equity
+        .windows(2)
+        .map(|w| (w[1] - w[0] - mean).powi(2))
+        .sum::<f64>()
+        / (n - 1.0);
+    if var.is_nan() || var <= 0.0 {
+        return (None, max_dd);
+    }
+    let steps_per_year = 252.0 * 23_400.0 / (step_ns as f64 / 1e9);
+    (Some(mean / var.sqrt() * steps_per_year.sqrt()), max_dd)
+}
+
+/// Writes `orders.csv`, `fills.csv` and `summary.json` into `dir` (created if needed).
+///
+/// # Errors
+/// I/O errors.
+pub fn write_outputs(out: &BacktestOutput, dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(dir.join("orders.csv"), &out.orders_csv)?;
+    std::fs::write(dir.join("fills.csv"), &out.fills_csv)?;
+    let mut json = serde_json::to_vec_pretty(&out.summary).map_err(io::Error::other)?;
+    json.push(b'\n');
+    std::fs::write(dir.join("summary.json"), json)
+}

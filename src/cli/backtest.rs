@@ -1,0 +1,69 @@
+//! `hft backtest --params FILE --ticks QUOTES.csv --out DIR`.
+
+use crate::backtest::{Backtest, write_outputs};
+use crate::params::EngineParams;
+use anyhow::Context;
+use std::path::Path;
+use std::time::Instant;
+
+/// Runs the backtest and writes its outputs.
+///
+/// # Errors
+/// Invalid parameters, an unreadable or header-less quote file, output I/O.
+pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()> {
+    let params = match params {
+        Some(p) => EngineParams::load(p)?,
+        None => EngineParams::embedded(),
+    };
+    let file =
+        std::fs::File::open(ticks).with_context(|| format!("cannot open {}", ticks.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar =
+        (std::io::IsTerminal::is_terminal(&std::io::stderr()) && size > 50 << 20).then(|| {
+            let pb = indicatif::ProgressBar::new(size);
+            pb.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "backtest {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            pb
+        });
+    let started = Instant::now();
+    let mut bt = Backtest::new(&params);
+    bt.run_reader(file, |bytes| {
+        if let Some(pb) = &bar {
+            pb.set_position(bytes);
+        }
+    })
+    .with_context(|| format!("reading {}", ticks.display()))?;
+    if let Some(pb) = bar {
+        pb.finish_and_clear();
+    }
+    let output = bt.finish();
+    let secs = started.elapsed().as_secs_f64();
+    write_outputs(&output, out).with_context(|| format!("cannot write to {}", out.display()))?;
+    let s = &output.summary;
+    let skipped = s.rows.rows - s.rows.quotes;
+    for e in &s.first_errors {
+        eprintln!("line {}: {:?}", e.line, e.problem);
+    }
+    println!(
+        "{} rows ({} skipped) in {secs:.3} s: {:.1} M rows/s",
+        s.rows.rows,
+        skipped,
+        s.rows.rows as f64 / secs / 1e6
+    );
+    println!(
+        "{}: {} trades, net PnL {:.2} USD (gross {:.2}, commissions {:.2}), Sharpe {}, max drawdown {:.2}",
+        s.strategy,
+        s.trades,
+        s.net_pnl,
+        s.gross_pnl,
+        s.commissions,
+        s.sharpe.map_or("n/a".to_string(), |x| format!("{x:.2}")),
+        s.max_drawdown
+    );
+    println!("outputs: {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! `hft run` and the main job (`cargo run --release` without arguments).
+
+use crate::bootstrap;
+use crate::engine::{self, RunOptions};
+use crate::params::{EngineParams, SimParams};
+use crate::sim::{Gateway, GatewayOptions};
+use anyhow::Context;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// Arguments of `hft run`.
+#[derive(Debug, Clone, Default)]
+pub struct RunArgs {
+    pub params: Option<PathBuf>,
+    pub duration: Option<f64>,
+    pub out: Option<PathBuf>,
+    pub gateway: Option<String>,
+    pub no_bootstrap: bool,
+    pub live: bool,
+}
+
+/// Ports TWS and IB Gateway use for live accounts by default.
+const LIVE_PORTS: [u16; 2] = [7496, 4001];
+
+/// Runs the engine: against `--gateway`, the params' gateway, or (when both are empty) the paper
+/// gateway started in-process.
+///
+/// # Errors
+/// Invalid parameters (a [`crate::params::ParamsError`]), connection or bootstrap failures.
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let params = match &args.params {
+        Some(p) => EngineParams::load(p)?,
+        None => EngineParams::embedded(),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone())
+        .context("cannot install SIGINT handler")?;
+    signal_hook::flag::register(signal_hook::consts::SIGTERM, stop.clone())
+        .context("cannot install SIGTERM handler")?;
+
+    let address = args
+        .gateway
+        .clone()
+        .unwrap_or_else(|| params.connection.gateway.clone());
+    let mut in_process = None;
+    let gateway = if address.is_empty() {
+        let sim = SimParams::embedded();
+        let opts = GatewayOptions {
+            listen: Some("127.0.0.1:0".into()),
+            ..Default::default()
+        };
+        let gw = Gateway::start(sim, opts).context("cannot start the in-process paper gateway")?;
+        let addr = gw.local_addr().to_string();
+        println!("paper gateway (in-process) on {addr}");
+        in_process = Some(gw);
+        addr
+    } else {
+        let port = address
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok());
+        if port.is_some_and(|p| LIVE_PORTS.contains(&p)) && !args.live {
+            anyhow::bail!(
+                "{address} is a live-trading port (TWS 7496 / IB Gateway 4001): pass --live to trade a live account"
+            );
+        }
+        address
+    };
+
+    let warmup = if args.no_bootstrap {
+        println!("bootstrap skipped (--no-bootstrap): windows warm up from live ticks");
+        None
+    } else {
+        let symbols = params.symbols();
+        let bars = (params.strategy.window_secs / params.strategy.grid_secs).ceil() as usize;
+        println!(
+            "bootstrap: {} x {} s MIDPOINT bars for {} through the ibapi client",
+            bars,
+            params.strategy.grid_secs,
+            symbols.join(" ")
+        );
+        let history = bootstrap::fetch(
+            &gateway,
+            params.connection.control_client_id,
+            &symbols,
+            params.strategy.grid_secs,
+            bars,
+        )
+        .context("bootstrap failed (use --no-bootstrap to warm up from live ticks instead)")?;
+        println!("bootstrap: {} aligned bars per symbol", history.times.len());
+        let pairs: Vec<(String, String)> = params
+            .pairs
+            .iter()
+            .map(|p| (p.a.clone(), p.b.clone()))
+            .collect();
+        Some(history.rows(&pairs))
+    };
+
+    let duration = Duration::from_secs_f64(args.duration.unwrap_or(params.engine.duration_secs));
+    let run_dir = match &args.out {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            dir.clone()
+        }
+        None => engine::new_run_dir(std::path::Path::new(&params.engine.runs_dir))?,
+    };
+    println!(
+        "engine: {} pairs, {} strategy, running {:.0} s (Ctrl-C stops early)",
+        params.pairs.len(),
+        format!("{:?}", params.strategy.kind).to_lowercase(),
+        duration.as_secs_f64()
+    );
+    let report = engine::run(
+        &params,
+        RunOptions {
+            gateway: gateway.clone(),
+            duration,
+            run_dir,
+            warmup,
+            stop,
+            require_paper: !args.live,
+        },
+    )?;
+    println!();
+    print!("{}", report.table);
+    println!();
+    println!("{}", report.trading);
+    if let Some(gw) = in_process {
+        let ledger = gw.snapshot();
+        let rate_violations = gw
+            .stats()
+            .rate_violations
+            .load(std::sync::atomic::Ordering::Relaxed);
+        println!(
+            "paper gateway: {} executions, {} message-rate violations",
+            ledger.exec_ids.len(),
+            rate_violations
+        );
+        gw.shutdown();
+    }
+    println!("run directory: {}", report.run_dir.display());
+    Ok(())
+}

@@ -1,0 +1,400 @@
+//! Stage 1, io: a non-blocking socket polled with mio, frames read into one fixed buffer and
+//! decoded in place. Market data becomes [`MdEvent`]s for normalize; order messages become
+//! [`OrderMsg`]s for dispatch; anything else is counted and skipped.
+
+use super::events::{ExecId, OrderEvent, OrderMsg, OrderStatusKind};
+use crate::engine::wait::{QueuePolicy, WaitStrategy};
+use crate::latency::{self, now_ns};
+use crate::normalize::{MdEvent, MdKind};
+use crate::wire::ids::{incoming as id, tick_type};
+use crate::wire::text::{
+    CommissionReport, ErrorMsg, ExecutionData, NextValidId, OrderStatus, TickByTick,
+    TickByTickData, TickPrice, TickSize,
+};
+use crate::wire::{Fields, FrameReader};
+use hdrhistogram::Histogram;
+use mio::{Events, Interest, Poll, Token};
+use std::io::{self, ErrorKind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// io stage counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IoCounters {
+    pub bytes: u64,
+    pub frames: u64,
+    pub md_events: u64,
+    pub order_events: u64,
+    pub skipped: u64,
+    pub malformed: u64,
+    pub md_queue_full: u64,
+    pub md_dropped: u64,
+    pub order_queue_full: u64,
+}
+
+/// What the io thread returns at shutdown.
+pub struct IoReport {
+    pub counters: IoCounters,
+    /// Socket read to start of decode (frames waiting in the read batch).
+    pub queue_wait: Histogram<u64>,
+    /// Decode and enqueue of one frame.
+    pub service: Histogram<u64>,
+    pub disconnected: bool,
+    pub error: Option<String>,
+}
+
+/// Everything the io thread owns.
+pub struct IoStage {
+    pub stream: mio::net::TcpStream,
+    pub reader: FrameReader,
+    pub version: i32,
+    pub symbols: Vec<String>,
+    pub md_tx: rtrb::Producer<MdEvent>,
+    pub order_tx: rtrb::Producer<OrderMsg>,
+    pub wait: WaitStrategy,
+    pub md_policy: QueuePolicy,
+    /// Unix ns at monotonic time 0 of [`now_ns`]: converts receive stamps to event times.
+    pub wall_offset_ns: u64,
+    pub stop: Arc<AtomicBool>,
+}
+
+const SOCKET: Token = Token(0);
+
+impl IoStage {
+    /// Runs until `stop` is set or the gateway disconnects.
+    pub fn run(mut self) -> IoReport {
+        let mut report = IoReport {
+            counters: IoCounters::default(),
+            queue_wait: latency::histogram(),
+            service: latency::histogram(),
+            disconnected: false,
+            error: None,
+        };
+        let mut poll = match Poll::new() {
+            Ok(p) => p,
+            Err(e) => {
+                report.error = Some(format!("cannot create poll: {e}"));
+                return report;
+            }
+        };
+        if let Err(e) = poll
+            .registry()
+            .register(&mut self.stream, SOCKET, Interest::READABLE)
+        {
+            report.error = Some(format!("cannot register socket: {e}"));
+            return report;
+        }
+        let mut events = Events::with_capacity(16);
+        let timeout = match self.wait {
+            WaitStrategy::Spin => Some(Duration::ZERO),
+            WaitStrategy::Backoff => Some(Duration::from_millis(1)),
+        };
+        let mut seq = 0u64;
+        // Frames may already be buffered from the handshake.
+        self.drain_frames(now_ns(), &mut seq, &mut report);
+        while !self.stop.load(Ordering::Relaxed) {
+            if let Err(e) = poll.poll(&mut events, timeout) {
+                if e.kind() == ErrorKind::Interrupted {
+                    continue;
+                }
+                report.error = Some(format!("poll failed: {e}"));
+                break;
+            }
+            // Edge-triggered: read until WouldBlock whether or not an event was reported.
+            loop {
+                match self.reader.fill_from(&mut self.stream) {
+                    Ok(0) => {
+                        report.disconnected = true;
+                        self.push_order(
+                            OrderMsg {
+                                t_recv_ns: now_ns(),
+                                t_enq_ns: now_ns(),
+                                event: OrderEvent::Disconnected,
+                            },
+                            &mut report,
+                        );
+                        return report;
+                    }
+                    Ok(n) => {
+                        report.counters.bytes += n as u64;
+                        let t_recv = now_ns();
+                        if !self.drain_frames(t_recv, &mut seq, &mut report) {
+                            return report;
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        report.disconnected = true;
+                        report.error = Some(format!("socket read failed: {e}"));
+                        self.push_order(
+                            OrderMsg {
+                                t_recv_ns: now_ns(),
+                                t_enq_ns: now_ns(),
+                                event: OrderEvent::Disconnected,
+                            },
+                            &mut report,
+                        );
+                        return report;
+                    }
+                }
+            }
+        }
+        report
+    }
+
+    /// Decodes every complete buffered frame. False on a fatal framing error.
+    fn drain_frames(&mut self, t_recv: u64, seq: &mut u64, report: &mut IoReport) -> bool {
+        loop {
+            let start = now_ns();
+            let frame = match self.reader.next_frame() {
+                Ok(Some(f)) => f,
+                Ok(None) => return true,
+                Err(e) => {
+                    report.error = Some(format!("protocol error from the gateway: {e}"));
+                    report.disconnected = true;
+                    return false;
+                }
+            };
+            report.counters.frames += 1;
+            latency::record(&mut report.queue_wait, start.saturating_sub(t_recv));
+            let event_time = self.wall_offset_ns + t_recv;
+            match decode(frame, self.version, t_recv, event_time, seq, &self.symbols) {
+                Ok(Decoded::Md(mut e)) => {
+                    report.counters.md_events += 1;
+                    e.t_enq_ns = now_ns();
+                    push_md(&mut self.md_tx, e, self.md_policy, &mut report.counters);
+                }
+                Ok(Decoded::Order(event)) => {
+                    report.counters.order_events += 1;
+                    let msg = OrderMsg {
+                        t_recv_ns: t_recv,
+                        t_enq_ns: now_ns(),
+                        event,
+                    };
+                    self.push_order(msg, report);
+                }
+                Ok(Decoded::Skip) => report.counters.skipped += 1,
+                Err(_) => report.counters.malformed += 1,
+            }
+            latency::record(&mut report.service, now_ns().saturating_sub(start));
+        }
+    }
+
+    /// Order events are never dropped: wait for room (dispatch drains them first).
+    fn push_order(&mut self, mut msg: OrderMsg, report: &mut IoReport) {
+        let backoff = crossbeam::utils::Backoff::new();
+        loop {
+            match self.order_tx.push(msg) {
+                Ok(()) => return,
+                Err(rtrb::PushError::Full(m)) => {
+                    if backoff.is_completed() {
+                        report.counters.order_queue_full += 1;
+                        std::thread::yield_now();
+                    } else {
+                        backoff.snooze();
+                    }
+                    msg = m;
+                    if self.order_tx.is_abandoned() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn push_md(
+    tx: &mut rtrb::Producer<MdEvent>,
+    mut e: MdEvent,
+    policy: QueuePolicy,
+    counters: &mut IoCounters,
+) {
+    match tx.push(e) {
+        Ok(()) => {}
+        Err(rtrb::PushError::Full(back)) => {
+            counters.md_queue_full += 1;
+            match policy {
+                QueuePolicy::Drop => counters.md_dropped += 1,
+                QueuePolicy::Backpressure => {
+                    e = back;
+                    let backoff = crossbeam::utils::Backoff::new();
+                    while let Err(rtrb::PushError::Full(b)) = tx.push(e) {
+                        e = b;
+                        if tx.is_abandoned() {
+                            return;
+                        }
+                        backoff.snooze();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a frame turned into.
+pub enum Decoded {
+    Md(MdEvent),
+    Order(OrderEvent),
+    Skip,
+}
+
+/// Decodes one frame body for the io stage: market data into an [`MdEvent`] (sequence numbers
+/// from `seq`), order messages into an [`OrderEvent`]. Public for benches and tests.
+///
+/// # Errors
+/// The codec's [`crate::wire::DecodeError`].
+#[inline]
+pub fn decode(
+    frame: &[u8],
+    version: i32,
+    t_recv: u64,
+    t_event: u64,
+    seq: &mut u64,
+    symbols: &[String],
+) -> Result<Decoded, crate::wire::DecodeError> {
+    let mut f = Fields::new(frame);
+    let msg_id = f.i32()?;
+    let md = |seq: &mut u64,
+              req_id: i32,
+              kind: MdKind,
+              price: f64,
+              size: f64,
+              price2: f64,
+              size2: f64,
+              t_event: u64| {
+        *seq += 1;
+        Decoded::Md(MdEvent {
+            seq: *seq,
+            t_recv_ns: t_recv,
+            t_enq_ns: 0,
+            t_event_ns: t_event,
+            req_id,
+            kind,
+            price,
+            size,
+            price2,
+            size2,
+        })
+    };
+    Ok(match msg_id {
+        id::TICK_PRICE => {
+            let t = TickPrice::decode(&mut f)?;
+            let kind = match t.tick_type {
+                tick_type::BID | 66 => MdKind::Bid,
+                tick_type::ASK | 67 => MdKind::Ask,
+                tick_type::LAST | 68 => MdKind::Last,
+                _ => return Ok(Decoded::Skip),
+            };
+            md(seq, t.req_id, kind, t.price, t.size, 0.0, 0.0, t_event)
+        }
+        id::TICK_SIZE => {
+            let t = TickSize::decode(&mut f)?;
+            let kind = match t.tick_type {
+                tick_type::BID_SIZE | 69 => MdKind::BidSize,
+                tick_type::ASK_SIZE | 70 => MdKind::AskSize,
+                tick_type::LAST_SIZE | 71 => MdKind::LastSize,
+                tick_type::VOLUME | 74 => MdKind::Volume,
+                _ => return Ok(Decoded::Skip),
+            };
+            md(seq, t.req_id, kind, 0.0, t.size, 0.0, 0.0, t_event)
+        }
+        id::TICK_BY_TICK => {
+            let t = TickByTick::decode(&mut f)?;
+            let exch = (t.time.max(0) as u64).saturating_mul(1_000_000_000);
+            match t.data {
+                TickByTickData::BidAsk {
+                    bid,
+                    ask,
+                    bid_size,
+                    ask_size,
+                    ..
+                } => md(
+                    seq,
+                    t.req_id,
+                    MdKind::BidAsk,
+                    bid,
+                    bid_size,
+                    ask,
+                    ask_size,
+                    exch,
+                ),
+                TickByTickData::Last { price, size, .. } => {
+                    md(seq, t.req_id, MdKind::Last, price, size, 0.0, 0.0, exch)
+                }
+                TickByTickData::MidPoint { .. } => Decoded::Skip,
+            }
+        }
+        id::ORDER_STATUS => {
+            let s = OrderStatus::decode(&mut f)?;
+            Decoded::Order(OrderEvent::Status {
+                order_id: s.order_id,
+                status: OrderStatusKind::parse(s.status),
+                filled: s.filled,
+                remaining: s.remaining,
+                avg_fill_price: s.avg_fill_price,
+                last_fill_price: s.last_fill_price,
+            })
+        }
+        id::EXECUTION_DATA => {
+            let e = ExecutionData::decode(&mut f)?;
+            let instrument = symbols
+                .iter()
+                .position(|s| s == e.contract.symbol)
+                .map_or(u16::MAX, |i| i as u16);
+            Decoded::Order(OrderEvent::Execution {
+                order_id: e.order_id,
+                exec_id: truncated(e.exec_id),
+                instrument,
+                buy: e.side == "BOT",
+                shares: e.shares,
+                price: e.price,
+                cum_qty: e.cum_qty,
+            })
+        }
+        id::COMMISSION_REPORT => {
+            let c = CommissionReport::decode(&mut f)?;
+            Decoded::Order(OrderEvent::Commission {
+                exec_id: truncated(c.exec_id),
+                commission: c.commission,
+                realized_pnl: c.realized_pnl,
+            })
+        }
+        id::ERR_MSG => {
+            let e = ErrorMsg::decode(&mut f, version)?;
+            Decoded::Order(OrderEvent::Error {
+                id: e.id,
+                code: e.code,
+            })
+        }
+        id::NEXT_VALID_ID => Decoded::Order(OrderEvent::NextValidId(
+            NextValidId::decode(&mut f)?.order_id,
+        )),
+        _ => Decoded::Skip,
+    })
+}
+
+fn truncated(s: &str) -> ExecId {
+    let mut out = ExecId::new();
+    for c in s.chars() {
+        if out.try_push(c).is_err() {
+            break;
+        }
+    }
+    out
+}
+
+/// Makes a connected std stream non-blocking for mio and returns a second handle for writing.
+///
+/// # Errors
+/// Socket option or clone failures.
+pub fn split_for_stages(
+    stream: std::net::TcpStream,
+) -> io::Result<(mio::net::TcpStream, std::net::TcpStream)> {
+    stream.set_read_timeout(None)?;
+    stream.set_nodelay(true)?;
+    let writer = stream.try_clone()?;
+    stream.set_nonblocking(true)?;
+    Ok((mio::net::TcpStream::from_std(stream), writer))
+}

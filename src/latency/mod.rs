@@ -1,0 +1,145 @@
+//! Latency recording: a monotonic nanosecond clock, fixed-bound HDR histograms (no resize, no
+//! allocation when recording), the percentile table printed at shutdown and HdrHistogram's
+//! percentile-distribution text (`.hgrm`), which HdrHistogram's plotters read.
+
+use hdrhistogram::Histogram;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// Highest value a histogram records, in nanoseconds (60 s); larger values saturate.
+pub const MAX_TRACKABLE_NS: u64 = 60_000_000_000;
+/// Significant decimal digits kept (0.1 % value resolution).
+pub const SIGNIFICANT_DIGITS: u8 = 3;
+
+fn epoch() -> &'static Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now)
+}
+
+/// Monotonic nanoseconds since the first call in this process (CLOCK_MONOTONIC via `Instant`).
+///
+/// # Examples
+/// ```
+/// let a = hft::latency::now_ns();
+/// let b = hft::latency::now_ns();
+/// assert!(b >= a);
+/// ```
+#[inline]
+pub fn now_ns() -> u64 {
+    epoch().elapsed().as_nanos() as u64
+}
+
+/// A histogram with the engine's fixed bounds: 1 ns to 60 s at 3 significant digits. All memory
+/// is allocated here; recording never allocates.
+///
+/// # Examples
+/// ```
+/// let mut h = hft::latency::histogram();
+/// hft::latency::record(&mut h, 1_500);
+/// assert_eq!(h.len(), 1);
+/// ```
+pub fn histogram() -> Histogram<u64> {
+    let mut h = Histogram::new_with_bounds(1, MAX_TRACKABLE_NS, SIGNIFICANT_DIGITS)
+        .expect("constant histogram bounds are valid");
+    h.auto(false);
+    h
+}
+
+/// Records `ns`, clamped into the histogram's range (never fails, never allocates).
+#[inline]
+pub fn record(h: &mut Histogram<u64>, ns: u64) {
+    h.saturating_record(ns.clamp(1, MAX_TRACKABLE_NS));
+}
+
+/// One named histogram of a stage, e.g. `normalize.service`.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: String,
+    pub histogram: Histogram<u64>,
+}
+
+/// The percentiles reported for every histogram.
+pub const PERCENTILES: [f64; 5] = [50.0, 90.0, 99.0, 99.9, 99.99];
+
+/// A fixed-width table: count, p50, p90, p99, p99.9, p99.99, max, in microseconds.
+pub fn table(rows: &[Named]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<28} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
+        "latency (us)", "count", "p50", "p90", "p99", "p99.9", "p99.99", "max"
+    );
+    for r in rows {
+        let h = &r.histogram;
+        let us = |v: u64| v as f64 / 1000.0;
+        let _ = write!(out, "{:<28} {:>10}", r.name, h.len());
+        for p in PERCENTILES {
+            let _ = write!(
+                out,
+                " {:>9.2}",
+                if h.is_empty() {
+                    0.0
+                } else {
+                    us(h.value_at_percentile(p))
+                }
+            );
+        }
+        let _ = writeln!(
+            out,
+            " {:>10.2}",
+            if h.is_empty() { 0.0 } else { us(h.max()) }
+        );
+    }
+    out
+}
+
+/// HdrHistogram's percentile-distribution text, values in microseconds (as
+/// `outputPercentileDistribution(out, 1000.0)` writes it), 5 ticks per half distance.
+pub fn percentile_distribution(h: &Histogram<u64>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:>12} {:>14} {:>10} {:>14}\n",
+        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
+    );
+    let scale = 1000.0;
+    if !h.is_empty() {
+        let mut total = 0u64;
+        for v in h.iter_quantiles(5) {
+            total += v.count_since_last_iteration();
+            let q = v.quantile_iterated_to();
+            let value = h.highest_equivalent(v.value_iterated_to()) as f64 / scale;
+            if q < 1.0 {
+                let _ = writeln!(
+                    out,
+                    "{value:>12.3} {q:>2.12} {total:>10} {:>14.2}",
+                    1.0 / (1.0 - q)
+                );
+            } else {
+                let _ = writeln!(out, "{value:>12.3} {q:>2.12} {total:>10}");
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "#[Mean    = {:>12.3}, StdDeviation   = {:>12.3}]",
+        h.mean() / scale,
+        h.stdev() / scale
+    );
+    let _ = writeln!(
+        out,
+        "#[Max     = {:>12.3}, Total count    = {:>12}]",
+        h.max() as f64 / scale,
+        h.len()
+    );
+    // Sub-buckets per bucket: the power of two covering 2 x 10^digits (2048 for 3 digits).
+    let sub_buckets = (2 * 10u64.pow(SIGNIFICANT_DIGITS as u32)).next_power_of_two();
+    let _ = writeln!(
+        out,
+        "#[Buckets = {:>12}, SubBuckets     = {:>12}]",
+        h.buckets(),
+        sub_buckets
+    );
+    out
+}

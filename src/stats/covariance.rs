@@ -1,0 +1,441 @@
+//! Rolling covariance and correlation of two series over a fixed window.
+
+use super::moments::CoMoments;
+use super::{Ring, extend_run, finite};
+
+/// Means, sample variances, sample covariance and correlation of the last `window` pairs.
+///
+/// O(1) per update, no allocation after [`RollingCovariance::new`]. Centered Welford/West
+/// co-moment updates of reference-shifted pairs, rebuilt from the window every `window` updates
+/// (see the [module docs](crate::stats)).
+///
+/// The covariance of a window in which one side is constant is exactly `0.0`; the correlation
+/// is then undefined (`None`).
+///
+/// # Examples
+///
+/// ```
+/// use hft::stats::RollingCovariance;
+///
+/// let mut cov = RollingCovariance::new(3);
+/// for (x, y) in [(1.0, 2.0), (2.0, 4.0), (3.0, 6.0)] {
+///     cov.update(x, y);
+/// }
+/// assert_eq!(cov.covariance(), Some(2.0));
+/// assert_eq!(cov.correlation(), Some(1.0));
+/// assert_eq!(cov.value(), cov.covariance());
+/// ```
+#[derive(Debug, Clone)]
+pub struct RollingCovariance {
+    xs: Ring,
+    ys: Ring,
+    sliding: CoMoments,
+    fresh: CoMoments,
+    /// Runs of equal values ending at the newest one, capped at the window.
+    run_x: usize,
+    run_y: usize,
+}
+
+/// The window's centered moments with exact zeros for a constant side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Centered {
+    pub n: usize,
+    pub mean_x: f64,
+    pub mean_y: f64,
+    pub cxx: f64,
+    pub cyy: f64,
+    pub cxy: f64,
+}
+
+impl RollingCovariance {
+    /// A covariance over the last `window` pairs.
+    ///
+    /// # Panics
+    ///
+    /// If `window` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let cov = RollingCovariance::new(50);
+    /// assert_eq!(cov.window(), 50);
+    /// ```
+    pub fn new(window: usize) -> Self {
+        RollingCovariance {
+            xs: Ring::new(window),
+            ys: Ring::new(window),
+            sliding: CoMoments::default(),
+            fresh: CoMoments::default(),
+            run_x: 0,
+            run_y: 0,
+        }
+    }
+
+    /// Adds the pair `(x, y)` as the newest, evicting the oldest when the window is full. A pair
+    /// with a non-finite member is ignored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(2);
+    /// cov.update(1.0, 1.0);
+    /// cov.update(2.0, f64::NAN); // ignored
+    /// assert_eq!(cov.len(), 1);
+    /// ```
+    #[inline]
+    pub fn update(&mut self, x: f64, y: f64) {
+        if !(x.is_finite() && y.is_finite()) {
+            return;
+        }
+        let window = self.xs.capacity();
+        self.run_x = extend_run(self.xs.last(), self.run_x, x, window);
+        self.run_y = extend_run(self.ys.last(), self.run_y, y, window);
+        match (self.xs.push(x), self.ys.push(y)) {
+            (Some(old_x), Some(old_y)) => self.sliding.replace((old_x, old_y), (x, y)),
+            _ => self.sliding.add(x, y),
+        }
+        self.fresh.add(x, y);
+        if self.fresh.n == window {
+            // The fresh accumulation covers exactly the window: it replaces the sliding one.
+            self.sliding = std::mem::take(&mut self.fresh);
+        }
+    }
+
+    /// The window's moments with exact zeros for a constant side; `None` until the window is
+    /// full.
+    #[inline]
+    pub(crate) fn centered(&self) -> Option<Centered> {
+        if !self.is_ready() {
+            return None;
+        }
+        let n = self.xs.len();
+        let s = &self.sliding;
+        let (constant_x, constant_y) = (self.run_x >= n, self.run_y >= n);
+        let (mean_x, cxx) = if constant_x {
+            (self.xs.last()?, 0.0)
+        } else {
+            (s.reference_x + s.mean_x, s.cxx)
+        };
+        let (mean_y, cyy) = if constant_y {
+            (self.ys.last()?, 0.0)
+        } else {
+            (s.reference_y + s.mean_y, s.cyy)
+        };
+        let cxy = if constant_x || constant_y { 0.0 } else { s.cxy };
+        Some(Centered {
+            n,
+            mean_x,
+            mean_y,
+            cxx,
+            cyy,
+            cxy,
+        })
+    }
+
+    /// The sample covariance (`n - 1` denominator); `None` until the window is full and for a
+    /// window of one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(2);
+    /// cov.update(1.0, 5.0);
+    /// cov.update(3.0, 1.0);
+    /// assert_eq!(cov.covariance(), Some(-4.0));
+    /// ```
+    #[inline]
+    pub fn covariance(&self) -> Option<f64> {
+        let c = self.centered()?;
+        if c.n < 2 {
+            return None;
+        }
+        finite(c.cxy / (c.n - 1) as f64)
+    }
+
+    /// The Pearson correlation, clamped to `[-1, 1]`; `None` until the window is full and when
+    /// either side has zero variance.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(3);
+    /// for (x, y) in [(1.0, 3.0), (2.0, 2.0), (3.0, 1.0)] {
+    ///     cov.update(x, y);
+    /// }
+    /// assert_eq!(cov.correlation(), Some(-1.0));
+    /// ```
+    #[inline]
+    pub fn correlation(&self) -> Option<f64> {
+        let c = self.centered()?;
+        // One root of the product (one rounding fewer, so exact lines give exactly +-1), or
+        // separate roots where the product would under- or overflow.
+        let product = c.cxx * c.cyy;
+        let scale = if product.is_normal() {
+            product.sqrt()
+        } else {
+            c.cxx.sqrt() * c.cyy.sqrt()
+        };
+        if scale > 0.0 {
+            finite(c.cxy / scale).map(|r| r.clamp(-1.0, 1.0))
+        } else {
+            None
+        }
+    }
+
+    /// The mean of the `x` values in the window; `None` until it is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(2);
+    /// cov.update(1.0, 0.0);
+    /// cov.update(2.0, 0.0);
+    /// assert_eq!(cov.mean_x(), Some(1.5));
+    /// ```
+    #[inline]
+    pub fn mean_x(&self) -> Option<f64> {
+        self.centered().and_then(|c| finite(c.mean_x))
+    }
+
+    /// The mean of the `y` values in the window; `None` until it is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(2);
+    /// cov.update(0.0, 4.0);
+    /// cov.update(0.0, 6.0);
+    /// assert_eq!(cov.mean_y(), Some(5.0));
+    /// ```
+    #[inline]
+    pub fn mean_y(&self) -> Option<f64> {
+        self.centered().and_then(|c| finite(c.mean_y))
+    }
+
+    /// The sample variance of `x`; `None` until the window is full, for a window of one and when
+    /// the `x` values are all equal.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(2);
+    /// cov.update(1.0, 7.0);
+    /// cov.update(3.0, 7.0);
+    /// assert_eq!(cov.var_x(), Some(2.0));
+    /// assert_eq!(cov.var_y(), None); // constant
+    /// ```
+    #[inline]
+    pub fn var_x(&self) -> Option<f64> {
+        self.centered().and_then(|c| sample_variance(c.cxx, c.n))
+    }
+
+    /// The sample variance of `y`; `None` until the window is full, for a window of one and when
+    /// the `y` values are all equal.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(2);
+    /// cov.update(0.0, 1.0);
+    /// cov.update(0.0, 5.0);
+    /// assert_eq!(cov.var_y(), Some(8.0));
+    /// ```
+    #[inline]
+    pub fn var_y(&self) -> Option<f64> {
+        self.centered().and_then(|c| sample_variance(c.cyy, c.n))
+    }
+
+    /// The sample covariance, as [`covariance`](Self::covariance).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(2);
+    /// cov.update(1.0, 1.0);
+    /// cov.update(2.0, 3.0);
+    /// assert_eq!(cov.value(), Some(1.0));
+    /// ```
+    #[inline]
+    pub fn value(&self) -> Option<f64> {
+        self.covariance()
+    }
+
+    /// Whether the window is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(1);
+    /// assert!(!cov.is_ready());
+    /// cov.update(1.0, 2.0);
+    /// assert!(cov.is_ready());
+    /// ```
+    #[inline]
+    pub fn is_ready(&self) -> bool {
+        self.xs.is_full()
+    }
+
+    /// Number of pairs in the window (at most `window()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(3);
+    /// cov.update(1.0, 2.0);
+    /// assert_eq!(cov.len(), 1);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.xs.len()
+    }
+
+    /// Whether no pair has been seen since `new` or `reset`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// assert!(RollingCovariance::new(3).is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.xs.is_empty()
+    }
+
+    /// The window length given to `new`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// assert_eq!(RollingCovariance::new(3).window(), 3);
+    /// ```
+    #[inline]
+    pub fn window(&self) -> usize {
+        self.xs.capacity()
+    }
+
+    /// Forgets every pair; the window length stays and nothing is allocated.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use hft::stats::RollingCovariance;
+    ///
+    /// let mut cov = RollingCovariance::new(1);
+    /// cov.update(1.0, 2.0);
+    /// cov.reset();
+    /// assert!(cov.is_empty());
+    /// assert_eq!(cov.mean_x(), None);
+    /// ```
+    pub fn reset(&mut self) {
+        self.xs.clear();
+        self.ys.clear();
+        self.sliding = CoMoments::default();
+        self.fresh = CoMoments::default();
+        self.run_x = 0;
+        self.run_y = 0;
+    }
+}
+
+/// `m2 / (n - 1)` when that is a positive finite number.
+#[inline]
+fn sample_variance(m2: f64, n: usize) -> Option<f64> {
+    if n >= 2 && m2 > 0.0 {
+        finite(m2 / (n - 1) as f64)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, rel: f64) -> bool {
+        (a - b).abs() <= rel * b.abs()
+    }
+
+    #[test]
+    fn known_series() {
+        // x = [4, 1, 5, 9], y = [1, 8, 2, 8] after sliding window 4 over six pairs.
+        // By hand: means 19/4 and 19/4, cxx 131/4, cyy 171/4, cxy 15/4.
+        let mut cov = RollingCovariance::new(4);
+        for (x, y) in [
+            (3.0, 2.0),
+            (1.0, 7.0),
+            (4.0, 1.0),
+            (1.0, 8.0),
+            (5.0, 2.0),
+            (9.0, 8.0),
+        ] {
+            cov.update(x, y);
+        }
+        assert!(close(cov.mean_x().unwrap(), 4.75, 1e-15));
+        assert!(close(cov.mean_y().unwrap(), 4.75, 1e-15));
+        assert!(close(cov.var_x().unwrap(), 131.0 / 12.0, 1e-14));
+        assert!(close(cov.var_y().unwrap(), 171.0 / 12.0, 1e-14));
+        assert!(close(cov.covariance().unwrap(), 15.0 / 12.0, 1e-14));
+        let r = 15.0 / (131.0_f64 * 171.0).sqrt();
+        assert!(close(cov.correlation().unwrap(), r, 1e-14));
+    }
+
+    #[test]
+    fn constant_side_gives_zero_covariance_and_no_correlation() {
+        let mut cov = RollingCovariance::new(3);
+        for (x, y) in [(0.3, 1.0), (0.1, 2.0), (0.7, 3.0), (0.2, 4.0)] {
+            cov.update(x, y);
+        }
+        for y in [5.0, 6.0, 7.0] {
+            cov.update(0.9, y);
+        }
+        assert_eq!(cov.covariance(), Some(0.0));
+        assert_eq!(cov.correlation(), None);
+        assert_eq!(cov.var_x(), None);
+        assert_eq!(cov.var_y(), Some(1.0));
+        assert_eq!(cov.mean_x(), Some(0.9));
+    }
+
+    #[test]
+    fn window_one_and_two() {
+        let mut one = RollingCovariance::new(1);
+        one.update(1.0, 2.0);
+        assert!(one.is_ready());
+        assert_eq!(one.covariance(), None);
+        assert_eq!(one.correlation(), None);
+        assert_eq!(one.mean_y(), Some(2.0));
+
+        let mut two = RollingCovariance::new(2);
+        two.update(1.0, 2.0);
+        two.update(2.0, 1.0);
+        assert_eq!(two.covariance(), Some(-0.5));
+        assert_eq!(two.correlation(), Some(-1.0));
+        two.update(4.0, 5.0);
+        assert_eq!(two.covariance(), Some(4.0));
+        assert_eq!(two.correlation(), Some(1.0));
+    }
+}

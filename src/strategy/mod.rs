@@ -1,0 +1,432 @@
+//! Pair strategies: the same code in the live engine's signal stage and in `hft backtest`, so the
+//! two can never disagree.
+//!
+//! A [`PairStrategy`] consumes [`Quote`]s of its two legs. It resamples mids onto a homogeneous
+//! grid (previous-tick, so a quiet leg keeps its last value), feeds grid rows to its model's rolling
+//! statistics, re-estimates slow parameters every `evaluation_secs`, and on every quote decides
+//! whether to open or close a position, emitting an [`OrderIntent`] for both legs stamped with the
+//! triggering tick's sequence number. Time comes only from the quotes: the strategy never reads a
+//! clock, so a replay is deterministic.
+//!
+//! Models: [`seed`] (the original model), [`zscore`] (default) and [`kalman`].
+
+pub mod kalman;
+pub mod seed;
+pub mod zscore;
+
+use crate::params::{CostParams, PairParams, Sizing, StrategyKind, StrategyParams};
+use crate::stats::GridResampler;
+
+/// Buy or sell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+impl Side {
+    /// The other side.
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+
+    /// `BUY` or `SELL`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Buy => "BUY",
+            Side::Sell => "SELL",
+        }
+    }
+}
+
+/// Top of book of one instrument after normalization. Small and `Copy`: it crosses thread
+/// boundaries by value.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Quote {
+    /// Sequence number of the tick that produced this quote (engine-wide, increasing).
+    pub seq: u64,
+    /// Instrument index.
+    pub instrument: u16,
+    /// Event time, nanoseconds since the Unix epoch.
+    pub t_ns: u64,
+    pub bid: f64,
+    pub ask: f64,
+    pub bid_size: f64,
+    pub ask_size: f64,
+}
+
+impl Quote {
+    /// Mid price.
+    #[inline]
+    pub fn mid(&self) -> f64 {
+        0.5 * (self.bid + self.ask)
+    }
+}
+
+/// Direction of a pair position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Long A, short B: the spread is expected to rise.
+    LongSpread,
+    /// Short A, long B: the spread is expected to fall.
+    ShortSpread,
+}
+
+/// Why a position is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The model's exit rule (spread back near its mean, or the opposite signal).
+    Exit,
+    /// The spread moved too far against the position.
+    Stop,
+    /// Held longer than the maximum holding time.
+    Timeout,
+}
+
+/// What an intent does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntentKind {
+    Open(Direction),
+    Close(CloseReason),
+}
+
+/// One leg of an intent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leg {
+    pub instrument: u16,
+    pub side: Side,
+    pub qty: u32,
+}
+
+/// Orders for both legs of a pair, decided on one tick.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OrderIntent {
+    pub pair: u16,
+    /// Sequence number of the triggering tick (sent to the broker as `orderRef`).
+    pub seq: u64,
+    /// Event time of the triggering tick.
+    pub t_ns: u64,
+    pub kind: IntentKind,
+    pub legs: [Leg; 2],
+}
+
+/// A model's decision on a quote.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Decision {
+    Hold,
+    Open(Direction),
+    Close(CloseReason),
+}
+
+/// The pair position as the strategy believes it (its own intents, assumed filled; the dispatch
+/// stage tracks real fills and legging).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Position {
+    Flat,
+    Open {
+        direction: Direction,
+        since_ns: u64,
+        qty_a: u32,
+        qty_b: u32,
+    },
+}
+
+/// Counters a strategy keeps (reported in summaries).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StrategyCounters {
+    pub quotes: u64,
+    pub grid_rows: u64,
+    pub evaluations: u64,
+    /// Evaluations or decisions skipped because a statistic was undefined (too few points, zero
+    /// variance).
+    pub undefined: u64,
+    /// Entries skipped because the expected edge did not cover costs.
+    pub edge_too_small: u64,
+    pub intents: u64,
+}
+
+/// What a model sees when deciding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Market {
+    pub a: Quote,
+    pub b: Quote,
+    pub t_ns: u64,
+}
+
+/// The per-pair models.
+#[derive(Debug, Clone)]
+enum Model {
+    Seed(seed::SeedModel),
+    ZScore(zscore::ZScoreModel),
+    Kalman(kalman::KalmanModel),
+}
+
+impl Model {
+    fn on_row(&mut self, a: f64, b: f64) {
+        match self {
+            Model::Seed(m) => m.on_row(a, b),
+            Model::ZScore(m) => m.on_row(a, b),
+            Model::Kalman(m) => m.on_row(a, b),
+        }
+    }
+
+    /// Re-estimates slow parameters; false when a statistic is undefined.
+    fn evaluate(&mut self) -> bool {
+        match self {
+            Model::Seed(m) => m.evaluate(),
+            Model::ZScore(m) => m.evaluate(),
+            Model::Kalman(m) => m.evaluate(),
+        }
+    }
+
+    fn decide(
+        &mut self,
+        mkt: &Market,
+        pos: &Position,
+        counters: &mut StrategyCounters,
+    ) -> Decision {
+        match self {
+            Model::Seed(m) => m.decide(mkt, pos, counters),
+            Model::ZScore(m) => m.decide(mkt, pos, counters),
+            Model::Kalman(m) => m.decide(mkt, pos, counters),
+        }
+    }
+
+    fn hedge_ratio(&self) -> Option<f64> {
+        match self {
+            Model::Seed(m) => m.hedge_ratio(),
+            Model::ZScore(m) => m.hedge_ratio(),
+            Model::Kalman(m) => m.hedge_ratio(),
+        }
+    }
+}
+
+/// One pair's strategy state: resampler, model, position and counters.
+#[derive(Debug, Clone)]
+pub struct PairStrategy {
+    pair: u16,
+    a: u16,
+    b: u16,
+    resampler: GridResampler,
+    last_a: Option<Quote>,
+    last_b: Option<Quote>,
+    model: Model,
+    position: Position,
+    eval_every_ns: u64,
+    next_eval_ns: u64,
+    base_qty: u32,
+    sizing: Sizing,
+    counters: StrategyCounters,
+}
+
+impl PairStrategy {
+    /// A strategy for pair `pair` over instruments `a` and `b`.
+    pub fn new(
+        pair: u16,
+        a: u16,
+        b: u16,
+        params: &StrategyParams,
+        costs: &CostParams,
+        seed_stats: &PairParams,
+    ) -> Self {
+        let window = ((params.window_secs / params.grid_secs).round() as usize).max(2);
+        let model = match params.kind {
+            StrategyKind::Seed => Model::Seed(seed::SeedModel::new(window)),
+            StrategyKind::Zscore => Model::ZScore(zscore::ZScoreModel::new(
+                window,
+                params.zscore,
+                *costs,
+                params.evaluation_secs == 0.0,
+                params.base_qty,
+            )),
+            StrategyKind::Kalman => {
+                Model::Kalman(kalman::KalmanModel::new(params.kalman, seed_stats))
+            }
+        };
+        let step_ns = (params.grid_secs * 1e9) as u64;
+        PairStrategy {
+            pair,
+            a,
+            b,
+            resampler: GridResampler::new(2, step_ns),
+            last_a: None,
+            last_b: None,
+            model,
+            position: Position::Flat,
+            eval_every_ns: (params.evaluation_secs * 1e9) as u64,
+            next_eval_ns: 0,
+            base_qty: params.base_qty,
+            sizing: params.sizing,
+            counters: StrategyCounters::default(),
+        }
+    }
+
+    /// The pair index.
+    pub fn pair(&self) -> u16 {
+        self.pair
+    }
+
+    /// The two instruments (A, B).
+    pub fn instruments(&self) -> (u16, u16) {
+        (self.a, self.b)
+    }
+
+    /// The position the strategy believes it holds.
+    pub fn position(&self) -> Position {
+        self.position
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> StrategyCounters {
+        self.counters
+    }
+
+    /// The current hedge ratio, when defined.
+    pub fn hedge_ratio(&self) -> Option<f64> {
+        self.model.hedge_ratio()
+    }
+
+    /// Feeds one historical grid row (bootstrap warm-up), so the strategy can trade from the first
+    /// live tick.
+    pub fn warm(&mut self, a_mid: f64, b_mid: f64) {
+        if a_mid.is_finite() && b_mid.is_finite() && a_mid > 0.0 && b_mid > 0.0 {
+            self.model.on_row(a_mid, b_mid);
+            self.counters.grid_rows += 1;
+        }
+    }
+
+    /// Ends the warm-up: re-estimates the slow statistics from the rows fed so far.
+    pub fn finish_warmup(&mut self) {
+        if !self.model.evaluate() {
+            self.counters.undefined += 1;
+        }
+    }
+
+    /// Processes one quote of leg A or B; returns an intent when the model acts.
+    #[inline]
+    pub fn on_quote(&mut self, q: &Quote) -> Option<OrderIntent> {
+        if q.instrument == self.a {
+            self.last_a = Some(*q);
+        } else if q.instrument == self.b {
+            self.last_b = Some(*q);
+        } else {
+            return None;
+        }
+        self.counters.quotes += 1;
+        let leg = if q.instrument == self.a { 0 } else { 1 };
+        let (model, counters) = (&mut self.model, &mut self.counters);
+        self.resampler.on_tick(leg, q.t_ns, q.mid(), |_, row| {
+            model.on_row(row[0], row[1]);
+            counters.grid_rows += 1;
+        });
+        if q.t_ns >= self.next_eval_ns {
+            self.counters.evaluations += 1;
+            if !self.model.evaluate() {
+                self.counters.undefined += 1;
+            }
+            self.next_eval_ns = q.t_ns.saturating_add(self.eval_every_ns.max(1));
+        }
+        let (Some(a), Some(b)) = (self.last_a, self.last_b) else {
+            return None;
+        };
+        let mkt = Market { a, b, t_ns: q.t_ns };
+        match self.model.decide(&mkt, &self.position, &mut self.counters) {
+            Decision::Hold => None,
+            Decision::Open(direction) => {
+                let (qty_a, qty_b) = self.quantities(&a, &b)?;
+                self.position = Position::Open {
+                    direction,
+                    since_ns: q.t_ns,
+                    qty_a,
+                    qty_b,
+                };
+                let (side_a, side_b) = match direction {
+                    Direction::LongSpread => (Side::Buy, Side::Sell),
+                    Direction::ShortSpread => (Side::Sell, Side::Buy),
+                };
+                Some(self.intent(q, IntentKind::Open(direction), side_a, qty_a, side_b, qty_b))
+            }
+            Decision::Close(reason) => {
+                let Position::Open {
+                    direction,
+                    qty_a,
+                    qty_b,
+                    ..
+                } = self.position
+                else {
+                    return None;
+                };
+                self.position = Position::Flat;
+                let (side_a, side_b) = match direction {
+                    Direction::LongSpread => (Side::Sell, Side::Buy),
+                    Direction::ShortSpread => (Side::Buy, Side::Sell),
+                };
+                Some(self.intent(q, IntentKind::Close(reason), side_a, qty_a, side_b, qty_b))
+            }
+        }
+    }
+
+    fn quantities(&mut self, a: &Quote, b: &Quote) -> Option<(u32, u32)> {
+        let qa = self.base_qty;
+        let qb = match self.sizing {
+            Sizing::Equal => qa as f64,
+            Sizing::Beta => match self.model.hedge_ratio() {
+                Some(h) if h.is_finite() => qa as f64 * h.abs(),
+                _ => {
+                    self.counters.undefined += 1;
+                    return None;
+                }
+            },
+            Sizing::Dollar => qa as f64 * a.mid() / b.mid(),
+        };
+        let qb = qb.round();
+        if !(1.0..=1e7).contains(&qb) {
+            self.counters.undefined += 1;
+            return None;
+        }
+        Some((qa, qb as u32))
+    }
+
+    fn intent(
+        &mut self,
+        q: &Quote,
+        kind: IntentKind,
+        side_a: Side,
+        qty_a: u32,
+        side_b: Side,
+        qty_b: u32,
+    ) -> OrderIntent {
+        self.counters.intents += 1;
+        OrderIntent {
+            pair: self.pair,
+            seq: q.seq,
+            t_ns: q.t_ns,
+            kind,
+            legs: [
+                Leg {
+                    instrument: self.a,
+                    side: side_a,
+                    qty: qty_a,
+                },
+                Leg {
+                    instrument: self.b,
+                    side: side_b,
+                    qty: qty_b,
+                },
+            ],
+        }
+    }
+}
+
+/// Round-trip cost of a pair trade of `qa` A and `qb` B at the current quotes, relative to mids:
+/// half of each leg's bid-ask spread going in and half coming out (at today's width), plus
+/// commissions in and out.
+#[inline]
+pub(crate) fn round_trip_cost(mkt: &Market, qa: f64, qb: f64, costs: &CostParams) -> f64 {
+    let commission = |q: f64| (q * costs.commission_per_share).max(costs.commission_min);
+    let spreads = (mkt.a.ask - mkt.a.bid) * qa + (mkt.b.ask - mkt.b.bid) * qb;
+    spreads + 2.0 * (commission(qa) + commission(qb))
+}

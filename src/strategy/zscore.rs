@@ -1,0 +1,167 @@
+//! The z-score strategy (default): spread = A - beta x B - alpha with a rolling OLS hedge ratio
+//! (re-estimated every `evaluation_secs`, or on every grid row), the spread's z-score over the
+//! window, entry at |z| > entry, exit when the spread comes back within `exit` (or crosses the
+//! mean), stop at |z| > stop, a maximum holding time, and no entry unless the expected move to the
+//! exit level covers the round-trip cost.
+//!
+//! The spread's mean and variance come from the window's moments for the current beta and alpha:
+//! `mean = mean(A) - beta mean(B) - alpha`, `var = var(A) + beta^2 var(B) - 2 beta cov(A, B)`,
+//! so the z-score costs O(1) per quote and needs no second window of spreads.
+
+use super::{
+    CloseReason, Decision, Direction, Market, Position, StrategyCounters, round_trip_cost,
+};
+use crate::params::{CostParams, ZScoreParams};
+use crate::stats::RollingCovariance;
+
+/// Rolling state of the z-score strategy for one pair.
+#[derive(Debug, Clone)]
+pub struct ZScoreModel {
+    /// x = B, y = A.
+    moments: RollingCovariance,
+    beta: Option<f64>,
+    alpha: f64,
+    params: ZScoreParams,
+    costs: CostParams,
+    base_qty: f64,
+    continuous: bool,
+    /// After a stop or timeout, no re-entry until the spread has come back within `exit`.
+    cooling_down: bool,
+}
+
+impl ZScoreModel {
+    /// A model over `window` grid rows; `continuous` re-estimates beta on every row.
+    pub fn new(
+        window: usize,
+        params: ZScoreParams,
+        costs: CostParams,
+        continuous: bool,
+        base_qty: u32,
+    ) -> Self {
+        ZScoreModel {
+            moments: RollingCovariance::new(window),
+            beta: None,
+            alpha: 0.0,
+            params,
+            costs,
+            base_qty: base_qty as f64,
+            continuous,
+            cooling_down: false,
+        }
+    }
+
+    pub(crate) fn on_row(&mut self, a: f64, b: f64) {
+        self.moments.update(b, a);
+        if self.continuous {
+            self.evaluate();
+        }
+    }
+
+    /// Re-estimates beta and alpha by OLS over the window; false while undefined.
+    pub(crate) fn evaluate(&mut self) -> bool {
+        match (
+            self.moments.covariance(),
+            self.moments.var_x(),
+            self.moments.mean_x(),
+            self.moments.mean_y(),
+        ) {
+            (Some(cov), Some(var_b), Some(mean_b), Some(mean_a)) if var_b > 0.0 => {
+                let beta = cov / var_b;
+                self.beta = Some(beta);
+                self.alpha = mean_a - beta * mean_b;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The hedge ratio in use, once defined.
+    pub fn hedge_ratio(&self) -> Option<f64> {
+        self.beta
+    }
+
+    /// Mean and standard deviation of the spread over the window for the current beta and alpha.
+    pub fn spread_moments(&self) -> Option<(f64, f64)> {
+        let beta = self.beta?;
+        let m = &self.moments;
+        let mean = m.mean_y()? - beta * m.mean_x()? - self.alpha;
+        let var = m.var_y()? + beta * beta * m.var_x()? - 2.0 * beta * m.covariance()?;
+        // Below a hundredth of a cent the spread is flat: no z-score.
+        if var.is_nan() || var <= 1e-8 {
+            return None;
+        }
+        Some((mean, var.sqrt()))
+    }
+
+    /// The z-score of the spread at the current mids, once defined.
+    pub fn zscore(&self, a_mid: f64, b_mid: f64) -> Option<f64> {
+        let beta = self.beta?;
+        let (mean, std) = self.spread_moments()?;
+        Some((a_mid - beta * b_mid - self.alpha - mean) / std)
+    }
+
+    pub(crate) fn decide(
+        &mut self,
+        mkt: &Market,
+        pos: &Position,
+        counters: &mut StrategyCounters,
+    ) -> Decision {
+        let (Some(z), Some(beta), Some((_, std))) = (
+            self.zscore(mkt.a.mid(), mkt.b.mid()),
+            self.beta,
+            self.spread_moments(),
+        ) else {
+            return Decision::Hold;
+        };
+        let p = &self.params;
+        match *pos {
+            Position::Flat => {
+                if self.cooling_down {
+                    if z.abs() < p.exit {
+                        self.cooling_down = false;
+                    }
+                    return Decision::Hold;
+                }
+                if z.abs() <= p.entry || z.abs() >= p.stop {
+                    return Decision::Hold;
+                }
+                let qa = self.base_qty;
+                let qb = (qa * beta.abs()).round().max(1.0);
+                let edge = (z.abs() - p.exit) * std * qa;
+                if edge < p.min_edge_ratio * round_trip_cost(mkt, qa, qb, &self.costs) {
+                    counters.edge_too_small += 1;
+                    return Decision::Hold;
+                }
+                Decision::Open(if z > 0.0 {
+                    Direction::ShortSpread
+                } else {
+                    Direction::LongSpread
+                })
+            }
+            Position::Open {
+                direction,
+                since_ns,
+                ..
+            } => {
+                if z.abs() > p.stop {
+                    self.cooling_down = true;
+                    return Decision::Close(CloseReason::Stop);
+                }
+                let held_secs = mkt.t_ns.saturating_sub(since_ns) as f64 / 1e9;
+                if p.max_hold_secs > 0.0 && held_secs > p.max_hold_secs {
+                    self.cooling_down = true;
+                    return Decision::Close(CloseReason::Timeout);
+                }
+                let back = match direction {
+                    Direction::ShortSpread => z < p.exit,
+                    Direction::LongSpread => z > -p.exit,
+                };
+                if back {
+                    Decision::Close(CloseReason::Exit)
+                } else {
+                    Decision::Hold
+                }
+            }
+        }
+    }
+}
