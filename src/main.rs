@@ -50,6 +50,21 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Select cointegrated pairs from historical bars of a universe; write a derived params file.
+    Bootstrap {
+        /// Engine parameters (default: the embedded params/default.toml); [bootstrap] names the universe.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// The derived parameter file: the input with its [[pairs]] replaced by the selected pairs.
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep at most K pairs.
+        #[arg(long, value_name = "K", default_value_t = 10)]
+        top: usize,
+        /// Significance level of the cointegration test, in percent: 1, 5 or 10.
+        #[arg(long, default_value_t = 5)]
+        level: u8,
+    },
     /// Run the paper gateway (a TWS on loopback) until killed or for --duration seconds.
     Sim {
         /// Gateway parameters (default: the embedded params/sim.toml).
@@ -139,6 +154,12 @@ fn main() -> ExitCode {
         Command::Backtest { params, ticks, out } => {
             hft::cli::backtest::run(params.as_deref(), &ticks, &out)
         }
+        Command::Bootstrap {
+            params,
+            out,
+            top,
+            level,
+        } => hft::cli::bootstrap::run(params.as_deref(), &out, top, level),
         Command::Sim {
             params,
             listen,

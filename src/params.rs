@@ -442,6 +442,40 @@ pub struct EngineParams {
     pub risk: RiskParams,
     #[serde(default)]
     pub normalize: crate::normalize::NormalizeParams,
+    #[serde(default)]
+    pub bootstrap: BootstrapParams,
+}
+
+/// Pair selection by `hft bootstrap`: the universe and the history it is tested on.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BootstrapParams {
+    /// Symbols whose pairs are tested; empty means the symbols of `[[pairs]]`.
+    pub universe: Vec<String>,
+    /// Bar size of the history, seconds (an IB bar size: 1, 5, 10, 15, 30, 60, 120, 180, 300,
+    /// 600, 900, 1200 or 1800).
+    pub bar_secs: f64,
+    /// Span of the history, seconds (rounded up to whole days past one day, as IB asks).
+    pub duration_secs: f64,
+}
+
+impl Default for BootstrapParams {
+    fn default() -> Self {
+        // Two days of 1-minute bars: a few thousand rows, enough for the Engle-Granger test to
+        // tell a spread with a half-life of minutes from a random walk.
+        BootstrapParams {
+            universe: Vec::new(),
+            bar_secs: 60.0,
+            duration_secs: 172_800.0,
+        }
+    }
+}
+
+impl BootstrapParams {
+    /// Bars of history asked for.
+    pub fn bars(&self) -> usize {
+        (self.duration_secs / self.bar_secs).ceil() as usize
+    }
 }
 
 /// Threads, queues and the run.
@@ -637,7 +671,7 @@ pub struct KalmanParams {
 impl Default for KalmanParams {
     fn default() -> Self {
         KalmanParams {
-            delta: 1e-4,
+            delta: 1e-8,
             observation_var: 1e-3,
             entry_k: 1.0,
             exit_k: 0.0,
@@ -859,6 +893,49 @@ impl EngineParams {
                 )?;
             }
         }
+        let bs = &self.bootstrap;
+        for (i, sym) in bs.universe.iter().enumerate() {
+            let key = format!("bootstrap.universe[{i}]");
+            check(
+                !sym.is_empty() && sym.bytes().all(|b| b.is_ascii_graphic() && b != b','),
+                file,
+                &key,
+                "must be a non-empty symbol without spaces or commas",
+            )?;
+            check(
+                !bs.universe[..i].contains(sym),
+                file,
+                &key,
+                "duplicate symbol",
+            )?;
+        }
+        check(
+            bs.universe.len() != 1 && bs.universe.len() <= 1000,
+            file,
+            "bootstrap.universe",
+            "needs 2..=1000 symbols, or none for the symbols of [[pairs]]",
+        )?;
+        check(
+            crate::bootstrap::bar_size_for(bs.bar_secs).is_ok(),
+            file,
+            "bootstrap.bar_secs",
+            "must be an IB bar size: 1, 5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1200 or 1800",
+        )?;
+        // IB durations past one day are whole days; the paper gateway serves at most 100,000
+        // bars per request.
+        let requested_secs = if bs.duration_secs > 86_400.0 {
+            (bs.duration_secs / 86_400.0).ceil() * 86_400.0
+        } else {
+            bs.duration_secs
+        };
+        check(
+            bs.duration_secs.is_finite()
+                && bs.duration_secs >= 30.0 * bs.bar_secs
+                && requested_secs / bs.bar_secs <= 100_000.0,
+            file,
+            "bootstrap.duration_secs",
+            "must span 30..=100000 bars of bootstrap.bar_secs (whole days past one day)",
+        )?;
         let co = &self.costs;
         check(
             co.commission_per_share >= 0.0,
@@ -904,6 +981,11 @@ fn is_host_port(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shipped_param_files_are_valid() {
+        EngineParams::from_toml("params/paper.toml", include_str!("../params/paper.toml")).unwrap();
+    }
 
     #[test]
     fn embedded_engine_params_are_valid() {

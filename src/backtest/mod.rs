@@ -235,18 +235,27 @@ impl Backtest {
     pub fn feed_line(&mut self, line: &[u8], line_no: u64) {
         self.counters.rows += 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let mut fields: [&[u8]; 6] = [&[]; 6];
-        let mut rest = line;
-        for (k, slot) in fields.iter_mut().enumerate() {
-            match memchr::memchr(b',', rest) {
-                Some(i) if k < 5 => {
-                    *slot = &rest[..i];
-                    rest = &rest[i + 1..];
-                }
-                None if k == 5 => *slot = rest,
-                _ => return self.reject(line_no, RowProblem::FieldCount),
+        // One pass over the (short) row for its five commas.
+        let mut commas = [0usize; 5];
+        let mut n = 0;
+        for i in memchr::memchr_iter(b',', line) {
+            if n == 5 {
+                return self.reject(line_no, RowProblem::FieldCount);
             }
+            commas[n] = i;
+            n += 1;
         }
+        if n != 5 {
+            return self.reject(line_no, RowProblem::FieldCount);
+        }
+        let fields: [&[u8]; 6] = [
+            &line[..commas[0]],
+            &line[commas[0] + 1..commas[1]],
+            &line[commas[1] + 1..commas[2]],
+            &line[commas[2] + 1..commas[3]],
+            &line[commas[3] + 1..commas[4]],
+            &line[commas[4] + 1..],
+        ];
         let Some(ts) = parse_i64(fields[0]).filter(|t| *t >= 0) else {
             return self.reject(line_no, RowProblem::BadTimestamp);
         };
@@ -296,9 +305,10 @@ impl Backtest {
     pub fn on_quote(&mut self, q: &Quote) {
         self.counters.quotes += 1;
         let i = q.instrument as usize;
+        // Prices are positive here (the row check rejects others): add a half and truncate.
         self.books[i].set_top(BookTop {
-            bid: (q.bid * 100.0).round() as i64,
-            ask: (q.ask * 100.0).round() as i64,
+            bid: (q.bid * 100.0 + 0.5) as i64,
+            ask: (q.ask * 100.0 + 0.5) as i64,
             bid_size: q.bid_size as u32,
             ask_size: q.ask_size as u32,
         });

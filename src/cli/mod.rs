@@ -1,6 +1,7 @@
 //! Subcommands of the `hft` binary (the CLI parsing itself is in `main.rs`).
 
 pub mod backtest;
+pub mod bootstrap;
 pub mod measure;
 pub mod pairs;
 pub mod run;

@@ -240,9 +240,11 @@ impl DispatchStage {
                 continue;
             }
             if self.upstream_done.load(Ordering::Acquire) && self.intents.is_empty() {
-                let deadline = self.drain_until.load(Ordering::Acquire);
+                // Done when nothing is waiting or working, or at the hard deadline.
+                let settled = self.pending.is_empty() && self.open_orders == 0;
                 if self.disconnected
-                    || (now_ns() >= deadline && (self.pending.is_empty() || deadline > 0))
+                    || settled
+                    || now_ns() >= self.drain_until.load(Ordering::Acquire)
                 {
                     break;
                 }

@@ -27,8 +27,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wait::{WaitStrategy, Waiter};
 
-/// Grace period after the last intent for fills and statuses to arrive.
-const DRAIN_GRACE: Duration = Duration::from_secs(1);
+/// Longest wait after the last intent for working orders to fill or end.
+const DRAIN_GRACE: Duration = Duration::from_secs(10);
 
 /// Historical grid rows per pair (A mid, B mid), oldest first, to warm the strategies.
 pub type Warmup = Vec<Vec<(f64, f64)>>;

@@ -73,6 +73,19 @@ impl GatewayStats {
     }
 }
 
+/// One order as the gateway booked it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSnapshot {
+    pub client_id: i32,
+    pub order_id: i32,
+    pub symbol: String,
+    pub action: &'static str,
+    pub total: u32,
+    pub filled: u32,
+    pub state: &'static str,
+    pub order_ref: String,
+}
+
 /// A copy of the gateway's books, for tests and reports.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LedgerSnapshot {
@@ -80,8 +93,8 @@ pub struct LedgerSnapshot {
     pub positions: Vec<(String, String, f64, f64)>,
     /// Execution ids in booking order.
     pub exec_ids: Vec<String>,
-    /// (client id, order id, state, filled, total) of every order.
-    pub orders: Vec<(i32, i32, &'static str, u32, u32)>,
+    /// Every order, in arrival order.
+    pub orders: Vec<OrderSnapshot>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,11 +128,16 @@ struct Session {
 pub(crate) enum Feed {
     /// The synthetic universe, paced to the wall clock or, unpaced, as fast as clients read.
     Synthetic { paced: bool },
-    /// A recorded quote file at `speed` times its pace (0 = as fast as clients read).
+    /// A recorded quote file at `speed` times its pace (0 = as fast as clients read). The replay
+    /// starts once every recorded symbol has a subscriber (or 2 s after the first subscription),
+    /// so a client subscribing symbol by symbol misses nothing; its clock starts then.
     Replay {
         rows: Vec<QuoteRow>,
         next: usize,
         speed: f64,
+        started: Option<Instant>,
+        /// The distinct symbols recorded in the file.
+        symbols: Vec<usize>,
     },
 }
 
@@ -137,8 +155,15 @@ pub(crate) struct Core {
     working: Vec<usize>,
     max_order_ids: HashMap<i32, i32>,
     history: HistoryCache,
+    /// The universe as the live feed started: history is drawn backwards from this state, so
+    /// bars do not depend on when they are requested.
+    universe_at_start: Universe,
+    /// Unix nanoseconds at feed time 0 (the live start; a replay's first recorded quote).
+    start_ns: i64,
     start_unix: i64,
     start: Instant,
+    /// When the first client started the API (starts a replay's grace period).
+    first_session: Option<Instant>,
     /// Feed time (s since the live start) of the last processed event.
     feed_secs: f64,
     stats: Arc<GatewayStats>,
@@ -160,9 +185,11 @@ impl Core {
         params: &SimParams,
         universe: Universe,
         feed: Feed,
-        start_unix: i64,
+        start_ns: i64,
         stats: Arc<GatewayStats>,
     ) -> Self {
+        let start_unix = start_ns.div_euclid(1_000_000_000);
+        let universe_clone = universe.clone();
         let n = universe.names().len();
         let contracts = universe
             .names()
@@ -196,9 +223,12 @@ impl Core {
             working: Vec::new(),
             max_order_ids: HashMap::new(),
             history: HistoryCache::default(),
+            universe_at_start: universe_clone,
+            start_ns,
             start_unix,
             start: Instant::now(),
             feed_secs: 0.0,
+            first_session: None,
             stats,
             fills: Vec::with_capacity(64),
         }
@@ -249,6 +279,7 @@ impl Core {
                 let due = self.universe.next_event_secs() - self.start.elapsed().as_secs_f64();
                 Duration::from_secs_f64(due.clamp(0.0, 0.02))
             }
+            Feed::Replay { started: None, .. } => idle,
             Feed::Synthetic { paced: false } | Feed::Replay { speed: 0.0, .. } => {
                 if self.has_subscribers() {
                     Duration::ZERO
@@ -256,19 +287,42 @@ impl Core {
                     idle
                 }
             }
-            Feed::Replay { rows, next, speed } => match rows.get(*next) {
+            Feed::Replay {
+                rows,
+                next,
+                speed,
+                started: Some(t0),
+                ..
+            } => match rows.get(*next) {
                 Some(r) => {
                     let t = (r.ts_ns - rows[0].ts_ns) as f64 / 1e9 / speed;
-                    Duration::from_secs_f64(
-                        (t - self.start.elapsed().as_secs_f64()).clamp(0.0, 0.02),
-                    )
+                    Duration::from_secs_f64((t - t0.elapsed().as_secs_f64()).clamp(0.0, 0.02))
                 }
                 None => idle,
             },
         }
     }
 
+    /// Starts a replay once its symbols are subscribed; returns its start time.
+    fn replay_clock(&mut self) -> Option<Instant> {
+        let Feed::Replay {
+            started, symbols, ..
+        } = &mut self.feed
+        else {
+            return None;
+        };
+        if started.is_none() {
+            let first = self.first_session?;
+            let all = symbols.iter().all(|&s| !self.subs[s].is_empty());
+            if all || first.elapsed() >= Duration::from_secs(2) {
+                *started = Some(Instant::now());
+            }
+        }
+        *started
+    }
+
     fn pump_market(&mut self) {
+        let replay_t0 = self.replay_clock();
         for _ in 0..EVENTS_PER_TURN {
             let event = match &mut self.feed {
                 Feed::Synthetic { paced } => {
@@ -279,16 +333,15 @@ impl Core {
                     }
                     self.universe.next_event()
                 }
-                Feed::Replay { rows, next, speed } => {
+                Feed::Replay {
+                    rows, next, speed, ..
+                } => {
+                    let Some(t0) = replay_t0 else { return };
                     let Some(r) = rows.get(*next).copied() else {
                         return;
                     };
                     let t_ns = (r.ts_ns - rows[0].ts_ns).max(0) as u64;
-                    if *speed == 0.0 {
-                        if !self.subs.iter().any(|s| !s.is_empty()) {
-                            return;
-                        }
-                    } else if t_ns as f64 / 1e9 / *speed > self.start.elapsed().as_secs_f64() {
+                    if *speed > 0.0 && t_ns as f64 / 1e9 / *speed > t0.elapsed().as_secs_f64() {
                         return;
                     }
                     *next += 1;
@@ -306,7 +359,7 @@ impl Core {
     }
 
     fn event_unix(&self, t_ns: u64) -> i64 {
-        self.start_unix + (t_ns / 1_000_000_000) as i64
+        (self.start_ns + t_ns as i64).div_euclid(1_000_000_000)
     }
 
     fn on_market_event(&mut self, e: MarketEvent) {
@@ -661,7 +714,16 @@ impl Core {
                 .ledger
                 .orders
                 .iter()
-                .map(|o| (o.client_id, o.order_id, o.state.as_str(), o.filled, o.total))
+                .map(|o| OrderSnapshot {
+                    client_id: o.client_id,
+                    order_id: o.order_id,
+                    symbol: self.contracts[o.symbol].symbol.clone(),
+                    action: o.action(),
+                    total: o.total,
+                    filled: o.filled,
+                    state: o.state.as_str(),
+                    order_ref: o.order_ref.clone(),
+                })
                 .collect(),
         }
     }
@@ -1089,6 +1151,7 @@ impl Core {
         }
         let next_id = self.next_id_for(client_id);
         let account = self.p.account.clone();
+        self.first_session.get_or_insert_with(Instant::now);
         let s = self
             .sessions
             .get_mut(&conn)
@@ -1292,7 +1355,9 @@ impl Core {
             self.error(conn, h.req_id, codes::HISTORICAL_PACING, msg);
             return;
         }
-        let (bars, start, end) = self.history.bars(&self.universe, &query, self.start_unix);
+        let (bars, start, end) =
+            self.history
+                .bars(&self.universe_at_start, &query, self.start_unix);
         self.emit(
             conn,
             Out::HistoricalData {

@@ -12,7 +12,7 @@ mod rng;
 mod server;
 mod universe;
 
-pub use self::core::{GatewayStats, LedgerSnapshot};
+pub use self::core::{GatewayStats, LedgerSnapshot, OrderSnapshot};
 pub use book::{Book, Fill, Side};
 pub use encode::ContractInfo;
 pub use history::{

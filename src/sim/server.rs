@@ -86,6 +86,11 @@ impl Gateway {
                 .map_or(0, |d| d.as_secs() as i64)
         };
         let (universe, feed) = build_feed(&params, opts.unpaced)?;
+        // A replay keeps its recorded clock: tick-by-tick times are the file's times.
+        let start_ns = match &feed {
+            Feed::Replay { rows, .. } => rows[0].ts_ns,
+            Feed::Synthetic { .. } => start_unix * 1_000_000_000,
+        };
         let listener =
             TcpListener::bind(addr).map_err(|source| GatewayError::Bind { addr, source })?;
         let addr = listener
@@ -93,7 +98,7 @@ impl Gateway {
             .map_err(|source| GatewayError::Bind { addr, source })?;
         let stats = Arc::new(GatewayStats::default());
         let (tx, rx) = channel::unbounded();
-        let core = Core::new(&params, universe, feed, start_unix, stats.clone());
+        let core = Core::new(&params, universe, feed, start_ns, stats.clone());
         let stopping = Arc::new(AtomicBool::new(false));
         let mut threads = Vec::new();
         threads.push(
@@ -219,10 +224,12 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
         });
     }
     let mut universe = Universe::new(&market);
+    // Each symbol starts from its first recorded quote.
+    let mut seen = vec![false; names.len()];
     for r in &rows {
-        universe.set_top(r.symbol, r.top);
-        if rows.iter().take_while(|x| x.ts_ns == rows[0].ts_ns).count() == 0 {
-            break;
+        if !seen[r.symbol] {
+            seen[r.symbol] = true;
+            universe.set_top(r.symbol, r.top);
         }
     }
     Ok((
@@ -231,6 +238,8 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
             rows,
             next: 0,
             speed: replay.speed,
+            started: None,
+            symbols: (0..seen.len()).filter(|&i| seen[i]).collect(),
         },
     ))
 }

@@ -1,13 +1,13 @@
 //! Rolling covariance and correlation of two series over a fixed window.
 
-use super::moments::CoMoments;
-use super::{Ring, extend_run, finite};
+use super::moments::{CoMoments, SlidingWindow};
+use super::{Ring, finite};
 
 /// Means, sample variances, sample covariance and correlation of the last `window` pairs.
 ///
-/// O(1) per update, no allocation after [`RollingCovariance::new`]. Centered Welford/West
-/// co-moment updates of reference-shifted pairs, rebuilt from the window every `window` updates
-/// (see the [module docs](crate::stats)).
+/// O(1) amortized per update, no allocation after [`RollingCovariance::new`]. Welford co-moment
+/// updates of pairs shifted by a member of their block, merged by the formula of Chan, Golub and
+/// LeVeque; a departed pair is never subtracted (see the [module docs](crate::stats)).
 ///
 /// The covariance of a window in which one side is constant is exactly `0.0`; the correlation
 /// is then undefined (`None`).
@@ -29,14 +29,10 @@ use super::{Ring, extend_run, finite};
 pub struct RollingCovariance {
     xs: Ring,
     ys: Ring,
-    sliding: CoMoments,
-    fresh: CoMoments,
-    /// Runs of equal values ending at the newest one, capped at the window.
-    run_x: usize,
-    run_y: usize,
+    moments: SlidingWindow<CoMoments>,
 }
 
-/// The window's centered moments with exact zeros for a constant side.
+/// The window's centered moments in the caller's units (means not shifted).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Centered {
     pub n: usize,
@@ -66,10 +62,7 @@ impl RollingCovariance {
         RollingCovariance {
             xs: Ring::new(window),
             ys: Ring::new(window),
-            sliding: CoMoments::default(),
-            fresh: CoMoments::default(),
-            run_x: 0,
-            run_y: 0,
+            moments: SlidingWindow::new(window, (0.0, 0.0)),
         }
     }
 
@@ -91,48 +84,32 @@ impl RollingCovariance {
         if !(x.is_finite() && y.is_finite()) {
             return;
         }
-        let window = self.xs.capacity();
-        self.run_x = extend_run(self.xs.last(), self.run_x, x, window);
-        self.run_y = extend_run(self.ys.last(), self.run_y, y, window);
-        match (self.xs.push(x), self.ys.push(y)) {
-            (Some(old_x), Some(old_y)) => self.sliding.replace((old_x, old_y), (x, y)),
-            _ => self.sliding.add(x, y),
+        if self.xs.is_full() {
+            if self.moments.front_is_empty() {
+                self.moments.flip(self.xs.iter().zip(self.ys.iter()));
+            }
+            self.moments.pop_front();
         }
-        self.fresh.add(x, y);
-        if self.fresh.n == window {
-            // The fresh accumulation covers exactly the window: it replaces the sliding one.
-            self.sliding = std::mem::take(&mut self.fresh);
-        }
+        self.xs.push(x);
+        self.ys.push(y);
+        self.moments.push_back((x, y));
     }
 
-    /// The window's moments with exact zeros for a constant side; `None` until the window is
-    /// full.
+    /// The window's moments; `None` until the window is full. A constant side has exactly zero
+    /// second moments (its shifted values are all zero), and so a zero co-moment.
     #[inline]
     pub(crate) fn centered(&self) -> Option<Centered> {
         if !self.is_ready() {
             return None;
         }
-        let n = self.xs.len();
-        let s = &self.sliding;
-        let (constant_x, constant_y) = (self.run_x >= n, self.run_y >= n);
-        let (mean_x, cxx) = if constant_x {
-            (self.xs.last()?, 0.0)
-        } else {
-            (s.reference_x + s.mean_x, s.cxx)
-        };
-        let (mean_y, cyy) = if constant_y {
-            (self.ys.last()?, 0.0)
-        } else {
-            (s.reference_y + s.mean_y, s.cyy)
-        };
-        let cxy = if constant_x || constant_y { 0.0 } else { s.cxy };
+        let (c, (reference_x, reference_y)) = self.moments.total()?;
         Some(Centered {
-            n,
-            mean_x,
-            mean_y,
-            cxx,
-            cyy,
-            cxy,
+            n: c.n,
+            mean_x: reference_x + c.mean_x,
+            mean_y: reference_y + c.mean_y,
+            cxx: c.cxx,
+            cyy: c.cyy,
+            cxy: c.cxy,
         })
     }
 
@@ -355,10 +332,7 @@ impl RollingCovariance {
     pub fn reset(&mut self) {
         self.xs.clear();
         self.ys.clear();
-        self.sliding = CoMoments::default();
-        self.fresh = CoMoments::default();
-        self.run_x = 0;
-        self.run_y = 0;
+        self.moments.clear();
     }
 }
 

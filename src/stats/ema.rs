@@ -324,7 +324,7 @@ mod tests {
     fn linear_step_is_the_ramp_integral() {
         // Value 0 at t = -delta, 1 at t = 0: the signal ramps over delta. At t = 0 the EMA is
         // 1 - nu(delta / tau); tau later, the gap to 1 has shrunk by 1/e. With delta -> 0 this is
-        // 1 - 1/e, and for delta = tau / 1000 within tau / (2 e delta) of it.
+        // 1 - 1/e, and for delta = tau / 1000 within (delta / tau) / (2 e) of it.
         let tau = 2.0;
         let delta = tau / 1000.0;
         let mut ema = IrregularEma::new(tau, Interpolation::Linear);

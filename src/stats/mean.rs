@@ -1,13 +1,13 @@
 //! Rolling mean over a fixed window.
 
-use super::moments::Sum;
-use super::{Ring, extend_run, finite};
+use super::moments::{SlidingWindow, Sum};
+use super::{Ring, finite};
 
 /// Mean of the last `window` values.
 ///
-/// O(1) per update, no allocation after [`RollingMean::new`]. The sum is kept relative to a
-/// reference value and rebuilt from the window's values every `window` updates, so rounding
-/// does not drift (see the [module docs](crate::stats)).
+/// O(1) amortized per update, no allocation after [`RollingMean::new`]. Sums are kept relative
+/// to a value of the window and never have a departed value subtracted, so rounding does not
+/// drift (see the [module docs](crate::stats)).
 ///
 /// # Examples
 ///
@@ -26,10 +26,7 @@ use super::{Ring, extend_run, finite};
 #[derive(Debug, Clone)]
 pub struct RollingMean {
     values: Ring,
-    sliding: Sum,
-    fresh: Sum,
-    /// Run of equal values ending at the newest one, capped at the window.
-    run: usize,
+    sums: SlidingWindow<Sum>,
 }
 
 impl RollingMean {
@@ -50,9 +47,7 @@ impl RollingMean {
     pub fn new(window: usize) -> Self {
         RollingMean {
             values: Ring::new(window),
-            sliding: Sum::default(),
-            fresh: Sum::default(),
-            run: 0,
+            sums: SlidingWindow::new(window, 0.0),
         }
     }
 
@@ -74,17 +69,14 @@ impl RollingMean {
         if !x.is_finite() {
             return;
         }
-        let window = self.values.capacity();
-        self.run = extend_run(self.values.last(), self.run, x, window);
-        match self.values.push(x) {
-            None => self.sliding.add(x),
-            Some(old) => self.sliding.replace(old, x),
+        if self.values.is_full() {
+            if self.sums.front_is_empty() {
+                self.sums.flip(self.values.iter());
+            }
+            self.sums.pop_front();
         }
-        self.fresh.add(x);
-        if self.fresh.n == window {
-            // The fresh sum covers exactly the window: it replaces the sliding one.
-            self.sliding = std::mem::take(&mut self.fresh);
-        }
+        self.values.push(x);
+        self.sums.push_back(x);
     }
 
     /// The mean of the window; `None` until it is full.
@@ -104,11 +96,8 @@ impl RollingMean {
         if !self.is_ready() {
             return None;
         }
-        if self.run >= self.values.len() {
-            // A constant window: its mean is its value, exactly.
-            return self.values.last();
-        }
-        finite(self.sliding.mean())
+        let (sum, reference) = self.sums.total()?;
+        finite(reference + sum.sum / sum.n as f64)
     }
 
     /// Whether the window is full.
@@ -188,9 +177,7 @@ impl RollingMean {
     /// ```
     pub fn reset(&mut self) {
         self.values.clear();
-        self.sliding = Sum::default();
-        self.fresh = Sum::default();
-        self.run = 0;
+        self.sums.clear();
     }
 }
 
@@ -201,22 +188,22 @@ mod tests {
     #[test]
     fn slides_over_the_window() {
         let mut mean = RollingMean::new(3);
-        let mut seen = Vec::new();
-        for x in [1.0, 2.0, 3.0, 4.0, 10.0, -2.0] {
+        let expected = [
+            None,
+            None,
+            Some(2.0),
+            Some(3.0),
+            Some(17.0 / 3.0),
+            Some(4.0),
+        ];
+        for (x, expected) in [1.0, 2.0, 3.0, 4.0, 10.0, -2.0].into_iter().zip(expected) {
             mean.update(x);
-            seen.push(mean.value());
+            match (mean.value(), expected) {
+                // A division by 3 rounds once in each computation: an ulp apart at most.
+                (Some(got), Some(expected)) => assert!((got - expected).abs() <= 1e-15 * expected),
+                (got, expected) => assert_eq!(got, expected),
+            }
         }
-        assert_eq!(
-            seen,
-            [
-                None,
-                None,
-                Some(2.0),
-                Some(3.0),
-                Some(17.0 / 3.0),
-                Some(4.0)
-            ]
-        );
     }
 
     #[test]
@@ -252,15 +239,15 @@ mod tests {
     }
 
     #[test]
-    fn overflowing_sum_is_none_not_infinite() {
+    fn overflowing_sum_is_none_while_it_lasts() {
         let mut mean = RollingMean::new(2);
         mean.update(-f64::MAX);
         mean.update(f64::MAX); // shifted by -MAX, the sum overflows
         assert_eq!(mean.value(), None);
-        mean.update(1.0);
+        mean.update(1.0); // [MAX, 1], shifted by MAX: representable
+        assert_eq!(mean.value(), Some(f64::MAX / 2.0));
         mean.update(2.0);
-        mean.update(3.0);
-        assert_eq!(mean.value(), Some(2.5));
+        assert_eq!(mean.value(), Some(1.5));
     }
 
     #[test]

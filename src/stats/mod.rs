@@ -1,4 +1,5 @@
-//! Rolling statistics for the signal stage: fixed windows, O(1) updates, no allocation after `new`.
+//! Rolling statistics for the signal stage: fixed windows, O(1) amortized updates, no allocation
+//! after `new`.
 //!
 //! Every statistic is a small struct with `update`, `value`, `is_ready` and `reset`, in the
 //! manner of an indicator. Storage is sized once in `new` (a boxed slice in a [`Ring`]); `update`
@@ -17,27 +18,31 @@
 //! The moments are kept centered, as in Welford (1962, "Note on a method for calculating
 //! corrected sums of squares and products", *Technometrics* 4(3)) and West (1979, "Updating mean
 //! and variance estimates: an improved method", *CACM* 22(9)): a count, a mean and a sum of
-//! squared (or cross) deviations from the mean. A sliding window replaces the oldest value by the
-//! newest in one step (a West-style removal and Welford addition folded together), so the window
-//! never holds fewer values while sliding.
+//! squared (or cross) deviations from the mean, updated one value at a time.
 //!
-//! Two more measures keep the answers close to an exact two-pass computation (Chan, Golub and
-//! LeVeque 1983, "Algorithms for computing the sample variance"):
+//! A sliding window must also let values go. Downdating (West's update run backwards, or
+//! subtracting from plain sums) cancels: when a value far from the rest leaves, the rounding of
+//! its large contribution stays in the small sum that remains, until the next recomputation. A
+//! window of two over `0, -1, 0, 5e-5` shows it. So nothing is ever subtracted here:
 //!
-//! - **A reference value is subtracted** from every input before it enters the sums: the first
-//!   value of the current epoch (see below). Prices at `1e6` with deviations of `1e-4` are then
-//!   summed as numbers of size `1e-4`, and the subtraction itself is exact when the two numbers
-//!   are within a factor of two of each other (Sterbenz's lemma).
-//! - **Error never drifts.** Beside the sliding state, a fresh add-only Welford accumulation runs
-//!   over the values entering the window. After `window` updates it describes exactly the values
-//!   in the window, so it replaces the sliding state (with its own reference), and a new
-//!   accumulation starts. Rounding error from removals therefore lives at most two windows long.
-//!   This is an exact recomputation every `window` updates spread over those updates: O(1) in the
-//!   worst case, where a periodic two-pass would cost O(window) on one tick.
+//! - **Two stacks.** The window is split into older values, which carry aggregates of every
+//!   suffix (oldest-remaining to end of the block), and newer values, which carry one running
+//!   aggregate. The window's moments are the merge of the two, by the pairwise formula of Chan,
+//!   Golub and LeVeque (1979, "Updating formulae and a pairwise algorithm for computing sample
+//!   variances"; 1983, "Algorithms for computing the sample variance", *The American
+//!   Statistician* 37(3)), whose terms are all non-negative. When the older block is used up,
+//!   the newer values (then the whole window) are turned into suffix aggregates in one pass:
+//!   an exact recomputation, O(window) once every `window` updates, O(1) amortized. This is the
+//!   two-stack scheme of sliding-window aggregation (see Tangwongsan, Hirzel and Schneider 2017,
+//!   "Low-latency sliding-window aggregation in worst-case constant time", which also gives the
+//!   de-amortized DABA variant should the O(window) step ever show in latency).
+//! - **Reference shift.** Each block subtracts one of its own values (its newest, or its first)
+//!   before summing. Prices at `1e6` with deviations of `1e-4` are then summed as numbers of size
+//!   `1e-4`, the subtraction is exact for nearby values (Sterbenz's lemma), and because the
+//!   reference is a member of the block the shifted mean is never large against the spread.
 //!
-//! A window of identical values has variance exactly zero, but a sliding update may leave a
-//! residue of rounding there. Each statistic counts the run of equal values ending at the newest
-//! one, so a constant window is recognised exactly and reported as such.
+//! A value leaves no trace once it is out of the window, rounding does not accumulate, and a
+//! window of identical values has sums of exactly zero: every shifted value is `0.0`.
 //!
 //! Irregularly spaced series use the EMA operator of Zumbach and Müller (2001, "Operators on
 //! inhomogeneous time series", *International Journal of Theoretical and Applied Finance* 4(1));
@@ -75,14 +80,4 @@ pub use variance::RollingVariance;
 #[inline]
 fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
-}
-
-/// Length of the run of equal values ending at `x`, given the previous newest value and run,
-/// capped at `cap` (a run as long as the window is all the window needs to know).
-#[inline]
-fn extend_run(previous: Option<f64>, run: usize, x: f64, cap: usize) -> usize {
-    match previous {
-        Some(last) if last == x => (run + 1).min(cap),
-        _ => 1,
-    }
 }

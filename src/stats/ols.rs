@@ -6,7 +6,7 @@ use super::finite;
 /// Ordinary least squares `y = intercept + slope * x + e` over the last `window` pairs.
 ///
 /// `slope = cov(x, y) / var(x)`, `intercept = mean(y) - slope * mean(x)`, from the centered
-/// moments of a [`RollingCovariance`]; O(1) per update, no allocation after
+/// moments of a [`RollingCovariance`]; O(1) amortized per update, no allocation after
 /// [`RollingOls::new`].
 ///
 /// Everything is `None` until the window is full and while the `x` values are all equal (the

@@ -1,18 +1,18 @@
 //! Rolling mean and sample variance over a fixed window.
 
-use super::moments::Moments;
-use super::{Ring, extend_run, finite};
+use super::moments::{Moments, SlidingWindow};
+use super::{Ring, finite};
 
 /// Mean, sample variance (`n - 1` in the denominator) and standard deviation of the last
 /// `window` values.
 ///
-/// O(1) per update, no allocation after [`RollingVariance::new`]. Centered Welford/West updates
-/// of reference-shifted values, rebuilt from the window every `window` updates (see the
-/// [module docs](crate::stats)).
+/// O(1) amortized per update, no allocation after [`RollingVariance::new`]. Welford updates of
+/// values shifted by a member of their block, merged by the formula of Chan, Golub and LeVeque;
+/// a departed value is never subtracted (see the [module docs](crate::stats)).
 ///
 /// The variance is `None` until the window is full, for a window of one value (the sample
-/// variance of one value is undefined), and when every value in the window is the same
-/// (detected exactly, so a constant series never reports a rounding residue as variance).
+/// variance of one value is undefined), and when every value in the window is the same (the
+/// sums are then exactly zero, so a constant series never reports a rounding residue).
 ///
 /// # Examples
 ///
@@ -31,10 +31,7 @@ use super::{Ring, extend_run, finite};
 #[derive(Debug, Clone)]
 pub struct RollingVariance {
     values: Ring,
-    sliding: Moments,
-    fresh: Moments,
-    /// Run of equal values ending at the newest one, capped at the window.
-    run: usize,
+    moments: SlidingWindow<Moments>,
 }
 
 impl RollingVariance {
@@ -56,9 +53,7 @@ impl RollingVariance {
     pub fn new(window: usize) -> Self {
         RollingVariance {
             values: Ring::new(window),
-            sliding: Moments::default(),
-            fresh: Moments::default(),
-            run: 0,
+            moments: SlidingWindow::new(window, 0.0),
         }
     }
 
@@ -81,16 +76,23 @@ impl RollingVariance {
         if !x.is_finite() {
             return;
         }
-        let window = self.values.capacity();
-        self.run = extend_run(self.values.last(), self.run, x, window);
-        match self.values.push(x) {
-            None => self.sliding.add(x),
-            Some(old) => self.sliding.replace(old, x),
+        if self.values.is_full() {
+            if self.moments.front_is_empty() {
+                self.moments.flip(self.values.iter());
+            }
+            self.moments.pop_front();
         }
-        self.fresh.add(x);
-        if self.fresh.n == window {
-            // The fresh accumulation covers exactly the window: it replaces the sliding one.
-            self.sliding = std::mem::take(&mut self.fresh);
+        self.values.push(x);
+        self.moments.push_back(x);
+    }
+
+    /// The window's moments once it is full.
+    #[inline]
+    fn full(&self) -> Option<(Moments, f64)> {
+        if self.is_ready() {
+            self.moments.total()
+        } else {
+            None
         }
     }
 
@@ -108,13 +110,8 @@ impl RollingVariance {
     /// ```
     #[inline]
     pub fn mean(&self) -> Option<f64> {
-        if !self.is_ready() {
-            return None;
-        }
-        if self.is_constant() {
-            return self.values.last();
-        }
-        finite(self.sliding.mean())
+        let (m, reference) = self.full()?;
+        finite(reference + m.mean)
     }
 
     /// The sample variance of the window (`n - 1` denominator); `None` until the window is full,
@@ -135,14 +132,10 @@ impl RollingVariance {
     /// ```
     #[inline]
     pub fn variance(&self) -> Option<f64> {
-        let n = self.values.len();
-        if !self.is_ready() || n < 2 || self.is_constant() {
-            return None;
-        }
-        let m2 = self.sliding.m2;
-        // `m2 > 0` also refuses NaN left by overflowing inputs.
-        if m2 > 0.0 {
-            finite(m2 / (n - 1) as f64)
+        let (m, _) = self.full()?;
+        // `m2 > 0` refuses a constant window and NaN from overflowing inputs alike.
+        if m.n >= 2 && m.m2 > 0.0 {
+            finite(m.m2 / (m.n - 1) as f64)
         } else {
             None
         }
@@ -198,25 +191,6 @@ impl RollingVariance {
     #[inline]
     pub fn is_ready(&self) -> bool {
         self.values.is_full()
-    }
-
-    /// Whether the window holds values that are all equal (variance exactly zero).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use hft::stats::RollingVariance;
-    ///
-    /// let mut var = RollingVariance::new(2);
-    /// var.update(1.0);
-    /// var.update(1.0);
-    /// assert!(var.is_constant());
-    /// var.update(2.0);
-    /// assert!(!var.is_constant());
-    /// ```
-    #[inline]
-    pub fn is_constant(&self) -> bool {
-        !self.values.is_empty() && self.run >= self.values.len()
     }
 
     /// Number of values in the window (at most `window()`).
@@ -279,9 +253,7 @@ impl RollingVariance {
     /// ```
     pub fn reset(&mut self) {
         self.values.clear();
-        self.sliding = Moments::default();
-        self.fresh = Moments::default();
-        self.run = 0;
+        self.moments.clear();
     }
 }
 
@@ -371,19 +343,28 @@ mod tests {
     }
 
     #[test]
-    fn overflow_is_none_then_recovers() {
+    fn overflow_is_none_until_it_leaves() {
         let mut var = RollingVariance::new(3);
         for x in [1e300, -1e300, 1e300] {
             var.update(x);
         }
         assert_eq!(var.variance(), None);
-        // Within two windows the overflowing values have left both accumulations.
-        for x in [1.0, 2.0, 3.0, 1.0, 2.0, 3.0] {
+        for x in [1.0, 2.0] {
             var.update(x);
-            let v = var.variance();
-            assert!(v.is_none_or(f64::is_finite));
+            assert_eq!(var.variance(), None);
         }
+        var.update(3.0);
         assert_eq!(var.variance(), Some(1.0));
+    }
+
+    #[test]
+    fn a_spike_is_forgotten_when_it_leaves() {
+        // Window 2: after -1 leaves, the variance of [0, 5e-5] owes nothing to it.
+        let mut var = RollingVariance::new(2);
+        for x in [0.0, -1.0, 0.0, 5e-5] {
+            var.update(x);
+        }
+        assert_eq!(var.variance(), Some(5e-5 * 5e-5 / 2.0));
     }
 
     #[test]

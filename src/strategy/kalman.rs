@@ -80,12 +80,17 @@ impl KalmanModel {
     }
 
     /// Forecast error of A at the given mids and the standard deviation of its forecast.
+    ///
+    /// The forecast is of the next row's observation, so its variance is taken from the state
+    /// covariance predicted one step ahead, `P + transition_var I`, as in the update (Chan's
+    /// `Q = x R x' + Ve` with `R = P + Vw`).
     pub fn forecast(&self, a_mid: f64, b_mid: f64) -> Option<(f64, f64)> {
         if self.rows < WARMUP_ROWS {
             return None;
         }
         let p = &self.p;
-        let q = b_mid * (p[0] * b_mid + p[1]) + (p[2] * b_mid + p[3]) + self.params.observation_var;
+        let (p0, p3) = (p[0] + self.transition_var, p[3] + self.transition_var);
+        let q = b_mid * (p0 * b_mid + p[1]) + (p[2] * b_mid + p3) + self.params.observation_var;
         if !(q > 0.0 && q.is_finite()) {
             return None;
         }

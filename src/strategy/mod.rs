@@ -156,8 +156,10 @@ pub(crate) struct Market {
     pub t_ns: u64,
 }
 
-/// The per-pair models.
+/// The per-pair models. One per pair, built at start-up and never moved on the hot path, so the
+/// size difference between variants costs nothing; boxing would add a pointer chase per quote.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 enum Model {
     Seed(seed::SeedModel),
     ZScore(zscore::ZScoreModel),
@@ -241,6 +243,7 @@ impl PairStrategy {
                 *costs,
                 params.evaluation_secs == 0.0,
                 params.base_qty,
+                params.sizing,
             )),
             StrategyKind::Kalman => {
                 Model::Kalman(kalman::KalmanModel::new(params.kalman, seed_stats))

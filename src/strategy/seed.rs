@@ -1,7 +1,8 @@
 //! The original model, faithfully: beta = mean(A) / mean(B) over the window, volatility ratio
 //! VR = std(returns of A) / std(returns of B), fair value of A = beta x B. A below its fair value
 //! with VR < 1 opens short A / long B; A above its fair value with VR > 1 opens long A / short B;
-//! the opposite signal closes. Equal quantities by default (params `sizing = "equal"`).
+//! the opposite signal closes. The original traded equal quantities: params `sizing = "equal"`
+//! reproduces that (the shipped default, `beta`, sizes leg B by the mean ratio).
 //!
 //! Its weaknesses are documented in the README: VR compares volatilities, it does not measure
 //! trend; there is no entry threshold (any deviation from fair value is a signal, so it churns on

@@ -11,7 +11,7 @@
 use super::{
     CloseReason, Decision, Direction, Market, Position, StrategyCounters, round_trip_cost,
 };
-use crate::params::{CostParams, ZScoreParams};
+use crate::params::{CostParams, Sizing, ZScoreParams};
 use crate::stats::RollingCovariance;
 
 /// Rolling state of the z-score strategy for one pair.
@@ -24,9 +24,13 @@ pub struct ZScoreModel {
     params: ZScoreParams,
     costs: CostParams,
     base_qty: f64,
+    /// Leg sizing, for the cost of a prospective entry.
+    sizing: Sizing,
     continuous: bool,
     /// After a stop or timeout, no re-entry until the spread has come back within `exit`.
     cooling_down: bool,
+    /// Spread mean and standard deviation for the current window and beta.
+    spread: Option<(f64, f64)>,
 }
 
 impl ZScoreModel {
@@ -37,6 +41,7 @@ impl ZScoreModel {
         costs: CostParams,
         continuous: bool,
         base_qty: u32,
+        sizing: Sizing,
     ) -> Self {
         ZScoreModel {
             moments: RollingCovariance::new(window),
@@ -45,8 +50,10 @@ impl ZScoreModel {
             params,
             costs,
             base_qty: base_qty as f64,
+            sizing,
             continuous,
             cooling_down: false,
+            spread: None,
         }
     }
 
@@ -54,6 +61,8 @@ impl ZScoreModel {
         self.moments.update(b, a);
         if self.continuous {
             self.evaluate();
+        } else {
+            self.spread = self.compute_spread_moments();
         }
     }
 
@@ -69,9 +78,13 @@ impl ZScoreModel {
                 let beta = cov / var_b;
                 self.beta = Some(beta);
                 self.alpha = mean_a - beta * mean_b;
+                self.spread = self.compute_spread_moments();
                 true
             }
-            _ => false,
+            _ => {
+                self.spread = self.compute_spread_moments();
+                false
+            }
         }
     }
 
@@ -80,8 +93,13 @@ impl ZScoreModel {
         self.beta
     }
 
-    /// Mean and standard deviation of the spread over the window for the current beta and alpha.
+    /// Mean and standard deviation of the spread over the window for the current beta and alpha
+    /// (cached: they change only with a new grid row or a new beta, not per quote).
     pub fn spread_moments(&self) -> Option<(f64, f64)> {
+        self.spread
+    }
+
+    fn compute_spread_moments(&self) -> Option<(f64, f64)> {
         let beta = self.beta?;
         let m = &self.moments;
         let mean = m.mean_y()? - beta * m.mean_x()? - self.alpha;
@@ -94,9 +112,10 @@ impl ZScoreModel {
     }
 
     /// The z-score of the spread at the current mids, once defined.
+    #[inline]
     pub fn zscore(&self, a_mid: f64, b_mid: f64) -> Option<f64> {
         let beta = self.beta?;
-        let (mean, std) = self.spread_moments()?;
+        let (mean, std) = self.spread?;
         Some((a_mid - beta * b_mid - self.alpha - mean) / std)
     }
 
@@ -106,6 +125,14 @@ impl ZScoreModel {
         pos: &Position,
         counters: &mut StrategyCounters,
     ) -> Decision {
+        // The holding limit applies even while the statistics are undefined.
+        if let Position::Open { since_ns, .. } = *pos {
+            let held_secs = mkt.t_ns.saturating_sub(since_ns) as f64 / 1e9;
+            if self.params.max_hold_secs > 0.0 && held_secs > self.params.max_hold_secs {
+                self.cooling_down = true;
+                return Decision::Close(CloseReason::Timeout);
+            }
+        }
         let (Some(z), Some(beta), Some((_, std))) = (
             self.zscore(mkt.a.mid(), mkt.b.mid()),
             self.beta,
@@ -126,7 +153,13 @@ impl ZScoreModel {
                     return Decision::Hold;
                 }
                 let qa = self.base_qty;
-                let qb = (qa * beta.abs()).round().max(1.0);
+                let qb = match self.sizing {
+                    Sizing::Beta => qa * beta.abs(),
+                    Sizing::Dollar => qa * mkt.a.mid() / mkt.b.mid(),
+                    Sizing::Equal => qa,
+                }
+                .round()
+                .max(1.0);
                 let edge = (z.abs() - p.exit) * std * qa;
                 if edge < p.min_edge_ratio * round_trip_cost(mkt, qa, qb, &self.costs) {
                     counters.edge_too_small += 1;
@@ -138,19 +171,10 @@ impl ZScoreModel {
                     Direction::LongSpread
                 })
             }
-            Position::Open {
-                direction,
-                since_ns,
-                ..
-            } => {
+            Position::Open { direction, .. } => {
                 if z.abs() > p.stop {
                     self.cooling_down = true;
                     return Decision::Close(CloseReason::Stop);
-                }
-                let held_secs = mkt.t_ns.saturating_sub(since_ns) as f64 / 1e9;
-                if p.max_hold_secs > 0.0 && held_secs > p.max_hold_secs {
-                    self.cooling_down = true;
-                    return Decision::Close(CloseReason::Timeout);
                 }
                 let back = match direction {
                     Direction::ShortSpread => z < p.exit,

@@ -220,12 +220,23 @@ pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
         return None;
     }
     let mut acc: u64 = 0;
-    for &b in digits {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            return None;
+    if digits.len() <= 18 {
+        // Below 10^18: no overflow possible, so no checks per digit.
+        for &b in digits {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            acc = acc * 10 + d as u64;
         }
-        acc = acc.checked_mul(10)?.checked_add(d as u64)?;
+    } else {
+        for &b in digits {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            acc = acc.checked_mul(10)?.checked_add(d as u64)?;
+        }
     }
     if neg {
         if acc <= i64::MAX as u64 + 1 {
@@ -259,46 +270,61 @@ const POW10: [f64; 23] = [
 /// ```
 #[inline]
 pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
-    let (neg, body) = match bytes.first()? {
+    let (neg, s) = match bytes.first()? {
         b'-' => (true, &bytes[1..]),
         b'+' => (false, &bytes[1..]),
         _ => (false, bytes),
     };
     let mut mantissa: u64 = 0;
-    let mut digits = 0u32;
-    let mut frac_digits = 0u32;
-    let mut seen_dot = false;
-    let mut fast = !body.is_empty();
-    for &b in body {
-        match b {
-            b'0'..=b'9' => {
-                if mantissa != 0 || b != b'0' {
-                    digits += 1;
-                }
-                mantissa = mantissa.wrapping_mul(10).wrapping_add((b - b'0') as u64);
-                if seen_dot {
-                    frac_digits += 1;
-                }
-            }
-            b'.' if !seen_dot => seen_dot = true,
-            _ => {
-                fast = false;
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        mantissa = mantissa.wrapping_mul(10).wrapping_add(d as u64);
+        i += 1;
+    }
+    let int_digits = i;
+    let mut frac_digits = 0;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while let Some(&b) = s.get(i) {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
                 break;
             }
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(d as u64);
+            i += 1;
         }
+        frac_digits = i - start;
     }
-    if fast && digits <= 15 && frac_digits < POW10.len() as u32 && body != b"." {
-        let v = mantissa as f64 / POW10[frac_digits as usize];
+    // At most 15 digits in all (leading zeros included) keeps the mantissa below 2^53.
+    let digits = int_digits + frac_digits;
+    if i == s.len() && digits > 0 && digits <= 15 {
+        let v = mantissa as f64 / POW10[frac_digits];
         return Some(if neg { -v } else { v });
     }
+    parse_f64_slow(bytes)
+}
+
+/// The general case: exponents, long mantissas, `inf`.
+#[cold]
+fn parse_f64_slow(bytes: &[u8]) -> Option<f64> {
     let text = std::str::from_utf8(bytes).ok()?;
     // Reject what Rust accepts but TWS never sends as a number.
     if text
         .bytes()
         .any(|b| b.is_ascii_alphabetic() && !matches!(b, b'e' | b'E'))
     {
-        if text.eq_ignore_ascii_case("inf") || text.eq_ignore_ascii_case("infinity") {
-            return Some(f64::INFINITY);
+        let t = text.trim_start_matches(['+', '-']);
+        if t.eq_ignore_ascii_case("inf") || t.eq_ignore_ascii_case("infinity") {
+            return Some(if text.starts_with('-') {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            });
         }
         return None;
     }

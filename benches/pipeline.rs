@@ -1,0 +1,313 @@
+//! The whole in-process pipeline without a socket, in ticks per second.
+//!
+//! The stage threads are built as `hft::engine::run` builds them, but fed from memory: a producer
+//! thread plays the io stage (stamps and pushes prebuilt [`MdEvent`]s into the rtrb market-data
+//! queue, with backpressure), then [`NormalizeStage`] and [`SignalStage`] run on their own threads
+//! with a [`PairRouter`] of z-score [`PairStrategy`]s (the two pairs of `params/default.toml`, 1 h
+//! window on a 1 s grid, warmed with a full window), and a sink thread drains the [`IntentMsg`]s
+//! as dispatch would. Dispatch's risk checks, order encoding and socket write are excluded (see
+//! the `stages` bench for encoding).
+//!
+//! One iteration pushes `EVENTS` tick-by-tick BidAsk events (four instruments round-robin, 25 ms
+//! of event time apart, nearly every one a book change, so nearly every tick becomes a quote)
+//! and is timed from the first push until signal's report is returned, that is until the last
+//! quote has passed through normalize and signal. Thread start-up is outside the timed part.
+//!
+//! Waiting: `WaitStrategy::Backoff` (spin, yield, then park 50 us), because the stages, the
+//! producer and the sink share a small machine; cores are placed by [`hft::engine::place`] (not
+//! pinned with fewer than four cores). A tuned box should use `Spin` with a pinned, isolated core
+//! per stage, which removes the wake-up cost of a parked stage.
+//!
+//! Run: `cargo bench --bench pipeline`
+//! (quick: `cargo bench --bench pipeline -- --warm-up-time 1 --measurement-time 3`)
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use hft::engine::place;
+use hft::engine::wait::{WaitStrategy, Waiter};
+use hft::latency::now_ns;
+use hft::normalize::{MdEvent, MdKind, NormalizeReport, NormalizeStage, Normalizer, REQ_ID_BASE};
+use hft::params::EngineParams;
+use hft::signal::{IntentMsg, PairRouter, SignalReport, SignalStage};
+use hft::strategy::PairStrategy;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{Scope, ScopedJoinHandle};
+use std::time::{Duration, Instant};
+
+/// Ticks per iteration.
+const EVENTS: usize = 1 << 20;
+/// 2025-11-24 16:00:00 UTC, in Unix nanoseconds: where event time starts.
+const START_NS: u64 = 1_764_000_000_000_000_000;
+/// Event time between two ticks (of different instruments).
+const TICK_STEP_NS: u64 = 25_000_000;
+/// Grid rows fed before the run: more than the 3600-row window.
+const WARM_ROWS: usize = 4_000;
+/// Price-process steps per one-second grid row (one step per 100 ms round of four ticks).
+const STEPS_PER_ROW: usize = 10;
+
+/// Two cointegrated mids, seeded: B is a random walk, A = 2 B + 1 + an Ornstein-Uhlenbeck spread.
+struct PairPath {
+    rng: u64,
+    b: f64,
+    spread: f64,
+}
+
+impl PairPath {
+    fn new(seed: u64, b: f64) -> Self {
+        PairPath {
+            rng: seed,
+            b,
+            spread: 0.0,
+        }
+    }
+
+    /// splitmix64.
+    fn next_u64(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Approximately standard normal (Irwin-Hall of four uniforms).
+    fn normal(&mut self) -> f64 {
+        let sum: f64 = (0..4)
+            .map(|_| (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
+            .sum();
+        (sum - 2.0) * 3f64.sqrt()
+    }
+
+    /// One step of the process: (A mid, B mid).
+    fn step(&mut self) -> (f64, f64) {
+        self.b *= 1.0 + 2e-5 * self.normal();
+        self.spread = 0.995 * self.spread + 0.01 * self.normal();
+        (2.0 * self.b + 1.0 + self.spread, self.b)
+    }
+
+    /// A one-cent-wide book around `mid` with sizes of 100 to 900 shares.
+    fn book(&mut self, mid: f64) -> (f64, f64, f64, f64) {
+        let bid_cents = (mid * 100.0).floor();
+        let bid_size = 100.0 * (1 + self.next_u64() % 9) as f64;
+        let ask_size = 100.0 * (1 + self.next_u64() % 9) as f64;
+        (
+            bid_cents / 100.0,
+            (bid_cents + 1.0) / 100.0,
+            bid_size,
+            ask_size,
+        )
+    }
+}
+
+/// The zscore strategies of the default pairs, warmed, and the ticks that follow the warm-up.
+fn setup() -> (EngineParams, Vec<PairStrategy>, Vec<MdEvent>) {
+    let mut params = EngineParams::embedded();
+    params.strategy.window_secs = 3600.0;
+    params.strategy.grid_secs = 1.0;
+    params.engine.wait = WaitStrategy::Backoff;
+    assert_eq!(
+        params.symbols().len(),
+        2 * params.pairs.len(),
+        "the default pairs have four distinct instruments"
+    );
+    let mut paths: Vec<PairPath> = (0..params.pairs.len())
+        .map(|p| PairPath::new(p as u64 + 1, 250.0 / (p + 1) as f64))
+        .collect();
+    let pairs: Vec<PairStrategy> = params
+        .pairs
+        .iter()
+        .zip(&mut paths)
+        .enumerate()
+        .map(|(i, (pair_params, path))| {
+            let (a, b) = (2 * i as u16, 2 * i as u16 + 1);
+            let mut strategy =
+                PairStrategy::new(i as u16, a, b, &params.strategy, &params.costs, pair_params);
+            for _ in 0..WARM_ROWS {
+                let mut row = (0.0, 0.0);
+                for _ in 0..STEPS_PER_ROW {
+                    row = path.step();
+                }
+                strategy.warm(row.0, row.1);
+            }
+            strategy.finish_warmup();
+            strategy
+        })
+        .collect();
+    let instruments = 2 * paths.len();
+    let mut mids = vec![(0.0, 0.0); paths.len()];
+    let events = (0..EVENTS)
+        .map(|k| {
+            let instrument = k % instruments;
+            let pair = instrument / 2;
+            if instrument % 2 == 0 {
+                mids[pair] = paths[pair].step();
+            }
+            let mid = if instrument % 2 == 0 {
+                mids[pair].0
+            } else {
+                mids[pair].1
+            };
+            let (bid, ask, bid_size, ask_size) = paths[pair].book(mid);
+            MdEvent {
+                seq: k as u64 + 1,
+                t_recv_ns: 0,
+                t_enq_ns: 0,
+                t_event_ns: START_NS + k as u64 * TICK_STEP_NS,
+                req_id: REQ_ID_BASE + instrument as i32,
+                kind: MdKind::BidAsk,
+                price: bid,
+                size: bid_size,
+                price2: ask,
+                size2: ask_size,
+            }
+        })
+        .collect();
+    (params, pairs, events)
+}
+
+/// Spawns a named thread in `scope`, pinned to `core` when given (as the engine does).
+fn spawn<'scope, T: Send + 'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    name: &str,
+    core: Option<usize>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> ScopedJoinHandle<'scope, T> {
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn_scoped(scope, move || {
+            if let Some(id) = core {
+                core_affinity::set_for_current(core_affinity::CoreId { id });
+            }
+            f()
+        })
+        .expect("cannot spawn a bench thread")
+}
+
+/// What one pass through the pipeline did.
+struct Pass {
+    elapsed: Duration,
+    normalize: NormalizeReport,
+    signal: SignalReport,
+    intents_drained: u64,
+}
+
+/// Runs the events through fresh stages (strategies cloned from the warmed templates).
+fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -> Pass {
+    let placement = place(params);
+    let wait = placement.wait;
+    let instruments = 2 * templates.len();
+    let cap = params.engine.queue_capacity;
+    let (mut md_tx, md_rx) = rtrb::RingBuffer::<MdEvent>::new(cap);
+    let (quote_tx, quote_rx) = rtrb::RingBuffer::new(cap);
+    let (intent_tx, mut intent_rx) = rtrb::RingBuffer::<IntentMsg>::new(cap);
+    let io_done = Arc::new(AtomicBool::new(false));
+    let normalize_done = Arc::new(AtomicBool::new(false));
+    let signal_done = AtomicBool::new(false);
+    let normalize = NormalizeStage {
+        rx: md_rx,
+        tx: quote_tx,
+        normalizer: Normalizer::new(instruments, params.normalize),
+        waiter: Waiter::new(wait),
+        upstream_done: io_done.clone(),
+    };
+    let signal = SignalStage {
+        rx: quote_rx,
+        tx: intent_tx,
+        router: PairRouter::new(templates.to_vec(), instruments),
+        waiter: Waiter::new(wait),
+        upstream_done: normalize_done.clone(),
+    };
+    std::thread::scope(|s| {
+        let normalize_h = spawn(s, "hft-normalize", placement.cores[1], move || {
+            normalize.run()
+        });
+        let signal_h = spawn(s, "hft-signal", placement.cores[2], move || signal.run());
+        let signal_done = &signal_done;
+        // Plays dispatch without the socket: drains intents until signal has stopped.
+        let sink_h = spawn(s, "bench-sink", placement.cores[3], move || {
+            let mut waiter = Waiter::new(wait);
+            let mut drained = 0u64;
+            loop {
+                match intent_rx.pop() {
+                    Ok(msg) => {
+                        waiter.reset();
+                        drained += 1;
+                        std::hint::black_box(msg);
+                    }
+                    Err(_) if signal_done.load(Ordering::Acquire) && intent_rx.is_empty() => {
+                        break drained;
+                    }
+                    Err(_) => waiter.idle(),
+                }
+            }
+        });
+        // Plays io: stamps each event as io does and pushes it, waiting while the queue is full.
+        let producer_h = spawn(s, "bench-io", placement.cores[0], move || {
+            let start = Instant::now();
+            for e in events {
+                let mut e = *e;
+                e.t_recv_ns = now_ns();
+                e.t_enq_ns = e.t_recv_ns;
+                let backoff = crossbeam::utils::Backoff::new();
+                while let Err(rtrb::PushError::Full(back)) = md_tx.push(e) {
+                    e = back;
+                    backoff.snooze();
+                }
+            }
+            start
+        });
+        let start = producer_h.join().expect("producer panicked");
+        io_done.store(true, Ordering::Release);
+        let normalize = normalize_h.join().expect("normalize panicked");
+        normalize_done.store(true, Ordering::Release);
+        let signal = signal_h.join().expect("signal panicked");
+        let elapsed = start.elapsed();
+        signal_done.store(true, Ordering::Release);
+        let intents_drained = sink_h.join().expect("sink panicked");
+        Pass {
+            elapsed,
+            normalize,
+            signal,
+            intents_drained,
+        }
+    })
+}
+
+fn pipeline(c: &mut Criterion) {
+    let (params, templates, events) = setup();
+    let placement = place(&params);
+    let check = pass(&params, &templates, &events);
+    assert!(
+        check.normalize.counters.quotes * 10 >= events.len() as u64 * 9,
+        "too few ticks became quotes: {:?}",
+        check.normalize.counters
+    );
+    assert_eq!(check.signal.quotes, check.normalize.counters.quotes);
+    assert_eq!(check.signal.intents, check.intents_drained);
+    eprintln!(
+        "pipeline: {} ticks -> {} quotes -> {} intents in {:.3?} ({:.2} M ticks/s, setup check); \
+         wait {:?}, {}",
+        events.len(),
+        check.normalize.counters.quotes,
+        check.signal.intents,
+        check.elapsed,
+        events.len() as f64 / check.elapsed.as_secs_f64() / 1e6,
+        placement.wait,
+        placement.note
+    );
+    let mut g = c.benchmark_group("pipeline");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.sampling_mode(SamplingMode::Flat);
+    g.sample_size(10);
+    g.bench_function("io_normalize_signal_zscore_2_pairs", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| pass(&params, &templates, &events).elapsed)
+                .sum()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);

@@ -1,0 +1,107 @@
+//! The binary's contract for bad parameter files: a message naming the key and the file, and exit
+//! status 2, for every subcommand that reads parameters.
+
+use std::process::Command;
+
+fn hft() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hft"))
+}
+
+fn write(name: &str, text: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("hft-cli-{}-{name}", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn assert_params_error(args: &[&str], file: &std::path::Path, key: &str) {
+    let out = hft().args(args).output().expect("hft runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(&file.display().to_string()),
+        "names the file: {stderr}"
+    );
+    assert!(stderr.contains(key), "names the key `{key}`: {stderr}");
+}
+
+#[test]
+fn invalid_engine_params_exit_2_naming_key_and_file() {
+    let default = include_str!("../params/default.toml");
+    let cases = [
+        (
+            "unknown-key.toml",
+            format!("{default}\n[engine.extra]\nx = 1\n"),
+            "engine.extra",
+        ),
+        (
+            "out-of-range.toml",
+            default.replacen("entry = 2.0", "entry = -2.0", 1),
+            "strategy.zscore.entry",
+        ),
+        (
+            "wrong-type.toml",
+            default.replacen("base_qty = 100", "base_qty = \"many\"", 1),
+            "strategy.base_qty",
+        ),
+        (
+            "bad-enum.toml",
+            default.replacen("kind = \"zscore\"", "kind = \"magic\"", 1),
+            "strategy.kind",
+        ),
+        (
+            "missing-section.toml",
+            default.replacen("[strategy]", "[strategy_typo]", 1),
+            "strategy",
+        ),
+    ];
+    for (name, text, key) in cases {
+        let file = write(name, &text);
+        let ticks = write("ticks.csv", "ts_ns,symbol,bid,bid_size,ask,ask_size\n");
+        let p = file.to_str().unwrap();
+        assert_params_error(&["run", "--params", p, "--duration", "1"], &file, key);
+        assert_params_error(
+            &[
+                "backtest",
+                "--params",
+                p,
+                "--ticks",
+                ticks.to_str().unwrap(),
+                "--out",
+                "/tmp",
+            ],
+            &file,
+            key,
+        );
+    }
+}
+
+#[test]
+fn invalid_sim_params_exit_2_naming_key_and_file() {
+    let sim = include_str!("../params/sim.toml");
+    let file = write(
+        "sim.toml",
+        &sim.replacen("book_levels = 5", "book_levels = 500", 1),
+    );
+    assert_params_error(
+        &[
+            "sim",
+            "--params",
+            file.to_str().unwrap(),
+            "--duration",
+            "0.1",
+        ],
+        &file,
+        "gateway.book_levels",
+    );
+}
+
+#[test]
+fn live_port_needs_the_live_flag() {
+    let out = hft()
+        .args(["run", "--gateway", "127.0.0.1:7496", "--no-bootstrap"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("--live"), "{stderr}");
+}

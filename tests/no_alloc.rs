@@ -1,0 +1,356 @@
+//! No heap allocation on the hot path: the four engine stages run against a scripted gateway
+//! (this test) in steady state, with signals, orders and fills, while a counting global allocator
+//! watches. After a warm-up, 100,000 ticks must cause zero allocations.
+//!
+//! This test has its own `main` (`harness = false`) so no test-harness thread allocates while the
+//! counter is armed. The scripted gateway pre-encodes every frame before arming and answers orders
+//! from preallocated buffers.
+//!
+//! The measured window ends only after the order triggered near the end of the tick stream has been
+//! answered and the engine has gone quiet, so the whole stream has passed through every stage
+//! (the pipeline is FIFO). Waiting here bounds the window; nothing asserts on durations.
+
+use hft::engine::{self, RunOptions};
+use hft::io::ExecId;
+use hft::params::{EngineParams, PairParams, Sizing, StrategyKind};
+use hft::wire::text::{
+    CommissionReport, ContractView, ExecutionData, ManagedAccts, NextValidId, OrderStatus,
+};
+use hft::wire::{self, FrameReader, Request, TickByTick, TickByTickData};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+static ARMED: AtomicBool = AtomicBool::new(false);
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+struct Counting;
+
+// SAFETY: every method forwards to the system allocator with the caller's arguments unchanged;
+// counting is a side effect on an atomic and never touches the allocation itself.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if ARMED.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if ARMED.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if ARMED.load(Ordering::Relaxed) {
+            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        }
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const WARMUP_STEPS: u64 = 10_000;
+const MEASURED_STEPS: u64 = 50_000;
+const PERIOD: f64 = 1000.0;
+const T0: i64 = 1_700_000_000;
+
+fn params() -> EngineParams {
+    let mut p = EngineParams::embedded();
+    p.pairs = vec![PairParams {
+        a: "AAA".into(),
+        b: "BBB".into(),
+        hedge_ratio: None,
+        intercept: None,
+        spread_mean: None,
+        spread_std: None,
+        half_life_secs: None,
+    }];
+    p.engine.tick_by_tick = true;
+    p.strategy.kind = StrategyKind::Zscore;
+    p.strategy.grid_secs = 1.0;
+    p.strategy.window_secs = 60.0;
+    p.strategy.evaluation_secs = 0.0;
+    p.strategy.sizing = Sizing::Equal;
+    p.strategy.zscore.entry = 1.5;
+    p.strategy.zscore.exit = 0.3;
+    p.strategy.zscore.stop = 50.0;
+    p.strategy.zscore.min_edge_ratio = 0.0;
+    p.strategy.zscore.max_hold_secs = 0.0;
+    p.risk.max_position = 1e9;
+    p
+}
+
+/// Two ticks per second: A oscillates (a sine of period 1000 s), B barely moves.
+fn ticks(from: u64, to: u64, out: &mut Vec<u8>) {
+    for k in from..to {
+        let a = (100.0 + (2.0 * std::f64::consts::PI * k as f64 / PERIOD).sin()) * 100.0;
+        let b = 5000.0 + ((k / 3) % 3) as f64;
+        for (req_id, cents) in [(1000, a.round()), (1001, b)] {
+            let bid = cents / 100.0;
+            let t = TickByTick {
+                req_id,
+                time: T0 + k as i64,
+                data: TickByTickData::BidAsk {
+                    bid,
+                    ask: (cents + 1.0) / 100.0,
+                    bid_size: 100.0,
+                    ask_size: 100.0,
+                    mask: 0,
+                },
+            };
+            t.encode(out);
+        }
+    }
+}
+
+fn read_frame(stream: &mut TcpStream) -> Vec<u8> {
+    let mut len = [0u8; 4];
+    stream.read_exact(&mut len).expect("frame length");
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    stream.read_exact(&mut body).expect("frame body");
+    body
+}
+
+/// Answers every PLACE_ORDER with a full fill, from preallocated buffers.
+fn responder(
+    mut input: TcpStream,
+    output: Arc<Mutex<TcpStream>>,
+    orders: Arc<AtomicU64>,
+    last_ref: Arc<AtomicU64>,
+) {
+    let mut reader = FrameReader::new(1 << 16);
+    let mut out = Vec::with_capacity(8192);
+    let mut exec_seq = 0u64;
+    loop {
+        match reader.fill_from(&mut input) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        while let Ok(Some(body)) = reader.next_frame() {
+            let Ok(Request::PlaceOrder(o)) = Request::decode_text(body) else {
+                continue;
+            };
+            exec_seq += 1;
+            let mut exec_id = ExecId::new();
+            let _ = exec_id.try_push_str("0000test.");
+            let _ = exec_id.try_push_str(itoa::Buffer::new().format(exec_seq));
+            let price = if o.contract.symbol == "AAA" {
+                100.0
+            } else {
+                50.0
+            };
+            out.clear();
+            ExecutionData {
+                req_id: -1,
+                order_id: o.order_id,
+                contract: ContractView {
+                    con_id: 1,
+                    symbol: o.contract.symbol,
+                    sec_type: "STK",
+                    exchange: "SMART",
+                    currency: "USD",
+                    ..Default::default()
+                },
+                exec_id: &exec_id,
+                time: "20231114 22:13:20 UTC",
+                account: "DU1",
+                exchange: "ISLAND",
+                side: if o.action == "BUY" { "BOT" } else { "SLD" },
+                shares: o.total_quantity,
+                price,
+                perm_id: 1,
+                client_id: 1,
+                cum_qty: o.total_quantity,
+                avg_price: price,
+                order_ref: o.order_ref,
+                last_liquidity: 2,
+            }
+            .encode(&mut out);
+            OrderStatus {
+                order_id: o.order_id,
+                status: "Filled",
+                filled: o.total_quantity,
+                remaining: 0.0,
+                avg_fill_price: price,
+                perm_id: 1,
+                parent_id: 0,
+                last_fill_price: price,
+                client_id: 1,
+                why_held: "",
+                mkt_cap_price: 0.0,
+            }
+            .encode(&mut out);
+            CommissionReport {
+                exec_id: &exec_id,
+                commission: 1.0,
+                currency: "USD",
+                realized_pnl: f64::MAX,
+            }
+            .encode(&mut out);
+            if output.lock().expect("writer lock").write_all(&out).is_err() {
+                return;
+            }
+            orders.fetch_add(1, Ordering::Relaxed);
+            let seq = wire::parse_i64(o.order_ref.as_bytes()).unwrap_or(0) as u64;
+            last_ref.fetch_max(seq, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Waits until `orders` has not moved for a second (bounded by a generous patience).
+fn settle(orders: &AtomicU64, until: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut last = (orders.load(Ordering::Relaxed), Instant::now());
+    loop {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = orders.load(Ordering::Relaxed);
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if until() && last.1.elapsed() > Duration::from_secs(1) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the engine did not process the ticks (orders seen: {now})"
+        );
+    }
+}
+
+fn main() {
+    // The counter itself works: one armed allocation is one count.
+    ARMED.store(true, Ordering::SeqCst);
+    let probe = std::hint::black_box(Box::new(7u64));
+    ARMED.store(false, Ordering::SeqCst);
+    drop(probe);
+    assert_eq!(
+        ALLOCATIONS.swap(0, Ordering::SeqCst),
+        1,
+        "the counting allocator counts"
+    );
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let stop = Arc::new(AtomicBool::new(false));
+    let params = params();
+    let run_dir = std::env::temp_dir().join(format!("hft-no-alloc-{}", std::process::id()));
+    let engine_stop = stop.clone();
+    let engine = std::thread::spawn(move || {
+        engine::run(
+            &params,
+            RunOptions {
+                gateway: addr,
+                duration: Duration::from_secs(600),
+                run_dir,
+                warmup: None,
+                stop: engine_stop,
+                require_paper: true,
+            },
+        )
+    });
+
+    // The scripted gateway: handshake, START_API, account and first order id.
+    let (mut s, _) = listener.accept().expect("engine connects");
+    let mut prefix = [0u8; 4];
+    s.read_exact(&mut prefix).expect("API prefix");
+    assert_eq!(&prefix, b"API\0");
+    let range = read_frame(&mut s);
+    assert!(wire::parse_version_range(&range).is_ok());
+    let mut out = Vec::new();
+    wire::encode_server_hello(&mut out, 178, "20231114 22:13:20 UTC");
+    s.write_all(&out).expect("hello");
+    let start_api = read_frame(&mut s);
+    assert!(matches!(
+        Request::decode_text(&start_api),
+        Ok(Request::StartApi { .. })
+    ));
+    out.clear();
+    ManagedAccts { accounts: "DU1" }.encode(&mut out);
+    NextValidId { order_id: 1 }.encode(&mut out);
+    s.write_all(&out).expect("session start");
+    for _ in 0..2 {
+        let sub = read_frame(&mut s);
+        assert!(matches!(
+            Request::decode_text(&sub),
+            Ok(Request::TickByTick { .. })
+        ));
+    }
+
+    let orders = Arc::new(AtomicU64::new(0));
+    let last_ref = Arc::new(AtomicU64::new(0));
+    let output = Arc::new(Mutex::new(s.try_clone().expect("clone")));
+    let r = std::thread::spawn({
+        let (input, output, orders, last_ref) = (
+            s.try_clone().expect("clone"),
+            output.clone(),
+            orders.clone(),
+            last_ref.clone(),
+        );
+        move || responder(input, output, orders, last_ref)
+    });
+
+    let mut warm = Vec::new();
+    ticks(0, WARMUP_STEPS, &mut warm);
+    let mut measured = Vec::new();
+    ticks(WARMUP_STEPS, WARMUP_STEPS + MEASURED_STEPS, &mut measured);
+    let send = |bytes: &[u8]| {
+        for chunk in bytes.chunks(64 * 1024) {
+            output
+                .lock()
+                .expect("writer lock")
+                .write_all(chunk)
+                .expect("ticks");
+        }
+    };
+
+    send(&warm);
+    let warm_ticks = 2 * WARMUP_STEPS;
+    settle(&orders, || {
+        last_ref.load(Ordering::Relaxed) + 4 * PERIOD as u64 >= warm_ticks
+    });
+    let orders_before = orders.load(Ordering::Relaxed);
+
+    ARMED.store(true, Ordering::SeqCst);
+    send(&measured);
+    let total_ticks = 2 * (WARMUP_STEPS + MEASURED_STEPS);
+    settle(&orders, || {
+        last_ref.load(Ordering::Relaxed) + 4 * PERIOD as u64 >= total_ticks
+    });
+    ARMED.store(false, Ordering::SeqCst);
+    let allocations = ALLOCATIONS.load(Ordering::SeqCst);
+    let measured_orders = orders.load(Ordering::Relaxed) - orders_before;
+
+    stop.store(true, Ordering::SeqCst);
+    let report = engine.join().expect("engine thread").expect("engine run");
+    drop(output);
+    let _ = s.shutdown(std::net::Shutdown::Both);
+    let _ = r.join();
+    let ticks = report.summary["counters"]["ticks"].as_u64().unwrap_or(0);
+    println!(
+        "no_alloc: {ticks} ticks processed, {} measured ({measured_orders} orders filled in the measured window), {allocations} allocations while armed",
+        2 * MEASURED_STEPS
+    );
+    assert_eq!(ticks, total_ticks, "every tick reached the engine");
+    assert!(
+        measured_orders >= 10,
+        "the measured window had signals and orders ({measured_orders})"
+    );
+    assert!(
+        report.dispatch.counters.fills >= measured_orders,
+        "fills came back"
+    );
+    assert_eq!(allocations, 0, "heap allocations on the hot path");
+    println!("test no_alloc ... ok");
+}
