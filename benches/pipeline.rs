@@ -15,8 +15,8 @@
 //!
 //! Waiting: `WaitStrategy::Backoff` (spin, yield, then park 50 us), because the stages, the
 //! producer and the sink share a small machine; cores are placed by [`hft::engine::place`] (not
-//! pinned with fewer than four cores). A tuned box should use `Spin` with a pinned, isolated core
-//! per stage, which removes the wake-up cost of a parked stage.
+//! pinned with fewer than four cores). A tuned box should use `Spin` (set in `setup`) with a
+//! pinned, isolated core per stage, which removes the wake-up cost of a parked stage.
 //!
 //! Run: `cargo bench --bench pipeline`
 //! (quick: `cargo bench --bench pipeline -- --warm-up-time 1 --measurement-time 3`)

@@ -7,8 +7,9 @@
 //! - `normalize/bid_ask_4_instruments`: [`Normalizer::on_event`] on tick-by-tick BidAsk events
 //!   of four instruments whose books change on (almost) every event, so quotes are emitted.
 //! - `signal_update/{seed,zscore,kalman}`: [`PairStrategy::on_quote`] for one pair with a 1 h
-//!   window (`window_secs = 3600`, `grid_secs = 1`: 3600 grid rows), warmed with a full window,
-//!   fed alternating A/B quotes 100 ms apart (a grid row every 10 quotes).
+//!   window (`window_secs = 3600`, `grid_secs = 1`: 3600 grid rows; other settings as in
+//!   `params/default.toml`), warmed with a full window, fed alternating A/B quotes 100 ms apart
+//!   (a grid row every 10 quotes).
 //! - `dispatch/*`: the rate limiter and PLACE_ORDER encoded into a preallocated buffer as the
 //!   dispatch stage does (order id, `orderRef` from the tick sequence number). Dispatch's risk
 //!   check is private (three comparisons) and is not measured on its own.

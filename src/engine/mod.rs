@@ -501,6 +501,7 @@ pub fn new_run_dir(base: &Path) -> std::io::Result<PathBuf> {
         .map_or(0, |d| d.as_secs() as i64);
     let (y, m, d, hh, mm, ss) = crate::wire::civil_from_unix(t);
     let stem = format!("run-{y:04}{m:02}{d:02}-{hh:02}{mm:02}{ss:02}");
+    std::fs::create_dir_all(base)?;
     for n in 0..1000 {
         let dir = if n == 0 {
             base.join(&stem)
@@ -510,10 +511,6 @@ pub fn new_run_dir(base: &Path) -> std::io::Result<PathBuf> {
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(base)?;
-                continue;
-            }
             Err(e) => return Err(e),
         }
     }
