@@ -40,6 +40,8 @@ pub struct Book {
     levels: usize,
     taken_bid: Vec<u32>,
     taken_ask: Vec<u32>,
+    /// Whether any liquidity was taken since the last quote (skips the reset otherwise).
+    dirty: bool,
 }
 
 impl Book {
@@ -51,6 +53,7 @@ impl Book {
             levels,
             taken_bid: vec![0; levels],
             taken_ask: vec![0; levels],
+            dirty: false,
         }
     }
 
@@ -60,10 +63,14 @@ impl Book {
     }
 
     /// A new quote replaces the old one and refreshes all liquidity.
+    #[inline]
     pub fn set_top(&mut self, top: BookTop) {
         self.top = top;
-        self.taken_bid.iter_mut().for_each(|t| *t = 0);
-        self.taken_ask.iter_mut().for_each(|t| *t = 0);
+        if self.dirty {
+            self.taken_bid.iter_mut().for_each(|t| *t = 0);
+            self.taken_ask.iter_mut().for_each(|t| *t = 0);
+            self.dirty = false;
+        }
     }
 
     fn level(&self, side: Side, k: usize) -> (i64, u32) {
@@ -128,6 +135,7 @@ impl Book {
             let available = size.saturating_sub(*taken);
             let q = available.min(left);
             if q > 0 {
+                self.dirty = true;
                 *taken += q;
                 left -= q;
                 fills.push(Fill { price, qty: q });

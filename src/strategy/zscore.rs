@@ -31,6 +31,10 @@ pub struct ZScoreModel {
     cooling_down: bool,
     /// Spread mean and standard deviation for the current window and beta.
     spread: Option<(f64, f64)>,
+    /// `alpha + mean` and `1 / std` of the spread: the per-quote z-score is then one fused
+    /// multiply-add and a multiply, no division.
+    z_offset: f64,
+    z_scale: f64,
 }
 
 impl ZScoreModel {
@@ -54,6 +58,8 @@ impl ZScoreModel {
             continuous,
             cooling_down: false,
             spread: None,
+            z_offset: 0.0,
+            z_scale: 0.0,
         }
     }
 
@@ -62,7 +68,7 @@ impl ZScoreModel {
         if self.continuous {
             self.evaluate();
         } else {
-            self.spread = self.compute_spread_moments();
+            self.set_spread(self.compute_spread_moments());
         }
     }
 
@@ -78,11 +84,11 @@ impl ZScoreModel {
                 let beta = cov / var_b;
                 self.beta = Some(beta);
                 self.alpha = mean_a - beta * mean_b;
-                self.spread = self.compute_spread_moments();
+                self.set_spread(self.compute_spread_moments());
                 true
             }
             _ => {
-                self.spread = self.compute_spread_moments();
+                self.set_spread(self.compute_spread_moments());
                 false
             }
         }
@@ -97,6 +103,14 @@ impl ZScoreModel {
     /// (cached: they change only with a new grid row or a new beta, not per quote).
     pub fn spread_moments(&self) -> Option<(f64, f64)> {
         self.spread
+    }
+
+    fn set_spread(&mut self, spread: Option<(f64, f64)>) {
+        self.spread = spread;
+        if let Some((mean, std)) = spread {
+            self.z_offset = self.alpha + mean;
+            self.z_scale = 1.0 / std;
+        }
     }
 
     fn compute_spread_moments(&self) -> Option<(f64, f64)> {
@@ -115,8 +129,8 @@ impl ZScoreModel {
     #[inline]
     pub fn zscore(&self, a_mid: f64, b_mid: f64) -> Option<f64> {
         let beta = self.beta?;
-        let (mean, std) = self.spread?;
-        Some((a_mid - beta * b_mid - self.alpha - mean) / std)
+        self.spread?;
+        Some((a_mid - beta * b_mid - self.z_offset) * self.z_scale)
     }
 
     pub(crate) fn decide(
