@@ -219,24 +219,22 @@ pub fn parse_i64(bytes: &[u8]) -> Option<i64> {
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
+    // The first 18 digits cannot overflow a u64; only a 19th is checked.
+    let (head, tail) = digits.split_at(digits.len().min(18));
     let mut acc: u64 = 0;
-    if digits.len() <= 18 {
-        // Below 10^18: no overflow possible, so no checks per digit.
-        for &b in digits {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                return None;
-            }
-            acc = acc * 10 + d as u64;
+    for &b in head {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
         }
-    } else {
-        for &b in digits {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                return None;
-            }
-            acc = acc.checked_mul(10)?.checked_add(d as u64)?;
+        acc = acc * 10 + d as u64;
+    }
+    if let Some(&b) = tail.first() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
         }
+        acc = acc.checked_mul(10)?.checked_add(d as u64)?;
     }
     if neg {
         if acc <= i64::MAX as u64 + 1 {
