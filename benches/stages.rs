@@ -39,6 +39,9 @@ use hft::wire::{
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::PairPath;
+
 /// 2025-11-24 16:00:00 UTC, in Unix nanoseconds: where event time starts.
 const START_NS: u64 = 1_764_000_000_000_000_000;
 /// Event time between two quotes of the pair (A and B alternate).
@@ -49,60 +52,6 @@ const STEPS_PER_ROW: usize = 5;
 const WARM_ROWS: usize = 4_000;
 /// Inputs cycled through by the per-event benches (a power of two).
 const CYCLE: usize = 1 << 16;
-
-/// Two cointegrated mids, seeded: B is a random walk, A = 2 B + 1 + an Ornstein-Uhlenbeck spread.
-struct PairPath {
-    rng: u64,
-    b: f64,
-    spread: f64,
-}
-
-impl PairPath {
-    fn new(seed: u64, b: f64) -> Self {
-        PairPath {
-            rng: seed,
-            b,
-            spread: 0.0,
-        }
-    }
-
-    /// splitmix64.
-    fn next_u64(&mut self) -> u64 {
-        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Approximately standard normal (Irwin-Hall of four uniforms).
-    fn normal(&mut self) -> f64 {
-        let sum: f64 = (0..4)
-            .map(|_| (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
-            .sum();
-        (sum - 2.0) * 3f64.sqrt()
-    }
-
-    /// One step of the process: (A mid, B mid).
-    fn step(&mut self) -> (f64, f64) {
-        self.b *= 1.0 + 2e-5 * self.normal();
-        self.spread = 0.995 * self.spread + 0.01 * self.normal();
-        (2.0 * self.b + 1.0 + self.spread, self.b)
-    }
-
-    /// A one-cent-wide book around `mid` with sizes of 100 to 900 shares.
-    fn book(&mut self, mid: f64) -> (f64, f64, f64, f64) {
-        let bid_cents = (mid * 100.0).floor();
-        let bid_size = 100.0 * (1 + self.next_u64() % 9) as f64;
-        let ask_size = 100.0 * (1 + self.next_u64() % 9) as f64;
-        (
-            bid_cents / 100.0,
-            (bid_cents + 1.0) / 100.0,
-            bid_size,
-            ask_size,
-        )
-    }
-}
 
 /// `n` quotes alternating instrument 0 (A) and 1 (B), `QUOTE_STEP_NS` apart from `t0`.
 fn pair_quotes(path: &mut PairPath, n: usize, t0: u64) -> Vec<Quote> {

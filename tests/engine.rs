@@ -12,7 +12,7 @@ mod common;
 use common::{PATIENCE, start_gateway, test_params};
 use hft::backtest::Backtest;
 use hft::engine::{self, RunOptions};
-use hft::params::{EngineParams, PairParams, ReplayParams, Sizing, StrategyKind};
+use hft::params::ReplayParams;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -47,35 +47,10 @@ fn quote_file(name: &str, seconds: i64) -> std::path::PathBuf {
     path
 }
 
-fn params() -> EngineParams {
-    let mut p = EngineParams::embedded();
-    p.pairs = vec![PairParams {
-        a: "AAA".into(),
-        b: "BBB".into(),
-        hedge_ratio: None,
-        intercept: None,
-        spread_mean: None,
-        spread_std: None,
-        half_life_secs: None,
-    }];
-    p.engine.tick_by_tick = true;
-    p.strategy.kind = StrategyKind::Zscore;
-    p.strategy.grid_secs = 1.0;
-    p.strategy.window_secs = 30.0;
-    p.strategy.evaluation_secs = 0.0;
-    p.strategy.sizing = Sizing::Equal;
-    p.strategy.zscore.entry = 1.5;
-    p.strategy.zscore.exit = 0.3;
-    p.strategy.zscore.stop = 50.0;
-    p.strategy.zscore.min_edge_ratio = 0.0;
-    p.strategy.zscore.max_hold_secs = 0.0;
-    p
-}
-
 #[test]
 fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
     let file = quote_file("parity", 1200);
-    let params = params();
+    let params = common::fast_zscore_pair(30.0);
 
     // The backtest's orders: (symbol, side, qty) in order.
     let mut bt = Backtest::new(&params);

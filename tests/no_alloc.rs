@@ -10,9 +10,10 @@
 //! answered and the engine has gone quiet, so the whole stream has passed through every stage
 //! (the pipeline is FIFO). Waiting here bounds the window; nothing asserts on durations.
 
+mod common;
+
 use hft::engine::{self, RunOptions};
 use hft::io::ExecId;
-use hft::params::{EngineParams, PairParams, Sizing, StrategyKind};
 use hft::wire::text::{
     CommissionReport, ContractView, ExecutionData, ManagedAccts, NextValidId, OrderStatus,
 };
@@ -66,32 +67,6 @@ const WARMUP_STEPS: u64 = 10_000;
 const MEASURED_STEPS: u64 = 50_000;
 const PERIOD: f64 = 1000.0;
 const T0: i64 = 1_700_000_000;
-
-fn params() -> EngineParams {
-    let mut p = EngineParams::embedded();
-    p.pairs = vec![PairParams {
-        a: "AAA".into(),
-        b: "BBB".into(),
-        hedge_ratio: None,
-        intercept: None,
-        spread_mean: None,
-        spread_std: None,
-        half_life_secs: None,
-    }];
-    p.engine.tick_by_tick = true;
-    p.strategy.kind = StrategyKind::Zscore;
-    p.strategy.grid_secs = 1.0;
-    p.strategy.window_secs = 60.0;
-    p.strategy.evaluation_secs = 0.0;
-    p.strategy.sizing = Sizing::Equal;
-    p.strategy.zscore.entry = 1.5;
-    p.strategy.zscore.exit = 0.3;
-    p.strategy.zscore.stop = 50.0;
-    p.strategy.zscore.min_edge_ratio = 0.0;
-    p.strategy.zscore.max_hold_secs = 0.0;
-    p.risk.max_position = 1e9;
-    p
-}
 
 /// Two ticks per second: A oscillates (a sine of period 1000 s), B barely moves.
 fn ticks(from: u64, to: u64, out: &mut Vec<u8>) {
@@ -244,7 +219,8 @@ fn main() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     let stop = Arc::new(AtomicBool::new(false));
-    let params = params();
+    let mut params = common::fast_zscore_pair(60.0);
+    params.risk.max_position = 1e9;
     let run_dir = std::env::temp_dir().join(format!("hft-no-alloc-{}", std::process::id()));
     let engine_stop = stop.clone();
     let engine = std::thread::spawn(move || {

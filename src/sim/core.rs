@@ -518,35 +518,37 @@ impl Core {
     }
 
     fn send_order_status(&mut self, index: usize) {
-        let o = &self.ledger.orders[index];
-        let Some(conn) = self
-            .sessions
-            .iter()
-            .find(|(_, s)| s.client_id == Some(o.client_id))
-            .map(|(c, _)| *c)
-        else {
-            return;
-        };
-        let s = self.sessions.get_mut(&conn).expect("owner session exists");
-        Out::OrderStatus(o).encode(&mut s.out, s.neg);
+        self.send_to_owner(index, false);
     }
 
     fn send_open_order(&mut self, index: usize) {
-        let o = &self.ledger.orders[index];
-        let Some(conn) = self
-            .sessions
-            .iter()
-            .find(|(_, s)| s.client_id == Some(o.client_id))
-            .map(|(c, _)| *c)
-        else {
-            return;
-        };
-        let s = self.sessions.get_mut(&conn).expect("owner session exists");
-        Out::OpenOrder {
-            order: o,
-            contract: &self.contracts[o.symbol],
+        self.send_to_owner(index, true);
+    }
+
+    /// Sends order `index`'s OPEN_ORDER (`open`) or ORDER_STATUS to the client that placed it,
+    /// when it is connected.
+    fn send_to_owner(&mut self, index: usize, open: bool) {
+        let Core {
+            sessions,
+            ledger,
+            contracts,
+            ..
+        } = self;
+        let o = &ledger.orders[index];
+        if let Some(s) = sessions
+            .values_mut()
+            .find(|s| s.client_id == Some(o.client_id))
+        {
+            let out = if open {
+                Out::OpenOrder {
+                    order: o,
+                    contract: &contracts[o.symbol],
+                }
+            } else {
+                Out::OrderStatus(o)
+            };
+            out.encode(&mut s.out, s.neg);
         }
-        .encode(&mut s.out, s.neg);
     }
 
     fn report_execution(&mut self, order_index: usize, exec_index: usize) {

@@ -55,3 +55,31 @@ pub fn wait_for<T>(
         }
     }
 }
+
+/// Engine parameters for one synthetic pair AAA/BBB that trades often: z-score on a 1 s grid
+/// with continuous re-estimation, entry 1.5, exit 0.3, equal legs, no cost gate, tick-by-tick data.
+pub fn fast_zscore_pair(window_secs: f64) -> hft::params::EngineParams {
+    use hft::params::{EngineParams, PairParams, Sizing, StrategyKind};
+    let mut p = EngineParams::embedded();
+    p.pairs = vec![PairParams {
+        a: "AAA".into(),
+        b: "BBB".into(),
+        hedge_ratio: None,
+        intercept: None,
+        spread_mean: None,
+        spread_std: None,
+        half_life_secs: None,
+    }];
+    p.engine.tick_by_tick = true;
+    p.strategy.kind = StrategyKind::Zscore;
+    p.strategy.grid_secs = 1.0;
+    p.strategy.window_secs = window_secs;
+    p.strategy.evaluation_secs = 0.0;
+    p.strategy.sizing = Sizing::Equal;
+    p.strategy.zscore.entry = 1.5;
+    p.strategy.zscore.exit = 0.3;
+    p.strategy.zscore.stop = 50.0;
+    p.strategy.zscore.min_edge_ratio = 0.0;
+    p.strategy.zscore.max_hold_secs = 0.0;
+    p
+}
