@@ -95,6 +95,19 @@ enum Command {
         #[arg(long)]
         duration: Option<f64>,
     },
+    /// Wire-to-wire tick-to-trade at fixed tick rates (paper gateway -> engine -> gateway), next
+    /// to the loopback TCP floor of this machine.
+    BenchWire {
+        /// Tick rates to measure, ticks per second.
+        #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+        rates: Vec<f64>,
+        /// Seconds of ticks per rate.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Busy-poll stages (falls back to backoff without a core per stage).
+        #[arg(long)]
+        spin: bool,
+    },
     /// Measure how many ticks per second the gateway streams to one client that only reads.
     MeasureStream {
         /// Tick messages to receive.
@@ -182,6 +195,11 @@ fn main() -> ExitCode {
             duration,
         }),
         Command::MeasureStream { ticks } => hft::cli::measure::stream(ticks),
+        Command::BenchWire {
+            rates,
+            seconds,
+            spin,
+        } => hft::cli::measure::wire(&rates, seconds, spin),
         Command::Pairs {
             closes,
             top,

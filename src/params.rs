@@ -225,6 +225,10 @@ pub struct ReplayParams {
     /// Multiplier of the recorded pace; 0 sends as fast as the client reads.
     #[serde(default = "default_speed")]
     pub speed: f64,
+    /// Rows per second regardless of the recorded times (0 = follow `speed`); a fixed rate also
+    /// records wire-to-wire tick-to-trade (`hft bench-wire`).
+    #[serde(default)]
+    pub rate: f64,
 }
 
 fn default_speed() -> f64 {
@@ -418,6 +422,12 @@ impl SimParams {
                 file,
                 "replay.speed",
                 "must be >= 0 (0 = as fast as read)",
+            )?;
+            check(
+                r.rate >= 0.0 && r.rate.is_finite(),
+                file,
+                "replay.rate",
+                "must be >= 0 (0 = follow speed)",
             )?;
         }
         Ok(())

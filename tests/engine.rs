@@ -79,6 +79,7 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
     sim.replay = Some(ReplayParams {
         file: file.clone(),
         speed: 0.0,
+        rate: 0.0,
     });
     let gw = start_gateway(sim);
     let stop = Arc::new(AtomicBool::new(false));

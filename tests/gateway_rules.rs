@@ -314,6 +314,7 @@ fn replayed_quotes_arrive_in_order_and_fill_limits_and_partials() {
     params.replay = Some(ReplayParams {
         file: file.clone(),
         speed: 1.0,
+        rate: 0.0,
     });
     let gw = start_gateway(params);
     let mut c = text_client(&gw, 1);

@@ -56,3 +56,224 @@ pub fn stream(ticks: u64) -> anyhow::Result<()> {
     gw.shutdown();
     Ok(())
 }
+
+/// Percentiles of a histogram in microseconds: p50, p90, p99, p99.9, max.
+fn us_percentiles(h: &hdrhistogram::Histogram<u64>) -> [f64; 5] {
+    let p = |q: f64| {
+        if h.is_empty() {
+            0.0
+        } else {
+            h.value_at_percentile(q) as f64 / 1000.0
+        }
+    };
+    [
+        p(50.0),
+        p(90.0),
+        p(99.0),
+        p(99.9),
+        if h.is_empty() {
+            0.0
+        } else {
+            h.max() as f64 / 1000.0
+        },
+    ]
+}
+
+/// One-way loopback latency between two threads: TCP ping-pong of 64-byte messages, round trip
+/// halved. The floor under any wire-to-wire number on this machine.
+///
+/// # Errors
+/// Socket errors.
+pub fn loopback_floor(round_trips: usize) -> anyhow::Result<hdrhistogram::Histogram<u64>> {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let echo = std::thread::spawn(move || -> std::io::Result<()> {
+        let (mut s, _) = listener.accept()?;
+        s.set_nodelay(true)?;
+        let mut buf = [0u8; 64];
+        loop {
+            if s.read_exact(&mut buf).is_err() {
+                return Ok(());
+            }
+            s.write_all(&buf)?;
+        }
+    });
+    let mut c = std::net::TcpStream::connect(addr)?;
+    c.set_nodelay(true)?;
+    let mut h = crate::latency::histogram();
+    let mut buf = [7u8; 64];
+    for i in 0..round_trips + 1000 {
+        let start = crate::latency::now_ns();
+        c.write_all(&buf)?;
+        c.read_exact(&mut buf)?;
+        if i >= 1000 {
+            crate::latency::record(&mut h, (crate::latency::now_ns() - start) / 2);
+        }
+    }
+    drop(c);
+    let _ = echo.join();
+    Ok(h)
+}
+
+/// A quote file of two symbols whose spread oscillates, one row per symbol per second of event
+/// time, so the z-score strategy trades often.
+fn oscillating_quotes(rows: usize) -> anyhow::Result<std::path::PathBuf> {
+    use std::io::Write;
+    let path = std::env::temp_dir().join(format!("hft-bench-wire-{}.csv", std::process::id()));
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    writeln!(w, "{}", crate::sim::QUOTE_HEADER)?;
+    for k in 0..rows.div_ceil(2) as i64 {
+        let a = (10_000.0 + 100.0 * (2.0 * std::f64::consts::PI * k as f64 / 240.0).sin()).round()
+            as i64;
+        let b = 5_000 + (k / 7) % 3;
+        let ts = (1_700_000_000 + k) as i128 * 1_000_000_000;
+        writeln!(
+            w,
+            "{ts},AAA,{}.{:02},300,{}.{:02},200",
+            a / 100,
+            a % 100,
+            (a + 1) / 100,
+            (a + 1) % 100
+        )?;
+        writeln!(
+            w,
+            "{ts},BBB,{}.{:02},300,{}.{:02},200",
+            b / 100,
+            b % 100,
+            (b + 1) / 100,
+            (b + 1) % 100
+        )?;
+    }
+    w.flush()?;
+    Ok(path)
+}
+
+/// `hft bench-wire`: the paper gateway sends ticks at fixed rates to the engine (in-process threads,
+/// real loopback TCP) and measures tick-to-trade from each tick's scheduled send time to the
+/// arrival of the order it triggered (orderRef = tick sequence), next to the loopback floor.
+///
+/// Measurement settings, not trading ones: the engine's message-rate limiter and the gateway's
+/// rate rule are lifted so every signal becomes an order at once; the strategy is a z-score on a
+/// synthetic oscillating spread that signals every few dozen ticks.
+///
+/// # Errors
+/// Gateway or engine failures.
+pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
+    use crate::params::{EngineParams, PairParams, ReplayParams, Sizing, StrategyKind};
+    let floor = loopback_floor(100_000)?;
+    let f = us_percentiles(&floor);
+    println!(
+        "loopback floor (TCP ping-pong / 2, 64 B): p50 {:.1} us, p90 {:.1}, p99 {:.1}, p99.9 {:.1}, max {:.1}",
+        f[0], f[1], f[2], f[3], f[4]
+    );
+    println!(
+        "{:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12}",
+        "rate/s",
+        "ticks",
+        "orders",
+        "p50 us",
+        "p90 us",
+        "p99 us",
+        "p99.9 us",
+        "max us",
+        "p50/floor"
+    );
+    for &rate in rates {
+        let rows = ((rate * seconds) as usize).max(2_000);
+        let file = oscillating_quotes(rows)?;
+        let mut sim = SimParams::embedded();
+        sim.market.symbols.clear();
+        sim.gateway.max_messages_per_sec = u32::MAX / 2;
+        sim.gateway.disconnect_messages_per_sec = u32::MAX / 2;
+        sim.replay = Some(ReplayParams {
+            file: file.clone(),
+            speed: 1.0,
+            rate,
+        });
+        let gw = Gateway::start(
+            sim,
+            GatewayOptions {
+                listen: Some("127.0.0.1:0".into()),
+                ..Default::default()
+            },
+        )?;
+
+        let mut p = EngineParams::embedded();
+        p.pairs = vec![PairParams {
+            a: "AAA".into(),
+            b: "BBB".into(),
+            hedge_ratio: None,
+            intercept: None,
+            spread_mean: None,
+            spread_std: None,
+            half_life_secs: None,
+        }];
+        p.engine.tick_by_tick = true;
+        if spin {
+            p.engine.wait = crate::engine::wait::WaitStrategy::Spin;
+        }
+        p.strategy.kind = StrategyKind::Zscore;
+        p.strategy.grid_secs = 1.0;
+        p.strategy.window_secs = 30.0;
+        p.strategy.evaluation_secs = 0.0;
+        p.strategy.sizing = Sizing::Equal;
+        p.strategy.zscore.entry = 1.5;
+        p.strategy.zscore.exit = 0.3;
+        p.strategy.zscore.stop = 50.0;
+        p.strategy.zscore.min_edge_ratio = 0.0;
+        p.strategy.zscore.max_hold_secs = 0.0;
+        p.risk.max_messages_per_sec = u32::MAX / 2;
+        p.risk.max_position = 1e12;
+        p.risk.max_open_orders = 1 << 20;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let run_dir =
+            std::env::temp_dir().join(format!("hft-bench-wire-run-{}", std::process::id()));
+        let (addr, engine_stop) = (gw.local_addr().to_string(), stop.clone());
+        let engine = std::thread::spawn(move || {
+            crate::engine::run(
+                &p,
+                crate::engine::RunOptions {
+                    gateway: addr,
+                    duration: Duration::from_secs(3600),
+                    run_dir,
+                    warmup: None,
+                    stop: engine_stop,
+                    require_paper: true,
+                },
+            )
+        });
+        // Until every scheduled tick is out, then a moment for the last orders.
+        let deadline = Instant::now() + Duration::from_secs_f64(seconds * 3.0 + 30.0);
+        while gw.wire_report().is_some_and(|w| (w.ticks as usize) < rows)
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = engine.join();
+        let w = gw
+            .wire_report()
+            .ok_or_else(|| anyhow::anyhow!("the gateway did not record"))?;
+        gw.shutdown();
+        let _ = std::fs::remove_file(&file);
+        let q = us_percentiles(&w.tick_to_trade);
+        println!(
+            "{:>9.0} {:>9} {:>8} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.1} {:>12.1}",
+            rate,
+            w.ticks,
+            w.matched,
+            q[0],
+            q[1],
+            q[2],
+            q[3],
+            q[4],
+            if f[0] > 0.0 { q[0] / f[0] } else { 0.0 }
+        );
+        if w.unmatched > 0 {
+            println!("          ({} orders did not match a tick)", w.unmatched);
+        }
+    }
+    Ok(())
+}

@@ -69,6 +69,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
         params.replay = Some(ReplayParams {
             file,
             speed: args.speed,
+            rate: 0.0,
         });
     }
     let opts = GatewayOptions {

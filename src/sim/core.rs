@@ -38,9 +38,11 @@ pub(crate) enum Cmd {
         tx: Sender<Vec<u8>>,
         control: TcpStream,
     },
+    /// `t_ns`: when the connection thread read the frame (monotonic, [`crate::latency::now_ns`]).
     Frame {
         conn: u64,
         body: Vec<u8>,
+        t_ns: u64,
     },
     RateExceeded {
         conn: u64,
@@ -51,6 +53,7 @@ pub(crate) enum Cmd {
         conn: u64,
     },
     Snapshot(Sender<LedgerSnapshot>),
+    WireReport(Sender<Option<WireReport>>),
     Stop,
 }
 
@@ -71,6 +74,21 @@ impl GatewayStats {
     fn bump(c: &AtomicU64) {
         c.fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// Wire-to-wire tick-to-trade as the gateway sees it: from the moment a tick was scheduled to be
+/// sent to the moment the order it triggered (matched by orderRef = the client's tick sequence
+/// number) was read from the socket. Measured from the schedule, so a stall anywhere cannot hide
+/// (no coordinated omission).
+#[derive(Debug, Clone)]
+pub struct WireReport {
+    pub tick_to_trade: hdrhistogram::Histogram<u64>,
+    /// Orders whose orderRef named a tick of this session.
+    pub matched: u64,
+    /// Orders whose orderRef did not.
+    pub unmatched: u64,
+    /// Ticks sent on the schedule.
+    pub ticks: u64,
 }
 
 /// One order as the gateway booked it.
@@ -122,6 +140,11 @@ struct Session {
     lines: HashMap<i32, (usize, SubKind)>,
     positions_subscribed: bool,
     pacing: Pacing,
+    /// Market-data frames sent: the n-th is the client's tick sequence number n (the engine
+    /// numbers the market-data messages it decodes the same way, and echoes it in orderRef).
+    md_sent: u64,
+    /// With wire-to-wire recording on: the scheduled send time of each market-data frame.
+    scheduled: Vec<u64>,
 }
 
 /// Where quote events come from.
@@ -135,6 +158,9 @@ pub(crate) enum Feed {
         rows: Vec<QuoteRow>,
         next: usize,
         speed: f64,
+        /// Rows per second regardless of recorded times (0: use `speed`); turns on wire-to-wire
+        /// recording.
+        rate: f64,
         started: Option<Instant>,
         /// The distinct symbols recorded in the file.
         symbols: Vec<usize>,
@@ -162,6 +188,14 @@ pub(crate) struct Core {
     start_ns: i64,
     start_unix: i64,
     start: Instant,
+    /// Wire-to-wire recording (a replay at a fixed rate).
+    wire: Option<WireReport>,
+    /// Scheduled send time of the event being fanned out (monotonic ns).
+    scheduled_ns: u64,
+    /// Read time of the frame being handled (monotonic ns).
+    frame_read_ns: u64,
+    /// When the replay started (monotonic ns).
+    replay_start_ns: u64,
     /// When the first client started the API (starts a replay's grace period).
     first_session: Option<Instant>,
     /// Feed time (s since the live start) of the last processed event.
@@ -189,6 +223,7 @@ impl Core {
         stats: Arc<GatewayStats>,
     ) -> Self {
         let start_unix = start_ns.div_euclid(1_000_000_000);
+        let record_wire = matches!(feed, Feed::Replay { rate, .. } if rate > 0.0);
         let universe_clone = universe.clone();
         let n = universe.names().len();
         let contracts = universe
@@ -229,6 +264,15 @@ impl Core {
             start: Instant::now(),
             feed_secs: 0.0,
             first_session: None,
+            wire: record_wire.then(|| WireReport {
+                tick_to_trade: crate::latency::histogram(),
+                matched: 0,
+                unmatched: 0,
+                ticks: 0,
+            }),
+            scheduled_ns: 0,
+            frame_read_ns: 0,
+            replay_start_ns: 0,
             stats,
             fills: Vec::with_capacity(64),
         }
@@ -291,11 +335,16 @@ impl Core {
                 rows,
                 next,
                 speed,
+                rate,
                 started: Some(t0),
                 ..
             } => match rows.get(*next) {
                 Some(r) => {
-                    let t = (r.ts_ns - rows[0].ts_ns) as f64 / 1e9 / speed;
+                    let t = if *rate > 0.0 {
+                        *next as f64 / rate
+                    } else {
+                        (r.ts_ns - rows[0].ts_ns) as f64 / 1e9 / speed
+                    };
                     Duration::from_secs_f64((t - t0.elapsed().as_secs_f64()).clamp(0.0, 0.02))
                 }
                 None => idle,
@@ -316,6 +365,7 @@ impl Core {
             let all = symbols.iter().all(|&s| !self.subs[s].is_empty());
             if all || first.elapsed() >= Duration::from_secs(2) {
                 *started = Some(Instant::now());
+                self.replay_start_ns = now_mono_ns();
             }
         }
         *started
@@ -334,15 +384,33 @@ impl Core {
                     self.universe.next_event()
                 }
                 Feed::Replay {
-                    rows, next, speed, ..
+                    rows,
+                    next,
+                    speed,
+                    rate,
+                    ..
                 } => {
                     let Some(t0) = replay_t0 else { return };
                     let Some(r) = rows.get(*next).copied() else {
                         return;
                     };
                     let t_ns = (r.ts_ns - rows[0].ts_ns).max(0) as u64;
-                    if *speed > 0.0 && t_ns as f64 / 1e9 / *speed > t0.elapsed().as_secs_f64() {
+                    if *rate > 0.0 {
+                        // A fixed schedule: row k is due k / rate after the start.
+                        let due_ns = (*next as f64 / *rate * 1e9) as u64;
+                        if due_ns > t0.elapsed().as_nanos() as u64 {
+                            return;
+                        }
+                        self.scheduled_ns = self.replay_start_ns + due_ns;
+                        if let Some(w) = &mut self.wire {
+                            w.ticks += 1;
+                        }
+                    } else if *speed > 0.0
+                        && t_ns as f64 / 1e9 / *speed > t0.elapsed().as_secs_f64()
+                    {
                         return;
+                    } else {
+                        self.scheduled_ns = now_mono_ns();
                     }
                     *next += 1;
                     self.universe.set_top(r.symbol, r.top);
@@ -374,6 +442,8 @@ impl Core {
         let time = self.event_unix(e.t_ns);
         let volume = self.volumes[sym];
         let mut sent = 0u64;
+        let scheduled_ns = self.scheduled_ns;
+        let record = self.wire.is_some();
         let Core { subs, sessions, .. } = self;
         for sub in &subs[sym] {
             let Some(s) = sessions.get_mut(&sub.conn) else {
@@ -381,6 +451,7 @@ impl Core {
             };
             let neg = s.neg;
             let out = &mut s.out;
+            let before = sent;
             match sub.kind {
                 SubKind::Quotes => {
                     let r = sub.req_id;
@@ -448,6 +519,15 @@ impl Core {
                     sent += 1;
                 }
                 _ => {}
+            }
+            // Mid-point ticks are not market-data events for the engine.
+            if sub.kind != SubKind::MidPoint {
+                let md = sent - before;
+                s.md_sent += md;
+                if record {
+                    s.scheduled
+                        .extend(std::iter::repeat_n(scheduled_ns, md as usize));
+                }
             }
         }
         self.stats.ticks_sent.fetch_add(sent, Ordering::Relaxed);
@@ -649,10 +729,15 @@ impl Core {
                     lines: HashMap::new(),
                     positions_subscribed: false,
                     pacing,
+                    md_sent: 0,
+                    scheduled: Vec::new(),
                 };
                 self.sessions.insert(conn, session);
             }
-            Cmd::Frame { conn, body } => self.on_frame(conn, &body),
+            Cmd::Frame { conn, body, t_ns } => {
+                self.frame_read_ns = t_ns;
+                self.on_frame(conn, &body)
+            }
             Cmd::RateExceeded {
                 conn,
                 rate,
@@ -684,6 +769,9 @@ impl Core {
                 }
             }
             Cmd::Closed { conn } => self.close(conn),
+            Cmd::WireReport(reply) => {
+                let _ = reply.send(self.wire.clone());
+            }
             Cmd::Snapshot(reply) => {
                 let _ = reply.send(self.snapshot());
             }
@@ -1253,6 +1341,8 @@ impl Core {
         if snapshot {
             Out::SnapshotEnd { req_id }.encode(out, neg);
         }
+        let frames = if last.is_some() { 4 } else { 3 };
+        note_md_frames(s, frames, now_mono_ns(), self.wire.is_some());
     }
 
     fn tick_by_tick(&mut self, conn: u64, req_id: i32, contract: &ContractSpec<'_>, kind: &str) {
@@ -1290,7 +1380,8 @@ impl Core {
             .expect("caller checked the session");
         match kind {
             SubKind::BidAsk => {
-                Out::TickByTick(bid_ask(req_id, time, top)).encode(&mut s.out, s.neg)
+                Out::TickByTick(bid_ask(req_id, time, top)).encode(&mut s.out, s.neg);
+                note_md_frames(s, 1, now_mono_ns(), self.wire.is_some());
             }
             SubKind::MidPoint => {
                 let data = TickByTickData::MidPoint {
@@ -1378,6 +1469,20 @@ impl Core {
 
     fn place_order(&mut self, conn: u64, client_id: i32, o: &OrderRequest<'_>) {
         GatewayStats::bump(&self.stats.orders_received);
+        if let (Some(w), Some(s)) = (&mut self.wire, self.sessions.get(&conn)) {
+            let seq = crate::wire::parse_i64(o.order_ref.as_bytes()).unwrap_or(0);
+            match usize::try_from(seq - 1)
+                .ok()
+                .and_then(|i| s.scheduled.get(i))
+            {
+                Some(&sched) => {
+                    let latency = self.frame_read_ns.saturating_sub(sched);
+                    crate::latency::record(&mut w.tick_to_trade, latency);
+                    w.matched += 1;
+                }
+                None => w.unmatched += 1,
+            }
+        }
         let order_id = o.order_id;
         // A new order with a working id is a modification (IB semantics).
         if let Some(i) = self.ledger.find(client_id, order_id) {
@@ -1568,6 +1673,21 @@ impl Core {
         }
         Out::ExecutionEnd { req_id }.encode(&mut s.out, s.neg);
     }
+}
+
+/// Counts `n` market-data frames just sent to `s` (and their scheduled time when recording).
+fn note_md_frames(s: &mut Session, n: u64, scheduled_ns: u64, record: bool) {
+    s.md_sent += n;
+    if record {
+        s.scheduled
+            .extend(std::iter::repeat_n(scheduled_ns, n as usize));
+    }
+}
+
+/// The monotonic clock the wire-to-wire measurement uses (the engine's clock, same process or not:
+/// only differences taken within the gateway matter).
+fn now_mono_ns() -> u64 {
+    crate::latency::now_ns()
 }
 
 fn spec(c: &pb::Contract) -> ContractSpec<'_> {

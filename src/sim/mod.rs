@@ -12,7 +12,7 @@ mod rng;
 mod server;
 mod universe;
 
-pub use self::core::{GatewayStats, LedgerSnapshot, OrderSnapshot};
+pub use self::core::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use book::{Book, Fill, Side};
 pub use encode::ContractInfo;
 pub use history::{

@@ -148,6 +148,13 @@ impl Gateway {
         rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default()
     }
 
+    /// The wire-to-wire measurement, when the gateway replays at a fixed rate.
+    pub fn wire_report(&self) -> Option<super::core::WireReport> {
+        let (tx, rx) = channel::bounded(1);
+        self.tx.send(Cmd::WireReport(tx)).ok()?;
+        rx.recv_timeout(Duration::from_secs(10)).ok().flatten()
+    }
+
     /// Stops accepting, disconnects every client and joins the threads.
     pub fn shutdown(mut self) {
         self.stop();
@@ -238,6 +245,7 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
             rows,
             next: 0,
             speed: replay.speed,
+            rate: replay.rate,
             started: None,
             symbols: (0..seen.len()).filter(|&i| seen[i]).collect(),
         },
@@ -403,7 +411,8 @@ fn serve_connection(
             } else {
                 rate.over = false;
             }
-            if tx.send(Cmd::Frame { conn, body }).is_err() {
+            let t_ns = crate::latency::now_ns();
+            if tx.send(Cmd::Frame { conn, body, t_ns }).is_err() {
                 return Ok(());
             }
         }
