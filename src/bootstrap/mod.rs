@@ -183,6 +183,9 @@ pub fn fetch(
                 closes.insert(t, b.close);
             }
         }
+        if closes.is_empty() {
+            return Err(BootstrapError::Request { symbol: symbol.clone(), reason: "no historical bars returned".into() });
+        }
         match &bar {
             Some(pb) => {
                 pb.set_position(i as u64 + 1);
