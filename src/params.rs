@@ -97,6 +97,9 @@ pub struct SimParams {
     pub market: MarketParams,
     #[serde(default)]
     pub replay: Option<ReplayParams>,
+    /// Injected faults (all off by default).
+    #[serde(default)]
+    pub faults: crate::sim::FaultParams,
 }
 
 /// Session rules and fees of the paper gateway.
@@ -430,6 +433,7 @@ impl SimParams {
                 "must be >= 0 (0 = follow speed)",
             )?;
         }
+        self.faults.validate(file)?;
         Ok(())
     }
 }

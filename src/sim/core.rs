@@ -5,6 +5,7 @@
 
 use super::book::{Book, Fill, Side};
 use super::encode::{ContractInfo, Out};
+use super::faults::{FaultAction, FaultClock, FaultParams};
 use super::history::{BarQuery, HistoryCache, HistoryError, Pacing};
 use super::ledger::{Ledger, OrderRec, OrderState, Tif};
 use super::replay::QuoteRow;
@@ -188,6 +189,15 @@ pub(crate) struct Core {
     start_ns: i64,
     start_unix: i64,
     start: Instant,
+    /// Injected faults and their schedule.
+    faults: FaultParams,
+    fault_clock: FaultClock,
+    /// Orders received (for "reject every Nth").
+    orders_seen: u64,
+    /// Orders that may not fill before these instants (fill delay).
+    not_before: HashMap<usize, Instant>,
+    /// Index of the symbol whose feed goes stale, if any.
+    stale_symbol: Option<usize>,
     /// Wire-to-wire recording (a replay at a fixed rate).
     wire: Option<WireReport>,
     /// Scheduled send time of the event being fanned out (monotonic ns).
@@ -224,6 +234,9 @@ impl Core {
     ) -> Self {
         let start_unix = start_ns.div_euclid(1_000_000_000);
         let record_wire = matches!(feed, Feed::Replay { rate, .. } if rate > 0.0);
+        let stale_symbol_index = (!params.faults.stale_symbol.is_empty())
+            .then(|| universe.index_of(&params.faults.stale_symbol))
+            .flatten();
         let universe_clone = universe.clone();
         let n = universe.names().len();
         let contracts = universe
@@ -264,6 +277,11 @@ impl Core {
             start: Instant::now(),
             feed_secs: 0.0,
             first_session: None,
+            faults: params.faults.clone(),
+            fault_clock: FaultClock::default(),
+            orders_seen: 0,
+            not_before: HashMap::new(),
+            stale_symbol: stale_symbol_index,
             wire: record_wire.then(|| WireReport {
                 tick_to_trade: crate::latency::histogram(),
                 matched: 0,
@@ -302,6 +320,9 @@ impl Core {
             if stop {
                 break;
             }
+            if self.faults.any() {
+                self.apply_faults();
+            }
             self.pump_market();
             self.flush_all();
         }
@@ -309,6 +330,70 @@ impl Core {
         for (_, s) in self.sessions.drain() {
             let _ = s.control.shutdown(Shutdown::Read);
         }
+    }
+
+    fn notify_all(&mut self, code: i32, message: &str) {
+        let t = now_ms();
+        for s in self.sessions.values_mut() {
+            Out::Error { id: -1, code, message, time_ms: t }.encode(&mut s.out, s.neg);
+        }
+    }
+
+    /// Carries out the scheduled faults that are due.
+    fn apply_faults(&mut self) {
+        let now = self.start.elapsed().as_secs_f64();
+        match self.fault_clock.poll(&self.faults, now) {
+            FaultAction::None => {}
+            FaultAction::DropAll => {
+                tracing::warn!(clients = self.sessions.len(), "fault injection: dropping every connection");
+                self.flush_all();
+                let conns: Vec<u64> = self.sessions.keys().copied().collect();
+                for c in conns {
+                    self.close(c);
+                }
+            }
+            FaultAction::RestartBegin => {
+                tracing::warn!("fault injection: daily restart begins (1100)");
+                self.notify_all(
+                    codes::CONNECTIVITY_LOST,
+                    "Connectivity between IB and Trader Workstation has been lost.",
+                );
+            }
+            FaultAction::RestartEnd => {
+                if self.faults.restart_data_lost {
+                    // Data lost: every market-data line is gone; clients must resubscribe.
+                    for subs in &mut self.subs {
+                        subs.clear();
+                    }
+                    for s in self.sessions.values_mut() {
+                        s.lines.clear();
+                    }
+                    self.notify_all(
+                        codes::RESTORED_DATA_LOST,
+                        "Connectivity between IB and Trader Workstation has been restored - data lost.",
+                    );
+                } else {
+                    self.notify_all(
+                        codes::RESTORED_DATA_KEPT,
+                        "Connectivity between IB and Trader Workstation has been restored - data maintained.",
+                    );
+                }
+                tracing::warn!(data_lost = self.faults.restart_data_lost, "fault injection: daily restart ends");
+            }
+        }
+    }
+
+    /// True while market data for `sym` is held back by an injected fault.
+    fn feed_paused(&self, sym: usize) -> bool {
+        if self.fault_clock.restarting() {
+            return true;
+        }
+        if self.stale_symbol == Some(sym) {
+            let f = &self.faults;
+            let now = self.start.elapsed().as_secs_f64();
+            return now >= f.stale_after_secs && now < f.stale_after_secs + f.stale_for_secs;
+        }
+        false
     }
 
     fn has_subscribers(&self) -> bool {
@@ -444,8 +529,9 @@ impl Core {
         let mut sent = 0u64;
         let scheduled_ns = self.scheduled_ns;
         let record = self.wire.is_some();
+        let paused = self.feed_paused(sym);
         let Core { subs, sessions, .. } = self;
-        for sub in &subs[sym] {
+        for sub in subs[sym].iter().filter(|_| !paused) {
             let Some(s) = sessions.get_mut(&sub.conn) else {
                 continue;
             };
@@ -561,9 +647,19 @@ impl Core {
         if !o.state.is_working() {
             return;
         }
+        if let Some(t) = self.not_before.get(&index) {
+            if Instant::now() < *t {
+                return;
+            }
+            self.not_before.remove(&index);
+        }
+        let cap = match self.faults.max_fill_qty {
+            0 => u32::MAX,
+            n => n,
+        };
         let mut fills = std::mem::take(&mut self.fills);
         fills.clear();
-        self.books[o.symbol].take(o.side, o.remaining(), o.limit, &mut fills);
+        self.books[o.symbol].take(o.side, o.remaining().min(cap), o.limit, &mut fills);
         for f in &fills {
             let exec = self.ledger.apply_fill(index, *f, time);
             GatewayStats::bump(&self.stats.executions);
@@ -1272,6 +1368,14 @@ impl Core {
             }
             .encode(&mut s.out, s.neg);
         }
+        if self.faults.replay_executions_on_reconnect {
+            // Fault: the client receives again every execution it already had.
+            for e in self.ledger.executions.iter().filter(|e| e.client_id == client_id) {
+                let contract = &self.contracts[e.symbol];
+                Out::Execution { req_id: -1, exec: e, contract }.encode(&mut s.out, s.neg);
+                Out::Commission(e).encode(&mut s.out, s.neg);
+            }
+        }
         tracing::info!(
             conn,
             client_id,
@@ -1555,6 +1659,9 @@ impl Core {
         if !o.account.is_empty() && o.account != self.p.account {
             return self.reject(conn, order_id, "unknown account");
         }
+        self.orders_seen += 1;
+        let reject = self.faults.reject_every_nth_order > 0
+            && self.orders_seen % self.faults.reject_every_nth_order == 0;
         let perm_id = self.ledger.next_perm_id();
         self.ledger.orders.push(OrderRec {
             client_id,
@@ -1574,7 +1681,17 @@ impl Core {
             commission_paid: 0.0,
         });
         let index = self.ledger.orders.len() - 1;
+        if reject {
+            self.ledger.orders[index].state = OrderState::Inactive;
+            self.reject(conn, order_id, "injected fault (every Nth order)");
+            self.send_order_status(index);
+            return;
+        }
         self.working.push(index);
+        if self.faults.fill_delay_ms > 0 {
+            let delay = Duration::from_millis(self.faults.fill_delay_ms);
+            self.not_before.insert(index, Instant::now() + delay);
+        }
         self.send_open_order(index);
         self.send_order_status(index);
         let time = self

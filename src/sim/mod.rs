@@ -5,6 +5,7 @@
 mod book;
 mod core;
 mod encode;
+mod faults;
 mod history;
 mod ledger;
 mod replay;
@@ -15,6 +16,7 @@ mod universe;
 pub use self::core::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use book::{Book, Fill, Side};
 pub use encode::ContractInfo;
+pub use faults::FaultParams;
 pub use history::{
     BarQuery, HistoryCache, HistoryError, OwnedBar, Pacing, WhatToShow, parse_bar_size,
     parse_duration,
