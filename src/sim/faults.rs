@@ -13,7 +13,7 @@ use crate::params::ParamsError;
 use serde::Deserialize;
 
 /// What to inject. Everything is off by default.
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct FaultParams {
     /// Close every client connection this often, seconds (0 = never).
@@ -40,6 +40,25 @@ pub struct FaultParams {
     pub restart_gap_secs: f64,
     /// Restore with 1101 (data lost: market-data lines dropped) instead of 1102.
     pub restart_data_lost: bool,
+}
+
+impl Default for FaultParams {
+    fn default() -> Self {
+        FaultParams {
+            drop_every_secs: 0.0,
+            drop_at_secs: Vec::new(),
+            reject_every_nth_order: 0,
+            max_fill_qty: 0,
+            fill_delay_ms: 0,
+            stale_symbol: String::new(),
+            stale_after_secs: 0.0,
+            stale_for_secs: 0.0,
+            replay_executions_on_reconnect: false,
+            restart_at_secs: Vec::new(),
+            restart_gap_secs: 5.0,
+            restart_data_lost: false,
+        }
+    }
 }
 
 impl FaultParams {
@@ -73,7 +92,11 @@ impl FaultParams {
 
     /// True when any fault is configured.
     pub fn any(&self) -> bool {
-        *self != FaultParams::default()
+        let f = FaultParams {
+            restart_gap_secs: FaultParams::default().restart_gap_secs,
+            ..self.clone()
+        };
+        f != FaultParams::default()
     }
 }
 
