@@ -16,6 +16,7 @@ pub mod latency;
 pub mod normalize;
 pub mod pairs;
 pub mod params;
+pub mod record;
 pub mod signal;
 pub mod sim;
 pub mod stats;

@@ -114,6 +114,11 @@ enum Command {
         #[arg(long, default_value_t = 5_000_000)]
         ticks: u64,
     },
+    /// Charts of a run directory (hft run or hft backtest): PNG and SVG into RUN_DIR/charts.
+    Report {
+        /// The run directory.
+        run_dir: PathBuf,
+    },
     /// Rank every pair of a closes file by return correlation and Engle-Granger cointegration.
     Pairs {
         /// CSV of closes: a `Date` column, then one column per symbol.
@@ -195,6 +200,11 @@ fn main() -> ExitCode {
             duration,
         }),
         Command::MeasureStream { ticks } => hft::cli::measure::stream(ticks),
+        Command::Report { run_dir } => hft::cli::report::run(&run_dir).map(|charts| {
+            for chart in charts {
+                println!("{}", chart.display());
+            }
+        }),
         Command::BenchWire {
             rates,
             seconds,

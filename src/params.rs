@@ -511,6 +511,11 @@ pub struct EngineSection {
     pub duration_secs: f64,
     /// Where run directories are created.
     pub runs_dir: String,
+    /// Grid rows recorded per pair for the charts (`series/<A>-<B>.csv`), allocated at start-up;
+    /// rows past it are counted, not recorded. 88 bytes a row.
+    pub series_capacity: usize,
+    /// Executions recorded for `fills.csv`, allocated at start-up; later ones are counted.
+    pub fills_capacity: usize,
 }
 
 impl Default for EngineSection {
@@ -523,6 +528,8 @@ impl Default for EngineSection {
             tick_by_tick: false,
             duration_secs: 25.0,
             runs_dir: "runs".into(),
+            series_capacity: 100_000,
+            fills_capacity: 65_536,
         }
     }
 }
@@ -968,6 +975,18 @@ impl EngineParams {
             file,
             "costs.book_levels",
             "must be in 1..=50",
+        )?;
+        check(
+            self.engine.series_capacity <= 10_000_000,
+            file,
+            "engine.series_capacity",
+            "at most 10,000,000 rows per pair",
+        )?;
+        check(
+            self.engine.fills_capacity <= 10_000_000,
+            file,
+            "engine.fills_capacity",
+            "at most 10,000,000 fills",
         )?;
         Ok(())
     }

@@ -21,27 +21,7 @@ const T0: i64 = 1_700_000_000;
 
 /// A quote file: two symbols, one row each per second; A's spread to B oscillates.
 fn quote_file(name: &str, seconds: i64) -> std::path::PathBuf {
-    let mut text = String::from("ts_ns,symbol,bid,bid_size,ask,ask_size\n");
-    for k in 0..seconds {
-        let a = (10_000.0 + 100.0 * (2.0 * std::f64::consts::PI * k as f64 / 240.0).sin()).round()
-            as i64;
-        let b = 5_000 + (k / 7) % 3;
-        let ts = (T0 + k) as i128 * 1_000_000_000;
-        text.push_str(&format!(
-            "{ts},AAA,{}.{:02},300,{}.{:02},200\n",
-            a / 100,
-            a % 100,
-            (a + 1) / 100,
-            (a + 1) % 100
-        ));
-        text.push_str(&format!(
-            "{ts},BBB,{}.{:02},300,{}.{:02},200\n",
-            b / 100,
-            b % 100,
-            (b + 1) / 100,
-            (b + 1) % 100
-        ));
-    }
+    let text = common::oscillating_quotes(T0, seconds);
     let path = std::env::temp_dir().join(format!("hft-engine-{}-{name}.csv", std::process::id()));
     std::fs::write(&path, text).unwrap();
     path
@@ -156,5 +136,46 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
             .load(std::sync::atomic::Ordering::Relaxed),
         0
     );
+
+    // The run directory holds what `hft report` charts: every grid row and every fill.
+    let run_dir = &report.run_dir;
+    let read = |file: &str| std::fs::read_to_string(run_dir.join(file)).unwrap();
+    let series = hft::record::read_series(&read("series/AAA-BBB.csv")).unwrap();
+    assert_eq!(
+        series.len() as u64,
+        report.summary["strategies"][0]["grid_rows"]
+            .as_u64()
+            .unwrap()
+    );
+    assert_eq!(report.summary["series"]["pairs"][0]["dropped_rows"], 0);
+    let fills = hft::record::read_fills(&read("fills.csv")).unwrap();
+    assert_eq!(fills.len(), snap.exec_ids.len());
+    let (first_t, last_t) = (series[0].t_ns, series[series.len() - 1].t_ns);
+    for f in &fills {
+        assert_eq!(f.pair, Some(0));
+        // On the strategy's (exchange) clock, within the series.
+        let t = f
+            .signal_t_ns
+            .expect("the engine logs the triggering tick's time");
+        assert!((first_t..=last_t).contains(&t), "{f:?}");
+    }
+    for (i, symbol) in symbols.iter().enumerate() {
+        let logged: f64 = fills
+            .iter()
+            .filter(|f| &f.symbol == symbol)
+            .map(|f| f.qty)
+            .sum();
+        assert_eq!(
+            logged, d.positions[i].qty,
+            "{symbol}: fill log vs positions"
+        );
+    }
+    let charts = hft::cli::report::run(run_dir).expect("charts of the engine's run");
+    for name in ["pair-AAA-BBB.png", "latency.svg", "latency-end_to_end.png"] {
+        assert!(
+            charts.iter().any(|p| p.ends_with(name)),
+            "{name}: {charts:?}"
+        );
+    }
     let _ = std::fs::remove_file(file);
 }

@@ -930,7 +930,12 @@ fn the_same_input_gives_byte_identical_outputs() {
         assert!(first.summary.fills > 0, "{kind}");
         write_outputs(&first, &one).unwrap();
         write_outputs(&backtest(kind, &csv), &two).unwrap();
-        for file in ["orders.csv", "fills.csv", "summary.json"] {
+        for file in [
+            "orders.csv",
+            "fills.csv",
+            "summary.json",
+            "series/AAA-BBB.csv",
+        ] {
             let (a, b) = (
                 std::fs::read(one.join(file)).unwrap(),
                 std::fs::read(two.join(file)).unwrap(),

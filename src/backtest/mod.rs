@@ -4,12 +4,18 @@
 //!
 //! Market orders take the opposite touch and deeper levels; what the book cannot fill stays
 //! working and fills on later quotes, exactly as the gateway does. Per-pair PnL is cash-flow
-//! accounting marked to mid. Outputs: `orders.csv`, `fills.csv`, `summary.json`; the same input
-//! and parameters give byte-identical files.
+//! accounting marked to mid. Outputs: `orders.csv`, `fills.csv`, `summary.json` and each pair's
+//! grid rows in `series/<A>-<B>.csv` (the engine's format, see [`crate::record`]; up to
+//! `engine.series_capacity` rows per pair), which `hft report` charts; the same input and
+//! parameters give byte-identical files.
 
 use crate::params::EngineParams;
+use crate::record::{self, FixedLog, SeriesEntry, SeriesIndex};
 use crate::sim::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side as SimSide, Tif};
-use crate::strategy::{CloseReason, Direction, IntentKind, OrderIntent, PairStrategy, Quote, Side};
+use crate::strategy::{
+    CloseReason, Direction, GridSample, IntentKind, OrderIntent, PairStrategy, Quote, Side,
+    ZScoreBands,
+};
 use crate::wire::{parse_f64, parse_i64};
 use serde::Serialize;
 use std::io::{self, Read, Write};
@@ -114,6 +120,8 @@ pub struct Summary {
     /// Mean over pairs of the fraction of event time with a position.
     pub time_in_market: f64,
     pub pairs: Vec<PairSummary>,
+    /// The series files and the z-score bands, for `hft report`.
+    pub series: SeriesIndex,
 }
 
 /// Everything a run produces.
@@ -121,6 +129,8 @@ pub struct BacktestOutput {
     pub summary: Summary,
     pub orders_csv: Vec<u8>,
     pub fills_csv: Vec<u8>,
+    /// Each pair's series file: path relative to the output directory, and its bytes.
+    pub series_csv: Vec<(String, Vec<u8>)>,
 }
 
 /// A backtest in progress.
@@ -130,6 +140,9 @@ pub struct Backtest {
     /// [`symbol_key`] of each symbol: one integer compare per candidate instead of a memcmp.
     symbol_keys: Vec<(usize, u64)>,
     pairs: Vec<PairStrategy>,
+    /// Each pair's grid rows, for the charts.
+    series: Vec<FixedLog<GridSample>>,
+    zscore_bands: Option<ZScoreBands>,
     pair_books: Vec<PairBook>,
     by_instrument: Vec<Vec<u16>>,
     books: Vec<Book>,
@@ -178,10 +191,16 @@ impl Backtest {
         let mut orders_csv = Vec::with_capacity(1 << 16);
         orders_csv.extend_from_slice(b"order_id,t_ns,seq,pair,symbol,side,qty,intent\n");
         let mut fills_csv = Vec::with_capacity(1 << 16);
-        fills_csv.extend_from_slice(b"order_id,t_ns,symbol,side,qty,price,commission\n");
+        fills_csv.extend_from_slice(record::FILLS_HEADER.as_bytes());
+        fills_csv.push(b'\n');
         Backtest {
             strategy_name: format!("{:?}", params.strategy.kind).to_lowercase(),
             pair_books: vec![PairBook::default(); pairs.len()],
+            series: (0..pairs.len())
+                // Allocated here, touched as rows come: the strategy loop never reallocates.
+                .map(|_| FixedLog::preallocated(params.engine.series_capacity))
+                .collect(),
+            zscore_bands: ZScoreBands::of(&params.strategy),
             pairs,
             by_instrument,
             books: (0..n)
@@ -319,7 +338,11 @@ impl Backtest {
         }
         for k in 0..self.by_instrument[i].len() {
             let p = self.by_instrument[i][k] as usize;
-            if let Some(intent) = self.pairs[p].on_quote(q) {
+            let series = &mut self.series[p];
+            let decided = self.pairs[p].on_quote_with(q, |row| {
+                series.push(row);
+            });
+            if let Some(intent) = decided {
                 self.execute(&intent);
             }
         }
@@ -443,7 +466,7 @@ impl Backtest {
             pb.traded_notional += exec.qty as f64 * exec.price;
             let _ = writeln!(
                 self.fills_csv,
-                "{},{t_ns},{},{},{},{},{}",
+                "{},{t_ns},{},{},{},{},{},{pair}",
                 exec.order_id,
                 self.symbols[sym],
                 if side == SimSide::Buy { "BUY" } else { "SELL" },
@@ -560,6 +583,24 @@ impl Backtest {
             pairs.push(summary);
         }
         let (sharpe, max_drawdown) = risk_stats(&self.equity, self.sample_every_ns);
+        let mut series = SeriesIndex {
+            zscore_bands: self.zscore_bands,
+            pairs: Vec::with_capacity(self.pairs.len()),
+        };
+        let mut series_csv = Vec::with_capacity(self.pairs.len());
+        for (s, log) in self.pairs.iter().zip(&self.series) {
+            let (a, b) = s.instruments();
+            let (a, b) = (&self.symbols[a as usize], &self.symbols[b as usize]);
+            let file = record::series_file(a, b);
+            series_csv.push((file.clone(), record::series_csv(log.as_slice())));
+            series.pairs.push(SeriesEntry {
+                a: a.clone(),
+                b: b.clone(),
+                file,
+                rows: log.len() as u64,
+                dropped_rows: log.dropped(),
+            });
+        }
         let summary = Summary {
             strategy: self.strategy_name.clone(),
             rows: self.counters,
@@ -579,11 +620,13 @@ impl Backtest {
                 tim / pairs.len() as f64
             }),
             pairs,
+            series,
         };
         BacktestOutput {
             summary,
             orders_csv: self.orders_csv,
             fills_csv: self.fills_csv,
+            series_csv,
         }
     }
 }
@@ -666,7 +709,8 @@ fn risk_stats(equity: &[f64], step_ns: u64) -> (Option<f64>, f64) {
     (Some(mean / var.sqrt() * steps_per_year.sqrt()), max_dd)
 }
 
-/// Writes `orders.csv`, `fills.csv` and `summary.json` into `dir` (created if needed).
+/// Writes `orders.csv`, `fills.csv`, `series/<A>-<B>.csv` and `summary.json` into `dir` (created
+/// if needed).
 ///
 /// # Errors
 /// I/O errors.
@@ -674,6 +718,13 @@ pub fn write_outputs(out: &BacktestOutput, dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("orders.csv"), &out.orders_csv)?;
     std::fs::write(dir.join("fills.csv"), &out.fills_csv)?;
+    for (file, bytes) in &out.series_csv {
+        let path = dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)?;
+    }
     let mut json = serde_json::to_vec_pretty(&out.summary).map_err(io::Error::other)?;
     json.push(b'\n');
     std::fs::write(dir.join("summary.json"), json)

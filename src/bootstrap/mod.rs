@@ -184,7 +184,10 @@ pub fn fetch(
             }
         }
         if closes.is_empty() {
-            return Err(BootstrapError::Request { symbol: symbol.clone(), reason: "no historical bars returned".into() });
+            return Err(BootstrapError::Request {
+                symbol: symbol.clone(),
+                reason: "no historical bars returned".into(),
+            });
         }
         match &bar {
             Some(pb) => {

@@ -64,6 +64,13 @@ pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()
         s.sharpe.map_or("n/a".to_string(), |x| format!("{x:.2}")),
         s.max_drawdown
     );
+    for p in s.series.pairs.iter().filter(|p| p.dropped_rows > 0) {
+        println!(
+            "{}: {} grid rows past engine.series_capacity not recorded for the charts",
+            p.file, p.dropped_rows
+        );
+    }
+    super::report::print_charts(out);
     println!("outputs: {}", out.display());
     Ok(())
 }

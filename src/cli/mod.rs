@@ -4,5 +4,6 @@ pub mod backtest;
 pub mod bootstrap;
 pub mod measure;
 pub mod pairs;
+pub mod report;
 pub mod run;
 pub mod sim;

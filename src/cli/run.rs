@@ -152,6 +152,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         );
         gw.shutdown();
     }
+    super::report::print_charts(&report.run_dir);
     println!("run directory: {}", report.run_dir.display());
     Ok(())
 }

@@ -2,12 +2,14 @@
 //! encoded into a preallocated buffer and written to the socket; order state, fills (de-duplicated
 //! by execution id), positions, realized PnL and commissions from the gateway's order messages.
 //!
-//! Every table is sized at start-up; nothing allocates per order or per fill.
+//! Every table is sized at start-up; nothing allocates per order or per fill. Executions are also
+//! logged (up to `engine.fills_capacity`) for the run directory's `fills.csv`.
 
 use crate::engine::wait::Waiter;
 use crate::io::{ExecId, OrderEvent, OrderMsg, OrderStatusKind};
 use crate::latency::{self, now_ns};
 use crate::params::RiskParams;
+use crate::record::{FillRecord, FixedLog};
 use crate::signal::IntentMsg;
 use crate::strategy::Side;
 use crate::wire::{ContractSpec, OrderRequest, Request};
@@ -68,6 +70,9 @@ impl RateLimiter {
 struct OrderSlot {
     order_id: i32,
     instrument: u16,
+    pair: u16,
+    /// Event time of the triggering tick.
+    signal_t_ns: u64,
     qty: f64,
     filled: f64,
     status: OrderStatusKind,
@@ -117,15 +122,20 @@ pub struct DispatchReport {
     /// Commissions whose execution was not seen (e.g. from before start-up).
     pub unattributed_commissions: f64,
     pub disconnected: bool,
+    /// Executions in arrival order, with their commissions.
+    pub fills: FixedLog<FillRecord>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct PendingOrder {
     instrument: u16,
+    pair: u16,
     side: Side,
     qty: u32,
     seq: u64,
     t_recv_ns: u64,
+    /// Event time of the triggering tick.
+    t_event_ns: u64,
 }
 
 /// The dispatch thread's state.
@@ -147,8 +157,10 @@ pub struct DispatchStage {
     slots: Box<[Option<OrderSlot>]>,
     first_order_id: i32,
     positions: Box<[PositionState]>,
-    /// Recent executions: id and instrument (de-duplication and commission attribution).
-    seen: Box<[(ExecId, u16)]>,
+    /// Recent executions: id, instrument and index in `fills` (`u32::MAX` when not logged), for
+    /// de-duplication and commission attribution.
+    seen: Box<[(ExecId, u16, u32)]>,
+    fills: FixedLog<FillRecord>,
     unattributed_commissions: f64,
     seen_next: usize,
     pending: arrayvec::ArrayVec<PendingOrder, PENDING>,
@@ -159,7 +171,7 @@ pub struct DispatchStage {
 }
 
 impl DispatchStage {
-    /// Builds the stage with all tables allocated.
+    /// Builds the stage with all tables allocated, logging up to `fills_capacity` executions.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         intents: rtrb::Consumer<IntentMsg>,
@@ -172,6 +184,7 @@ impl DispatchStage {
         waiter: Waiter,
         upstream_done: Arc<AtomicBool>,
         drain_until: Arc<std::sync::atomic::AtomicU64>,
+        fills_capacity: usize,
     ) -> Self {
         let n = symbols.len();
         DispatchStage {
@@ -189,7 +202,8 @@ impl DispatchStage {
             slots: vec![None; risk.max_orders].into_boxed_slice(),
             first_order_id: next_order_id,
             positions: vec![PositionState::default(); n].into_boxed_slice(),
-            seen: vec![(ExecId::new(), u16::MAX); SEEN_EXECS].into_boxed_slice(),
+            seen: vec![(ExecId::new(), u16::MAX, u32::MAX); SEEN_EXECS].into_boxed_slice(),
+            fills: FixedLog::preallocated(fills_capacity),
             unattributed_commissions: 0.0,
             seen_next: 0,
             pending: arrayvec::ArrayVec::new(),
@@ -268,6 +282,7 @@ impl DispatchStage {
             positions: self.positions.to_vec(),
             unattributed_commissions: self.unattributed_commissions,
             disconnected: self.disconnected,
+            fills: self.fills,
         }
     }
 
@@ -276,10 +291,12 @@ impl DispatchStage {
         for leg in msg.intent.legs {
             let order = PendingOrder {
                 instrument: leg.instrument,
+                pair: msg.intent.pair,
                 side: leg.side,
                 qty: leg.qty,
                 seq: msg.intent.seq,
                 t_recv_ns: msg.t_recv_ns,
+                t_event_ns: msg.intent.t_ns,
             };
             if !self.risk_allows(&order) {
                 self.counters.rejected_by_risk += 1;
@@ -359,6 +376,8 @@ impl DispatchStage {
         self.slots[i] = Some(OrderSlot {
             order_id,
             instrument: o.instrument,
+            pair: o.pair,
+            signal_t_ns: o.t_event_ns,
             qty: o.qty as f64,
             filled: 0.0,
             status: OrderStatusKind::PendingSubmit,
@@ -397,18 +416,21 @@ impl DispatchStage {
                 price,
                 ..
             } => {
-                if self.seen.iter().any(|(id, _)| *id == exec_id) {
+                if self.seen.iter().any(|(id, _, _)| *id == exec_id) {
                     self.counters.duplicate_fills += 1;
                     return;
                 }
-                self.seen[self.seen_next] = (exec_id, instrument);
+                let seen_at = self.seen_next;
+                self.seen[seen_at] = (exec_id, instrument, u32::MAX);
                 self.seen_next = (self.seen_next + 1) % SEEN_EXECS;
+                let (mut pair, mut signal_t_ns) = (u16::MAX, 0);
                 match self.slot_index(order_id) {
                     Some(i) => {
                         let slot = self.slots[i].as_mut().expect("slot_index checked");
                         if slot.instrument != instrument || slot.filled + shares > slot.qty + 1e-9 {
                             self.counters.inconsistent_fills += 1;
                         }
+                        (pair, signal_t_ns) = (slot.pair, slot.signal_t_ns);
                     }
                     None => self.counters.unknown_order_fills += 1,
                 }
@@ -417,7 +439,22 @@ impl DispatchStage {
                     return;
                 };
                 self.counters.fills += 1;
-                apply_fill(pos, if buy { shares } else { -shares }, price);
+                let signed = if buy { shares } else { -shares };
+                apply_fill(pos, signed, price);
+                let index = self.fills.len();
+                let logged = self.fills.push(FillRecord {
+                    t_ns: msg.t_recv_ns,
+                    signal_t_ns,
+                    order_id,
+                    instrument,
+                    pair,
+                    qty: signed,
+                    price,
+                    commission: 0.0,
+                });
+                if logged {
+                    self.seen[seen_at].2 = index as u32;
+                }
             }
             OrderEvent::Commission {
                 exec_id,
@@ -425,9 +462,14 @@ impl DispatchStage {
                 ..
             } => {
                 self.counters.commission_reports += 1;
-                match self.seen.iter().find(|(id, _)| *id == exec_id) {
-                    Some(&(_, instrument)) if (instrument as usize) < self.positions.len() => {
+                match self.seen.iter().find(|(id, _, _)| *id == exec_id) {
+                    Some(&(_, instrument, fill))
+                        if (instrument as usize) < self.positions.len() =>
+                    {
                         self.positions[instrument as usize].commissions += commission;
+                        if let Some(f) = self.fills.get_mut(fill as usize) {
+                            f.commission += commission;
+                        }
                     }
                     _ => self.unattributed_commissions += commission,
                 }

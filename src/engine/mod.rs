@@ -7,7 +7,9 @@
 //!
 //! Shutdown runs in pipeline order: io stops reading, each later stage drains its queue and stops,
 //! dispatch keeps reading order events for a short grace period so the last fills are counted.
-//! Every stage hands its histograms back; the report prints them and writes the run directory.
+//! Every stage hands its histograms back; the report prints them and writes the run directory:
+//! `summary.json`, `latency/<stage>.hgrm`, `series/<A>-<B>.csv` (each pair's grid rows, logged by
+//! the signal stage) and `fills.csv` (logged by dispatch), which `hft report` charts.
 
 pub mod wait;
 
@@ -16,8 +18,9 @@ use crate::io::{IoReport, IoStage, TwsConnection, stage::split_for_stages};
 use crate::latency::{self, Named, now_ns};
 use crate::normalize::{NormalizeReport, NormalizeStage, Normalizer, REQ_ID_BASE};
 use crate::params::EngineParams;
+use crate::record::{self, SeriesEntry, SeriesIndex};
 use crate::signal::{PairRouter, SignalReport, SignalStage};
-use crate::strategy::PairStrategy;
+use crate::strategy::{PairStrategy, ZScoreBands};
 use crate::wire::{ContractSpec, Request};
 use anyhow::Context;
 use serde_json::json;
@@ -298,7 +301,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     let signal = SignalStage {
         rx: quote_rx,
         tx: intent_tx,
-        router: PairRouter::new(pairs, symbols.len()),
+        router: PairRouter::with_series(pairs, symbols.len(), params.engine.series_capacity),
         waiter: Waiter::new(wait),
         upstream_done: normalize_done.clone(),
     };
@@ -313,6 +316,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         Waiter::new(wait),
         signal_done.clone(),
         drain_until.clone(),
+        params.engine.fills_capacity,
     );
     let started = Instant::now();
     let io_h = spawn("hft-io", placement.cores[0], move || io.run())?;
@@ -351,6 +355,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         &symbols,
         &placement,
         ran,
+        wall_offset_ns,
         io_report,
         norm_report,
         sig_report,
@@ -365,6 +370,7 @@ fn report(
     symbols: &[String],
     placement: &Placement,
     ran: Duration,
+    wall_offset_ns: u64,
     io: IoReport,
     norm: NormalizeReport,
     sig: SignalReport,
@@ -397,6 +403,37 @@ fn report(
         )?;
     }
     let table = latency::table(&histograms);
+
+    let mut series = SeriesIndex {
+        zscore_bands: ZScoreBands::of(&params.strategy),
+        pairs: Vec::with_capacity(params.pairs.len()),
+    };
+    for (p, log) in params.pairs.iter().zip(&sig.series) {
+        let file = record::series_file(&p.a, &p.b);
+        let path = run_dir.join(&file);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(&path, record::series_csv(log.as_slice()))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        if log.dropped() > 0 {
+            tracing::warn!(pair = %file, dropped = log.dropped(), "series log full (engine.series_capacity): later grid rows not charted");
+        }
+        series.pairs.push(SeriesEntry {
+            a: p.a.clone(),
+            b: p.b.clone(),
+            file,
+            rows: log.len() as u64,
+            dropped_rows: log.dropped(),
+        });
+    }
+    let fills_path = run_dir.join("fills.csv");
+    std::fs::write(
+        &fills_path,
+        record::engine_fills_csv(disp.fills.as_slice(), symbols, wall_offset_ns),
+    )
+    .with_context(|| format!("cannot write {}", fills_path.display()))?;
 
     let mut positions = Vec::new();
     let (mut realized, mut unrealized, mut commissions) = (0.0, 0.0, disp.unattributed_commissions);
@@ -458,6 +495,8 @@ fn report(
         })).collect::<Vec<_>>(),
         "positions": positions,
         "pnl": {"realized": realized, "unrealized": unrealized, "commissions": commissions, "net": realized + unrealized - commissions},
+        "series": series,
+        "fills_log": {"logged": disp.fills.len(), "dropped": disp.fills.dropped()},
         "disconnected": io.disconnected || disp.disconnected,
         "io_error": io.error,
     });

@@ -3,7 +3,8 @@
 
 use crate::engine::wait::Waiter;
 use crate::latency::{self, now_ns};
-use crate::strategy::{OrderIntent, PairStrategy, Quote, StrategyCounters};
+use crate::record::FixedLog;
+use crate::strategy::{GridSample, OrderIntent, PairStrategy, Quote, StrategyCounters};
 use hdrhistogram::Histogram;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,15 +28,27 @@ pub struct IntentMsg {
     pub t_signal_ns: u64,
 }
 
-/// Pairs indexed by instrument, built once.
+/// Pairs indexed by instrument, built once, with each pair's log of grid rows for the charts.
 pub struct PairRouter {
     pub pairs: Vec<PairStrategy>,
     by_instrument: Vec<Vec<u16>>,
+    /// One per pair, allocated here: recording a row never allocates.
+    series: Vec<FixedLog<GridSample>>,
 }
 
 impl PairRouter {
-    /// Routes quotes of `instruments` instruments to `pairs`.
+    /// Routes quotes of `instruments` instruments to `pairs`; records no grid rows.
     pub fn new(pairs: Vec<PairStrategy>, instruments: usize) -> Self {
+        Self::with_series(pairs, instruments, 0)
+    }
+
+    /// As [`new`](Self::new), recording up to `series_capacity` grid rows per pair (all storage
+    /// allocated now; later rows are counted as dropped).
+    pub fn with_series(
+        pairs: Vec<PairStrategy>,
+        instruments: usize,
+        series_capacity: usize,
+    ) -> Self {
         let mut by_instrument = vec![Vec::new(); instruments];
         for (i, p) in pairs.iter().enumerate() {
             let (a, b) = p.instruments();
@@ -43,6 +56,9 @@ impl PairRouter {
             by_instrument[b as usize].push(i as u16);
         }
         PairRouter {
+            series: (0..pairs.len())
+                .map(|_| FixedLog::preallocated(series_capacity))
+                .collect(),
             pairs,
             by_instrument,
         }
@@ -55,10 +71,19 @@ impl PairRouter {
             return;
         };
         for &p in list {
-            if let Some(intent) = self.pairs[p as usize].on_quote(q) {
+            let series = &mut self.series[p as usize];
+            let decided = self.pairs[p as usize].on_quote_with(q, |row| {
+                series.push(row);
+            });
+            if let Some(intent) = decided {
                 emit(intent);
             }
         }
+    }
+
+    /// Each pair's recorded grid rows, in pair order (the router is spent).
+    pub fn into_series(self) -> Vec<FixedLog<GridSample>> {
+        self.series
     }
 }
 
@@ -70,6 +95,8 @@ pub struct SignalReport {
     pub intents: u64,
     pub strategies: Vec<StrategyCounters>,
     pub hedge_ratios: Vec<Option<f64>>,
+    /// Each pair's grid rows ([`PairRouter::with_series`]), in pair order.
+    pub series: Vec<FixedLog<GridSample>>,
 }
 
 /// The signal thread.
@@ -128,6 +155,7 @@ impl SignalStage {
             intents,
             strategies: self.router.pairs.iter().map(|p| p.counters()).collect(),
             hedge_ratios: self.router.pairs.iter().map(|p| p.hedge_ratio()).collect(),
+            series: self.router.into_series(),
         }
     }
 }

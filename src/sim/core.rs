@@ -335,7 +335,13 @@ impl Core {
     fn notify_all(&mut self, code: i32, message: &str) {
         let t = now_ms();
         for s in self.sessions.values_mut() {
-            Out::Error { id: -1, code, message, time_ms: t }.encode(&mut s.out, s.neg);
+            Out::Error {
+                id: -1,
+                code,
+                message,
+                time_ms: t,
+            }
+            .encode(&mut s.out, s.neg);
         }
     }
 
@@ -345,7 +351,10 @@ impl Core {
         match self.fault_clock.poll(&self.faults, now) {
             FaultAction::None => {}
             FaultAction::DropAll => {
-                tracing::warn!(clients = self.sessions.len(), "fault injection: dropping every connection");
+                tracing::warn!(
+                    clients = self.sessions.len(),
+                    "fault injection: dropping every connection"
+                );
                 self.flush_all();
                 let conns: Vec<u64> = self.sessions.keys().copied().collect();
                 for c in conns {
@@ -378,7 +387,10 @@ impl Core {
                         "Connectivity between IB and Trader Workstation has been restored - data maintained.",
                     );
                 }
-                tracing::warn!(data_lost = self.faults.restart_data_lost, "fault injection: daily restart ends");
+                tracing::warn!(
+                    data_lost = self.faults.restart_data_lost,
+                    "fault injection: daily restart ends"
+                );
             }
         }
     }
@@ -1370,9 +1382,19 @@ impl Core {
         }
         if self.faults.replay_executions_on_reconnect {
             // Fault: the client receives again every execution it already had.
-            for e in self.ledger.executions.iter().filter(|e| e.client_id == client_id) {
+            for e in self
+                .ledger
+                .executions
+                .iter()
+                .filter(|e| e.client_id == client_id)
+            {
                 let contract = &self.contracts[e.symbol];
-                Out::Execution { req_id: -1, exec: e, contract }.encode(&mut s.out, s.neg);
+                Out::Execution {
+                    req_id: -1,
+                    exec: e,
+                    contract,
+                }
+                .encode(&mut s.out, s.neg);
                 Out::Commission(e).encode(&mut s.out, s.neg);
             }
         }

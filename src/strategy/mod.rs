@@ -16,6 +16,7 @@ pub mod zscore;
 
 use crate::params::{CostParams, PairParams, Sizing, StrategyKind, StrategyParams};
 use crate::stats::GridResampler;
+use serde::{Deserialize, Serialize};
 
 /// Buy or sell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -134,6 +135,86 @@ pub enum Position {
     },
 }
 
+impl Position {
+    /// Signed shares of legs A and B (long spread: long A, short B).
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::strategy::{Direction, Position};
+    /// let p = Position::Open { direction: Direction::ShortSpread, since_ns: 0, qty_a: 100, qty_b: 90 };
+    /// assert_eq!(p.signed_legs(), (-100, 90));
+    /// assert_eq!(Position::Flat.signed_legs(), (0, 0));
+    /// ```
+    #[inline]
+    pub fn signed_legs(&self) -> (i64, i64) {
+        match *self {
+            Position::Flat => (0, 0),
+            Position::Open {
+                direction: Direction::LongSpread,
+                qty_a,
+                qty_b,
+                ..
+            } => (qty_a as i64, -(qty_b as i64)),
+            Position::Open {
+                direction: Direction::ShortSpread,
+                qty_a,
+                qty_b,
+                ..
+            } => (-(qty_a as i64), qty_b as i64),
+        }
+    }
+}
+
+/// What a strategy saw on one grid row, after its model took the row: the data of the pair
+/// charts (`series/<A>-<B>.csv`). Small and `Copy`, so the engine can log rows into a buffer
+/// sized at start-up.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GridSample {
+    /// Grid time, nanoseconds since the Unix epoch (event time).
+    pub t_ns: u64,
+    pub a_mid: f64,
+    pub b_mid: f64,
+    /// The model's hedge ratio (the seed model's beta, the mean ratio), once defined.
+    pub hedge_ratio: Option<f64>,
+    /// The seed model's volatility ratio; `None` for the other models.
+    pub volatility_ratio: Option<f64>,
+    /// The statistic the entry and exit rules compare with their thresholds: the spread's
+    /// z-score (zscore), the forecast error over its standard deviation (kalman); `None` for
+    /// the seed model, which has no thresholds.
+    pub zscore: Option<f64>,
+    /// Signed shares of A and B the strategy believes it holds (before this row's quote is
+    /// decided on).
+    pub position_a: i64,
+    pub position_b: i64,
+}
+
+/// Entry, exit and stop levels of [`GridSample::zscore`], symmetric around zero, for the charts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ZScoreBands {
+    pub entry: f64,
+    pub exit: f64,
+    pub stop: Option<f64>,
+}
+
+impl ZScoreBands {
+    /// The bands of the configured model; `None` for the seed model (no thresholds).
+    pub fn of(params: &StrategyParams) -> Option<Self> {
+        match params.kind {
+            StrategyKind::Seed => None,
+            StrategyKind::Zscore => Some(ZScoreBands {
+                entry: params.zscore.entry,
+                exit: params.zscore.exit,
+                stop: Some(params.zscore.stop),
+            }),
+            StrategyKind::Kalman => Some(ZScoreBands {
+                entry: params.kalman.entry_k,
+                exit: params.kalman.exit_k,
+                stop: None,
+            }),
+        }
+    }
+}
+
 /// Counters a strategy keeps (reported in summaries).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StrategyCounters {
@@ -202,6 +283,27 @@ impl Model {
             Model::Seed(m) => m.hedge_ratio(),
             Model::ZScore(m) => m.hedge_ratio(),
             Model::Kalman(m) => m.hedge_ratio(),
+        }
+    }
+
+    /// The chart values of a grid row at mids `a`, `b`.
+    #[inline]
+    fn sample(&self, t_ns: u64, a: f64, b: f64, position: &Position) -> GridSample {
+        let (volatility_ratio, zscore) = match self {
+            Model::Seed(m) => (m.volatility_ratio(), None),
+            Model::ZScore(m) => (None, m.zscore(a, b)),
+            Model::Kalman(m) => (None, m.forecast(a, b).map(|(e, sd)| e / sd)),
+        };
+        let (position_a, position_b) = position.signed_legs();
+        GridSample {
+            t_ns,
+            a_mid: a,
+            b_mid: b,
+            hedge_ratio: self.hedge_ratio(),
+            volatility_ratio,
+            zscore,
+            position_a,
+            position_b,
         }
     }
 }
@@ -311,6 +413,36 @@ impl PairStrategy {
     /// Processes one quote of leg A or B; returns an intent when the model acts.
     #[inline]
     pub fn on_quote(&mut self, q: &Quote) -> Option<OrderIntent> {
+        self.on_quote_with(q, |_| {})
+    }
+
+    /// [`on_quote`](Self::on_quote), handing `on_row` a [`GridSample`] for every grid row the
+    /// quote completes (none for most quotes; several when it crosses several grid times). The
+    /// sample is built only for `on_row`: with a no-op closure this is `on_quote`.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::params::{CostParams, EngineParams, PairParams};
+    /// use hft::strategy::{PairStrategy, Quote};
+    ///
+    /// let params = EngineParams::embedded(); // 1 s grid
+    /// let mut s = PairStrategy::new(0, 0, 1, &params.strategy, &CostParams::default(),
+    ///                               &params.pairs[0]);
+    /// let mut rows = Vec::new();
+    /// for (i, t) in [(0, 100), (1, 200), (0, 2_500_000_000)] {
+    ///     let q = Quote { instrument: i, t_ns: t, bid: 10.0, ask: 10.02, ..Default::default() };
+    ///     s.on_quote_with(&q, |row| rows.push(row));
+    /// }
+    /// // The third quote, at 2.5 s, completes the rows at 1 s and 2 s.
+    /// assert_eq!(rows.iter().map(|r| r.t_ns).collect::<Vec<_>>(), [1_000_000_000, 2_000_000_000]);
+    /// assert_eq!(rows[0].a_mid, 10.01);
+    /// ```
+    #[inline]
+    pub fn on_quote_with(
+        &mut self,
+        q: &Quote,
+        mut on_row: impl FnMut(GridSample),
+    ) -> Option<OrderIntent> {
         if q.instrument == self.a {
             self.last_a = Some(*q);
         } else if q.instrument == self.b {
@@ -320,10 +452,11 @@ impl PairStrategy {
         }
         self.counters.quotes += 1;
         let leg = if q.instrument == self.a { 0 } else { 1 };
-        let (model, counters) = (&mut self.model, &mut self.counters);
-        self.resampler.on_tick(leg, q.t_ns, q.mid(), |_, row| {
+        let (model, counters, position) = (&mut self.model, &mut self.counters, &self.position);
+        self.resampler.on_tick(leg, q.t_ns, q.mid(), |t, row| {
             model.on_row(row[0], row[1]);
             counters.grid_rows += 1;
+            on_row(model.sample(t, row[0], row[1], position));
         });
         if q.t_ns >= self.next_eval_ns {
             self.counters.evaluations += 1;

@@ -83,3 +83,25 @@ pub fn fast_zscore_pair(window_secs: f64) -> hft::params::EngineParams {
     p.strategy.zscore.max_hold_secs = 0.0;
     p
 }
+
+/// A quote file's text: symbols AAA and BBB, one row each per second from Unix second `t0`; A's
+/// spread to B oscillates (a sine of period 240 s, one dollar wide), so z-score strategies trade.
+pub fn oscillating_quotes(t0: i64, seconds: i64) -> String {
+    let mut text = String::from("ts_ns,symbol,bid,bid_size,ask,ask_size\n");
+    for k in 0..seconds {
+        let a = (10_000.0 + 100.0 * (2.0 * std::f64::consts::PI * k as f64 / 240.0).sin()).round()
+            as i64;
+        let b = 5_000 + (k / 7) % 3;
+        let ts = (t0 + k) as i128 * 1_000_000_000;
+        for (symbol, cents) in [("AAA", a), ("BBB", b)] {
+            text.push_str(&format!(
+                "{ts},{symbol},{}.{:02},300,{}.{:02},200\n",
+                cents / 100,
+                cents % 100,
+                (cents + 1) / 100,
+                (cents + 1) % 100
+            ));
+        }
+    }
+    text
+}
