@@ -548,6 +548,11 @@ pub struct RiskParams {
     pub max_messages_per_sec: u32,
     /// Size of the order table (orders remembered by id).
     pub max_orders: usize,
+    /// A pair's legs must both fill within this many milliseconds, else the pair is legged.
+    pub leg_timeout_ms: u64,
+    /// A legged pair first re-sends its missing leg this many times (complete the hedge), then
+    /// unwinds the filled leg and stops trading the pair.
+    pub leg_retries: u8,
 }
 
 impl Default for RiskParams {
@@ -558,6 +563,8 @@ impl Default for RiskParams {
             max_open_orders: 100,
             max_messages_per_sec: 45,
             max_orders: 65_536,
+            leg_timeout_ms: 5_000,
+            leg_retries: 2,
         }
     }
 }

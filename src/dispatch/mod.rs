@@ -22,12 +22,34 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Execution ids remembered for de-duplication.
 const SEEN_EXECS: usize = 4096;
+/// Pair tickets (both legs of one intent) remembered at once.
+const TICKETS: usize = 1024;
+/// Tickets waiting for both legs to fill at once.
+const OPEN_TICKETS: usize = 256;
+/// Attempts at an unwind before its leg is declared naked.
+const UNWIND_RETRIES: u8 = 5;
+
 /// Orders delayed by the rate limiter that can wait at once.
 const PENDING: usize = 1024;
 
-/// A token bucket over every outbound message: `rate` per second, bursts up to `rate`.
+/// Sends remembered by the exact limiter: IB's ceiling is 50 per second.
+const RATE_WINDOW: usize = 64;
+/// The limiter's sliding window: IB's one second plus a margin for delivery jitter.
+pub const RATE_WINDOW_NS: u64 = 1_250_000_000;
+
+/// The outbound message-rate limiter. Up to 64 per second it is exact: at most `per_sec` sends in
+/// any sliding window of [`RATE_WINDOW_NS`] (a token bucket would allow twice the rate across a
+/// window boundary, which IB counts as a violation). The window is a quarter longer than IB's
+/// second so that delivery jitter (a batch read late by the server) cannot squeeze two windows'
+/// worth into one of its seconds. Above 64 per second (measurement modes only) it is a token
+/// bucket.
 #[derive(Debug, Clone)]
 pub struct RateLimiter {
+    max: usize,
+    /// Times of the last `max` sends, oldest at `head`.
+    sent: [u64; RATE_WINDOW],
+    head: usize,
+    len: usize,
     rate: f64,
     tokens: f64,
     last_ns: u64,
@@ -37,31 +59,48 @@ impl RateLimiter {
     /// At most `per_sec` messages per second.
     pub fn new(per_sec: u32, now: u64) -> Self {
         RateLimiter {
+            max: per_sec as usize,
+            sent: [0; RATE_WINDOW],
+            head: 0,
+            len: 0,
             rate: per_sec as f64,
             tokens: per_sec as f64,
             last_ns: now,
         }
     }
 
-    /// Takes a token if one is available at `now`.
+    /// Takes a send slot if one is available at `now` (monotonic ns).
     ///
     /// # Examples
     /// ```
     /// let mut l = hft::dispatch::RateLimiter::new(2, 0);
-    /// assert!(l.try_take(0) && l.try_take(0) && !l.try_take(0));
-    /// assert!(l.try_take(500_000_000)); // half a second refills one token
+    /// assert!(l.try_take(0) && l.try_take(1) && !l.try_take(2));
+    /// assert!(!l.try_take(999_999_999)); // still within the window of the first send
+    /// assert!(l.try_take(hft::dispatch::RATE_WINDOW_NS));
     /// ```
     #[inline]
     pub fn try_take(&mut self, now: u64) -> bool {
-        let elapsed = now.saturating_sub(self.last_ns) as f64 / 1e9;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.rate);
-        self.last_ns = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
+        if self.max > RATE_WINDOW {
+            let elapsed = now.saturating_sub(self.last_ns) as f64 / 1e9;
+            self.tokens = (self.tokens + elapsed * self.rate).min(self.rate);
+            self.last_ns = now;
+            if self.tokens >= 1.0 {
+                self.tokens -= 1.0;
+                return true;
+            }
+            return false;
         }
+        if self.len < self.max {
+            self.sent[(self.head + self.len) % self.max] = now;
+            self.len += 1;
+            return true;
+        }
+        if self.max > 0 && now.saturating_sub(self.sent[self.head]) >= RATE_WINDOW_NS {
+            self.sent[self.head] = now;
+            self.head = (self.head + 1) % self.max;
+            return true;
+        }
+        false
     }
 }
 
@@ -71,6 +110,9 @@ struct OrderSlot {
     order_id: i32,
     instrument: u16,
     pair: u16,
+    /// The pair ticket and leg this order belongs to.
+    ticket: u32,
+    leg: u8,
     /// Event time of the triggering tick.
     signal_t_ns: u64,
     qty: f64,
@@ -106,6 +148,16 @@ pub struct DispatchCounters {
     pub orders_filled: u64,
     pub orders_cancelled: u64,
     pub write_errors: u64,
+    /// Pair trades where one leg failed (rejected, cancelled or timed out) or filled alone.
+    pub legged: u64,
+    /// Missing legs re-sent to complete the hedge.
+    pub leg_resends: u64,
+    /// Filled legs unwound after the retries ran out (the pair then stops trading).
+    pub leg_unwinds: u64,
+    /// Legs left unhedged because even the unwind failed (also logged).
+    pub naked_legs: u64,
+    /// Intents dropped because their pair stopped trading after an unwind.
+    pub intents_blocked: u64,
 }
 
 /// What the dispatch thread returns.
@@ -126,6 +178,39 @@ pub struct DispatchReport {
     pub fills: FixedLog<FillRecord>,
 }
 
+/// One leg of a pair ticket.
+#[derive(Debug, Clone, Copy)]
+struct LegState {
+    instrument: u16,
+    side: Side,
+    qty: f64,
+    filled: f64,
+    /// The leg's order is over (filled, rejected, cancelled) and will not fill further.
+    done: bool,
+}
+
+/// Where a pair trade stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TicketState {
+    Working,
+    Hedged,
+    Unwound,
+}
+
+/// Both legs of one intent, tracked until hedged or unwound.
+#[derive(Debug, Clone, Copy)]
+struct Ticket {
+    id: u32,
+    pair: u16,
+    seq: u64,
+    opened_ns: u64,
+    retries: u8,
+    state: TicketState,
+    /// An unwind of a legged trade: its failure leaves a naked leg.
+    unwind: bool,
+    legs: [LegState; 2],
+}
+
 #[derive(Debug, Clone, Copy)]
 struct PendingOrder {
     instrument: u16,
@@ -133,6 +218,8 @@ struct PendingOrder {
     side: Side,
     qty: u32,
     seq: u64,
+    ticket: u32,
+    leg: u8,
     t_recv_ns: u64,
     /// Event time of the triggering tick.
     t_event_ns: u64,
@@ -164,6 +251,12 @@ pub struct DispatchStage {
     unattributed_commissions: f64,
     seen_next: usize,
     pending: arrayvec::ArrayVec<PendingOrder, PENDING>,
+    /// Pair tickets by id modulo [`TICKETS`], and the ids still working.
+    tickets: Box<[Option<Ticket>]>,
+    open_tickets: arrayvec::ArrayVec<u32, OPEN_TICKETS>,
+    next_ticket: u32,
+    /// Pairs that stopped trading after an unwind.
+    blocked_pairs: Box<[bool]>,
     open_orders: usize,
     counters: DispatchCounters,
     hist: [Histogram<u64>; 5],
@@ -207,6 +300,10 @@ impl DispatchStage {
             unattributed_commissions: 0.0,
             seen_next: 0,
             pending: arrayvec::ArrayVec::new(),
+            tickets: vec![None; TICKETS].into_boxed_slice(),
+            open_tickets: arrayvec::ArrayVec::new(),
+            next_ticket: 1,
+            blocked_pairs: vec![false; 4096].into_boxed_slice(),
             open_orders: 0,
             counters: DispatchCounters::default(),
             hist: std::array::from_fn(|_| latency::histogram()),
@@ -249,13 +346,18 @@ impl DispatchStage {
             if !self.pending.is_empty() {
                 worked |= self.send_pending();
             }
+            if !self.open_tickets.is_empty() {
+                self.check_timeouts();
+            }
             if worked {
                 self.waiter.reset();
                 continue;
             }
             if self.upstream_done.load(Ordering::Acquire) && self.intents.is_empty() {
                 // Done when nothing is waiting or working, or at the hard deadline.
-                let settled = self.pending.is_empty() && self.open_orders == 0;
+                let settled = self.pending.is_empty()
+                    && self.open_orders == 0
+                    && self.open_tickets.is_empty();
                 if self.disconnected
                     || settled
                     || now_ns() >= self.drain_until.load(Ordering::Acquire)
@@ -288,27 +390,236 @@ impl DispatchStage {
 
     fn on_intent(&mut self, msg: &IntentMsg) {
         self.counters.intents += 1;
-        for leg in msg.intent.legs {
-            let order = PendingOrder {
-                instrument: leg.instrument,
-                pair: msg.intent.pair,
-                side: leg.side,
-                qty: leg.qty,
-                seq: msg.intent.seq,
-                t_recv_ns: msg.t_recv_ns,
-                t_event_ns: msg.intent.t_ns,
-            };
-            if !self.risk_allows(&order) {
-                self.counters.rejected_by_risk += 1;
-                continue;
+        let intent = &msg.intent;
+        if self
+            .blocked_pairs
+            .get(intent.pair as usize)
+            .copied()
+            .unwrap_or(false)
+        {
+            self.counters.intents_blocked += 1;
+            return;
+        }
+        // Both legs or neither: a risk check failing on one leg must not leave the other alone.
+        let orders = intent.legs.map(|leg| PendingOrder {
+            instrument: leg.instrument,
+            pair: intent.pair,
+            side: leg.side,
+            qty: leg.qty,
+            seq: intent.seq,
+            ticket: 0,
+            leg: 0,
+            t_recv_ns: msg.t_recv_ns,
+            t_event_ns: intent.t_ns,
+        });
+        if !orders.iter().all(|o| self.risk_allows(o)) || self.open_tickets.is_full() {
+            self.counters.rejected_by_risk += 1;
+            return;
+        }
+        let id = self.next_ticket;
+        self.next_ticket = self.next_ticket.wrapping_add(1).max(1);
+        let leg_state = |o: &PendingOrder| LegState {
+            instrument: o.instrument,
+            side: o.side,
+            qty: o.qty as f64,
+            filled: 0.0,
+            done: false,
+        };
+        self.tickets[id as usize % TICKETS] = Some(Ticket {
+            id,
+            pair: intent.pair,
+            seq: intent.seq,
+            opened_ns: now_ns(),
+            retries: 0,
+            state: TicketState::Working,
+            unwind: false,
+            legs: [leg_state(&orders[0]), leg_state(&orders[1])],
+        });
+        self.open_tickets.push(id);
+        for (k, mut order) in orders.into_iter().enumerate() {
+            order.ticket = id;
+            order.leg = k as u8;
+            self.submit(order);
+        }
+    }
+
+    /// Sends now, or queues behind the rate limiter.
+    fn submit(&mut self, order: PendingOrder) {
+        if self.pending.is_empty() && self.limiter.try_take(now_ns()) {
+            self.send(&order);
+        } else {
+            self.counters.delayed_by_rate_limit += 1;
+            if self.pending.try_push(order).is_err() {
+                self.counters.dropped_rate_limit_full += 1;
+                self.leg_failed(order.ticket, order.leg);
             }
-            if self.pending.is_empty() && self.limiter.try_take(now_ns()) {
-                self.send(&order);
-            } else {
-                self.counters.delayed_by_rate_limit += 1;
-                if self.pending.try_push(order).is_err() {
-                    self.counters.dropped_rate_limit_full += 1;
+        }
+    }
+
+    fn ticket_mut(&mut self, id: u32) -> Option<&mut Ticket> {
+        self.tickets[id as usize % TICKETS]
+            .as_mut()
+            .filter(|t| t.id == id)
+    }
+
+    /// A leg's order is over without filling completely.
+    fn leg_failed(&mut self, ticket: u32, leg: u8) {
+        if let Some(t) = self.ticket_mut(ticket) {
+            t.legs[leg as usize].done = true;
+        }
+        self.check_ticket(ticket, false);
+    }
+
+    /// Re-evaluates a ticket after a change; `timed_out` forces a decision on unfilled legs.
+    fn check_ticket(&mut self, id: u32, timed_out: bool) {
+        let Some(t) = self.ticket_mut(id).copied() else {
+            return;
+        };
+        if t.state != TicketState::Working {
+            return;
+        }
+        let complete = |l: &LegState| l.filled + 1e-9 >= l.qty;
+        if t.legs.iter().all(complete) {
+            self.close_ticket(id, TicketState::Hedged);
+            return;
+        }
+        // A leg is missing when its order ended short, or when time ran out.
+        let missing: arrayvec::ArrayVec<usize, 2> = (0..2)
+            .filter(|&k| !complete(&t.legs[k]) && (t.legs[k].done || timed_out))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        self.counters.legged += 1;
+        let any_filled = t.legs.iter().any(|l| l.filled > 0.0);
+        if !t.unwind && !any_filled && missing.len() == 2 {
+            // Nothing traded: no exposure, nothing to repair.
+            self.close_ticket(id, TicketState::Hedged);
+            return;
+        }
+        let max_retries = if t.unwind {
+            UNWIND_RETRIES
+        } else {
+            self.risk.leg_retries
+        };
+        if t.retries < max_retries {
+            // Complete the hedge (or the unwind): re-send what each missing leg still lacks.
+            if let Some(tm) = self.ticket_mut(id) {
+                tm.retries += 1;
+                tm.opened_ns = now_ns();
+                for &k in &missing {
+                    tm.legs[k].done = false;
                 }
+            }
+            for &k in &missing {
+                let l = t.legs[k];
+                self.counters.leg_resends += 1;
+                self.submit(PendingOrder {
+                    instrument: l.instrument,
+                    pair: t.pair,
+                    side: l.side,
+                    qty: (l.qty - l.filled).round() as u32,
+                    seq: t.seq,
+                    ticket: id,
+                    leg: k as u8,
+                    t_recv_ns: now_ns(),
+                    t_event_ns: 0,
+                });
+            }
+            return;
+        }
+        if t.unwind {
+            self.close_ticket(id, TicketState::Unwound);
+            for l in t.legs.iter().filter(|l| l.filled + 1e-9 < l.qty) {
+                self.counters.naked_legs += 1;
+                tracing::error!(
+                    pair = t.pair,
+                    instrument = l.instrument,
+                    missing = l.qty - l.filled,
+                    "naked leg: the unwind did not fill"
+                );
+            }
+            return;
+        }
+        // Retries exhausted: take back whatever filled and stop trading the pair.
+        self.counters.leg_unwinds += 1;
+        tracing::warn!(
+            pair = t.pair,
+            ticket = id,
+            "legged pair trade: unwinding the filled leg; the pair stops trading"
+        );
+        if let Some(b) = self.blocked_pairs.get_mut(t.pair as usize) {
+            *b = true;
+        }
+        self.close_ticket(id, TicketState::Unwound);
+        if self.open_tickets.is_full() {
+            self.counters.naked_legs += 1;
+            tracing::error!(pair = t.pair, "naked leg: no room to track the unwind");
+            return;
+        }
+        let unwind_id = self.next_ticket;
+        self.next_ticket = self.next_ticket.wrapping_add(1).max(1);
+        let reverse = |l: &LegState| LegState {
+            instrument: l.instrument,
+            side: l.side.opposite(),
+            qty: l.filled.round(),
+            filled: 0.0,
+            done: false,
+        };
+        self.tickets[unwind_id as usize % TICKETS] = Some(Ticket {
+            id: unwind_id,
+            pair: t.pair,
+            seq: t.seq,
+            opened_ns: now_ns(),
+            retries: 0,
+            state: TicketState::Working,
+            unwind: true,
+            legs: [reverse(&t.legs[0]), reverse(&t.legs[1])],
+        });
+        self.open_tickets.push(unwind_id);
+        for (k, l) in t.legs.iter().enumerate() {
+            let qty = l.filled.round() as u32;
+            if qty > 0 {
+                self.submit(PendingOrder {
+                    instrument: l.instrument,
+                    pair: t.pair,
+                    side: l.side.opposite(),
+                    qty,
+                    seq: t.seq,
+                    ticket: unwind_id,
+                    leg: k as u8,
+                    t_recv_ns: now_ns(),
+                    t_event_ns: 0,
+                });
+            }
+        }
+        // An unwind with nothing to do is settled at once.
+        self.check_ticket(unwind_id, false);
+    }
+
+    fn close_ticket(&mut self, id: u32, state: TicketState) {
+        if let Some(t) = self.ticket_mut(id) {
+            t.state = state;
+        }
+        self.open_tickets.retain(|x| *x != id);
+    }
+
+    /// Legs that did not fill in time.
+    fn check_timeouts(&mut self) {
+        let limit = self.risk.leg_timeout_ms * 1_000_000;
+        let now = now_ns();
+        let mut k = 0;
+        while k < self.open_tickets.len() {
+            let id = self.open_tickets[k];
+            let late = self
+                .ticket_mut(id)
+                .is_some_and(|t| now.saturating_sub(t.opened_ns) > limit);
+            if late {
+                self.check_ticket(id, true);
+            }
+            // check_ticket may have removed it; only advance past tickets still open.
+            if self.open_tickets.get(k) == Some(&id) {
+                k += 1;
             }
         }
     }
@@ -367,6 +678,9 @@ impl DispatchStage {
         req.encode_text(&mut self.out);
         if !write_all_nonblocking(&mut self.writer, &self.out) {
             self.counters.write_errors += 1;
+            if o.ticket != 0 {
+                self.leg_failed(o.ticket, o.leg);
+            }
             return;
         }
         latency::record(&mut self.hist[2], now_ns().saturating_sub(o.t_recv_ns));
@@ -377,6 +691,8 @@ impl DispatchStage {
             order_id,
             instrument: o.instrument,
             pair: o.pair,
+            ticket: o.ticket,
+            leg: o.leg,
             signal_t_ns: o.t_event_ns,
             qty: o.qty as f64,
             filled: 0.0,
@@ -405,6 +721,10 @@ impl DispatchStage {
                         OrderStatusKind::Filled => self.counters.orders_filled += 1,
                         _ => self.counters.orders_cancelled += 1,
                     }
+                    let (ticket, leg) = (slot.ticket, slot.leg);
+                    if ticket != 0 && status != OrderStatusKind::Filled {
+                        self.leg_failed(ticket, leg);
+                    }
                 }
             }
             OrderEvent::Execution {
@@ -431,6 +751,13 @@ impl DispatchStage {
                             self.counters.inconsistent_fills += 1;
                         }
                         (pair, signal_t_ns) = (slot.pair, slot.signal_t_ns);
+                        let (ticket, leg) = (slot.ticket, slot.leg);
+                        if ticket != 0 {
+                            if let Some(t) = self.ticket_mut(ticket) {
+                                t.legs[leg as usize].filled += shares;
+                            }
+                            self.check_ticket(ticket, false);
+                        }
                     }
                     None => self.counters.unknown_order_fills += 1,
                 }
@@ -479,6 +806,21 @@ impl DispatchStage {
                     self.counters.notices += 1;
                 } else {
                     self.counters.order_errors += 1;
+                }
+                // A rejection may come without a status: the order is over.
+                if code == crate::wire::ids::codes::ORDER_REJECTED {
+                    if let Some(i) = self.slot_index(id) {
+                        let slot = self.slots[i].as_mut().expect("slot_index checked");
+                        if !slot.status.is_terminal() {
+                            slot.status = OrderStatusKind::Inactive;
+                            self.open_orders = self.open_orders.saturating_sub(1);
+                            self.counters.orders_cancelled += 1;
+                            let (ticket, leg) = (slot.ticket, slot.leg);
+                            if ticket != 0 {
+                                self.leg_failed(ticket, leg);
+                            }
+                        }
+                    }
                 }
             }
             OrderEvent::NextValidId(id) => {

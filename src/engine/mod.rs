@@ -269,6 +269,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     let (mio_stream, writer) = split_for_stages(stream)?;
 
     let stop_io = Arc::new(AtomicBool::new(false));
+    let md_stop = Arc::new(AtomicBool::new(false));
     let io_done = Arc::new(AtomicBool::new(false));
     let normalize_done = Arc::new(AtomicBool::new(false));
     let signal_done = Arc::new(AtomicBool::new(false));
@@ -290,6 +291,8 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         md_policy: params.engine.md_queue_policy,
         wall_offset_ns,
         stop: stop_io.clone(),
+        md_stop: md_stop.clone(),
+        md_stopped: io_done.clone(),
     };
     let normalize = NormalizeStage {
         rx: md_rx,
@@ -331,11 +334,12 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         std::thread::sleep(Duration::from_millis(20));
     }
     let ran = started.elapsed();
-    stop_io.store(true, Ordering::Release);
-    let io_report: IoReport = io_h
-        .join()
-        .map_err(|_| anyhow::anyhow!("io thread panicked"))?;
-    io_done.store(true, Ordering::Release);
+    // Shutdown in pipeline order: market data stops, normalize and signal drain, dispatch waits
+    // for its last fills (io keeps reading order events meanwhile), then io stops.
+    md_stop.store(true, Ordering::Release);
+    while !io_done.load(Ordering::Acquire) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let norm_report: NormalizeReport = norm_h
         .join()
         .map_err(|_| anyhow::anyhow!("normalize thread panicked"))?;
@@ -348,6 +352,10 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     let disp_report: DispatchReport = disp_h
         .join()
         .map_err(|_| anyhow::anyhow!("dispatch thread panicked"))?;
+    stop_io.store(true, Ordering::Release);
+    let io_report: IoReport = io_h
+        .join()
+        .map_err(|_| anyhow::anyhow!("io thread panicked"))?;
 
     report(
         params,

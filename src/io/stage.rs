@@ -57,13 +57,25 @@ pub struct IoStage {
     /// Unix ns at monotonic time 0 of [`now_ns`]: converts receive stamps to event times.
     pub wall_offset_ns: u64,
     pub stop: Arc<AtomicBool>,
+    /// Set by the engine to stop forwarding market data while order events still flow (the
+    /// shutdown drains the pipeline, then waits for the last fills).
+    pub md_stop: Arc<AtomicBool>,
+    /// Set by this stage once it forwards no more market data (normalize's upstream is done).
+    pub md_stopped: Arc<AtomicBool>,
 }
 
 const SOCKET: Token = Token(0);
 
 impl IoStage {
-    /// Runs until `stop` is set or the gateway disconnects.
-    pub fn run(mut self) -> IoReport {
+    /// Runs until `stop` is set or the gateway disconnects; market data stops at `md_stop`.
+    pub fn run(self) -> IoReport {
+        let md_stopped = self.md_stopped.clone();
+        let report = self.run_inner();
+        md_stopped.store(true, Ordering::Release);
+        report
+    }
+
+    fn run_inner(mut self) -> IoReport {
         let mut report = IoReport {
             counters: IoCounters::default(),
             queue_wait: latency::histogram(),
@@ -94,6 +106,10 @@ impl IoStage {
         // Frames may already be buffered from the handshake.
         self.drain_frames(now_ns(), &mut seq, &mut report);
         while !self.stop.load(Ordering::Relaxed) {
+            if self.md_stop.load(Ordering::Relaxed) {
+                // From here on no market data is forwarded (drain_frames skips it).
+                self.md_stopped.store(true, Ordering::Release);
+            }
             if let Err(e) = poll.poll(&mut events, timeout) {
                 if e.kind() == ErrorKind::Interrupted {
                     continue;
@@ -162,9 +178,14 @@ impl IoStage {
             let event_time = self.wall_offset_ns + t_recv;
             match decode(frame, self.version, t_recv, event_time, seq, &self.symbols) {
                 Ok(Decoded::Md(mut e)) => {
-                    report.counters.md_events += 1;
-                    e.t_enq_ns = now_ns();
-                    push_md(&mut self.md_tx, e, self.md_policy, &mut report.counters);
+                    if self.md_stop.load(Ordering::Relaxed) {
+                        self.md_stopped.store(true, Ordering::Release);
+                        report.counters.skipped += 1;
+                    } else {
+                        report.counters.md_events += 1;
+                        e.t_enq_ns = now_ns();
+                        push_md(&mut self.md_tx, e, self.md_policy, &mut report.counters);
+                    }
                 }
                 Ok(Decoded::Order(event)) => {
                     report.counters.order_events += 1;

@@ -114,6 +114,8 @@ pub struct LedgerSnapshot {
     pub exec_ids: Vec<String>,
     /// Every order, in arrival order.
     pub orders: Vec<OrderSnapshot>,
+    /// A replay has sent its last row.
+    pub replay_finished: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -889,6 +891,7 @@ impl Core {
 
     fn snapshot(&self) -> LedgerSnapshot {
         LedgerSnapshot {
+            replay_finished: matches!(&self.feed, Feed::Replay { rows, next, .. } if *next >= rows.len()),
             positions: self
                 .ledger
                 .positions

@@ -1,0 +1,111 @@
+//! Never a naked leg: with the paper gateway rejecting every second order, the engine completes
+//! each pair's hedge by re-sending the missing leg, or, once its retries are spent, unwinds the
+//! filled leg and stops trading the pair. Either way its positions end equal to the gateway's
+//! ledger, hedged pair by pair, every fill counted once.
+
+mod common;
+
+use common::{PATIENCE, start_gateway, test_params};
+use hft::dispatch::DispatchReport;
+use hft::engine::{self, RunOptions};
+use hft::params::ReplayParams;
+use hft::sim::Gateway;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+fn run(name: &str, leg_retries: u8) -> (Gateway, DispatchReport) {
+    let path = std::env::temp_dir().join(format!("hft-legging-{}-{name}.csv", std::process::id()));
+    std::fs::write(&path, common::oscillating_quotes(1_700_000_000, 1200)).unwrap();
+    let mut sim = test_params();
+    sim.market.symbols.clear();
+    sim.replay = Some(ReplayParams {
+        file: path.clone(),
+        speed: 0.0,
+        rate: 0.0,
+    });
+    sim.faults.reject_every_nth_order = 2;
+    let gw = start_gateway(sim);
+
+    let mut params = common::fast_zscore_pair(30.0);
+    params.risk.leg_retries = leg_retries;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (addr, engine_stop) = (gw.local_addr().to_string(), stop.clone());
+    let run_dir =
+        std::env::temp_dir().join(format!("hft-legging-run-{}-{name}", std::process::id()));
+    let engine = std::thread::spawn(move || {
+        engine::run(
+            &params,
+            RunOptions {
+                gateway: addr,
+                duration: Duration::from_secs(600),
+                run_dir,
+                warmup: None,
+                stop: engine_stop,
+                require_paper: true,
+            },
+        )
+    });
+    // Until the replay is out and no order is working; the engine then drains until its pair
+    // trades are settled before it returns.
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let snap = gw.snapshot();
+        let quiet = snap.orders.iter().all(|o| o.state != "Submitted");
+        if (snap.replay_finished && quiet) || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop.store(true, Ordering::SeqCst);
+    let report = engine.join().unwrap().expect("engine run");
+    let _ = std::fs::remove_file(path);
+    (gw, report.dispatch)
+}
+
+fn assert_matches_gateway_and_hedged(gw: &Gateway, d: &DispatchReport) {
+    let snap = gw.snapshot();
+    let symbols = ["AAA", "BBB"];
+    let mut gateway = [0.0; 2];
+    for (_, symbol, qty, _) in &snap.positions {
+        gateway[symbols.iter().position(|s| s == symbol).unwrap()] = *qty;
+    }
+    assert_eq!(
+        [d.positions[0].qty, d.positions[1].qty],
+        gateway,
+        "engine positions equal the gateway ledger"
+    );
+    // Equal-quantity legs: a hedged pair holds opposite positions.
+    assert_eq!(gateway[0], -gateway[1], "the pair is hedged (no naked leg)");
+    assert_eq!(
+        d.counters.fills as usize,
+        snap.exec_ids.len(),
+        "every fill counted once"
+    );
+    assert_eq!(d.counters.naked_legs, 0, "{:?}", d.counters);
+    assert_eq!(gw.stats().rate_violations.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn rejected_legs_are_resent_until_hedged() {
+    let (gw, d) = run("complete", 3);
+    assert!(
+        d.counters.legged > 0 && d.counters.leg_resends > 0,
+        "{:?}",
+        d.counters
+    );
+    assert!(
+        gw.snapshot().orders.iter().any(|o| o.state == "Inactive"),
+        "the gateway did reject orders"
+    );
+    assert_matches_gateway_and_hedged(&gw, &d);
+}
+
+#[test]
+fn without_retries_the_filled_leg_is_unwound_and_the_pair_stops() {
+    let (gw, d) = run("unwind", 0);
+    // Every legged trade is unwound (intents already in flight when the first rejection came back
+    // included) and later intents of the pair, if any, are refused. Either way: hedged.
+    assert!(d.counters.leg_unwinds >= 1, "{:?}", d.counters);
+    assert_matches_gateway_and_hedged(&gw, &d);
+}
