@@ -21,8 +21,8 @@ use hft::wire::{self, FrameReader, Request, TickByTick, TickByTickData};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 static ARMED: AtomicBool = AtomicBool::new(false);
@@ -100,9 +100,12 @@ fn read_frame(stream: &mut TcpStream) -> Vec<u8> {
 }
 
 /// Answers every PLACE_ORDER with a full fill, from preallocated buffers.
+/// Answers every PLACE_ORDER with a full fill, from preallocated buffers. It never writes the
+/// socket itself: responses go through a byte ring to the main thread, the only writer, so this
+/// thread always keeps reading (a gateway that stops reading would stall the engine's writes).
 fn responder(
     mut input: TcpStream,
-    output: Arc<Mutex<TcpStream>>,
+    mut output: rtrb::Producer<u8>,
     orders: Arc<AtomicU64>,
     last_ref: Arc<AtomicU64>,
 ) {
@@ -175,9 +178,15 @@ fn responder(
                 realized_pnl: f64::MAX,
             }
             .encode(&mut out);
-            if output.lock().expect("writer lock").write_all(&out).is_err() {
-                return;
+            while output.slots() < out.len() {
+                if output.is_abandoned() {
+                    return;
+                }
+                std::thread::yield_now();
             }
+            // A whole response is committed at once: the reader only ever sees complete frames.
+            let chunk = output.write_chunk_uninit(out.len()).expect("room checked");
+            chunk.fill_from_iter(out.iter().copied());
             orders.fetch_add(1, Ordering::Relaxed);
             let seq = wire::parse_i64(o.order_ref.as_bytes()).unwrap_or(0) as u64;
             last_ref.fetch_max(seq, Ordering::Relaxed);
@@ -186,11 +195,12 @@ fn responder(
 }
 
 /// Waits until `orders` has not moved for a second (bounded by a generous patience).
-fn settle(orders: &AtomicU64, until: impl Fn() -> bool) {
+fn settle(orders: &AtomicU64, until: impl Fn() -> bool, mut pump: impl FnMut()) {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut last = (orders.load(Ordering::Relaxed), Instant::now());
     loop {
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(5));
+        pump();
         let now = orders.load(Ordering::Relaxed);
         if now != last.0 {
             last = (now, Instant::now());
@@ -221,6 +231,8 @@ fn main() {
     let stop = Arc::new(AtomicBool::new(false));
     let mut params = common::fast_zscore_pair(60.0);
     params.risk.max_position = 1e9;
+    // Orders flow as fast as signals come: the measured window must end with the tick stream.
+    params.risk.max_messages_per_sec = 100_000;
     let run_dir = std::env::temp_dir().join(format!("hft-no-alloc-{}", std::process::id()));
     let engine_stop = stop.clone();
     let engine = std::thread::spawn(move || {
@@ -266,51 +278,71 @@ fn main() {
 
     let orders = Arc::new(AtomicU64::new(0));
     let last_ref = Arc::new(AtomicU64::new(0));
-    let output = Arc::new(Mutex::new(s.try_clone().expect("clone")));
+    let (responses_tx, mut responses) = rtrb::RingBuffer::<u8>::new(8 << 20);
+    let mut writer = s.try_clone().expect("clone");
     let r = std::thread::spawn({
-        let (input, output, orders, last_ref) = (
+        let (input, orders, last_ref) = (
             s.try_clone().expect("clone"),
-            output.clone(),
             orders.clone(),
             last_ref.clone(),
         );
-        move || responder(input, output, orders, last_ref)
+        move || responder(input, responses_tx, orders, last_ref)
     });
 
     let mut warm = Vec::new();
     ticks(0, WARMUP_STEPS, &mut warm);
     let mut measured = Vec::new();
     ticks(WARMUP_STEPS, WARMUP_STEPS + MEASURED_STEPS, &mut measured);
-    let send = |bytes: &[u8]| {
-        for chunk in bytes.chunks(64 * 1024) {
-            output
-                .lock()
-                .expect("writer lock")
-                .write_all(chunk)
-                .expect("ticks");
+    // The only socket writer: responses first, then the next chunk of ticks.
+    let mut pump = |writer: &mut TcpStream| {
+        let n = responses.slots();
+        if n > 0 {
+            let chunk = responses.read_chunk(n).expect("slots checked");
+            let (a, b) = chunk.as_slices();
+            writer.write_all(a).expect("responses");
+            writer.write_all(b).expect("responses");
+            chunk.commit_all();
+        }
+    };
+    // Chunks end on frame boundaries, so responses never land inside a tick frame.
+    let send = |writer: &mut TcpStream, pump: &mut dyn FnMut(&mut TcpStream), bytes: &[u8]| {
+        let mut start = 0;
+        while start < bytes.len() {
+            let mut end = start;
+            while end < bytes.len() && end - start < 16 * 1024 {
+                let len = u32::from_be_bytes(bytes[end..end + 4].try_into().expect("prefix"));
+                end += 4 + len as usize;
+            }
+            pump(writer);
+            writer.write_all(&bytes[start..end]).expect("ticks");
+            start = end;
         }
     };
 
-    send(&warm);
+    send(&mut writer, &mut pump, &warm);
     let warm_ticks = 2 * WARMUP_STEPS;
-    settle(&orders, || {
-        last_ref.load(Ordering::Relaxed) + 4 * PERIOD as u64 >= warm_ticks
-    });
+    settle(
+        &orders,
+        || last_ref.load(Ordering::Relaxed) + 4 * PERIOD as u64 >= warm_ticks,
+        || pump(&mut writer),
+    );
     let orders_before = orders.load(Ordering::Relaxed);
 
     ARMED.store(true, Ordering::SeqCst);
-    send(&measured);
+    send(&mut writer, &mut pump, &measured);
     let total_ticks = 2 * (WARMUP_STEPS + MEASURED_STEPS);
-    settle(&orders, || {
-        last_ref.load(Ordering::Relaxed) + 4 * PERIOD as u64 >= total_ticks
-    });
+    settle(
+        &orders,
+        || last_ref.load(Ordering::Relaxed) + 4 * PERIOD as u64 >= total_ticks,
+        || pump(&mut writer),
+    );
     ARMED.store(false, Ordering::SeqCst);
     let allocations = ALLOCATIONS.load(Ordering::SeqCst);
     let measured_orders = orders.load(Ordering::Relaxed) - orders_before;
 
     stop.store(true, Ordering::SeqCst);
     let report = engine.join().expect("engine thread").expect("engine run");
-    drop(output);
+    drop(writer);
     let _ = s.shutdown(std::net::Shutdown::Both);
     let _ = r.join();
     let ticks = report.summary["counters"]["ticks"].as_u64().unwrap_or(0);

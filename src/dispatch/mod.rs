@@ -25,7 +25,7 @@ const SEEN_EXECS: usize = 4096;
 /// Pair tickets (both legs of one intent) remembered at once.
 const TICKETS: usize = 1024;
 /// Tickets waiting for both legs to fill at once.
-const OPEN_TICKETS: usize = 256;
+const OPEN_TICKETS: usize = 1024;
 /// Attempts at an unwind before its leg is declared naked.
 const UNWIND_RETRIES: u8 = 5;
 
