@@ -995,6 +995,81 @@ impl EngineParams {
             "engine.fills_capacity",
             "at most 10,000,000 fills",
         )?;
+        let e = &self.engine;
+        check(
+            e.cores.is_empty() || e.cores.len() == 4,
+            file,
+            "engine.cores",
+            "must list 4 core ids (io, normalize, signal, dispatch) or be empty",
+        )?;
+        check(
+            (16..=1 << 24).contains(&e.queue_capacity),
+            file,
+            "engine.queue_capacity",
+            "must be in 16..=16777216",
+        )?;
+        check(
+            e.duration_secs > 0.0 && e.duration_secs.is_finite(),
+            file,
+            "engine.duration_secs",
+            "must be positive",
+        )?;
+        let r = &self.risk;
+        check(
+            r.max_order_qty >= 1.0,
+            file,
+            "risk.max_order_qty",
+            "must be >= 1",
+        )?;
+        check(
+            r.max_position >= 1.0,
+            file,
+            "risk.max_position",
+            "must be >= 1",
+        )?;
+        check(
+            r.max_open_orders >= 1,
+            file,
+            "risk.max_open_orders",
+            "must be >= 1",
+        )?;
+        check(
+            (1..=50).contains(&r.max_messages_per_sec),
+            file,
+            "risk.max_messages_per_sec",
+            "must be in 1..=50 (IB's limit)",
+        )?;
+        check(
+            (16..=1 << 22).contains(&r.max_orders),
+            file,
+            "risk.max_orders",
+            "must be in 16..=4194304",
+        )?;
+        check(
+            (100..=600_000).contains(&r.leg_timeout_ms),
+            file,
+            "risk.leg_timeout_ms",
+            "must be in 100..=600000",
+        )?;
+        check(
+            r.leg_retries <= 10,
+            file,
+            "risk.leg_retries",
+            "must be at most 10",
+        )?;
+        let n = &self.normalize;
+        check(
+            n.max_jump > 0.0 && n.max_jump.is_finite(),
+            file,
+            "normalize.max_jump",
+            "must be positive",
+        )?;
+        check(
+            n.jump_confirm_ticks >= 1,
+            file,
+            "normalize.jump_confirm_ticks",
+            "must be >= 1",
+        )?;
         Ok(())
     }
 
@@ -1021,6 +1096,31 @@ fn is_host_port(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engine_sections_are_validated_by_key() {
+        for (from, to, key) in [
+            (
+                "max_messages_per_sec = 45",
+                "max_messages_per_sec = 80",
+                "risk.max_messages_per_sec",
+            ),
+            ("leg_retries = 2", "leg_retries = 99", "risk.leg_retries"),
+            (
+                "queue_capacity = 65536",
+                "queue_capacity = 1",
+                "engine.queue_capacity",
+            ),
+            ("max_jump = 0.05", "max_jump = -1.0", "normalize.max_jump"),
+        ] {
+            let bad = DEFAULT_PARAMS.replacen(from, to, 1);
+            assert_ne!(bad, DEFAULT_PARAMS, "{from}");
+            assert_eq!(
+                EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+                key
+            );
+        }
+    }
 
     #[test]
     fn shipped_param_files_are_valid() {
