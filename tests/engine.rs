@@ -11,10 +11,7 @@ mod common;
 
 use common::{PATIENCE, start_gateway, test_params};
 use hft::backtest::Backtest;
-use hft::engine::{self, RunOptions};
 use hft::params::ReplayParams;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 const T0: i64 = 1_700_000_000;
@@ -62,24 +59,7 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
         rate: 0.0,
     });
     let gw = start_gateway(sim);
-    let stop = Arc::new(AtomicBool::new(false));
-    let run_dir = std::env::temp_dir().join(format!("hft-engine-run-{}", std::process::id()));
-    let engine_params = params.clone();
-    let addr = gw.local_addr().to_string();
-    let engine_stop = stop.clone();
-    let engine = std::thread::spawn(move || {
-        engine::run(
-            &engine_params,
-            RunOptions {
-                gateway: addr,
-                duration: Duration::from_secs(600),
-                run_dir,
-                warmup: None,
-                stop: engine_stop,
-                require_paper: true,
-            },
-        )
-    });
+    let engine = common::EngineRun::start(&gw, params.clone(), "parity");
     // Wait until the gateway has seen as many orders as the backtest made, all of them done.
     let deadline = Instant::now() + PATIENCE;
     loop {
@@ -91,8 +71,7 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let report = engine.join().unwrap().expect("engine run");
+    let report = engine.finish();
     let snap = gw.snapshot();
 
     // Parity: the same orders in the same sequence.

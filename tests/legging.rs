@@ -7,11 +7,9 @@ mod common;
 
 use common::{PATIENCE, start_gateway, test_params};
 use hft::dispatch::DispatchReport;
-use hft::engine::{self, RunOptions};
 use hft::params::ReplayParams;
 use hft::sim::Gateway;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 fn run(name: &str, leg_retries: u8) -> (Gateway, DispatchReport) {
@@ -29,23 +27,7 @@ fn run(name: &str, leg_retries: u8) -> (Gateway, DispatchReport) {
 
     let mut params = common::fast_zscore_pair(30.0);
     params.risk.leg_retries = leg_retries;
-    let stop = Arc::new(AtomicBool::new(false));
-    let (addr, engine_stop) = (gw.local_addr().to_string(), stop.clone());
-    let run_dir =
-        std::env::temp_dir().join(format!("hft-legging-run-{}-{name}", std::process::id()));
-    let engine = std::thread::spawn(move || {
-        engine::run(
-            &params,
-            RunOptions {
-                gateway: addr,
-                duration: Duration::from_secs(600),
-                run_dir,
-                warmup: None,
-                stop: engine_stop,
-                require_paper: true,
-            },
-        )
-    });
+    let engine = common::EngineRun::start(&gw, params, name);
     // Until the replay is out and no order is working; the engine then drains until its pair
     // trades are settled before it returns.
     let deadline = Instant::now() + PATIENCE;
@@ -57,8 +39,7 @@ fn run(name: &str, leg_retries: u8) -> (Gateway, DispatchReport) {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    stop.store(true, Ordering::SeqCst);
-    let report = engine.join().unwrap().expect("engine run");
+    let report = engine.finish();
     let _ = std::fs::remove_file(path);
     (gw, report.dispatch)
 }

@@ -5,11 +5,8 @@
 mod common;
 
 use common::PATIENCE;
-use hft::engine::{self, RunOptions};
 use hft::params::{ReplayParams, SimParams};
 use hft::sim::{Gateway, GatewayOptions};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 #[test]
@@ -56,22 +53,7 @@ fn every_order_is_matched_to_its_tick() {
 
     let mut params = common::fast_zscore_pair(30.0);
     params.risk.max_messages_per_sec = 100_000;
-    let stop = Arc::new(AtomicBool::new(false));
-    let (addr, engine_stop) = (gw.local_addr().to_string(), stop.clone());
-    let run_dir = std::env::temp_dir().join(format!("hft-w2w-run-{}", std::process::id()));
-    let engine = std::thread::spawn(move || {
-        engine::run(
-            &params,
-            RunOptions {
-                gateway: addr,
-                duration: Duration::from_secs(600),
-                run_dir,
-                warmup: None,
-                stop: engine_stop,
-                require_paper: true,
-            },
-        )
-    });
+    let engine = common::EngineRun::start(&gw, params, "w2w");
     let deadline = Instant::now() + PATIENCE;
     loop {
         let snap = gw.snapshot();
@@ -82,8 +64,7 @@ fn every_order_is_matched_to_its_tick() {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    stop.store(true, Ordering::SeqCst);
-    let report = engine.join().unwrap().expect("engine run");
+    let report = engine.finish();
     let w = gw.wire_report().unwrap();
     assert_eq!(w.ticks as usize, rows, "every row was sent on the schedule");
     assert!(w.matched >= 20, "orders were sent ({})", w.matched);

@@ -105,3 +105,47 @@ pub fn oscillating_quotes(t0: i64, seconds: i64) -> String {
     }
     text
 }
+
+/// The engine on its own threads against `gw`, until the returned flag is set.
+pub struct EngineRun {
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    pub handle: std::thread::JoinHandle<anyhow::Result<hft::engine::RunReport>>,
+    pub run_dir: std::path::PathBuf,
+}
+
+impl EngineRun {
+    /// Starts the engine with `params` against `gw`; `name` keeps run directories apart.
+    pub fn start(gw: &Gateway, params: hft::params::EngineParams, name: &str) -> EngineRun {
+        use std::sync::atomic::AtomicBool;
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let run_dir = std::env::temp_dir().join(format!("hft-run-{}-{name}", std::process::id()));
+        let (addr, engine_stop, dir) = (gw.local_addr().to_string(), stop.clone(), run_dir.clone());
+        let handle = std::thread::spawn(move || {
+            hft::engine::run(
+                &params,
+                hft::engine::RunOptions {
+                    gateway: addr,
+                    duration: std::time::Duration::from_secs(600),
+                    run_dir: dir,
+                    warmup: None,
+                    stop: engine_stop,
+                    require_paper: true,
+                },
+            )
+        });
+        EngineRun {
+            stop,
+            handle,
+            run_dir,
+        }
+    }
+
+    /// Stops the engine (it drains in order) and returns its report.
+    pub fn finish(self) -> hft::engine::RunReport {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.handle
+            .join()
+            .expect("engine thread")
+            .expect("engine run")
+    }
+}
