@@ -553,6 +553,10 @@ pub struct RiskParams {
     /// A legged pair first re-sends its missing leg this many times (complete the hedge), then
     /// unwinds the filled leg and stops trading the pair.
     pub leg_retries: u8,
+    /// Kill switch: realized loss (after commissions) in USD that stops the engine.
+    pub max_daily_loss: f64,
+    /// When the kill switch trips, close every position with market orders.
+    pub flatten_on_kill: bool,
 }
 
 impl Default for RiskParams {
@@ -565,6 +569,8 @@ impl Default for RiskParams {
             max_orders: 65_536,
             leg_timeout_ms: 5_000,
             leg_retries: 2,
+            max_daily_loss: 5_000.0,
+            flatten_on_kill: true,
         }
     }
 }
@@ -1056,6 +1062,12 @@ impl EngineParams {
             file,
             "risk.leg_retries",
             "must be at most 10",
+        )?;
+        check(
+            r.max_daily_loss > 0.0 && r.max_daily_loss.is_finite(),
+            file,
+            "risk.max_daily_loss",
+            "must be positive",
         )?;
         let n = &self.normalize;
         check(

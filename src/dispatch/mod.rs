@@ -156,8 +156,13 @@ pub struct DispatchCounters {
     pub leg_unwinds: u64,
     /// Legs left unhedged because even the unwind failed (also logged).
     pub naked_legs: u64,
-    /// Intents dropped because their pair stopped trading after an unwind.
+    /// Intents dropped because their pair stopped trading after an unwind, or after the kill
+    /// switch.
     pub intents_blocked: u64,
+    /// Times the kill switch tripped (0 or 1).
+    pub kill_switch: u64,
+    /// Market orders sent to flatten after the kill switch.
+    pub flatten_orders: u64,
 }
 
 /// What the dispatch thread returns.
@@ -240,6 +245,10 @@ pub struct DispatchStage {
     pub upstream_done: Arc<AtomicBool>,
     /// After upstream is done, keep reading order events until this monotonic deadline.
     pub drain_until: Arc<std::sync::atomic::AtomicU64>,
+    /// Set when the kill switch trips (loss limit): the engine stops, dispatch trades no more.
+    pub killed: Arc<AtomicBool>,
+    /// Flatten attempts left after the kill switch.
+    flatten_attempts: u8,
     out: Vec<u8>,
     slots: Box<[Option<OrderSlot>]>,
     first_order_id: i32,
@@ -300,6 +309,8 @@ impl DispatchStage {
             unattributed_commissions: 0.0,
             seen_next: 0,
             pending: arrayvec::ArrayVec::new(),
+            killed: Arc::new(AtomicBool::new(false)),
+            flatten_attempts: 3,
             tickets: vec![None; TICKETS].into_boxed_slice(),
             open_tickets: arrayvec::ArrayVec::new(),
             next_ticket: 1,
@@ -354,6 +365,17 @@ impl DispatchStage {
                 continue;
             }
             if self.upstream_done.load(Ordering::Acquire) && self.intents.is_empty() {
+                // After the kill switch, positions left by trades still in flight are closed too.
+                if self.counters.kill_switch > 0
+                    && self.risk.flatten_on_kill
+                    && self.pending.is_empty()
+                    && self.open_orders == 0
+                    && self.positions.iter().any(|p| p.qty != 0.0)
+                    && self.flatten_attempts > 0
+                {
+                    self.flatten();
+                    continue;
+                }
                 // Done when nothing is waiting or working, or at the hard deadline.
                 let settled = self.pending.is_empty()
                     && self.open_orders == 0
@@ -391,12 +413,12 @@ impl DispatchStage {
     fn on_intent(&mut self, msg: &IntentMsg) {
         self.counters.intents += 1;
         let intent = &msg.intent;
-        if self
+        let pair_blocked = self
             .blocked_pairs
             .get(intent.pair as usize)
             .copied()
-            .unwrap_or(false)
-        {
+            .unwrap_or(false);
+        if self.counters.kill_switch > 0 || pair_blocked {
             self.counters.intents_blocked += 1;
             return;
         }
@@ -440,6 +462,57 @@ impl DispatchStage {
             order.ticket = id;
             order.leg = k as u8;
             self.submit(order);
+        }
+    }
+
+    /// Realized PnL after commissions since start-up.
+    fn realized_net(&self) -> f64 {
+        let p: f64 = self
+            .positions
+            .iter()
+            .map(|p| p.realized - p.commissions)
+            .sum();
+        p - self.unattributed_commissions
+    }
+
+    /// Trips the kill switch when the realized loss exceeds the limit.
+    fn check_loss(&mut self) {
+        if self.counters.kill_switch == 0 && self.realized_net() < -self.risk.max_daily_loss {
+            self.counters.kill_switch = 1;
+            self.killed.store(true, Ordering::Release);
+            tracing::error!(
+                loss = -self.realized_net(),
+                limit = self.risk.max_daily_loss,
+                "kill switch: daily loss limit reached; no more trading"
+            );
+            if self.risk.flatten_on_kill {
+                self.flatten();
+            }
+        }
+    }
+
+    /// Market orders closing every position (attempted a bounded number of times).
+    fn flatten(&mut self) {
+        if self.flatten_attempts == 0 {
+            return;
+        }
+        self.flatten_attempts -= 1;
+        for i in 0..self.positions.len() {
+            let qty = self.positions[i].qty;
+            if qty != 0.0 {
+                self.counters.flatten_orders += 1;
+                self.submit(PendingOrder {
+                    instrument: i as u16,
+                    pair: u16::MAX,
+                    side: if qty > 0.0 { Side::Sell } else { Side::Buy },
+                    qty: qty.abs().round() as u32,
+                    seq: 0,
+                    ticket: 0,
+                    leg: 0,
+                    t_recv_ns: now_ns(),
+                    t_event_ns: 0,
+                });
+            }
         }
     }
 
@@ -782,6 +855,7 @@ impl DispatchStage {
                 if logged {
                     self.seen[seen_at].2 = index as u32;
                 }
+                self.check_loss();
             }
             OrderEvent::Commission {
                 exec_id,
@@ -800,6 +874,7 @@ impl DispatchStage {
                     }
                     _ => self.unattributed_commissions += commission,
                 }
+                self.check_loss();
             }
             OrderEvent::Error { id, code } => {
                 if (2100..2200).contains(&code) || code == 202 || id < 0 {

@@ -321,6 +321,9 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         drain_until.clone(),
         params.engine.fills_capacity,
     );
+    let killed = Arc::new(AtomicBool::new(false));
+    let mut dispatch = dispatch;
+    dispatch.killed = killed.clone();
     let started = Instant::now();
     let io_h = spawn("hft-io", placement.cores[0], move || io.run())?;
     let norm_h = spawn("hft-normalize", placement.cores[1], move || normalize.run())?;
@@ -329,6 +332,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
 
     while started.elapsed() < opts.duration
         && !opts.stop.load(Ordering::Relaxed)
+        && !killed.load(Ordering::Relaxed)
         && !io_h.is_finished()
     {
         std::thread::sleep(Duration::from_millis(20));
@@ -512,9 +516,17 @@ fn report(
         run_dir.join("summary.json"),
         serde_json::to_vec_pretty(&summary)?,
     )?;
+    let kill = if c.kill_switch > 0 {
+        format!(
+            "\nKILL SWITCH: daily loss limit of {:.2} USD reached; {} flatten orders sent",
+            params.risk.max_daily_loss, c.flatten_orders
+        )
+    } else {
+        String::new()
+    };
     let trading = format!(
         "ticks {} | quotes {} | bad ticks {} | signals {} | orders {} | fills {} | rejected by risk {} | rate-limited {}\n\
-         PnL: realized {:.2}, unrealized {:.2}, commissions {:.2}, net {:.2} USD",
+         PnL: realized {:.2}, unrealized {:.2}, commissions {:.2}, net {:.2} USD{kill}",
         io.counters.md_events,
         norm.counters.quotes,
         norm.counters.bad_price + norm.counters.crossed + norm.counters.jumps_rejected,
