@@ -557,6 +557,8 @@ pub struct RiskParams {
     pub max_daily_loss: f64,
     /// When the kill switch trips, close every position with market orders.
     pub flatten_on_kill: bool,
+    /// At the end of a run (duration, SIGINT, SIGTERM), close every position with market orders.
+    pub flatten_on_stop: bool,
 }
 
 impl Default for RiskParams {
@@ -571,6 +573,7 @@ impl Default for RiskParams {
             leg_retries: 2,
             max_daily_loss: 5_000.0,
             flatten_on_kill: true,
+            flatten_on_stop: false,
         }
     }
 }

@@ -51,3 +51,43 @@ fn loss_limit_flattens_and_stops_the_engine() {
     assert!(report.trading.contains("KILL SWITCH"));
     let _ = std::fs::remove_file(path);
 }
+
+#[test]
+fn flatten_on_stop_closes_every_position_at_the_end() {
+    let path = std::env::temp_dir().join(format!("hft-flatten-{}.csv", std::process::id()));
+    std::fs::write(&path, common::oscillating_quotes(1_700_000_000, 1000)).unwrap();
+    let mut sim = test_params();
+    sim.market.symbols.clear();
+    sim.replay = Some(ReplayParams {
+        file: path.clone(),
+        speed: 0.0,
+        rate: 0.0,
+    });
+    let gw = start_gateway(sim);
+    let mut params = common::fast_zscore_pair(30.0);
+    params.risk.flatten_on_stop = true;
+    let engine = common::EngineRun::start(&gw, params, "flatten");
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let snap = gw.snapshot();
+        let quiet = !snap.orders.is_empty() && snap.orders.iter().all(|o| o.state != "Submitted");
+        if (snap.replay_finished && quiet) || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let report = engine.finish();
+    // The run ends with a pair position open, so the flatten had work to do.
+    assert!(
+        report.dispatch.counters.flatten_orders >= 1,
+        "{:?}",
+        report.dispatch.counters
+    );
+    assert!(
+        report.dispatch.positions.iter().all(|p| p.qty == 0.0),
+        "flat: {:?}",
+        report.dispatch.positions
+    );
+    assert!(gw.snapshot().positions.iter().all(|p| p.2 == 0.0));
+    let _ = std::fs::remove_file(path);
+}

@@ -365,9 +365,11 @@ impl DispatchStage {
                 continue;
             }
             if self.upstream_done.load(Ordering::Acquire) && self.intents.is_empty() {
-                // After the kill switch, positions left by trades still in flight are closed too.
-                if self.counters.kill_switch > 0
-                    && self.risk.flatten_on_kill
+                // After the kill switch (or at the end of a run when asked), positions left by
+                // trades still in flight are closed too.
+                let flatten = (self.counters.kill_switch > 0 && self.risk.flatten_on_kill)
+                    || self.risk.flatten_on_stop;
+                if flatten
                     && self.pending.is_empty()
                     && self.open_orders == 0
                     && self.positions.iter().any(|p| p.qty != 0.0)
