@@ -13,24 +13,7 @@ use std::time::{Duration, Instant};
 fn every_order_is_matched_to_its_tick() {
     let rows = 4_000;
     let path = std::env::temp_dir().join(format!("hft-w2w-{}.csv", std::process::id()));
-    let mut text = String::from("ts_ns,symbol,bid,bid_size,ask,ask_size\n");
-    for k in 0..rows / 2 {
-        let a = (10_000.0 + 100.0 * (2.0 * std::f64::consts::PI * k as f64 / 240.0).sin()).round()
-            as i64;
-        let ts = (1_700_000_000 + k as i64) as i128 * 1_000_000_000;
-        text.push_str(&format!(
-            "{ts},AAA,{}.{:02},300,{}.{:02},200\n",
-            a / 100,
-            a % 100,
-            (a + 1) / 100,
-            (a + 1) % 100
-        ));
-        text.push_str(&format!(
-            "{ts},BBB,50.0{},300,50.0{},200\n",
-            k % 3,
-            k % 3 + 1
-        ));
-    }
+    let text = common::oscillating_quotes(1_700_000_000, rows as i64 / 2);
     std::fs::write(&path, text).unwrap();
 
     let mut sim = SimParams::embedded();

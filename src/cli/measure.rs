@@ -116,37 +116,58 @@ pub fn loopback_floor(round_trips: usize) -> anyhow::Result<hdrhistogram::Histog
     Ok(h)
 }
 
-/// A quote file of two symbols whose spread oscillates, one row per symbol per second of event
-/// time, so the z-score strategy trades often.
-fn oscillating_quotes(rows: usize) -> anyhow::Result<std::path::PathBuf> {
-    use std::io::Write;
-    let path = std::env::temp_dir().join(format!("hft-bench-wire-{}.csv", std::process::id()));
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
-    writeln!(w, "{}", crate::sim::QUOTE_HEADER)?;
-    for k in 0..rows.div_ceil(2) as i64 {
+/// A quote file's text: symbols AAA and BBB, one row each per second from Unix second `t0`; A's
+/// spread to B oscillates (a sine of period 240 s, one dollar wide), so z-score strategies trade
+/// every few dozen rows. Shared by `hft bench-wire` and the engine tests.
+pub fn oscillating_quotes(t0: i64, seconds: i64) -> String {
+    use std::fmt::Write;
+    let mut text = format!("{}\n", crate::sim::QUOTE_HEADER);
+    for k in 0..seconds {
         let a = (10_000.0 + 100.0 * (2.0 * std::f64::consts::PI * k as f64 / 240.0).sin()).round()
             as i64;
         let b = 5_000 + (k / 7) % 3;
-        let ts = (1_700_000_000 + k) as i128 * 1_000_000_000;
-        writeln!(
-            w,
-            "{ts},AAA,{}.{:02},300,{}.{:02},200",
-            a / 100,
-            a % 100,
-            (a + 1) / 100,
-            (a + 1) % 100
-        )?;
-        writeln!(
-            w,
-            "{ts},BBB,{}.{:02},300,{}.{:02},200",
-            b / 100,
-            b % 100,
-            (b + 1) / 100,
-            (b + 1) % 100
-        )?;
+        let ts = (t0 + k) as i128 * 1_000_000_000;
+        for (symbol, cents) in [("AAA", a), ("BBB", b)] {
+            let _ = writeln!(
+                text,
+                "{ts},{symbol},{}.{:02},300,{}.{:02},200",
+                cents / 100,
+                cents % 100,
+                (cents + 1) / 100,
+                (cents + 1) % 100
+            );
+        }
     }
-    w.flush()?;
-    Ok(path)
+    text
+}
+
+/// Engine parameters for the pair of [`oscillating_quotes`]: z-score on a 1 s grid over
+/// `window_secs`, re-estimated every row, entry 1.5, exit 0.3, equal legs, no cost gate,
+/// tick-by-tick data (exchange times), so it trades often and deterministically.
+pub fn oscillating_pair_params(window_secs: f64) -> crate::params::EngineParams {
+    use crate::params::{EngineParams, PairParams, Sizing, StrategyKind};
+    let mut p = EngineParams::embedded();
+    p.pairs = vec![PairParams {
+        a: "AAA".into(),
+        b: "BBB".into(),
+        hedge_ratio: None,
+        intercept: None,
+        spread_mean: None,
+        spread_std: None,
+        half_life_secs: None,
+    }];
+    p.engine.tick_by_tick = true;
+    p.strategy.kind = StrategyKind::Zscore;
+    p.strategy.grid_secs = 1.0;
+    p.strategy.window_secs = window_secs;
+    p.strategy.evaluation_secs = 0.0;
+    p.strategy.sizing = Sizing::Equal;
+    p.strategy.zscore.entry = 1.5;
+    p.strategy.zscore.exit = 0.3;
+    p.strategy.zscore.stop = 50.0;
+    p.strategy.zscore.min_edge_ratio = 0.0;
+    p.strategy.zscore.max_hold_secs = 0.0;
+    p
 }
 
 /// `hft bench-wire`: the paper gateway sends ticks at fixed rates to the engine (in-process threads,
@@ -160,7 +181,7 @@ fn oscillating_quotes(rows: usize) -> anyhow::Result<std::path::PathBuf> {
 /// # Errors
 /// Gateway or engine failures.
 pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
-    use crate::params::{EngineParams, PairParams, ReplayParams, Sizing, StrategyKind};
+    use crate::params::ReplayParams;
     let floor = loopback_floor(100_000)?;
     let f = us_percentiles(&floor);
     println!(
@@ -181,7 +202,11 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
     );
     for &rate in rates {
         let rows = ((rate * seconds) as usize).max(2_000);
-        let file = oscillating_quotes(rows)?;
+        let file = std::env::temp_dir().join(format!("hft-bench-wire-{}.csv", std::process::id()));
+        std::fs::write(
+            &file,
+            oscillating_quotes(1_700_000_000, rows.div_ceil(2) as i64),
+        )?;
         let mut sim = SimParams::embedded();
         sim.market.symbols.clear();
         sim.gateway.max_messages_per_sec = u32::MAX / 2;
@@ -199,30 +224,10 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
             },
         )?;
 
-        let mut p = EngineParams::embedded();
-        p.pairs = vec![PairParams {
-            a: "AAA".into(),
-            b: "BBB".into(),
-            hedge_ratio: None,
-            intercept: None,
-            spread_mean: None,
-            spread_std: None,
-            half_life_secs: None,
-        }];
-        p.engine.tick_by_tick = true;
+        let mut p = oscillating_pair_params(30.0);
         if spin {
             p.engine.wait = crate::engine::wait::WaitStrategy::Spin;
         }
-        p.strategy.kind = StrategyKind::Zscore;
-        p.strategy.grid_secs = 1.0;
-        p.strategy.window_secs = 30.0;
-        p.strategy.evaluation_secs = 0.0;
-        p.strategy.sizing = Sizing::Equal;
-        p.strategy.zscore.entry = 1.5;
-        p.strategy.zscore.exit = 0.3;
-        p.strategy.zscore.stop = 50.0;
-        p.strategy.zscore.min_edge_ratio = 0.0;
-        p.strategy.zscore.max_hold_secs = 0.0;
         p.risk.max_messages_per_sec = u32::MAX / 2;
         p.risk.max_position = 1e12;
         p.risk.max_open_orders = 1 << 20;
