@@ -158,6 +158,7 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
         normalizer: Normalizer::new(instruments, params.normalize),
         waiter: Waiter::new(wait),
         upstream_done: io_done.clone(),
+        feed: Arc::new(hft::normalize::FeedState::new(instruments)),
     };
     let signal = SignalStage {
         rx: quote_rx,

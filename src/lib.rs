@@ -12,6 +12,7 @@ pub mod cli;
 pub mod dispatch;
 pub mod engine;
 pub mod io;
+pub mod journal;
 pub mod latency;
 pub mod normalize;
 pub mod pairs;

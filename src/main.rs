@@ -37,6 +37,16 @@ enum Command {
         /// Allow a live (non-paper) account or a live port.
         #[arg(long)]
         live: bool,
+        /// Restore the journal of this earlier run directory (after a crash) and reconcile it
+        /// with the gateway before trading.
+        #[arg(long, value_name = "RUN_DIR")]
+        resume: Option<PathBuf>,
+    },
+    /// Trip the kill switch of a running engine: cancel its working orders, flatten if
+    /// risk.flatten_on_kill, dump the latency and summary, exit.
+    Kill {
+        /// The engine's run directory (printed at start-up).
+        run_dir: PathBuf,
     },
     /// The strategy over a recorded quote file, in-process and deterministic.
     Backtest {
@@ -152,6 +162,7 @@ fn main() -> ExitCode {
         gateway: None,
         no_bootstrap: false,
         live: false,
+        resume: None,
     };
     let result = match cli.command.unwrap_or(default) {
         Command::Run {
@@ -161,6 +172,7 @@ fn main() -> ExitCode {
             gateway,
             no_bootstrap,
             live,
+            resume,
         } => hft::cli::run::run(hft::cli::run::RunArgs {
             params,
             duration,
@@ -168,7 +180,9 @@ fn main() -> ExitCode {
             gateway,
             no_bootstrap,
             live,
+            resume,
         }),
+        Command::Kill { run_dir } => hft::cli::run::kill(&run_dir),
         Command::Backtest { params, ticks, out } => {
             hft::cli::backtest::run(params.as_deref(), &ticks, &out)
         }

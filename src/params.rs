@@ -516,6 +516,8 @@ pub struct EngineSection {
     pub series_capacity: usize,
     /// Executions recorded for `fills.csv`, allocated at start-up; later ones are counted.
     pub fills_capacity: usize,
+    /// When the journal (`journal.csv`) is forced to disk.
+    pub journal_fsync: crate::journal::FsyncPolicy,
 }
 
 impl Default for EngineSection {
@@ -530,6 +532,7 @@ impl Default for EngineSection {
             runs_dir: "runs".into(),
             series_capacity: 100_000,
             fills_capacity: 65_536,
+            journal_fsync: crate::journal::FsyncPolicy::Batch,
         }
     }
 }
@@ -559,6 +562,16 @@ pub struct RiskParams {
     pub flatten_on_kill: bool,
     /// At the end of a run (duration, SIGINT, SIGTERM), close every position with market orders.
     pub flatten_on_stop: bool,
+    /// Largest gross notional (sum over instruments of |position| x last mid, USD) after an
+    /// entry.
+    pub max_gross_notional: f64,
+    /// Staleness watchdog: an instrument without a quote for this long blocks entries in its
+    /// pairs (milliseconds).
+    pub max_quote_age_ms: u64,
+    /// At start-up, after reconciling with the gateway (and the journal of `--resume`), close
+    /// every position found. Otherwise inherited positions are kept, and a pair that is not
+    /// flat takes no new entries.
+    pub flatten_on_start: bool,
 }
 
 impl Default for RiskParams {
@@ -574,6 +587,9 @@ impl Default for RiskParams {
             max_daily_loss: 5_000.0,
             flatten_on_kill: true,
             flatten_on_stop: false,
+            max_gross_notional: 5_000_000.0,
+            max_quote_age_ms: 5_000,
+            flatten_on_start: false,
         }
     }
 }
@@ -588,6 +604,10 @@ pub struct ConnectionParams {
     pub client_id: i32,
     /// Client id of the control-plane (`ibapi`) connection used by the bootstrap.
     pub control_client_id: i32,
+    /// First reconnect delay after the connection is lost; doubles per failed attempt ...
+    pub reconnect_min_ms: u64,
+    /// ... up to this cap (each delay is jittered by up to a half).
+    pub reconnect_max_ms: u64,
 }
 
 impl Default for ConnectionParams {
@@ -596,6 +616,8 @@ impl Default for ConnectionParams {
             gateway: String::new(),
             client_id: 1,
             control_client_id: 2,
+            reconnect_min_ms: 250,
+            reconnect_max_ms: 30_000,
         }
     }
 }
@@ -1071,6 +1093,31 @@ impl EngineParams {
             file,
             "risk.max_daily_loss",
             "must be positive",
+        )?;
+        check(
+            r.max_gross_notional > 0.0 && r.max_gross_notional.is_finite(),
+            file,
+            "risk.max_gross_notional",
+            "must be positive",
+        )?;
+        check(
+            (10..=3_600_000).contains(&r.max_quote_age_ms),
+            file,
+            "risk.max_quote_age_ms",
+            "must be in 10..=3600000",
+        )?;
+        let c = &self.connection;
+        check(
+            c.reconnect_min_ms >= 1 && c.reconnect_min_ms <= c.reconnect_max_ms,
+            file,
+            "connection.reconnect_min_ms",
+            "must be >= 1 and <= connection.reconnect_max_ms",
+        )?;
+        check(
+            c.reconnect_max_ms <= 600_000,
+            file,
+            "connection.reconnect_max_ms",
+            "must be at most 600000",
         )?;
         let n = &self.normalize;
         check(

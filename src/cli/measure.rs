@@ -231,6 +231,7 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
         p.risk.max_messages_per_sec = u32::MAX / 2;
         p.risk.max_position = 1e12;
         p.risk.max_open_orders = 1 << 20;
+        p.risk.max_gross_notional = f64::MAX;
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let run_dir =
             std::env::temp_dir().join(format!("hft-bench-wire-run-{}", std::process::id()));
@@ -245,6 +246,7 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
                     warmup: None,
                     stop: engine_stop,
                     require_paper: true,
+                    resume: None,
                 },
             )
         });

@@ -19,6 +19,8 @@ pub struct RunArgs {
     pub gateway: Option<String>,
     pub no_bootstrap: bool,
     pub live: bool,
+    /// Run directory of an earlier run whose journal is restored.
+    pub resume: Option<PathBuf>,
 }
 
 /// Ports TWS and IB Gateway use for live accounts by default.
@@ -34,6 +36,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(p) => EngineParams::load(p)?,
         None => EngineParams::embedded(),
     };
+    if let Some(dir) = &args.resume {
+        let journal = dir.join(crate::journal::FILE);
+        anyhow::ensure!(
+            journal.is_file(),
+            "--resume {}: no {} there",
+            dir.display(),
+            crate::journal::FILE
+        );
+    }
     let stop = Arc::new(AtomicBool::new(false));
     signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone())
         .context("cannot install SIGINT handler")?;
@@ -121,6 +132,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             warmup,
             stop,
             require_paper: !args.live,
+            resume: args.resume.clone(),
         },
     )?;
     println!();
@@ -154,5 +166,29 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     super::report::print_charts(&report.run_dir);
     println!("run directory: {}", report.run_dir.display());
+    Ok(())
+}
+
+/// `hft kill RUN_DIR`: asks the engine running in `run_dir` to trip its kill switch (it polls
+/// for [`engine::KILL_FILE`] every 20 ms).
+///
+/// # Errors
+/// `run_dir` is not a run directory, or the file cannot be created.
+pub fn kill(run_dir: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        run_dir.join(crate::journal::FILE).is_file(),
+        "{} is not a run directory (no {})",
+        run_dir.display(),
+        crate::journal::FILE
+    );
+    if run_dir.join("summary.json").is_file() {
+        println!("note: that run has already finished");
+    }
+    std::fs::write(run_dir.join(engine::KILL_FILE), b"kill\n")
+        .with_context(|| format!("cannot write the kill file in {}", run_dir.display()))?;
+    println!(
+        "kill requested: {}",
+        run_dir.join(engine::KILL_FILE).display()
+    );
     Ok(())
 }

@@ -13,20 +13,21 @@
 
 pub mod wait;
 
-use crate::dispatch::{DispatchReport, DispatchStage};
-use crate::io::{IoReport, IoStage, TwsConnection, stage::split_for_stages};
+use crate::dispatch::{DispatchReport, DispatchSetup, DispatchStage, KillReason};
+use crate::io::stage::{Reconnect, split_for_stages};
+use crate::io::{IoReport, IoStage, TwsConnection};
+use crate::journal::{self, JournalStats};
 use crate::latency::{self, Named, now_ns};
-use crate::normalize::{NormalizeReport, NormalizeStage, Normalizer, REQ_ID_BASE};
+use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
 use crate::params::EngineParams;
 use crate::record::{self, SeriesEntry, SeriesIndex};
 use crate::signal::{PairRouter, SignalReport, SignalStage};
 use crate::strategy::{PairStrategy, ZScoreBands};
-use crate::wire::{ContractSpec, Request};
 use anyhow::Context;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wait::{WaitStrategy, Waiter};
 
@@ -47,7 +48,13 @@ pub struct RunOptions {
     pub stop: Arc<AtomicBool>,
     /// Refuse accounts that are not paper accounts (ids starting with `D`).
     pub require_paper: bool,
+    /// The run directory of a previous run whose journal is restored and reconciled with the
+    /// gateway (after a crash).
+    pub resume: Option<PathBuf>,
 }
+
+/// A file whose appearance in the run directory trips the kill switch (`hft kill RUN_DIR`).
+pub const KILL_FILE: &str = "KILL";
 
 /// The outcome of a run.
 pub struct RunReport {
@@ -187,7 +194,25 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         !symbols.is_empty(),
         "no pairs to trade (params [[pairs]] is empty)"
     );
-    let mut conn = TwsConnection::connect(
+    std::fs::create_dir_all(&opts.run_dir)
+        .with_context(|| format!("cannot create {}", opts.run_dir.display()))?;
+    let restored = match &opts.resume {
+        Some(dir) => {
+            let path = dir.join(journal::FILE);
+            let r = journal::load(&path, &symbols)
+                .with_context(|| format!("cannot resume from {}", dir.display()))?;
+            if r.truncated_tail {
+                tracing::warn!(path = %path.display(), "journal ends mid-record (a crash while writing); the partial record is ignored");
+            }
+            // The new journal starts as a copy of the old one, so a second crash loses nothing.
+            std::fs::copy(&path, opts.run_dir.join(journal::FILE)).with_context(|| {
+                format!("cannot copy {} into the run directory", path.display())
+            })?;
+            Some(r)
+        }
+        None => None,
+    };
+    let conn = TwsConnection::connect(
         &opts.gateway,
         params.connection.client_id,
         Duration::from_secs(10),
@@ -205,27 +230,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
             );
         }
     }
-    for (i, s) in symbols.iter().enumerate() {
-        let req_id = REQ_ID_BASE + i as i32;
-        let contract = ContractSpec::stock(s);
-        let req = if params.engine.tick_by_tick {
-            Request::TickByTick {
-                req_id,
-                contract,
-                tick_type: "BidAsk",
-                number_of_ticks: 0,
-                ignore_size: false,
-            }
-        } else {
-            Request::MarketData {
-                req_id,
-                contract,
-                generic_ticks: "",
-                snapshot: false,
-            }
-        };
-        conn.send(&req)?;
-    }
+    // Market data is requested by dispatch once it has reconciled with the gateway.
     let index = |s: &str| {
         symbols
             .iter()
@@ -279,6 +284,8 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         .map_or(0, |d| d.as_nanos() as u64)
         .saturating_sub(now_ns());
     let wait = placement.wait;
+    let feed = Arc::new(FeedState::new(symbols.len()));
+    let writer_mailbox = Arc::new(Mutex::new(None));
 
     let io = IoStage {
         stream: mio_stream,
@@ -293,6 +300,13 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         stop: stop_io.clone(),
         md_stop: md_stop.clone(),
         md_stopped: io_done.clone(),
+        reconnect: Some(Reconnect {
+            gateway: opts.gateway.clone(),
+            client_id: params.connection.client_id,
+            min_ms: params.connection.reconnect_min_ms,
+            max_ms: params.connection.reconnect_max_ms,
+            writer: writer_mailbox.clone(),
+        }),
     };
     let normalize = NormalizeStage {
         rx: md_rx,
@@ -300,6 +314,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         normalizer: Normalizer::new(symbols.len(), params.normalize),
         waiter: Waiter::new(wait),
         upstream_done: io_done.clone(),
+        feed: feed.clone(),
     };
     let signal = SignalStage {
         rx: quote_rx,
@@ -308,34 +323,61 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         waiter: Waiter::new(wait),
         upstream_done: normalize_done.clone(),
     };
-    let dispatch = DispatchStage::new(
-        intent_rx,
-        order_rx,
-        writer,
+    let (journal_tx, journal_h) = journal::spawn(
+        &opts.run_dir.join(journal::FILE),
         symbols.clone(),
-        account,
-        next_id,
-        params.risk,
-        Waiter::new(wait),
-        signal_done.clone(),
-        drain_until.clone(),
-        params.engine.fills_capacity,
-    );
+        params.engine.journal_fsync,
+        params.engine.queue_capacity,
+    )
+    .context("cannot start the journal")?;
     let killed = Arc::new(AtomicBool::new(false));
-    let mut dispatch = dispatch;
-    dispatch.killed = killed.clone();
+    let kill_request = Arc::new(AtomicBool::new(false));
+    let dispatch = DispatchStage::new(
+        DispatchSetup {
+            intents: intent_rx,
+            orders: order_rx,
+            writer,
+            pairs: params
+                .pairs
+                .iter()
+                .map(|p| [index(&p.a), index(&p.b)])
+                .collect(),
+            symbols: symbols.clone(),
+            account,
+            client_id: params.connection.client_id,
+            next_order_id: next_id,
+            risk: params.risk,
+            tick_by_tick: params.engine.tick_by_tick,
+            waiter: Waiter::new(wait),
+            upstream_done: signal_done.clone(),
+            drain_until: drain_until.clone(),
+            kill_request: kill_request.clone(),
+            killed: killed.clone(),
+            feed: feed.clone(),
+            writer_mailbox: writer_mailbox.clone(),
+            journal: Some(journal_tx),
+            wall_offset_ns,
+            fills_capacity: params.engine.fills_capacity,
+            requests_sent: 0,
+        },
+        restored.as_ref(),
+    );
     let started = Instant::now();
     let io_h = spawn("hft-io", placement.cores[0], move || io.run())?;
     let norm_h = spawn("hft-normalize", placement.cores[1], move || normalize.run())?;
     let sig_h = spawn("hft-signal", placement.cores[2], move || signal.run())?;
     let disp_h = spawn("hft-dispatch", placement.cores[3], move || dispatch.run())?;
 
+    let kill_file = opts.run_dir.join(KILL_FILE);
     while started.elapsed() < opts.duration
         && !opts.stop.load(Ordering::Relaxed)
         && !killed.load(Ordering::Relaxed)
         && !io_h.is_finished()
     {
         std::thread::sleep(Duration::from_millis(20));
+        if kill_file.exists() {
+            kill_request.store(true, Ordering::Release);
+        }
     }
     let ran = started.elapsed();
     // Shutdown in pipeline order: market data stops, normalize and signal drain, dispatch waits
@@ -360,6 +402,13 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     let io_report: IoReport = io_h
         .join()
         .map_err(|_| anyhow::anyhow!("io thread panicked"))?;
+    // Dispatch dropped its end of the journal queue: the writer drains, syncs and stops.
+    let journal_stats = journal_h
+        .join()
+        .map_err(|_| anyhow::anyhow!("journal thread panicked"))?;
+    if let Some(e) = &journal_stats.error {
+        tracing::error!(error = %e, "journal write failed");
+    }
 
     report(
         params,
@@ -372,6 +421,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         norm_report,
         sig_report,
         disp_report,
+        journal_stats,
     )
 }
 
@@ -387,6 +437,7 @@ fn report(
     norm: NormalizeReport,
     sig: SignalReport,
     disp: DispatchReport,
+    journal: JournalStats,
 ) -> anyhow::Result<RunReport> {
     let named = |name: &str, h: &hdrhistogram::Histogram<u64>| Named {
         name: name.to_string(),
@@ -449,13 +500,10 @@ fn report(
 
     let mut positions = Vec::new();
     let (mut realized, mut unrealized, mut commissions) = (0.0, 0.0, disp.unattributed_commissions);
+    let mid_of = |i: usize| norm.mids.get(i).copied().unwrap_or(0.0);
     for (i, p) in disp.positions.iter().enumerate() {
-        let mid = norm.mids.get(i).copied().unwrap_or(0.0);
-        let open = if p.qty != 0.0 && mid > 0.0 {
-            p.qty * (mid - p.avg_cost)
-        } else {
-            0.0
-        };
+        let mid = mid_of(i);
+        let open = p.unrealized(mid);
         realized += p.realized;
         unrealized += open;
         commissions += p.commissions;
@@ -464,6 +512,28 @@ fn report(
             "unrealized_pnl": open, "commissions": p.commissions, "last_mid": mid,
         }));
     }
+    let mut naked_pairs = 0;
+    let pair_pnl: Vec<serde_json::Value> = params
+        .pairs
+        .iter()
+        .zip(&disp.pair_books)
+        .map(|(p, b)| {
+            let legs = [0, 1].map(|k| {
+                let l = &b.legs[k];
+                let mid = mid_of(b.instruments[k] as usize);
+                (l, l.unrealized(mid))
+            });
+            let realized: f64 = legs.iter().map(|(l, _)| l.realized).sum();
+            let unrealized: f64 = legs.iter().map(|(_, u)| u).sum();
+            let commissions: f64 = legs.iter().map(|(l, _)| l.commissions).sum();
+            naked_pairs += usize::from(b.is_legged());
+            json!({
+                "a": p.a, "b": p.b, "position_a": b.legs[0].qty, "position_b": b.legs[1].qty,
+                "naked_leg": b.is_legged(), "realized_pnl": realized, "unrealized_pnl": unrealized,
+                "commissions": commissions, "net_pnl": realized + unrealized - commissions,
+            })
+        })
+        .collect();
     let percentiles: serde_json::Map<String, serde_json::Value> = histograms
         .iter()
         .map(|h| {
@@ -506,6 +576,12 @@ fn report(
             "evaluations": s.evaluations, "undefined_statistics": s.undefined, "edge_too_small": s.edge_too_small, "intents": s.intents,
         })).collect::<Vec<_>>(),
         "positions": positions,
+        "pairs": pair_pnl,
+        "naked_pairs": naked_pairs,
+        "kill_switch": disp.kill_reason,
+        "connectivity": io.counters,
+        "journal": {"records": journal.records, "bytes": journal.bytes, "fsyncs": journal.fsyncs,
+            "dropped": journal.dropped, "error": journal.error, "policy": params.engine.journal_fsync},
         "pnl": {"realized": realized, "unrealized": unrealized, "commissions": commissions, "net": realized + unrealized - commissions},
         "series": series,
         "fills_log": {"logged": disp.fills.len(), "dropped": disp.fills.dropped()},
@@ -516,14 +592,34 @@ fn report(
         run_dir.join("summary.json"),
         serde_json::to_vec_pretty(&summary)?,
     )?;
-    let kill = if c.kill_switch > 0 {
-        format!(
-            "\nKILL SWITCH: daily loss limit of {:.2} USD reached; {} flatten orders sent",
-            params.risk.max_daily_loss, c.flatten_orders
-        )
-    } else {
-        String::new()
+    let mut kill = match disp.kill_reason {
+        KillReason::LossLimit => format!(
+            "\nKILL SWITCH: daily loss limit of {:.2} USD reached; {} orders cancelled, {} flatten orders sent",
+            params.risk.max_daily_loss, c.cancels_sent, c.flatten_orders
+        ),
+        KillReason::Command => format!(
+            "\nKILL SWITCH: kill command; {} orders cancelled, {} flatten orders sent",
+            c.cancels_sent, c.flatten_orders
+        ),
+        KillReason::None => String::new(),
     };
+    if io.counters.disconnects + c.link_losses + c.reconciliations > 1 {
+        kill.push_str(&format!(
+            "\nconnectivity: {} sessions lost, {} re-established, {} 1100 notices, {} reconciliations, {} fills recovered, {} positions adopted",
+            io.counters.disconnects,
+            io.counters.reconnects,
+            c.link_losses,
+            c.reconciliations,
+            c.recovered_fills,
+            c.position_mismatches
+        ));
+    }
+    if naked_pairs > 0 || c.naked_legs > 0 {
+        kill.push_str(&format!(
+            "\nNAKED LEGS: {naked_pairs} pairs end with one leg only ({} unwinds failed); see summary.json pairs",
+            c.naked_legs
+        ));
+    }
     let trading = format!(
         "ticks {} | quotes {} | bad ticks {} | signals {} | orders {} | fills {} | rejected by risk {} | rate-limited {}\n\
          PnL: realized {:.2}, unrealized {:.2}, commissions {:.2}, net {:.2} USD{kill}",

@@ -76,8 +76,38 @@ pub enum OrderEvent {
         code: i32,
     },
     NextValidId(i32),
-    /// The gateway closed the connection.
+    /// The gateway closed the connection (or sent something unreadable); io reconnects.
     Disconnected,
+    /// io connected a new session: its writer is in the mailbox; order ids start at
+    /// `next_valid_id`.
+    Reconnected {
+        next_valid_id: i32,
+    },
+    /// OPEN_ORDER (reconciliation): an order still working at the gateway.
+    OpenOrder {
+        order_id: i32,
+        instrument: u16,
+    },
+    /// POSITION_DATA (reconciliation); `instrument` is `u16::MAX` for other symbols.
+    Position {
+        account: Account,
+        instrument: u16,
+        qty: f64,
+        avg_cost: f64,
+    },
+    /// The end marker of a reconciliation request.
+    End(EndKind),
+}
+
+/// An account id (longer ids are truncated).
+pub type Account = ArrayString<24>;
+
+/// Which reconciliation answer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndKind {
+    Executions,
+    OpenOrders,
+    Positions,
 }
 
 /// An order event with its stamps.

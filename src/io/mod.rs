@@ -6,5 +6,5 @@ pub mod events;
 pub mod stage;
 
 pub use conn::{ConnectError, ENGINE_VERSIONS, TwsConnection};
-pub use events::{ExecId, OrderEvent, OrderMsg, OrderStatusKind};
+pub use events::{Account, EndKind, ExecId, OrderEvent, OrderMsg, OrderStatusKind};
 pub use stage::{IoCounters, IoReport, IoStage};

@@ -2,21 +2,22 @@
 //! decoded in place. Market data becomes [`MdEvent`]s for normalize; order messages become
 //! [`OrderMsg`]s for dispatch; anything else is counted and skipped.
 
-use super::events::{ExecId, OrderEvent, OrderMsg, OrderStatusKind};
+use super::TwsConnection;
+use super::events::{Account, EndKind, ExecId, OrderEvent, OrderMsg, OrderStatusKind};
 use crate::engine::wait::{QueuePolicy, WaitStrategy};
 use crate::latency::{self, now_ns};
 use crate::normalize::{MdEvent, MdKind};
 use crate::wire::ids::{incoming as id, tick_type};
 use crate::wire::text::{
-    CommissionReport, ErrorMsg, ExecutionData, NextValidId, OrderStatus, TickByTick,
-    TickByTickData, TickPrice, TickSize,
+    CommissionReport, ErrorMsg, ExecutionData, NextValidId, OpenOrderHead, OrderStatus,
+    PositionData, TickByTick, TickByTickData, TickPrice, TickSize,
 };
 use crate::wire::{Fields, FrameReader};
 use hdrhistogram::Histogram;
 use mio::{Events, Interest, Poll, Token};
 use std::io::{self, ErrorKind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// io stage counters.
@@ -31,6 +32,14 @@ pub struct IoCounters {
     pub md_queue_full: u64,
     pub md_dropped: u64,
     pub order_queue_full: u64,
+    /// Sessions lost: socket closed or failed, or an unreadable stream from the gateway.
+    pub disconnects: u64,
+    /// Unreadable streams (bad length prefix): the session is dropped and re-established.
+    pub protocol_errors: u64,
+    /// Sessions re-established.
+    pub reconnects: u64,
+    /// Connection attempts that failed (each followed by a longer, jittered wait).
+    pub reconnect_failures: u64,
 }
 
 /// What the io thread returns at shutdown.
@@ -40,8 +49,53 @@ pub struct IoReport {
     pub queue_wait: Histogram<u64>,
     /// Decode and enqueue of one frame.
     pub service: Histogram<u64>,
+    /// The session was down when the engine stopped.
     pub disconnected: bool,
+    /// The last connection problem, if any.
     pub error: Option<String>,
+}
+
+/// How io re-establishes a lost session.
+#[derive(Debug, Clone)]
+pub struct Reconnect {
+    /// `HOST:PORT` of the gateway.
+    pub gateway: String,
+    pub client_id: i32,
+    /// First delay; doubles per failed attempt up to `max_ms`, each jittered by up to a half.
+    pub min_ms: u64,
+    pub max_ms: u64,
+    /// Where a new session's writing half is handed to dispatch (cold path, once per session).
+    pub writer: Arc<Mutex<Option<std::net::TcpStream>>>,
+}
+
+impl Reconnect {
+    /// The wait before attempt `attempt` (0-based): capped exponential backoff with jitter in
+    /// `[d/2, d]`, so clients that lost the same gateway do not come back in lockstep.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// let r = hft::io::stage::Reconnect { gateway: String::new(), client_id: 1, min_ms: 100,
+    ///     max_ms: 1_000, writer: Arc::new(Mutex::new(None)) };
+    /// let mut seed = 42;
+    /// let d0 = r.delay(0, &mut seed).as_millis();
+    /// assert!((50..=100).contains(&d0));
+    /// let d9 = r.delay(9, &mut seed).as_millis();
+    /// assert!((500..=1_000).contains(&d9)); // capped
+    /// ```
+    pub fn delay(&self, attempt: u32, seed: &mut u64) -> Duration {
+        let base = self
+            .min_ms
+            .saturating_mul(1u64 << attempt.min(20))
+            .min(self.max_ms)
+            .max(1);
+        // xorshift64: jitter needs no cryptographic quality.
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        let half = base / 2;
+        Duration::from_millis(base - half + *seed % (half + 1))
+    }
 }
 
 /// Everything the io thread owns.
@@ -62,12 +116,23 @@ pub struct IoStage {
     pub md_stop: Arc<AtomicBool>,
     /// Set by this stage once it forwards no more market data (normalize's upstream is done).
     pub md_stopped: Arc<AtomicBool>,
+    /// How to come back after a lost session; `None` ends the stage at the first loss.
+    pub reconnect: Option<Reconnect>,
 }
 
 const SOCKET: Token = Token(0);
 
+/// Why a session ended.
+enum SessionEnd {
+    Stopped,
+    Lost,
+}
+
 impl IoStage {
-    /// Runs until `stop` is set or the gateway disconnects; market data stops at `md_stop`.
+    /// Runs until `stop` is set (or, without [`Reconnect`], until the session is lost); market
+    /// data stops at `md_stop`. A lost session is reported to dispatch
+    /// ([`OrderEvent::Disconnected`]) and re-established with capped, jittered exponential
+    /// backoff; the new session's writer goes to dispatch with [`OrderEvent::Reconnected`].
     pub fn run(self) -> IoReport {
         let md_stopped = self.md_stopped.clone();
         let report = self.run_inner();
@@ -90,21 +155,110 @@ impl IoStage {
                 return report;
             }
         };
+        let mut seq = 0u64;
+        let mut seed = now_ns() | 1;
+        loop {
+            match self.session(&mut poll, &mut seq, &mut report) {
+                SessionEnd::Stopped => return report,
+                SessionEnd::Lost => {}
+            }
+            report.counters.disconnects += 1;
+            report.disconnected = true;
+            let _ = poll.registry().deregister(&mut self.stream);
+            // Dispatch still holds a clone of this socket: shut it down so the gateway sees the
+            // session end even when it was our side that gave up (an unreadable stream).
+            let _ = self.stream.shutdown(std::net::Shutdown::Both);
+            self.push_order(
+                OrderMsg {
+                    t_recv_ns: now_ns(),
+                    t_enq_ns: now_ns(),
+                    event: OrderEvent::Disconnected,
+                },
+                &mut report,
+            );
+            let Some(rc) = self.reconnect.clone() else {
+                return report;
+            };
+            tracing::warn!(error = ?report.error, "session lost; reconnecting");
+            let mut attempt = 0u32;
+            let conn = loop {
+                if !self.sleep_unless_stopped(rc.delay(attempt, &mut seed)) {
+                    return report;
+                }
+                match TwsConnection::connect(&rc.gateway, rc.client_id, Duration::from_secs(5)) {
+                    Ok(c) => break c,
+                    Err(e) => {
+                        report.counters.reconnect_failures += 1;
+                        tracing::warn!(attempt, error = %e, "reconnect failed");
+                        report.error = Some(format!("reconnect failed: {e}"));
+                        attempt = attempt.saturating_add(1);
+                    }
+                }
+            };
+            let next_valid_id = conn.next_valid_id;
+            self.version = conn.server_version;
+            let (stream, reader) = conn.into_parts();
+            let (mio_stream, writer) = match split_for_stages(stream) {
+                Ok(x) => x,
+                Err(e) => {
+                    report.error = Some(format!("cannot set up the new socket: {e}"));
+                    continue;
+                }
+            };
+            self.stream = mio_stream;
+            self.reader = reader;
+            *rc.writer.lock().unwrap_or_else(|p| p.into_inner()) = Some(writer);
+            report.counters.reconnects += 1;
+            report.disconnected = false;
+            tracing::info!(next_valid_id, "session re-established");
+            self.push_order(
+                OrderMsg {
+                    t_recv_ns: now_ns(),
+                    t_enq_ns: now_ns(),
+                    event: OrderEvent::Reconnected { next_valid_id },
+                },
+                &mut report,
+            );
+        }
+    }
+
+    /// Sleeps `d` in short steps; false if the engine stopped meanwhile. Market data is over
+    /// for normalize once `md_stop` is set, session or not.
+    fn sleep_unless_stopped(&self, d: Duration) -> bool {
+        let until = std::time::Instant::now() + d;
+        loop {
+            if self.md_stop.load(Ordering::Relaxed) {
+                self.md_stopped.store(true, Ordering::Release);
+            }
+            if self.stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            let now = std::time::Instant::now();
+            if now >= until {
+                return true;
+            }
+            std::thread::sleep((until - now).min(Duration::from_millis(10)));
+        }
+    }
+
+    /// Reads one session until it is lost or the engine stops.
+    fn session(&mut self, poll: &mut Poll, seq: &mut u64, report: &mut IoReport) -> SessionEnd {
         if let Err(e) = poll
             .registry()
             .register(&mut self.stream, SOCKET, Interest::READABLE)
         {
             report.error = Some(format!("cannot register socket: {e}"));
-            return report;
+            return SessionEnd::Lost;
         }
         let mut events = Events::with_capacity(16);
         let timeout = match self.wait {
             WaitStrategy::Spin => Some(Duration::ZERO),
             WaitStrategy::Backoff => Some(Duration::from_millis(1)),
         };
-        let mut seq = 0u64;
         // Frames may already be buffered from the handshake.
-        self.drain_frames(now_ns(), &mut seq, &mut report);
+        if !self.drain_frames(now_ns(), seq, report) {
+            return SessionEnd::Lost;
+        }
         while !self.stop.load(Ordering::Relaxed) {
             if self.md_stop.load(Ordering::Relaxed) {
                 // From here on no market data is forwarded (drain_frames skips it).
@@ -115,49 +269,32 @@ impl IoStage {
                     continue;
                 }
                 report.error = Some(format!("poll failed: {e}"));
-                break;
+                return SessionEnd::Lost;
             }
             // Edge-triggered: read until WouldBlock whether or not an event was reported.
             loop {
                 match self.reader.fill_from(&mut self.stream) {
                     Ok(0) => {
-                        report.disconnected = true;
-                        self.push_order(
-                            OrderMsg {
-                                t_recv_ns: now_ns(),
-                                t_enq_ns: now_ns(),
-                                event: OrderEvent::Disconnected,
-                            },
-                            &mut report,
-                        );
-                        return report;
+                        report.error = Some("the gateway closed the connection".into());
+                        return SessionEnd::Lost;
                     }
                     Ok(n) => {
                         report.counters.bytes += n as u64;
                         let t_recv = now_ns();
-                        if !self.drain_frames(t_recv, &mut seq, &mut report) {
-                            return report;
+                        if !self.drain_frames(t_recv, seq, report) {
+                            return SessionEnd::Lost;
                         }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                     Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                     Err(e) => {
-                        report.disconnected = true;
                         report.error = Some(format!("socket read failed: {e}"));
-                        self.push_order(
-                            OrderMsg {
-                                t_recv_ns: now_ns(),
-                                t_enq_ns: now_ns(),
-                                event: OrderEvent::Disconnected,
-                            },
-                            &mut report,
-                        );
-                        return report;
+                        return SessionEnd::Lost;
                     }
                 }
             }
         }
-        report
+        SessionEnd::Stopped
     }
 
     /// Decodes every complete buffered frame. False on a fatal framing error.
@@ -168,8 +305,10 @@ impl IoStage {
                 Ok(Some(f)) => f,
                 Ok(None) => return true,
                 Err(e) => {
+                    // The stream cannot be re-synchronised: drop the session and start anew.
+                    report.counters.protocol_errors += 1;
                     report.error = Some(format!("protocol error from the gateway: {e}"));
-                    report.disconnected = true;
+                    tracing::error!(error = %e, "unreadable stream from the gateway; dropping the session");
                     return false;
                 }
             };
@@ -360,10 +499,7 @@ pub fn decode(
         }
         id::EXECUTION_DATA => {
             let e = ExecutionData::decode(&mut f)?;
-            let instrument = symbols
-                .iter()
-                .position(|s| s == e.contract.symbol)
-                .map_or(u16::MAX, |i| i as u16);
+            let instrument = instrument_of(symbols, e.contract.symbol);
             Decoded::Order(OrderEvent::Execution {
                 order_id: e.order_id,
                 exec_id: truncated(e.exec_id),
@@ -392,8 +528,36 @@ pub fn decode(
         id::NEXT_VALID_ID => Decoded::Order(OrderEvent::NextValidId(
             NextValidId::decode(&mut f)?.order_id,
         )),
+        id::OPEN_ORDER => {
+            let o = OpenOrderHead::decode(&mut f)?;
+            Decoded::Order(OrderEvent::OpenOrder {
+                order_id: o.order_id,
+                instrument: instrument_of(symbols, o.contract.symbol),
+            })
+        }
+        id::POSITION_DATA => {
+            let p = PositionData::decode(&mut f)?;
+            let mut account = Account::new();
+            let _ = account.try_push_str(&p.account[..p.account.len().min(account.capacity())]);
+            Decoded::Order(OrderEvent::Position {
+                account,
+                instrument: instrument_of(symbols, p.contract.symbol),
+                qty: p.position,
+                avg_cost: p.avg_cost,
+            })
+        }
+        id::EXECUTION_DATA_END => Decoded::Order(OrderEvent::End(EndKind::Executions)),
+        id::OPEN_ORDER_END => Decoded::Order(OrderEvent::End(EndKind::OpenOrders)),
+        id::POSITION_END => Decoded::Order(OrderEvent::End(EndKind::Positions)),
         _ => Decoded::Skip,
     })
+}
+
+fn instrument_of(symbols: &[String], symbol: &str) -> u16 {
+    symbols
+        .iter()
+        .position(|s| s == symbol)
+        .map_or(u16::MAX, |i| i as u16)
 }
 
 fn truncated(s: &str) -> ExecId {

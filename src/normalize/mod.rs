@@ -7,6 +7,10 @@
 //! Resampling onto the strategy grid happens per pair inside the strategy, so the backtest, which
 //! runs this same normalizer, resamples identically.
 
+mod feed;
+
+pub use feed::FeedState;
+
 use crate::strategy::Quote;
 
 /// First request id the io stage uses for market data; instrument `i` uses `REQ_ID_BASE + i`.
@@ -114,6 +118,11 @@ impl Normalizer {
     /// Last accepted mid of each instrument (0 when none yet).
     pub fn mids(&self) -> impl Iterator<Item = f64> + '_ {
         self.tops.iter().map(|t| t.last_mid)
+    }
+
+    /// The last accepted mid of instrument `i` (None before the first).
+    pub fn mid(&self, i: usize) -> Option<f64> {
+        self.tops.get(i).map(|t| t.last_mid).filter(|m| *m > 0.0)
     }
 
     /// Applies one event; returns the instrument's new quote when it changed and passed the filter.
@@ -228,6 +237,8 @@ pub struct NormalizeStage {
     pub waiter: crate::engine::wait::Waiter,
     /// Set by io when it has stopped.
     pub upstream_done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Where accepted quotes are published for dispatch's staleness watchdog.
+    pub feed: std::sync::Arc<FeedState>,
 }
 
 impl NormalizeStage {
@@ -244,7 +255,13 @@ impl NormalizeStage {
                     self.waiter.reset();
                     let start = now_ns();
                     latency::record(&mut queue_wait, start.saturating_sub(e.t_enq_ns));
-                    if let Some(quote) = self.normalizer.on_event(&e) {
+                    let quote = self.normalizer.on_event(&e);
+                    // The watchdog wants to know the feed is alive, changed quote or not.
+                    let index = e.req_id.wrapping_sub(REQ_ID_BASE) as usize;
+                    if let Some(mid) = self.normalizer.mid(index) {
+                        self.feed.publish(index as u16, e.t_recv_ns, mid);
+                    }
+                    if let Some(quote) = quote {
                         let mut msg = crate::signal::QuoteMsg {
                             quote,
                             t_recv_ns: e.t_recv_ns,

@@ -85,6 +85,7 @@ impl EngineRun {
                     warmup: None,
                     stop: engine_stop,
                     require_paper: true,
+                    resume: None,
                 },
             )
         });

@@ -1,0 +1,195 @@
+//! Positions with average-cost accounting, per instrument and per pair, and the table of
+//! executions already counted.
+
+use crate::io::ExecId;
+
+/// Position in one instrument (or one leg of a pair).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct PositionState {
+    pub qty: f64,
+    pub avg_cost: f64,
+    pub realized: f64,
+    pub commissions: f64,
+}
+
+impl PositionState {
+    /// Applies a signed fill (positive buys) at `price` with average-cost accounting.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut p = hft::dispatch::PositionState::default();
+    /// p.apply(100.0, 10.0);
+    /// p.apply(-150.0, 12.0); // closes 100 (+200 realized), opens 50 short at 12
+    /// assert_eq!((p.qty, p.avg_cost, p.realized), (-50.0, 12.0, 200.0));
+    /// ```
+    pub fn apply(&mut self, signed: f64, price: f64) {
+        if self.qty == 0.0 || self.qty.signum() == signed.signum() {
+            let new_qty = self.qty + signed;
+            self.avg_cost = (self.avg_cost * self.qty.abs() + price * signed.abs()) / new_qty.abs();
+            self.qty = new_qty;
+        } else {
+            let closing = signed.abs().min(self.qty.abs());
+            self.realized += (price - self.avg_cost) * closing * self.qty.signum();
+            let new_qty = self.qty + signed;
+            if new_qty == 0.0 {
+                self.avg_cost = 0.0;
+            } else if new_qty.signum() != self.qty.signum() {
+                self.avg_cost = price;
+            }
+            self.qty = new_qty;
+        }
+    }
+
+    /// Open PnL at `mid` (0 without a position or a price).
+    pub fn unrealized(&self, mid: f64) -> f64 {
+        if self.qty != 0.0 && mid > 0.0 {
+            self.qty * (mid - self.avg_cost)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// What a pair holds: its two legs as traded by its own orders (entries, closes, resends,
+/// unwinds and its share of a flatten), so PnL and hedging are known per pair even when pairs
+/// share an instrument.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct PairBook {
+    pub instruments: [u16; 2],
+    pub legs: [PositionState; 2],
+}
+
+impl PairBook {
+    /// True when both legs are flat.
+    pub fn is_flat(&self) -> bool {
+        self.legs.iter().all(|l| l.qty == 0.0)
+    }
+
+    /// True when exactly one leg holds a position: a naked leg.
+    pub fn is_legged(&self) -> bool {
+        (self.legs[0].qty == 0.0) != (self.legs[1].qty == 0.0)
+    }
+
+    /// The leg index trading `instrument`, if any.
+    pub fn leg_of(&self, instrument: u16) -> Option<usize> {
+        self.instruments.iter().position(|&i| i == instrument)
+    }
+}
+
+/// One execution already counted: where its commission goes.
+#[derive(Debug, Clone, Copy)]
+pub struct SeenExec {
+    pub instrument: u16,
+    pub pair: u16,
+    /// Index in the fills log, `u32::MAX` when not logged.
+    pub fill: u32,
+}
+
+/// Execution ids counted so far: an open-addressing table sized at start-up (no allocation
+/// afterwards), so a fill replayed by the gateway, or recovered from the journal, is counted once.
+///
+/// # Examples
+/// ```
+/// use hft::dispatch::{ExecTable, SeenExec};
+/// let mut t = ExecTable::with_capacity(8);
+/// let id = hft::io::ExecId::from("0001.01").unwrap();
+/// let e = SeenExec { instrument: 1, pair: 0, fill: 0 };
+/// assert!(t.insert(id, e));
+/// assert!(!t.insert(id, e)); // a duplicate
+/// assert_eq!(t.get(&id).map(|s| s.instrument), Some(1));
+/// ```
+pub struct ExecTable {
+    keys: Box<[ExecId]>,
+    values: Box<[SeenExec]>,
+    len: usize,
+    /// Inserts refused because the table was full (those executions cannot be de-duplicated).
+    pub overflow: u64,
+}
+
+impl ExecTable {
+    /// A table for at least `n` executions (twice that many slots, a power of two).
+    pub fn with_capacity(n: usize) -> Self {
+        let slots = (2 * n.max(8)).next_power_of_two();
+        let none = SeenExec {
+            instrument: u16::MAX,
+            pair: u16::MAX,
+            fill: u32::MAX,
+        };
+        ExecTable {
+            keys: vec![ExecId::new(); slots].into_boxed_slice(),
+            values: vec![none; slots].into_boxed_slice(),
+            len: 0,
+            overflow: 0,
+        }
+    }
+
+    fn hash(id: &ExecId) -> usize {
+        // FNV-1a: short keys, no allocation, good enough spread for sequential ids.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in id.as_bytes() {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h as usize
+    }
+
+    /// The slot holding `id`, or the empty slot where it would go.
+    fn probe(&self, id: &ExecId) -> usize {
+        let mask = self.keys.len() - 1;
+        let mut i = Self::hash(id) & mask;
+        while !self.keys[i].is_empty() && self.keys[i] != *id {
+            i = (i + 1) & mask;
+        }
+        i
+    }
+
+    /// Inserts a new id; false when it was already there (or the table is full: `overflow`).
+    pub fn insert(&mut self, id: ExecId, value: SeenExec) -> bool {
+        if id.is_empty() {
+            return true;
+        }
+        if self.len * 8 >= self.keys.len() * 7 {
+            if self.get(&id).is_some() {
+                return false;
+            }
+            self.overflow += 1;
+            return true;
+        }
+        let i = self.probe(&id);
+        if !self.keys[i].is_empty() {
+            return false;
+        }
+        self.keys[i] = id;
+        self.values[i] = value;
+        self.len += 1;
+        true
+    }
+
+    /// What was recorded for `id`.
+    pub fn get(&self, id: &ExecId) -> Option<&SeenExec> {
+        if id.is_empty() {
+            return None;
+        }
+        let i = self.probe(id);
+        (!self.keys[i].is_empty()).then(|| &self.values[i])
+    }
+
+    /// What was recorded for `id`, to update.
+    pub fn get_mut(&mut self, id: &ExecId) -> Option<&mut SeenExec> {
+        if id.is_empty() {
+            return None;
+        }
+        let i = self.probe(id);
+        (!self.keys[i].is_empty()).then(|| &mut self.values[i])
+    }
+
+    /// Executions recorded.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}

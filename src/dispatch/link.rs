@@ -1,0 +1,384 @@
+//! The session as dispatch sees it: up, down, or reconciling. Reconciliation (at start-up, after
+//! a reconnection, and after 1101/1102) asks the gateway for executions, open orders and
+//! positions; executions not yet counted are counted (once), orders the gateway no longer has
+//! end, orders nobody owns are cancelled, and positions that still differ are adopted from the
+//! gateway. Trading resumes only when all three answers are in.
+
+use super::{DispatchStage, OrderSlot, SeenExec};
+use crate::io::{Account, EndKind, OrderStatusKind};
+use crate::journal::Recovered;
+use crate::latency::now_ns;
+use crate::normalize::REQ_ID_BASE;
+use crate::record::FillRecord;
+use crate::wire::{ContractSpec, ExecutionFilter, Request};
+
+/// Request id of the reconciliation's REQ_EXECUTIONS.
+pub const RECONCILE_REQ_ID: i32 = 900_000;
+
+const WAIT_EXECUTIONS: u8 = 1;
+const WAIT_OPEN_ORDERS: u8 = 2;
+const WAIT_POSITIONS: u8 = 4;
+
+/// Where the session stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Link {
+    /// Trading.
+    Up,
+    /// No session (socket lost), or the gateway lost IB (1100): nothing is sent.
+    Down,
+    /// Waiting for the answers in `waiting`; `startup` on the first one of the run;
+    /// `subscribe`: market data is requested once reconciled (start-up, new session), so no
+    /// signal is built on ticks that cannot be traded.
+    Reconciling {
+        waiting: u8,
+        startup: bool,
+        subscribe: bool,
+    },
+}
+
+impl Link {
+    pub(super) fn is_reconciling(self) -> bool {
+        matches!(self, Link::Reconciling { .. })
+    }
+}
+
+impl DispatchStage {
+    /// Loads the state of a previous run from its journal: orders (in the order table),
+    /// executions (counted, so a replay is not counted again), positions and pair books.
+    pub(super) fn restore(&mut self, r: &Recovered) {
+        if let Some(min) = r.orders.iter().map(|o| o.order_id).min() {
+            self.first_order_id = self.first_order_id.min(min);
+        }
+        self.next_order_id = self.next_order_id.max(r.max_order_id + 1);
+        for o in &r.orders {
+            let Ok(offset) = usize::try_from(o.order_id - self.first_order_id) else {
+                continue;
+            };
+            let status = if !o.done {
+                OrderStatusKind::Submitted
+            } else if o.filled + 1e-9 >= o.qty as f64 {
+                OrderStatusKind::Filled
+            } else {
+                OrderStatusKind::Cancelled
+            };
+            if !o.done {
+                self.open_orders += 1;
+            }
+            self.slots[offset % self.slots.len()] = Some(OrderSlot {
+                order_id: o.order_id,
+                instrument: o.instrument,
+                pair: o.pair,
+                // Tickets do not survive a restart; pair books show any legging.
+                ticket: 0,
+                leg: o.leg,
+                signal_t_ns: 0,
+                qty: o.qty as f64,
+                filled: o.filled,
+                exec_filled: o.filled,
+                buy: o.buy,
+                reducing: o.ticket == 0,
+                status,
+                epoch: 0,
+            });
+        }
+        for e in &r.executions {
+            if (e.instrument as usize) >= self.positions.len() {
+                continue;
+            }
+            let fill = self.fills.len() as u32;
+            let logged = self.fills.push(FillRecord {
+                t_ns: 0,
+                signal_t_ns: 0,
+                order_id: e.order_id,
+                instrument: e.instrument,
+                pair: e.pair,
+                qty: e.qty,
+                price: e.price,
+                commission: e.commission,
+            });
+            let seen = SeenExec {
+                instrument: e.instrument,
+                pair: e.pair,
+                fill: if logged { fill } else { u32::MAX },
+            };
+            if self.seen.insert(e.exec_id, seen) {
+                self.counters.journal_fills += 1;
+                self.apply_fill(e.instrument, e.pair, e.qty, e.price);
+                self.positions[e.instrument as usize].commissions += e.commission;
+                if let Some(b) = self.books.get_mut(e.pair as usize) {
+                    if let Some(k) = b.leg_of(e.instrument) {
+                        b.legs[k].commissions += e.commission;
+                    }
+                }
+            }
+        }
+        for (t, b) in self.targets.iter_mut().zip(self.books.iter()) {
+            *t = [b.legs[0].qty, b.legs[1].qty];
+        }
+        // Orders still working when the journal ended count towards their pair's target.
+        for o in r.orders.iter().filter(|o| !o.done) {
+            let rest = (o.qty as f64 - o.filled).max(0.0);
+            self.adjust_target(o.pair, o.instrument, o.buy, rest);
+        }
+        tracing::info!(
+            orders = r.orders.len(),
+            fills = self.counters.journal_fills,
+            next_order_id = self.next_order_id,
+            "journal restored"
+        );
+    }
+
+    /// Asks the gateway for executions, open orders and positions; trading waits for the
+    /// answers.
+    pub(super) fn start_reconcile(&mut self, startup: bool, subscribe: bool) {
+        self.epoch = self.epoch.wrapping_add(1);
+        self.recon_positions.fill(None);
+        self.link = Link::Reconciling {
+            waiting: WAIT_EXECUTIONS | WAIT_OPEN_ORDERS | WAIT_POSITIONS,
+            startup,
+            subscribe,
+        };
+        let filter = ExecutionFilter {
+            client_id: self.client_id,
+            account: "",
+            time: "",
+            symbol: "",
+            sec_type: "",
+            exchange: "",
+            side: "",
+        };
+        let sent = self.send_control(&Request::Executions {
+            req_id: RECONCILE_REQ_ID,
+            filter,
+        }) && self.send_control(&Request::OpenOrders)
+            && self.send_control(&Request::Positions);
+        if !sent {
+            // The session is gone; io will report it and reconnect.
+            tracing::warn!("could not send the reconciliation requests");
+        }
+    }
+
+    /// Writes a control request, waiting for the rate limiter (cold path: nothing trades now).
+    fn send_control(&mut self, req: &Request<'_>) -> bool {
+        let deadline = now_ns() + 2 * super::RATE_WINDOW_NS;
+        while !self.limiter.try_take(now_ns()) {
+            if now_ns() > deadline {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        self.write_request(req)
+    }
+
+    /// Market data for every instrument again (new session, or 1101).
+    fn resubscribe(&mut self) {
+        for i in 0..self.symbols.len() {
+            let symbol = std::mem::take(&mut self.symbols[i]);
+            let req_id = REQ_ID_BASE + i as i32;
+            let contract = ContractSpec::stock(&symbol);
+            let req = if self.tick_by_tick {
+                Request::TickByTick {
+                    req_id,
+                    contract,
+                    tick_type: "BidAsk",
+                    number_of_ticks: 0,
+                    ignore_size: false,
+                }
+            } else {
+                Request::MarketData {
+                    req_id,
+                    contract,
+                    generic_ticks: "",
+                    snapshot: false,
+                }
+            };
+            self.send_control(&req);
+            self.symbols[i] = symbol;
+        }
+    }
+
+    pub(super) fn on_disconnected(&mut self) {
+        self.counters.disconnects += 1;
+        self.link = super::Link::Down;
+        self.writer = None;
+        tracing::warn!("session lost: trading paused until it is back and reconciled");
+    }
+
+    pub(super) fn on_reconnected(&mut self, next_valid_id: i32) {
+        let writer = self
+            .writer_mailbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let Some(w) = writer else {
+            tracing::error!("reconnected, but no writer was handed over");
+            return;
+        };
+        self.writer = Some(w);
+        self.counters.reconnects += 1;
+        // Re-seed order ids: never below what the gateway expects, never reusing ours.
+        self.next_order_id = self.next_order_id.max(next_valid_id);
+        self.start_reconcile(false, true);
+    }
+
+    /// 1100 / 1101 / 1102.
+    pub(super) fn on_link_notice(&mut self, code: i32) {
+        use crate::wire::ids::codes;
+        match code {
+            codes::CONNECTIVITY_LOST => {
+                self.counters.link_losses += 1;
+                self.link = Link::Down;
+                tracing::warn!("1100: the gateway lost IB; trading paused");
+            }
+            codes::RESTORED_DATA_LOST => {
+                tracing::warn!("1101: restored, market data lost; resubscribing and reconciling");
+                self.resubscribe();
+                self.start_reconcile(false, false);
+            }
+            _ => {
+                tracing::info!("1102: restored, data kept; reconciling");
+                self.start_reconcile(false, false);
+            }
+        }
+    }
+
+    /// An order the gateway reports working.
+    pub(super) fn on_open_order(&mut self, order_id: i32) {
+        let Link::Reconciling { startup, .. } = self.link else {
+            return;
+        };
+        match self.slot_index(order_id) {
+            Some(i) if !startup => {
+                let epoch = self.epoch;
+                if let Some(s) = self.slots[i].as_mut() {
+                    s.epoch = epoch;
+                }
+            }
+            // Working orders of a previous run (known from the journal or not) belong to no
+            // ticket of this one: cancel them.
+            _ => {
+                self.counters.orphan_cancels += 1;
+                tracing::warn!(order_id, "cancelling a working order no ticket owns");
+                let epoch = self.epoch;
+                if let Some(s) = self
+                    .slot_index(order_id)
+                    .and_then(|i| self.slots[i].as_mut())
+                {
+                    s.epoch = epoch;
+                }
+                self.queue_cancel(order_id);
+            }
+        }
+    }
+
+    pub(super) fn on_position(&mut self, account: &Account, instrument: u16, qty: f64, avg: f64) {
+        if !self.link.is_reconciling() || account.as_str() != self.account {
+            return;
+        }
+        if let Some(p) = self.recon_positions.get_mut(instrument as usize) {
+            *p = Some((qty, avg));
+        }
+    }
+
+    pub(super) fn on_end(&mut self, kind: EndKind) {
+        let Link::Reconciling {
+            waiting,
+            startup,
+            subscribe,
+        } = self.link
+        else {
+            return;
+        };
+        let bit = match kind {
+            EndKind::Executions => WAIT_EXECUTIONS,
+            EndKind::OpenOrders => {
+                self.end_lost_orders();
+                WAIT_OPEN_ORDERS
+            }
+            EndKind::Positions => {
+                self.compare_positions();
+                self.send_control(&Request::CancelPositions);
+                WAIT_POSITIONS
+            }
+        };
+        let waiting = waiting & !bit;
+        if waiting != 0 {
+            self.link = Link::Reconciling {
+                waiting,
+                startup,
+                subscribe,
+            };
+            return;
+        }
+        self.link = Link::Up;
+        if subscribe {
+            self.resubscribe();
+        }
+        self.counters.reconciliations += 1;
+        self.restart_ticket_clocks();
+        for k in 0..self.open_tickets.len().min(self.open_tickets.capacity()) {
+            if let Some(&id) = self.open_tickets.get(k) {
+                self.check_ticket(id, false);
+            }
+        }
+        tracing::info!(
+            fills = self.counters.fills,
+            recovered = self.counters.recovered_fills,
+            "reconciled with the gateway; trading"
+        );
+        if startup {
+            let inherited = self.positions.iter().any(|p| p.qty != 0.0);
+            if inherited && self.risk.flatten_on_start {
+                tracing::warn!("risk.flatten_on_start: closing the positions found at start-up");
+                self.flatten_attempts = self.flatten_attempts.max(1);
+                self.flatten();
+                self.flatten_attempts = 3;
+            } else if inherited {
+                tracing::warn!(
+                    "positions found at start-up are kept (risk.flatten_on_start = false); pairs holding them take no new entries"
+                );
+            }
+        }
+    }
+
+    /// Orders we believe working that the gateway did not list are over: their fills, if
+    /// any, came with the executions answer.
+    fn end_lost_orders(&mut self) {
+        let epoch = self.epoch;
+        for i in 0..self.slots.len() {
+            let Some(s) = self.slots[i] else { continue };
+            if !s.status.is_terminal() && s.epoch != epoch {
+                self.counters.orders_lost += 1;
+                tracing::warn!(
+                    order_id = s.order_id,
+                    "the gateway no longer has this order"
+                );
+                let status = if s.filled.max(s.exec_filled) + 1e-9 >= s.qty {
+                    OrderStatusKind::Filled
+                } else {
+                    OrderStatusKind::Cancelled
+                };
+                self.order_ended(i, status);
+            }
+        }
+    }
+
+    /// Positions that still differ from the gateway's after its executions are adopted.
+    fn compare_positions(&mut self) {
+        for i in 0..self.positions.len() {
+            let (qty, avg) = self.recon_positions[i].unwrap_or((0.0, 0.0));
+            let p = &mut self.positions[i];
+            if (p.qty - qty).abs() > 1e-6 {
+                self.counters.position_mismatches += 1;
+                tracing::error!(
+                    symbol = %self.symbols[i],
+                    engine = p.qty,
+                    gateway = qty,
+                    "position differs from the gateway's: adopting the gateway's"
+                );
+                p.qty = qty;
+                p.avg_cost = avg;
+            }
+        }
+    }
+}

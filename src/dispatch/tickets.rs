@@ -1,0 +1,301 @@
+//! Pair tickets: both legs of one intent tracked until hedged or unwound. A leg that fails
+//! (rejected, cancelled, lost, or not filled within `risk.leg_timeout_ms`) is re-sent
+//! `risk.leg_retries` times to complete the hedge; then the filled leg is unwound and the pair
+//! stops trading. An unwind that cannot fill is a naked leg, logged and counted.
+
+use super::{DispatchStage, Link, OPEN_TICKETS, PendingOrder, TICKETS};
+use crate::latency::now_ns;
+use crate::strategy::Side;
+
+/// Attempts at each leg of a reducing trade (close or unwind) ...
+const UNWIND_RETRIES: u8 = 5;
+/// ... and fresh flattens of the pair after that, before a leg is declared naked.
+const PAIR_FLATTENS: u8 = 3;
+
+/// One leg of a pair ticket.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LegState {
+    pub instrument: u16,
+    pub side: Side,
+    pub qty: f64,
+    pub filled: f64,
+    /// The leg's order is over (filled, rejected, cancelled) and will not fill further.
+    pub done: bool,
+}
+
+/// Where a pair trade stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TicketState {
+    Working,
+    Hedged,
+    Unwound,
+}
+
+/// Both legs of one intent, tracked until hedged or unwound.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Ticket {
+    pub id: u32,
+    pub pair: u16,
+    pub seq: u64,
+    pub opened_ns: u64,
+    pub retries: u8,
+    pub state: TicketState,
+    /// A reducing trade (an unwind of a legged trade, or a close): legs that fail are
+    /// retried, never reversed; running out of retries leaves a naked leg.
+    pub unwind: bool,
+    pub legs: [LegState; 2],
+}
+
+const _: () = assert!(OPEN_TICKETS <= TICKETS);
+
+impl DispatchStage {
+    /// Opens a ticket for `orders` (both legs) and submits the legs with a quantity.
+    pub(super) fn open_ticket(
+        &mut self,
+        pair: u16,
+        seq: u64,
+        unwind: bool,
+        orders: [PendingOrder; 2],
+    ) -> u32 {
+        let id = self.next_ticket;
+        self.next_ticket = self.next_ticket.wrapping_add(1).max(1);
+        let leg_state = |o: &PendingOrder| LegState {
+            instrument: o.instrument,
+            side: o.side,
+            qty: o.qty as f64,
+            filled: 0.0,
+            done: false,
+        };
+        self.tickets[id as usize % TICKETS] = Some(Ticket {
+            id,
+            pair,
+            seq,
+            opened_ns: now_ns(),
+            retries: 0,
+            state: TicketState::Working,
+            unwind,
+            legs: [leg_state(&orders[0]), leg_state(&orders[1])],
+        });
+        self.open_tickets.push(id);
+        if let Some(t) = self.pair_ticket.get_mut(pair as usize) {
+            *t = id;
+        }
+        for (k, mut order) in orders.into_iter().enumerate() {
+            if order.qty == 0 {
+                continue;
+            }
+            order.ticket = id;
+            order.leg = k as u8;
+            self.submit(order);
+        }
+        // A ticket with nothing to do is settled at once.
+        self.check_ticket(id, false);
+        id
+    }
+
+    pub(super) fn ticket_mut(&mut self, id: u32) -> Option<&mut Ticket> {
+        self.tickets[id as usize % TICKETS]
+            .as_mut()
+            .filter(|t| t.id == id)
+    }
+
+    /// A leg's order is over without filling completely.
+    pub(super) fn leg_failed(&mut self, ticket: u32, leg: u8) {
+        if ticket == 0 {
+            return;
+        }
+        if let Some(t) = self.ticket_mut(ticket) {
+            t.legs[leg as usize].done = true;
+        }
+        self.check_ticket(ticket, false);
+    }
+
+    /// Re-evaluates a ticket after a change; `timed_out` forces a decision on unfilled legs.
+    pub(super) fn check_ticket(&mut self, id: u32, timed_out: bool) {
+        let Some(t) = self.ticket_mut(id).copied() else {
+            return;
+        };
+        if t.state != TicketState::Working {
+            return;
+        }
+        let complete = |l: &LegState| l.filled + 1e-9 >= l.qty;
+        if t.legs.iter().all(complete) {
+            self.close_ticket(id, TicketState::Hedged);
+            return;
+        }
+        // A leg is missing when its order ended short, or when time ran out.
+        let missing: arrayvec::ArrayVec<usize, 2> = (0..2)
+            .filter(|&k| !complete(&t.legs[k]) && (t.legs[k].done || timed_out))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        self.counters.legged += 1;
+        let any_filled = t.legs.iter().any(|l| l.filled > 0.0);
+        if !t.unwind && !any_filled && missing.len() == 2 {
+            // Nothing traded: no exposure, nothing to repair.
+            self.close_ticket(id, TicketState::Hedged);
+            return;
+        }
+        // Winding down (kill switch, end of run): no more completing; a flatten to come takes
+        // everything back, else the filled leg is unwound below.
+        let winding_down = self.counters.kill_switch > 0 || self.stopping;
+        if winding_down && !t.unwind && self.wants_flatten() {
+            self.close_ticket(id, TicketState::Unwound);
+            return;
+        }
+        let max_retries = if t.unwind {
+            UNWIND_RETRIES
+        } else if winding_down {
+            0
+        } else {
+            self.risk.leg_retries
+        };
+        if t.retries < max_retries {
+            // Complete the hedge (or the unwind): re-send what each missing leg still lacks.
+            if let Some(tm) = self.ticket_mut(id) {
+                tm.retries += 1;
+                tm.opened_ns = now_ns();
+                for &k in &missing {
+                    tm.legs[k].done = false;
+                }
+            }
+            for &k in &missing {
+                let l = t.legs[k];
+                self.counters.leg_resends += 1;
+                self.submit(PendingOrder {
+                    instrument: l.instrument,
+                    pair: t.pair,
+                    side: l.side,
+                    qty: (l.qty - l.filled).round() as u32,
+                    seq: t.seq,
+                    ticket: id,
+                    leg: k as u8,
+                    t_recv_ns: now_ns(),
+                    t_event_ns: 0,
+                    cancel_id: 0,
+                });
+            }
+            return;
+        }
+        if t.unwind {
+            self.close_ticket(id, TicketState::Unwound);
+            // A reducing trade that cannot complete: flatten the whole pair afresh (new order
+            // ids, recomputed from what the pair holds), a few times, before calling it naked.
+            let p = t.pair as usize;
+            if self
+                .pair_flattens
+                .get(p)
+                .is_some_and(|&n| n < PAIR_FLATTENS)
+            {
+                self.pair_flattens[p] += 1;
+                self.blocked_pairs[p] = true;
+                self.flatten_pair(t.pair, t.seq);
+                return;
+            }
+            for l in t.legs.iter().filter(|l| l.filled + 1e-9 < l.qty) {
+                self.counters.naked_legs += 1;
+                tracing::error!(
+                    pair = t.pair,
+                    instrument = l.instrument,
+                    missing = l.qty - l.filled,
+                    "naked leg: the closing order did not fill"
+                );
+            }
+            return;
+        }
+        // Retries exhausted: take back whatever the pair holds and stop trading it.
+        self.counters.leg_unwinds += 1;
+        tracing::warn!(
+            pair = t.pair,
+            ticket = id,
+            "legged pair trade: unwinding the filled leg; the pair stops trading"
+        );
+        if let Some(b) = self.blocked_pairs.get_mut(t.pair as usize) {
+            *b = true;
+        }
+        self.close_ticket(id, TicketState::Unwound);
+        self.flatten_pair(t.pair, t.seq);
+    }
+
+    /// Takes back what pair `pair` will hold once everything in flight completes (filled legs
+    /// of a failed trade, and any close or entry overlapping it), as one reducing ticket, so no
+    /// leg is left alone whatever else was working.
+    fn flatten_pair(&mut self, pair: u16, seq: u64) {
+        let target = self.targets[pair as usize];
+        let book = self.books[pair as usize];
+        if target.iter().all(|q| q.abs() < 1e-9) {
+            return;
+        }
+        if self.open_tickets.is_full() {
+            self.counters.naked_legs += 1;
+            tracing::error!(pair, "naked leg: no room to track the unwind");
+            return;
+        }
+        let orders = [0, 1].map(|k| PendingOrder {
+            instrument: book.instruments[k],
+            pair,
+            side: if target[k] > 0.0 {
+                Side::Sell
+            } else {
+                Side::Buy
+            },
+            qty: target[k].abs().round() as u32,
+            seq,
+            ticket: 0,
+            leg: k as u8,
+            t_recv_ns: now_ns(),
+            t_event_ns: 0,
+            cancel_id: 0,
+        });
+        self.open_ticket(pair, seq, true, orders);
+    }
+
+    pub(super) fn close_ticket(&mut self, id: u32, state: TicketState) {
+        let mut pair = None;
+        if let Some(t) = self.ticket_mut(id) {
+            t.state = state;
+            pair = Some(t.pair as usize);
+        }
+        self.open_tickets.retain(|x| *x != id);
+        if let Some(p) = pair {
+            if self.pair_ticket.get(p) == Some(&id) {
+                self.pair_ticket[p] = 0;
+            }
+        }
+    }
+
+    /// Legs that did not fill in time (the clock does not run while the session is down).
+    pub(super) fn check_timeouts(&mut self) {
+        if self.link != Link::Up {
+            return;
+        }
+        let limit = self.risk.leg_timeout_ms * 1_000_000;
+        let now = now_ns();
+        let mut k = 0;
+        while k < self.open_tickets.len() {
+            let id = self.open_tickets[k];
+            let late = self
+                .ticket_mut(id)
+                .is_some_and(|t| now.saturating_sub(t.opened_ns) > limit);
+            if late {
+                self.check_ticket(id, true);
+            }
+            // check_ticket may have removed it; only advance past tickets still open.
+            if self.open_tickets.get(k) == Some(&id) {
+                k += 1;
+            }
+        }
+    }
+
+    /// Restarts every open ticket's clock (after the session came back).
+    pub(super) fn restart_ticket_clocks(&mut self) {
+        let now = now_ns();
+        for k in 0..self.open_tickets.len() {
+            let id = self.open_tickets[k];
+            if let Some(t) = self.ticket_mut(id) {
+                t.opened_ns = now;
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The order/execution journal: a write-ahead log of what the engine sent and received, so a run
+//! killed mid-session (SIGKILL, power loss) can be recovered without losing or double-counting a
+//! fill.
+//!
+//! Data flow: the dispatch thread (hot path) hands each [`JournalEntry`] to
+//! [`JournalTx::append`], which pushes it onto a wait-free SPSC ring (`rtrb`) and never
+//! allocates. A cold thread, `hft-journal`, drains the ring, formats the entries as text lines
+//! into one reused buffer and writes them to [`FILE`] in the run directory, syncing to disk as
+//! the [`FsyncPolicy`] says (group commit by default). On start-up, [`load`] reads a previous
+//! journal back into a [`Recovered`] state.
+//!
+//! # File format
+//!
+//! UTF-8 text, one record per line, fields separated by `,`, instruments written by symbol name.
+//! A new file starts with [`HEADER`] (lines starting with `#` are comments). Records:
+//!
+//! ```text
+//! O,t_ns,order_id,symbol,pair,BUY|SELL,qty,ticket,leg,seq    an order written to the socket
+//! X,t_ns,order_id                                            a cancel written to the socket
+//! D,t_ns,order_id,filled                                     the order is done (terminal state)
+//! E,t_ns,order_id,exec_id,symbol,pair,qty,price              an execution (qty signed: + buy)
+//! C,exec_id,commission                                       a commission report
+//! ```
+//!
+//! For example:
+//!
+//! ```text
+//! # hft journal v1
+//! O,1718000000000000000,101,SPY,0,BUY,100,7,0,42
+//! E,1718000000250000000,101,0000e0d5.6567cd7a.01.01,SPY,0,100,532.17
+//! C,0000e0d5.6567cd7a.01.01,1.0
+//! D,1718000000250000000,101,100
+//! ```
+//!
+//! `t_ns` are Unix epoch nanoseconds. `pair` is the pair index, `65535` (`u16::MAX`) for an
+//! order that belongs to no pair (a flatten). Floats are written shortest-round-trip (Rust's
+//! `Display`), so they read back bit for bit. A line is written with its `\n` in the same
+//! write, so a crash can only leave a final line without `\n`: [`load`] ignores it
+//! ([`Recovered::truncated_tail`]) and [`spawn`] cuts it off before appending.
+
+mod load;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+pub use load::{JournalError, Recovered, RecoveredExecution, RecoveredOrder, load};
+pub use writer::{JournalStats, JournalTx, spawn};
+
+pub use crate::io::ExecId;
+
+/// Name of the journal file in a run directory.
+pub const FILE: &str = "journal.csv";
+
+/// First line of a new journal file; [`load`] refuses a file whose version line differs.
+pub const HEADER: &str = "# hft journal v1\n\
+# O,t_ns,order_id,symbol,pair,side,qty,ticket,leg,seq | X,t_ns,order_id | D,t_ns,order_id,filled \
+| E,t_ns,order_id,exec_id,symbol,pair,qty,price | C,exec_id,commission\n";
+
+/// One journal record: fixed size, `Copy`, no heap, so the hot path can queue it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JournalEntry {
+    /// An order written to the socket.
+    Order {
+        t_ns: u64,
+        order_id: i32,
+        instrument: u16,
+        /// Pair index, `u16::MAX` for none (a flatten order).
+        pair: u16,
+        buy: bool,
+        qty: u32,
+        ticket: u32,
+        leg: u8,
+        seq: u64,
+    },
+    /// A cancel written to the socket.
+    Cancel { t_ns: u64, order_id: i32 },
+    /// An order reached a terminal state (filled, cancelled, rejected/inactive) with `filled`
+    /// shares.
+    Done {
+        t_ns: u64,
+        order_id: i32,
+        filled: f64,
+    },
+    /// An execution received (first time only: the engine de-duplicates before journaling).
+    Execution {
+        t_ns: u64,
+        order_id: i32,
+        exec_id: ExecId,
+        instrument: u16,
+        /// Pair index, `u16::MAX` for none.
+        pair: u16,
+        /// Signed shares: positive bought, negative sold.
+        qty: f64,
+        price: f64,
+    },
+    /// A commission report for an execution.
+    Commission { exec_id: ExecId, commission: f64 },
+}
+
+/// When the journal thread asks the OS to put written records on disk (`fdatasync`).
+///
+/// Whatever the policy, a record the thread has written survives a crash of the process; the
+/// policy decides what survives a crash of the machine.
+///
+/// # Examples
+/// ```
+/// use hft::journal::FsyncPolicy;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Section {
+///     fsync: FsyncPolicy,
+/// }
+/// let s: Section = toml::from_str(r#"fsync = "every""#).unwrap();
+/// assert_eq!(s.fsync, FsyncPolicy::Every);
+/// assert_eq!(FsyncPolicy::default(), FsyncPolicy::Batch);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FsyncPolicy {
+    /// Never sync: the OS writes back in its own time (survives a process crash, not a power
+    /// loss).
+    Never,
+    /// Sync each time the queue is drained, or every 64 KiB under sustained load (group commit).
+    #[default]
+    Batch,
+    /// Sync after every record (slowest; bounds the loss on power failure to one record).
+    Every,
+}
