@@ -71,6 +71,16 @@ pub struct EngineRun {
 impl EngineRun {
     /// Starts the engine with `params` against `gw`; `name` keeps run directories apart.
     pub fn start(gw: &Gateway, params: hft::params::EngineParams, name: &str) -> EngineRun {
+        Self::resuming(gw, params, name, None)
+    }
+
+    /// As [`EngineRun::start`], restoring the journal of the run directory `resume`.
+    pub fn resuming(
+        gw: &Gateway,
+        params: hft::params::EngineParams,
+        name: &str,
+        resume: Option<std::path::PathBuf>,
+    ) -> EngineRun {
         use std::sync::atomic::AtomicBool;
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let run_dir = std::env::temp_dir().join(format!("hft-run-{}-{name}", std::process::id()));
@@ -85,7 +95,7 @@ impl EngineRun {
                     warmup: None,
                     stop: engine_stop,
                     require_paper: true,
-                    resume: None,
+                    resume,
                 },
             )
         });
