@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::{PATIENCE, start_gateway, test_params};
-use hft::params::{DEFAULT_PARAMS, ReplayParams};
-use hft::wire::ids::incoming;
-use hft::wire::text::{EndMarker, ManagedAccts, NextValidId};
+use common::PATIENCE;
+use hft::params::DEFAULT_PARAMS;
+use hft::wire::text::{ManagedAccts, NextValidId};
 use hft::wire::{self, Request};
 use std::collections::HashSet;
 use std::io::{Read, Write};
@@ -55,16 +54,7 @@ fn journal_exec_ids(dir: &std::path::Path) -> Vec<String> {
 fn sigkill_mid_run_then_resume_reconciles_with_the_gateway() {
     let tmp = std::env::temp_dir().join(format!("hft-crash-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
-    let quotes = tmp.join("quotes.csv");
-    std::fs::write(&quotes, common::oscillating_quotes(1_700_000_000, 3000)).unwrap();
-    let mut sim = test_params();
-    sim.market.symbols.clear();
-    sim.replay = Some(ReplayParams {
-        file: quotes,
-        speed: 100.0,
-        rate: 0.0,
-    });
-    let gw = start_gateway(sim);
+    let (gw, quotes) = common::replaying_gateway("crash", 3000, 100.0, |_| {});
     let params_path = tmp.join("params.toml");
     params_file(&params_path);
     let first = tmp.join("first");
@@ -97,15 +87,7 @@ fn sigkill_mid_run_then_resume_reconciles_with_the_gateway() {
     // The gateway frees the dead session's client id when it sees the socket close.
     std::thread::sleep(Duration::from_millis(300));
     let engine = common::EngineRun::resuming(&gw, params.clone(), "resumed", Some(first.clone()));
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let snap = gw.snapshot();
-        let quiet = snap.orders.iter().all(|o| o.state != "Submitted");
-        if (snap.replay_finished && quiet) || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_replay_done(&gw);
     let run_dir = engine.run_dir.clone();
     let report = engine.finish();
     let c = &report.dispatch.counters;
@@ -142,6 +124,7 @@ fn sigkill_mid_run_then_resume_reconciles_with_the_gateway() {
     assert!(report.dispatch.pair_books.iter().all(|b| !b.is_legged()));
     assert_eq!(gw.stats().rate_violations.load(Ordering::Relaxed), 0);
     let _ = std::fs::remove_dir_all(tmp);
+    let _ = std::fs::remove_file(quotes);
 }
 
 fn read_frame(s: &mut TcpStream) -> Option<Vec<u8>> {
@@ -193,27 +176,11 @@ fn a_gateway_sending_garbage_gets_a_clean_error_and_a_reconnect() {
                 }
                 // A sane session: empty reconciliation answers, then quiet.
                 while let Some(frame) = read_frame(&mut s) {
-                    let mut out = Vec::new();
-                    match Request::decode_text(&frame) {
-                        Ok(Request::Executions { req_id, .. }) => EndMarker {
-                            msg_id: incoming::EXECUTION_DATA_END,
-                            req_id,
-                        }
-                        .encode(&mut out),
-                        Ok(Request::OpenOrders) => EndMarker {
-                            msg_id: incoming::OPEN_ORDER_END,
-                            req_id: 0,
-                        }
-                        .encode(&mut out),
-                        Ok(Request::Positions) => EndMarker {
-                            msg_id: incoming::POSITION_END,
-                            req_id: 0,
-                        }
-                        .encode(&mut out),
-                        Ok(Request::TickByTick { .. }) => reconciled.store(true, Ordering::SeqCst),
-                        _ => {}
+                    if let Some(answer) = common::reconcile_answer(&frame) {
+                        let _ = s.write_all(&answer);
+                    } else if let Ok(Request::TickByTick { .. }) = Request::decode_text(&frame) {
+                        reconciled.store(true, Ordering::SeqCst);
                     }
-                    let _ = s.write_all(&out);
                 }
             }
         }

@@ -10,9 +10,9 @@
 
 mod common;
 
-use common::{PATIENCE, start_gateway, test_params};
+use common::PATIENCE;
 use hft::engine::RunReport;
-use hft::params::{EngineParams, ReplayParams, SimParams};
+use hft::params::{EngineParams, SimParams};
 use hft::sim::Gateway;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -20,17 +20,7 @@ use std::time::{Duration, Instant};
 /// 1,200 s of the oscillating pair replayed at 100x: about 12 s of trading, an entry or exit
 /// every second or so.
 fn replaying(name: &str, configure: impl FnOnce(&mut SimParams)) -> (Gateway, std::path::PathBuf) {
-    let path = std::env::temp_dir().join(format!("hft-faults-{}-{name}.csv", std::process::id()));
-    std::fs::write(&path, common::oscillating_quotes(1_700_000_000, 1200)).unwrap();
-    let mut sim = test_params();
-    sim.market.symbols.clear();
-    sim.replay = Some(ReplayParams {
-        file: path.clone(),
-        speed: 100.0,
-        rate: 0.0,
-    });
-    configure(&mut sim);
-    (start_gateway(sim), path)
+    common::replaying_gateway(name, 1200, 100.0, configure)
 }
 
 fn engine_params() -> EngineParams {
@@ -43,15 +33,7 @@ fn engine_params() -> EngineParams {
 /// Runs the engine until the replay is over and nothing works at the gateway.
 fn run_through(gw: &Gateway, params: EngineParams, name: &str) -> RunReport {
     let engine = common::EngineRun::start(gw, params, name);
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let snap = gw.snapshot();
-        let quiet = snap.orders.iter().all(|o| o.state != "Submitted");
-        if (snap.replay_finished && quiet) || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_replay_done(gw);
     // A moment for the last fills to reach the engine (it also drains on its own).
     std::thread::sleep(Duration::from_millis(200));
     engine.finish()

@@ -1,44 +1,25 @@
 //! Never a naked leg: with the paper gateway rejecting every second order, the engine completes
 //! each pair's hedge by re-sending the missing leg, or, once its retries are spent, unwinds the
-//! filled leg and stops trading the pair. Either way its positions end equal to the gateway's
+//! pair's position and stops trading it. Either way its positions end equal to the gateway's
 //! ledger, hedged pair by pair, every fill counted once.
 
 mod common;
 
-use common::{PATIENCE, start_gateway, test_params};
 use hft::dispatch::DispatchReport;
-use hft::params::ReplayParams;
 use hft::sim::Gateway;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 
 fn run(name: &str, leg_retries: u8) -> (Gateway, DispatchReport) {
-    let path = std::env::temp_dir().join(format!("hft-legging-{}-{name}.csv", std::process::id()));
-    std::fs::write(&path, common::oscillating_quotes(1_700_000_000, 1200)).unwrap();
-    let mut sim = test_params();
-    sim.market.symbols.clear();
-    sim.replay = Some(ReplayParams {
-        file: path.clone(),
-        speed: 0.0,
-        rate: 0.0,
+    let (gw, path) = common::replaying_gateway(name, 1200, 0.0, |s| {
+        s.faults.reject_every_nth_order = 2;
     });
-    sim.faults.reject_every_nth_order = 2;
-    let gw = start_gateway(sim);
 
     let mut params = common::fast_zscore_pair(30.0);
     params.risk.leg_retries = leg_retries;
     let engine = common::EngineRun::start(&gw, params, name);
     // Until the replay is out and no order is working; the engine then drains until its pair
     // trades are settled before it returns.
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let snap = gw.snapshot();
-        let quiet = snap.orders.iter().all(|o| o.state != "Submitted");
-        if (snap.replay_finished && quiet) || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_replay_done(&gw);
     let report = engine.finish();
     let _ = std::fs::remove_file(path);
     (gw, report.dispatch)

@@ -14,10 +14,8 @@ mod common;
 
 use hft::engine::{self, RunOptions};
 use hft::io::ExecId;
-use hft::wire::ids::incoming;
 use hft::wire::text::{
-    CommissionReport, ContractView, EndMarker, ExecutionData, ManagedAccts, NextValidId,
-    OrderStatus,
+    CommissionReport, ContractView, ExecutionData, ManagedAccts, NextValidId, OrderStatus,
 };
 use hft::wire::{self, FrameReader, Request, TickByTick, TickByTickData};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -120,32 +118,6 @@ fn responder(
             Ok(_) => {}
         }
         while let Ok(Some(body)) = reader.next_frame() {
-            // The engine reconciles at start-up: answer with empty lists.
-            let end = match Request::decode_text(body) {
-                Ok(Request::Executions { req_id, .. }) => Some(EndMarker {
-                    msg_id: incoming::EXECUTION_DATA_END,
-                    req_id,
-                }),
-                Ok(Request::OpenOrders) => Some(EndMarker {
-                    msg_id: incoming::OPEN_ORDER_END,
-                    req_id: 0,
-                }),
-                Ok(Request::Positions) => Some(EndMarker {
-                    msg_id: incoming::POSITION_END,
-                    req_id: 0,
-                }),
-                _ => None,
-            };
-            if let Some(end) = end {
-                out.clear();
-                end.encode(&mut out);
-                while output.slots() < out.len() {
-                    std::thread::yield_now();
-                }
-                let chunk = output.write_chunk_uninit(out.len()).expect("room checked");
-                chunk.fill_from_iter(out.iter().copied());
-                continue;
-            }
             let Ok(Request::PlaceOrder(o)) = Request::decode_text(body) else {
                 continue;
             };
@@ -301,28 +273,15 @@ fn main() {
     let mut subscriptions = 0;
     while subscriptions < 2 {
         let frame = read_frame(&mut s);
-        out.clear();
+        if let Some(answer) = common::reconcile_answer(&frame) {
+            s.write_all(&answer).expect("reconciliation answers");
+            continue;
+        }
         match Request::decode_text(&frame) {
             Ok(Request::TickByTick { .. }) => subscriptions += 1,
-            Ok(Request::Executions { req_id, .. }) => EndMarker {
-                msg_id: incoming::EXECUTION_DATA_END,
-                req_id,
-            }
-            .encode(&mut out),
-            Ok(Request::OpenOrders) => EndMarker {
-                msg_id: incoming::OPEN_ORDER_END,
-                req_id: 0,
-            }
-            .encode(&mut out),
-            Ok(Request::Positions) => EndMarker {
-                msg_id: incoming::POSITION_END,
-                req_id: 0,
-            }
-            .encode(&mut out),
             Ok(Request::CancelPositions) => {}
             other => panic!("unexpected request {other:?}"),
         }
-        s.write_all(&out).expect("reconciliation answers");
     }
 
     let orders = Arc::new(AtomicU64::new(0));

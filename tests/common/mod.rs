@@ -115,3 +115,54 @@ impl EngineRun {
             .expect("engine run")
     }
 }
+
+/// A gateway replaying `rows` seconds of the oscillating pair at `speed` (0: as fast as read),
+/// with `configure` applied (faults); returns it with the quote file (removed by the caller).
+pub fn replaying_gateway(
+    name: &str,
+    rows: i64,
+    speed: f64,
+    configure: impl FnOnce(&mut SimParams),
+) -> (Gateway, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("hft-replay-{}-{name}.csv", std::process::id()));
+    std::fs::write(&path, oscillating_quotes(1_700_000_000, rows)).expect("quote file");
+    let mut sim = test_params();
+    sim.market.symbols.clear();
+    sim.replay = Some(hft::params::ReplayParams {
+        file: path.clone(),
+        speed,
+        rate: 0.0,
+    });
+    configure(&mut sim);
+    (start_gateway(sim), path)
+}
+
+/// Waits (bounded by [`PATIENCE`]) until the gateway's replay is over and no order works there.
+pub fn wait_replay_done(gw: &Gateway) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let snap = gw.snapshot();
+        let quiet = snap.orders.iter().all(|o| o.state != "Submitted");
+        if (snap.replay_finished && quiet) || Instant::now() > deadline {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// What a scripted gateway answers to the engine's reconciliation requests (empty lists): the
+/// frames to write, or `None` for other requests.
+pub fn reconcile_answer(frame: &[u8]) -> Option<Vec<u8>> {
+    use hft::wire::Request;
+    use hft::wire::ids::incoming;
+    use hft::wire::text::EndMarker;
+    let (msg_id, req_id) = match Request::decode_text(frame) {
+        Ok(Request::Executions { req_id, .. }) => (incoming::EXECUTION_DATA_END, req_id),
+        Ok(Request::OpenOrders) => (incoming::OPEN_ORDER_END, 0),
+        Ok(Request::Positions) => (incoming::POSITION_END, 0),
+        _ => return None,
+    };
+    let mut out = Vec::new();
+    EndMarker { msg_id, req_id }.encode(&mut out);
+    Some(out)
+}
