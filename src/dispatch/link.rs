@@ -94,7 +94,7 @@ impl DispatchStage {
                 pair: e.pair,
                 qty: e.qty,
                 price: e.price,
-                commission: e.commission,
+                commission: 0.0,
             });
             let seen = SeenExec {
                 instrument: e.instrument,
@@ -104,12 +104,7 @@ impl DispatchStage {
             if self.seen.insert(e.exec_id, seen) {
                 self.counters.journal_fills += 1;
                 self.apply_fill(e.instrument, e.pair, e.qty, e.price);
-                self.positions[e.instrument as usize].commissions += e.commission;
-                if let Some(b) = self.books.get_mut(e.pair as usize) {
-                    if let Some(k) = b.leg_of(e.instrument) {
-                        b.legs[k].commissions += e.commission;
-                    }
-                }
+                self.apply_commission(&e.exec_id, e.commission);
             }
         }
         for (t, b) in self.targets.iter_mut().zip(self.books.iter()) {

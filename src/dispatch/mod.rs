@@ -267,8 +267,7 @@ pub struct DispatchStage {
     /// Per pair: what each leg will hold once every order submitted for it completes (the
     /// book plus what is working or queued). Entries need it flat; closes are sized from it.
     targets: Box<[[f64; 2]]>,
-    /// Per pair: the ticket opened last (0: none), and a close waiting for the session.
-    pair_ticket: Box<[u32]>,
+    /// Per pair: a close waiting for the session.
     close_pending: Box<[bool]>,
     /// Pairs that stopped trading after an unwind, and the fresh flattens each needed.
     blocked_pairs: Box<[bool]>,
@@ -341,7 +340,6 @@ impl DispatchStage {
             positions: vec![PositionState::default(); n].into_boxed_slice(),
             books,
             targets: vec![[0.0; 2]; pairs].into_boxed_slice(),
-            pair_ticket: vec![0; pairs].into_boxed_slice(),
             close_pending: vec![false; pairs].into_boxed_slice(),
             blocked_pairs: vec![false; pairs].into_boxed_slice(),
             pair_flattens: vec![0; pairs].into_boxed_slice(),

@@ -77,9 +77,6 @@ impl DispatchStage {
             legs: [leg_state(&orders[0]), leg_state(&orders[1])],
         });
         self.open_tickets.push(id);
-        if let Some(t) = self.pair_ticket.get_mut(pair as usize) {
-            *t = id;
-        }
         for (k, mut order) in orders.into_iter().enumerate() {
             if order.qty == 0 {
                 continue;
@@ -252,17 +249,10 @@ impl DispatchStage {
     }
 
     pub(super) fn close_ticket(&mut self, id: u32, state: TicketState) {
-        let mut pair = None;
         if let Some(t) = self.ticket_mut(id) {
             t.state = state;
-            pair = Some(t.pair as usize);
         }
         self.open_tickets.retain(|x| *x != id);
-        if let Some(p) = pair {
-            if self.pair_ticket.get(p) == Some(&id) {
-                self.pair_ticket[p] = 0;
-            }
-        }
     }
 
     /// Legs that did not fill in time (the clock does not run while the session is down).
