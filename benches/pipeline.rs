@@ -24,11 +24,14 @@
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hft::engine::place;
 use hft::engine::wait::{WaitStrategy, Waiter};
+use hft::instruments::REQ_ID_BASE;
 use hft::latency::now_ns;
-use hft::normalize::{MdEvent, MdKind, NormalizeReport, NormalizeStage, Normalizer, REQ_ID_BASE};
+use hft::normalize::{NormalizeReport, NormalizeStage, Normalizer};
 use hft::params::EngineParams;
-use hft::signal::{IntentMsg, PairRouter, SignalReport, SignalStage};
+use hft::signal::{PairRouter, SignalReport, SignalStage};
 use hft::strategy::PairStrategy;
+use hft::types::IntentMsg;
+use hft::types::{MdEvent, MdTick};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
@@ -103,11 +106,12 @@ fn setup() -> (EngineParams, Vec<PairStrategy>, Vec<MdEvent>) {
                 t_enq_ns: 0,
                 t_event_ns: START_NS + k as u64 * TICK_STEP_NS,
                 req_id: REQ_ID_BASE + instrument as i32,
-                kind: MdKind::BidAsk,
-                price: bid,
-                size: bid_size,
-                price2: ask,
-                size2: ask_size,
+                tick: MdTick::BidAsk {
+                    bid,
+                    ask,
+                    bid_size,
+                    ask_size,
+                },
             }
         })
         .collect();

@@ -21,7 +21,8 @@
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam::queue::ArrayQueue;
-use hft::normalize::{MdEvent, MdKind, REQ_ID_BASE};
+use hft::instruments::REQ_ID_BASE;
+use hft::types::{MdEvent, MdTick};
 use std::hint::{black_box, spin_loop};
 use std::sync::{Arc, Barrier, mpsc};
 use std::time::{Duration, Instant};
@@ -213,11 +214,12 @@ fn md_event(seq: u64) -> MdEvent {
         t_enq_ns: seq,
         t_event_ns: seq,
         req_id: REQ_ID_BASE,
-        kind: MdKind::BidAsk,
-        price: 100.0,
-        size: 300.0,
-        price2: 100.01,
-        size2: 200.0,
+        tick: MdTick::BidAsk {
+            bid: 100.0,
+            ask: 100.01,
+            bid_size: 300.0,
+            ask_size: 200.0,
+        },
     }
 }
 

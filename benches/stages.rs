@@ -26,10 +26,13 @@ use arrayvec::ArrayString;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hft::backtest::Backtest;
 use hft::dispatch::RateLimiter;
+use hft::instruments::REQ_ID_BASE;
 use hft::io::stage::{Decoded, decode};
-use hft::normalize::{MdEvent, MdKind, Normalizer, REQ_ID_BASE};
+use hft::normalize::Normalizer;
 use hft::params::{EngineParams, StrategyKind};
-use hft::strategy::{PairStrategy, Quote};
+use hft::strategy::PairStrategy;
+use hft::types::Quote;
+use hft::types::{MdEvent, MdTick};
 use hft::wire::handshake::MAX_TEXT_VERSION;
 use hft::wire::ids::tick_type;
 use hft::wire::{
@@ -96,11 +99,12 @@ fn bid_ask_events(n: usize) -> Vec<MdEvent> {
                 t_enq_ns: 0,
                 t_event_ns: t,
                 req_id: REQ_ID_BASE + instrument as i32,
-                kind: MdKind::BidAsk,
-                price: bid,
-                size: bid_size,
-                price2: ask,
-                size2: ask_size,
+                tick: MdTick::BidAsk {
+                    bid,
+                    ask,
+                    bid_size,
+                    ask_size,
+                },
             }
         })
         .collect()
@@ -136,13 +140,27 @@ fn bodies(
         .collect()
 }
 
+/// The bid, ask, bid size and ask size of a BidAsk event.
+fn sides(e: &MdEvent) -> (f64, f64, f64, f64) {
+    match e.tick {
+        MdTick::BidAsk {
+            bid,
+            ask,
+            bid_size,
+            ask_size,
+        } => (bid, ask, bid_size, ask_size),
+        _ => unreachable!("bid_ask_events makes BidAsk events only"),
+    }
+}
+
 fn decode_frames(c: &mut Criterion) {
     let events = bid_ask_events(4096);
     let tick_price = bodies(&events, |k, e, out| {
+        let (bid, ask, bid_size, ask_size) = sides(e);
         let (tick_type, price, size) = if k % 2 == 0 {
-            (tick_type::BID, e.price, e.size)
+            (tick_type::BID, bid, bid_size)
         } else {
-            (tick_type::ASK, e.price2, e.size2)
+            (tick_type::ASK, ask, ask_size)
         };
         TickPrice {
             req_id: e.req_id,
@@ -154,10 +172,11 @@ fn decode_frames(c: &mut Criterion) {
         .encode(out);
     });
     let tick_size = bodies(&events, |k, e, out| {
+        let (_, _, bid_size, ask_size) = sides(e);
         let (tick_type, size) = if k % 2 == 0 {
-            (tick_type::BID_SIZE, e.size)
+            (tick_type::BID_SIZE, bid_size)
         } else {
-            (tick_type::ASK_SIZE, e.size2)
+            (tick_type::ASK_SIZE, ask_size)
         };
         TickSize {
             req_id: e.req_id,
@@ -167,14 +186,15 @@ fn decode_frames(c: &mut Criterion) {
         .encode(out);
     });
     let tick_by_tick = bodies(&events, |_, e, out| {
+        let (bid, ask, bid_size, ask_size) = sides(e);
         TickByTick {
             req_id: e.req_id,
             time: (e.t_event_ns / 1_000_000_000) as i64,
             data: TickByTickData::BidAsk {
-                bid: e.price,
-                ask: e.price2,
-                bid_size: e.size,
-                ask_size: e.size2,
+                bid,
+                ask,
+                bid_size,
+                ask_size,
                 mask: 0,
             },
         }

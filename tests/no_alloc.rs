@@ -13,7 +13,7 @@
 mod common;
 
 use hft::engine::{self, RunOptions};
-use hft::io::ExecId;
+use hft::types::ExecId;
 use hft::wire::text::{
     CommissionReport, ContractView, ExecutionData, ManagedAccts, NextValidId, OrderStatus,
 };

@@ -13,7 +13,8 @@ use hft::params::{
     ZScoreParams,
 };
 use hft::sim::Rng;
-use hft::strategy::{CloseReason, Direction, IntentKind, OrderIntent, PairStrategy, Quote, Side};
+use hft::strategy::PairStrategy;
+use hft::types::{CloseReason, Direction, IntentKind, OrderIntent, Quote, Side};
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -12,10 +12,8 @@
 use crate::params::EngineParams;
 use crate::record::{self, FixedLog, SeriesEntry, SeriesIndex};
 use crate::sim::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side as SimSide, Tif};
-use crate::strategy::{
-    CloseReason, Direction, GridSample, IntentKind, OrderIntent, PairStrategy, Quote, Side,
-    ZScoreBands,
-};
+use crate::strategy::{GridSample, PairStrategy, ZScoreBands};
+use crate::types::{CloseReason, Direction, IntentKind, OrderIntent, Quote, Side};
 use crate::wire::{parse_f64, parse_i64};
 use serde::Serialize;
 use std::io::{self, Read, Write};

@@ -1,7 +1,7 @@
 //! Positions with average-cost accounting, per instrument and per pair, and the table of
 //! executions already counted.
 
-use crate::io::ExecId;
+use crate::types::ExecId;
 
 /// Position in one instrument (or one leg of a pair).
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -92,7 +92,7 @@ pub struct SeenExec {
 /// ```
 /// use hft::dispatch::{ExecTable, SeenExec};
 /// let mut t = ExecTable::with_capacity(8);
-/// let id = hft::io::ExecId::from("0001.01").unwrap();
+/// let id = hft::types::ExecId::from("0001.01").unwrap();
 /// let e = SeenExec { instrument: 1, pair: 0, fill: 0 };
 /// assert!(t.insert(id, e));
 /// assert!(!t.insert(id, e)); // a duplicate

@@ -5,11 +5,11 @@
 //! gateway. Trading resumes only when all three answers are in.
 
 use super::{DispatchStage, OrderSlot, SeenExec};
-use crate::io::{Account, EndKind, OrderStatusKind};
+use crate::instruments::REQ_ID_BASE;
 use crate::journal::Recovered;
 use crate::latency::now_ns;
-use crate::normalize::REQ_ID_BASE;
 use crate::record::FillRecord;
+use crate::types::{Account, EndKind, OrderStatusKind};
 use crate::wire::{ContractSpec, ExecutionFilter, Request};
 
 /// Request id of the reconciliation's REQ_EXECUTIONS.

@@ -22,14 +22,14 @@ pub use book::{ExecTable, PairBook, PositionState, SeenExec};
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
 
 use crate::engine::wait::Waiter;
-use crate::io::{ExecId, OrderEvent, OrderMsg, OrderStatusKind};
 use crate::journal::{JournalEntry, JournalTx, Recovered};
 use crate::latency::{self, now_ns};
 use crate::normalize::FeedState;
 use crate::params::RiskParams;
 use crate::record::{FillRecord, FixedLog};
-use crate::signal::IntentMsg;
-use crate::strategy::{IntentKind, Side};
+use crate::types::IntentMsg;
+use crate::types::{ExecId, OrderEvent, OrderMsg, OrderStatusKind};
+use crate::types::{IntentKind, Side};
 use crate::wire::{ContractSpec, OrderRequest, Request};
 use arrayvec::ArrayString;
 use hdrhistogram::Histogram;
@@ -391,10 +391,10 @@ impl DispatchStage {
             if let Ok(msg) = self.intents.pop() {
                 worked = true;
                 let start = now_ns();
-                latency::record(&mut self.hist[0], start.saturating_sub(msg.t_signal_ns));
+                latency::record(&mut self.hist[0], start.saturating_sub(msg.t_enq_ns));
                 latency::record(
                     &mut self.hist[3],
-                    msg.t_signal_ns.saturating_sub(msg.t_recv_ns),
+                    msg.t_enq_ns.saturating_sub(msg.t_recv_ns),
                 );
                 self.on_intent(&msg);
                 latency::record(&mut self.hist[1], now_ns().saturating_sub(start));
@@ -520,7 +520,7 @@ impl DispatchStage {
 
     fn on_intent(&mut self, msg: &IntentMsg) {
         self.counters.intents += 1;
-        let intent = &msg.intent;
+        let intent = &msg.value;
         let p = intent.pair as usize;
         if p >= self.books.len() {
             self.counters.intents_blocked += 1;
@@ -952,7 +952,7 @@ impl DispatchStage {
     }
 
     fn on_order_event(&mut self, msg: &OrderMsg) {
-        match msg.event {
+        match msg.value {
             OrderEvent::Status {
                 order_id,
                 status,

@@ -5,7 +5,7 @@
 
 use super::{DispatchStage, Link, OPEN_TICKETS, PendingOrder, TICKETS};
 use crate::latency::now_ns;
-use crate::strategy::Side;
+use crate::types::Side;
 
 /// Attempts at each leg of a reducing trade (close or unwind) ...
 const UNWIND_RETRIES: u8 = 5;

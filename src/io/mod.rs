@@ -2,9 +2,8 @@
 //! and the io thread that reads, frames and decodes market data and order messages in place.
 
 mod conn;
-pub mod events;
 pub mod stage;
 
 pub use conn::{ConnectError, ENGINE_VERSIONS, TwsConnection};
-pub use events::{Account, EndKind, ExecId, OrderEvent, OrderMsg, OrderStatusKind};
+
 pub use stage::{IoCounters, IoReport, IoStage};

@@ -3,10 +3,11 @@
 //! [`OrderMsg`]s for dispatch; anything else is counted and skipped.
 
 use super::TwsConnection;
-use super::events::{Account, EndKind, ExecId, OrderEvent, OrderMsg, OrderStatusKind};
 use crate::engine::wait::{QueuePolicy, WaitStrategy};
 use crate::latency::{self, now_ns};
-use crate::normalize::{MdEvent, MdKind};
+use crate::types::{
+    Account, EndKind, ExecId, MdEvent, MdTick, OrderEvent, OrderMsg, OrderStatusKind,
+};
 use crate::wire::ids::{incoming as id, tick_type};
 use crate::wire::text::{
     CommissionReport, ErrorMsg, ExecutionData, NextValidId, OpenOrderHead, OrderStatus,
@@ -172,7 +173,7 @@ impl IoStage {
                 OrderMsg {
                     t_recv_ns: now_ns(),
                     t_enq_ns: now_ns(),
-                    event: OrderEvent::Disconnected,
+                    value: OrderEvent::Disconnected,
                 },
                 &mut report,
             );
@@ -215,7 +216,7 @@ impl IoStage {
                 OrderMsg {
                     t_recv_ns: now_ns(),
                     t_enq_ns: now_ns(),
-                    event: OrderEvent::Reconnected { next_valid_id },
+                    value: OrderEvent::Reconnected { next_valid_id },
                 },
                 &mut report,
             );
@@ -331,7 +332,7 @@ impl IoStage {
                     let msg = OrderMsg {
                         t_recv_ns: t_recv,
                         t_enq_ns: now_ns(),
-                        event,
+                        value: event,
                     };
                     self.push_order(msg, report);
                 }
@@ -416,14 +417,7 @@ pub fn decode(
 ) -> Result<Decoded, crate::wire::DecodeError> {
     let mut f = Fields::new(frame);
     let msg_id = f.i32()?;
-    let md = |seq: &mut u64,
-              req_id: i32,
-              kind: MdKind,
-              price: f64,
-              size: f64,
-              price2: f64,
-              size2: f64,
-              t_event: u64| {
+    let md = |seq: &mut u64, req_id: i32, tick: MdTick, t_event: u64| {
         *seq += 1;
         Decoded::Md(MdEvent {
             seq: *seq,
@@ -431,34 +425,31 @@ pub fn decode(
             t_enq_ns: 0,
             t_event_ns: t_event,
             req_id,
-            kind,
-            price,
-            size,
-            price2,
-            size2,
+            tick,
         })
     };
     Ok(match msg_id {
         id::TICK_PRICE => {
             let t = TickPrice::decode(&mut f)?;
-            let kind = match t.tick_type {
-                tick_type::BID | 66 => MdKind::Bid,
-                tick_type::ASK | 67 => MdKind::Ask,
-                tick_type::LAST | 68 => MdKind::Last,
+            let (price, size) = (t.price, t.size);
+            let tick = match t.tick_type {
+                tick_type::BID | 66 => MdTick::Bid { price, size },
+                tick_type::ASK | 67 => MdTick::Ask { price, size },
+                tick_type::LAST | 68 => MdTick::Last { price, size },
                 _ => return Ok(Decoded::Skip),
             };
-            md(seq, t.req_id, kind, t.price, t.size, 0.0, 0.0, t_event)
+            md(seq, t.req_id, tick, t_event)
         }
         id::TICK_SIZE => {
             let t = TickSize::decode(&mut f)?;
-            let kind = match t.tick_type {
-                tick_type::BID_SIZE | 69 => MdKind::BidSize,
-                tick_type::ASK_SIZE | 70 => MdKind::AskSize,
-                tick_type::LAST_SIZE | 71 => MdKind::LastSize,
-                tick_type::VOLUME | 74 => MdKind::Volume,
+            let tick = match t.tick_type {
+                tick_type::BID_SIZE | 69 => MdTick::BidSize(t.size),
+                tick_type::ASK_SIZE | 70 => MdTick::AskSize(t.size),
+                tick_type::LAST_SIZE | 71 => MdTick::LastSize(t.size),
+                tick_type::VOLUME | 74 => MdTick::Volume(t.size),
                 _ => return Ok(Decoded::Skip),
             };
-            md(seq, t.req_id, kind, 0.0, t.size, 0.0, 0.0, t_event)
+            md(seq, t.req_id, tick, t_event)
         }
         id::TICK_BY_TICK => {
             let t = TickByTick::decode(&mut f)?;
@@ -473,15 +464,16 @@ pub fn decode(
                 } => md(
                     seq,
                     t.req_id,
-                    MdKind::BidAsk,
-                    bid,
-                    bid_size,
-                    ask,
-                    ask_size,
+                    MdTick::BidAsk {
+                        bid,
+                        ask,
+                        bid_size,
+                        ask_size,
+                    },
                     exch,
                 ),
                 TickByTickData::Last { price, size, .. } => {
-                    md(seq, t.req_id, MdKind::Last, price, size, 0.0, 0.0, exch)
+                    md(seq, t.req_id, MdTick::Last { price, size }, exch)
                 }
                 TickByTickData::MidPoint { .. } => Decoded::Skip,
             }

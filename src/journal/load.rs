@@ -87,7 +87,8 @@ impl Recovered {
     ///
     /// # Examples
     /// ```
-    /// use hft::journal::{ExecId, Recovered, RecoveredExecution};
+    /// use hft::journal::{Recovered, RecoveredExecution};
+    /// use hft::types::ExecId;
     ///
     /// let fill = |instrument, qty| RecoveredExecution {
     ///     t_ns: 0,

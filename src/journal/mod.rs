@@ -47,7 +47,7 @@ mod tests;
 pub use load::{JournalError, Recovered, RecoveredExecution, RecoveredOrder, load};
 pub use writer::{JournalStats, JournalTx, spawn};
 
-pub use crate::io::ExecId;
+use crate::types::ExecId;
 
 /// Name of the journal file in a run directory.
 pub const FILE: &str = "journal.csv";

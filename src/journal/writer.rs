@@ -124,7 +124,8 @@ pub struct JournalStats {
 ///
 /// # Examples
 /// ```
-/// use hft::journal::{self, ExecId, FsyncPolicy, JournalEntry};
+/// use hft::journal::{self, FsyncPolicy, JournalEntry};
+/// use hft::types::ExecId;
 ///
 /// let dir = std::env::temp_dir().join(format!("hft-journal-doc-spawn-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).unwrap();

@@ -11,43 +11,8 @@ mod feed;
 
 pub use feed::FeedState;
 
-use crate::strategy::Quote;
-
-/// First request id the io stage uses for market data; instrument `i` uses `REQ_ID_BASE + i`.
-pub const REQ_ID_BASE: i32 = 1000;
-
-/// What a market-data event carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MdKind {
-    Bid,
-    Ask,
-    BidSize,
-    AskSize,
-    Last,
-    LastSize,
-    Volume,
-    /// Tick-by-tick BidAsk: `price` bid, `price2` ask, `size` bid size, `size2` ask size.
-    BidAsk,
-}
-
-/// One decoded market-data tick: fixed size, `Copy`, stamped at the socket read.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MdEvent {
-    /// Engine-wide tick sequence number (orderRef of orders it triggers).
-    pub seq: u64,
-    /// Monotonic time of the socket read that delivered the frame.
-    pub t_recv_ns: u64,
-    /// Monotonic time the io stage enqueued the event.
-    pub t_enq_ns: u64,
-    /// Event time, Unix nanoseconds (exchange time for tick-by-tick, else the receive time).
-    pub t_event_ns: u64,
-    pub req_id: i32,
-    pub kind: MdKind,
-    pub price: f64,
-    pub size: f64,
-    pub price2: f64,
-    pub size2: f64,
-}
+use crate::instruments::REQ_ID_BASE;
+use crate::types::{MdEvent, MdTick, Quote};
 
 /// Parameters of the bad-tick filter.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
@@ -129,12 +94,14 @@ impl Normalizer {
     ///
     /// # Examples
     /// ```
-    /// use hft::normalize::{MdEvent, MdKind, Normalizer, NormalizeParams, REQ_ID_BASE};
+    /// use hft::instruments::REQ_ID_BASE;
+    /// use hft::normalize::{Normalizer, NormalizeParams};
+    /// use hft::types::{MdEvent, MdTick};
     /// let mut n = Normalizer::new(1, NormalizeParams::default());
-    /// let tick = |kind, price| MdEvent { seq: 1, t_recv_ns: 0, t_enq_ns: 0, t_event_ns: 0,
-    ///     req_id: REQ_ID_BASE, kind, price, size: 100.0, price2: 0.0, size2: 0.0 };
-    /// assert!(n.on_event(&tick(MdKind::Bid, 100.0)).is_none()); // no ask yet
-    /// let q = n.on_event(&tick(MdKind::Ask, 100.02)).unwrap();
+    /// let tick = |tick| MdEvent { seq: 1, t_recv_ns: 0, t_enq_ns: 0, t_event_ns: 0,
+    ///     req_id: REQ_ID_BASE, tick };
+    /// assert!(n.on_event(&tick(MdTick::Bid { price: 100.0, size: 100.0 })).is_none()); // no ask yet
+    /// let q = n.on_event(&tick(MdTick::Ask { price: 100.02, size: 100.0 })).unwrap();
     /// assert_eq!((q.bid, q.ask), (100.0, 100.02));
     /// ```
     #[inline]
@@ -150,36 +117,45 @@ impl Normalizer {
         };
         let valid_price = |p: f64| p.is_finite() && p > 0.0;
         let before = *top;
-        match e.kind {
-            MdKind::Bid | MdKind::Ask | MdKind::BidAsk if !valid_price(e.price) => {
-                self.counters.bad_price += 1;
-                return None;
-            }
-            MdKind::BidAsk if !valid_price(e.price2) => {
-                self.counters.bad_price += 1;
-                return None;
-            }
-            MdKind::Bid => {
-                top.bid = e.price;
-                if e.size > 0.0 {
-                    top.bid_size = e.size;
+        match e.tick {
+            MdTick::Bid { price, size } => {
+                if !valid_price(price) {
+                    self.counters.bad_price += 1;
+                    return None;
+                }
+                top.bid = price;
+                if size > 0.0 {
+                    top.bid_size = size;
                 }
             }
-            MdKind::Ask => {
-                top.ask = e.price;
-                if e.size > 0.0 {
-                    top.ask_size = e.size;
+            MdTick::Ask { price, size } => {
+                if !valid_price(price) {
+                    self.counters.bad_price += 1;
+                    return None;
+                }
+                top.ask = price;
+                if size > 0.0 {
+                    top.ask_size = size;
                 }
             }
-            MdKind::BidSize => top.bid_size = e.size,
-            MdKind::AskSize => top.ask_size = e.size,
-            MdKind::BidAsk => {
-                top.bid = e.price;
-                top.ask = e.price2;
-                top.bid_size = e.size;
-                top.ask_size = e.size2;
+            MdTick::BidSize(size) => top.bid_size = size,
+            MdTick::AskSize(size) => top.ask_size = size,
+            MdTick::BidAsk {
+                bid,
+                ask,
+                bid_size,
+                ask_size,
+            } => {
+                if !valid_price(bid) || !valid_price(ask) {
+                    self.counters.bad_price += 1;
+                    return None;
+                }
+                top.bid = bid;
+                top.ask = ask;
+                top.bid_size = bid_size;
+                top.ask_size = ask_size;
             }
-            MdKind::Last | MdKind::LastSize | MdKind::Volume => return None,
+            MdTick::Last { .. } | MdTick::LastSize(_) | MdTick::Volume(_) => return None,
         }
         if top.bid == before.bid
             && top.ask == before.ask
@@ -232,7 +208,7 @@ pub struct NormalizeReport {
 /// The normalize thread.
 pub struct NormalizeStage {
     pub rx: rtrb::Consumer<MdEvent>,
-    pub tx: rtrb::Producer<crate::signal::QuoteMsg>,
+    pub tx: rtrb::Producer<crate::types::QuoteMsg>,
     pub normalizer: Normalizer,
     pub waiter: crate::engine::wait::Waiter,
     /// Set by io when it has stopped.
@@ -262,8 +238,8 @@ impl NormalizeStage {
                         self.feed.publish(index as u16, e.t_recv_ns, mid);
                     }
                     if let Some(quote) = quote {
-                        let mut msg = crate::signal::QuoteMsg {
-                            quote,
+                        let mut msg = crate::types::QuoteMsg {
+                            value: quote,
                             t_recv_ns: e.t_recv_ns,
                             t_enq_ns: now_ns(),
                         };
@@ -305,18 +281,25 @@ impl NormalizeStage {
 mod tests {
     use super::*;
 
-    fn ev(req: i32, kind: MdKind, price: f64) -> MdEvent {
+    /// A tick-by-tick BidAsk one cent wide, or a bid alone.
+    fn ev(req: i32, both_sides: bool, price: f64) -> MdEvent {
+        let tick = if both_sides {
+            MdTick::BidAsk {
+                bid: price,
+                ask: price + 0.01,
+                bid_size: 100.0,
+                ask_size: 100.0,
+            }
+        } else {
+            MdTick::Bid { price, size: 100.0 }
+        };
         MdEvent {
             seq: 1,
             t_recv_ns: 0,
             t_enq_ns: 0,
             t_event_ns: 0,
             req_id: REQ_ID_BASE + req,
-            kind,
-            price,
-            size: 100.0,
-            price2: price + 0.01,
-            size2: 100.0,
+            tick,
         }
     }
 
@@ -329,14 +312,14 @@ mod tests {
                 jump_confirm_ticks: 3,
             },
         );
-        assert!(n.on_event(&ev(0, MdKind::BidAsk, 100.0)).is_some());
-        assert!(n.on_event(&ev(7, MdKind::Bid, 100.0)).is_none());
-        assert!(n.on_event(&ev(0, MdKind::Bid, -1.0)).is_none());
-        assert!(n.on_event(&ev(0, MdKind::Bid, f64::NAN)).is_none());
-        assert!(n.on_event(&ev(0, MdKind::Bid, 100.5)).is_none()); // crossed with ask 100.01
-        assert!(n.on_event(&ev(0, MdKind::BidAsk, 150.0)).is_none()); // jump
-        assert!(n.on_event(&ev(0, MdKind::BidAsk, 150.1)).is_none()); // jump
-        assert!(n.on_event(&ev(0, MdKind::BidAsk, 150.2)).is_some()); // confirmed
+        assert!(n.on_event(&ev(0, true, 100.0)).is_some());
+        assert!(n.on_event(&ev(7, false, 100.0)).is_none());
+        assert!(n.on_event(&ev(0, false, -1.0)).is_none());
+        assert!(n.on_event(&ev(0, false, f64::NAN)).is_none());
+        assert!(n.on_event(&ev(0, false, 100.5)).is_none()); // crossed with ask 100.01
+        assert!(n.on_event(&ev(0, true, 150.0)).is_none()); // jump
+        assert!(n.on_event(&ev(0, true, 150.1)).is_none()); // jump
+        assert!(n.on_event(&ev(0, true, 150.2)).is_some()); // confirmed
         let c = n.counters();
         assert_eq!(
             (

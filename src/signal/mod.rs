@@ -4,29 +4,11 @@
 use crate::engine::wait::Waiter;
 use crate::latency::{self, now_ns};
 use crate::record::FixedLog;
-use crate::strategy::{GridSample, OrderIntent, PairStrategy, Quote, StrategyCounters};
+use crate::strategy::{GridSample, PairStrategy, StrategyCounters};
+use crate::types::{IntentMsg, OrderIntent, Quote, QuoteMsg};
 use hdrhistogram::Histogram;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// A quote with the stamps of the ticks behind it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct QuoteMsg {
-    pub quote: Quote,
-    /// Socket read of the triggering tick.
-    pub t_recv_ns: u64,
-    /// Enqueue by normalize.
-    pub t_enq_ns: u64,
-}
-
-/// An intent with its stamps.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct IntentMsg {
-    pub intent: OrderIntent,
-    pub t_recv_ns: u64,
-    /// When the strategy produced it.
-    pub t_signal_ns: u64,
-}
 
 /// Pairs indexed by instrument, built once, with each pair's log of grid rows for the charts.
 pub struct PairRouter {
@@ -122,12 +104,12 @@ impl SignalStage {
                     latency::record(&mut queue_wait, start.saturating_sub(msg.t_enq_ns));
                     quotes += 1;
                     let tx = &mut self.tx;
-                    self.router.on_quote(&msg.quote, |intent| {
+                    self.router.on_quote(&msg.value, |intent| {
                         intents += 1;
                         let mut m = IntentMsg {
-                            intent,
+                            value: intent,
                             t_recv_ns: msg.t_recv_ns,
-                            t_signal_ns: now_ns(),
+                            t_enq_ns: now_ns(),
                         };
                         // Intents are never dropped.
                         while let Err(rtrb::PushError::Full(back)) = tx.push(m) {

@@ -16,103 +16,8 @@ pub mod zscore;
 
 use crate::params::{CostParams, PairParams, Sizing, StrategyKind, StrategyParams};
 use crate::stats::GridResampler;
+use crate::types::{CloseReason, Direction, IntentKind, Leg, OrderIntent, Quote, Side};
 use serde::{Deserialize, Serialize};
-
-/// Buy or sell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
-    Buy,
-    Sell,
-}
-
-impl Side {
-    /// The other side.
-    pub fn opposite(self) -> Side {
-        match self {
-            Side::Buy => Side::Sell,
-            Side::Sell => Side::Buy,
-        }
-    }
-
-    /// `BUY` or `SELL`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Buy => "BUY",
-            Side::Sell => "SELL",
-        }
-    }
-}
-
-/// Top of book of one instrument after normalization. Small and `Copy`: it crosses thread
-/// boundaries by value.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Quote {
-    /// Sequence number of the tick that produced this quote (engine-wide, increasing).
-    pub seq: u64,
-    /// Instrument index.
-    pub instrument: u16,
-    /// Event time, nanoseconds since the Unix epoch.
-    pub t_ns: u64,
-    pub bid: f64,
-    pub ask: f64,
-    pub bid_size: f64,
-    pub ask_size: f64,
-}
-
-impl Quote {
-    /// Mid price.
-    #[inline]
-    pub fn mid(&self) -> f64 {
-        0.5 * (self.bid + self.ask)
-    }
-}
-
-/// Direction of a pair position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Long A, short B: the spread is expected to rise.
-    LongSpread,
-    /// Short A, long B: the spread is expected to fall.
-    ShortSpread,
-}
-
-/// Why a position is closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseReason {
-    /// The model's exit rule (spread back near its mean, or the opposite signal).
-    Exit,
-    /// The spread moved too far against the position.
-    Stop,
-    /// Held longer than the maximum holding time.
-    Timeout,
-}
-
-/// What an intent does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IntentKind {
-    Open(Direction),
-    Close(CloseReason),
-}
-
-/// One leg of an intent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Leg {
-    pub instrument: u16,
-    pub side: Side,
-    pub qty: u32,
-}
-
-/// Orders for both legs of a pair, decided on one tick.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct OrderIntent {
-    pub pair: u16,
-    /// Sequence number of the triggering tick (sent to the broker as `orderRef`).
-    pub seq: u64,
-    /// Event time of the triggering tick.
-    pub t_ns: u64,
-    pub kind: IntentKind,
-    pub legs: [Leg; 2],
-}
 
 /// A model's decision on a quote.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,7 +45,8 @@ impl Position {
     ///
     /// # Examples
     /// ```
-    /// use hft::strategy::{Direction, Position};
+    /// use hft::strategy::Position;
+    /// use hft::types::Direction;
     /// let p = Position::Open { direction: Direction::ShortSpread, since_ns: 0, qty_a: 100, qty_b: 90 };
     /// assert_eq!(p.signed_legs(), (-100, 90));
     /// assert_eq!(Position::Flat.signed_legs(), (0, 0));
@@ -423,7 +329,8 @@ impl PairStrategy {
     /// # Examples
     /// ```
     /// use hft::params::{CostParams, EngineParams, PairParams};
-    /// use hft::strategy::{PairStrategy, Quote};
+    /// use hft::strategy::PairStrategy;
+    /// use hft::types::Quote;
     ///
     /// let params = EngineParams::embedded(); // 1 s grid
     /// let mut s = PairStrategy::new(0, 0, 1, &params.strategy, &CostParams::default(),

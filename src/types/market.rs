@@ -1,0 +1,82 @@
+//! Market data: decoded ticks and normalized quotes.
+
+use super::Stamped;
+
+/// What a market-data tick carries, by kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MdTick {
+    /// Best bid and its size (0 when the tick carried none).
+    Bid {
+        price: f64,
+        size: f64,
+    },
+    /// Best ask and its size (0 when the tick carried none).
+    Ask {
+        price: f64,
+        size: f64,
+    },
+    BidSize(f64),
+    AskSize(f64),
+    Last {
+        price: f64,
+        size: f64,
+    },
+    LastSize(f64),
+    Volume(f64),
+    /// Tick-by-tick BidAsk: both sides at once.
+    BidAsk {
+        bid: f64,
+        ask: f64,
+        bid_size: f64,
+        ask_size: f64,
+    },
+}
+
+/// One decoded market-data tick: fixed size, `Copy`, stamped at the socket read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MdEvent {
+    /// Engine-wide tick sequence number (orderRef of orders it triggers).
+    pub seq: u64,
+    /// Monotonic time of the socket read that delivered the frame.
+    pub t_recv_ns: u64,
+    /// Monotonic time the io stage enqueued the event.
+    pub t_enq_ns: u64,
+    /// Event time, Unix nanoseconds (exchange time for tick-by-tick, else the receive time).
+    pub t_event_ns: u64,
+    /// The market-data request id (see `instruments::req_id`).
+    pub req_id: i32,
+    pub tick: MdTick,
+}
+
+/// Top of book of one instrument after normalization. Small and `Copy`: it crosses thread
+/// boundaries by value.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Quote {
+    /// Sequence number of the tick that produced this quote (engine-wide, increasing).
+    pub seq: u64,
+    /// Instrument index.
+    pub instrument: u16,
+    /// Event time, nanoseconds since the Unix epoch.
+    pub t_ns: u64,
+    pub bid: f64,
+    pub ask: f64,
+    pub bid_size: f64,
+    pub ask_size: f64,
+}
+
+impl Quote {
+    /// Mid price.
+    ///
+    /// # Examples
+    /// ```
+    /// let q = hft::types::Quote { bid: 10.0, ask: 10.02, ..Default::default() };
+    /// assert!((q.mid() - 10.01).abs() < 1e-12);
+    /// ```
+    #[inline]
+    pub fn mid(&self) -> f64 {
+        0.5 * (self.bid + self.ask)
+    }
+}
+
+/// A quote on its way from normalize to signal.
+pub type QuoteMsg = Stamped<Quote>;

@@ -1,0 +1,224 @@
+//! Orders: what the strategy asks for, and what the gateway says happened.
+
+use super::Stamped;
+use arrayvec::ArrayString;
+
+/// Buy or sell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+impl Side {
+    /// The other side.
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+
+    /// `BUY` or `SELL`.
+    ///
+    /// # Examples
+    /// ```
+    /// assert_eq!(hft::types::Side::Sell.as_str(), "SELL");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Buy => "BUY",
+            Side::Sell => "SELL",
+        }
+    }
+
+    /// `qty` signed by side: positive for a buy.
+    #[inline]
+    pub fn signed(self, qty: f64) -> f64 {
+        match self {
+            Side::Buy => qty,
+            Side::Sell => -qty,
+        }
+    }
+}
+
+/// Direction of a pair position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Long A, short B: the spread is expected to rise.
+    LongSpread,
+    /// Short A, long B: the spread is expected to fall.
+    ShortSpread,
+}
+
+/// Why a position is closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The model's exit rule (spread back near its mean, or the opposite signal).
+    Exit,
+    /// The spread moved too far against the position.
+    Stop,
+    /// Held longer than the maximum holding time.
+    Timeout,
+}
+
+/// What an intent does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntentKind {
+    Open(Direction),
+    Close(CloseReason),
+}
+
+impl IntentKind {
+    /// The label used in `orders.csv` (`open_long_spread`, `close_stop`, ...).
+    pub fn label(self) -> &'static str {
+        match self {
+            IntentKind::Open(Direction::LongSpread) => "open_long_spread",
+            IntentKind::Open(Direction::ShortSpread) => "open_short_spread",
+            IntentKind::Close(CloseReason::Exit) => "close_exit",
+            IntentKind::Close(CloseReason::Stop) => "close_stop",
+            IntentKind::Close(CloseReason::Timeout) => "close_timeout",
+        }
+    }
+}
+
+/// One leg of an intent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Leg {
+    pub instrument: u16,
+    pub side: Side,
+    pub qty: u32,
+}
+
+/// Orders for both legs of a pair, decided on one tick.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OrderIntent {
+    pub pair: u16,
+    /// Sequence number of the triggering tick (sent to the broker as `orderRef`).
+    pub seq: u64,
+    /// Event time of the triggering tick.
+    pub t_ns: u64,
+    pub kind: IntentKind,
+    pub legs: [Leg; 2],
+}
+
+/// An intent on its way from signal to dispatch (`t_enq_ns`: when the strategy decided).
+pub type IntentMsg = Stamped<OrderIntent>;
+
+/// An IB execution id (e.g. `0000e0d5.6567cd7a.01.01`); longer ids are truncated.
+pub type ExecId = ArrayString<48>;
+
+/// An account id (longer ids are truncated).
+pub type Account = ArrayString<24>;
+
+/// Order status as TWS names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum OrderStatusKind {
+    PendingSubmit,
+    PreSubmitted,
+    Submitted,
+    Filled,
+    Cancelled,
+    ApiCancelled,
+    Inactive,
+    Other,
+}
+
+impl OrderStatusKind {
+    /// Parses TWS's status string.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::types::OrderStatusKind;
+    /// assert_eq!(OrderStatusKind::parse("ApiPending"), OrderStatusKind::PendingSubmit);
+    /// assert!(OrderStatusKind::parse("Filled").is_terminal());
+    /// ```
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "PendingSubmit" | "ApiPending" => OrderStatusKind::PendingSubmit,
+            "PreSubmitted" => OrderStatusKind::PreSubmitted,
+            "Submitted" => OrderStatusKind::Submitted,
+            "Filled" => OrderStatusKind::Filled,
+            "Cancelled" | "PendingCancel" => OrderStatusKind::Cancelled,
+            "ApiCancelled" => OrderStatusKind::ApiCancelled,
+            "Inactive" => OrderStatusKind::Inactive,
+            _ => OrderStatusKind::Other,
+        }
+    }
+
+    /// True for states after which the order can no longer fill.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            OrderStatusKind::Filled
+                | OrderStatusKind::Cancelled
+                | OrderStatusKind::ApiCancelled
+                | OrderStatusKind::Inactive
+        )
+    }
+}
+
+/// What happened to an order (or the session).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum OrderEvent {
+    Status {
+        order_id: i32,
+        status: OrderStatusKind,
+        filled: f64,
+        remaining: f64,
+        avg_fill_price: f64,
+        last_fill_price: f64,
+    },
+    /// `instrument` is `u16::MAX` when the symbol is not one of the engine's.
+    Execution {
+        order_id: i32,
+        exec_id: ExecId,
+        instrument: u16,
+        buy: bool,
+        shares: f64,
+        price: f64,
+        cum_qty: f64,
+    },
+    Commission {
+        exec_id: ExecId,
+        commission: f64,
+        realized_pnl: f64,
+    },
+    Error {
+        id: i32,
+        code: i32,
+    },
+    NextValidId(i32),
+    /// The gateway closed the connection (or sent something unreadable); io reconnects.
+    Disconnected,
+    /// io connected a new session: its writer is in the mailbox; order ids start at
+    /// `next_valid_id`.
+    Reconnected {
+        next_valid_id: i32,
+    },
+    /// OPEN_ORDER (reconciliation): an order still working at the gateway.
+    OpenOrder {
+        order_id: i32,
+        instrument: u16,
+    },
+    /// POSITION_DATA (reconciliation); `instrument` is `u16::MAX` for other symbols.
+    Position {
+        account: Account,
+        instrument: u16,
+        qty: f64,
+        avg_cost: f64,
+    },
+    /// The end marker of a reconciliation request.
+    End(EndKind),
+}
+
+/// Which reconciliation answer ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndKind {
+    Executions,
+    OpenOrders,
+    Positions,
+}
+
+/// An order event on its way from io to dispatch.
+pub type OrderMsg = Stamped<OrderEvent>;
