@@ -4,6 +4,9 @@
 //! Every decoder takes the [`Fields`] cursor positioned after the message id, so a dispatcher
 //! reads the id once and hands the rest over. Field layouts follow server version 178 (the
 //! highest text version TWS negotiates) and, where the layout changed, the negotiated version.
+//!
+//! The messages are grouped by topic (market data, orders, account, contracts, historical bars,
+//! session) and all re-exported here.
 
 mod account;
 mod contract;
