@@ -23,11 +23,11 @@
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hft::engine::place;
-use hft::engine::wait::{WaitStrategy, Waiter};
 use hft::instruments::REQ_ID_BASE;
 use hft::latency::now_ns;
 use hft::normalize::{NormalizeReport, NormalizeStage, Normalizer};
 use hft::params::EngineParams;
+use hft::runtime::{WaitStrategy, Waiter};
 use hft::signal::{PairRouter, SignalReport, SignalStage};
 use hft::strategy::PairStrategy;
 use hft::types::IntentMsg;

@@ -19,6 +19,7 @@ pub mod normalize;
 pub mod pairs;
 pub mod params;
 pub mod record;
+pub mod runtime;
 pub mod signal;
 pub mod sim;
 pub mod stats;

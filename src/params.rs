@@ -497,13 +497,13 @@ impl BootstrapParams {
 #[serde(deny_unknown_fields, default)]
 pub struct EngineSection {
     /// `spin` or `backoff` for every stage (spin falls back to backoff without enough cores).
-    pub wait: crate::engine::wait::WaitStrategy,
+    pub wait: crate::runtime::WaitStrategy,
     /// Core ids for io, normalize, signal, dispatch; empty picks distinct free cores.
     pub cores: Vec<usize>,
     /// Capacity of each SPSC queue (rounded to what the queue allocates).
     pub queue_capacity: usize,
     /// What the io stage does when the market-data queue is full.
-    pub md_queue_policy: crate::engine::wait::QueuePolicy,
+    pub md_queue_policy: crate::runtime::QueuePolicy,
     /// Subscribe tick-by-tick BidAsk (one event per book change, with exchange time) instead of
     /// REQ_MKT_DATA.
     pub tick_by_tick: bool,
@@ -523,10 +523,10 @@ pub struct EngineSection {
 impl Default for EngineSection {
     fn default() -> Self {
         EngineSection {
-            wait: crate::engine::wait::WaitStrategy::Backoff,
+            wait: crate::runtime::WaitStrategy::Backoff,
             cores: Vec::new(),
             queue_capacity: 65_536,
-            md_queue_policy: crate::engine::wait::QueuePolicy::Backpressure,
+            md_queue_policy: crate::runtime::QueuePolicy::Backpressure,
             tick_by_tick: false,
             duration_secs: 25.0,
             runs_dir: "runs".into(),

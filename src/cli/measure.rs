@@ -226,7 +226,7 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
 
         let mut p = oscillating_pair_params(30.0);
         if spin {
-            p.engine.wait = crate::engine::wait::WaitStrategy::Spin;
+            p.engine.wait = crate::runtime::WaitStrategy::Spin;
         }
         p.risk.max_messages_per_sec = u32::MAX / 2;
         p.risk.max_position = 1e12;

@@ -4,13 +4,10 @@
 //! end, orders nobody owns are cancelled, and positions that still differ are adopted from the
 //! gateway. Trading resumes only when all three answers are in.
 
-use super::{DispatchStage, OrderSlot, SeenExec};
-use crate::instruments::REQ_ID_BASE;
+use super::{Control, Dispatcher, OrderSlot, SeenExec};
 use crate::journal::Recovered;
-use crate::latency::now_ns;
 use crate::record::FillRecord;
 use crate::types::{Account, EndKind, OrderStatusKind};
-use crate::wire::{ContractSpec, ExecutionFilter, Request};
 
 /// Request id of the reconciliation's REQ_EXECUTIONS.
 pub const RECONCILE_REQ_ID: i32 = 900_000;
@@ -42,7 +39,7 @@ impl Link {
     }
 }
 
-impl DispatchStage {
+impl Dispatcher {
     /// Loads the state of a previous run from its journal: orders (in the order table),
     /// executions (counted, so a replay is not counted again), positions and pair books.
     pub(super) fn restore(&mut self, r: &Recovered) {
@@ -107,8 +104,8 @@ impl DispatchStage {
                 self.apply_commission(&e.exec_id, e.commission);
             }
         }
-        for (t, b) in self.targets.iter_mut().zip(self.books.iter()) {
-            *t = [b.legs[0].qty, b.legs[1].qty];
+        for p in self.pairs.iter_mut() {
+            p.target = [p.book.legs[0].qty, p.book.legs[1].qty];
         }
         // Orders still working when the journal ended count towards their pair's target.
         for o in r.orders.iter().filter(|o| !o.done) {
@@ -133,83 +130,28 @@ impl DispatchStage {
             startup,
             subscribe,
         };
-        let filter = ExecutionFilter {
-            client_id: self.client_id,
-            account: "",
-            time: "",
-            symbol: "",
-            sec_type: "",
-            exchange: "",
-            side: "",
-        };
-        let sent = self.send_control(&Request::Executions {
-            req_id: RECONCILE_REQ_ID,
-            filter,
-        }) && self.send_control(&Request::OpenOrders)
-            && self.send_control(&Request::Positions);
-        if !sent {
-            // The session is gone; io will report it and reconnect.
-            tracing::warn!("could not send the reconciliation requests");
-        }
-    }
-
-    /// Writes a control request, waiting for the rate limiter (cold path: nothing trades now).
-    fn send_control(&mut self, req: &Request<'_>) -> bool {
-        let deadline = now_ns() + 2 * super::RATE_WINDOW_NS;
-        while !self.limiter.try_take(now_ns()) {
-            if now_ns() > deadline {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        self.write_request(req)
+        self.submit_control(Control::Executions);
+        self.submit_control(Control::OpenOrders);
+        self.submit_control(Control::Positions);
     }
 
     /// Market data for every instrument again (new session, or 1101).
     fn resubscribe(&mut self) {
         for i in 0..self.symbols.len() {
-            let symbol = std::mem::take(&mut self.symbols[i]);
-            let req_id = REQ_ID_BASE + i as i32;
-            let contract = ContractSpec::stock(&symbol);
-            let req = if self.tick_by_tick {
-                Request::TickByTick {
-                    req_id,
-                    contract,
-                    tick_type: "BidAsk",
-                    number_of_ticks: 0,
-                    ignore_size: false,
-                }
-            } else {
-                Request::MarketData {
-                    req_id,
-                    contract,
-                    generic_ticks: "",
-                    snapshot: false,
-                }
-            };
-            self.send_control(&req);
-            self.symbols[i] = symbol;
+            self.submit_control(Control::Subscribe(i as u16));
         }
     }
 
     pub(super) fn on_disconnected(&mut self) {
         self.counters.disconnects += 1;
-        self.link = super::Link::Down;
-        self.writer = None;
+        self.link = Link::Down;
+        // What waited for the old session is void: the new one reconciles from scratch.
+        self.controls.clear();
         tracing::warn!("session lost: trading paused until it is back and reconciled");
     }
 
+    /// io connected a new session (and handed its writer to whoever owns the socket).
     pub(super) fn on_reconnected(&mut self, next_valid_id: i32) {
-        let writer = self
-            .writer_mailbox
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        let Some(w) = writer else {
-            tracing::error!("reconnected, but no writer was handed over");
-            return;
-        };
-        self.writer = Some(w);
         self.counters.reconnects += 1;
         // Re-seed order ids: never below what the gateway expects, never reusing ours.
         self.next_order_id = self.next_order_id.max(next_valid_id);
@@ -292,7 +234,7 @@ impl DispatchStage {
             }
             EndKind::Positions => {
                 self.compare_positions();
-                self.send_control(&Request::CancelPositions);
+                self.submit_control(Control::CancelPositions);
                 WAIT_POSITIONS
             }
         };

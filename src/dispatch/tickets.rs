@@ -3,8 +3,7 @@
 //! `risk.leg_retries` times to complete the hedge; then the filled leg is unwound and the pair
 //! stops trading. An unwind that cannot fill is a naked leg, logged and counted.
 
-use super::{DispatchStage, Link, OPEN_TICKETS, PendingOrder, TICKETS};
-use crate::latency::now_ns;
+use super::{Dispatcher, Link, OPEN_TICKETS, PendingOrder, TICKETS};
 use crate::types::Side;
 
 /// Attempts at each leg of a reducing trade (close or unwind) ...
@@ -48,7 +47,7 @@ pub(super) struct Ticket {
 
 const _: () = assert!(OPEN_TICKETS <= TICKETS);
 
-impl DispatchStage {
+impl Dispatcher {
     /// Opens a ticket for `orders` (both legs) and submits the legs with a quantity.
     pub(super) fn open_ticket(
         &mut self,
@@ -70,7 +69,7 @@ impl DispatchStage {
             id,
             pair,
             seq,
-            opened_ns: now_ns(),
+            opened_ns: self.now,
             retries: 0,
             state: TicketState::Working,
             unwind,
@@ -150,9 +149,10 @@ impl DispatchStage {
         };
         if t.retries < max_retries {
             // Complete the hedge (or the unwind): re-send what each missing leg still lacks.
+            let now = self.now;
             if let Some(tm) = self.ticket_mut(id) {
                 tm.retries += 1;
-                tm.opened_ns = now_ns();
+                tm.opened_ns = now;
                 for &k in &missing {
                     tm.legs[k].done = false;
                 }
@@ -168,7 +168,7 @@ impl DispatchStage {
                     seq: t.seq,
                     ticket: id,
                     leg: k as u8,
-                    t_recv_ns: now_ns(),
+                    t_recv_ns: self.now,
                     t_event_ns: 0,
                     cancel_id: 0,
                 });
@@ -181,12 +181,12 @@ impl DispatchStage {
             // ids, recomputed from what the pair holds), a few times, before calling it naked.
             let p = t.pair as usize;
             if self
-                .pair_flattens
+                .pairs
                 .get(p)
-                .is_some_and(|&n| n < PAIR_FLATTENS)
+                .is_some_and(|s| s.flattens < PAIR_FLATTENS)
             {
-                self.pair_flattens[p] += 1;
-                self.blocked_pairs[p] = true;
+                self.pairs[p].flattens += 1;
+                self.pairs[p].blocked = true;
                 self.flatten_pair(t.pair, t.seq);
                 return;
             }
@@ -208,8 +208,8 @@ impl DispatchStage {
             ticket = id,
             "legged pair trade: unwinding the filled leg; the pair stops trading"
         );
-        if let Some(b) = self.blocked_pairs.get_mut(t.pair as usize) {
-            *b = true;
+        if let Some(p) = self.pairs.get_mut(t.pair as usize) {
+            p.blocked = true;
         }
         self.close_ticket(id, TicketState::Unwound);
         self.flatten_pair(t.pair, t.seq);
@@ -219,8 +219,8 @@ impl DispatchStage {
     /// of a failed trade, and any close or entry overlapping it), as one reducing ticket, so no
     /// leg is left alone whatever else was working.
     fn flatten_pair(&mut self, pair: u16, seq: u64) {
-        let target = self.targets[pair as usize];
-        let book = self.books[pair as usize];
+        let target = self.pairs[pair as usize].target;
+        let book = self.pairs[pair as usize].book;
         if target.iter().all(|q| q.abs() < 1e-9) {
             return;
         }
@@ -241,7 +241,7 @@ impl DispatchStage {
             seq,
             ticket: 0,
             leg: k as u8,
-            t_recv_ns: now_ns(),
+            t_recv_ns: self.now,
             t_event_ns: 0,
             cancel_id: 0,
         });
@@ -261,7 +261,7 @@ impl DispatchStage {
             return;
         }
         let limit = self.risk.leg_timeout_ms * 1_000_000;
-        let now = now_ns();
+        let now = self.now;
         let mut k = 0;
         while k < self.open_tickets.len() {
             let id = self.open_tickets[k];
@@ -280,7 +280,7 @@ impl DispatchStage {
 
     /// Restarts every open ticket's clock (after the session came back).
     pub(super) fn restart_ticket_clocks(&mut self) {
-        let now = now_ns();
+        let now = self.now;
         for k in 0..self.open_tickets.len() {
             let id = self.open_tickets[k];
             if let Some(t) = self.ticket_mut(id) {

@@ -11,9 +11,7 @@
 //! `summary.json`, `latency/<stage>.hgrm`, `series/<A>-<B>.csv` (each pair's grid rows, logged by
 //! the signal stage) and `fills.csv` (logged by dispatch), which `hft report` charts.
 
-pub mod wait;
-
-use crate::dispatch::{DispatchReport, DispatchSetup, DispatchStage, KillReason};
+use crate::dispatch::{DispatchReport, DispatchSetup, DispatchStage, DispatcherSetup, KillReason};
 use crate::io::stage::{Reconnect, split_for_stages};
 use crate::io::{IoReport, IoStage, TwsConnection};
 use crate::journal::{self, JournalStats};
@@ -21,6 +19,7 @@ use crate::latency::{self, Named, now_ns};
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
 use crate::params::EngineParams;
 use crate::record::{self, SeriesEntry, SeriesIndex};
+use crate::runtime::{WaitStrategy, Waiter};
 use crate::signal::{PairRouter, SignalReport, SignalStage};
 use crate::strategy::{PairStrategy, ZScoreBands};
 use anyhow::Context;
@@ -29,7 +28,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use wait::{WaitStrategy, Waiter};
 
 /// Longest wait after the last intent for working orders to fill or end.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
@@ -334,19 +332,24 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     let kill_request = Arc::new(AtomicBool::new(false));
     let dispatch = DispatchStage::new(
         DispatchSetup {
+            dispatcher: DispatcherSetup {
+                symbols: symbols.clone(),
+                pairs: params
+                    .pairs
+                    .iter()
+                    .map(|p| [index(&p.a), index(&p.b)])
+                    .collect(),
+                account,
+                client_id: params.connection.client_id,
+                next_order_id: next_id,
+                risk: params.risk,
+                wall_offset_ns,
+                fills_capacity: params.engine.fills_capacity,
+                requests_sent: 0,
+            },
             intents: intent_rx,
             orders: order_rx,
             writer,
-            pairs: params
-                .pairs
-                .iter()
-                .map(|p| [index(&p.a), index(&p.b)])
-                .collect(),
-            symbols: symbols.clone(),
-            account,
-            client_id: params.connection.client_id,
-            next_order_id: next_id,
-            risk: params.risk,
             tick_by_tick: params.engine.tick_by_tick,
             waiter: Waiter::new(wait),
             upstream_done: signal_done.clone(),
@@ -356,9 +359,6 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
             feed: feed.clone(),
             writer_mailbox: writer_mailbox.clone(),
             journal: Some(journal_tx),
-            wall_offset_ns,
-            fills_capacity: params.engine.fills_capacity,
-            requests_sent: 0,
         },
         restored.as_ref(),
     );

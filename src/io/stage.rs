@@ -3,8 +3,8 @@
 //! [`OrderMsg`]s for dispatch; anything else is counted and skipped.
 
 use super::TwsConnection;
-use crate::engine::wait::{QueuePolicy, WaitStrategy};
 use crate::latency::{self, now_ns};
+use crate::runtime::{QueuePolicy, WaitStrategy};
 use crate::types::{
     Account, EndKind, ExecId, MdEvent, MdTick, OrderEvent, OrderMsg, OrderStatusKind,
 };

@@ -210,7 +210,7 @@ pub struct NormalizeStage {
     pub rx: rtrb::Consumer<MdEvent>,
     pub tx: rtrb::Producer<crate::types::QuoteMsg>,
     pub normalizer: Normalizer,
-    pub waiter: crate::engine::wait::Waiter,
+    pub waiter: crate::runtime::Waiter,
     /// Set by io when it has stopped.
     pub upstream_done: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Where accepted quotes are published for dispatch's staleness watchdog.

@@ -1,9 +1,9 @@
 //! Stage 3, signal: the pair strategies (the same code as `hft backtest`) over normalized quotes,
 //! emitting order intents for dispatch.
 
-use crate::engine::wait::Waiter;
 use crate::latency::{self, now_ns};
 use crate::record::FixedLog;
+use crate::runtime::Waiter;
 use crate::strategy::{GridSample, PairStrategy, StrategyCounters};
 use crate::types::{IntentMsg, OrderIntent, Quote, QuoteMsg};
 use hdrhistogram::Histogram;

@@ -1,0 +1,90 @@
+//! What dispatch counts, and why the kill switch tripped.
+
+/// Why the kill switch tripped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KillReason {
+    #[default]
+    None,
+    /// Realized loss past `risk.max_daily_loss`.
+    LossLimit,
+    /// `hft kill RUN_DIR` (or the engine's kill request).
+    Command,
+}
+
+/// Dispatch counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DispatchCounters {
+    pub intents: u64,
+    pub orders_sent: u64,
+    /// Entries refused by a pre-trade limit (order size, position, gross notional, open
+    /// orders, ticket table).
+    pub rejected_by_risk: u64,
+    pub rejected_order_qty: u64,
+    pub rejected_position: u64,
+    pub rejected_notional: u64,
+    pub rejected_open_orders: u64,
+    /// Entries refused while the session was down or reconciling.
+    pub entries_while_down: u64,
+    /// Entries refused because a leg's feed was stale (staleness watchdog).
+    pub entries_stale: u64,
+    /// Entries refused because the pair still held a position or had a trade working.
+    pub entries_not_flat: u64,
+    /// Closes held until the pair's trade in flight ended or the session came back.
+    pub closes_deferred: u64,
+    /// Closes for a pair that held nothing (its entry never traded).
+    pub closes_flat: u64,
+    pub delayed_by_rate_limit: u64,
+    pub dropped_rate_limit_full: u64,
+    /// Control requests (reconciliation, subscriptions) dropped because their queue was full.
+    pub dropped_control_full: u64,
+    pub fills: u64,
+    pub duplicate_fills: u64,
+    /// Fills first seen in a reconciliation (missed while disconnected or before a crash).
+    pub recovered_fills: u64,
+    /// Fills restored from the journal of `--resume`.
+    pub journal_fills: u64,
+    pub unknown_order_fills: u64,
+    /// Fills whose instrument or quantity do not match the order sent.
+    pub inconsistent_fills: u64,
+    pub commission_reports: u64,
+    pub order_errors: u64,
+    pub notices: u64,
+    pub orders_filled: u64,
+    pub orders_cancelled: u64,
+    pub cancels_sent: u64,
+    /// Orders the gateway no longer knew after a reconnection (ended as cancelled).
+    pub orders_lost: u64,
+    /// Working orders found at the gateway that no ticket of this run owns, cancelled.
+    pub orphan_cancels: u64,
+    pub write_errors: u64,
+    /// Pair trades where one leg failed (rejected, cancelled or timed out) or filled alone.
+    pub legged: u64,
+    /// Missing legs re-sent to complete the hedge.
+    pub leg_resends: u64,
+    /// Filled legs unwound after the retries ran out (the pair then stops trading).
+    pub leg_unwinds: u64,
+    /// Legs left unhedged because even the unwind failed (also logged).
+    pub naked_legs: u64,
+    /// Intents dropped because their pair stopped trading after an unwind, or after the kill
+    /// switch.
+    pub intents_blocked: u64,
+    /// Times the kill switch tripped (0 or 1).
+    pub kill_switch: u64,
+    /// Market orders sent to flatten (kill switch, end of run, start-up).
+    pub flatten_orders: u64,
+    /// Sessions lost (socket) and re-established.
+    pub disconnects: u64,
+    pub reconnects: u64,
+    /// 1100: the gateway lost IB (the socket stays up).
+    pub link_losses: u64,
+    /// Reconciliations completed (start-up, after each reconnection or 1101/1102).
+    pub reconciliations: u64,
+    /// Instruments whose position differed from the gateway's at a reconciliation (the
+    /// gateway's is adopted).
+    pub position_mismatches: u64,
+    /// Times an instrument's feed went stale.
+    pub stale_episodes: u64,
+    /// Messages that had to wait for the journal's queue.
+    pub journal_full_waits: u64,
+}

@@ -1,0 +1,244 @@
+//! Intents through the pre-trade checks; closes sized from what a pair will hold; the loss
+//! limit, the kill switch and flattening.
+
+use super::{Dispatcher, KillReason, Link, PendingOrder};
+use crate::normalize::FeedState;
+use crate::types::{IntentKind, IntentMsg, Side};
+
+impl Dispatcher {
+    pub(super) fn handle_intent(&mut self, msg: &IntentMsg, feed: &FeedState) {
+        self.counters.intents += 1;
+        let intent = &msg.value;
+        let p = intent.pair as usize;
+        if p >= self.pairs.len() {
+            self.counters.intents_blocked += 1;
+            return;
+        }
+        if let IntentKind::Close(_) = intent.kind {
+            // Sized from what the pair will hold, not from what the strategy assumes.
+            if self.link != Link::Up {
+                self.counters.closes_deferred += 1;
+                self.pairs[p].close_pending = true;
+            } else {
+                self.close_pair(intent.pair, intent.seq, msg.t_recv_ns, intent.t_ns);
+            }
+            return;
+        }
+        if self.counters.kill_switch > 0 || self.pairs[p].blocked || self.stopping {
+            self.counters.intents_blocked += 1;
+            return;
+        }
+        if self.link != Link::Up {
+            self.counters.entries_while_down += 1;
+            return;
+        }
+        let max_age = self.risk.max_quote_age_ms * 1_000_000;
+        if intent
+            .legs
+            .iter()
+            .any(|l| feed.is_stale(l.instrument, self.now, max_age))
+        {
+            self.counters.entries_stale += 1;
+            return;
+        }
+        // The pair must be flat once what is in flight completes (a close still working
+        // counts as done: a reversal on one tick trades at once).
+        if self.pairs[p].target.iter().any(|&q| q.abs() > 1e-9) {
+            self.counters.entries_not_flat += 1;
+            return;
+        }
+        // Both legs or neither: a risk check failing on one leg must not leave the other alone.
+        let orders = intent.legs.map(|leg| PendingOrder {
+            instrument: leg.instrument,
+            pair: intent.pair,
+            side: leg.side,
+            qty: leg.qty,
+            seq: intent.seq,
+            ticket: 0,
+            leg: 0,
+            t_recv_ns: msg.t_recv_ns,
+            t_event_ns: intent.t_ns,
+            cancel_id: 0,
+        });
+        if !self.risk_allows(&orders, feed) || self.open_tickets.is_full() {
+            self.counters.rejected_by_risk += 1;
+            return;
+        }
+        self.open_ticket(intent.pair, intent.seq, false, orders);
+    }
+
+    /// Closes what pair `pair` holds, both legs as one ticket.
+    pub(super) fn close_pair(&mut self, pair: u16, seq: u64, t_recv_ns: u64, t_event_ns: u64) {
+        let state = self.pairs[pair as usize];
+        let target = state.target;
+        if target.iter().all(|&q| q.abs() < 1e-9) {
+            self.counters.closes_flat += 1;
+            return;
+        }
+        if self.open_tickets.is_full() {
+            self.counters.rejected_by_risk += 1;
+            self.pairs[pair as usize].close_pending = true;
+            return;
+        }
+        let orders = [0, 1].map(|k| {
+            let q = target[k];
+            PendingOrder {
+                instrument: state.book.instruments[k],
+                pair,
+                side: if q > 0.0 { Side::Sell } else { Side::Buy },
+                qty: q.abs().round() as u32,
+                seq,
+                ticket: 0,
+                leg: k as u8,
+                t_recv_ns,
+                t_event_ns,
+                cancel_id: 0,
+            }
+        });
+        // A reducing ticket: legs that do not fill are retried, never reversed.
+        self.open_ticket(pair, seq, true, orders);
+    }
+
+    /// Pre-trade limits on both legs of an entry.
+    fn risk_allows(&mut self, legs: &[PendingOrder; 2], feed: &FeedState) -> bool {
+        let r = self.risk;
+        if legs.iter().any(|o| o.qty as f64 > r.max_order_qty) {
+            self.counters.rejected_order_qty += 1;
+            return false;
+        }
+        let mut gross = 0.0;
+        for (i, p) in self.positions.iter().enumerate() {
+            let delta: f64 = legs
+                .iter()
+                .filter(|o| o.instrument as usize == i)
+                .map(|o| o.side.signed(o.qty as f64))
+                .sum();
+            let after = p.qty + delta;
+            if delta != 0.0 && after.abs() > r.max_position {
+                self.counters.rejected_position += 1;
+                return false;
+            }
+            let (_, mid) = feed.last(i as u16);
+            let price = if mid > 0.0 { mid } else { p.avg_cost };
+            gross += after.abs() * price;
+        }
+        if gross > r.max_gross_notional {
+            self.counters.rejected_notional += 1;
+            return false;
+        }
+        if self.open_orders + 2 > r.max_open_orders {
+            self.counters.rejected_open_orders += 1;
+            return false;
+        }
+        true
+    }
+
+    /// Realized PnL after commissions since start-up.
+    fn realized_net(&self) -> f64 {
+        let p: f64 = self
+            .positions
+            .iter()
+            .map(|p| p.realized - p.commissions)
+            .sum();
+        p - self.unattributed_commissions
+    }
+
+    /// Trips the kill switch when the realized loss exceeds the limit.
+    pub(super) fn check_loss(&mut self) {
+        if self.counters.kill_switch == 0 && self.realized_net() < -self.risk.max_daily_loss {
+            tracing::error!(
+                loss = -self.realized_net(),
+                limit = self.risk.max_daily_loss,
+                "kill switch: daily loss limit reached; no more trading"
+            );
+            self.kill(KillReason::LossLimit);
+        }
+    }
+
+    /// The kill switch: no more entries, working orders cancelled, positions flattened when
+    /// `risk.flatten_on_kill`.
+    pub(super) fn kill(&mut self, reason: KillReason) {
+        if self.counters.kill_switch > 0 {
+            return;
+        }
+        self.counters.kill_switch = 1;
+        self.kill_reason = reason;
+        if reason == KillReason::Command {
+            tracing::error!("kill switch: kill command received; no more trading");
+        }
+        self.cancel_working();
+        if self.risk.flatten_on_kill {
+            self.flatten();
+        }
+    }
+
+    /// Cancels every entry order still working (orders that reduce risk stay).
+    pub(super) fn cancel_working(&mut self) {
+        for i in 0..self.slots.len() {
+            let Some(s) = self.slots[i] else { continue };
+            if !s.status.is_terminal() && !s.reducing {
+                self.queue_cancel(s.order_id);
+            }
+        }
+    }
+
+    pub(super) fn queue_cancel(&mut self, order_id: i32) {
+        self.submit(PendingOrder {
+            instrument: 0,
+            pair: u16::MAX,
+            side: Side::Buy,
+            qty: 0,
+            seq: 0,
+            ticket: 0,
+            leg: 0,
+            t_recv_ns: self.now,
+            t_event_ns: 0,
+            cancel_id: order_id,
+        });
+    }
+
+    /// Market orders closing every position: each pair's legs (so pair books go flat), then
+    /// whatever the instrument positions hold beyond the pairs. Attempted a bounded number of
+    /// times.
+    pub(super) fn flatten(&mut self) {
+        if self.flatten_attempts == 0 {
+            return;
+        }
+        self.flatten_attempts -= 1;
+        let mut residual: arrayvec::ArrayVec<f64, 4096> =
+            self.positions.iter().take(4096).map(|p| p.qty).collect();
+        for p in 0..self.pairs.len() {
+            let b = self.pairs[p].book;
+            for k in 0..2 {
+                let q = b.legs[k].qty;
+                if q != 0.0 {
+                    if let Some(r) = residual.get_mut(b.instruments[k] as usize) {
+                        *r -= q;
+                    }
+                    self.flatten_order(b.instruments[k], p as u16, q);
+                }
+            }
+        }
+        for (i, q) in residual.into_iter().enumerate() {
+            if q.abs() > 1e-9 {
+                self.flatten_order(i as u16, u16::MAX, q);
+            }
+        }
+    }
+
+    fn flatten_order(&mut self, instrument: u16, pair: u16, qty: f64) {
+        self.counters.flatten_orders += 1;
+        self.submit(PendingOrder {
+            instrument,
+            pair,
+            side: if qty > 0.0 { Side::Sell } else { Side::Buy },
+            qty: qty.abs().round() as u32,
+            seq: 0,
+            ticket: 0,
+            leg: 0,
+            t_recv_ns: self.now,
+            t_event_ns: 0,
+            cancel_id: 0,
+        });
+    }
+}
