@@ -22,11 +22,11 @@
 //! (quick: `cargo bench --bench pipeline -- --warm-up-time 1 --measurement-time 3`)
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use hft::config::EngineParams;
 use hft::engine::place;
 use hft::engine::wait::{WaitStrategy, Waiter};
 use hft::latency::now_ns;
 use hft::normalize::{MdEvent, MdKind, NormalizeReport, NormalizeStage, Normalizer, REQ_ID_BASE};
-use hft::params::EngineParams;
 use hft::signal::{IntentMsg, PairRouter, SignalReport, SignalStage};
 use hft::strategy::PairStrategy;
 use std::sync::Arc;

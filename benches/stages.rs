@@ -25,10 +25,10 @@
 use arrayvec::ArrayString;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hft::backtest::Backtest;
+use hft::config::{EngineParams, StrategyKind};
 use hft::dispatch::RateLimiter;
 use hft::io::stage::{Decoded, decode};
 use hft::normalize::{MdEvent, MdKind, Normalizer, REQ_ID_BASE};
-use hft::params::{EngineParams, StrategyKind};
 use hft::strategy::{PairStrategy, Quote};
 use hft::wire::handshake::MAX_TEXT_VERSION;
 use hft::wire::ids::tick_type;

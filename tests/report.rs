@@ -5,7 +5,7 @@ mod common;
 
 use hft::backtest::{Backtest, write_outputs};
 use hft::cli::report;
-use hft::params::StrategyKind;
+use hft::config::StrategyKind;
 use std::path::{Path, PathBuf};
 
 const T0: i64 = 1_700_000_000;

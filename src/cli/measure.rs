@@ -1,7 +1,7 @@
 //! `hft measure-stream`: gateway streaming throughput to one client that only reads.
 
+use crate::config::SimParams;
 use crate::io::TwsConnection;
-use crate::params::SimParams;
 use crate::sim::{Gateway, GatewayOptions};
 use crate::wire::{ContractSpec, Request};
 use std::time::{Duration, Instant};
@@ -144,8 +144,8 @@ pub fn oscillating_quotes(t0: i64, seconds: i64) -> String {
 /// Engine parameters for the pair of [`oscillating_quotes`]: z-score on a 1 s grid over
 /// `window_secs`, re-estimated every row, entry 1.5, exit 0.3, equal legs, no cost gate,
 /// tick-by-tick data (exchange times), so it trades often and deterministically.
-pub fn oscillating_pair_params(window_secs: f64) -> crate::params::EngineParams {
-    use crate::params::{EngineParams, PairParams, Sizing, StrategyKind};
+pub fn oscillating_pair_params(window_secs: f64) -> crate::config::EngineParams {
+    use crate::config::{EngineParams, PairParams, Sizing, StrategyKind};
     let mut p = EngineParams::embedded();
     p.pairs = vec![PairParams {
         a: "AAA".into(),
@@ -181,7 +181,7 @@ pub fn oscillating_pair_params(window_secs: f64) -> crate::params::EngineParams 
 /// # Errors
 /// Gateway or engine failures.
 pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
-    use crate::params::ReplayParams;
+    use crate::config::ReplayParams;
     let floor = loopback_floor(100_000)?;
     let f = us_percentiles(&floor);
     println!(

@@ -21,12 +21,12 @@ mod tickets;
 pub use book::{ExecTable, PairBook, PositionState, SeenExec};
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
 
+use crate::config::RiskParams;
 use crate::engine::wait::Waiter;
 use crate::io::{ExecId, OrderEvent, OrderMsg, OrderStatusKind};
 use crate::journal::{JournalEntry, JournalTx, Recovered};
 use crate::latency::{self, now_ns};
 use crate::normalize::FeedState;
-use crate::params::RiskParams;
 use crate::record::{FillRecord, FixedLog};
 use crate::signal::IntentMsg;
 use crate::strategy::{IntentKind, Side};

@@ -13,13 +13,13 @@
 
 pub mod wait;
 
+use crate::config::EngineParams;
 use crate::dispatch::{DispatchReport, DispatchSetup, DispatchStage, KillReason};
 use crate::io::stage::{Reconnect, split_for_stages};
 use crate::io::{IoReport, IoStage, TwsConnection};
 use crate::journal::{self, JournalStats};
 use crate::latency::{self, Named, now_ns};
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
-use crate::params::EngineParams;
 use crate::record::{self, SeriesEntry, SeriesIndex};
 use crate::signal::{PairRouter, SignalReport, SignalStage};
 use crate::strategy::{PairStrategy, ZScoreBands};

@@ -14,7 +14,7 @@ pub mod kalman;
 pub mod seed;
 pub mod zscore;
 
-use crate::params::{CostParams, PairParams, Sizing, StrategyKind, StrategyParams};
+use crate::config::{CostParams, PairParams, Sizing, StrategyKind, StrategyParams};
 use crate::stats::GridResampler;
 use serde::{Deserialize, Serialize};
 
@@ -422,7 +422,7 @@ impl PairStrategy {
     ///
     /// # Examples
     /// ```
-    /// use hft::params::{CostParams, EngineParams, PairParams};
+    /// use hft::config::{CostParams, EngineParams, PairParams};
     /// use hft::strategy::{PairStrategy, Quote};
     ///
     /// let params = EngineParams::embedded(); // 1 s grid

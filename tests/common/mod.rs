@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use hft::params::SimParams;
+use hft::config::SimParams;
 use hft::sim::{Gateway, GatewayOptions};
 
 /// Generous bound for anything a test waits on; assertions are on behaviour, not time.
@@ -70,14 +70,14 @@ pub struct EngineRun {
 
 impl EngineRun {
     /// Starts the engine with `params` against `gw`; `name` keeps run directories apart.
-    pub fn start(gw: &Gateway, params: hft::params::EngineParams, name: &str) -> EngineRun {
+    pub fn start(gw: &Gateway, params: hft::config::EngineParams, name: &str) -> EngineRun {
         Self::resuming(gw, params, name, None)
     }
 
     /// As [`EngineRun::start`], restoring the journal of the run directory `resume`.
     pub fn resuming(
         gw: &Gateway,
-        params: hft::params::EngineParams,
+        params: hft::config::EngineParams,
         name: &str,
         resume: Option<std::path::PathBuf>,
     ) -> EngineRun {
@@ -128,7 +128,7 @@ pub fn replaying_gateway(
     std::fs::write(&path, oscillating_quotes(1_700_000_000, rows)).expect("quote file");
     let mut sim = test_params();
     sim.market.symbols.clear();
-    sim.replay = Some(hft::params::ReplayParams {
+    sim.replay = Some(hft::config::ReplayParams {
         file: path.clone(),
         speed,
         rate: 0.0,
