@@ -8,6 +8,7 @@
 
 pub mod backtest;
 pub mod bootstrap;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod dispatch;
@@ -18,6 +19,7 @@ pub mod latency;
 pub mod normalize;
 pub mod pairs;
 pub mod record;
+pub mod rundir;
 pub mod signal;
 pub mod sim;
 pub mod stats;

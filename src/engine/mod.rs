@@ -21,6 +21,7 @@ use crate::journal::{self, JournalStats};
 use crate::latency::{self, Named, now_ns};
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
 use crate::record::{self, SeriesEntry, SeriesIndex};
+use crate::rundir;
 use crate::signal::{PairRouter, SignalReport, SignalStage};
 use crate::strategy::{PairStrategy, ZScoreBands};
 use anyhow::Context;
@@ -456,15 +457,7 @@ fn report(
         named("read_to_signal", &disp.read_to_signal),
         named("end_to_end", &disp.end_to_end),
     ];
-    let latency_dir = run_dir.join("latency");
-    std::fs::create_dir_all(&latency_dir)
-        .with_context(|| format!("cannot create {}", latency_dir.display()))?;
-    for h in &histograms {
-        std::fs::write(
-            latency_dir.join(format!("{}.hgrm", h.name)),
-            latency::percentile_distribution(&h.histogram),
-        )?;
-    }
+    rundir::write_latency(run_dir, &histograms)?;
     let table = latency::table(&histograms);
 
     let mut series = SeriesIndex {
