@@ -22,11 +22,11 @@
 //! (quick: `cargo bench --bench pipeline -- --warm-up-time 1 --measurement-time 3`)
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use hft::config::EngineParams;
 use hft::engine::place;
 use hft::instruments::REQ_ID_BASE;
 use hft::latency::now_ns;
 use hft::normalize::{NormalizeReport, NormalizeStage, Normalizer};
-use hft::params::EngineParams;
 use hft::runtime::{WaitStrategy, Waiter};
 use hft::signal::{PairRouter, SignalReport, SignalStage};
 use hft::strategy::PairStrategy;

@@ -114,7 +114,7 @@ impl<T: Send> Queue<T> for StdSyncChannel {
 
 /// The engine's default queue capacity (`engine.queue_capacity`).
 fn capacity() -> usize {
-    hft::params::EngineParams::embedded().engine.queue_capacity
+    hft::config::EngineParams::embedded().engine.queue_capacity
 }
 
 /// Two distinct cores for the two threads, when the machine has them.

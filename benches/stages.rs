@@ -25,11 +25,11 @@
 use arrayvec::ArrayString;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hft::backtest::Backtest;
+use hft::config::{EngineParams, StrategyKind};
 use hft::dispatch::RateLimiter;
 use hft::instruments::REQ_ID_BASE;
 use hft::io::stage::{Decoded, decode};
 use hft::normalize::Normalizer;
-use hft::params::{EngineParams, StrategyKind};
 use hft::strategy::PairStrategy;
 use hft::types::Quote;
 use hft::types::{MdEvent, MdTick};

@@ -2,13 +2,15 @@
 //! is tested against.
 //!
 //! Rooms, in data-flow order: [`wire`] (the TWS codec), [`io`] (the engine's TWS connection),
-//! [`sim`] (the paper gateway), and [`params`] (parameter files).
+//! [`sim`] (the paper gateway), and [`config`] (parameter files).
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod backtest;
 pub mod bootstrap;
+pub mod charts;
 pub mod cli;
+pub mod config;
 pub mod dispatch;
 pub mod engine;
 pub mod instruments;
@@ -17,8 +19,8 @@ pub mod journal;
 pub mod latency;
 pub mod normalize;
 pub mod pairs;
-pub mod params;
 pub mod record;
+pub mod rundir;
 pub mod runtime;
 pub mod signal;
 pub mod sim;

@@ -234,7 +234,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(p) = e.downcast_ref::<hft::params::ParamsError>() {
+            if let Some(p) = e.downcast_ref::<hft::config::ParamsError>() {
                 eprintln!("invalid parameters: {p}");
                 return ExitCode::from(2);
             }

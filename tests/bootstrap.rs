@@ -14,8 +14,8 @@
 mod common;
 
 use hft::bootstrap::{self, BootstrapError, History};
+use hft::config::{DEFAULT_PARAMS, EngineParams};
 use hft::pairs::{PairStats, Significance, rank_pairs, select_pairs};
-use hft::params::{DEFAULT_PARAMS, EngineParams};
 use hft::sim::{Gateway, GatewayOptions};
 use std::collections::BTreeSet;
 use std::path::PathBuf;

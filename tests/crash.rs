@@ -5,7 +5,7 @@
 mod common;
 
 use common::PATIENCE;
-use hft::params::DEFAULT_PARAMS;
+use hft::config::DEFAULT_PARAMS;
 use hft::wire::text::{ManagedAccts, NextValidId};
 use hft::wire::{self, Request};
 use std::collections::HashSet;

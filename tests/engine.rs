@@ -11,7 +11,7 @@ mod common;
 
 use common::{PATIENCE, start_gateway, test_params};
 use hft::backtest::Backtest;
-use hft::params::ReplayParams;
+use hft::config::ReplayParams;
 use std::time::{Duration, Instant};
 
 const T0: i64 = 1_700_000_000;

@@ -11,8 +11,8 @@
 mod common;
 
 use common::PATIENCE;
+use hft::config::{EngineParams, SimParams};
 use hft::engine::RunReport;
-use hft::params::{EngineParams, SimParams};
 use hft::sim::Gateway;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{PATIENCE, start_gateway, test_params, text_client, wait_for};
+use hft::config::SimParams;
 use hft::io::{ConnectError, TwsConnection};
-use hft::params::SimParams;
 use hft::wire::ids::codes;
 use hft::wire::text::ServerMessage;
 use hft::wire::{ContractSpec, OrderRequest, Request};

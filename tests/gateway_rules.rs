@@ -5,7 +5,7 @@
 mod common;
 
 use common::{PATIENCE, start_gateway, test_params, text_client, wait_for};
-use hft::params::{ReplayParams, SimParams};
+use hft::config::{ReplayParams, SimParams};
 use hft::sim::{Gateway, GatewayError, GatewayOptions};
 use hft::wire::ids::codes;
 use hft::wire::text::ServerMessage;

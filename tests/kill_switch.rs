@@ -4,7 +4,7 @@
 mod common;
 
 use common::{PATIENCE, start_gateway, test_params};
-use hft::params::ReplayParams;
+use hft::config::ReplayParams;
 use std::time::{Duration, Instant};
 
 #[test]

@@ -5,7 +5,7 @@ mod common;
 
 use hft::backtest::{Backtest, write_outputs};
 use hft::cli::report;
-use hft::params::StrategyKind;
+use hft::config::StrategyKind;
 use std::path::{Path, PathBuf};
 
 const T0: i64 = 1_700_000_000;
@@ -130,7 +130,7 @@ fn the_binary_prints_the_chart_paths() {
 /// A run directory with the engine's latency dump for two stages.
 fn latency_dir(name: &str) -> PathBuf {
     let dir = scratch(name);
-    std::fs::create_dir_all(dir.join("latency")).unwrap();
+    let mut dumps = Vec::new();
     for (stage, base_ns) in [("signal.service", 400u64), ("end_to_end", 30_000)] {
         let mut h = hft::latency::histogram();
         for k in 0..20_000u64 {
@@ -138,12 +138,12 @@ fn latency_dir(name: &str) -> PathBuf {
             let slow = if k % 1000 == 7 { 20 } else { 1 };
             hft::latency::record(&mut h, (base_ns + k % 997) * slow);
         }
-        std::fs::write(
-            dir.join("latency").join(format!("{stage}.hgrm")),
-            hft::latency::percentile_distribution(&h),
-        )
-        .unwrap();
+        dumps.push(hft::latency::Named {
+            name: stage.to_string(),
+            histogram: h,
+        });
     }
+    hft::rundir::write_latency(&dir, &dumps).unwrap();
     dir
 }
 
@@ -151,11 +151,11 @@ fn latency_dir(name: &str) -> PathBuf {
 fn latency_dumps_are_charted_on_the_percentile_axis() {
     let dir = latency_dir("latency");
     // An empty histogram is skipped, not drawn.
-    std::fs::write(
-        dir.join("latency/io.service.hgrm"),
-        hft::latency::percentile_distribution(&hft::latency::histogram()),
-    )
-    .unwrap();
+    let empty = hft::latency::Named {
+        name: "io.service".to_string(),
+        histogram: hft::latency::histogram(),
+    };
+    hft::rundir::write_latency(&dir, &[empty]).unwrap();
     let charts = report::run(&dir).expect("charts");
     assert_eq!(charts.len(), 4, "{charts:?}");
     for name in ["latency", "latency-end_to_end"] {

@@ -8,7 +8,7 @@
 //! step-k mids, so a decision during step k sees the rows of steps 0..k.
 
 use hft::backtest::{Backtest, BacktestOutput, RowError, RowProblem, write_outputs};
-use hft::params::{
+use hft::config::{
     CostParams, EngineParams, KalmanParams, PairParams, Sizing, StrategyKind, StrategyParams,
     ZScoreParams,
 };

@@ -5,7 +5,7 @@
 mod common;
 
 use common::PATIENCE;
-use hft::params::{ReplayParams, SimParams};
+use hft::config::{ReplayParams, SimParams};
 use hft::sim::{Gateway, GatewayOptions};
 use std::time::{Duration, Instant};
 

@@ -9,7 +9,7 @@
 //! `engine.series_capacity` rows per pair), which `hft report` charts; the same input and
 //! parameters give byte-identical files.
 
-use crate::params::EngineParams;
+use crate::config::EngineParams;
 use crate::record::{self, FixedLog, SeriesEntry, SeriesIndex};
 use crate::sim::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side as SimSide, Tif};
 use crate::strategy::{GridSample, PairStrategy, ZScoreBands};

@@ -3,8 +3,9 @@
 //! The bars warm the strategies' windows (so the engine trades from the first live tick) and feed
 //! pair selection (`hft bootstrap`).
 
+use crate::config::bar_size_for;
 use ibapi::client::blocking::Client;
-use ibapi::market_data::historical::{BarSize, BarTimestamp, Duration as IbDuration, WhatToShow};
+use ibapi::market_data::historical::{BarTimestamp, Duration as IbDuration, WhatToShow};
 use ibapi::prelude::Contract;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -59,30 +60,6 @@ impl History {
     }
 }
 
-/// The IB bar size equal to the strategy grid step.
-///
-/// # Errors
-/// [`BootstrapError::BarSize`] when the grid step is not an IB bar size.
-pub fn bar_size_for(grid_secs: f64) -> Result<BarSize, BootstrapError> {
-    Ok(match grid_secs as u64 {
-        _ if grid_secs.fract() != 0.0 => return Err(BootstrapError::BarSize(grid_secs)),
-        1 => BarSize::Sec,
-        5 => BarSize::Sec5,
-        10 => BarSize::Sec10,
-        15 => BarSize::Sec15,
-        30 => BarSize::Sec30,
-        60 => BarSize::Min,
-        120 => BarSize::Min2,
-        180 => BarSize::Min3,
-        300 => BarSize::Min5,
-        600 => BarSize::Min10,
-        900 => BarSize::Min15,
-        1200 => BarSize::Min20,
-        1800 => BarSize::Min30,
-        _ => return Err(BootstrapError::BarSize(grid_secs)),
-    })
-}
-
 /// IB's "60 historical requests per 10 minutes" rule, applied before each request.
 struct Pacer {
     sent: VecDeque<Instant>,
@@ -130,7 +107,7 @@ pub fn fetch(
     grid_secs: f64,
     bars: usize,
 ) -> Result<History, BootstrapError> {
-    let bar_size = bar_size_for(grid_secs)?;
+    let bar_size = bar_size_for(grid_secs).ok_or(BootstrapError::BarSize(grid_secs))?;
     let client = Client::connect(addr, client_id).map_err(|e| BootstrapError::Connect {
         addr: addr.to_string(),
         reason: e.to_string(),

@@ -1,7 +1,7 @@
 //! `hft backtest --params FILE --ticks QUOTES.csv --out DIR`.
 
 use crate::backtest::{Backtest, write_outputs};
-use crate::params::EngineParams;
+use crate::config::EngineParams;
 use anyhow::Context;
 use std::path::Path;
 use std::time::Instant;

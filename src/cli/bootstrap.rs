@@ -8,8 +8,8 @@
 //! selected pairs and their initial statistics, so the engine can be started on it directly.
 
 use crate::bootstrap::{self, History};
+use crate::config::{DEFAULT_PARAMS, EngineParams, PairParams, ParamsError, SimParams};
 use crate::pairs::{PairStats, Significance, select_pairs};
-use crate::params::{DEFAULT_PARAMS, EngineParams, PairParams, ParamsError, SimParams};
 use crate::sim::{Gateway, GatewayOptions};
 use anyhow::Context;
 use std::fmt::Write as _;

@@ -1,7 +1,11 @@
-//! `hft measure-stream`: gateway streaming throughput to one client that only reads.
+//! `hft measure-stream` (gateway streaming throughput to one client that only reads) and
+//! `hft bench-wire` (wire-to-wire tick-to-trade against the loopback floor), each with its own
+//! input built here.
 
+use crate::config::{
+    EngineParams, PairParams, ReplayParams, SimParams, Sizing, StrategyKind, WaitStrategy,
+};
 use crate::io::TwsConnection;
-use crate::params::SimParams;
 use crate::sim::{Gateway, GatewayOptions};
 use crate::wire::{ContractSpec, Request};
 use std::time::{Duration, Instant};
@@ -116,10 +120,10 @@ pub fn loopback_floor(round_trips: usize) -> anyhow::Result<hdrhistogram::Histog
     Ok(h)
 }
 
-/// A quote file's text: symbols AAA and BBB, one row each per second from Unix second `t0`; A's
-/// spread to B oscillates (a sine of period 240 s, one dollar wide), so z-score strategies trade
-/// every few dozen rows. Shared by `hft bench-wire` and the engine tests.
-pub fn oscillating_quotes(t0: i64, seconds: i64) -> String {
+/// The quotes `hft bench-wire` replays: symbols AAA and BBB, one row each per second from Unix
+/// second `t0`; A's spread to B oscillates (a sine of period 240 s, one dollar wide), so the
+/// z-score of [`bench_engine_params`] trades every few dozen rows.
+fn bench_quotes(t0: i64, seconds: i64) -> String {
     use std::fmt::Write;
     let mut text = format!("{}\n", crate::sim::QUOTE_HEADER);
     for k in 0..seconds {
@@ -141,11 +145,10 @@ pub fn oscillating_quotes(t0: i64, seconds: i64) -> String {
     text
 }
 
-/// Engine parameters for the pair of [`oscillating_quotes`]: z-score on a 1 s grid over
-/// `window_secs`, re-estimated every row, entry 1.5, exit 0.3, equal legs, no cost gate,
-/// tick-by-tick data (exchange times), so it trades often and deterministically.
-pub fn oscillating_pair_params(window_secs: f64) -> crate::params::EngineParams {
-    use crate::params::{EngineParams, PairParams, Sizing, StrategyKind};
+/// The engine parameters of `hft bench-wire`, for the pair of [`bench_quotes`]: z-score on a 1 s
+/// grid over a 30 s window, re-estimated every row, entry 1.5, exit 0.3, equal legs, no cost
+/// gate, tick-by-tick data (exchange times), so it trades often and deterministically.
+fn bench_engine_params() -> EngineParams {
     let mut p = EngineParams::embedded();
     p.pairs = vec![PairParams {
         a: "AAA".into(),
@@ -159,7 +162,7 @@ pub fn oscillating_pair_params(window_secs: f64) -> crate::params::EngineParams 
     p.engine.tick_by_tick = true;
     p.strategy.kind = StrategyKind::Zscore;
     p.strategy.grid_secs = 1.0;
-    p.strategy.window_secs = window_secs;
+    p.strategy.window_secs = 30.0;
     p.strategy.evaluation_secs = 0.0;
     p.strategy.sizing = Sizing::Equal;
     p.strategy.zscore.entry = 1.5;
@@ -181,7 +184,6 @@ pub fn oscillating_pair_params(window_secs: f64) -> crate::params::EngineParams 
 /// # Errors
 /// Gateway or engine failures.
 pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
-    use crate::params::ReplayParams;
     let floor = loopback_floor(100_000)?;
     let f = us_percentiles(&floor);
     println!(
@@ -203,10 +205,7 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
     for &rate in rates {
         let rows = ((rate * seconds) as usize).max(2_000);
         let file = std::env::temp_dir().join(format!("hft-bench-wire-{}.csv", std::process::id()));
-        std::fs::write(
-            &file,
-            oscillating_quotes(1_700_000_000, rows.div_ceil(2) as i64),
-        )?;
+        std::fs::write(&file, bench_quotes(1_700_000_000, rows.div_ceil(2) as i64))?;
         let mut sim = SimParams::embedded();
         sim.market.symbols.clear();
         sim.gateway.max_messages_per_sec = u32::MAX / 2;
@@ -224,9 +223,9 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
             },
         )?;
 
-        let mut p = oscillating_pair_params(30.0);
+        let mut p = bench_engine_params();
         if spin {
-            p.engine.wait = crate::runtime::WaitStrategy::Spin;
+            p.engine.wait = WaitStrategy::Spin;
         }
         p.risk.max_messages_per_sec = u32::MAX / 2;
         p.risk.max_position = 1e12;

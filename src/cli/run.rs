@@ -1,8 +1,8 @@
 //! `hft run` and the main job (`cargo run --release` without arguments).
 
 use crate::bootstrap;
+use crate::config::{EngineParams, SimParams};
 use crate::engine::{self, RunOptions};
-use crate::params::{EngineParams, SimParams};
 use crate::sim::{Gateway, GatewayOptions};
 use anyhow::Context;
 use std::path::PathBuf;
@@ -30,7 +30,7 @@ const LIVE_PORTS: [u16; 2] = [7496, 4001];
 /// gateway started in-process.
 ///
 /// # Errors
-/// Invalid parameters (a [`crate::params::ParamsError`]), connection or bootstrap failures.
+/// Invalid parameters (a [`crate::config::ParamsError`]), connection or bootstrap failures.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let params = match &args.params {
         Some(p) => EngineParams::load(p)?,

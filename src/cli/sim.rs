@@ -1,6 +1,6 @@
 //! `hft sim`: the paper gateway as a standalone server.
 
-use crate::params::{ReplayParams, SimParams, load};
+use crate::config::{ReplayParams, SimParams, load};
 use crate::sim::{Gateway, GatewayOptions, Universe, write_synthetic};
 use anyhow::Context;
 use std::io::BufWriter;
@@ -24,7 +24,7 @@ pub struct SimArgs {
 /// Loads gateway parameters from `path`, or the embedded defaults.
 ///
 /// # Errors
-/// A [`crate::params::ParamsError`] naming the key and file.
+/// A [`crate::config::ParamsError`] naming the key and file.
 pub fn load_params(path: Option<&std::path::Path>) -> anyhow::Result<SimParams> {
     Ok(match path {
         Some(p) => {
@@ -64,7 +64,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
     }
     if let Some(file) = args.replay {
         if !(args.speed >= 0.0 && args.speed.is_finite()) {
-            return Err(crate::params::ParamsError::new("--speed", "speed", "must be >= 0").into());
+            return Err(crate::config::ParamsError::new("--speed", "speed", "must be >= 0").into());
         }
         params.replay = Some(ReplayParams {
             file,

@@ -35,9 +35,9 @@ pub use link::RECONCILE_REQ_ID;
 pub use outbox::{Control, Outbound, Outbox, PlaceOrder};
 pub use stage::{DispatchReport, DispatchSetup, DispatchStage};
 
+use crate::config::RiskParams;
 use crate::journal::{JournalEntry, Recovered};
 use crate::normalize::FeedState;
-use crate::params::RiskParams;
 use crate::record::{FillRecord, FixedLog};
 use crate::types::{IntentMsg, OrderMsg, OrderStatusKind, Side};
 use link::Link;

@@ -11,14 +11,15 @@
 //! `summary.json`, `latency/<stage>.hgrm`, `series/<A>-<B>.csv` (each pair's grid rows, logged by
 //! the signal stage) and `fills.csv` (logged by dispatch), which `hft report` charts.
 
+use crate::config::EngineParams;
 use crate::dispatch::{DispatchReport, DispatchSetup, DispatchStage, DispatcherSetup, KillReason};
 use crate::io::stage::{Reconnect, split_for_stages};
 use crate::io::{IoReport, IoStage, TwsConnection};
 use crate::journal::{self, JournalStats};
 use crate::latency::{self, Named, now_ns};
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
-use crate::params::EngineParams;
 use crate::record::{self, SeriesEntry, SeriesIndex};
+use crate::rundir;
 use crate::runtime::{WaitStrategy, Waiter};
 use crate::signal::{PairRouter, SignalReport, SignalStage};
 use crate::strategy::{PairStrategy, ZScoreBands};
@@ -456,15 +457,7 @@ fn report(
         named("read_to_signal", &disp.read_to_signal),
         named("end_to_end", &disp.end_to_end),
     ];
-    let latency_dir = run_dir.join("latency");
-    std::fs::create_dir_all(&latency_dir)
-        .with_context(|| format!("cannot create {}", latency_dir.display()))?;
-    for h in &histograms {
-        std::fs::write(
-            latency_dir.join(format!("{}.hgrm", h.name)),
-            latency::percentile_distribution(&h.histogram),
-        )?;
-    }
+    rundir::write_latency(run_dir, &histograms)?;
     let table = latency::table(&histograms);
 
     let mut series = SeriesIndex {

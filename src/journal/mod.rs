@@ -98,32 +98,5 @@ pub enum JournalEntry {
     Commission { exec_id: ExecId, commission: f64 },
 }
 
-/// When the journal thread asks the OS to put written records on disk (`fdatasync`).
-///
-/// Whatever the policy, a record the thread has written survives a crash of the process; the
-/// policy decides what survives a crash of the machine.
-///
-/// # Examples
-/// ```
-/// use hft::journal::FsyncPolicy;
-///
-/// #[derive(serde::Deserialize)]
-/// struct Section {
-///     fsync: FsyncPolicy,
-/// }
-/// let s: Section = toml::from_str(r#"fsync = "every""#).unwrap();
-/// assert_eq!(s.fsync, FsyncPolicy::Every);
-/// assert_eq!(FsyncPolicy::default(), FsyncPolicy::Batch);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FsyncPolicy {
-    /// Never sync: the OS writes back in its own time (survives a process crash, not a power
-    /// loss).
-    Never,
-    /// Sync each time the queue is drained, or every 64 KiB under sustained load (group commit).
-    #[default]
-    Batch,
-    /// Sync after every record (slowest; bounds the loss on power failure to one record).
-    Every,
-}
+/// When the journal is forced to disk (defined with the parameters it is read from).
+pub use crate::config::FsyncPolicy;

@@ -1,6 +1,6 @@
 //! Latency recording: a monotonic nanosecond clock, fixed-bound HDR histograms (no resize, no
-//! allocation when recording), the percentile table printed at shutdown and HdrHistogram's
-//! percentile-distribution text (`.hgrm`), which HdrHistogram's plotters read.
+//! allocation when recording) and the percentile table printed at shutdown. The `.hgrm` files
+//! of a run directory are written and read by `rundir`.
 
 use hdrhistogram::Histogram;
 use std::fmt::Write as _;
@@ -91,55 +91,5 @@ pub fn table(rows: &[Named]) -> String {
             if h.is_empty() { 0.0 } else { us(h.max()) }
         );
     }
-    out
-}
-
-/// HdrHistogram's percentile-distribution text, values in microseconds (as
-/// `outputPercentileDistribution(out, 1000.0)` writes it), 5 ticks per half distance.
-pub fn percentile_distribution(h: &Histogram<u64>) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:>12} {:>14} {:>10} {:>14}\n",
-        "Value", "Percentile", "TotalCount", "1/(1-Percentile)"
-    );
-    let scale = 1000.0;
-    if !h.is_empty() {
-        let mut total = 0u64;
-        for v in h.iter_quantiles(5) {
-            total += v.count_since_last_iteration();
-            let q = v.quantile_iterated_to();
-            let value = h.highest_equivalent(v.value_iterated_to()) as f64 / scale;
-            if q < 1.0 {
-                let _ = writeln!(
-                    out,
-                    "{value:>12.3} {q:>2.12} {total:>10} {:>14.2}",
-                    1.0 / (1.0 - q)
-                );
-            } else {
-                let _ = writeln!(out, "{value:>12.3} {q:>2.12} {total:>10}");
-            }
-        }
-    }
-    let _ = writeln!(
-        out,
-        "#[Mean    = {:>12.3}, StdDeviation   = {:>12.3}]",
-        h.mean() / scale,
-        h.stdev() / scale
-    );
-    let _ = writeln!(
-        out,
-        "#[Max     = {:>12.3}, Total count    = {:>12}]",
-        h.max() as f64 / scale,
-        h.len()
-    );
-    // Sub-buckets per bucket: the power of two covering 2 x 10^digits (2048 for 3 digits).
-    let sub_buckets = (2 * 10u64.pow(SIGNIFICANT_DIGITS as u32)).next_power_of_two();
-    let _ = writeln!(
-        out,
-        "#[Buckets = {:>12}, SubBuckets     = {:>12}]",
-        h.buckets(),
-        sub_buckets
-    );
     out
 }

@@ -14,24 +14,8 @@ pub use feed::FeedState;
 use crate::instruments::REQ_ID_BASE;
 use crate::types::{MdEvent, MdTick, Quote};
 
-/// Parameters of the bad-tick filter.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct NormalizeParams {
-    /// Largest accepted relative move of the mid between accepted quotes (0.05 = 5 %).
-    pub max_jump: f64,
-    /// A jump that persists this many consecutive quotes is accepted as a new level.
-    pub jump_confirm_ticks: u32,
-}
-
-impl Default for NormalizeParams {
-    fn default() -> Self {
-        NormalizeParams {
-            max_jump: 0.05,
-            jump_confirm_ticks: 3,
-        }
-    }
-}
+/// Parameters of the bad-tick filter (defined with the parameter files, `[normalize]`).
+pub use crate::config::NormalizeParams;
 
 /// Normalizer counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

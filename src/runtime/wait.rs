@@ -3,25 +3,7 @@
 use crossbeam::utils::Backoff;
 use std::time::Duration;
 
-/// Wait strategy of a stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WaitStrategy {
-    /// Busy-poll: lowest latency, burns its core (needs an isolated core per spinning stage).
-    Spin,
-    /// Spin briefly, then yield, then park for short intervals.
-    Backoff,
-}
-
-/// What the io stage does when the market-data queue is full.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum QueuePolicy {
-    /// Drop the event and count it (the feed stays current; a tick is lost).
-    Drop,
-    /// Wait for room (nothing is lost; the socket backs up to the gateway).
-    Backpressure,
-}
+pub use crate::config::{QueuePolicy, WaitStrategy};
 
 /// Longest park of an idle backoff stage.
 const PARK: Duration = Duration::from_micros(50);

@@ -5,12 +5,12 @@
 
 use super::book::{Book, Fill, Side};
 use super::encode::{ContractInfo, Out};
-use super::faults::{FaultAction, FaultClock, FaultParams};
+use super::faults::{FaultAction, FaultClock};
 use super::history::{BarQuery, HistoryCache, HistoryError, Pacing};
 use super::ledger::{Ledger, OrderRec, OrderState, Tif};
 use super::replay::QuoteRow;
 use super::universe::{BookTop, MarketEvent, Trade, Universe};
-use crate::params::{GatewayParams, SimParams};
+use crate::config::{FaultParams, GatewayParams, SimParams};
 use crate::wire::ids::{codes, tick_type};
 use crate::wire::proto::{self as pb};
 use crate::wire::request::{

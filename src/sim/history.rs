@@ -375,7 +375,7 @@ impl Pacing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::SimParams;
+    use crate::config::SimParams;
 
     #[test]
     fn bars_are_consistent() {

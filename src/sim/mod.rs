@@ -14,9 +14,9 @@ mod server;
 mod universe;
 
 pub use self::core::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
+pub use crate::config::FaultParams;
 pub use book::{Book, Fill, Side};
 pub use encode::ContractInfo;
-pub use faults::FaultParams;
 pub use history::{
     BarQuery, HistoryCache, HistoryError, OwnedBar, Pacing, WhatToShow, parse_bar_size,
     parse_duration,

@@ -151,7 +151,7 @@ pub fn write_synthetic<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::SimParams;
+    use crate::config::SimParams;
 
     #[test]
     fn round_trip_and_bad_rows() {

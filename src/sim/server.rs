@@ -4,7 +4,7 @@
 use super::core::{Cmd, Core, Feed, GatewayStats, LedgerSnapshot};
 use super::replay::read_quotes;
 use super::universe::Universe;
-use crate::params::SimParams;
+use crate::config::SimParams;
 use crate::wire::{self, FrameError, FrameReader, VersionRange};
 use crossbeam::channel::{self, Sender};
 use std::collections::VecDeque;
@@ -48,7 +48,7 @@ pub struct GatewayOptions {
 ///
 /// # Examples
 /// ```no_run
-/// use hft::params::SimParams;
+/// use hft::config::SimParams;
 /// use hft::sim::{Gateway, GatewayOptions};
 /// let opts = GatewayOptions { listen: Some("127.0.0.1:0".into()), ..Default::default() };
 /// let gw = Gateway::start(SimParams::embedded(), opts).unwrap();
@@ -220,7 +220,7 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
             .find(|r| names[r.symbol] == *name)
             .map(|r| r.top)
             .unwrap_or_default();
-        market.symbols.push(crate::params::SymbolParams {
+        market.symbols.push(crate::config::SymbolParams {
             name: name.clone(),
             price: (first.bid + first.ask) as f64 / 200.0,
             vol_per_day: 0.01,

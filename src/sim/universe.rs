@@ -8,7 +8,7 @@
 //! law of a forward one and ends exactly where the live feed starts.
 
 use super::rng::Rng;
-use crate::params::MarketParams;
+use crate::config::MarketParams;
 
 /// Seconds in the trading day used to scale daily volatilities.
 const TRADING_DAY_SECS: f64 = 23_400.0;
@@ -97,7 +97,7 @@ impl Universe {
     ///
     /// # Examples
     /// ```
-    /// use hft::params::SimParams;
+    /// use hft::config::SimParams;
     /// use hft::sim::Universe;
     /// let p = SimParams::embedded();
     /// let mut u = Universe::new(&p.market);
@@ -357,7 +357,7 @@ impl Universe {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::SimParams;
+    use crate::config::SimParams;
 
     #[test]
     fn same_seed_same_feed() {

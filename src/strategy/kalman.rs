@@ -6,7 +6,7 @@
 //! `exit_k` (0 = when it crosses zero).
 
 use super::{CloseReason, Decision, Direction, Market, Position, StrategyCounters};
-use crate::params::{KalmanParams, PairParams};
+use crate::config::{KalmanParams, PairParams};
 
 /// Rows of filtering before the model trades.
 const WARMUP_ROWS: u32 = 20;

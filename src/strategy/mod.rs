@@ -14,7 +14,7 @@ pub mod kalman;
 pub mod seed;
 pub mod zscore;
 
-use crate::params::{CostParams, PairParams, Sizing, StrategyKind, StrategyParams};
+use crate::config::{CostParams, PairParams, Sizing, StrategyKind, StrategyParams};
 use crate::stats::GridResampler;
 use crate::types::{CloseReason, Direction, IntentKind, Leg, OrderIntent, Quote, Side};
 use serde::{Deserialize, Serialize};
@@ -328,7 +328,7 @@ impl PairStrategy {
     ///
     /// # Examples
     /// ```
-    /// use hft::params::{CostParams, EngineParams, PairParams};
+    /// use hft::config::{CostParams, EngineParams, PairParams};
     /// use hft::strategy::PairStrategy;
     /// use hft::types::Quote;
     ///

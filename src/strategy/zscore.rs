@@ -11,7 +11,7 @@
 use super::{
     CloseReason, Decision, Direction, Market, Position, StrategyCounters, round_trip_cost,
 };
-use crate::params::{CostParams, Sizing, ZScoreParams};
+use crate::config::{CostParams, Sizing, ZScoreParams};
 use crate::stats::RollingCovariance;
 
 /// Rolling state of the z-score strategy for one pair.

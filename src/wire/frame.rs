@@ -10,8 +10,8 @@ use std::io::{self, Read};
 /// How TWS writes an unset double (`Double.MAX_VALUE`).
 pub const UNSET_DOUBLE: &str = "1.7976931348623157E308";
 
-/// Default largest accepted frame body: 1 MiB.
-pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
+/// Default largest accepted frame body: 1 MiB (one definition, with the parameter files).
+pub use crate::config::DEFAULT_MAX_FRAME;
 
 /// Framing failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

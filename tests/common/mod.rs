@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use hft::params::SimParams;
+use hft::config::SimParams;
 use hft::sim::{Gateway, GatewayOptions};
 
 /// Generous bound for anything a test waits on; assertions are on behaviour, not time.
@@ -56,10 +56,59 @@ pub fn wait_for<T>(
     }
 }
 
-/// Engine parameters and quote text for one synthetic pair that trades often (shared with
-/// `hft bench-wire`).
-#[allow(unused_imports)] // each test binary uses a different subset
-pub use hft::cli::measure::{oscillating_pair_params as fast_zscore_pair, oscillating_quotes};
+/// A quote file's text: symbols AAA and BBB, one row each per second from Unix second `t0`; A's
+/// spread to B oscillates (a sine of period 240 s, one dollar wide), so z-score strategies trade
+/// every few dozen rows (the shape `hft bench-wire` builds for itself).
+pub fn oscillating_quotes(t0: i64, seconds: i64) -> String {
+    use std::fmt::Write;
+    let mut text = format!("{}\n", hft::sim::QUOTE_HEADER);
+    for k in 0..seconds {
+        let a = (10_000.0 + 100.0 * (2.0 * std::f64::consts::PI * k as f64 / 240.0).sin()).round()
+            as i64;
+        let b = 5_000 + (k / 7) % 3;
+        let ts = (t0 + k) as i128 * 1_000_000_000;
+        for (symbol, cents) in [("AAA", a), ("BBB", b)] {
+            let _ = writeln!(
+                text,
+                "{ts},{symbol},{}.{:02},300,{}.{:02},200",
+                cents / 100,
+                cents % 100,
+                (cents + 1) / 100,
+                (cents + 1) % 100
+            );
+        }
+    }
+    text
+}
+
+/// Engine parameters for the pair of [`oscillating_quotes`]: z-score on a 1 s grid over
+/// `window_secs`, re-estimated every row, entry 1.5, exit 0.3, equal legs, no cost gate,
+/// tick-by-tick data (exchange times), so it trades often and deterministically.
+pub fn fast_zscore_pair(window_secs: f64) -> hft::config::EngineParams {
+    use hft::config::{EngineParams, PairParams, Sizing, StrategyKind};
+    let mut p = EngineParams::embedded();
+    p.pairs = vec![PairParams {
+        a: "AAA".into(),
+        b: "BBB".into(),
+        hedge_ratio: None,
+        intercept: None,
+        spread_mean: None,
+        spread_std: None,
+        half_life_secs: None,
+    }];
+    p.engine.tick_by_tick = true;
+    p.strategy.kind = StrategyKind::Zscore;
+    p.strategy.grid_secs = 1.0;
+    p.strategy.window_secs = window_secs;
+    p.strategy.evaluation_secs = 0.0;
+    p.strategy.sizing = Sizing::Equal;
+    p.strategy.zscore.entry = 1.5;
+    p.strategy.zscore.exit = 0.3;
+    p.strategy.zscore.stop = 50.0;
+    p.strategy.zscore.min_edge_ratio = 0.0;
+    p.strategy.zscore.max_hold_secs = 0.0;
+    p
+}
 
 /// The engine on its own threads against `gw`, until the returned flag is set.
 pub struct EngineRun {
@@ -70,14 +119,14 @@ pub struct EngineRun {
 
 impl EngineRun {
     /// Starts the engine with `params` against `gw`; `name` keeps run directories apart.
-    pub fn start(gw: &Gateway, params: hft::params::EngineParams, name: &str) -> EngineRun {
+    pub fn start(gw: &Gateway, params: hft::config::EngineParams, name: &str) -> EngineRun {
         Self::resuming(gw, params, name, None)
     }
 
     /// As [`EngineRun::start`], restoring the journal of the run directory `resume`.
     pub fn resuming(
         gw: &Gateway,
-        params: hft::params::EngineParams,
+        params: hft::config::EngineParams,
         name: &str,
         resume: Option<std::path::PathBuf>,
     ) -> EngineRun {
@@ -128,7 +177,7 @@ pub fn replaying_gateway(
     std::fs::write(&path, oscillating_quotes(1_700_000_000, rows)).expect("quote file");
     let mut sim = test_params();
     sim.market.symbols.clear();
-    sim.replay = Some(hft::params::ReplayParams {
+    sim.replay = Some(hft::config::ReplayParams {
         file: path.clone(),
         speed,
         rate: 0.0,

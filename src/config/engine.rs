@@ -1,0 +1,180 @@
+//! `[engine]` (threads, queues, the run, the journal) and `[normalize]` (the bad-tick filter).
+
+use super::{ParamsError, check};
+use serde::Deserialize;
+
+/// Wait strategy of a stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WaitStrategy {
+    /// Busy-poll: lowest latency, burns its core (needs an isolated core per spinning stage).
+    Spin,
+    /// Spin briefly, then yield, then park for short intervals.
+    Backoff,
+}
+
+/// What the io stage does when the market-data queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QueuePolicy {
+    /// Drop the event and count it (the feed stays current; a tick is lost).
+    Drop,
+    /// Wait for room (nothing is lost; the socket backs up to the gateway).
+    Backpressure,
+}
+
+/// When the journal thread asks the OS to put written records on disk (`fdatasync`).
+///
+/// Whatever the policy, a record the thread has written survives a crash of the process; the
+/// policy decides what survives a crash of the machine.
+///
+/// # Examples
+/// ```
+/// use hft::config::FsyncPolicy;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Section {
+///     fsync: FsyncPolicy,
+/// }
+/// let s: Section = toml::from_str(r#"fsync = "every""#).unwrap();
+/// assert_eq!(s.fsync, FsyncPolicy::Every);
+/// assert_eq!(FsyncPolicy::default(), FsyncPolicy::Batch);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FsyncPolicy {
+    /// Never sync: the OS writes back in its own time (survives a process crash, not a power
+    /// loss).
+    Never,
+    /// Sync each time the queue is drained, or every 64 KiB under sustained load (group commit).
+    #[default]
+    Batch,
+    /// Sync after every record (slowest; bounds the loss on power failure to one record).
+    Every,
+}
+
+/// Threads, queues and the run.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineSection {
+    /// `spin` or `backoff` for every stage (spin falls back to backoff without enough cores).
+    pub wait: WaitStrategy,
+    /// Core ids for io, normalize, signal, dispatch; empty picks distinct free cores.
+    pub cores: Vec<usize>,
+    /// Capacity of each SPSC queue (rounded to what the queue allocates).
+    pub queue_capacity: usize,
+    /// What the io stage does when the market-data queue is full.
+    pub md_queue_policy: QueuePolicy,
+    /// Subscribe tick-by-tick BidAsk (one event per book change, with exchange time) instead of
+    /// REQ_MKT_DATA.
+    pub tick_by_tick: bool,
+    /// Default run length for `hft run` (seconds).
+    pub duration_secs: f64,
+    /// Where run directories are created.
+    pub runs_dir: String,
+    /// Grid rows recorded per pair for the charts (`series/<A>-<B>.csv`), allocated at start-up;
+    /// rows past it are counted, not recorded. 88 bytes a row.
+    pub series_capacity: usize,
+    /// Executions recorded for `fills.csv`, allocated at start-up; later ones are counted.
+    pub fills_capacity: usize,
+    /// When the journal (`journal.csv`) is forced to disk.
+    pub journal_fsync: FsyncPolicy,
+}
+
+impl Default for EngineSection {
+    fn default() -> Self {
+        EngineSection {
+            wait: WaitStrategy::Backoff,
+            cores: Vec::new(),
+            queue_capacity: 65_536,
+            md_queue_policy: QueuePolicy::Backpressure,
+            tick_by_tick: false,
+            duration_secs: 25.0,
+            runs_dir: "runs".into(),
+            series_capacity: 100_000,
+            fills_capacity: 65_536,
+            journal_fsync: FsyncPolicy::Batch,
+        }
+    }
+}
+
+impl EngineSection {
+    /// Range checks; `prefix` is the section's key path (`engine`).
+    ///
+    /// # Errors
+    /// The first problem found, naming its key.
+    pub fn validate(&self, file: &str, prefix: &str) -> Result<(), ParamsError> {
+        let key = |k: &str| format!("{prefix}.{k}");
+        check(
+            self.series_capacity <= 10_000_000,
+            file,
+            &key("series_capacity"),
+            "at most 10,000,000 rows per pair",
+        )?;
+        check(
+            self.fills_capacity <= 10_000_000,
+            file,
+            &key("fills_capacity"),
+            "at most 10,000,000 fills",
+        )?;
+        check(
+            self.cores.is_empty() || self.cores.len() == 4,
+            file,
+            &key("cores"),
+            "must list 4 core ids (io, normalize, signal, dispatch) or be empty",
+        )?;
+        check(
+            (16..=1 << 24).contains(&self.queue_capacity),
+            file,
+            &key("queue_capacity"),
+            "must be in 16..=16777216",
+        )?;
+        check(
+            self.duration_secs > 0.0 && self.duration_secs.is_finite(),
+            file,
+            &key("duration_secs"),
+            "must be positive",
+        )
+    }
+}
+
+/// Parameters of the bad-tick filter.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NormalizeParams {
+    /// Largest accepted relative move of the mid between accepted quotes (0.05 = 5 %).
+    pub max_jump: f64,
+    /// A jump that persists this many consecutive quotes is accepted as a new level.
+    pub jump_confirm_ticks: u32,
+}
+
+impl Default for NormalizeParams {
+    fn default() -> Self {
+        NormalizeParams {
+            max_jump: 0.05,
+            jump_confirm_ticks: 3,
+        }
+    }
+}
+
+impl NormalizeParams {
+    /// Range checks; `prefix` is the section's key path (`normalize`).
+    ///
+    /// # Errors
+    /// The first problem found, naming its key.
+    pub fn validate(&self, file: &str, prefix: &str) -> Result<(), ParamsError> {
+        let key = |k: &str| format!("{prefix}.{k}");
+        check(
+            self.max_jump > 0.0 && self.max_jump.is_finite(),
+            file,
+            &key("max_jump"),
+            "must be positive",
+        )?;
+        check(
+            self.jump_confirm_ticks >= 1,
+            file,
+            &key("jump_confirm_ticks"),
+            "must be >= 1",
+        )
+    }
+}

@@ -1,0 +1,274 @@
+//! Parameter files (`params/*.toml`): loading, defaults and validation.
+//!
+//! Every tunable lives in a TOML file. Unknown keys and out-of-range values are errors that name
+//! the key path and the file; the CLI turns them into exit status 2.
+//!
+//! This module is a leaf: it imports nothing else of the crate, so every other module may use
+//! it. The sections live beside their checks:
+//!
+//! - [`EngineParams`] (`params/default.toml`): `[connection]` (`connection.rs`), `[strategy]`
+//!   and `[[pairs]]` (`strategy.rs`), `[costs]` and `[risk]` (`risk.rs`), `[engine]` and
+//!   `[normalize]` (`engine.rs`), `[bootstrap]` (`bootstrap.rs`);
+//! - [`SimParams`] (`params/sim.toml`): `[gateway]`, `[market]`, `[[market.symbols]]` and
+//!   `[replay]` (`sim.rs`), `[faults]` (`faults.rs`).
+//!
+//! Each section has `validate(&self, file, prefix)`, where `prefix` is the section's key path;
+//! the top-level `validate` calls them in file order and returns the first problem.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+mod bootstrap;
+mod connection;
+mod engine;
+mod faults;
+mod risk;
+mod sim;
+mod strategy;
+
+pub use bootstrap::{BootstrapParams, bar_size_for};
+pub use connection::ConnectionParams;
+pub use engine::{EngineSection, FsyncPolicy, NormalizeParams, QueuePolicy, WaitStrategy};
+pub use faults::FaultParams;
+pub use risk::{CostParams, RiskParams};
+pub use sim::{GatewayParams, MarketParams, ReplayParams, SymbolParams};
+pub use strategy::{KalmanParams, PairParams, Sizing, StrategyKind, StrategyParams, ZScoreParams};
+
+/// The engine's embedded default parameters (`params/default.toml`).
+pub const DEFAULT_PARAMS: &str = include_str!("../../params/default.toml");
+/// The paper gateway's embedded default parameters (`params/sim.toml`).
+pub const DEFAULT_SIM_PARAMS: &str = include_str!("../../params/sim.toml");
+
+/// Default largest accepted TWS frame body: 1 MiB (`gateway.max_frame_bytes`, and the engine's
+/// frame reader).
+pub const DEFAULT_MAX_FRAME: usize = 1 << 20;
+
+/// A parameter file that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: key `{key}`: {message}")]
+pub struct ParamsError {
+    /// The file (or `<embedded ...>` for built-in defaults).
+    pub file: String,
+    /// Dotted key path, e.g. `market.symbols[2].price`.
+    pub key: String,
+    /// What is wrong with the value.
+    pub message: String,
+}
+
+impl ParamsError {
+    /// An error about `key` in `file`.
+    pub fn new(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
+        ParamsError {
+            file: file.to_string(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses `text` (the contents of `file`) into `T`, naming the offending key on failure.
+///
+/// # Errors
+/// A [`ParamsError`] with the key path: unknown keys, wrong types, missing required keys and
+/// TOML syntax errors.
+///
+/// # Examples
+/// ```
+/// use hft::config::{parse, SimParams};
+/// let err = parse::<SimParams>("x.toml", "[gateway]\nlisen = 1\n").unwrap_err();
+/// assert_eq!((err.file.as_str(), err.key.as_str()), ("x.toml", "gateway.lisen"));
+/// ```
+pub fn parse<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, ParamsError> {
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|e| ParamsError::new(file, "<syntax>", e.message().to_string()))?;
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(deserializer, &mut track);
+    T::deserialize(tracked).map_err(|e| {
+        let path = track.path().to_string();
+        let message = e.message().to_string();
+        // For unknown fields the path names the parent; append the unknown key itself.
+        let key = match message
+            .strip_prefix("unknown field `")
+            .and_then(|m| m.split('`').next())
+        {
+            Some(unknown) if path == "." || path.is_empty() => unknown.to_string(),
+            Some(unknown) if path == unknown || path.ends_with(&format!(".{unknown}")) => path,
+            Some(unknown) => format!("{path}.{unknown}"),
+            None => path,
+        };
+        ParamsError::new(file, key, message)
+    })
+}
+
+/// Reads and parses a parameter file.
+///
+/// # Errors
+/// A [`ParamsError`] (an unreadable file is reported with the key `<file>`).
+pub fn load<T: DeserializeOwned>(path: &Path) -> Result<T, ParamsError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ParamsError::new(&file, "<file>", format!("cannot read: {e}")))?;
+    parse(&file, &text)
+}
+
+/// Checks a condition, producing an error about `key` otherwise.
+fn check(ok: bool, file: &str, key: &str, message: &str) -> Result<(), ParamsError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ParamsError::new(file, key, message))
+    }
+}
+
+/// Parameters of the paper gateway (`hft sim`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SimParams {
+    /// Session rules and fees (`[gateway]`).
+    #[serde(default)]
+    pub gateway: GatewayParams,
+    /// The synthetic market (`[market]`).
+    pub market: MarketParams,
+    /// A recorded quote file replayed instead of the synthetic feed (`[replay]`).
+    #[serde(default)]
+    pub replay: Option<ReplayParams>,
+    /// Injected faults (all off by default).
+    #[serde(default)]
+    pub faults: FaultParams,
+}
+
+impl SimParams {
+    /// Parses and validates gateway parameters.
+    ///
+    /// # Errors
+    /// A [`ParamsError`] naming the key and `file`.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, ParamsError> {
+        let p: SimParams = parse(file, text)?;
+        p.validate(file)?;
+        Ok(p)
+    }
+
+    /// The embedded `params/sim.toml`.
+    pub fn embedded() -> Self {
+        Self::from_toml("<embedded params/sim.toml>", DEFAULT_SIM_PARAMS)
+            .expect("embedded sim params are valid (checked by a unit test)")
+    }
+
+    /// Range and consistency checks.
+    ///
+    /// # Errors
+    /// The first problem found, naming its key.
+    pub fn validate(&self, file: &str) -> Result<(), ParamsError> {
+        self.gateway.validate(file, "gateway")?;
+        self.market.validate(file, "market")?;
+        // A replay brings its own symbols; only the synthetic feed needs some.
+        check(
+            !self.market.symbols.is_empty() || self.replay.is_some(),
+            file,
+            "market.symbols",
+            "needs at least one symbol",
+        )?;
+        if let Some(replay) = &self.replay {
+            replay.validate(file, "replay")?;
+        }
+        self.faults.validate(file, "faults")
+    }
+}
+
+/// Parameters of the engine, the backtest and the bootstrap (`params/default.toml`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EngineParams {
+    /// Where the engine connects (`[connection]`).
+    #[serde(default)]
+    pub connection: ConnectionParams,
+    /// The model and its thresholds (`[strategy]`).
+    pub strategy: StrategyParams,
+    /// The traded pairs (leg A, leg B); `hft bootstrap` fills in their statistics.
+    #[serde(default)]
+    pub pairs: Vec<PairParams>,
+    /// Commissions and the fill model (`[costs]`).
+    #[serde(default)]
+    pub costs: CostParams,
+    /// Threads, queues and the run (`[engine]`).
+    #[serde(default)]
+    pub engine: EngineSection,
+    /// Pre-trade limits (`[risk]`).
+    #[serde(default)]
+    pub risk: RiskParams,
+    /// The bad-tick filter (`[normalize]`).
+    #[serde(default)]
+    pub normalize: NormalizeParams,
+    /// Pair selection by `hft bootstrap` (`[bootstrap]`).
+    #[serde(default)]
+    pub bootstrap: BootstrapParams,
+}
+
+impl EngineParams {
+    /// Parses and validates engine parameters.
+    ///
+    /// # Errors
+    /// A [`ParamsError`] naming the key and `file`.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, ParamsError> {
+        let p: EngineParams = parse(file, text)?;
+        p.validate(file)?;
+        Ok(p)
+    }
+
+    /// The embedded `params/default.toml`.
+    pub fn embedded() -> Self {
+        Self::from_toml("<embedded params/default.toml>", DEFAULT_PARAMS)
+            .expect("embedded engine params are valid (checked by a unit test)")
+    }
+
+    /// Reads, parses and validates a file.
+    ///
+    /// # Errors
+    /// A [`ParamsError`] naming the key and the file.
+    pub fn load(path: &Path) -> Result<Self, ParamsError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ParamsError::new(&file, "<file>", format!("cannot read: {e}")))?;
+        Self::from_toml(&file, &text)
+    }
+
+    /// Range and consistency checks.
+    ///
+    /// # Errors
+    /// The first problem found, naming its key.
+    pub fn validate(&self, file: &str) -> Result<(), ParamsError> {
+        self.connection.validate(file, "connection")?;
+        self.strategy.validate(file, "strategy")?;
+        check(
+            self.pairs.len() <= 4096,
+            file,
+            "pairs",
+            "at most 4096 pairs",
+        )?;
+        for (i, pair) in self.pairs.iter().enumerate() {
+            pair.validate(file, &format!("pairs[{i}]"))?;
+        }
+        self.bootstrap.validate(file, "bootstrap")?;
+        self.costs.validate(file, "costs")?;
+        self.engine.validate(file, "engine")?;
+        self.risk.validate(file, "risk")?;
+        self.normalize.validate(file, "normalize")
+    }
+
+    /// Distinct symbols of all pairs, in order of first appearance.
+    pub fn symbols(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in &self.pairs {
+            for s in [&p.a, &p.b] {
+                if !out.contains(s) {
+                    out.push(s.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

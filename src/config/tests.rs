@@ -1,0 +1,242 @@
+//! Unit tests of the parameter files: the shipped files are valid, and each bad value names its
+//! key, its file and the problem.
+
+use super::*;
+
+#[test]
+fn engine_sections_are_validated_by_key() {
+    for (from, to, key) in [
+        (
+            "max_messages_per_sec = 45",
+            "max_messages_per_sec = 80",
+            "risk.max_messages_per_sec",
+        ),
+        ("leg_retries = 2", "leg_retries = 99", "risk.leg_retries"),
+        (
+            "queue_capacity = 65536",
+            "queue_capacity = 1",
+            "engine.queue_capacity",
+        ),
+        ("max_jump = 0.05", "max_jump = -1.0", "normalize.max_jump"),
+    ] {
+        let bad = DEFAULT_PARAMS.replacen(from, to, 1);
+        assert_ne!(bad, DEFAULT_PARAMS, "{from}");
+        assert_eq!(
+            EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+            key
+        );
+    }
+}
+
+#[test]
+fn shipped_param_files_are_valid() {
+    EngineParams::from_toml("params/paper.toml", include_str!("../../params/paper.toml")).unwrap();
+}
+
+#[test]
+fn embedded_engine_params_are_valid() {
+    let p = EngineParams::embedded();
+    assert_eq!(p.strategy.kind, StrategyKind::Zscore);
+    assert_eq!(p.symbols(), ["SPY", "IVV", "KO", "PEP"]);
+    let bad = DEFAULT_PARAMS.replacen("exit = 0.5", "exit = 3.0", 1);
+    assert_eq!(
+        EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+        "strategy.zscore.exit"
+    );
+    let bad = DEFAULT_PARAMS.replacen("kind = \"zscore\"", "kind = \"magic\"", 1);
+    assert_eq!(
+        EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+        "strategy.kind"
+    );
+}
+
+#[test]
+fn embedded_sim_params_are_valid() {
+    let p = SimParams::embedded();
+    assert!(p.market.symbols.len() >= 4);
+}
+
+#[test]
+fn errors_name_key_and_file() {
+    let base = DEFAULT_SIM_PARAMS;
+    let bad = base.replacen("ticks_per_sec = ", "ticks_per_sec = -", 1);
+    let e = SimParams::from_toml("f.toml", &bad).unwrap_err();
+    assert_eq!(e.key, "market.ticks_per_sec");
+    assert_eq!(e.file, "f.toml");
+    let bad = format!("{base}\n[oops]\nx = 1\n");
+    let e = SimParams::from_toml("f.toml", &bad).unwrap_err();
+    assert_eq!(e.key, "oops");
+    let bad = base.replacen("seed = ", "seed = \"x\" #", 1);
+    let e = SimParams::from_toml("f.toml", &bad).unwrap_err();
+    assert_eq!(e.key, "market.seed");
+}
+
+/// One bad value per section: the key and the whole message, as `params.rs` produced them
+/// before the sections moved into their own files.
+#[test]
+fn every_section_names_its_key_and_message() {
+    let engine_cases = [
+        (
+            "client_id = 1 ",
+            "client_id = 2 ",
+            "connection.control_client_id",
+            "must be >= 0 and differ from connection.client_id",
+        ),
+        (
+            "reconnect_min_ms = 250",
+            "reconnect_min_ms = 40000",
+            "connection.reconnect_min_ms",
+            "must be >= 1 and <= connection.reconnect_max_ms",
+        ),
+        (
+            "grid_secs = 1.0",
+            "grid_secs = 0.0",
+            "strategy.grid_secs",
+            "must be positive",
+        ),
+        (
+            "stop = 4.0",
+            "stop = 1.0",
+            "strategy.zscore.stop",
+            "must be above entry",
+        ),
+        (
+            "entry_k = 1.0",
+            "entry_k = -1.0",
+            "strategy.kalman.entry_k",
+            "must be positive",
+        ),
+        (
+            "b = \"IVV\"",
+            "b = \"SPY\"",
+            "pairs[0].b",
+            "must name a symbol other than a",
+        ),
+        (
+            "universe = []",
+            "universe = [\"SPY\", \"SPY\"]",
+            "bootstrap.universe[1]",
+            "duplicate symbol",
+        ),
+        (
+            "bar_secs = 60.0",
+            "bar_secs = 45.0",
+            "bootstrap.bar_secs",
+            "must be an IB bar size: 1, 5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1200 or 1800",
+        ),
+        (
+            "duration_secs = 172800.0",
+            "duration_secs = 60.0",
+            "bootstrap.duration_secs",
+            "must span 30..=100000 bars of bootstrap.bar_secs (whole days past one day)",
+        ),
+        (
+            "book_levels = 5",
+            "book_levels = 0",
+            "costs.book_levels",
+            "must be in 1..=50",
+        ),
+        (
+            "cores = []",
+            "cores = [1]",
+            "engine.cores",
+            "must list 4 core ids (io, normalize, signal, dispatch) or be empty",
+        ),
+        (
+            "max_quote_age_ms = 5000",
+            "max_quote_age_ms = 1",
+            "risk.max_quote_age_ms",
+            "must be in 10..=3600000",
+        ),
+        (
+            "jump_confirm_ticks = 3",
+            "jump_confirm_ticks = 0",
+            "normalize.jump_confirm_ticks",
+            "must be >= 1",
+        ),
+    ];
+    for (from, to, key, message) in engine_cases {
+        let bad = DEFAULT_PARAMS.replacen(from, to, 1);
+        assert_ne!(bad, DEFAULT_PARAMS, "{from}");
+        let e = EngineParams::from_toml("e.toml", &bad).unwrap_err();
+        assert_eq!(
+            (e.key.as_str(), e.message.as_str()),
+            (key, message),
+            "{from}"
+        );
+    }
+    let sim_cases = [
+        (
+            "disconnect_messages_per_sec = 100",
+            "disconnect_messages_per_sec = 10",
+            "gateway.disconnect_messages_per_sec",
+            "must be at least gateway.max_messages_per_sec",
+        ),
+        (
+            "max_frame_bytes = 1048576",
+            "max_frame_bytes = 10",
+            "gateway.max_frame_bytes",
+            "must be in 1 KiB..=64 MiB",
+        ),
+        (
+            "max_spread_ticks = 3",
+            "max_spread_ticks = 0",
+            "market.max_spread_ticks",
+            "must be in 1..=100",
+        ),
+        (
+            "price = 450.0",
+            "price = 0.01",
+            "market.symbols[0].price",
+            "must be in [0.05, 1e6)",
+        ),
+        (
+            "name = \"SPY\"",
+            "name = \"S PY\"",
+            "market.symbols[0].name",
+            "must be a non-empty symbol without spaces or commas",
+        ),
+        (
+            "restart_gap_secs = 5.0",
+            "restart_gap_secs = -1.0",
+            "faults.restart_gap_secs",
+            "must be >= 0",
+        ),
+    ];
+    for (from, to, key, message) in sim_cases {
+        let bad = DEFAULT_SIM_PARAMS.replacen(from, to, 1);
+        assert_ne!(bad, DEFAULT_SIM_PARAMS, "{from}");
+        let e = SimParams::from_toml("s.toml", &bad).unwrap_err();
+        assert_eq!(
+            (e.key.as_str(), e.message.as_str()),
+            (key, message),
+            "{from}"
+        );
+    }
+    let mut sim = SimParams::embedded();
+    sim.market.symbols[1].follows = Some("NOPE".into());
+    let e = sim.validate("s.toml").unwrap_err();
+    assert_eq!(
+        (e.key.as_str(), e.message.as_str()),
+        (
+            "market.symbols[1].follows",
+            "names no symbol of market.symbols"
+        )
+    );
+    sim.market.symbols.clear();
+    let e = sim.validate("s.toml").unwrap_err();
+    assert_eq!(
+        (e.key.as_str(), e.message.as_str()),
+        ("market.symbols", "needs at least one symbol")
+    );
+    sim.replay = Some(ReplayParams {
+        file: "q.csv".into(),
+        speed: 1.0,
+        rate: -1.0,
+    });
+    let e = sim.validate("s.toml").unwrap_err();
+    assert_eq!(
+        (e.key.as_str(), e.message.as_str()),
+        ("replay.rate", "must be >= 0 (0 = follow speed)")
+    );
+}
