@@ -242,12 +242,14 @@ impl Dispatcher {
     pub fn on_intent(&mut self, msg: &IntentMsg, feed: &FeedState, now: u64) {
         self.now = now;
         self.handle_intent(msg, feed);
+        self.send_pending();
     }
 
     /// An order event (or a session event) from io.
     pub fn on_order_event(&mut self, msg: &OrderMsg, now: u64) {
         self.now = now;
         self.handle_order_event(msg);
+        self.send_pending();
     }
 
     /// Periodic work: requests waiting for the limiter go out; every [`WATCHDOG_NS`] the kill
@@ -449,3 +451,6 @@ pub struct DispatchOutcome {
     /// Executions in arrival order, with their commissions.
     pub fills: FixedLog<FillRecord>,
 }
+
+#[cfg(test)]
+mod tests;
