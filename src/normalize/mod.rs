@@ -8,10 +8,12 @@
 //! runs this same normalizer, resamples identically.
 
 mod feed;
+mod stage;
 
 pub use feed::FeedState;
+pub use stage::{NormalizeReport, NormalizeStage};
 
-use crate::instruments::REQ_ID_BASE;
+use crate::instruments::{REQ_ID_BASE, instrument_of_req};
 use crate::types::{MdEvent, MdTick, Quote};
 
 /// Parameters of the bad-tick filter (defined with the parameter files, `[normalize]`).
@@ -90,6 +92,30 @@ impl Normalizer {
     /// ```
     #[inline]
     pub fn on_event(&mut self, e: &MdEvent) -> Option<Quote> {
+        self.apply(e)
+    }
+
+    /// As [`on_event`](Self::on_event), and publishes the instrument's last accepted mid to
+    /// `feed` stamped `t_ns`, changed quote or not: the staleness watchdog wants to know the
+    /// feed is alive. The engine stamps the socket read; the backtest, the event time.
+    #[inline]
+    pub fn on_event_publishing(
+        &mut self,
+        e: &MdEvent,
+        feed: &FeedState,
+        t_ns: u64,
+    ) -> Option<Quote> {
+        let quote = self.apply(e);
+        if let Some(i) = instrument_of_req(e.req_id) {
+            if let Some(mid) = self.mid(usize::from(i)) {
+                feed.publish(i, t_ns, mid);
+            }
+        }
+        quote
+    }
+
+    #[inline]
+    fn apply(&mut self, e: &MdEvent) -> Option<Quote> {
         self.counters.events += 1;
         let index = e.req_id.wrapping_sub(REQ_ID_BASE);
         let Some(top) = usize::try_from(index)
@@ -177,87 +203,6 @@ impl Normalizer {
             bid_size: top.bid_size,
             ask_size: top.ask_size,
         })
-    }
-}
-
-/// What the normalize thread returns.
-pub struct NormalizeReport {
-    pub queue_wait: hdrhistogram::Histogram<u64>,
-    pub service: hdrhistogram::Histogram<u64>,
-    pub counters: NormalizeCounters,
-    pub quote_queue_full: u64,
-    pub mids: Vec<f64>,
-}
-
-/// The normalize thread.
-pub struct NormalizeStage {
-    pub rx: rtrb::Consumer<MdEvent>,
-    pub tx: rtrb::Producer<crate::types::QuoteMsg>,
-    pub normalizer: Normalizer,
-    pub waiter: crate::runtime::Waiter,
-    /// Set by io when it has stopped.
-    pub upstream_done: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// Where accepted quotes are published for dispatch's staleness watchdog.
-    pub feed: std::sync::Arc<FeedState>,
-}
-
-impl NormalizeStage {
-    /// Runs until upstream is done and the queue is empty. Quotes are never dropped here: a full
-    /// quote queue waits (and is counted).
-    pub fn run(mut self) -> NormalizeReport {
-        use crate::latency::{self, now_ns};
-        use std::sync::atomic::Ordering;
-        let (mut queue_wait, mut service) = (latency::histogram(), latency::histogram());
-        let mut full = 0u64;
-        loop {
-            match self.rx.pop() {
-                Ok(e) => {
-                    self.waiter.reset();
-                    let start = now_ns();
-                    latency::record(&mut queue_wait, start.saturating_sub(e.t_enq_ns));
-                    let quote = self.normalizer.on_event(&e);
-                    // The watchdog wants to know the feed is alive, changed quote or not.
-                    let index = e.req_id.wrapping_sub(REQ_ID_BASE) as usize;
-                    if let Some(mid) = self.normalizer.mid(index) {
-                        self.feed.publish(index as u16, e.t_recv_ns, mid);
-                    }
-                    if let Some(quote) = quote {
-                        let mut msg = crate::types::QuoteMsg {
-                            value: quote,
-                            t_recv_ns: e.t_recv_ns,
-                            t_enq_ns: now_ns(),
-                        };
-                        loop {
-                            match self.tx.push(msg) {
-                                Ok(()) => break,
-                                Err(rtrb::PushError::Full(back)) => {
-                                    full += 1;
-                                    msg = back;
-                                    if self.tx.is_abandoned() {
-                                        break;
-                                    }
-                                    std::hint::spin_loop();
-                                }
-                            }
-                        }
-                    }
-                    latency::record(&mut service, now_ns().saturating_sub(start));
-                }
-                Err(_) => {
-                    if self.upstream_done.load(Ordering::Acquire) && self.rx.is_empty() {
-                        break;
-                    }
-                    self.waiter.idle();
-                }
-            }
-        }
-        NormalizeReport {
-            queue_wait,
-            service,
-            counters: self.normalizer.counters(),
-            quote_queue_full: full,
-            mids: self.normalizer.mids().collect(),
-        }
     }
 }
 

@@ -1,6 +1,9 @@
-//! What every stage thread shares: how it waits for work ([`Waiter`]) and what a full queue
-//! does ([`QueuePolicy`]). Below the stages, above nothing but the configuration.
+//! What every stage thread shares: how it waits for work ([`Waiter`]), what a full queue does
+//! ([`QueuePolicy`]), and the one loop a queue-fed stage runs ([`consume`]). Below the stages,
+//! above nothing but the configuration and latency recording.
 
+mod stage;
 mod wait;
 
+pub use stage::{StageLatency, consume, push_waiting};
 pub use wait::{QueuePolicy, WaitStrategy, Waiter};

@@ -1,14 +1,13 @@
 //! Stage 3, signal: the pair strategies (the same code as `hft backtest`) over normalized quotes,
 //! emitting order intents for dispatch.
 
-use crate::latency::{self, now_ns};
+mod stage;
+
+pub use stage::{SignalReport, SignalStage};
+
 use crate::record::FixedLog;
-use crate::runtime::Waiter;
-use crate::strategy::{GridSample, PairStrategy, StrategyCounters};
-use crate::types::{IntentMsg, OrderIntent, Quote, QuoteMsg};
-use hdrhistogram::Histogram;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::strategy::{GridSample, PairStrategy};
+use crate::types::{OrderIntent, Quote};
 
 /// Pairs indexed by instrument, built once, with each pair's log of grid rows for the charts.
 pub struct PairRouter {
@@ -66,78 +65,5 @@ impl PairRouter {
     /// Each pair's recorded grid rows, in pair order (the router is spent).
     pub fn into_series(self) -> Vec<FixedLog<GridSample>> {
         self.series
-    }
-}
-
-/// What the signal thread returns.
-pub struct SignalReport {
-    pub queue_wait: Histogram<u64>,
-    pub service: Histogram<u64>,
-    pub quotes: u64,
-    pub intents: u64,
-    pub strategies: Vec<StrategyCounters>,
-    pub hedge_ratios: Vec<Option<f64>>,
-    /// Each pair's grid rows ([`PairRouter::with_series`]), in pair order.
-    pub series: Vec<FixedLog<GridSample>>,
-}
-
-/// The signal thread.
-pub struct SignalStage {
-    pub rx: rtrb::Consumer<QuoteMsg>,
-    pub tx: rtrb::Producer<IntentMsg>,
-    pub router: PairRouter,
-    pub waiter: Waiter,
-    /// Set by normalize when it has stopped: drain, then stop.
-    pub upstream_done: Arc<AtomicBool>,
-}
-
-impl SignalStage {
-    /// Runs until upstream is done and the queue is empty.
-    pub fn run(mut self) -> SignalReport {
-        let (mut queue_wait, mut service) = (latency::histogram(), latency::histogram());
-        let (mut quotes, mut intents) = (0u64, 0u64);
-        loop {
-            match self.rx.pop() {
-                Ok(msg) => {
-                    self.waiter.reset();
-                    let start = now_ns();
-                    latency::record(&mut queue_wait, start.saturating_sub(msg.t_enq_ns));
-                    quotes += 1;
-                    let tx = &mut self.tx;
-                    self.router.on_quote(&msg.value, |intent| {
-                        intents += 1;
-                        let mut m = IntentMsg {
-                            value: intent,
-                            t_recv_ns: msg.t_recv_ns,
-                            t_enq_ns: now_ns(),
-                        };
-                        // Intents are never dropped.
-                        while let Err(rtrb::PushError::Full(back)) = tx.push(m) {
-                            m = back;
-                            if tx.is_abandoned() {
-                                break;
-                            }
-                            std::hint::spin_loop();
-                        }
-                    });
-                    latency::record(&mut service, now_ns().saturating_sub(start));
-                }
-                Err(_) => {
-                    if self.upstream_done.load(Ordering::Acquire) && self.rx.is_empty() {
-                        break;
-                    }
-                    self.waiter.idle();
-                }
-            }
-        }
-        SignalReport {
-            queue_wait,
-            service,
-            quotes,
-            intents,
-            strategies: self.router.pairs.iter().map(|p| p.counters()).collect(),
-            hedge_ratios: self.router.pairs.iter().map(|p| p.hedge_ratio()).collect(),
-            series: self.router.into_series(),
-        }
     }
 }

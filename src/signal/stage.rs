@@ -1,0 +1,68 @@
+//! The signal thread: quotes in, each pair's strategy, intents out (never dropped).
+
+use super::PairRouter;
+use crate::latency::now_ns;
+use crate::record::FixedLog;
+use crate::runtime::{Waiter, consume, push_waiting};
+use crate::strategy::{GridSample, StrategyCounters};
+use crate::types::{IntentMsg, QuoteMsg};
+use hdrhistogram::Histogram;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+/// What the signal thread returns.
+pub struct SignalReport {
+    pub queue_wait: Histogram<u64>,
+    pub service: Histogram<u64>,
+    pub quotes: u64,
+    pub intents: u64,
+    pub strategies: Vec<StrategyCounters>,
+    pub hedge_ratios: Vec<Option<f64>>,
+    /// Each pair's grid rows ([`PairRouter::with_series`]), in pair order.
+    pub series: Vec<FixedLog<GridSample>>,
+}
+
+/// The signal thread.
+pub struct SignalStage {
+    pub rx: rtrb::Consumer<QuoteMsg>,
+    pub tx: rtrb::Producer<IntentMsg>,
+    pub router: PairRouter,
+    pub waiter: Waiter,
+    /// Set by normalize when it has stopped: drain, then stop.
+    pub upstream_done: Arc<AtomicBool>,
+}
+
+impl SignalStage {
+    /// Runs until upstream is done and the queue is empty.
+    pub fn run(mut self) -> SignalReport {
+        let (mut quotes, mut intents) = (0u64, 0u64);
+        let (router, tx) = (&mut self.router, &mut self.tx);
+        let l = consume(
+            &mut self.rx,
+            &mut self.waiter,
+            &self.upstream_done,
+            |m| m.t_enq_ns,
+            |msg, _| {
+                quotes += 1;
+                router.on_quote(&msg.value, |intent| {
+                    intents += 1;
+                    let m = IntentMsg {
+                        value: intent,
+                        t_recv_ns: msg.t_recv_ns,
+                        t_enq_ns: now_ns(),
+                    };
+                    push_waiting(tx, m);
+                });
+            },
+        );
+        SignalReport {
+            queue_wait: l.queue_wait,
+            service: l.service,
+            quotes,
+            intents,
+            strategies: self.router.pairs.iter().map(|p| p.counters()).collect(),
+            hedge_ratios: self.router.pairs.iter().map(|p| p.hedge_ratio()).collect(),
+            series: self.router.into_series(),
+        }
+    }
+}
