@@ -1,6 +1,6 @@
 //! The whole in-process pipeline without a socket, in ticks per second.
 //!
-//! The stage threads are built as `hft::engine::run` builds them, but fed from memory: a producer
+//! The stage threads are built as `hft::pipeline::run` builds them, but fed from memory: a producer
 //! thread plays the io stage (stamps and pushes prebuilt [`MdEvent`]s into the rtrb market-data
 //! queue, with backpressure), then [`NormalizeStage`] and [`SignalStage`] run on their own threads
 //! with a [`PairRouter`] of z-score [`PairStrategy`]s (the two pairs of `params/default.toml`, 1 h
@@ -14,7 +14,7 @@
 //! quote has passed through normalize and signal. Thread start-up is outside the timed part.
 //!
 //! Waiting: `WaitStrategy::Backoff` (spin, yield, then park 50 us), because the stages, the
-//! producer and the sink share a small machine; cores are placed by [`hft::engine::place`] (not
+//! producer and the sink share a small machine; cores are placed by [`hft::pipeline::place`] (not
 //! pinned with fewer than four cores). A tuned box should use `Spin` (set in `setup`) with a
 //! pinned, isolated core per stage, which removes the wake-up cost of a parked stage.
 //!
@@ -23,10 +23,10 @@
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hft::config::EngineParams;
-use hft::engine::place;
 use hft::instruments::REQ_ID_BASE;
 use hft::latency::now_ns;
 use hft::normalize::{NormalizeReport, NormalizeStage, Normalizer};
+use hft::pipeline::place;
 use hft::runtime::{WaitStrategy, Waiter};
 use hft::signal::{PairRouter, SignalReport, SignalStage};
 use hft::strategy::PairStrategy;

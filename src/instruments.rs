@@ -23,6 +23,8 @@ pub fn instrument_of_req(req_id: i32) -> Option<u16> {
     u16::try_from(req_id.wrapping_sub(REQ_ID_BASE)).ok()
 }
 
+use crate::config::{EngineParams, PairParams};
+
 /// The engine's universe: symbols in index order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Instruments {
@@ -52,6 +54,25 @@ impl Instruments {
             "more instruments than u16 indices"
         );
         Instruments { symbols: out }
+    }
+
+    /// The universe of `params`' pairs: each symbol once, in order of first appearance.
+    pub fn of(params: &EngineParams) -> Self {
+        Instruments::new(params.symbols())
+    }
+
+    /// The instrument indices of each pair's legs.
+    ///
+    /// # Panics
+    /// When a pair names a symbol outside the universe (build it with [`Instruments::of`]).
+    pub fn pair_legs(&self, pairs: &[PairParams]) -> Vec<[u16; 2]> {
+        pairs
+            .iter()
+            .map(|p| {
+                let leg = |s: &str| self.index(s).expect("pair symbols are in the universe");
+                [leg(&p.a), leg(&p.b)]
+            })
+            .collect()
     }
 
     /// The index of `symbol`, if it is in the universe.

@@ -192,9 +192,9 @@ fn a_gateway_sending_garbage_gets_a_clean_error_and_a_reconnect() {
     let engine = std::thread::spawn({
         let stop = stop.clone();
         move || {
-            hft::engine::run(
+            hft::pipeline::run(
                 &params,
-                hft::engine::RunOptions {
+                hft::pipeline::RunOptions {
                     gateway: addr,
                     duration: Duration::from_secs(600),
                     run_dir,

@@ -12,7 +12,7 @@ mod common;
 
 use common::PATIENCE;
 use hft::config::{EngineParams, SimParams};
-use hft::engine::RunReport;
+use hft::pipeline::RunReport;
 use hft::sim::Gateway;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};

@@ -12,7 +12,7 @@
 
 mod common;
 
-use hft::engine::{self, RunOptions};
+use hft::pipeline::{self, RunOptions};
 use hft::types::ExecId;
 use hft::wire::text::{
     CommissionReport, ContractView, ExecutionData, ManagedAccts, NextValidId, OrderStatus,
@@ -236,7 +236,7 @@ fn main() {
     let run_dir = std::env::temp_dir().join(format!("hft-no-alloc-{}", std::process::id()));
     let engine_stop = stop.clone();
     let engine = std::thread::spawn(move || {
-        engine::run(
+        pipeline::run(
             &params,
             RunOptions {
                 gateway: addr,

@@ -236,9 +236,9 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
             std::env::temp_dir().join(format!("hft-bench-wire-run-{}", std::process::id()));
         let (addr, engine_stop) = (gw.local_addr().to_string(), stop.clone());
         let engine = std::thread::spawn(move || {
-            crate::engine::run(
+            crate::pipeline::run(
                 &p,
-                crate::engine::RunOptions {
+                crate::pipeline::RunOptions {
                     gateway: addr,
                     duration: Duration::from_secs(3600),
                     run_dir,

@@ -2,7 +2,7 @@
 
 use crate::bootstrap;
 use crate::config::{EngineParams, SimParams};
-use crate::engine::{self, RunOptions};
+use crate::pipeline::{self, RunOptions};
 use crate::sim::{Gateway, GatewayOptions};
 use anyhow::Context;
 use std::path::PathBuf;
@@ -115,7 +115,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             dir.clone()
         }
-        None => engine::new_run_dir(std::path::Path::new(&params.engine.runs_dir))?,
+        None => crate::rundir::new_run_dir(std::path::Path::new(&params.engine.runs_dir))?,
     };
     println!(
         "engine: {} pairs, {} strategy, running {:.0} s (Ctrl-C stops early)",
@@ -123,7 +123,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         format!("{:?}", params.strategy.kind).to_lowercase(),
         duration.as_secs_f64()
     );
-    let report = engine::run(
+    let report = pipeline::run(
         &params,
         RunOptions {
             gateway: gateway.clone(),
@@ -170,7 +170,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
 }
 
 /// `hft kill RUN_DIR`: asks the engine running in `run_dir` to trip its kill switch (it polls
-/// for [`engine::KILL_FILE`] every 20 ms).
+/// for [`pipeline::KILL_FILE`] every 20 ms).
 ///
 /// # Errors
 /// `run_dir` is not a run directory, or the file cannot be created.
@@ -184,11 +184,11 @@ pub fn kill(run_dir: &std::path::Path) -> anyhow::Result<()> {
     if run_dir.join("summary.json").is_file() {
         println!("note: that run has already finished");
     }
-    std::fs::write(run_dir.join(engine::KILL_FILE), b"kill\n")
+    std::fs::write(run_dir.join(pipeline::KILL_FILE), b"kill\n")
         .with_context(|| format!("cannot write the kill file in {}", run_dir.display()))?;
     println!(
         "kill requested: {}",
-        run_dir.join(engine::KILL_FILE).display()
+        run_dir.join(pipeline::KILL_FILE).display()
     );
     Ok(())
 }

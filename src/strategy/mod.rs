@@ -14,7 +14,8 @@ pub mod kalman;
 pub mod seed;
 pub mod zscore;
 
-use crate::config::{CostParams, PairParams, Sizing, StrategyKind, StrategyParams};
+use crate::config::{CostParams, EngineParams, PairParams, Sizing, StrategyKind, StrategyParams};
+use crate::instruments::Instruments;
 use crate::stats::GridResampler;
 use crate::types::{CloseReason, Direction, IntentKind, Leg, OrderIntent, Quote, Side};
 use serde::{Deserialize, Serialize};
@@ -233,6 +234,24 @@ pub struct PairStrategy {
 }
 
 impl PairStrategy {
+    /// One strategy per pair of `params`, in pair order, over `instruments` (the engine and
+    /// the backtest build them here).
+    ///
+    /// # Panics
+    /// When a pair names a symbol `instruments` lacks (they are built from the same params).
+    pub fn for_pairs(params: &EngineParams, instruments: &Instruments) -> Vec<PairStrategy> {
+        let legs = instruments.pair_legs(&params.pairs);
+        params
+            .pairs
+            .iter()
+            .zip(legs)
+            .enumerate()
+            .map(|(i, (p, [a, b]))| {
+                PairStrategy::new(i as u16, a, b, &params.strategy, &params.costs, p)
+            })
+            .collect()
+    }
+
     /// A strategy for pair `pair` over instruments `a` and `b`.
     pub fn new(
         pair: u16,

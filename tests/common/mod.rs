@@ -113,7 +113,7 @@ pub fn fast_zscore_pair(window_secs: f64) -> hft::config::EngineParams {
 /// The engine on its own threads against `gw`, until the returned flag is set.
 pub struct EngineRun {
     pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    pub handle: std::thread::JoinHandle<anyhow::Result<hft::engine::RunReport>>,
+    pub handle: std::thread::JoinHandle<anyhow::Result<hft::pipeline::RunReport>>,
     pub run_dir: std::path::PathBuf,
 }
 
@@ -135,9 +135,9 @@ impl EngineRun {
         let run_dir = std::env::temp_dir().join(format!("hft-run-{}-{name}", std::process::id()));
         let (addr, engine_stop, dir) = (gw.local_addr().to_string(), stop.clone(), run_dir.clone());
         let handle = std::thread::spawn(move || {
-            hft::engine::run(
+            hft::pipeline::run(
                 &params,
-                hft::engine::RunOptions {
+                hft::pipeline::RunOptions {
                     gateway: addr,
                     duration: std::time::Duration::from_secs(600),
                     run_dir: dir,
@@ -156,7 +156,7 @@ impl EngineRun {
     }
 
     /// Stops the engine (it drains in order) and returns its report.
-    pub fn finish(self) -> hft::engine::RunReport {
+    pub fn finish(self) -> hft::pipeline::RunReport {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
         self.handle
             .join()

@@ -1,0 +1,396 @@
+//! The engine: four named, pinned stages joined by SPSC queues.
+//!
+//! ```text
+//! socket -> [io] -> MdEvent -> [normalize] -> QuoteMsg -> [signal] -> IntentMsg -> [dispatch] -> socket
+//!             \-------------------------- OrderMsg ------------------------------/
+//! ```
+//!
+//! Shutdown runs in pipeline order: io stops reading, each later stage drains its queue and stops,
+//! dispatch keeps reading order events for a short grace period so the last fills are counted.
+//! Every stage hands its histograms back; the report prints them and writes the run directory:
+//! `summary.json`, `latency/<stage>.hgrm`, `series/<A>-<B>.csv` (each pair's grid rows, logged by
+//! the signal stage) and `fills.csv` (logged by dispatch), which `hft report` charts.
+
+mod placement;
+mod report;
+
+pub use placement::{Placement, place};
+
+use crate::config::EngineParams;
+use crate::dispatch::{DispatchReport, DispatchSetup, DispatchStage, DispatcherSetup};
+use crate::instruments::Instruments;
+use crate::io::stage::{Reconnect, split_for_stages};
+use crate::io::{IoReport, IoStage, TwsConnection};
+use crate::journal;
+use crate::latency::{Named, now_ns};
+use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
+use crate::runtime::Waiter;
+use crate::signal::{PairRouter, SignalReport, SignalStage};
+use crate::strategy::PairStrategy;
+use anyhow::Context;
+use placement::spawn;
+use report::report;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Longest wait after the last intent for working orders to fill or end.
+const DRAIN_GRACE: Duration = Duration::from_secs(10);
+
+/// Historical grid rows per pair (A mid, B mid), oldest first, to warm the strategies.
+pub type Warmup = Vec<Vec<(f64, f64)>>;
+
+/// How to run.
+pub struct RunOptions {
+    /// `HOST:PORT` of the gateway.
+    pub gateway: String,
+    pub duration: Duration,
+    pub run_dir: PathBuf,
+    pub warmup: Option<Warmup>,
+    /// Set by a signal handler (or a test) to stop early.
+    pub stop: Arc<AtomicBool>,
+    /// Refuse accounts that are not paper accounts (ids starting with `D`).
+    pub require_paper: bool,
+    /// The run directory of a previous run whose journal is restored and reconciled with the
+    /// gateway (after a crash).
+    pub resume: Option<PathBuf>,
+}
+
+/// A file whose appearance in the run directory trips the kill switch (`hft kill RUN_DIR`).
+pub const KILL_FILE: &str = "KILL";
+
+/// The outcome of a run.
+pub struct RunReport {
+    pub run_dir: PathBuf,
+    pub histograms: Vec<Named>,
+    pub summary: serde_json::Value,
+    pub table: String,
+    pub trading: String,
+    pub dispatch: DispatchReport,
+}
+
+/// Connects, subscribes, runs the four stages for `opts.duration` (or until stopped), then shuts
+/// down in order and writes the run directory.
+///
+/// # Errors
+/// Connection failures, thread spawn failures, run-directory I/O.
+pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport> {
+    let instruments = Instruments::of(params);
+    anyhow::ensure!(
+        !instruments.is_empty(),
+        "no pairs to trade (params [[pairs]] is empty)"
+    );
+    std::fs::create_dir_all(&opts.run_dir)
+        .with_context(|| format!("cannot create {}", opts.run_dir.display()))?;
+    let restored = restore_journal(&opts, &instruments)?;
+    let conn = connect(params, &opts)?;
+    let mut pairs = PairStrategy::for_pairs(params, &instruments);
+    if let Some(warmup) = &opts.warmup {
+        for (p, rows) in pairs.iter_mut().zip(warmup) {
+            for &(a, b) in rows {
+                p.warm(a, b);
+            }
+            p.finish_warmup();
+        }
+    }
+    let placement = place(params);
+    tracing::info!(wait = ?placement.wait, "{}", placement.note);
+    let wall_offset_ns = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+        .saturating_sub(now_ns());
+    let (stages, control) = build_stages(
+        params,
+        &opts,
+        &instruments,
+        conn,
+        pairs,
+        &placement,
+        wall_offset_ns,
+        restored.as_ref(),
+    )?;
+    let started = Instant::now();
+    let running = stages.spawn(&placement)?;
+    supervise(&opts, &control, started, &running);
+    let ran = started.elapsed();
+    let ends = running.shut_down(&control)?;
+    report(
+        params,
+        &opts.run_dir,
+        instruments.symbols(),
+        &placement,
+        ran,
+        wall_offset_ns,
+        ends,
+    )
+}
+
+/// The journal of the run being resumed, copied into the new run directory so a second crash
+/// loses nothing.
+fn restore_journal(
+    opts: &RunOptions,
+    instruments: &Instruments,
+) -> anyhow::Result<Option<journal::Recovered>> {
+    let Some(dir) = &opts.resume else {
+        return Ok(None);
+    };
+    let path = dir.join(journal::FILE);
+    let r = journal::load(&path, instruments.symbols())
+        .with_context(|| format!("cannot resume from {}", dir.display()))?;
+    if r.truncated_tail {
+        tracing::warn!(path = %path.display(), "journal ends mid-record (a crash while writing); the partial record is ignored");
+    }
+    std::fs::copy(&path, opts.run_dir.join(journal::FILE))
+        .with_context(|| format!("cannot copy {} into the run directory", path.display()))?;
+    Ok(Some(r))
+}
+
+/// The engine's session; refuses accounts that are not paper accounts unless told otherwise.
+fn connect(params: &EngineParams, opts: &RunOptions) -> anyhow::Result<TwsConnection> {
+    let conn = TwsConnection::connect(
+        &opts.gateway,
+        params.connection.client_id,
+        Duration::from_secs(10),
+    )
+    .with_context(|| format!("cannot connect the engine to {}", opts.gateway))?;
+    tracing::info!(version = conn.server_version, account = %conn.accounts, next_id = conn.next_valid_id, "engine connected");
+    if opts.require_paper {
+        if let Some(live) = conn
+            .accounts
+            .split(',')
+            .find(|a| !a.trim().starts_with('D'))
+        {
+            anyhow::bail!(
+                "account {live} is not a paper account (paper ids start with D): pass --live to trade it"
+            );
+        }
+    }
+    Ok(conn)
+}
+
+/// The flags the stages and the supervisor share.
+struct Control {
+    stop_io: Arc<AtomicBool>,
+    md_stop: Arc<AtomicBool>,
+    io_done: Arc<AtomicBool>,
+    normalize_done: Arc<AtomicBool>,
+    signal_done: Arc<AtomicBool>,
+    drain_until: Arc<AtomicU64>,
+    killed: Arc<AtomicBool>,
+    kill_request: Arc<AtomicBool>,
+}
+
+/// The four stages and the journal writer, built and not yet started.
+struct Stages {
+    io: IoStage,
+    normalize: NormalizeStage,
+    signal: SignalStage,
+    dispatch: DispatchStage,
+    journal: std::thread::JoinHandle<journal::JournalStats>,
+}
+
+/// The stage threads, running.
+struct Running {
+    io: std::thread::JoinHandle<IoReport>,
+    normalize: std::thread::JoinHandle<NormalizeReport>,
+    signal: std::thread::JoinHandle<SignalReport>,
+    dispatch: std::thread::JoinHandle<DispatchReport>,
+    journal: std::thread::JoinHandle<journal::JournalStats>,
+}
+
+/// What every stage handed back.
+pub(crate) struct StageEnds {
+    pub io: IoReport,
+    pub normalize: NormalizeReport,
+    pub signal: SignalReport,
+    pub dispatch: DispatchReport,
+    pub journal: journal::JournalStats,
+}
+
+/// Queues between the stages, and each stage with its end of them. Market data is requested
+/// by dispatch once it has reconciled with the gateway.
+#[allow(clippy::too_many_arguments)]
+fn build_stages(
+    params: &EngineParams,
+    opts: &RunOptions,
+    instruments: &Instruments,
+    conn: TwsConnection,
+    pairs: Vec<PairStrategy>,
+    placement: &Placement,
+    wall_offset_ns: u64,
+    restored: Option<&journal::Recovered>,
+) -> anyhow::Result<(Stages, Control)> {
+    let symbols = instruments.symbols().to_vec();
+    let cap = params.engine.queue_capacity;
+    let (md_tx, md_rx) = rtrb::RingBuffer::new(cap);
+    let (quote_tx, quote_rx) = rtrb::RingBuffer::new(cap);
+    let (intent_tx, intent_rx) = rtrb::RingBuffer::new(cap);
+    let (order_tx, order_rx) = rtrb::RingBuffer::new(cap);
+    let account = conn.accounts.split(',').next().unwrap_or("").to_string();
+    let (version, next_id) = (conn.server_version, conn.next_valid_id);
+    let (stream, reader) = conn.into_parts();
+    let (mio_stream, writer) = split_for_stages(stream)?;
+    let flag = || Arc::new(AtomicBool::new(false));
+    let control = Control {
+        stop_io: flag(),
+        md_stop: flag(),
+        io_done: flag(),
+        normalize_done: flag(),
+        signal_done: flag(),
+        drain_until: Arc::new(AtomicU64::new(u64::MAX)),
+        killed: flag(),
+        kill_request: flag(),
+    };
+    let wait = placement.wait;
+    let feed = Arc::new(FeedState::new(symbols.len()));
+    let writer_mailbox = Arc::new(Mutex::new(None));
+    let io = IoStage {
+        stream: mio_stream,
+        reader,
+        version,
+        symbols: symbols.clone(),
+        md_tx,
+        order_tx,
+        wait,
+        md_policy: params.engine.md_queue_policy,
+        wall_offset_ns,
+        stop: control.stop_io.clone(),
+        md_stop: control.md_stop.clone(),
+        md_stopped: control.io_done.clone(),
+        reconnect: Some(Reconnect {
+            gateway: opts.gateway.clone(),
+            client_id: params.connection.client_id,
+            min_ms: params.connection.reconnect_min_ms,
+            max_ms: params.connection.reconnect_max_ms,
+            writer: writer_mailbox.clone(),
+        }),
+    };
+    let normalize = NormalizeStage {
+        rx: md_rx,
+        tx: quote_tx,
+        normalizer: Normalizer::new(symbols.len(), params.normalize),
+        waiter: Waiter::new(wait),
+        upstream_done: control.io_done.clone(),
+        feed: feed.clone(),
+    };
+    let signal = SignalStage {
+        rx: quote_rx,
+        tx: intent_tx,
+        router: PairRouter::with_series(pairs, symbols.len(), params.engine.series_capacity),
+        waiter: Waiter::new(wait),
+        upstream_done: control.normalize_done.clone(),
+    };
+    let (journal_tx, journal_h) = journal::spawn(
+        &opts.run_dir.join(journal::FILE),
+        symbols.clone(),
+        params.engine.journal_fsync,
+        params.engine.queue_capacity,
+    )
+    .context("cannot start the journal")?;
+    let dispatch = DispatchStage::new(
+        DispatchSetup {
+            dispatcher: DispatcherSetup {
+                pairs: instruments.pair_legs(&params.pairs),
+                symbols,
+                account,
+                client_id: params.connection.client_id,
+                next_order_id: next_id,
+                risk: params.risk,
+                wall_offset_ns,
+                fills_capacity: params.engine.fills_capacity,
+                requests_sent: 0,
+            },
+            intents: intent_rx,
+            orders: order_rx,
+            writer,
+            tick_by_tick: params.engine.tick_by_tick,
+            waiter: Waiter::new(wait),
+            upstream_done: control.signal_done.clone(),
+            drain_until: control.drain_until.clone(),
+            kill_request: control.kill_request.clone(),
+            killed: control.killed.clone(),
+            feed,
+            writer_mailbox,
+            journal: Some(journal_tx),
+        },
+        restored,
+    );
+    let stages = Stages {
+        io,
+        normalize,
+        signal,
+        dispatch,
+        journal: journal_h,
+    };
+    Ok((stages, control))
+}
+
+impl Stages {
+    fn spawn(self, placement: &Placement) -> anyhow::Result<Running> {
+        let Stages {
+            io,
+            normalize,
+            signal,
+            dispatch,
+            journal,
+        } = self;
+        Ok(Running {
+            io: spawn("hft-io", placement.cores[0], move || io.run())?,
+            normalize: spawn("hft-normalize", placement.cores[1], move || normalize.run())?,
+            signal: spawn("hft-signal", placement.cores[2], move || signal.run())?,
+            dispatch: spawn("hft-dispatch", placement.cores[3], move || dispatch.run())?,
+            journal,
+        })
+    }
+}
+
+/// Waits for the end of the run: its duration, a stop request, the kill switch, or io ending;
+/// turns a kill file in the run directory into a kill request.
+fn supervise(opts: &RunOptions, control: &Control, started: Instant, running: &Running) {
+    let kill_file = opts.run_dir.join(KILL_FILE);
+    while started.elapsed() < opts.duration
+        && !opts.stop.load(Ordering::Relaxed)
+        && !control.killed.load(Ordering::Relaxed)
+        && !running.io.is_finished()
+    {
+        std::thread::sleep(Duration::from_millis(20));
+        if kill_file.exists() {
+            control.kill_request.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl Running {
+    /// Shutdown in pipeline order: market data stops, normalize and signal drain, dispatch waits
+    /// for its last fills (io keeps reading order events meanwhile), then io stops.
+    fn shut_down(self, control: &Control) -> anyhow::Result<StageEnds> {
+        control.md_stop.store(true, Ordering::Release);
+        while !control.io_done.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let joined = |name: &str| anyhow::anyhow!("{name} thread panicked");
+        let normalize = self.normalize.join().map_err(|_| joined("normalize"))?;
+        control.normalize_done.store(true, Ordering::Release);
+        let signal = self.signal.join().map_err(|_| joined("signal"))?;
+        control
+            .drain_until
+            .store(now_ns() + DRAIN_GRACE.as_nanos() as u64, Ordering::Release);
+        control.signal_done.store(true, Ordering::Release);
+        let dispatch = self.dispatch.join().map_err(|_| joined("dispatch"))?;
+        control.stop_io.store(true, Ordering::Release);
+        let io = self.io.join().map_err(|_| joined("io"))?;
+        // Dispatch dropped its end of the journal queue: the writer drains, syncs and stops.
+        let journal = self.journal.join().map_err(|_| joined("journal"))?;
+        if let Some(e) = &journal.error {
+            tracing::error!(error = %e, "journal write failed");
+        }
+        Ok(StageEnds {
+            io,
+            normalize,
+            signal,
+            dispatch,
+            journal,
+        })
+    }
+}
