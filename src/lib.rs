@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod dispatch;
 pub mod engine;
+pub mod exchange;
 pub mod io;
 pub mod journal;
 pub mod latency;

@@ -1,6 +1,6 @@
 //! `hft backtest`: the strategy code of the live engine over a recorded quote file, in-process and
-//! deterministic, with the paper gateway's fill model ([`crate::sim::Book`]) and commissions
-//! ([`crate::sim::Ledger`]).
+//! deterministic, with the paper gateway's fill model ([`crate::exchange::Book`]) and commissions
+//! ([`crate::exchange::Ledger`]).
 //!
 //! Market orders take the opposite touch and deeper levels; what the book cannot fill stays
 //! working and fills on later quotes, exactly as the gateway does. Per-pair PnL is cash-flow
@@ -9,9 +9,9 @@
 //! `engine.series_capacity` rows per pair), which `hft report` charts; the same input and
 //! parameters give byte-identical files.
 
+use crate::exchange::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side as SimSide, Tif};
 use crate::params::EngineParams;
 use crate::record::{self, FixedLog, SeriesEntry, SeriesIndex};
-use crate::sim::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side as SimSide, Tif};
 use crate::strategy::{
     CloseReason, Direction, GridSample, IntentKind, OrderIntent, PairStrategy, Quote, Side,
     ZScoreBands,

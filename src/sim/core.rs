@@ -3,13 +3,12 @@
 //! session's outbox, which a per-session writer thread drains. One thread owns all state, so
 //! there are no locks and the order of events is the order of processing.
 
-use super::book::{Book, Fill, Side};
 use super::encode::{ContractInfo, Out};
 use super::faults::{FaultAction, FaultClock, FaultParams};
 use super::history::{BarQuery, HistoryCache, HistoryError, Pacing};
-use super::ledger::{Ledger, OrderRec, OrderState, Tif};
 use super::replay::QuoteRow;
-use super::universe::{BookTop, MarketEvent, Trade, Universe};
+use super::universe::{MarketEvent, Trade, Universe};
+use crate::exchange::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side, Tif};
 use crate::params::{GatewayParams, SimParams};
 use crate::wire::ids::{codes, tick_type};
 use crate::wire::proto::{self as pb};

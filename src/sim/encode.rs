@@ -2,7 +2,7 @@
 //! clients that negotiated up to 178, protobuf (wire id + 200) for 201 and above.
 
 use super::history::OwnedBar;
-use super::ledger::{ExecRec, OrderRec};
+use crate::exchange::{ExecRec, OrderRec};
 use crate::wire::ids::incoming as id;
 use crate::wire::proto::{self as pb, encode_frame};
 use crate::wire::text::{
@@ -217,7 +217,7 @@ impl Out<'_> {
                     total_quantity: order.total as f64,
                     order_type: order.order_type(),
                     lmt_price: order.limit_price(),
-                    tif: if order.tif == super::Tif::Ioc {
+                    tif: if order.tif == crate::exchange::Tif::Ioc {
                         "IOC"
                     } else {
                         "DAY"
@@ -626,7 +626,7 @@ fn proto_order(o: &OrderRec) -> pb::Order {
         lmt_price: o.limit.map(|c| c as f64 / 100.0),
         aux_price: None,
         tif: Some(
-            if o.tif == super::Tif::Ioc {
+            if o.tif == crate::exchange::Tif::Ioc {
                 "IOC"
             } else {
                 "DAY"

@@ -8,6 +8,7 @@
 //! law of a forward one and ends exactly where the live feed starts.
 
 use super::rng::Rng;
+use crate::exchange::BookTop;
 use crate::params::MarketParams;
 
 /// Seconds in the trading day used to scale daily volatilities.
@@ -15,15 +16,6 @@ const TRADING_DAY_SECS: f64 = 23_400.0;
 
 /// Prices are on a one-cent grid.
 pub const TICK: f64 = 0.01;
-
-/// A top-of-book quote in integer cents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct BookTop {
-    pub bid: i64,
-    pub ask: i64,
-    pub bid_size: u32,
-    pub ask_size: u32,
-}
 
 /// A trade print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
