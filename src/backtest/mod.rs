@@ -9,7 +9,10 @@
 //! `engine.series_capacity` rows per pair), which `hft report` charts; the same input and
 //! parameters give byte-identical files.
 
-use crate::exchange::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side as SimSide, Tif};
+use crate::exchange::{
+    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side as SimSide,
+    Tif,
+};
 use crate::params::EngineParams;
 use crate::record::{self, FixedLog, SeriesEntry, SeriesIndex};
 use crate::strategy::{
@@ -54,12 +57,6 @@ pub struct RowCounters {
     pub unknown_symbol: u64,
     pub time_backwards: u64,
     pub crossed_quote: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Working {
-    ledger_index: usize,
-    pair: u16,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -148,8 +145,10 @@ pub struct Backtest {
     books: Vec<Book>,
     mids: Vec<f64>,
     ledger: Ledger,
-    working: Vec<Working>,
-    fills_scratch: Vec<Fill>,
+    /// The exchange's fill loop, shared with the paper gateway (no faults here).
+    matcher: Matcher,
+    /// The pair of each order, by ledger index.
+    order_pairs: Vec<u16>,
     orders_csv: Vec<u8>,
     fills_csv: Vec<u8>,
     orders: u64,
@@ -212,8 +211,8 @@ impl Backtest {
                 params.costs.commission_min,
                 0xbac7,
             ),
-            working: Vec::new(),
-            fills_scratch: Vec::with_capacity(64),
+            matcher: Matcher::new(FillFaults::default()),
+            order_pairs: Vec::new(),
             orders_csv,
             fills_csv,
             orders: 0,
@@ -333,7 +332,7 @@ impl Backtest {
         self.mids[i] = q.mid();
         self.first_ns.get_or_insert(q.t_ns);
         self.last_ns = q.t_ns;
-        if !self.working.is_empty() {
+        if !self.matcher.working().is_empty() {
             self.fill_working(q.instrument, q.t_ns);
         }
         for k in 0..self.by_instrument[i].len() {
@@ -391,11 +390,10 @@ impl Backtest {
         for leg in intent.legs {
             let order_id = self.orders as i32 + 1;
             self.orders += 1;
-            let perm_id = self.ledger.next_perm_id();
-            self.ledger.orders.push(OrderRec {
+            let order = OrderRec {
                 client_id: 0,
                 order_id,
-                perm_id,
+                perm_id: 0,
                 account: String::new(),
                 symbol: leg.instrument as usize,
                 side: match leg.side {
@@ -411,7 +409,7 @@ impl Backtest {
                 order_ref: String::new(),
                 state: OrderState::Submitted,
                 commission_paid: 0.0,
-            });
+            };
             let _ = writeln!(
                 self.orders_csv,
                 "{order_id},{},{},{},{},{},{},{label}",
@@ -422,60 +420,65 @@ impl Backtest {
                 leg.side.as_str(),
                 leg.qty
             );
-            let index = self.ledger.orders.len() - 1;
-            self.working.push(Working {
-                ledger_index: index,
-                pair: intent.pair,
-            });
-            self.try_fill(self.working.len() - 1, intent.t_ns);
+            // Without faults nothing is rejected on arrival.
+            let (Ok(index) | Err(index)) = self.matcher.submit(&mut self.ledger, order, 0);
+            self.order_pairs.push(intent.pair);
+            self.fill(Some(index), leg.instrument, intent.t_ns);
         }
-        self.working
-            .retain(|w| self.ledger.orders[w.ledger_index].state.is_working());
     }
 
+    /// Working orders on `instrument` after its quote changed.
     fn fill_working(&mut self, instrument: u16, t_ns: u64) {
-        for w in 0..self.working.len() {
-            if self.ledger.orders[self.working[w].ledger_index].symbol == instrument as usize {
-                self.try_fill(w, t_ns);
-            }
-        }
-        self.working
-            .retain(|w| self.ledger.orders[w.ledger_index].state.is_working());
+        self.fill(None, instrument, t_ns);
     }
 
-    fn try_fill(&mut self, w: usize, t_ns: u64) {
-        let Working { ledger_index, pair } = self.working[w];
-        let o = &self.ledger.orders[ledger_index];
-        let (sym, side, remaining) = (o.symbol, o.side, o.remaining());
-        let mut fills = std::mem::take(&mut self.fills_scratch);
-        fills.clear();
-        self.books[sym].take(side, remaining, None, &mut fills);
-        for f in &fills {
-            let e = self
-                .ledger
-                .apply_fill(ledger_index, *f, (t_ns / 1_000_000_000) as i64);
-            let exec = &self.ledger.executions[e];
-            self.fills += 1;
-            let (a, _) = self.pairs[pair as usize].instruments();
+    /// Runs the matcher on order `index` (on arrival) or on every working order of `instrument`
+    /// (`None`), booking each execution in its pair and in `fills.csv`.
+    fn fill(&mut self, index: Option<usize>, instrument: u16, t_ns: u64) {
+        let Backtest {
+            matcher,
+            ledger,
+            books,
+            order_pairs,
+            pairs,
+            pair_books,
+            symbols,
+            fills_csv,
+            fills,
+            ..
+        } = self;
+        let unix_secs = (t_ns / 1_000_000_000) as i64;
+        let mut on = |ledger: &Ledger, event: MatchEvent| {
+            let MatchEvent::Execution { order, exec } = event else {
+                return;
+            };
+            let exec = &ledger.executions[exec];
+            let pair = order_pairs[order];
+            let (sym, side) = (exec.symbol, exec.side);
+            *fills += 1;
+            let (a, _) = pairs[pair as usize].instruments();
             let leg = if sym as u16 == a { 0 } else { 1 };
-            let pb = &mut self.pair_books[pair as usize];
+            let pb = &mut pair_books[pair as usize];
             let signed = side.sign() * exec.qty as f64;
             pb.position[leg] += signed;
             pb.cash -= signed * exec.price + exec.commission;
             pb.commissions += exec.commission;
             pb.traded_notional += exec.qty as f64 * exec.price;
             let _ = writeln!(
-                self.fills_csv,
+                fills_csv,
                 "{},{t_ns},{},{},{},{},{},{pair}",
                 exec.order_id,
-                self.symbols[sym],
+                symbols[sym],
                 if side == SimSide::Buy { "BUY" } else { "SELL" },
                 exec.qty,
                 exec.price,
                 exec.commission
             );
+        };
+        match index {
+            Some(index) => matcher.try_fill(ledger, books, index, unix_secs, 0, &mut on),
+            None => matcher.on_quote(ledger, books, instrument as usize, unix_secs, 0, &mut on),
         }
-        self.fills_scratch = fills;
     }
 
     /// Reads a whole quote file (header first) from `input`, in fixed-size chunks.

@@ -7,7 +7,9 @@
 mod accounting;
 mod book;
 mod ledger;
+mod matcher;
 
 pub use accounting::Position;
 pub use book::{Book, BookTop, Fill, Side};
 pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, Tif};
+pub use matcher::{FillFaults, MatchEvent, Matcher};

@@ -8,7 +8,9 @@ use super::faults::{FaultAction, FaultClock, FaultParams};
 use super::history::{BarQuery, HistoryCache, HistoryError, Pacing};
 use super::replay::QuoteRow;
 use super::universe::{MarketEvent, Trade, Universe};
-use crate::exchange::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side, Tif};
+use crate::exchange::{
+    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side, Tif,
+};
 use crate::params::{GatewayParams, SimParams};
 use crate::wire::ids::{codes, tick_type};
 use crate::wire::proto::{self as pb};
@@ -180,7 +182,8 @@ pub(crate) struct Core {
     sessions: HashMap<u64, Session>,
     subs: Vec<Vec<Sub>>,
     ledger: Ledger,
-    working: Vec<usize>,
+    /// Working orders and the fill loop (with the fill faults).
+    matcher: Matcher,
     max_order_ids: HashMap<i32, i32>,
     history: HistoryCache,
     /// The universe as the live feed started: history is drawn backwards from this state, so
@@ -193,10 +196,6 @@ pub(crate) struct Core {
     /// Injected faults and their schedule.
     faults: FaultParams,
     fault_clock: FaultClock,
-    /// Orders received (for "reject every Nth").
-    orders_seen: u64,
-    /// Orders that may not fill before these instants (fill delay).
-    not_before: HashMap<usize, Instant>,
     /// Index of the symbol whose feed goes stale, if any.
     stale_symbol: Option<usize>,
     /// Wire-to-wire recording (a replay at a fixed rate).
@@ -212,7 +211,6 @@ pub(crate) struct Core {
     /// Feed time (s since the live start) of the last processed event.
     feed_secs: f64,
     stats: Arc<GatewayStats>,
-    fills: Vec<Fill>,
 }
 
 fn now_ms() -> i64 {
@@ -269,7 +267,7 @@ impl Core {
                 params.gateway.commission_min,
                 prefix,
             ),
-            working: Vec::new(),
+            matcher: Matcher::new(fill_faults(&params.faults)),
             max_order_ids: HashMap::new(),
             history: HistoryCache::default(),
             universe_at_start: universe_clone,
@@ -280,8 +278,6 @@ impl Core {
             first_session: None,
             faults: params.faults.clone(),
             fault_clock: FaultClock::default(),
-            orders_seen: 0,
-            not_before: HashMap::new(),
             stale_symbol: stale_symbol_index,
             wire: record_wire.then(|| WireReport {
                 tick_to_trade: crate::latency::histogram(),
@@ -293,7 +289,6 @@ impl Core {
             frame_read_ns: 0,
             replay_start_ns: 0,
             stats,
-            fills: Vec::with_capacity(64),
         }
     }
 
@@ -644,53 +639,33 @@ impl Core {
 
     /// Fills working orders on `sym` that the new quote makes marketable.
     fn match_resting(&mut self, sym: usize, time: i64) {
-        let candidates: Vec<usize> = self
-            .working
-            .iter()
-            .copied()
-            .filter(|&i| self.ledger.orders[i].symbol == sym)
-            .collect();
-        for i in candidates {
-            self.try_fill(i, time);
-        }
+        let Core {
+            matcher,
+            ledger,
+            books,
+            sessions,
+            contracts,
+            stats,
+            ..
+        } = self;
+        matcher.on_quote(ledger, books, sym, time, now_mono_ns(), |l, e| {
+            on_match_event(sessions, contracts, stats, l, e)
+        });
     }
 
     fn try_fill(&mut self, index: usize, time: i64) {
-        let o = &self.ledger.orders[index];
-        if !o.state.is_working() {
-            return;
-        }
-        if let Some(t) = self.not_before.get(&index) {
-            if Instant::now() < *t {
-                return;
-            }
-            self.not_before.remove(&index);
-        }
-        let cap = match self.faults.max_fill_qty {
-            0 => u32::MAX,
-            n => n,
-        };
-        let mut fills = std::mem::take(&mut self.fills);
-        fills.clear();
-        self.books[o.symbol].take(o.side, o.remaining().min(cap), o.limit, &mut fills);
-        for f in &fills {
-            let exec = self.ledger.apply_fill(index, *f, time);
-            GatewayStats::bump(&self.stats.executions);
-            self.report_execution(index, exec);
-        }
-        self.fills = fills;
-        self.after_order_change(index);
-    }
-
-    fn after_order_change(&mut self, index: usize) {
-        let o = &self.ledger.orders[index];
-        if o.state.is_working() && o.tif == Tif::Ioc {
-            self.ledger.orders[index].state = OrderState::Cancelled;
-            self.send_order_status(index);
-        }
-        if !self.ledger.orders[index].state.is_working() {
-            self.working.retain(|&w| w != index);
-        }
+        let Core {
+            matcher,
+            ledger,
+            books,
+            sessions,
+            contracts,
+            stats,
+            ..
+        } = self;
+        matcher.try_fill(ledger, books, index, time, now_mono_ns(), |l, e| {
+            on_match_event(sessions, contracts, stats, l, e)
+        });
     }
 
     fn owner(&mut self, client_id: i32) -> Option<u64> {
@@ -717,64 +692,13 @@ impl Core {
     /// Sends order `index`'s OPEN_ORDER (`open`) or ORDER_STATUS to the client that placed it,
     /// when it is connected.
     fn send_to_owner(&mut self, index: usize, open: bool) {
-        let Core {
-            sessions,
-            ledger,
-            contracts,
-            ..
-        } = self;
-        let o = &ledger.orders[index];
-        if let Some(s) = sessions
-            .values_mut()
-            .find(|s| s.client_id == Some(o.client_id))
-        {
-            let out = if open {
-                Out::OpenOrder {
-                    order: o,
-                    contract: &contracts[o.symbol],
-                }
-            } else {
-                Out::OrderStatus(o)
-            };
-            out.encode(&mut s.out, s.neg);
-        }
-    }
-
-    fn report_execution(&mut self, order_index: usize, exec_index: usize) {
-        let client_id = self.ledger.orders[order_index].client_id;
-        if let Some(conn) = self.owner(client_id) {
-            let s = self.sessions.get_mut(&conn).expect("owner session exists");
-            let e = &self.ledger.executions[exec_index];
-            let o = &self.ledger.orders[order_index];
-            let contract = &self.contracts[e.symbol];
-            Out::Execution {
-                req_id: -1,
-                exec: e,
-                contract,
-            }
-            .encode(&mut s.out, s.neg);
-            Out::OrderStatus(o).encode(&mut s.out, s.neg);
-            Out::OpenOrder { order: o, contract }.encode(&mut s.out, s.neg);
-            Out::Commission(e).encode(&mut s.out, s.neg);
-        }
-        // Position subscribers of the account see the change.
-        let e = &self.ledger.executions[exec_index];
-        let key = (e.account.clone(), e.symbol);
-        let pos = self.ledger.positions.get(&key).copied().unwrap_or_default();
-        let contract = &self.contracts[e.symbol];
-        for s in self
-            .sessions
-            .values_mut()
-            .filter(|s| s.positions_subscribed)
-        {
-            Out::Position {
-                account: &key.0,
-                contract,
-                qty: pos.qty,
-                avg_cost: pos.avg_cost,
-            }
-            .encode(&mut s.out, s.neg);
-        }
+        send_to_owner(
+            &mut self.sessions,
+            &self.contracts,
+            &self.ledger,
+            index,
+            open,
+        );
     }
 
     fn flush(&mut self, conn: u64) {
@@ -1260,7 +1184,8 @@ impl Core {
             Request::OpenOrders | Request::AllOpenOrders => {
                 let all = matches!(req, Request::AllOpenOrders);
                 let indices: Vec<usize> = self
-                    .working
+                    .matcher
+                    .working()
                     .iter()
                     .copied()
                     .filter(|&i| all || self.ledger.orders[i].client_id == client_id)
@@ -1326,7 +1251,7 @@ impl Core {
                 self.emit(conn, Out::ManagedAccounts(&account));
             }
             Request::GlobalCancel => {
-                for i in self.working.clone() {
+                for i in self.matcher.working().to_vec() {
                     self.cancel_index(i);
                 }
             }
@@ -1683,14 +1608,10 @@ impl Core {
         if !o.account.is_empty() && o.account != self.p.account {
             return self.reject(conn, order_id, "unknown account");
         }
-        self.orders_seen += 1;
-        let reject = self.faults.reject_every_nth_order > 0
-            && self.orders_seen % self.faults.reject_every_nth_order == 0;
-        let perm_id = self.ledger.next_perm_id();
-        self.ledger.orders.push(OrderRec {
+        let order = OrderRec {
             client_id,
             order_id,
-            perm_id,
+            perm_id: 0,
             account: self.p.account.clone(),
             symbol: sym,
             side,
@@ -1703,19 +1624,15 @@ impl Core {
             order_ref: o.order_ref.to_string(),
             state: OrderState::Submitted,
             commission_paid: 0.0,
-        });
-        let index = self.ledger.orders.len() - 1;
-        if reject {
-            self.ledger.orders[index].state = OrderState::Inactive;
-            self.reject(conn, order_id, "injected fault (every Nth order)");
-            self.send_order_status(index);
-            return;
-        }
-        self.working.push(index);
-        if self.faults.fill_delay_ms > 0 {
-            let delay = Duration::from_millis(self.faults.fill_delay_ms);
-            self.not_before.insert(index, Instant::now() + delay);
-        }
+        };
+        let index = match self.matcher.submit(&mut self.ledger, order, now_mono_ns()) {
+            Ok(index) => index,
+            Err(index) => {
+                self.reject(conn, order_id, "injected fault (every Nth order)");
+                self.send_order_status(index);
+                return;
+            }
+        };
         self.send_open_order(index);
         self.send_order_status(index);
         let time = self
@@ -1749,8 +1666,7 @@ impl Core {
     }
 
     fn cancel_index(&mut self, index: usize) {
-        self.ledger.orders[index].state = OrderState::Cancelled;
-        self.working.retain(|&w| w != index);
+        self.matcher.cancel(&mut self.ledger, index);
         let (client_id, order_id) = (
             self.ledger.orders[index].client_id,
             self.ledger.orders[index].order_id,
@@ -1813,6 +1729,101 @@ impl Core {
             }
         }
         Out::ExecutionEnd { req_id }.encode(&mut s.out, s.neg);
+    }
+}
+
+/// Answers what the matcher did: an execution's reports, or an expired IOC order's status.
+fn on_match_event(
+    sessions: &mut HashMap<u64, Session>,
+    contracts: &[ContractInfo],
+    stats: &GatewayStats,
+    ledger: &Ledger,
+    event: MatchEvent,
+) {
+    match event {
+        MatchEvent::Execution { order, exec } => {
+            GatewayStats::bump(&stats.executions);
+            report_execution(sessions, contracts, ledger, order, exec);
+        }
+        MatchEvent::Expired { order } => send_to_owner(sessions, contracts, ledger, order, false),
+    }
+}
+
+/// Sends order `index`'s OPEN_ORDER (`open`) or ORDER_STATUS to the client that placed it, when
+/// it is connected.
+fn send_to_owner(
+    sessions: &mut HashMap<u64, Session>,
+    contracts: &[ContractInfo],
+    ledger: &Ledger,
+    index: usize,
+    open: bool,
+) {
+    let o = &ledger.orders[index];
+    if let Some(s) = sessions
+        .values_mut()
+        .find(|s| s.client_id == Some(o.client_id))
+    {
+        let out = if open {
+            Out::OpenOrder {
+                order: o,
+                contract: &contracts[o.symbol],
+            }
+        } else {
+            Out::OrderStatus(o)
+        };
+        out.encode(&mut s.out, s.neg);
+    }
+}
+
+/// An execution's reports to the client that placed the order (execution, status, open order,
+/// commission), and the new position to every position subscriber.
+fn report_execution(
+    sessions: &mut HashMap<u64, Session>,
+    contracts: &[ContractInfo],
+    ledger: &Ledger,
+    order_index: usize,
+    exec_index: usize,
+) {
+    let e = &ledger.executions[exec_index];
+    let o = &ledger.orders[order_index];
+    let contract = &contracts[e.symbol];
+    if let Some(s) = sessions
+        .values_mut()
+        .find(|s| s.client_id == Some(o.client_id))
+    {
+        Out::Execution {
+            req_id: -1,
+            exec: e,
+            contract,
+        }
+        .encode(&mut s.out, s.neg);
+        Out::OrderStatus(o).encode(&mut s.out, s.neg);
+        Out::OpenOrder { order: o, contract }.encode(&mut s.out, s.neg);
+        Out::Commission(e).encode(&mut s.out, s.neg);
+    }
+    // Position subscribers of the account see the change.
+    let pos = ledger
+        .positions
+        .get(&(e.account.clone(), e.symbol))
+        .copied()
+        .unwrap_or_default();
+    for s in sessions.values_mut().filter(|s| s.positions_subscribed) {
+        Out::Position {
+            account: &e.account,
+            contract,
+            qty: pos.qty,
+            avg_cost: pos.avg_cost,
+        }
+        .encode(&mut s.out, s.neg);
+    }
+}
+
+/// The fill faults of `faults`, for the matcher.
+fn fill_faults(faults: &FaultParams) -> FillFaults {
+    FillFaults {
+        max_fill_qty: faults.max_fill_qty,
+        fill_delay_ns: faults.fill_delay_ms.saturating_mul(1_000_000),
+        reject_every_nth_order: faults.reject_every_nth_order,
     }
 }
 
