@@ -18,7 +18,7 @@ use crate::wire::request::{
     ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request,
 };
 use crate::wire::{
-    DecodeError, Fields, Negotiated, TickByTick, TickByTickData, TickPrice, TickSize,
+    DecodeError, Fields, Negotiated, ProtoRequest, TickByTick, TickByTickData, TickPrice, TickSize,
 };
 use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
 use std::collections::HashMap;
@@ -878,214 +878,19 @@ impl Core {
             }
             return;
         }
-        let result = crate::wire::proto::split_binary_id(body).and_then(|(id, payload)| {
+        let result = pb::split_binary_id(body).and_then(|(id, payload)| {
             if id > pb::PROTOBUF_ID_OFFSET {
-                self.on_proto(conn, id - pb::PROTOBUF_ID_OFFSET, payload)
+                let decoded = ProtoRequest::decode(id - pb::PROTOBUF_ID_OFFSET, payload)?;
+                self.on_request(conn, decoded.request());
             } else {
                 let mut f = Fields::new(payload);
-                Request::decode_fields(id, &mut f).map(|req| self.on_request(conn, req))
+                self.on_request(conn, Request::decode_fields(id, &mut f)?);
             }
+            Ok(())
         });
         if let Err(e) = result {
             self.malformed(conn, e);
         }
-    }
-
-    fn on_proto(&mut self, conn: u64, msg_id: i32, payload: &[u8]) -> Result<(), DecodeError> {
-        use crate::wire::ids::outgoing as o;
-        use crate::wire::proto::decode;
-        match msg_id {
-            o::START_API => {
-                let m: pb::StartApiRequest = decode(payload)?;
-                let client_id = m.client_id.unwrap_or(0);
-                self.on_request(
-                    conn,
-                    Request::StartApi {
-                        client_id,
-                        optional_capabilities: "",
-                    },
-                );
-            }
-            o::REQ_MKT_DATA => {
-                let m: pb::MarketDataRequest = decode(payload)?;
-                let c = m.contract.unwrap_or_default();
-                let contract = spec(&c);
-                let req = Request::MarketData {
-                    req_id: m.req_id.unwrap_or(0),
-                    contract,
-                    generic_ticks: m.generic_tick_list.as_deref().unwrap_or(""),
-                    snapshot: m.snapshot.unwrap_or(false),
-                };
-                self.on_request(conn, req);
-            }
-            o::CANCEL_MKT_DATA => {
-                let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelMarketData {
-                        req_id: m.req_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::PLACE_ORDER => {
-                let m: pb::PlaceOrderRequest = decode(payload)?;
-                let c = m.contract.unwrap_or_default();
-                let ord = m.order.unwrap_or_default();
-                let qty = ord
-                    .total_quantity
-                    .as_deref()
-                    .and_then(|q| crate::wire::parse_f64(q.as_bytes()));
-                let req = OrderRequest {
-                    order_id: m.order_id.unwrap_or(0),
-                    contract: spec(&c),
-                    action: ord.action.as_deref().unwrap_or(""),
-                    total_quantity: qty.unwrap_or(0.0),
-                    order_type: ord.order_type.as_deref().unwrap_or(""),
-                    lmt_price: ord.lmt_price.unwrap_or(f64::MAX),
-                    aux_price: ord.aux_price.unwrap_or(f64::MAX),
-                    tif: ord.tif.as_deref().unwrap_or("DAY"),
-                    account: ord.account.as_deref().unwrap_or(""),
-                    order_ref: ord.order_ref.as_deref().unwrap_or(""),
-                    transmit: ord.transmit.unwrap_or(true),
-                    parent_id: ord.parent_id.unwrap_or(0),
-                };
-                self.on_request(conn, Request::PlaceOrder(req));
-            }
-            o::CANCEL_ORDER => {
-                let m: pb::CancelOrderRequest = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelOrder {
-                        order_id: m.order_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::REQ_OPEN_ORDERS => self.on_request(conn, Request::OpenOrders),
-            o::REQ_ALL_OPEN_ORDERS => self.on_request(conn, Request::AllOpenOrders),
-            o::REQ_AUTO_OPEN_ORDERS => {
-                let m: pb::AutoOpenOrdersRequest = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::AutoOpenOrders {
-                        auto_bind: m.auto_bind.unwrap_or(false),
-                    },
-                );
-            }
-            o::REQ_COMPLETED_ORDERS => {
-                self.on_request(conn, Request::CompletedOrders { api_only: false })
-            }
-            o::REQ_EXECUTIONS => {
-                let m: pb::ExecutionRequest = decode(payload)?;
-                let f = m.execution_filter.unwrap_or_default();
-                let filter = ExecutionFilter {
-                    client_id: f.client_id.unwrap_or(0),
-                    account: f.acct_code.as_deref().unwrap_or(""),
-                    time: f.time.as_deref().unwrap_or(""),
-                    symbol: f.symbol.as_deref().unwrap_or(""),
-                    sec_type: f.sec_type.as_deref().unwrap_or(""),
-                    exchange: f.exchange.as_deref().unwrap_or(""),
-                    side: f.side.as_deref().unwrap_or(""),
-                };
-                self.on_request(
-                    conn,
-                    Request::Executions {
-                        req_id: m.req_id.unwrap_or(0),
-                        filter,
-                    },
-                );
-            }
-            o::REQ_IDS => {
-                let m: pb::IdsRequest = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::Ids {
-                        num_ids: m.num_ids.unwrap_or(1),
-                    },
-                );
-            }
-            o::REQ_CONTRACT_DATA => {
-                let m: pb::ContractDataRequest = decode(payload)?;
-                let c = m.contract.unwrap_or_default();
-                self.on_request(
-                    conn,
-                    Request::ContractData {
-                        req_id: m.req_id.unwrap_or(0),
-                        contract: spec(&c),
-                    },
-                );
-            }
-            o::CANCEL_CONTRACT_DATA => {
-                let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelContractData {
-                        req_id: m.req_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::REQ_HISTORICAL_DATA => {
-                let m: pb::HistoricalDataRequest = decode(payload)?;
-                let c = m.contract.clone().unwrap_or_default();
-                let req = HistoricalRequest {
-                    req_id: m.req_id.unwrap_or(0),
-                    contract: spec(&c),
-                    end_date_time: m.end_date_time.as_deref().unwrap_or(""),
-                    bar_size: m.bar_size_setting.as_deref().unwrap_or(""),
-                    duration: m.duration.as_deref().unwrap_or(""),
-                    use_rth: m.use_rth.unwrap_or(false),
-                    what_to_show: m.what_to_show.as_deref().unwrap_or("TRADES"),
-                    format_date: m.format_date.unwrap_or(1),
-                    keep_up_to_date: m.keep_up_to_date.unwrap_or(false),
-                };
-                self.on_request(conn, Request::HistoricalData(req));
-            }
-            o::CANCEL_HISTORICAL_DATA => {
-                let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelHistoricalData {
-                        req_id: m.req_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::REQ_POSITIONS => self.on_request(conn, Request::Positions),
-            o::CANCEL_POSITIONS => self.on_request(conn, Request::CancelPositions),
-            o::REQ_TICK_BY_TICK_DATA => {
-                let m: pb::TickByTickRequest = decode(payload)?;
-                let c = m.contract.clone().unwrap_or_default();
-                let req = Request::TickByTick {
-                    req_id: m.req_id.unwrap_or(0),
-                    contract: spec(&c),
-                    tick_type: m.tick_type.as_deref().unwrap_or(""),
-                    number_of_ticks: m.number_of_ticks.unwrap_or(0),
-                    ignore_size: m.ignore_size.unwrap_or(false),
-                };
-                self.on_request(conn, req);
-            }
-            o::CANCEL_TICK_BY_TICK_DATA => {
-                let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelTickByTick {
-                        req_id: m.req_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::REQ_MARKET_DATA_TYPE => {
-                let m: pb::MarketDataTypeRequest = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::MarketDataType {
-                        data_type: m.market_data_type.unwrap_or(1),
-                    },
-                );
-            }
-            o::REQ_CURRENT_TIME => self.on_request(conn, Request::CurrentTime),
-            o::REQ_MANAGED_ACCTS => self.on_request(conn, Request::ManagedAccounts),
-            o::REQ_GLOBAL_CANCEL => self.on_request(conn, Request::GlobalCancel),
-            other => return Err(DecodeError::UnknownMessage { id: other }),
-        }
-        Ok(())
     }
 
     fn resolve(&self, c: &ContractSpec<'_>) -> Option<usize> {
@@ -1840,23 +1645,6 @@ fn note_md_frames(s: &mut Session, n: u64, scheduled_ns: u64, record: bool) {
 /// only differences taken within the gateway matter).
 fn now_mono_ns() -> u64 {
     crate::latency::now_ns()
-}
-
-fn spec(c: &pb::Contract) -> ContractSpec<'_> {
-    ContractSpec {
-        con_id: c.con_id.unwrap_or(0) as i64,
-        symbol: c.symbol.as_deref().unwrap_or(""),
-        sec_type: c.sec_type.as_deref().unwrap_or(""),
-        last_trade_date: c.last_trade_date_or_contract_month.as_deref().unwrap_or(""),
-        strike: c.strike.unwrap_or(0.0),
-        right: c.right.as_deref().unwrap_or(""),
-        multiplier: "",
-        exchange: c.exchange.as_deref().unwrap_or(""),
-        primary_exchange: c.primary_exch.as_deref().unwrap_or(""),
-        currency: c.currency.as_deref().unwrap_or(""),
-        local_symbol: c.local_symbol.as_deref().unwrap_or(""),
-        trading_class: c.trading_class.as_deref().unwrap_or(""),
-    }
 }
 
 fn price_tick(req_id: i32, tick_type: i32, cents: i64, size: u32) -> TickPrice {
