@@ -6,9 +6,13 @@ mod core;
 mod encode;
 mod faults;
 mod history;
+mod market;
+mod orders;
 mod replay;
+mod requests;
 mod rng;
 mod server;
+mod sessions;
 mod universe;
 
 pub use self::core::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};

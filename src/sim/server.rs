@@ -1,7 +1,8 @@
 //! The paper gateway's network side: an acceptor, one reader thread and one writer thread per
 //! connection, and the core thread that owns all state (see [`super::core`]).
 
-use super::core::{Cmd, Core, Feed, GatewayStats, LedgerSnapshot};
+use super::core::{Cmd, Core, GatewayStats, LedgerSnapshot};
+use super::market::Feed;
 use super::replay::read_quotes;
 use super::universe::Universe;
 use crate::params::SimParams;
