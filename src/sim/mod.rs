@@ -4,6 +4,7 @@
 
 mod core;
 mod encode;
+mod encode_proto;
 mod faults;
 mod history;
 mod market;
