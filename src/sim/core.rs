@@ -593,3 +593,6 @@ impl Core {
             .place(&mut venue!(self), conn, client_id, o, feed_unix);
     }
 }
+
+#[cfg(test)]
+mod tests;
