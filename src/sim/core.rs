@@ -19,8 +19,9 @@ use super::universe::{MarketEvent, Universe};
 use crate::params::{GatewayParams, SimParams};
 use crate::wire::ids::codes;
 use crate::wire::proto as pb;
-use crate::wire::request::{ContractSpec, OrderRequest, Request};
-use crate::wire::{DecodeError, Fields, Negotiated, ProtoRequest};
+use crate::wire::{
+    ContractSpec, DecodeError, Fields, Negotiated, OrderRequest, ProtoRequest, Request,
+};
 use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
 use std::net::TcpStream;
 use std::sync::Arc;

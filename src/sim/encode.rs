@@ -6,12 +6,11 @@ use super::history::OwnedBar;
 use crate::exchange::{ExecRec, OrderRec, Tif};
 use crate::wire::ids::incoming as id;
 use crate::wire::proto as pb;
-use crate::wire::text::{
+use crate::wire::{
     Bar, CommissionReport, ContractDataView, ContractView, EndMarker, ErrorMsg, ExecutionData,
-    HistoricalData, ManagedAccts, NextValidId, OpenOrderView, OrderStatus, PositionData,
-    TickByTick, TickPrice, TickSize,
+    FrameWriter, HistoricalData, ManagedAccts, Negotiated, NextValidId, OpenOrderView, OrderStatus,
+    PositionData, TickByTick, TickPrice, TickSize,
 };
-use crate::wire::{FrameWriter, Negotiated};
 
 /// Static description of one instrument the gateway serves.
 #[derive(Debug, Clone)]

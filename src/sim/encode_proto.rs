@@ -4,10 +4,9 @@
 use super::encode::{ContractInfo, Out, contract_view, decimal};
 use super::history::OwnedBar;
 use crate::exchange::{ExecRec, OrderRec, Tif};
-use crate::wire::TickByTick;
 use crate::wire::ids::incoming as id;
 use crate::wire::proto::{self as pb, encode_frame};
-use crate::wire::text::TickByTickData;
+use crate::wire::{TickByTick, TickByTickData};
 
 impl Out<'_> {
     /// Appends this message's protobuf frame(s).

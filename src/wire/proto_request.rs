@@ -6,10 +6,11 @@
 //! Absent fields take the values TWS assumes (an order's time in force `DAY`, `transmit` true, an
 //! unset limit `f64::MAX`, historical `whatToShow` `TRADES`).
 
-use super::fields::{DecodeError, parse_f64};
 use super::ids::outgoing as id;
 use super::proto::{self as pb, decode};
-use super::request::{ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request};
+use super::{
+    ContractSpec, DecodeError, ExecutionFilter, HistoricalRequest, OrderRequest, Request, parse_f64,
+};
 
 /// A decoded protobuf request; [`ProtoRequest::request`] borrows it as a [`Request`].
 ///

@@ -4,8 +4,7 @@
 
 use super::*;
 use crate::wire::proto::{self as pb, encode_frame};
-use crate::wire::text::ServerMessage;
-use crate::wire::{ContractSpec, OrderRequest, split_frame};
+use crate::wire::{ContractSpec, OrderRequest, ServerMessage, split_frame};
 use crossbeam::channel::{self, Receiver};
 use std::net::{TcpListener, TcpStream};
 
