@@ -10,13 +10,13 @@ mod history;
 mod market;
 mod orders;
 mod replay;
+mod report;
 mod requests;
 mod rng;
 mod server;
 mod sessions;
 mod universe;
 
-pub use self::core::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use encode::ContractInfo;
 pub use faults::FaultParams;
 pub use history::{
@@ -24,6 +24,7 @@ pub use history::{
     parse_duration,
 };
 pub use replay::{QUOTE_HEADER, QuoteFileError, QuoteRow, read_quotes, write_synthetic};
+pub use report::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use rng::Rng;
 pub use server::{Gateway, GatewayError, GatewayOptions};
 pub use universe::{MarketEvent, TICK, Trade, Universe};
