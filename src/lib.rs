@@ -12,6 +12,7 @@ pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod dispatch;
+pub mod exchange;
 pub mod instruments;
 pub mod io;
 pub mod journal;

@@ -1,64 +1,36 @@
 //! `hft backtest`: the strategy code of the live engine over a recorded quote file, in-process and
-//! deterministic, with the paper gateway's fill model ([`crate::sim::Book`]) and commissions
-//! ([`crate::sim::Ledger`]).
+//! deterministic, with the paper gateway's fill model ([`crate::exchange::Book`]) and commissions
+//! ([`crate::exchange::Ledger`]).
 //!
 //! Market orders take the opposite touch and deeper levels; what the book cannot fill stays
-//! working and fills on later quotes, exactly as the gateway does. Per-pair PnL is cash-flow
+//! working and fills on later quotes: the gateway's own loop, [`crate::exchange::Matcher`]. Per-pair PnL is cash-flow
 //! accounting marked to mid. Outputs: `orders.csv`, `fills.csv`, `summary.json` and each pair's
 //! grid rows in `series/<A>-<B>.csv` (the engine's format, see [`crate::record`]; up to
 //! `engine.series_capacity` rows per pair), which `hft report` charts; the same input and
 //! parameters give byte-identical files.
 
+mod rows;
+mod summary;
+
 use crate::config::EngineParams;
+use crate::exchange::{
+    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side as SimSide,
+    Tif,
+};
 use crate::record::{self, FixedLog, SeriesEntry, SeriesIndex};
-use crate::sim::{Book, BookTop, Fill, Ledger, OrderRec, OrderState, Side as SimSide, Tif};
 use crate::strategy::{GridSample, PairStrategy, ZScoreBands};
 use crate::types::{CloseReason, Direction, IntentKind, OrderIntent, Quote, Side};
 use crate::wire::{parse_f64, parse_i64};
-use serde::Serialize;
+use rows::{five_commas, symbol_key};
 use std::io::{self, Read, Write};
-use std::path::Path;
+use summary::{risk_stats, round6};
+
+pub use summary::{
+    BacktestOutput, PairSummary, RowCounters, RowError, RowProblem, Summary, write_outputs,
+};
 
 /// The first malformed rows are kept with their line numbers; the rest are only counted.
 const KEPT_ERRORS: usize = 100;
-
-/// Why a row was skipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowProblem {
-    FieldCount,
-    BadTimestamp,
-    BadNumber,
-    UnknownSymbol,
-    TimeBackwards,
-    CrossedQuote,
-}
-
-/// A skipped row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct RowError {
-    pub line: u64,
-    pub problem: RowProblem,
-}
-
-/// Row counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct RowCounters {
-    pub rows: u64,
-    pub quotes: u64,
-    pub field_count: u64,
-    pub bad_timestamp: u64,
-    pub bad_number: u64,
-    pub unknown_symbol: u64,
-    pub time_backwards: u64,
-    pub crossed_quote: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Working {
-    ledger_index: usize,
-    pair: u16,
-}
 
 #[derive(Debug, Clone, Default)]
 struct PairBook {
@@ -72,63 +44,6 @@ struct PairBook {
     open_since_ns: Option<u64>,
     in_market_ns: u64,
     traded_notional: f64,
-}
-
-/// Summary of one pair.
-#[derive(Debug, Clone, Serialize)]
-pub struct PairSummary {
-    pub a: String,
-    pub b: String,
-    /// Round trips closed.
-    pub trades: u64,
-    pub stops: u64,
-    pub timeouts: u64,
-    pub gross_pnl: f64,
-    pub commissions: f64,
-    pub net_pnl: f64,
-    pub time_in_market: f64,
-    pub turnover: f64,
-    pub final_position_a: f64,
-    pub final_position_b: f64,
-    pub hedge_ratio: Option<f64>,
-    pub quotes: u64,
-    pub grid_rows: u64,
-    pub undefined_statistics: u64,
-    pub edge_too_small: u64,
-    pub intents: u64,
-}
-
-/// `summary.json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub strategy: String,
-    pub rows: RowCounters,
-    pub first_errors: Vec<RowError>,
-    pub orders: u64,
-    pub fills: u64,
-    pub trades: u64,
-    pub gross_pnl: f64,
-    pub commissions: f64,
-    pub net_pnl: f64,
-    /// Annualized (252 days of 6.5 h) from equity changes sampled on the strategy grid.
-    pub sharpe: Option<f64>,
-    pub max_drawdown: f64,
-    /// Traded notional in USD.
-    pub turnover: f64,
-    /// Mean over pairs of the fraction of event time with a position.
-    pub time_in_market: f64,
-    pub pairs: Vec<PairSummary>,
-    /// The series files and the z-score bands, for `hft report`.
-    pub series: SeriesIndex,
-}
-
-/// Everything a run produces.
-pub struct BacktestOutput {
-    pub summary: Summary,
-    pub orders_csv: Vec<u8>,
-    pub fills_csv: Vec<u8>,
-    /// Each pair's series file: path relative to the output directory, and its bytes.
-    pub series_csv: Vec<(String, Vec<u8>)>,
 }
 
 /// A backtest in progress.
@@ -146,8 +61,10 @@ pub struct Backtest {
     books: Vec<Book>,
     mids: Vec<f64>,
     ledger: Ledger,
-    working: Vec<Working>,
-    fills_scratch: Vec<Fill>,
+    /// The exchange's fill loop, shared with the paper gateway (no faults here).
+    matcher: Matcher,
+    /// The pair of each order, by ledger index.
+    order_pairs: Vec<u16>,
     orders_csv: Vec<u8>,
     fills_csv: Vec<u8>,
     orders: u64,
@@ -210,8 +127,8 @@ impl Backtest {
                 params.costs.commission_min,
                 0xbac7,
             ),
-            working: Vec::new(),
-            fills_scratch: Vec::with_capacity(64),
+            matcher: Matcher::new(FillFaults::default()),
+            order_pairs: Vec::new(),
             orders_csv,
             fills_csv,
             orders: 0,
@@ -331,7 +248,7 @@ impl Backtest {
         self.mids[i] = q.mid();
         self.first_ns.get_or_insert(q.t_ns);
         self.last_ns = q.t_ns;
-        if !self.working.is_empty() {
+        if !self.matcher.working().is_empty() {
             self.fill_working(q.instrument, q.t_ns);
         }
         for k in 0..self.by_instrument[i].len() {
@@ -389,11 +306,10 @@ impl Backtest {
         for leg in intent.legs {
             let order_id = self.orders as i32 + 1;
             self.orders += 1;
-            let perm_id = self.ledger.next_perm_id();
-            self.ledger.orders.push(OrderRec {
+            let order = OrderRec {
                 client_id: 0,
                 order_id,
-                perm_id,
+                perm_id: 0,
                 account: String::new(),
                 symbol: leg.instrument as usize,
                 side: match leg.side {
@@ -409,7 +325,7 @@ impl Backtest {
                 order_ref: String::new(),
                 state: OrderState::Submitted,
                 commission_paid: 0.0,
-            });
+            };
             let _ = writeln!(
                 self.orders_csv,
                 "{order_id},{},{},{},{},{},{},{label}",
@@ -420,60 +336,65 @@ impl Backtest {
                 leg.side.as_str(),
                 leg.qty
             );
-            let index = self.ledger.orders.len() - 1;
-            self.working.push(Working {
-                ledger_index: index,
-                pair: intent.pair,
-            });
-            self.try_fill(self.working.len() - 1, intent.t_ns);
+            // Without faults nothing is rejected on arrival.
+            let (Ok(index) | Err(index)) = self.matcher.submit(&mut self.ledger, order, 0);
+            self.order_pairs.push(intent.pair);
+            self.fill(Some(index), leg.instrument, intent.t_ns);
         }
-        self.working
-            .retain(|w| self.ledger.orders[w.ledger_index].state.is_working());
     }
 
+    /// Working orders on `instrument` after its quote changed.
     fn fill_working(&mut self, instrument: u16, t_ns: u64) {
-        for w in 0..self.working.len() {
-            if self.ledger.orders[self.working[w].ledger_index].symbol == instrument as usize {
-                self.try_fill(w, t_ns);
-            }
-        }
-        self.working
-            .retain(|w| self.ledger.orders[w.ledger_index].state.is_working());
+        self.fill(None, instrument, t_ns);
     }
 
-    fn try_fill(&mut self, w: usize, t_ns: u64) {
-        let Working { ledger_index, pair } = self.working[w];
-        let o = &self.ledger.orders[ledger_index];
-        let (sym, side, remaining) = (o.symbol, o.side, o.remaining());
-        let mut fills = std::mem::take(&mut self.fills_scratch);
-        fills.clear();
-        self.books[sym].take(side, remaining, None, &mut fills);
-        for f in &fills {
-            let e = self
-                .ledger
-                .apply_fill(ledger_index, *f, (t_ns / 1_000_000_000) as i64);
-            let exec = &self.ledger.executions[e];
-            self.fills += 1;
-            let (a, _) = self.pairs[pair as usize].instruments();
+    /// Runs the matcher on order `index` (on arrival) or on every working order of `instrument`
+    /// (`None`), booking each execution in its pair and in `fills.csv`.
+    fn fill(&mut self, index: Option<usize>, instrument: u16, t_ns: u64) {
+        let Backtest {
+            matcher,
+            ledger,
+            books,
+            order_pairs,
+            pairs,
+            pair_books,
+            symbols,
+            fills_csv,
+            fills,
+            ..
+        } = self;
+        let unix_secs = (t_ns / 1_000_000_000) as i64;
+        let mut on = |ledger: &Ledger, event: MatchEvent| {
+            let MatchEvent::Execution { order, exec } = event else {
+                return;
+            };
+            let exec = &ledger.executions[exec];
+            let pair = order_pairs[order];
+            let (sym, side) = (exec.symbol, exec.side);
+            *fills += 1;
+            let (a, _) = pairs[pair as usize].instruments();
             let leg = if sym as u16 == a { 0 } else { 1 };
-            let pb = &mut self.pair_books[pair as usize];
+            let pb = &mut pair_books[pair as usize];
             let signed = side.sign() * exec.qty as f64;
             pb.position[leg] += signed;
             pb.cash -= signed * exec.price + exec.commission;
             pb.commissions += exec.commission;
             pb.traded_notional += exec.qty as f64 * exec.price;
             let _ = writeln!(
-                self.fills_csv,
+                fills_csv,
                 "{},{t_ns},{},{},{},{},{},{pair}",
                 exec.order_id,
-                self.symbols[sym],
+                symbols[sym],
                 if side == SimSide::Buy { "BUY" } else { "SELL" },
                 exec.qty,
                 exec.price,
                 exec.commission
             );
+        };
+        match index {
+            Some(index) => matcher.try_fill(ledger, books, index, unix_secs, 0, &mut on),
+            None => matcher.on_quote(ledger, books, instrument as usize, unix_secs, 0, &mut on),
         }
-        self.fills_scratch = fills;
     }
 
     /// Reads a whole quote file (header first) from `input`, in fixed-size chunks.
@@ -625,146 +546,6 @@ impl Backtest {
             orders_csv: self.orders_csv,
             fills_csv: self.fills_csv,
             series_csv,
-        }
-    }
-}
-
-/// Positions of exactly five commas in `line`, eight bytes at a time (SWAR: a byte of
-/// `word ^ ",,,,,,,,"` is zero where the row has a comma; the masked-add test below flags exactly
-/// those bytes, with no false positives). Rows are about 45 bytes, too short for a SIMD search to
-/// pay for its set-up.
-#[inline]
-fn five_commas(line: &[u8]) -> Option<[usize; 5]> {
-    const COMMAS: u64 = 0x2c2c_2c2c_2c2c_2c2c;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut out = [0usize; 5];
-    let mut n = 0;
-    let mut push = |pos: usize| -> bool {
-        if n == 5 {
-            return false;
-        }
-        out[n] = pos;
-        n += 1;
-        true
-    };
-    let mut chunks = line.chunks_exact(8);
-    let mut base = 0;
-    for chunk in &mut chunks {
-        let x = u64::from_le_bytes(chunk.try_into().expect("chunks_exact yields 8 bytes")) ^ COMMAS;
-        let mut zero_bytes = !(((x & LOW7) + LOW7) | x | LOW7);
-        while zero_bytes != 0 {
-            if !push(base + zero_bytes.trailing_zeros() as usize / 8) {
-                return None;
-            }
-            zero_bytes &= zero_bytes - 1;
-        }
-        base += 8;
-    }
-    for (k, &b) in chunks.remainder().iter().enumerate() {
-        if b == b',' && !push(base + k) {
-            return None;
-        }
-    }
-    (n == 5).then_some(out)
-}
-
-/// Length and the first eight bytes of a symbol, packed for a quick compare.
-#[inline]
-fn symbol_key(s: &[u8]) -> (usize, u64) {
-    let mut word = [0u8; 8];
-    let n = s.len().min(8);
-    word[..n].copy_from_slice(&s[..n]);
-    (s.len(), u64::from_le_bytes(word))
-}
-
-/// Rounds to 6 decimals so summaries do not carry float noise.
-fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
-}
-
-/// Annualized Sharpe ratio of equity changes and the maximum drawdown of the equity curve.
-fn risk_stats(equity: &[f64], step_ns: u64) -> (Option<f64>, f64) {
-    let mut peak = f64::MIN;
-    let mut max_dd: f64 = 0.0;
-    for &e in equity {
-        peak = peak.max(e);
-        max_dd = max_dd.max(peak - e);
-    }
-    if equity.len() < 3 || step_ns == 0 {
-        return (None, max_dd);
-    }
-    let n = (equity.len() - 1) as f64;
-    let mean = (equity[equity.len() - 1] - equity[0]) / n;
-    let var = equity
-        .windows(2)
-        .map(|w| (w[1] - w[0] - mean).powi(2))
-        .sum::<f64>()
-        / (n - 1.0);
-    if var.is_nan() || var <= 0.0 {
-        return (None, max_dd);
-    }
-    let steps_per_year = 252.0 * 23_400.0 / (step_ns as f64 / 1e9);
-    (Some(mean / var.sqrt() * steps_per_year.sqrt()), max_dd)
-}
-
-/// Writes `orders.csv`, `fills.csv`, `series/<A>-<B>.csv` and `summary.json` into `dir` (created
-/// if needed).
-///
-/// # Errors
-/// I/O errors.
-pub fn write_outputs(out: &BacktestOutput, dir: &Path) -> io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("orders.csv"), &out.orders_csv)?;
-    std::fs::write(dir.join("fills.csv"), &out.fills_csv)?;
-    for (file, bytes) in &out.series_csv {
-        let path = dir.join(file);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(path, bytes)?;
-    }
-    let mut json = serde_json::to_vec_pretty(&out.summary).map_err(io::Error::other)?;
-    json.push(b'\n');
-    std::fs::write(dir.join("summary.json"), json)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::five_commas;
-
-    #[test]
-    fn commas_found_at_every_position() {
-        let naive = |l: &[u8]| {
-            let v: Vec<usize> = l
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b',')
-                .map(|(i, _)| i)
-                .collect();
-            (v.len() == 5).then(|| [v[0], v[1], v[2], v[3], v[4]])
-        };
-        let rows: [&[u8]; 6] = [
-            b"1767225600002328368,IVV,451.53,100,451.56,500",
-            b"1,a,2,3,4,5",
-            b",,,,,",
-            b"1,2,3,4,5",
-            b"1,2,3,4,5,6,7",
-            b"\xff\x2d\x2b,,x,,\xac,,",
-        ];
-        for r in rows {
-            assert_eq!(five_commas(r), naive(r), "{r:?}");
-        }
-        // Every length and comma position up to 40 bytes.
-        for len in 0..40 {
-            for start in 0..len {
-                let mut row = vec![b'7'; len];
-                for k in 0..5 {
-                    if start + 3 * k < len {
-                        row[start + 3 * k] = b',';
-                    }
-                }
-                assert_eq!(five_commas(&row), naive(&row));
-            }
         }
     }
 }

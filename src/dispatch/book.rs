@@ -23,21 +23,15 @@ impl PositionState {
     /// assert_eq!((p.qty, p.avg_cost, p.realized), (-50.0, 12.0, 200.0));
     /// ```
     pub fn apply(&mut self, signed: f64, price: f64) {
-        if self.qty == 0.0 || self.qty.signum() == signed.signum() {
-            let new_qty = self.qty + signed;
-            self.avg_cost = (self.avg_cost * self.qty.abs() + price * signed.abs()) / new_qty.abs();
-            self.qty = new_qty;
-        } else {
-            let closing = signed.abs().min(self.qty.abs());
-            self.realized += (price - self.avg_cost) * closing * self.qty.signum();
-            let new_qty = self.qty + signed;
-            if new_qty == 0.0 {
-                self.avg_cost = 0.0;
-            } else if new_qty.signum() != self.qty.signum() {
-                self.avg_cost = price;
-            }
-            self.qty = new_qty;
-        }
+        // The one average-cost rule, shared with the gateway and the backtest.
+        let mut p = crate::exchange::Position {
+            qty: self.qty,
+            avg_cost: self.avg_cost,
+            realized: self.realized,
+            commissions: self.commissions,
+        };
+        p.apply(signed, price);
+        (self.qty, self.avg_cost, self.realized) = (p.qty, p.avg_cost, p.realized);
     }
 
     /// Open PnL at `mid` (0 without a position or a price).

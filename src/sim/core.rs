@@ -1,33 +1,34 @@
-//! The gateway's single-threaded core: sessions, subscriptions, the market feed, orders and
-//! accounts. Connection threads hand it decoded-frame commands; it answers by encoding into each
-//! session's outbox, which a per-session writer thread drains. One thread owns all state, so
-//! there are no locks and the order of events is the order of processing.
+//! The gateway's single-threaded core. Connection threads hand it decoded-frame commands; it
+//! answers by encoding into each session's outbox, which a per-session writer thread drains. One
+//! thread owns all state, so there are no locks and the order of events is the order of
+//! processing.
+//!
+//! The state is split by responsibility: [`Sessions`] (connections and their buffers),
+//! [`Market`] (feed, books, market-data lines), [`Orders`] (ledger and matcher), [`History`]
+//! (historical bars), and the injected faults here. `Core` routes commands and requests between
+//! them: text and protobuf requests alike arrive as one [`Request`] in [`Core::on_request`].
 
-use super::book::{Book, Fill, Side};
 use super::encode::{ContractInfo, Out};
 use super::faults::{FaultAction, FaultClock};
-use super::history::{BarQuery, HistoryCache, HistoryError, Pacing};
-use super::ledger::{Ledger, OrderRec, OrderState, Tif};
-use super::replay::QuoteRow;
-use super::universe::{BookTop, MarketEvent, Trade, Universe};
+use super::history::Pacing;
+use super::market::{Feed, Market, tick_by_tick_kind};
+use super::orders::{Orders, Venue};
+use super::report::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
+use super::requests::{self, History, no_security_definition, resolve};
+use super::sessions::{Sessions, now_ms};
+use super::universe::{MarketEvent, Universe};
 use crate::config::{FaultParams, GatewayParams, SimParams};
-use crate::wire::ids::{codes, tick_type};
-use crate::wire::proto::{self as pb};
-use crate::wire::request::{
-    ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request,
-};
+use crate::wire::ids::codes;
+use crate::wire::proto as pb;
 use crate::wire::{
-    DecodeError, Fields, Negotiated, TickByTick, TickByTickData, TickPrice, TickSize,
+    ContractSpec, DecodeError, Fields, Negotiated, OrderRequest, ProtoRequest, Request,
 };
 use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
-use std::collections::HashMap;
-use std::net::{Shutdown, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
-/// Outbox size at which a session's buffer is handed to its writer mid-batch.
-const FLUSH_BYTES: usize = 64 * 1024;
 /// Market events processed per loop turn, so requests are never starved by a fast feed.
 const EVENTS_PER_TURN: usize = 4096;
 
@@ -58,172 +59,35 @@ pub(crate) enum Cmd {
     Stop,
 }
 
-/// Counters the gateway exposes (tests assert on them; `hft sim` prints them at exit).
-#[derive(Debug, Default)]
-pub struct GatewayStats {
-    pub connections: AtomicU64,
-    pub rate_violations: AtomicU64,
-    pub rate_disconnects: AtomicU64,
-    pub malformed_frames: AtomicU64,
-    pub ticks_sent: AtomicU64,
-    pub orders_received: AtomicU64,
-    pub executions: AtomicU64,
-    pub slow_client_disconnects: AtomicU64,
-}
-
-impl GatewayStats {
-    fn bump(c: &AtomicU64) {
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// Wire-to-wire tick-to-trade as the gateway sees it: from the moment a tick was scheduled to be
-/// sent to the moment the order it triggered (matched by orderRef = the client's tick sequence
-/// number) was read from the socket. Measured from the schedule, so a stall anywhere cannot hide
-/// (no coordinated omission).
-#[derive(Debug, Clone)]
-pub struct WireReport {
-    pub tick_to_trade: hdrhistogram::Histogram<u64>,
-    /// Orders whose orderRef named a tick of this session.
-    pub matched: u64,
-    /// Orders whose orderRef did not.
-    pub unmatched: u64,
-    /// Ticks sent on the schedule.
-    pub ticks: u64,
-}
-
-/// One order as the gateway booked it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OrderSnapshot {
-    pub client_id: i32,
-    pub order_id: i32,
-    pub symbol: String,
-    pub action: &'static str,
-    pub total: u32,
-    pub filled: u32,
-    pub state: &'static str,
-    pub order_ref: String,
-}
-
-/// A copy of the gateway's books, for tests and reports.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LedgerSnapshot {
-    /// (account, symbol, quantity, average cost), every position ever opened.
-    pub positions: Vec<(String, String, f64, f64)>,
-    /// Execution ids in booking order.
-    pub exec_ids: Vec<String>,
-    /// Every order, in arrival order.
-    pub orders: Vec<OrderSnapshot>,
-    /// A replay has sent its last row.
-    pub replay_finished: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SubKind {
-    Quotes,
-    BidAsk,
-    Last,
-    MidPoint,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Sub {
-    conn: u64,
-    req_id: i32,
-    kind: SubKind,
-}
-
-struct Session {
-    neg: Negotiated,
-    client_id: Option<i32>,
-    out: Vec<u8>,
-    tx: Sender<Vec<u8>>,
-    control: TcpStream,
-    /// Active market-data lines: request id -> (symbol, kind).
-    lines: HashMap<i32, (usize, SubKind)>,
-    positions_subscribed: bool,
-    pacing: Pacing,
-    /// Market-data frames sent: the n-th is the client's tick sequence number n (the engine
-    /// numbers the market-data messages it decodes the same way, and echoes it in orderRef).
-    md_sent: u64,
-    /// With wire-to-wire recording on: the scheduled send time of each market-data frame.
-    scheduled: Vec<u64>,
-}
-
-/// Where quote events come from.
-pub(crate) enum Feed {
-    /// The synthetic universe, paced to the wall clock or, unpaced, as fast as clients read.
-    Synthetic { paced: bool },
-    /// A recorded quote file at `speed` times its pace (0 = as fast as clients read). The replay
-    /// starts once every recorded symbol has a subscriber (or 2 s after the first subscription),
-    /// so a client subscribing symbol by symbol misses nothing; its clock starts then.
-    Replay {
-        rows: Vec<QuoteRow>,
-        next: usize,
-        speed: f64,
-        /// Rows per second regardless of recorded times (0: use `speed`); turns on wire-to-wire
-        /// recording.
-        rate: f64,
-        started: Option<Instant>,
-        /// The distinct symbols recorded in the file.
-        symbols: Vec<usize>,
-    },
-}
-
 pub(crate) struct Core {
     p: GatewayParams,
-    universe: Universe,
-    feed: Feed,
     contracts: Vec<ContractInfo>,
-    books: Vec<Book>,
-    volumes: Vec<u64>,
-    last_trade: Vec<Option<Trade>>,
-    sessions: HashMap<u64, Session>,
-    subs: Vec<Vec<Sub>>,
-    ledger: Ledger,
-    working: Vec<usize>,
-    max_order_ids: HashMap<i32, i32>,
-    history: HistoryCache,
-    /// The universe as the live feed started: history is drawn backwards from this state, so
-    /// bars do not depend on when they are requested.
-    universe_at_start: Universe,
-    /// Unix nanoseconds at feed time 0 (the live start; a replay's first recorded quote).
-    start_ns: i64,
-    start_unix: i64,
-    start: Instant,
+    sessions: Sessions,
+    market: Market,
+    orders: Orders,
+    history: History,
     /// Injected faults and their schedule.
     faults: FaultParams,
     fault_clock: FaultClock,
-    /// Orders received (for "reject every Nth").
-    orders_seen: u64,
-    /// Orders that may not fill before these instants (fill delay).
-    not_before: HashMap<usize, Instant>,
     /// Index of the symbol whose feed goes stale, if any.
     stale_symbol: Option<usize>,
-    /// Wire-to-wire recording (a replay at a fixed rate).
-    wire: Option<WireReport>,
-    /// Scheduled send time of the event being fanned out (monotonic ns).
-    scheduled_ns: u64,
+    /// When the gateway started (the fault schedule and the paced feed count from here).
+    start: Instant,
     /// Read time of the frame being handled (monotonic ns).
     frame_read_ns: u64,
-    /// When the replay started (monotonic ns).
-    replay_start_ns: u64,
-    /// When the first client started the API (starts a replay's grace period).
-    first_session: Option<Instant>,
-    /// Feed time (s since the live start) of the last processed event.
-    feed_secs: f64,
     stats: Arc<GatewayStats>,
-    fills: Vec<Fill>,
 }
 
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-fn cents_to_price(c: i64) -> f64 {
-    c as f64 / 100.0
+/// The parts of `Core` order handling works with, borrowed field by field.
+macro_rules! venue {
+    ($core:expr) => {
+        Venue {
+            sessions: &mut $core.sessions,
+            contracts: &$core.contracts,
+            books: &mut $core.market.books,
+            stats: &$core.stats,
+        }
+    };
 }
 
 impl Core {
@@ -235,12 +99,9 @@ impl Core {
         stats: Arc<GatewayStats>,
     ) -> Self {
         let start_unix = start_ns.div_euclid(1_000_000_000);
-        let record_wire = matches!(feed, Feed::Replay { rate, .. } if rate > 0.0);
-        let stale_symbol_index = (!params.faults.stale_symbol.is_empty())
+        let stale_symbol = (!params.faults.stale_symbol.is_empty())
             .then(|| universe.index_of(&params.faults.stale_symbol))
             .flatten();
-        let universe_clone = universe.clone();
-        let n = universe.names().len();
         let contracts = universe
             .names()
             .iter()
@@ -251,57 +112,37 @@ impl Core {
                 long_name: format!("{s} SYNTHETIC"),
             })
             .collect();
-        let books = (0..n)
-            .map(|i| Book::new(universe.top(i), params.gateway.book_levels))
-            .collect();
-        let prefix = (start_unix as u32) ^ 0x5eed_0000;
-        Core {
-            p: params.gateway.clone(),
+        let g = &params.gateway;
+        // History is drawn backwards from the universe as the live feed starts.
+        let history = History::new(universe.clone(), start_unix);
+        let market = Market::new(
             universe,
             feed,
-            contracts,
-            books,
-            volumes: vec![0; n],
-            last_trade: vec![None; n],
-            sessions: HashMap::new(),
-            subs: vec![Vec::new(); n],
-            ledger: Ledger::new(
-                params.gateway.commission_per_share,
-                params.gateway.commission_min,
-                prefix,
-            ),
-            working: Vec::new(),
-            max_order_ids: HashMap::new(),
-            history: HistoryCache::default(),
-            universe_at_start: universe_clone,
             start_ns,
-            start_unix,
-            start: Instant::now(),
-            feed_secs: 0.0,
-            first_session: None,
+            g.book_levels,
+            g.max_market_data_lines,
+        );
+        let exec_prefix = (start_unix as u32) ^ 0x5eed_0000;
+        Core {
+            p: g.clone(),
+            contracts,
+            sessions: Sessions::default(),
+            market,
+            orders: Orders::new(g, &params.faults, exec_prefix),
+            history,
             faults: params.faults.clone(),
             fault_clock: FaultClock::default(),
-            orders_seen: 0,
-            not_before: HashMap::new(),
-            stale_symbol: stale_symbol_index,
-            wire: record_wire.then(|| WireReport {
-                tick_to_trade: crate::latency::histogram(),
-                matched: 0,
-                unmatched: 0,
-                ticks: 0,
-            }),
-            scheduled_ns: 0,
+            stale_symbol,
+            start: Instant::now(),
             frame_read_ns: 0,
-            replay_start_ns: 0,
             stats,
-            fills: Vec::with_capacity(64),
         }
     }
 
     /// Runs until [`Cmd::Stop`] or until every sender is gone.
     pub(crate) fn run(mut self, rx: Receiver<Cmd>) {
         loop {
-            let wait = self.next_event_wait();
+            let wait = self.market.next_event_wait(self.start);
             match rx.recv_timeout(wait) {
                 Ok(Cmd::Stop) => break,
                 Ok(cmd) => self.handle(cmd),
@@ -329,21 +170,94 @@ impl Core {
             self.flush_all();
         }
         self.flush_all();
-        for (_, s) in self.sessions.drain() {
-            let _ = s.control.shutdown(Shutdown::Read);
+        self.sessions.shut_down_all();
+    }
+
+    fn handle(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Register {
+                conn,
+                neg,
+                tx,
+                control,
+            } => {
+                GatewayStats::bump(&self.stats.connections);
+                let p = &self.p;
+                let pacing = Pacing::new(
+                    p.pacing_identical_secs,
+                    p.pacing_same_contract_max,
+                    p.pacing_same_contract_secs,
+                    p.pacing_max_per_10_min,
+                );
+                self.sessions.register(conn, neg, tx, control, pacing);
+            }
+            Cmd::Frame { conn, body, t_ns } => {
+                self.frame_read_ns = t_ns;
+                self.on_frame(conn, &body)
+            }
+            Cmd::RateExceeded {
+                conn,
+                rate,
+                disconnect,
+            } => {
+                GatewayStats::bump(&self.stats.rate_violations);
+                let max = self.p.max_messages_per_sec;
+                let msg = format!(
+                    "Max rate of messages per second has been exceeded:max={max} rec={rate} (1)"
+                );
+                self.sessions
+                    .error(conn, -1, codes::MAX_RATE_EXCEEDED, &msg);
+                if disconnect {
+                    GatewayStats::bump(&self.stats.rate_disconnects);
+                    tracing::warn!(
+                        conn,
+                        rate,
+                        "client keeps exceeding the message rate; disconnecting it"
+                    );
+                    self.flush(conn);
+                    self.close(conn);
+                }
+            }
+            Cmd::Closed { conn } => self.close(conn),
+            Cmd::WireReport(reply) => {
+                let _ = reply.send(self.market.wire.clone());
+            }
+            Cmd::Snapshot(reply) => {
+                let _ = reply.send(self.snapshot());
+            }
+            Cmd::Stop => {}
         }
     }
 
-    fn notify_all(&mut self, code: i32, message: &str) {
-        let t = now_ms();
-        for s in self.sessions.values_mut() {
-            Out::Error {
-                id: -1,
-                code,
-                message,
-                time_ms: t,
-            }
-            .encode(&mut s.out, s.neg);
+    fn snapshot(&self) -> LedgerSnapshot {
+        let ledger = &self.orders.ledger;
+        let symbol = |s: usize| self.contracts[s].symbol.clone();
+        LedgerSnapshot {
+            replay_finished: self.market.replay_finished(),
+            positions: ledger
+                .positions
+                .iter()
+                .map(|((a, s), p)| (a.clone(), symbol(*s), p.qty, p.avg_cost))
+                .collect(),
+            exec_ids: ledger
+                .executions
+                .iter()
+                .map(|e| e.exec_id.clone())
+                .collect(),
+            orders: ledger
+                .orders
+                .iter()
+                .map(|o| OrderSnapshot {
+                    client_id: o.client_id,
+                    order_id: o.order_id,
+                    symbol: symbol(o.symbol),
+                    action: o.action(),
+                    total: o.total,
+                    filled: o.filled,
+                    state: o.state.as_str(),
+                    order_ref: o.order_ref.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -358,14 +272,13 @@ impl Core {
                     "fault injection: dropping every connection"
                 );
                 self.flush_all();
-                let conns: Vec<u64> = self.sessions.keys().copied().collect();
-                for c in conns {
+                for c in self.sessions.conns() {
                     self.close(c);
                 }
             }
             FaultAction::RestartBegin => {
                 tracing::warn!("fault injection: daily restart begins (1100)");
-                self.notify_all(
+                self.sessions.notify_all(
                     codes::CONNECTIVITY_LOST,
                     "Connectivity between IB and Trader Workstation has been lost.",
                 );
@@ -373,18 +286,13 @@ impl Core {
             FaultAction::RestartEnd => {
                 if self.faults.restart_data_lost {
                     // Data lost: every market-data line is gone; clients must resubscribe.
-                    for subs in &mut self.subs {
-                        subs.clear();
-                    }
-                    for s in self.sessions.values_mut() {
-                        s.lines.clear();
-                    }
-                    self.notify_all(
+                    self.market.drop_all_lines(&mut self.sessions);
+                    self.sessions.notify_all(
                         codes::RESTORED_DATA_LOST,
                         "Connectivity between IB and Trader Workstation has been restored - data lost.",
                     );
                 } else {
-                    self.notify_all(
+                    self.sessions.notify_all(
                         codes::RESTORED_DATA_KEPT,
                         "Connectivity between IB and Trader Workstation has been restored - data maintained.",
                     );
@@ -410,383 +318,30 @@ impl Core {
         false
     }
 
-    fn has_subscribers(&self) -> bool {
-        self.subs.iter().any(|s| !s.is_empty())
-    }
-
-    /// How long the loop may block waiting for commands before the next market event is due.
-    fn next_event_wait(&self) -> Duration {
-        let idle = Duration::from_millis(20);
-        match &self.feed {
-            Feed::Synthetic { paced: true } => {
-                let due = self.universe.next_event_secs() - self.start.elapsed().as_secs_f64();
-                Duration::from_secs_f64(due.clamp(0.0, 0.02))
-            }
-            Feed::Replay { started: None, .. } => idle,
-            Feed::Synthetic { paced: false } | Feed::Replay { speed: 0.0, .. } => {
-                if self.has_subscribers() {
-                    Duration::ZERO
-                } else {
-                    idle
-                }
-            }
-            Feed::Replay {
-                rows,
-                next,
-                speed,
-                rate,
-                started: Some(t0),
-                ..
-            } => match rows.get(*next) {
-                Some(r) => {
-                    let t = if *rate > 0.0 {
-                        *next as f64 / rate
-                    } else {
-                        (r.ts_ns - rows[0].ts_ns) as f64 / 1e9 / speed
-                    };
-                    Duration::from_secs_f64((t - t0.elapsed().as_secs_f64()).clamp(0.0, 0.02))
-                }
-                None => idle,
-            },
-        }
-    }
-
-    /// Starts a replay once its symbols are subscribed; returns its start time.
-    fn replay_clock(&mut self) -> Option<Instant> {
-        let Feed::Replay {
-            started, symbols, ..
-        } = &mut self.feed
-        else {
-            return None;
-        };
-        if started.is_none() {
-            let first = self.first_session?;
-            let all = symbols.iter().all(|&s| !self.subs[s].is_empty());
-            if all || first.elapsed() >= Duration::from_secs(2) {
-                *started = Some(Instant::now());
-                self.replay_start_ns = now_mono_ns();
-            }
-        }
-        *started
-    }
-
     fn pump_market(&mut self) {
-        let replay_t0 = self.replay_clock();
+        let replay_t0 = self.market.replay_clock();
         for _ in 0..EVENTS_PER_TURN {
-            let event = match &mut self.feed {
-                Feed::Synthetic { paced } => {
-                    let due = !*paced
-                        || self.universe.next_event_secs() <= self.start.elapsed().as_secs_f64();
-                    if !due || (!*paced && !self.subs.iter().any(|s| !s.is_empty())) {
-                        return;
-                    }
-                    self.universe.next_event()
-                }
-                Feed::Replay {
-                    rows,
-                    next,
-                    speed,
-                    rate,
-                    ..
-                } => {
-                    let Some(t0) = replay_t0 else { return };
-                    let Some(r) = rows.get(*next).copied() else {
-                        return;
-                    };
-                    let t_ns = (r.ts_ns - rows[0].ts_ns).max(0) as u64;
-                    if *rate > 0.0 {
-                        // A fixed schedule: row k is due k / rate after the start.
-                        let due_ns = (*next as f64 / *rate * 1e9) as u64;
-                        if due_ns > t0.elapsed().as_nanos() as u64 {
-                            return;
-                        }
-                        self.scheduled_ns = self.replay_start_ns + due_ns;
-                        if let Some(w) = &mut self.wire {
-                            w.ticks += 1;
-                        }
-                    } else if *speed > 0.0
-                        && t_ns as f64 / 1e9 / *speed > t0.elapsed().as_secs_f64()
-                    {
-                        return;
-                    } else {
-                        self.scheduled_ns = now_mono_ns();
-                    }
-                    *next += 1;
-                    self.universe.set_top(r.symbol, r.top);
-                    MarketEvent {
-                        t_ns,
-                        symbol: r.symbol,
-                        top: r.top,
-                        trade: None,
-                    }
-                }
+            let Some(event) = self.market.next_due_event(self.start, replay_t0) else {
+                return;
             };
             self.on_market_event(event);
         }
     }
 
-    fn event_unix(&self, t_ns: u64) -> i64 {
-        (self.start_ns + t_ns as i64).div_euclid(1_000_000_000)
-    }
-
+    /// One quote event: ticks to the subscribers, then resting orders on its symbol.
     fn on_market_event(&mut self, e: MarketEvent) {
-        let sym = e.symbol;
-        let old = self.books[sym].top();
-        self.books[sym].set_top(e.top);
-        self.feed_secs = e.t_ns as f64 / 1e9;
-        if let Some(t) = e.trade {
-            self.volumes[sym] += t.size as u64;
-            self.last_trade[sym] = Some(t);
-        }
-        let time = self.event_unix(e.t_ns);
-        let volume = self.volumes[sym];
-        let mut sent = 0u64;
-        let scheduled_ns = self.scheduled_ns;
-        let record = self.wire.is_some();
-        let paused = self.feed_paused(sym);
-        let Core { subs, sessions, .. } = self;
-        for sub in subs[sym].iter().filter(|_| !paused) {
-            let Some(s) = sessions.get_mut(&sub.conn) else {
-                continue;
-            };
-            let neg = s.neg;
-            let out = &mut s.out;
-            let before = sent;
-            match sub.kind {
-                SubKind::Quotes => {
-                    let r = sub.req_id;
-                    if e.top.bid != old.bid {
-                        Out::TickPrice(price_tick(r, tick_type::BID, e.top.bid, e.top.bid_size))
-                            .encode(out, neg);
-                        sent += 1;
-                    } else if e.top.bid_size != old.bid_size {
-                        Out::TickSize(size_tick(r, tick_type::BID_SIZE, e.top.bid_size as f64))
-                            .encode(out, neg);
-                        sent += 1;
-                    }
-                    if e.top.ask != old.ask {
-                        Out::TickPrice(price_tick(r, tick_type::ASK, e.top.ask, e.top.ask_size))
-                            .encode(out, neg);
-                        sent += 1;
-                    } else if e.top.ask_size != old.ask_size {
-                        Out::TickSize(size_tick(r, tick_type::ASK_SIZE, e.top.ask_size as f64))
-                            .encode(out, neg);
-                        sent += 1;
-                    }
-                    if let Some(t) = e.trade {
-                        Out::TickPrice(price_tick(r, tick_type::LAST, t.price, t.size))
-                            .encode(out, neg);
-                        Out::TickSize(size_tick(r, tick_type::LAST_SIZE, t.size as f64))
-                            .encode(out, neg);
-                        Out::TickSize(size_tick(r, tick_type::VOLUME, volume as f64))
-                            .encode(out, neg);
-                        sent += 3;
-                    }
-                }
-                SubKind::BidAsk if e.top != old => {
-                    Out::TickByTick(bid_ask(sub.req_id, time, e.top)).encode(out, neg);
-                    sent += 1;
-                }
-                SubKind::Last => {
-                    if let Some(t) = e.trade {
-                        let data = TickByTickData::Last {
-                            all_last: false,
-                            price: cents_to_price(t.price),
-                            size: t.size as f64,
-                            mask: 0,
-                            exchange: "ISLAND",
-                            special: "",
-                        };
-                        Out::TickByTick(TickByTick {
-                            req_id: sub.req_id,
-                            time,
-                            data,
-                        })
-                        .encode(out, neg);
-                        sent += 1;
-                    }
-                }
-                SubKind::MidPoint if e.top.bid + e.top.ask != old.bid + old.ask => {
-                    let data = TickByTickData::MidPoint {
-                        mid: (e.top.bid + e.top.ask) as f64 / 200.0,
-                    };
-                    Out::TickByTick(TickByTick {
-                        req_id: sub.req_id,
-                        time,
-                        data,
-                    })
-                    .encode(out, neg);
-                    sent += 1;
-                }
-                _ => {}
-            }
-            // Mid-point ticks are not market-data events for the engine.
-            if sub.kind != SubKind::MidPoint {
-                let md = sent - before;
-                s.md_sent += md;
-                if record {
-                    s.scheduled
-                        .extend(std::iter::repeat_n(scheduled_ns, md as usize));
-                }
-            }
-        }
+        let paused = self.feed_paused(e.symbol);
+        let (sent, time) = self.market.fan_out(&mut self.sessions, e, paused);
         self.stats.ticks_sent.fetch_add(sent, Ordering::Relaxed);
-        let big: Vec<u64> = self
-            .sessions
-            .iter()
-            .filter(|(_, s)| s.out.len() >= FLUSH_BYTES)
-            .map(|(c, _)| *c)
-            .collect();
-        for conn in big {
+        for conn in self.sessions.over_flush_size() {
             self.flush(conn);
         }
-        self.match_resting(sym, time);
+        self.orders.on_quote(&mut venue!(self), e.symbol, time);
     }
 
-    /// Fills working orders on `sym` that the new quote makes marketable.
-    fn match_resting(&mut self, sym: usize, time: i64) {
-        let candidates: Vec<usize> = self
-            .working
-            .iter()
-            .copied()
-            .filter(|&i| self.ledger.orders[i].symbol == sym)
-            .collect();
-        for i in candidates {
-            self.try_fill(i, time);
-        }
-    }
-
-    fn try_fill(&mut self, index: usize, time: i64) {
-        let o = &self.ledger.orders[index];
-        if !o.state.is_working() {
-            return;
-        }
-        if let Some(t) = self.not_before.get(&index) {
-            if Instant::now() < *t {
-                return;
-            }
-            self.not_before.remove(&index);
-        }
-        let cap = match self.faults.max_fill_qty {
-            0 => u32::MAX,
-            n => n,
-        };
-        let mut fills = std::mem::take(&mut self.fills);
-        fills.clear();
-        self.books[o.symbol].take(o.side, o.remaining().min(cap), o.limit, &mut fills);
-        for f in &fills {
-            let exec = self.ledger.apply_fill(index, *f, time);
-            GatewayStats::bump(&self.stats.executions);
-            self.report_execution(index, exec);
-        }
-        self.fills = fills;
-        self.after_order_change(index);
-    }
-
-    fn after_order_change(&mut self, index: usize) {
-        let o = &self.ledger.orders[index];
-        if o.state.is_working() && o.tif == Tif::Ioc {
-            self.ledger.orders[index].state = OrderState::Cancelled;
-            self.send_order_status(index);
-        }
-        if !self.ledger.orders[index].state.is_working() {
-            self.working.retain(|&w| w != index);
-        }
-    }
-
-    fn owner(&mut self, client_id: i32) -> Option<u64> {
-        self.sessions
-            .iter()
-            .find(|(_, s)| s.client_id == Some(client_id))
-            .map(|(c, _)| *c)
-    }
-
-    fn emit(&mut self, conn: u64, out: Out<'_>) {
-        if let Some(s) = self.sessions.get_mut(&conn) {
-            out.encode(&mut s.out, s.neg);
-        }
-    }
-
-    fn send_order_status(&mut self, index: usize) {
-        self.send_to_owner(index, false);
-    }
-
-    fn send_open_order(&mut self, index: usize) {
-        self.send_to_owner(index, true);
-    }
-
-    /// Sends order `index`'s OPEN_ORDER (`open`) or ORDER_STATUS to the client that placed it,
-    /// when it is connected.
-    fn send_to_owner(&mut self, index: usize, open: bool) {
-        let Core {
-            sessions,
-            ledger,
-            contracts,
-            ..
-        } = self;
-        let o = &ledger.orders[index];
-        if let Some(s) = sessions
-            .values_mut()
-            .find(|s| s.client_id == Some(o.client_id))
-        {
-            let out = if open {
-                Out::OpenOrder {
-                    order: o,
-                    contract: &contracts[o.symbol],
-                }
-            } else {
-                Out::OrderStatus(o)
-            };
-            out.encode(&mut s.out, s.neg);
-        }
-    }
-
-    fn report_execution(&mut self, order_index: usize, exec_index: usize) {
-        let client_id = self.ledger.orders[order_index].client_id;
-        if let Some(conn) = self.owner(client_id) {
-            let s = self.sessions.get_mut(&conn).expect("owner session exists");
-            let e = &self.ledger.executions[exec_index];
-            let o = &self.ledger.orders[order_index];
-            let contract = &self.contracts[e.symbol];
-            Out::Execution {
-                req_id: -1,
-                exec: e,
-                contract,
-            }
-            .encode(&mut s.out, s.neg);
-            Out::OrderStatus(o).encode(&mut s.out, s.neg);
-            Out::OpenOrder { order: o, contract }.encode(&mut s.out, s.neg);
-            Out::Commission(e).encode(&mut s.out, s.neg);
-        }
-        // Position subscribers of the account see the change.
-        let e = &self.ledger.executions[exec_index];
-        let key = (e.account.clone(), e.symbol);
-        let pos = self.ledger.positions.get(&key).copied().unwrap_or_default();
-        let contract = &self.contracts[e.symbol];
-        for s in self
-            .sessions
-            .values_mut()
-            .filter(|s| s.positions_subscribed)
-        {
-            Out::Position {
-                account: &key.0,
-                contract,
-                qty: pos.qty,
-                avg_cost: pos.avg_cost,
-            }
-            .encode(&mut s.out, s.neg);
-        }
-    }
-
+    /// Hands `conn`'s buffer to its writer; a client that does not read is disconnected.
     fn flush(&mut self, conn: u64) {
-        let Some(s) = self.sessions.get_mut(&conn) else {
-            return;
-        };
-        if s.out.is_empty() {
-            return;
-        }
-        let buf = std::mem::replace(&mut s.out, Vec::with_capacity(FLUSH_BYTES + 4096));
-        if s.tx.send_timeout(buf, Duration::from_secs(5)).is_err() {
+        if !self.sessions.flush(conn) {
             tracing::warn!(conn, "client does not read its data; disconnecting it");
             GatewayStats::bump(&self.stats.slow_client_disconnects);
             self.close(conn);
@@ -794,158 +349,27 @@ impl Core {
     }
 
     fn flush_all(&mut self) {
-        let conns: Vec<u64> = self.sessions.keys().copied().collect();
-        for c in conns {
+        for c in self.sessions.conns() {
             self.flush(c);
         }
     }
 
     fn close(&mut self, conn: u64) {
-        if let Some(s) = self.sessions.remove(&conn) {
-            if !s.out.is_empty() {
-                let _ = s.tx.send_timeout(s.out, Duration::from_secs(1));
-            }
-            // The writer thread drains its queue, then shuts the socket down.
-            drop(s.tx);
-            let _ = s.control.shutdown(Shutdown::Read);
-        }
-        for subs in &mut self.subs {
-            subs.retain(|s| s.conn != conn);
-        }
-    }
-
-    fn handle(&mut self, cmd: Cmd) {
-        match cmd {
-            Cmd::Register {
-                conn,
-                neg,
-                tx,
-                control,
-            } => {
-                GatewayStats::bump(&self.stats.connections);
-                let p = &self.p;
-                let pacing = Pacing::new(
-                    p.pacing_identical_secs,
-                    p.pacing_same_contract_max,
-                    p.pacing_same_contract_secs,
-                    p.pacing_max_per_10_min,
-                );
-                let session = Session {
-                    neg,
-                    client_id: None,
-                    out: Vec::with_capacity(FLUSH_BYTES + 4096),
-                    tx,
-                    control,
-                    lines: HashMap::new(),
-                    positions_subscribed: false,
-                    pacing,
-                    md_sent: 0,
-                    scheduled: Vec::new(),
-                };
-                self.sessions.insert(conn, session);
-            }
-            Cmd::Frame { conn, body, t_ns } => {
-                self.frame_read_ns = t_ns;
-                self.on_frame(conn, &body)
-            }
-            Cmd::RateExceeded {
-                conn,
-                rate,
-                disconnect,
-            } => {
-                GatewayStats::bump(&self.stats.rate_violations);
-                let max = self.p.max_messages_per_sec;
-                let msg = format!(
-                    "Max rate of messages per second has been exceeded:max={max} rec={rate} (1)"
-                );
-                self.emit(
-                    conn,
-                    Out::Error {
-                        id: -1,
-                        code: codes::MAX_RATE_EXCEEDED,
-                        message: &msg,
-                        time_ms: now_ms(),
-                    },
-                );
-                if disconnect {
-                    GatewayStats::bump(&self.stats.rate_disconnects);
-                    tracing::warn!(
-                        conn,
-                        rate,
-                        "client keeps exceeding the message rate; disconnecting it"
-                    );
-                    self.flush(conn);
-                    self.close(conn);
-                }
-            }
-            Cmd::Closed { conn } => self.close(conn),
-            Cmd::WireReport(reply) => {
-                let _ = reply.send(self.wire.clone());
-            }
-            Cmd::Snapshot(reply) => {
-                let _ = reply.send(self.snapshot());
-            }
-            Cmd::Stop => {}
-        }
-    }
-
-    fn snapshot(&self) -> LedgerSnapshot {
-        LedgerSnapshot {
-            replay_finished: matches!(&self.feed, Feed::Replay { rows, next, .. } if *next >= rows.len()),
-            positions: self
-                .ledger
-                .positions
-                .iter()
-                .map(|((a, s), p)| {
-                    (
-                        a.clone(),
-                        self.contracts[*s].symbol.clone(),
-                        p.qty,
-                        p.avg_cost,
-                    )
-                })
-                .collect(),
-            exec_ids: self
-                .ledger
-                .executions
-                .iter()
-                .map(|e| e.exec_id.clone())
-                .collect(),
-            orders: self
-                .ledger
-                .orders
-                .iter()
-                .map(|o| OrderSnapshot {
-                    client_id: o.client_id,
-                    order_id: o.order_id,
-                    symbol: self.contracts[o.symbol].symbol.clone(),
-                    action: o.action(),
-                    total: o.total,
-                    filled: o.filled,
-                    state: o.state.as_str(),
-                    order_ref: o.order_ref.clone(),
-                })
-                .collect(),
-        }
+        self.sessions.close(conn);
+        self.market.drop_conn(conn);
     }
 
     fn malformed(&mut self, conn: u64, err: DecodeError) {
         GatewayStats::bump(&self.stats.malformed_frames);
         tracing::warn!(conn, %err, "malformed request");
         let msg = format!("Error reading request: {err}");
-        self.emit(
-            conn,
-            Out::Error {
-                id: -1,
-                code: codes::ERROR_READING_REQUEST,
-                message: &msg,
-                time_ms: now_ms(),
-            },
-        );
+        self.sessions
+            .error(conn, -1, codes::ERROR_READING_REQUEST, &msg);
     }
 
+    /// Decodes a frame (text, binary-id text or protobuf, as negotiated) into one [`Request`].
     fn on_frame(&mut self, conn: u64, body: &[u8]) {
-        let Some(neg) = self.sessions.get(&conn).map(|s| s.neg) else {
+        let Some(neg) = self.sessions.get(conn).map(|s| s.neg) else {
             return;
         };
         if !neg.binary_ids() {
@@ -955,274 +379,37 @@ impl Core {
             }
             return;
         }
-        let result = crate::wire::proto::split_binary_id(body).and_then(|(id, payload)| {
+        let result = pb::split_binary_id(body).and_then(|(id, payload)| {
             if id > pb::PROTOBUF_ID_OFFSET {
-                self.on_proto(conn, id - pb::PROTOBUF_ID_OFFSET, payload)
+                let decoded = ProtoRequest::decode(id - pb::PROTOBUF_ID_OFFSET, payload)?;
+                self.on_request(conn, decoded.request());
             } else {
                 let mut f = Fields::new(payload);
-                Request::decode_fields(id, &mut f).map(|req| self.on_request(conn, req))
+                self.on_request(conn, Request::decode_fields(id, &mut f)?);
             }
+            Ok(())
         });
         if let Err(e) = result {
             self.malformed(conn, e);
         }
     }
 
-    fn on_proto(&mut self, conn: u64, msg_id: i32, payload: &[u8]) -> Result<(), DecodeError> {
-        use crate::wire::ids::outgoing as o;
-        use crate::wire::proto::decode;
-        match msg_id {
-            o::START_API => {
-                let m: pb::StartApiRequest = decode(payload)?;
-                let client_id = m.client_id.unwrap_or(0);
-                self.on_request(
-                    conn,
-                    Request::StartApi {
-                        client_id,
-                        optional_capabilities: "",
-                    },
-                );
-            }
-            o::REQ_MKT_DATA => {
-                let m: pb::MarketDataRequest = decode(payload)?;
-                let c = m.contract.unwrap_or_default();
-                let contract = spec(&c);
-                let req = Request::MarketData {
-                    req_id: m.req_id.unwrap_or(0),
-                    contract,
-                    generic_ticks: m.generic_tick_list.as_deref().unwrap_or(""),
-                    snapshot: m.snapshot.unwrap_or(false),
-                };
-                self.on_request(conn, req);
-            }
-            o::CANCEL_MKT_DATA => {
-                let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelMarketData {
-                        req_id: m.req_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::PLACE_ORDER => {
-                let m: pb::PlaceOrderRequest = decode(payload)?;
-                let c = m.contract.unwrap_or_default();
-                let ord = m.order.unwrap_or_default();
-                let qty = ord
-                    .total_quantity
-                    .as_deref()
-                    .and_then(|q| crate::wire::parse_f64(q.as_bytes()));
-                let req = OrderRequest {
-                    order_id: m.order_id.unwrap_or(0),
-                    contract: spec(&c),
-                    action: ord.action.as_deref().unwrap_or(""),
-                    total_quantity: qty.unwrap_or(0.0),
-                    order_type: ord.order_type.as_deref().unwrap_or(""),
-                    lmt_price: ord.lmt_price.unwrap_or(f64::MAX),
-                    aux_price: ord.aux_price.unwrap_or(f64::MAX),
-                    tif: ord.tif.as_deref().unwrap_or("DAY"),
-                    account: ord.account.as_deref().unwrap_or(""),
-                    order_ref: ord.order_ref.as_deref().unwrap_or(""),
-                    transmit: ord.transmit.unwrap_or(true),
-                    parent_id: ord.parent_id.unwrap_or(0),
-                };
-                self.on_request(conn, Request::PlaceOrder(req));
-            }
-            o::CANCEL_ORDER => {
-                let m: pb::CancelOrderRequest = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelOrder {
-                        order_id: m.order_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::REQ_OPEN_ORDERS => self.on_request(conn, Request::OpenOrders),
-            o::REQ_ALL_OPEN_ORDERS => self.on_request(conn, Request::AllOpenOrders),
-            o::REQ_AUTO_OPEN_ORDERS => {
-                let m: pb::AutoOpenOrdersRequest = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::AutoOpenOrders {
-                        auto_bind: m.auto_bind.unwrap_or(false),
-                    },
-                );
-            }
-            o::REQ_COMPLETED_ORDERS => {
-                self.on_request(conn, Request::CompletedOrders { api_only: false })
-            }
-            o::REQ_EXECUTIONS => {
-                let m: pb::ExecutionRequest = decode(payload)?;
-                let f = m.execution_filter.unwrap_or_default();
-                let filter = ExecutionFilter {
-                    client_id: f.client_id.unwrap_or(0),
-                    account: f.acct_code.as_deref().unwrap_or(""),
-                    time: f.time.as_deref().unwrap_or(""),
-                    symbol: f.symbol.as_deref().unwrap_or(""),
-                    sec_type: f.sec_type.as_deref().unwrap_or(""),
-                    exchange: f.exchange.as_deref().unwrap_or(""),
-                    side: f.side.as_deref().unwrap_or(""),
-                };
-                self.on_request(
-                    conn,
-                    Request::Executions {
-                        req_id: m.req_id.unwrap_or(0),
-                        filter,
-                    },
-                );
-            }
-            o::REQ_IDS => {
-                let m: pb::IdsRequest = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::Ids {
-                        num_ids: m.num_ids.unwrap_or(1),
-                    },
-                );
-            }
-            o::REQ_CONTRACT_DATA => {
-                let m: pb::ContractDataRequest = decode(payload)?;
-                let c = m.contract.unwrap_or_default();
-                self.on_request(
-                    conn,
-                    Request::ContractData {
-                        req_id: m.req_id.unwrap_or(0),
-                        contract: spec(&c),
-                    },
-                );
-            }
-            o::CANCEL_CONTRACT_DATA => {
-                let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelContractData {
-                        req_id: m.req_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::REQ_HISTORICAL_DATA => {
-                let m: pb::HistoricalDataRequest = decode(payload)?;
-                let c = m.contract.clone().unwrap_or_default();
-                let req = HistoricalRequest {
-                    req_id: m.req_id.unwrap_or(0),
-                    contract: spec(&c),
-                    end_date_time: m.end_date_time.as_deref().unwrap_or(""),
-                    bar_size: m.bar_size_setting.as_deref().unwrap_or(""),
-                    duration: m.duration.as_deref().unwrap_or(""),
-                    use_rth: m.use_rth.unwrap_or(false),
-                    what_to_show: m.what_to_show.as_deref().unwrap_or("TRADES"),
-                    format_date: m.format_date.unwrap_or(1),
-                    keep_up_to_date: m.keep_up_to_date.unwrap_or(false),
-                };
-                self.on_request(conn, Request::HistoricalData(req));
-            }
-            o::CANCEL_HISTORICAL_DATA => {
-                let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelHistoricalData {
-                        req_id: m.req_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::REQ_POSITIONS => self.on_request(conn, Request::Positions),
-            o::CANCEL_POSITIONS => self.on_request(conn, Request::CancelPositions),
-            o::REQ_TICK_BY_TICK_DATA => {
-                let m: pb::TickByTickRequest = decode(payload)?;
-                let c = m.contract.clone().unwrap_or_default();
-                let req = Request::TickByTick {
-                    req_id: m.req_id.unwrap_or(0),
-                    contract: spec(&c),
-                    tick_type: m.tick_type.as_deref().unwrap_or(""),
-                    number_of_ticks: m.number_of_ticks.unwrap_or(0),
-                    ignore_size: m.ignore_size.unwrap_or(false),
-                };
-                self.on_request(conn, req);
-            }
-            o::CANCEL_TICK_BY_TICK_DATA => {
-                let m: pb::ReqIdOnly = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::CancelTickByTick {
-                        req_id: m.req_id.unwrap_or(0),
-                    },
-                );
-            }
-            o::REQ_MARKET_DATA_TYPE => {
-                let m: pb::MarketDataTypeRequest = decode(payload)?;
-                self.on_request(
-                    conn,
-                    Request::MarketDataType {
-                        data_type: m.market_data_type.unwrap_or(1),
-                    },
-                );
-            }
-            o::REQ_CURRENT_TIME => self.on_request(conn, Request::CurrentTime),
-            o::REQ_MANAGED_ACCTS => self.on_request(conn, Request::ManagedAccounts),
-            o::REQ_GLOBAL_CANCEL => self.on_request(conn, Request::GlobalCancel),
-            other => return Err(DecodeError::UnknownMessage { id: other }),
-        }
-        Ok(())
-    }
-
-    fn resolve(&self, c: &ContractSpec<'_>) -> Option<usize> {
-        if !c.sec_type.is_empty() && c.sec_type != "STK" {
-            return None;
-        }
-        if !c.currency.is_empty() && c.currency != "USD" {
-            return None;
-        }
-        if c.con_id != 0 {
-            return self
-                .contracts
-                .iter()
-                .position(|k| k.con_id as i64 == c.con_id);
-        }
-        self.contracts.iter().position(|k| k.symbol == c.symbol)
-    }
-
-    fn error(&mut self, conn: u64, id: i32, code: i32, message: &str) {
-        self.emit(
-            conn,
-            Out::Error {
-                id,
-                code,
-                message,
-                time_ms: now_ms(),
-            },
-        );
-    }
-
-    fn next_id_for(&self, client_id: i32) -> i32 {
-        self.max_order_ids
-            .get(&client_id)
-            .map_or(self.p.next_valid_id, |m| (m + 1).max(self.p.next_valid_id))
-    }
-
+    /// Serves one request of `conn`, however it was encoded.
     fn on_request(&mut self, conn: u64, req: Request<'_>) {
-        let Some(client_id) = self.sessions.get(&conn).map(|s| s.client_id) else {
+        let Some(client_id) = self.sessions.get(conn).map(|s| s.client_id) else {
             return;
         };
         let Some(client_id) = client_id else {
             if let Request::StartApi { client_id, .. } = req {
                 self.start_api(conn, client_id);
             } else {
-                self.error(
-                    conn,
-                    -1,
-                    codes::ERROR_VALIDATING_REQUEST,
-                    "The API is not started: send START_API first",
-                );
+                let msg = "The API is not started: send START_API first";
+                self.sessions
+                    .error(conn, -1, codes::ERROR_VALIDATING_REQUEST, msg);
             }
             return;
         };
         match req {
-            Request::StartApi { .. } => self.error(
-                conn,
-                -1,
-                codes::ERROR_VALIDATING_REQUEST,
-                "START_API was already received",
-            ),
             Request::MarketData {
                 req_id,
                 contract,
@@ -1230,7 +417,7 @@ impl Core {
                 ..
             } => self.market_data(conn, req_id, &contract, snapshot),
             Request::CancelMarketData { req_id } | Request::CancelTickByTick { req_id } => {
-                self.cancel_line(conn, req_id)
+                self.market.cancel_line(&mut self.sessions, conn, req_id)
             }
             Request::TickByTick {
                 req_id,
@@ -1238,367 +425,98 @@ impl Core {
                 tick_type,
                 ..
             } => self.tick_by_tick(conn, req_id, &contract, tick_type),
-            Request::ContractData { req_id, contract } => match self.resolve(&contract) {
-                Some(sym) => {
-                    let s = self.sessions.get_mut(&conn).expect("session checked above");
-                    Out::ContractData {
-                        req_id,
-                        contract: &self.contracts[sym],
-                    }
-                    .encode(&mut s.out, s.neg);
-                    Out::ContractDataEnd { req_id }.encode(&mut s.out, s.neg);
-                }
-                None => self.error(
-                    conn,
-                    req_id,
-                    codes::NO_SECURITY_DEFINITION,
-                    "No security definition has been found for the request",
-                ),
-            },
-            Request::HistoricalData(h) => self.historical(conn, &h),
             Request::PlaceOrder(o) => self.place_order(conn, client_id, &o),
-            Request::CancelOrder { order_id } => self.cancel_order(conn, client_id, order_id),
-            Request::OpenOrders | Request::AllOpenOrders => {
-                let all = matches!(req, Request::AllOpenOrders);
-                let indices: Vec<usize> = self
-                    .working
-                    .iter()
-                    .copied()
-                    .filter(|&i| all || self.ledger.orders[i].client_id == client_id)
-                    .collect();
-                let s = self.sessions.get_mut(&conn).expect("session checked above");
-                for i in indices {
-                    let o = &self.ledger.orders[i];
-                    Out::OpenOrder {
-                        order: o,
-                        contract: &self.contracts[o.symbol],
-                    }
-                    .encode(&mut s.out, s.neg);
-                    Out::OrderStatus(o).encode(&mut s.out, s.neg);
-                }
-                Out::OpenOrderEnd.encode(&mut s.out, s.neg);
+            Request::CancelOrder { order_id } => {
+                self.orders
+                    .cancel(&mut venue!(self), conn, client_id, order_id)
             }
-            Request::CompletedOrders { .. } => {
-                let s = self.sessions.get_mut(&conn).expect("session checked above");
-                for o in self.ledger.orders.iter().filter(|o| !o.state.is_working()) {
-                    Out::CompletedOrder {
-                        order: o,
-                        contract: &self.contracts[o.symbol],
-                    }
-                    .encode(&mut s.out, s.neg);
-                }
-                Out::CompletedOrdersEnd.encode(&mut s.out, s.neg);
-            }
+            Request::GlobalCancel => self.orders.cancel_all(&mut venue!(self)),
             Request::AutoOpenOrders { .. }
             | Request::MarketDataType { .. }
             | Request::CancelHistoricalData { .. }
             | Request::CancelContractData { .. } => {}
-            Request::Executions { req_id, filter } => self.executions(conn, req_id, &filter),
-            Request::Ids { .. } => {
-                let id = self.next_id_for(client_id);
-                self.emit(conn, Out::NextValidId(id));
-            }
-            Request::Positions => {
-                let s = self.sessions.get_mut(&conn).expect("session checked above");
-                s.positions_subscribed = true;
-                for ((account, sym), p) in &self.ledger.positions {
-                    let contract = &self.contracts[*sym];
-                    Out::Position {
-                        account,
-                        contract,
-                        qty: p.qty,
-                        avg_cost: p.avg_cost,
-                    }
-                    .encode(&mut s.out, s.neg);
-                }
-                Out::PositionEnd.encode(&mut s.out, s.neg);
-            }
-            Request::CancelPositions => {
-                if let Some(s) = self.sessions.get_mut(&conn) {
-                    s.positions_subscribed = false;
-                }
-            }
-            Request::CurrentTime => {
-                let t = now_ms() / 1000;
-                self.emit(conn, Out::CurrentTime(t));
-            }
-            Request::ManagedAccounts => {
-                let account = self.p.account.clone();
-                self.emit(conn, Out::ManagedAccounts(&account));
-            }
-            Request::GlobalCancel => {
-                for i in self.working.clone() {
-                    self.cancel_index(i);
-                }
-            }
+            _ => self.answer(conn, client_id, req),
         }
     }
 
-    fn start_api(&mut self, conn: u64, client_id: i32) {
-        if self
+    /// The requests answered from what the gateway knows, to the asking session only.
+    fn answer(&mut self, conn: u64, client_id: i32, req: Request<'_>) {
+        let s = self
             .sessions
-            .values()
-            .any(|s| s.client_id == Some(client_id))
-        {
-            self.error(
-                conn,
+            .get_mut(conn)
+            .expect("caller checked the session");
+        let (ledger, contracts) = (&self.orders.ledger, &self.contracts[..]);
+        let working = self.orders.matcher.working();
+        match req {
+            Request::StartApi { .. } => s.error(
                 -1,
-                codes::CLIENT_ID_IN_USE,
-                "Unable to connect as the client id is already in use. Retry with a unique client id.",
-            );
-            self.flush(conn);
-            self.close(conn);
-            return;
-        }
-        let next_id = self.next_id_for(client_id);
-        let account = self.p.account.clone();
-        self.first_session.get_or_insert_with(Instant::now);
-        let s = self
-            .sessions
-            .get_mut(&conn)
-            .expect("caller checked the session");
-        s.client_id = Some(client_id);
-        let t = now_ms();
-        Out::ManagedAccounts(&account).encode(&mut s.out, s.neg);
-        Out::NextValidId(next_id).encode(&mut s.out, s.neg);
-        for (code, msg) in [
-            (
-                codes::MARKET_FARM_OK,
-                "Market data farm connection is OK:usfarm",
+                codes::ERROR_VALIDATING_REQUEST,
+                "START_API was already received",
             ),
-            (
-                codes::HISTORICAL_FARM_OK,
-                "HMDS data farm connection is OK:ushmds",
-            ),
-            (
-                codes::SEC_DEF_FARM_OK,
-                "Sec-def data farm connection is OK:secdefnj",
-            ),
-        ] {
-            Out::Error {
-                id: -1,
-                code,
-                message: msg,
-                time_ms: t,
+            Request::ContractData { req_id, contract } => {
+                requests::contract_data(s, contracts, req_id, &contract)
             }
-            .encode(&mut s.out, s.neg);
-        }
-        if self.faults.replay_executions_on_reconnect {
-            // Fault: the client receives again every execution it already had.
-            for e in self
-                .ledger
-                .executions
-                .iter()
-                .filter(|e| e.client_id == client_id)
-            {
-                let contract = &self.contracts[e.symbol];
-                Out::Execution {
-                    req_id: -1,
-                    exec: e,
-                    contract,
-                }
-                .encode(&mut s.out, s.neg);
-                Out::Commission(e).encode(&mut s.out, s.neg);
+            Request::HistoricalData(h) => self.history.request(s, contracts, &h),
+            Request::OpenOrders => {
+                requests::open_orders(s, ledger, contracts, working, Some(client_id))
             }
-        }
-        tracing::info!(
-            conn,
-            client_id,
-            version = s.neg.version,
-            protobuf = s.neg.protobuf,
-            "client started the API"
-        );
-    }
-
-    fn add_line(&mut self, conn: u64, req_id: i32, sym: usize, kind: SubKind) -> bool {
-        let max = self.p.max_market_data_lines;
-        let s = self
-            .sessions
-            .get_mut(&conn)
-            .expect("caller checked the session");
-        if s.lines.contains_key(&req_id) {
-            self.error(conn, req_id, 322, "Duplicate ticker id");
-            return false;
-        }
-        if s.lines.len() >= max {
-            let msg = format!("Max number of tickers has been reached (max {max})");
-            self.error(conn, req_id, codes::MAX_TICKERS_REACHED, &msg);
-            return false;
-        }
-        s.lines.insert(req_id, (sym, kind));
-        self.subs[sym].push(Sub { conn, req_id, kind });
-        true
-    }
-
-    fn cancel_line(&mut self, conn: u64, req_id: i32) {
-        let Some(s) = self.sessions.get_mut(&conn) else {
-            return;
-        };
-        if let Some((sym, _)) = s.lines.remove(&req_id) {
-            self.subs[sym].retain(|x| !(x.conn == conn && x.req_id == req_id));
-        }
-    }
-
-    fn market_data(&mut self, conn: u64, req_id: i32, contract: &ContractSpec<'_>, snapshot: bool) {
-        let Some(sym) = self.resolve(contract) else {
-            self.error(
-                conn,
-                req_id,
-                codes::NO_SECURITY_DEFINITION,
-                "No security definition has been found for the request",
-            );
-            return;
-        };
-        if !snapshot && !self.add_line(conn, req_id, sym, SubKind::Quotes) {
-            return;
-        }
-        let top = self.books[sym].top();
-        let last = self.last_trade[sym];
-        let volume = self.volumes[sym];
-        let s = self
-            .sessions
-            .get_mut(&conn)
-            .expect("caller checked the session");
-        let (out, neg) = (&mut s.out, s.neg);
-        Out::TickReqParams { req_id }.encode(out, neg);
-        Out::TickPrice(price_tick(req_id, tick_type::BID, top.bid, top.bid_size)).encode(out, neg);
-        Out::TickPrice(price_tick(req_id, tick_type::ASK, top.ask, top.ask_size)).encode(out, neg);
-        if let Some(t) = last {
-            Out::TickPrice(price_tick(req_id, tick_type::LAST, t.price, t.size)).encode(out, neg);
-        }
-        Out::TickSize(size_tick(req_id, tick_type::VOLUME, volume as f64)).encode(out, neg);
-        if snapshot {
-            Out::SnapshotEnd { req_id }.encode(out, neg);
-        }
-        let frames = if last.is_some() { 4 } else { 3 };
-        note_md_frames(s, frames, now_mono_ns(), self.wire.is_some());
-    }
-
-    fn tick_by_tick(&mut self, conn: u64, req_id: i32, contract: &ContractSpec<'_>, kind: &str) {
-        let kind = match kind {
-            "BidAsk" => SubKind::BidAsk,
-            "Last" | "AllLast" => SubKind::Last,
-            "MidPoint" => SubKind::MidPoint,
-            _ => {
-                self.error(
-                    conn,
-                    req_id,
-                    codes::ERROR_VALIDATING_REQUEST,
-                    "Invalid tick-by-tick type",
-                );
-                return;
+            Request::AllOpenOrders => requests::open_orders(s, ledger, contracts, working, None),
+            Request::CompletedOrders { .. } => requests::completed_orders(s, ledger, contracts),
+            Request::Executions { req_id, filter } => {
+                requests::executions(s, ledger, contracts, req_id, &filter)
             }
-        };
-        let Some(sym) = self.resolve(contract) else {
-            self.error(
-                conn,
-                req_id,
-                codes::NO_SECURITY_DEFINITION,
-                "No security definition has been found for the request",
-            );
-            return;
-        };
-        if !self.add_line(conn, req_id, sym, kind) {
-            return;
-        }
-        let top = self.books[sym].top();
-        let time = self.event_unix((self.feed_secs * 1e9) as u64);
-        let s = self
-            .sessions
-            .get_mut(&conn)
-            .expect("caller checked the session");
-        match kind {
-            SubKind::BidAsk => {
-                Out::TickByTick(bid_ask(req_id, time, top)).encode(&mut s.out, s.neg);
-                note_md_frames(s, 1, now_mono_ns(), self.wire.is_some());
-            }
-            SubKind::MidPoint => {
-                let data = TickByTickData::MidPoint {
-                    mid: (top.bid + top.ask) as f64 / 200.0,
-                };
-                Out::TickByTick(TickByTick { req_id, time, data }).encode(&mut s.out, s.neg)
-            }
+            Request::Ids { .. } => s.send(Out::NextValidId(self.orders.next_id_for(client_id))),
+            Request::Positions => requests::positions(s, ledger, contracts),
+            Request::CancelPositions => s.positions_subscribed = false,
+            Request::CurrentTime => s.send(Out::CurrentTime(now_ms() / 1000)),
+            Request::ManagedAccounts => s.send(Out::ManagedAccounts(&self.p.account)),
             _ => {}
         }
     }
 
-    fn historical(&mut self, conn: u64, h: &HistoricalRequest<'_>) {
-        let Some(sym) = self.resolve(&h.contract) else {
-            self.error(
-                conn,
-                h.req_id,
-                codes::NO_SECURITY_DEFINITION,
-                "No security definition has been found for the request",
-            );
-            return;
-        };
-        if h.keep_up_to_date {
-            self.error(
-                conn,
-                h.req_id,
-                codes::ERROR_VALIDATING_REQUEST,
-                "keepUpToDate is not supported by the paper gateway",
-            );
-            return;
+    fn start_api(&mut self, conn: u64, client_id: i32) {
+        let next_id = self.orders.next_id_for(client_id);
+        let replay = self
+            .faults
+            .replay_executions_on_reconnect
+            .then_some((&self.orders.ledger, &self.contracts[..]));
+        let started = self
+            .sessions
+            .start_api(conn, client_id, next_id, &self.p.account, replay);
+        if started {
+            self.market.first_session.get_or_insert_with(Instant::now);
+        } else {
+            self.flush(conn);
+            self.close(conn);
         }
-        let query = match BarQuery::new(
-            sym,
-            h.duration,
-            h.bar_size,
-            h.end_date_time,
-            h.what_to_show,
-            h.format_date,
-            self.start_unix,
-        ) {
-            Ok(q) => q,
-            Err(e) => {
-                let code = if e == HistoryError::TooManyBars {
-                    codes::HISTORICAL_PACING
-                } else {
-                    codes::ERROR_VALIDATING_REQUEST
-                };
-                self.error(conn, h.req_id, code, e.message());
-                return;
-            }
-        };
-        let key = format!(
-            "{}|{}|{}|{}|{}",
-            self.contracts[sym].symbol, h.end_date_time, h.duration, h.bar_size, h.what_to_show
-        );
-        let admitted = {
-            let s = self
-                .sessions
-                .get_mut(&conn)
-                .expect("caller checked the session");
-            s.pacing
-                .admit(Instant::now(), &self.contracts[sym].symbol, &key)
-        };
-        if let Err(msg) = admitted {
-            self.error(conn, h.req_id, codes::HISTORICAL_PACING, msg);
-            return;
-        }
-        let (bars, start, end) =
-            self.history
-                .bars(&self.universe_at_start, &query, self.start_unix);
-        self.emit(
-            conn,
-            Out::HistoricalData {
-                req_id: h.req_id,
-                start: &start,
-                end: &end,
-                bars: &bars,
-            },
-        );
     }
 
-    fn reject(&mut self, conn: u64, order_id: i32, reason: &str) {
-        let msg = format!("Order rejected - reason:{reason}");
-        self.error(conn, order_id, codes::ORDER_REJECTED, &msg);
+    fn market_data(&mut self, conn: u64, req_id: i32, contract: &ContractSpec<'_>, snapshot: bool) {
+        let Some(sym) = resolve(&self.contracts, contract) else {
+            let s = self.sessions.get_mut(conn).expect("caller checked");
+            return no_security_definition(s, req_id);
+        };
+        self.market
+            .market_data(&mut self.sessions, conn, req_id, sym, snapshot);
+    }
+
+    fn tick_by_tick(&mut self, conn: u64, req_id: i32, contract: &ContractSpec<'_>, kind: &str) {
+        let s = self.sessions.get_mut(conn).expect("caller checked");
+        let Some(kind) = tick_by_tick_kind(kind) else {
+            let code = codes::ERROR_VALIDATING_REQUEST;
+            return s.error(req_id, code, "Invalid tick-by-tick type");
+        };
+        let Some(sym) = resolve(&self.contracts, contract) else {
+            return no_security_definition(s, req_id);
+        };
+        self.market
+            .tick_by_tick(&mut self.sessions, conn, req_id, sym, kind);
     }
 
     fn place_order(&mut self, conn: u64, client_id: i32, o: &OrderRequest<'_>) {
         GatewayStats::bump(&self.stats.orders_received);
-        if let (Some(w), Some(s)) = (&mut self.wire, self.sessions.get(&conn)) {
+        // Wire to wire: the order names, in orderRef, the tick that triggered it.
+        if let (Some(w), Some(s)) = (&mut self.market.wire, self.sessions.get(conn)) {
             let seq = crate::wire::parse_i64(o.order_ref.as_bytes()).unwrap_or(0);
             match usize::try_from(seq - 1)
                 .ok()
@@ -1612,271 +530,11 @@ impl Core {
                 None => w.unmatched += 1,
             }
         }
-        let order_id = o.order_id;
-        // A new order with a working id is a modification (IB semantics).
-        if let Some(i) = self.ledger.find(client_id, order_id) {
-            if self.ledger.orders[i].state.is_working() {
-                self.modify_order(conn, i, o);
-            } else {
-                self.error(
-                    conn,
-                    order_id,
-                    codes::DUPLICATE_ORDER_ID,
-                    "Duplicate order id",
-                );
-            }
-            return;
-        }
-        let max_used = self.max_order_ids.get(&client_id).copied().unwrap_or(0);
-        if order_id <= 0 || order_id <= max_used {
-            self.error(
-                conn,
-                order_id,
-                codes::DUPLICATE_ORDER_ID,
-                "Duplicate order id",
-            );
-            return;
-        }
-        self.max_order_ids.insert(client_id, order_id);
-        let Some(sym) = self.resolve(&o.contract) else {
-            self.error(
-                conn,
-                order_id,
-                codes::NO_SECURITY_DEFINITION,
-                "No security definition has been found for the request",
-            );
-            return;
-        };
-        let side = match o.action {
-            "BUY" => Side::Buy,
-            "SELL" | "SSHORT" => Side::Sell,
-            _ => return self.reject(conn, order_id, "invalid action"),
-        };
-        let qty = o.total_quantity;
-        if !(qty >= 1.0 && qty.fract() == 0.0 && qty <= 10_000_000.0) {
-            return self.reject(
-                conn,
-                order_id,
-                "the order quantity must be a positive whole number of shares",
-            );
-        }
-        let limit = match o.order_type {
-            "MKT" => None,
-            "LMT" if o.lmt_price.is_finite() && o.lmt_price > 0.0 && o.lmt_price != f64::MAX => {
-                Some((o.lmt_price * 100.0).round() as i64)
-            }
-            "LMT" => {
-                return self.reject(conn, order_id, "a limit order needs a positive limit price");
-            }
-            _ => {
-                return self.reject(
-                    conn,
-                    order_id,
-                    "only MKT and LMT orders are supported by the paper gateway",
-                );
-            }
-        };
-        let tif = match o.tif {
-            "" | "DAY" | "GTC" => Tif::Day,
-            "IOC" => Tif::Ioc,
-            _ => return self.reject(conn, order_id, "unsupported time in force"),
-        };
-        if !o.account.is_empty() && o.account != self.p.account {
-            return self.reject(conn, order_id, "unknown account");
-        }
-        self.orders_seen += 1;
-        let reject = self.faults.reject_every_nth_order > 0
-            && self.orders_seen % self.faults.reject_every_nth_order == 0;
-        let perm_id = self.ledger.next_perm_id();
-        self.ledger.orders.push(OrderRec {
-            client_id,
-            order_id,
-            perm_id,
-            account: self.p.account.clone(),
-            symbol: sym,
-            side,
-            total: qty as u32,
-            filled: 0,
-            avg_price: 0.0,
-            last_fill_price: 0.0,
-            limit,
-            tif,
-            order_ref: o.order_ref.to_string(),
-            state: OrderState::Submitted,
-            commission_paid: 0.0,
-        });
-        let index = self.ledger.orders.len() - 1;
-        if reject {
-            self.ledger.orders[index].state = OrderState::Inactive;
-            self.reject(conn, order_id, "injected fault (every Nth order)");
-            self.send_order_status(index);
-            return;
-        }
-        self.working.push(index);
-        if self.faults.fill_delay_ms > 0 {
-            let delay = Duration::from_millis(self.faults.fill_delay_ms);
-            self.not_before.insert(index, Instant::now() + delay);
-        }
-        self.send_open_order(index);
-        self.send_order_status(index);
-        let time = self
-            .event_unix((self.feed_secs * 1e9) as u64)
-            .max(now_ms() / 1000);
-        self.try_fill(index, time);
-    }
-
-    fn modify_order(&mut self, conn: u64, index: usize, o: &OrderRequest<'_>) {
-        let order = &mut self.ledger.orders[index];
-        let qty = o.total_quantity;
-        if !(qty >= order.filled as f64 && qty.fract() == 0.0 && qty >= 1.0) {
-            let id = order.order_id;
-            return self.reject(conn, id, "invalid quantity for modification");
-        }
-        order.total = qty as u32;
-        if order.limit.is_some()
-            && o.lmt_price.is_finite()
-            && o.lmt_price > 0.0
-            && o.lmt_price != f64::MAX
-        {
-            order.limit = Some((o.lmt_price * 100.0).round() as i64);
-        }
-        if order.filled == order.total {
-            order.state = OrderState::Filled;
-        }
-        self.send_open_order(index);
-        self.send_order_status(index);
-        let time = now_ms() / 1000;
-        self.try_fill(index, time);
-    }
-
-    fn cancel_index(&mut self, index: usize) {
-        self.ledger.orders[index].state = OrderState::Cancelled;
-        self.working.retain(|&w| w != index);
-        let (client_id, order_id) = (
-            self.ledger.orders[index].client_id,
-            self.ledger.orders[index].order_id,
-        );
-        if let Some(conn) = self.owner(client_id) {
-            self.error(
-                conn,
-                order_id,
-                codes::ORDER_CANCELLED,
-                "Order Canceled - reason:",
-            );
-        }
-        self.send_order_status(index);
-    }
-
-    fn cancel_order(&mut self, conn: u64, client_id: i32, order_id: i32) {
-        match self.ledger.find(client_id, order_id) {
-            Some(i) if self.ledger.orders[i].state.is_working() => self.cancel_index(i),
-            Some(i) => {
-                let state = self.ledger.orders[i].state.as_str();
-                let msg = format!(
-                    "OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {state}."
-                );
-                self.error(conn, order_id, 10148, &msg);
-            }
-            None => {
-                let msg = format!("OrderId {order_id} that needs to be cancelled is not found.");
-                self.error(conn, order_id, codes::ORDER_NOT_FOUND, &msg);
-            }
-        }
-    }
-
-    fn executions(&mut self, conn: u64, req_id: i32, f: &ExecutionFilter<'_>) {
-        let since = super::history::parse_end_date(f.time).flatten();
-        let s = self
-            .sessions
-            .get_mut(&conn)
-            .expect("caller checked the session");
-        for e in &self.ledger.executions {
-            let side_ok = match f.side {
-                "" => true,
-                "BUY" | "BOT" => e.side == Side::Buy,
-                "SELL" | "SLD" => e.side == Side::Sell,
-                _ => false,
-            };
-            let ok = (f.client_id == 0 || e.client_id == f.client_id)
-                && (f.account.is_empty() || e.account == f.account)
-                && (f.symbol.is_empty() || self.contracts[e.symbol].symbol == f.symbol)
-                && side_ok
-                && since.is_none_or(|t| e.unix_secs >= t);
-            if ok {
-                let contract = &self.contracts[e.symbol];
-                Out::Execution {
-                    req_id,
-                    exec: e,
-                    contract,
-                }
-                .encode(&mut s.out, s.neg);
-                Out::Commission(e).encode(&mut s.out, s.neg);
-            }
-        }
-        Out::ExecutionEnd { req_id }.encode(&mut s.out, s.neg);
+        let feed_unix = self.market.now_unix();
+        self.orders
+            .place(&mut venue!(self), conn, client_id, o, feed_unix);
     }
 }
 
-/// Counts `n` market-data frames just sent to `s` (and their scheduled time when recording).
-fn note_md_frames(s: &mut Session, n: u64, scheduled_ns: u64, record: bool) {
-    s.md_sent += n;
-    if record {
-        s.scheduled
-            .extend(std::iter::repeat_n(scheduled_ns, n as usize));
-    }
-}
-
-/// The monotonic clock the wire-to-wire measurement uses (the engine's clock, same process or not:
-/// only differences taken within the gateway matter).
-fn now_mono_ns() -> u64 {
-    crate::latency::now_ns()
-}
-
-fn spec(c: &pb::Contract) -> ContractSpec<'_> {
-    ContractSpec {
-        con_id: c.con_id.unwrap_or(0) as i64,
-        symbol: c.symbol.as_deref().unwrap_or(""),
-        sec_type: c.sec_type.as_deref().unwrap_or(""),
-        last_trade_date: c.last_trade_date_or_contract_month.as_deref().unwrap_or(""),
-        strike: c.strike.unwrap_or(0.0),
-        right: c.right.as_deref().unwrap_or(""),
-        multiplier: "",
-        exchange: c.exchange.as_deref().unwrap_or(""),
-        primary_exchange: c.primary_exch.as_deref().unwrap_or(""),
-        currency: c.currency.as_deref().unwrap_or(""),
-        local_symbol: c.local_symbol.as_deref().unwrap_or(""),
-        trading_class: c.trading_class.as_deref().unwrap_or(""),
-    }
-}
-
-fn price_tick(req_id: i32, tick_type: i32, cents: i64, size: u32) -> TickPrice {
-    TickPrice {
-        req_id,
-        tick_type,
-        price: cents_to_price(cents),
-        size: size as f64,
-        attr_mask: 0,
-    }
-}
-
-fn size_tick(req_id: i32, tick_type: i32, size: f64) -> TickSize {
-    TickSize {
-        req_id,
-        tick_type,
-        size,
-    }
-}
-
-fn bid_ask(req_id: i32, time: i64, top: BookTop) -> TickByTick<'static> {
-    TickByTick {
-        req_id,
-        time,
-        data: TickByTickData::BidAsk {
-            bid: cents_to_price(top.bid),
-            ask: cents_to_price(top.ask),
-            bid_size: top.bid_size as f64,
-            ask_size: top.ask_size as f64,
-            mask: 0,
-        },
-    }
-}
+#[cfg(test)]
+mod tests;

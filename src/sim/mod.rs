@@ -1,28 +1,29 @@
 //! The paper gateway (`hft sim`): a TWS-compatible server on loopback with a seeded synthetic
-//! market (or a replayed quote file), a simple book that fills orders, and accounts that keep
-//! positions and executions for the life of the gateway.
+//! market (or a replayed quote file); orders fill against [`crate::exchange`]'s book and matcher,
+//! and its ledger keeps positions and executions for the life of the gateway.
 
-mod book;
 mod core;
 mod encode;
+mod encode_proto;
 mod faults;
 mod history;
-mod ledger;
+mod market;
+mod orders;
 mod replay;
+mod report;
+mod requests;
 mod rng;
 mod server;
+mod sessions;
 mod universe;
 
-pub use self::core::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
-pub use crate::config::FaultParams;
-pub use book::{Book, Fill, Side};
 pub use encode::ContractInfo;
 pub use history::{
     BarQuery, HistoryCache, HistoryError, OwnedBar, Pacing, WhatToShow, parse_bar_size,
     parse_duration,
 };
-pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, PositionRec, Tif};
 pub use replay::{QUOTE_HEADER, QuoteFileError, QuoteRow, read_quotes, write_synthetic};
+pub use report::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use rng::Rng;
 pub use server::{Gateway, GatewayError, GatewayOptions};
-pub use universe::{BookTop, MarketEvent, TICK, Trade, Universe};
+pub use universe::{MarketEvent, TICK, Trade, Universe};

@@ -1,7 +1,8 @@
 //! Quote files: `ts_ns,symbol,bid,bid_size,ask,ask_size` (Unix nanoseconds, non-decreasing).
 //! Read for replay by the gateway, written by `hft sim --write-ticks`.
 
-use super::universe::{BookTop, Universe};
+use super::universe::Universe;
+use crate::exchange::BookTop;
 use std::io::{BufRead, Write};
 
 /// One recorded quote.

@@ -1,8 +1,10 @@
 //! The paper gateway's network side: an acceptor, one reader thread and one writer thread per
 //! connection, and the core thread that owns all state (see [`super::core`]).
 
-use super::core::{Cmd, Core, Feed, GatewayStats, LedgerSnapshot};
+use super::core::{Cmd, Core};
+use super::market::Feed;
 use super::replay::read_quotes;
+use super::report::{GatewayStats, LedgerSnapshot};
 use super::universe::Universe;
 use crate::config::SimParams;
 use crate::wire::{self, FrameError, FrameReader, VersionRange};
@@ -149,7 +151,7 @@ impl Gateway {
     }
 
     /// The wire-to-wire measurement, when the gateway replays at a fixed rate.
-    pub fn wire_report(&self) -> Option<super::core::WireReport> {
+    pub fn wire_report(&self) -> Option<super::report::WireReport> {
         let (tx, rx) = channel::bounded(1);
         self.tx.send(Cmd::WireReport(tx)).ok()?;
         rx.recv_timeout(Duration::from_secs(10)).ok().flatten()

@@ -9,21 +9,13 @@
 
 use super::rng::Rng;
 use crate::config::MarketParams;
+use crate::exchange::BookTop;
 
 /// Seconds in the trading day used to scale daily volatilities.
 const TRADING_DAY_SECS: f64 = 23_400.0;
 
 /// Prices are on a one-cent grid.
 pub const TICK: f64 = 0.01;
-
-/// A top-of-book quote in integer cents.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct BookTop {
-    pub bid: i64,
-    pub ask: i64,
-    pub bid_size: u32,
-    pub ask_size: u32,
-}
 
 /// A trade print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,6 +15,7 @@ pub mod handshake;
 pub mod ids;
 mod order_tail;
 pub mod proto;
+mod proto_request;
 pub mod request;
 pub mod text;
 
@@ -27,6 +28,7 @@ pub use handshake::{
     encode_client_hello, encode_server_hello, format_tws_time, negotiate, parse_version_range,
     unix_from_civil,
 };
+pub use proto_request::ProtoRequest;
 pub use request::{ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request};
 pub use text::{
     Bar, CommissionReport, ContractDataView, ContractView, EndMarker, ErrorMsg, ExecutionData,

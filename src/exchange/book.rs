@@ -4,7 +4,14 @@
 //! `depth_lot * (k + 1)` shares. Liquidity taken at a level stays taken until the quote changes,
 //! so two orders on the same quote do not both fill at the touch.
 
-use super::universe::BookTop;
+/// A top-of-book quote in integer cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BookTop {
+    pub bid: i64,
+    pub ask: i64,
+    pub bid_size: u32,
+    pub ask_size: u32,
+}
 
 /// Shares per unit of depth beyond the touch.
 const DEPTH_LOT: u32 = 500;
@@ -101,7 +108,7 @@ impl Book {
     ///
     /// # Examples
     /// ```
-    /// use hft::sim::{Book, BookTop, Side};
+    /// use hft::exchange::{Book, BookTop, Side};
     /// let mut book = Book::new(BookTop { bid: 9999, ask: 10001, bid_size: 100, ask_size: 200 }, 3);
     /// let mut fills = Vec::new();
     /// assert_eq!(book.take(Side::Buy, 500, None, &mut fills), 500);

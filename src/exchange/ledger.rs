@@ -1,7 +1,8 @@
-//! Orders, executions and positions of the paper gateway, per account, for the life of the
-//! gateway. Commissions: a per-share rate with a minimum per order (the minimum is charged on the
+//! Orders, executions and positions, per account, for the life of a gateway (or of a backtest).
+//! Positions follow the one average-cost rule of [`super::Position`]. Commissions: a per-share rate with a minimum per order (the minimum is charged on the
 //! first execution of an order, later executions pay the rate only).
 
+use super::accounting::Position;
 use super::book::{Fill, Side};
 use std::collections::BTreeMap;
 
@@ -126,20 +127,13 @@ impl ExecRec {
     }
 }
 
-/// A position in one symbol of one account.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct PositionRec {
-    pub qty: f64,
-    pub avg_cost: f64,
-    pub realized: f64,
-}
-
 /// The gateway's books.
 #[derive(Debug)]
 pub struct Ledger {
     pub orders: Vec<OrderRec>,
     pub executions: Vec<ExecRec>,
-    pub positions: BTreeMap<(String, usize), PositionRec>,
+    /// (account, symbol) -> position; `realized` gross, `commissions` as charged.
+    pub positions: BTreeMap<(String, usize), Position>,
     commission_per_share: f64,
     commission_min: f64,
     next_perm_id: i64,
@@ -195,25 +189,8 @@ impl Ledger {
             .positions
             .entry((o.account.clone(), o.symbol))
             .or_default();
-        let mut realized = 0.0;
-        let mut closed_any = false;
-        if pos.qty == 0.0 || pos.qty.signum() == signed.signum() {
-            let new_qty = pos.qty + signed;
-            pos.avg_cost = (pos.avg_cost * pos.qty.abs() + price * signed.abs()) / new_qty.abs();
-            pos.qty = new_qty;
-        } else {
-            closed_any = true;
-            let closing = signed.abs().min(pos.qty.abs());
-            realized = (price - pos.avg_cost) * closing * pos.qty.signum();
-            let new_qty = pos.qty + signed;
-            if new_qty == 0.0 {
-                pos.avg_cost = 0.0;
-            } else if new_qty.signum() != pos.qty.signum() {
-                pos.avg_cost = price;
-            }
-            pos.qty = new_qty;
-        }
-        pos.realized += realized - commission;
+        let realized = pos.apply(signed, price);
+        pos.commissions += commission;
 
         let seq = self.executions.len() as u32 + 1;
         let (y, mo, d, hh, mi, ss) = crate::wire::civil_from_unix(unix_secs);
@@ -234,11 +211,7 @@ impl Ledger {
             unix_secs,
             order_ref: o.order_ref.clone(),
             commission,
-            realized_pnl: if closed_any {
-                realized - commission
-            } else {
-                f64::MAX
-            },
+            realized_pnl: realized.map_or(f64::MAX, |r| r - commission),
         };
         self.executions.push(exec);
         self.executions.len() - 1

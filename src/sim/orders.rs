@@ -1,0 +1,357 @@
+//! Orders at the gateway: IB's acceptance rules (order ids, quantities, types, time in force,
+//! account), modification by re-sending a working id, cancels, and the reports IB sends for each
+//! step (open order, status, execution, commission, position). Fills come from the shared
+//! [`crate::exchange::Matcher`]; this file only answers what it did.
+
+use super::GatewayStats;
+use super::encode::{ContractInfo, Out};
+use super::requests::resolve;
+use super::sessions::{Sessions, now_ms};
+use crate::config::FaultParams;
+use crate::config::GatewayParams;
+use crate::exchange::{
+    Book, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side, Tif,
+};
+use crate::wire::OrderRequest;
+use crate::wire::ids::codes;
+use std::collections::HashMap;
+
+/// What order handling reads and writes beyond its own state.
+pub(super) struct Venue<'a> {
+    pub(super) sessions: &'a mut Sessions,
+    pub(super) contracts: &'a [ContractInfo],
+    pub(super) books: &'a mut [Book],
+    pub(super) stats: &'a GatewayStats,
+}
+
+/// Every order and execution of the gateway's life, and the working orders.
+pub(super) struct Orders {
+    pub(super) ledger: Ledger,
+    /// Working orders and the fill loop (with the fill faults).
+    pub(super) matcher: Matcher,
+    /// The highest order id each client id has used: a new order must use a higher one.
+    max_order_ids: HashMap<i32, i32>,
+    /// The lowest id the gateway hands out.
+    next_valid_id: i32,
+    /// The one account the gateway keeps.
+    account: String,
+}
+
+impl Orders {
+    pub(super) fn new(p: &GatewayParams, faults: &FaultParams, exec_prefix: u32) -> Self {
+        Orders {
+            ledger: Ledger::new(p.commission_per_share, p.commission_min, exec_prefix),
+            matcher: Matcher::new(fill_faults(faults)),
+            max_order_ids: HashMap::new(),
+            next_valid_id: p.next_valid_id,
+            account: p.account.clone(),
+        }
+    }
+
+    /// The next valid id for `client_id` (past every id it used).
+    pub(super) fn next_id_for(&self, client_id: i32) -> i32 {
+        self.max_order_ids
+            .get(&client_id)
+            .map_or(self.next_valid_id, |m| (m + 1).max(self.next_valid_id))
+    }
+
+    /// PLACE_ORDER from `client_id` on `conn`; `feed_unix` is the market's time, the earliest
+    /// time an arrival fill is stamped with.
+    pub(super) fn place(
+        &mut self,
+        v: &mut Venue<'_>,
+        conn: u64,
+        client_id: i32,
+        o: &OrderRequest<'_>,
+        feed_unix: i64,
+    ) {
+        let order_id = o.order_id;
+        // A new order with a working id is a modification (IB semantics).
+        if let Some(i) = self.ledger.find(client_id, order_id) {
+            if self.ledger.orders[i].state.is_working() {
+                self.modify(v, conn, i, o);
+            } else {
+                let dup = codes::DUPLICATE_ORDER_ID;
+                v.sessions.error(conn, order_id, dup, "Duplicate order id");
+            }
+            return;
+        }
+        let max_used = self.max_order_ids.get(&client_id).copied().unwrap_or(0);
+        if order_id <= 0 || order_id <= max_used {
+            let dup = codes::DUPLICATE_ORDER_ID;
+            v.sessions.error(conn, order_id, dup, "Duplicate order id");
+            return;
+        }
+        self.max_order_ids.insert(client_id, order_id);
+        let Some(sym) = resolve(v.contracts, &o.contract) else {
+            v.sessions.error(
+                conn,
+                order_id,
+                codes::NO_SECURITY_DEFINITION,
+                "No security definition has been found for the request",
+            );
+            return;
+        };
+        let (side, qty, limit, tif) = match self.validate(o) {
+            Ok(checked) => checked,
+            Err(reason) => return reject(v.sessions, conn, order_id, reason),
+        };
+        let order = OrderRec {
+            client_id,
+            order_id,
+            perm_id: 0,
+            account: self.account.clone(),
+            symbol: sym,
+            side,
+            total: qty,
+            filled: 0,
+            avg_price: 0.0,
+            last_fill_price: 0.0,
+            limit,
+            tif,
+            order_ref: o.order_ref.to_string(),
+            state: OrderState::Submitted,
+            commission_paid: 0.0,
+        };
+        let now_ns = crate::latency::now_ns();
+        let index = match self.matcher.submit(&mut self.ledger, order, now_ns) {
+            Ok(index) => index,
+            Err(index) => {
+                reject(
+                    v.sessions,
+                    conn,
+                    order_id,
+                    "injected fault (every Nth order)",
+                );
+                self.send_to_owner(v, index, false);
+                return;
+            }
+        };
+        self.send_to_owner(v, index, true);
+        self.send_to_owner(v, index, false);
+        let time = feed_unix.max(now_ms() / 1000);
+        self.try_fill(v, index, time);
+    }
+
+    /// The order's side, whole-share quantity, limit in cents and time in force, or why IB
+    /// would reject it.
+    fn validate(
+        &self,
+        o: &OrderRequest<'_>,
+    ) -> Result<(Side, u32, Option<i64>, Tif), &'static str> {
+        let side = match o.action {
+            "BUY" => Side::Buy,
+            "SELL" | "SSHORT" => Side::Sell,
+            _ => return Err("invalid action"),
+        };
+        let qty = o.total_quantity;
+        if !(qty >= 1.0 && qty.fract() == 0.0 && qty <= 10_000_000.0) {
+            return Err("the order quantity must be a positive whole number of shares");
+        }
+        let limit = match o.order_type {
+            "MKT" => None,
+            "LMT" if valid_price(o.lmt_price) => Some((o.lmt_price * 100.0).round() as i64),
+            "LMT" => return Err("a limit order needs a positive limit price"),
+            _ => return Err("only MKT and LMT orders are supported by the paper gateway"),
+        };
+        let tif = match o.tif {
+            "" | "DAY" | "GTC" => Tif::Day,
+            "IOC" => Tif::Ioc,
+            _ => return Err("unsupported time in force"),
+        };
+        if !o.account.is_empty() && o.account != self.account {
+            return Err("unknown account");
+        }
+        Ok((side, qty as u32, limit, tif))
+    }
+
+    /// A PLACE_ORDER that re-sends working order `index`: new quantity and limit.
+    fn modify(&mut self, v: &mut Venue<'_>, conn: u64, index: usize, o: &OrderRequest<'_>) {
+        let order = &mut self.ledger.orders[index];
+        let qty = o.total_quantity;
+        if !(qty >= order.filled as f64 && qty.fract() == 0.0 && qty >= 1.0) {
+            let id = order.order_id;
+            return reject(v.sessions, conn, id, "invalid quantity for modification");
+        }
+        order.total = qty as u32;
+        if order.limit.is_some() && valid_price(o.lmt_price) {
+            order.limit = Some((o.lmt_price * 100.0).round() as i64);
+        }
+        if order.filled == order.total {
+            order.state = OrderState::Filled;
+        }
+        self.send_to_owner(v, index, true);
+        self.send_to_owner(v, index, false);
+        let time = now_ms() / 1000;
+        self.try_fill(v, index, time);
+    }
+
+    /// CANCEL_ORDER from `client_id`.
+    pub(super) fn cancel(&mut self, v: &mut Venue<'_>, conn: u64, client_id: i32, order_id: i32) {
+        match self.ledger.find(client_id, order_id) {
+            Some(i) if self.ledger.orders[i].state.is_working() => self.cancel_index(v, i),
+            Some(i) => {
+                let state = self.ledger.orders[i].state.as_str();
+                let msg = format!(
+                    "OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {state}."
+                );
+                v.sessions.error(conn, order_id, 10148, &msg);
+            }
+            None => {
+                let msg = format!("OrderId {order_id} that needs to be cancelled is not found.");
+                v.sessions
+                    .error(conn, order_id, codes::ORDER_NOT_FOUND, &msg);
+            }
+        }
+    }
+
+    /// REQ_GLOBAL_CANCEL: every working order, whoever placed it.
+    pub(super) fn cancel_all(&mut self, v: &mut Venue<'_>) {
+        for i in self.matcher.working().to_vec() {
+            self.cancel_index(v, i);
+        }
+    }
+
+    fn cancel_index(&mut self, v: &mut Venue<'_>, index: usize) {
+        self.matcher.cancel(&mut self.ledger, index);
+        let o = &self.ledger.orders[index];
+        if let Some(s) = v.sessions.of_client(o.client_id) {
+            s.error(
+                o.order_id,
+                codes::ORDER_CANCELLED,
+                "Order Canceled - reason:",
+            );
+        }
+        self.send_to_owner(v, index, false);
+    }
+
+    /// Tries order `index` against the book now (on arrival or after a modification).
+    pub(super) fn try_fill(&mut self, v: &mut Venue<'_>, index: usize, time: i64) {
+        let Venue {
+            sessions,
+            contracts,
+            books,
+            stats,
+        } = v;
+        let now_ns = crate::latency::now_ns();
+        self.matcher
+            .try_fill(&mut self.ledger, books, index, time, now_ns, |l, e| {
+                on_match_event(sessions, contracts, stats, l, e)
+            });
+    }
+
+    /// Fills working orders on `sym` that its new quote makes marketable.
+    pub(super) fn on_quote(&mut self, v: &mut Venue<'_>, sym: usize, time: i64) {
+        let Venue {
+            sessions,
+            contracts,
+            books,
+            stats,
+        } = v;
+        let now_ns = crate::latency::now_ns();
+        self.matcher
+            .on_quote(&mut self.ledger, books, sym, time, now_ns, |l, e| {
+                on_match_event(sessions, contracts, stats, l, e)
+            });
+    }
+
+    fn send_to_owner(&self, v: &mut Venue<'_>, index: usize, open: bool) {
+        send_to_owner(v.sessions, v.contracts, &self.ledger, index, open);
+    }
+}
+
+/// A limit price a client set (not IB's unset `f64::MAX`).
+fn valid_price(p: f64) -> bool {
+    p.is_finite() && p > 0.0 && p != f64::MAX
+}
+
+fn reject(sessions: &mut Sessions, conn: u64, order_id: i32, reason: &str) {
+    let msg = format!("Order rejected - reason:{reason}");
+    sessions.error(conn, order_id, codes::ORDER_REJECTED, &msg);
+}
+
+/// Answers what the matcher did: an execution's reports, or an expired IOC order's status.
+fn on_match_event(
+    sessions: &mut Sessions,
+    contracts: &[ContractInfo],
+    stats: &GatewayStats,
+    ledger: &Ledger,
+    event: MatchEvent,
+) {
+    match event {
+        MatchEvent::Execution { order, exec } => {
+            GatewayStats::bump(&stats.executions);
+            report_execution(sessions, contracts, ledger, order, exec);
+        }
+        MatchEvent::Expired { order } => send_to_owner(sessions, contracts, ledger, order, false),
+    }
+}
+
+/// Sends order `index`'s OPEN_ORDER (`open`) or ORDER_STATUS to the client that placed it, when
+/// it is connected.
+fn send_to_owner(
+    sessions: &mut Sessions,
+    contracts: &[ContractInfo],
+    ledger: &Ledger,
+    index: usize,
+    open: bool,
+) {
+    let o = &ledger.orders[index];
+    if let Some(s) = sessions.of_client(o.client_id) {
+        s.send(if open {
+            Out::OpenOrder {
+                order: o,
+                contract: &contracts[o.symbol],
+            }
+        } else {
+            Out::OrderStatus(o)
+        });
+    }
+}
+
+/// An execution's reports to the client that placed the order (execution, status, open order,
+/// commission), and the new position to every position subscriber.
+fn report_execution(
+    sessions: &mut Sessions,
+    contracts: &[ContractInfo],
+    ledger: &Ledger,
+    order_index: usize,
+    exec_index: usize,
+) {
+    let e = &ledger.executions[exec_index];
+    let o = &ledger.orders[order_index];
+    let contract = &contracts[e.symbol];
+    if let Some(s) = sessions.of_client(o.client_id) {
+        s.send(Out::Execution {
+            req_id: -1,
+            exec: e,
+            contract,
+        });
+        s.send(Out::OrderStatus(o));
+        s.send(Out::OpenOrder { order: o, contract });
+        s.send(Out::Commission(e));
+    }
+    // Position subscribers of the account see the change.
+    let pos = ledger
+        .positions
+        .get(&(e.account.clone(), e.symbol))
+        .copied()
+        .unwrap_or_default();
+    for s in sessions.iter_mut().filter(|s| s.positions_subscribed) {
+        s.send(Out::Position {
+            account: &e.account,
+            contract,
+            qty: pos.qty,
+            avg_cost: pos.avg_cost,
+        });
+    }
+}
+
+/// The fill faults of `faults`, for the matcher.
+fn fill_faults(faults: &FaultParams) -> FillFaults {
+    FillFaults {
+        max_fill_qty: faults.max_fill_qty,
+        fill_delay_ns: faults.fill_delay_ms.saturating_mul(1_000_000),
+        reject_every_nth_order: faults.reject_every_nth_order,
+    }
+}

@@ -1,0 +1,207 @@
+//! Requests the gateway answers from what it knows, without changing the market or the orders:
+//! contract details, historical bars (paced like IB), executions, positions, open and completed
+//! orders. Each answer is written to the asking session.
+
+use super::encode::{ContractInfo, Out};
+use super::history::{BarQuery, HistoryCache, HistoryError, parse_end_date};
+use super::sessions::Session;
+use super::universe::Universe;
+use crate::exchange::{Ledger, Side};
+use crate::wire::ids::codes;
+use crate::wire::{ContractSpec, ExecutionFilter, HistoricalRequest};
+use std::time::Instant;
+
+/// The symbol a request's contract names: a US stock, by contract id or by symbol.
+pub(super) fn resolve(contracts: &[ContractInfo], c: &ContractSpec<'_>) -> Option<usize> {
+    if !c.sec_type.is_empty() && c.sec_type != "STK" {
+        return None;
+    }
+    if !c.currency.is_empty() && c.currency != "USD" {
+        return None;
+    }
+    if c.con_id != 0 {
+        return contracts.iter().position(|k| k.con_id as i64 == c.con_id);
+    }
+    contracts.iter().position(|k| k.symbol == c.symbol)
+}
+
+/// The error IB sends for a contract it does not know.
+pub(super) fn no_security_definition(s: &mut Session, req_id: i32) {
+    s.error(
+        req_id,
+        codes::NO_SECURITY_DEFINITION,
+        "No security definition has been found for the request",
+    );
+}
+
+/// REQ_CONTRACT_DATA.
+pub(super) fn contract_data(
+    s: &mut Session,
+    contracts: &[ContractInfo],
+    req_id: i32,
+    c: &ContractSpec<'_>,
+) {
+    match resolve(contracts, c) {
+        Some(sym) => {
+            s.send(Out::ContractData {
+                req_id,
+                contract: &contracts[sym],
+            });
+            s.send(Out::ContractDataEnd { req_id });
+        }
+        None => no_security_definition(s, req_id),
+    }
+}
+
+/// Historical bars, drawn backwards from the universe as the live feed started (so bars do not
+/// depend on when they are requested), cached per query.
+pub(super) struct History {
+    cache: HistoryCache,
+    universe_at_start: Universe,
+    /// Unix seconds of the live start.
+    start_unix: i64,
+}
+
+impl History {
+    pub(super) fn new(universe_at_start: Universe, start_unix: i64) -> Self {
+        History {
+            cache: HistoryCache::default(),
+            universe_at_start,
+            start_unix,
+        }
+    }
+
+    /// REQ_HISTORICAL_DATA: the bars, or the error IB sends (validation, pacing).
+    pub(super) fn request(
+        &mut self,
+        s: &mut Session,
+        contracts: &[ContractInfo],
+        h: &HistoricalRequest<'_>,
+    ) {
+        let Some(sym) = resolve(contracts, &h.contract) else {
+            return no_security_definition(s, h.req_id);
+        };
+        if h.keep_up_to_date {
+            return s.error(
+                h.req_id,
+                codes::ERROR_VALIDATING_REQUEST,
+                "keepUpToDate is not supported by the paper gateway",
+            );
+        }
+        let query = BarQuery::new(
+            sym,
+            h.duration,
+            h.bar_size,
+            h.end_date_time,
+            h.what_to_show,
+            h.format_date,
+            self.start_unix,
+        );
+        let query = match query {
+            Ok(q) => q,
+            Err(e) => {
+                let code = if e == HistoryError::TooManyBars {
+                    codes::HISTORICAL_PACING
+                } else {
+                    codes::ERROR_VALIDATING_REQUEST
+                };
+                return s.error(h.req_id, code, e.message());
+            }
+        };
+        let symbol = &contracts[sym].symbol;
+        let key = format!(
+            "{}|{}|{}|{}|{}",
+            symbol, h.end_date_time, h.duration, h.bar_size, h.what_to_show
+        );
+        if let Err(msg) = s.pacing.admit(Instant::now(), symbol, &key) {
+            return s.error(h.req_id, codes::HISTORICAL_PACING, msg);
+        }
+        let (bars, start, end) = self
+            .cache
+            .bars(&self.universe_at_start, &query, self.start_unix);
+        s.send(Out::HistoricalData {
+            req_id: h.req_id,
+            start: &start,
+            end: &end,
+            bars: &bars,
+        });
+    }
+}
+
+/// REQ_EXECUTIONS: every execution that passes the filter, each with its commission.
+pub(super) fn executions(
+    s: &mut Session,
+    ledger: &Ledger,
+    contracts: &[ContractInfo],
+    req_id: i32,
+    f: &ExecutionFilter<'_>,
+) {
+    let since = parse_end_date(f.time).flatten();
+    for e in &ledger.executions {
+        let side_ok = match f.side {
+            "" => true,
+            "BUY" | "BOT" => e.side == Side::Buy,
+            "SELL" | "SLD" => e.side == Side::Sell,
+            _ => false,
+        };
+        let ok = (f.client_id == 0 || e.client_id == f.client_id)
+            && (f.account.is_empty() || e.account == f.account)
+            && (f.symbol.is_empty() || contracts[e.symbol].symbol == f.symbol)
+            && side_ok
+            && since.is_none_or(|t| e.unix_secs >= t);
+        if ok {
+            s.send(Out::Execution {
+                req_id,
+                exec: e,
+                contract: &contracts[e.symbol],
+            });
+            s.send(Out::Commission(e));
+        }
+    }
+    s.send(Out::ExecutionEnd { req_id });
+}
+
+/// REQ_POSITIONS: every position, then updates as fills change them.
+pub(super) fn positions(s: &mut Session, ledger: &Ledger, contracts: &[ContractInfo]) {
+    s.positions_subscribed = true;
+    for ((account, sym), p) in &ledger.positions {
+        s.send(Out::Position {
+            account,
+            contract: &contracts[*sym],
+            qty: p.qty,
+            avg_cost: p.avg_cost,
+        });
+    }
+    s.send(Out::PositionEnd);
+}
+
+/// REQ_OPEN_ORDERS (the client's own, `client_id`) or REQ_ALL_OPEN_ORDERS (`None`): the orders
+/// in `working`, each as open order and status.
+pub(super) fn open_orders(
+    s: &mut Session,
+    ledger: &Ledger,
+    contracts: &[ContractInfo],
+    working: &[usize],
+    client_id: Option<i32>,
+) {
+    let orders = working.iter().map(|&i| &ledger.orders[i]);
+    for o in orders.filter(|o| client_id.is_none_or(|c| o.client_id == c)) {
+        s.send(Out::OpenOrder {
+            order: o,
+            contract: &contracts[o.symbol],
+        });
+        s.send(Out::OrderStatus(o));
+    }
+    s.send(Out::OpenOrderEnd);
+}
+
+/// REQ_COMPLETED_ORDERS: every order that no longer works.
+pub(super) fn completed_orders(s: &mut Session, ledger: &Ledger, contracts: &[ContractInfo]) {
+    for o in ledger.orders.iter().filter(|o| !o.state.is_working()) {
+        s.send(Out::CompletedOrder {
+            order: o,
+            contract: &contracts[o.symbol],
+        });
+    }
+    s.send(Out::CompletedOrdersEnd);
+}
