@@ -7,11 +7,12 @@
 //! (the grid row at time T holds each leg's last tick before T), the row at second k + 1 holds the
 //! step-k mids, so a decision during step k sees the rows of steps 0..k.
 
-use hft::backtest::{Backtest, BacktestOutput, RowError, RowProblem, write_outputs};
+use hft::backtest::{Backtest, BacktestOutput, RowError, write_outputs};
 use hft::config::{
     CostParams, EngineParams, KalmanParams, PairParams, Sizing, StrategyKind, StrategyParams,
     ZScoreParams,
 };
+use hft::rundir::RowProblem;
 use hft::sim::Rng;
 use hft::strategy::PairStrategy;
 use hft::types::{CloseReason, Direction, IntentKind, OrderIntent, Quote, Side};

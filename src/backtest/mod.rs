@@ -1,76 +1,79 @@
-//! `hft backtest`: the strategy code of the live engine over a recorded quote file, in-process and
-//! deterministic, with the paper gateway's fill model ([`crate::exchange::Book`]) and commissions
-//! ([`crate::exchange::Ledger`]).
+//! `hft backtest`: the live engine's code over a recorded quote file, in-process and
+//! deterministic. Each row goes where a tick goes in the engine, with the event time as the
+//! clock:
 //!
-//! Market orders take the opposite touch and deeper levels; what the book cannot fill stays
-//! working and fills on later quotes: the gateway's own loop, [`crate::exchange::Matcher`]. Per-pair PnL is cash-flow
-//! accounting marked to mid. Outputs: `orders.csv`, `fills.csv`, `summary.json` and each pair's
-//! grid rows in `series/<A>-<B>.csv` (the engine's format, see [`crate::record`]; up to
-//! `engine.series_capacity` rows per pair), which `hft report` charts; the same input and
-//! parameters give byte-identical files.
+//! ```text
+//!  row ──> exchange book (working orders fill)           the gateway's book, matcher and ledger
+//!   └────> Normalizer (bad-tick filter) ──> PairRouter (the strategies) ──> Dispatcher
+//!          (risk, pair targets, tickets, rate limiter) ──> outbox ──> exchange ──> order events
+//! ```
+//!
+//! So bad ticks, risk refusals, pair targets, leg re-sends and partial fills behave as they do
+//! live (the parity test in `tests/engine.rs` checks the order sequence against the engine on
+//! the paper gateway). Market orders take the opposite touch and deeper levels; what the book
+//! cannot fill rests and fills on later quotes ([`crate::exchange::Matcher`]). Outputs:
+//! `orders.csv`, `fills.csv` (the engine's format), `summary.json` and each pair's grid rows in
+//! `series/<A>-<B>.csv`, which `hft report` charts; the same input and parameters give
+//! byte-identical files.
 
-mod rows;
 mod summary;
+mod venue;
 
 use crate::config::EngineParams;
-use crate::exchange::{
-    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side as SimSide,
-    Tif,
+use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
+use crate::instruments::{Instruments, req_id};
+use crate::normalize::{FeedState, Normalizer};
+use crate::record::{self, SeriesEntry, SeriesIndex};
+use crate::rundir::{QUOTE_HEADER, QuoteScanner, RowProblem, SymbolKeys, cents};
+use crate::signal::PairRouter;
+use crate::strategy::{PairStrategy, ZScoreBands};
+use crate::types::{
+    CloseReason, IntentKind, MdEvent, MdTick, OrderEvent, OrderIntent, Quote, Stamped,
 };
-use crate::record::{self, FixedLog, SeriesEntry, SeriesIndex};
-use crate::strategy::{GridSample, PairStrategy, ZScoreBands};
-use crate::types::{CloseReason, Direction, IntentKind, OrderIntent, Quote, Side};
-use crate::wire::{parse_f64, parse_i64};
-use rows::{five_commas, symbol_key};
 use std::io::{self, Read, Write};
 use summary::{risk_stats, round6};
+use venue::{Traded, Venue};
 
-pub use summary::{
-    BacktestOutput, PairSummary, RowCounters, RowError, RowProblem, Summary, write_outputs,
-};
+pub use summary::{BacktestOutput, PairSummary, RowCounters, RowError, Summary, write_outputs};
 
 /// The first malformed rows are kept with their line numbers; the rest are only counted.
 const KEPT_ERRORS: usize = 100;
 
-#[derive(Debug, Clone, Default)]
-struct PairBook {
-    cash: f64,
-    commissions: f64,
-    /// Signed shares of A and B.
-    position: [f64; 2],
+/// What the backtest tracks of a pair beyond the dispatcher's book.
+#[derive(Debug, Clone, Copy, Default)]
+struct PairStats {
     trades: u64,
     stops: u64,
     timeouts: u64,
     open_since_ns: Option<u64>,
     in_market_ns: u64,
     traded_notional: f64,
+    /// The last intent dispatched for the pair: its tick and kind (labels in `orders.csv`).
+    last_intent: Option<(u64, IntentKind)>,
 }
 
 /// A backtest in progress.
 pub struct Backtest {
     strategy_name: String,
-    symbols: Vec<String>,
-    /// [`symbol_key`] of each symbol: one integer compare per candidate instead of a memcmp.
-    symbol_keys: Vec<(usize, u64)>,
-    pairs: Vec<PairStrategy>,
-    /// Each pair's grid rows, for the charts.
-    series: Vec<FixedLog<GridSample>>,
+    instruments: Instruments,
+    keys: SymbolKeys,
+    scanner: QuoteScanner,
+    normalizer: Normalizer,
+    feed: FeedState,
+    router: PairRouter,
+    dispatcher: Dispatcher,
+    venue: Venue,
     zscore_bands: Option<ZScoreBands>,
-    pair_books: Vec<PairBook>,
-    by_instrument: Vec<Vec<u16>>,
-    books: Vec<Book>,
+    stats: Vec<PairStats>,
     mids: Vec<f64>,
-    ledger: Ledger,
-    /// The exchange's fill loop, shared with the paper gateway (no faults here).
-    matcher: Matcher,
-    /// The pair of each order, by ledger index.
-    order_pairs: Vec<u16>,
+    /// Scratch, allocated once: the outbox batch, the venue's answers, the pairs that traded,
+    /// the intents of one quote.
+    batch: Vec<Outbound>,
+    events: Vec<OrderEvent>,
+    traded: Vec<Traded>,
+    intents: Vec<OrderIntent>,
     orders_csv: Vec<u8>,
-    fills_csv: Vec<u8>,
-    orders: u64,
-    fills: u64,
     seq: u64,
-    last_ts: i64,
     first_ns: Option<u64>,
     last_ns: u64,
     counters: RowCounters,
@@ -81,75 +84,69 @@ pub struct Backtest {
 }
 
 impl Backtest {
-    /// A backtest of `params`' pairs and strategy.
+    /// A backtest of `params`' pairs, strategy, normalizer and risk limits.
     pub fn new(params: &EngineParams) -> Self {
-        let symbols = params.symbols();
-        let index = |s: &str| {
-            symbols
-                .iter()
-                .position(|x| x == s)
-                .expect("pair symbols are in the list") as u16
-        };
-        let mut by_instrument = vec![Vec::new(); symbols.len()];
-        let pairs: Vec<PairStrategy> = params
-            .pairs
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let (a, b) = (index(&p.a), index(&p.b));
-                by_instrument[a as usize].push(i as u16);
-                by_instrument[b as usize].push(i as u16);
-                PairStrategy::new(i as u16, a, b, &params.strategy, &params.costs, p)
-            })
-            .collect();
-        let n = symbols.len();
+        let instruments = Instruments::of(params);
+        let n = instruments.len();
+        let pairs = PairStrategy::for_pairs(params, &instruments);
         let mut orders_csv = Vec::with_capacity(1 << 16);
         orders_csv.extend_from_slice(b"order_id,t_ns,seq,pair,symbol,side,qty,intent\n");
-        let mut fills_csv = Vec::with_capacity(1 << 16);
-        fills_csv.extend_from_slice(record::FILLS_HEADER.as_bytes());
-        fills_csv.push(b'\n');
-        Backtest {
+        let dispatcher = Dispatcher::new(
+            DispatcherSetup {
+                symbols: instruments.symbols().to_vec(),
+                pairs: instruments.pair_legs(&params.pairs),
+                account: String::new(),
+                client_id: 0,
+                next_order_id: 1,
+                risk: params.risk,
+                wall_offset_ns: 0,
+                fills_capacity: params.engine.fills_capacity,
+                requests_sent: 0,
+            },
+            None,
+            0,
+        );
+        let mut bt = Backtest {
             strategy_name: format!("{:?}", params.strategy.kind).to_lowercase(),
-            pair_books: vec![PairBook::default(); pairs.len()],
-            series: (0..pairs.len())
-                // Allocated here, touched as rows come: the strategy loop never reallocates.
-                .map(|_| FixedLog::preallocated(params.engine.series_capacity))
-                .collect(),
-            zscore_bands: ZScoreBands::of(&params.strategy),
-            pairs,
-            by_instrument,
-            books: (0..n)
-                .map(|_| Book::new(BookTop::default(), params.costs.book_levels))
-                .collect(),
-            mids: vec![0.0; n],
-            ledger: Ledger::new(
+            keys: SymbolKeys::new(instruments.symbols()),
+            scanner: QuoteScanner::default(),
+            normalizer: Normalizer::new(n, params.normalize),
+            feed: FeedState::new(n),
+            stats: vec![PairStats::default(); pairs.len()],
+            router: PairRouter::with_series(pairs, n, params.engine.series_capacity),
+            dispatcher,
+            venue: Venue::new(
+                n,
+                params.costs.book_levels,
                 params.costs.commission_per_share,
                 params.costs.commission_min,
-                0xbac7,
             ),
-            matcher: Matcher::new(FillFaults::default()),
-            order_pairs: Vec::new(),
+            zscore_bands: ZScoreBands::of(&params.strategy),
+            mids: vec![0.0; n],
+            batch: Vec::with_capacity(1024),
+            events: Vec::with_capacity(1024),
+            traded: Vec::with_capacity(64),
+            intents: Vec::with_capacity(16),
             orders_csv,
-            fills_csv,
-            orders: 0,
-            fills: 0,
             seq: 0,
-            last_ts: i64::MIN,
             first_ns: None,
             last_ns: 0,
             counters: RowCounters::default(),
             errors: Vec::new(),
             sample_every_ns: (params.strategy.grid_secs * 1e9) as u64,
-            symbol_keys: symbols.iter().map(|s| symbol_key(s.as_bytes())).collect(),
             next_sample_ns: 0,
             equity: Vec::new(),
-            symbols,
-        }
+            instruments,
+        };
+        // The exchange answers the start-up reconciliation at once: trading from the first row.
+        bt.dispatcher.start(0);
+        bt.carry_out(0);
+        bt
     }
 
     /// Symbols in instrument-index order.
     pub fn symbols(&self) -> &[String] {
-        &self.symbols
+        self.instruments.symbols()
     }
 
     fn reject(&mut self, line: u64, problem: RowProblem) {
@@ -171,230 +168,193 @@ impl Backtest {
     #[inline]
     pub fn feed_line(&mut self, line: &[u8], line_no: u64) {
         self.counters.rows += 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let Some(commas) = five_commas(line) else {
-            return self.reject(line_no, RowProblem::FieldCount);
+        let row = match self.scanner.scan(line) {
+            Ok(row) => row,
+            Err(problem) => return self.reject(line_no, problem),
         };
-        let fields: [&[u8]; 6] = [
-            &line[..commas[0]],
-            &line[commas[0] + 1..commas[1]],
-            &line[commas[1] + 1..commas[2]],
-            &line[commas[2] + 1..commas[3]],
-            &line[commas[3] + 1..commas[4]],
-            &line[commas[4] + 1..],
-        ];
-        let Some(ts) = parse_i64(fields[0]).filter(|t| *t >= 0) else {
-            return self.reject(line_no, RowProblem::BadTimestamp);
-        };
-        let key = symbol_key(fields[1]);
-        let Some(instrument) = self
-            .symbol_keys
-            .iter()
-            .zip(&self.symbols)
-            .position(|(k, s)| *k == key && (fields[1].len() <= 8 || s.as_bytes() == fields[1]))
-        else {
+        let Some(instrument) = self.keys.find(row.symbol) else {
             return self.reject(line_no, RowProblem::UnknownSymbol);
         };
-        let (Some(bid), Some(bid_size), Some(ask), Some(ask_size)) = (
-            parse_f64(fields[2]),
-            parse_f64(fields[3]),
-            parse_f64(fields[4]),
-            parse_f64(fields[5]),
-        ) else {
-            return self.reject(line_no, RowProblem::BadNumber);
-        };
-        if !(bid > 0.0
-            && ask > 0.0
-            && bid.is_finite()
-            && ask.is_finite()
-            && bid_size >= 0.0
-            && ask_size >= 0.0)
-        {
-            return self.reject(line_no, RowProblem::BadNumber);
-        }
-        if ts < self.last_ts {
-            return self.reject(line_no, RowProblem::TimeBackwards);
-        }
-        if bid > ask {
-            return self.reject(line_no, RowProblem::CrossedQuote);
-        }
-        self.last_ts = ts;
         self.seq += 1;
         let q = Quote {
             seq: self.seq,
-            instrument: instrument as u16,
-            t_ns: ts as u64,
-            bid,
-            ask,
-            bid_size,
-            ask_size,
+            instrument,
+            t_ns: row.ts_ns as u64,
+            bid: row.bid,
+            ask: row.ask,
+            bid_size: row.bid_size,
+            ask_size: row.ask_size,
         };
         self.on_quote(&q);
     }
 
-    /// Processes one quote already in memory: book, strategies, fills. This is the strategy loop
-    /// the benchmark measures.
+    /// Processes one recorded top of book already in memory (not yet normalized): the
+    /// exchange's book, the normalizer, the strategies, the dispatcher and what it sends. This
+    /// is the loop the benchmark measures.
     #[inline]
     pub fn on_quote(&mut self, q: &Quote) {
         self.counters.quotes += 1;
         let i = q.instrument as usize;
-        // Prices are positive here (the row check rejects others): add a half and truncate.
-        self.books[i].set_top(BookTop {
-            bid: (q.bid * 100.0 + 0.5) as i64,
-            ask: (q.ask * 100.0 + 0.5) as i64,
+        let now = q.t_ns;
+        self.first_ns.get_or_insert(now);
+        self.last_ns = now;
+        // The exchange sees every row, as the gateway does; working orders try again.
+        let top = crate::exchange::BookTop {
+            bid: cents(q.bid),
+            ask: cents(q.ask),
             bid_size: q.bid_size as u32,
             ask_size: q.ask_size as u32,
-        });
-        self.mids[i] = q.mid();
-        self.first_ns.get_or_insert(q.t_ns);
-        self.last_ns = q.t_ns;
-        if !self.matcher.working().is_empty() {
-            self.fill_working(q.instrument, q.t_ns);
-        }
-        for k in 0..self.by_instrument[i].len() {
-            let p = self.by_instrument[i][k] as usize;
-            let series = &mut self.series[p];
-            let decided = self.pairs[p].on_quote_with(q, |row| {
-                series.push(row);
-            });
-            if let Some(intent) = decided {
-                self.execute(&intent);
-            }
-        }
-        if q.t_ns >= self.next_sample_ns {
-            self.sample_equity();
-            self.next_sample_ns =
-                q.t_ns - q.t_ns % self.sample_every_ns.max(1) + self.sample_every_ns.max(1);
-        }
-    }
-
-    fn pair_pnl(&self, p: usize) -> f64 {
-        let (a, b) = self.pairs[p].instruments();
-        let pb = &self.pair_books[p];
-        pb.cash + pb.position[0] * self.mids[a as usize] + pb.position[1] * self.mids[b as usize]
-    }
-
-    fn sample_equity(&mut self) {
-        let total: f64 = (0..self.pairs.len()).map(|p| self.pair_pnl(p)).sum();
-        self.equity.push(total);
-    }
-
-    fn execute(&mut self, intent: &OrderIntent) {
-        let p = intent.pair as usize;
-        let label = match intent.kind {
-            IntentKind::Open(Direction::LongSpread) => "open_long_spread",
-            IntentKind::Open(Direction::ShortSpread) => "open_short_spread",
-            IntentKind::Close(CloseReason::Exit) => "close_exit",
-            IntentKind::Close(CloseReason::Stop) => "close_stop",
-            IntentKind::Close(CloseReason::Timeout) => "close_timeout",
         };
-        let pb = &mut self.pair_books[p];
+        self.venue
+            .on_quote(q.instrument, top, now, &mut self.events, &mut self.traded);
+        self.deliver(now);
+        // The engine's path: the tick-by-tick BidAsk the gateway would send for this row.
+        let event = MdEvent {
+            seq: q.seq,
+            t_recv_ns: now,
+            t_enq_ns: now,
+            t_event_ns: now,
+            req_id: req_id(q.instrument),
+            tick: MdTick::BidAsk {
+                bid: q.bid,
+                ask: q.ask,
+                bid_size: q.bid_size,
+                ask_size: q.ask_size,
+            },
+        };
+        if let Some(quote) = self.normalizer.on_event_publishing(&event, &self.feed, now) {
+            self.mids[i] = quote.mid();
+            let intents = &mut self.intents;
+            self.router.on_quote(&quote, |intent| intents.push(intent));
+            for k in 0..self.intents.len() {
+                let intent = self.intents[k];
+                self.dispatch_intent(&intent, now);
+            }
+            self.intents.clear();
+        }
+        self.dispatcher.poll(&self.feed, now);
+        self.carry_out(now);
+        if now >= self.next_sample_ns {
+            self.sample_equity();
+            let step = self.sample_every_ns.max(1);
+            self.next_sample_ns = now - now % step + step;
+        }
+    }
+
+    /// Hands an intent to the dispatcher; tracks round trips and time in market by what the
+    /// pair will hold once its orders complete.
+    fn dispatch_intent(&mut self, intent: &OrderIntent, now: u64) {
+        let p = intent.pair as usize;
+        let held_before = self.dispatcher.pair_target(intent.pair).is_some_and(held);
+        let msg = Stamped {
+            value: *intent,
+            t_recv_ns: now,
+            t_enq_ns: now,
+        };
+        self.stats[p].last_intent = Some((intent.seq, intent.kind));
+        self.dispatcher.on_intent(&msg, &self.feed, now);
+        self.carry_out(now);
+        let held_after = self.dispatcher.pair_target(intent.pair).is_some_and(held);
+        let st = &mut self.stats[p];
         match intent.kind {
-            IntentKind::Open(_) => pb.open_since_ns = Some(intent.t_ns),
-            IntentKind::Close(reason) => {
-                if let Some(since) = pb.open_since_ns.take() {
-                    pb.in_market_ns += intent.t_ns - since;
+            IntentKind::Open(_) if !held_before && held_after => st.open_since_ns = Some(now),
+            IntentKind::Close(reason) if held_before => {
+                if let Some(since) = st.open_since_ns.take() {
+                    st.in_market_ns += now - since;
                 }
-                pb.trades += 1;
+                st.trades += 1;
                 match reason {
-                    CloseReason::Stop => pb.stops += 1,
-                    CloseReason::Timeout => pb.timeouts += 1,
+                    CloseReason::Stop => st.stops += 1,
+                    CloseReason::Timeout => st.timeouts += 1,
                     CloseReason::Exit => {}
                 }
             }
-        }
-        for leg in intent.legs {
-            let order_id = self.orders as i32 + 1;
-            self.orders += 1;
-            let order = OrderRec {
-                client_id: 0,
-                order_id,
-                perm_id: 0,
-                account: String::new(),
-                symbol: leg.instrument as usize,
-                side: match leg.side {
-                    Side::Buy => SimSide::Buy,
-                    Side::Sell => SimSide::Sell,
-                },
-                total: leg.qty,
-                filled: 0,
-                avg_price: 0.0,
-                last_fill_price: 0.0,
-                limit: None,
-                tif: Tif::Day,
-                order_ref: String::new(),
-                state: OrderState::Submitted,
-                commission_paid: 0.0,
-            };
-            let _ = writeln!(
-                self.orders_csv,
-                "{order_id},{},{},{},{},{},{},{label}",
-                intent.t_ns,
-                intent.seq,
-                intent.pair,
-                self.symbols[leg.instrument as usize],
-                leg.side.as_str(),
-                leg.qty
-            );
-            // Without faults nothing is rejected on arrival.
-            let (Ok(index) | Err(index)) = self.matcher.submit(&mut self.ledger, order, 0);
-            self.order_pairs.push(intent.pair);
-            self.fill(Some(index), leg.instrument, intent.t_ns);
+            _ => {}
         }
     }
 
-    /// Working orders on `instrument` after its quote changed.
-    fn fill_working(&mut self, instrument: u16, t_ns: u64) {
-        self.fill(None, instrument, t_ns);
-    }
-
-    /// Runs the matcher on order `index` (on arrival) or on every working order of `instrument`
-    /// (`None`), booking each execution in its pair and in `fills.csv`.
-    fn fill(&mut self, index: Option<usize>, instrument: u16, t_ns: u64) {
-        let Backtest {
-            matcher,
-            ledger,
-            books,
-            order_pairs,
-            pairs,
-            pair_books,
-            symbols,
-            fills_csv,
-            fills,
-            ..
-        } = self;
-        let unix_secs = (t_ns / 1_000_000_000) as i64;
-        let mut on = |ledger: &Ledger, event: MatchEvent| {
-            let MatchEvent::Execution { order, exec } = event else {
+    /// Carries out the dispatcher's outbox against the exchange until nothing more comes back.
+    fn carry_out(&mut self, now: u64) {
+        loop {
+            self.dispatcher.outbox().swap_into(&mut self.batch);
+            if self.batch.is_empty() {
                 return;
-            };
-            let exec = &ledger.executions[exec];
-            let pair = order_pairs[order];
-            let (sym, side) = (exec.symbol, exec.side);
-            *fills += 1;
-            let (a, _) = pairs[pair as usize].instruments();
-            let leg = if sym as u16 == a { 0 } else { 1 };
-            let pb = &mut pair_books[pair as usize];
-            let signed = side.sign() * exec.qty as f64;
-            pb.position[leg] += signed;
-            pb.cash -= signed * exec.price + exec.commission;
-            pb.commissions += exec.commission;
-            pb.traded_notional += exec.qty as f64 * exec.price;
-            let _ = writeln!(
-                fills_csv,
-                "{},{t_ns},{},{},{},{},{},{pair}",
-                exec.order_id,
-                symbols[sym],
-                if side == SimSide::Buy { "BUY" } else { "SELL" },
-                exec.qty,
-                exec.price,
-                exec.commission
-            );
-        };
-        match index {
-            Some(index) => matcher.try_fill(ledger, books, index, unix_secs, 0, &mut on),
-            None => matcher.on_quote(ledger, books, instrument as usize, unix_secs, 0, &mut on),
+            }
+            for k in 0..self.batch.len() {
+                let item = self.batch[k];
+                if let Outbound::Place(p) = item {
+                    self.log_order(&p, now);
+                }
+                self.venue
+                    .carry_out(&item, now, &mut self.events, &mut self.traded);
+            }
+            self.batch.clear();
+            self.deliver(now);
         }
+    }
+
+    /// The exchange's answers into the dispatcher, in order.
+    fn deliver(&mut self, now: u64) {
+        for t in self.traded.drain(..) {
+            if let Some(st) = self.stats.get_mut(t.pair as usize) {
+                st.traded_notional += t.notional;
+            }
+        }
+        if self.events.is_empty() {
+            return;
+        }
+        for k in 0..self.events.len() {
+            let msg = Stamped {
+                value: self.events[k],
+                t_recv_ns: now,
+                t_enq_ns: now,
+            };
+            self.dispatcher.on_order_event(&msg, now);
+        }
+        self.events.clear();
+        // What the dispatcher decided on those answers (re-sends, unwinds) goes out too.
+        if !self.dispatcher.outbox().is_empty() {
+            self.carry_out(now);
+        }
+    }
+
+    fn log_order(&mut self, p: &PlaceOrder, now: u64) {
+        let label = match self.stats.get(p.pair as usize) {
+            None => "flatten",
+            Some(st) => match st.last_intent {
+                Some((seq, kind)) if seq == p.seq => kind.label(),
+                _ => "repair",
+            },
+        };
+        let _ = writeln!(
+            self.orders_csv,
+            "{},{now},{},{},{},{},{},{label}",
+            p.order_id,
+            p.seq,
+            p.pair,
+            self.instruments.symbol(p.instrument),
+            p.side.as_str(),
+            p.qty
+        );
+    }
+
+    /// Net PnL of pair `p` so far: realized and open at the last mids, after commissions.
+    fn pair_pnl(&self, p: usize) -> f64 {
+        let Some(b) = self.dispatcher.pair_books().nth(p) else {
+            return 0.0;
+        };
+        (0..2)
+            .map(|k| {
+                let leg = &b.legs[k];
+                leg.realized + leg.unrealized(self.mids[b.instruments[k] as usize])
+                    - leg.commissions
+            })
+            .sum()
+    }
+
+    fn sample_equity(&mut self) {
+        let total: f64 = (0..self.stats.len()).map(|p| self.pair_pnl(p)).sum();
+        self.equity.push(total);
     }
 
     /// Reads a whole quote file (header first) from `input`, in fixed-size chunks.
@@ -419,10 +379,10 @@ impl Backtest {
                 line_no += 1;
                 if !header_seen {
                     let h = line.strip_suffix(b"\r").unwrap_or(line);
-                    if h != crate::sim::QUOTE_HEADER.as_bytes() {
+                    if h != QUOTE_HEADER.as_bytes() {
                         return Err(io::Error::new(
                             io::ErrorKind::InvalidData,
-                            format!("line 1: expected header `{}`", crate::sim::QUOTE_HEADER),
+                            format!("line 1: expected header `{}`", QUOTE_HEADER),
                         ));
                     }
                     header_seen = true;
@@ -458,35 +418,37 @@ impl Backtest {
         Ok(())
     }
 
-    /// Final marks, summary and the CSV buffers.
+    /// Final marks, summary and the output files' bytes.
     pub fn finish(mut self) -> BacktestOutput {
         self.sample_equity();
-        let mut pairs = Vec::with_capacity(self.pairs.len());
         let span = self.first_ns.map_or(0, |f| self.last_ns - f).max(1) as f64;
         let (mut gross, mut commissions, mut trades, mut turnover, mut tim) =
             (0.0, 0.0, 0, 0.0, 0.0);
-        for p in 0..self.pairs.len() {
+        let mut pairs = Vec::with_capacity(self.stats.len());
+        let books: Vec<_> = self.dispatcher.pair_books().copied().collect();
+        for (p, book) in books.iter().enumerate() {
             let net = self.pair_pnl(p);
-            let pb = &mut self.pair_books[p];
-            if let Some(since) = pb.open_since_ns.take() {
-                pb.in_market_ns += self.last_ns - since;
+            let st = &mut self.stats[p];
+            if let Some(since) = st.open_since_ns.take() {
+                st.in_market_ns += self.last_ns - since;
             }
-            let s = &self.pairs[p];
+            let s = &self.router.pairs[p];
             let (a, b) = s.instruments();
             let c = s.counters();
+            let paid = book.legs[0].commissions + book.legs[1].commissions;
             let summary = PairSummary {
-                a: self.symbols[a as usize].clone(),
-                b: self.symbols[b as usize].clone(),
-                trades: pb.trades,
-                stops: pb.stops,
-                timeouts: pb.timeouts,
-                gross_pnl: round6(net + pb.commissions),
-                commissions: round6(pb.commissions),
+                a: self.instruments.symbol(a).to_string(),
+                b: self.instruments.symbol(b).to_string(),
+                trades: st.trades,
+                stops: st.stops,
+                timeouts: st.timeouts,
+                gross_pnl: round6(net + paid),
+                commissions: round6(paid),
                 net_pnl: round6(net),
-                time_in_market: round6(pb.in_market_ns as f64 / span),
-                turnover: round6(pb.traded_notional),
-                final_position_a: pb.position[0],
-                final_position_b: pb.position[1],
+                time_in_market: round6(st.in_market_ns as f64 / span),
+                turnover: round6(st.traded_notional),
+                final_position_a: book.legs[0].qty,
+                final_position_b: book.legs[1].qty,
                 hedge_ratio: s.hedge_ratio().map(round6),
                 quotes: c.quotes,
                 grid_rows: c.grid_rows,
@@ -494,22 +456,26 @@ impl Backtest {
                 edge_too_small: c.edge_too_small,
                 intents: c.intents,
             };
-            gross += net + pb.commissions;
-            commissions += pb.commissions;
-            trades += pb.trades;
-            turnover += pb.traded_notional;
+            gross += net + paid;
+            commissions += paid;
+            trades += st.trades;
+            turnover += st.traded_notional;
             tim += summary.time_in_market;
             pairs.push(summary);
         }
         let (sharpe, max_drawdown) = risk_stats(&self.equity, self.sample_every_ns);
         let mut series = SeriesIndex {
             zscore_bands: self.zscore_bands,
-            pairs: Vec::with_capacity(self.pairs.len()),
+            pairs: Vec::with_capacity(pairs.len()),
         };
-        let mut series_csv = Vec::with_capacity(self.pairs.len());
-        for (s, log) in self.pairs.iter().zip(&self.series) {
-            let (a, b) = s.instruments();
-            let (a, b) = (&self.symbols[a as usize], &self.symbols[b as usize]);
+        let mut series_csv = Vec::with_capacity(pairs.len());
+        let symbols = self.instruments.symbols().to_vec();
+        let strategies: Vec<(u16, u16)> =
+            self.router.pairs.iter().map(|s| s.instruments()).collect();
+        let normalize = self.normalizer.counters();
+        let end = self.dispatcher.finish();
+        for ((a, b), log) in strategies.into_iter().zip(self.router.into_series()) {
+            let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
             let file = record::series_file(a, b);
             series_csv.push((file.clone(), record::series_csv(log.as_slice())));
             series.pairs.push(SeriesEntry {
@@ -520,12 +486,13 @@ impl Backtest {
                 dropped_rows: log.dropped(),
             });
         }
+        let c = end.counters;
         let summary = Summary {
             strategy: self.strategy_name.clone(),
             rows: self.counters,
             first_errors: self.errors.clone(),
-            orders: self.orders,
-            fills: self.fills,
+            orders: c.orders_sent,
+            fills: c.fills,
             trades,
             gross_pnl: round6(gross),
             commissions: round6(commissions),
@@ -539,13 +506,21 @@ impl Backtest {
                 tim / pairs.len() as f64
             }),
             pairs,
+            bad_ticks: normalize,
+            dispatch: c,
+            fills_log_dropped: end.fills.dropped(),
             series,
         };
         BacktestOutput {
             summary,
             orders_csv: self.orders_csv,
-            fills_csv: self.fills_csv,
+            fills_csv: record::engine_fills_csv(end.fills.as_slice(), &symbols, 0),
             series_csv,
         }
     }
+}
+
+/// True when a pair target holds shares on either leg.
+fn held(target: [f64; 2]) -> bool {
+    target.iter().any(|q| q.abs() > 1e-9)
 }

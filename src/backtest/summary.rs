@@ -1,22 +1,13 @@
 //! What a backtest reports: row counters, per-pair and total results (`summary.json`), and the
 //! output files.
 
+use crate::dispatch::DispatchCounters;
+use crate::normalize::NormalizeCounters;
 use crate::record::SeriesIndex;
+use crate::rundir::RowProblem;
 use serde::Serialize;
 use std::io;
 use std::path::Path;
-
-/// Why a row was skipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RowProblem {
-    FieldCount,
-    BadTimestamp,
-    BadNumber,
-    UnknownSymbol,
-    TimeBackwards,
-    CrossedQuote,
-}
 
 /// A skipped row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,6 +73,12 @@ pub struct Summary {
     /// Mean over pairs of the fraction of event time with a position.
     pub time_in_market: f64,
     pub pairs: Vec<PairSummary>,
+    /// What the normalizer's bad-tick filter did (the engine reports the same counters).
+    pub bad_ticks: NormalizeCounters,
+    /// What the dispatcher did: orders, fills, risk refusals, legging (the engine's counters).
+    pub dispatch: DispatchCounters,
+    /// Fills beyond `engine.fills_capacity`, missing from `fills.csv`.
+    pub fills_log_dropped: u64,
     /// The series files and the z-score bands, for `hft report`.
     pub series: SeriesIndex,
 }

@@ -125,7 +125,7 @@ pub fn loopback_floor(round_trips: usize) -> anyhow::Result<hdrhistogram::Histog
 /// z-score of [`bench_engine_params`] trades every few dozen rows.
 fn bench_quotes(t0: i64, seconds: i64) -> String {
     use std::fmt::Write;
-    let mut text = format!("{}\n", crate::sim::QUOTE_HEADER);
+    let mut text = format!("{}\n", crate::rundir::QUOTE_HEADER);
     for k in 0..seconds {
         let a = (10_000.0 + 100.0 * (2.0 * std::f64::consts::PI * k as f64 / 240.0).sin()).round()
             as i64;

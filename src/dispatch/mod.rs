@@ -348,6 +348,12 @@ impl Dispatcher {
         self.pairs.iter().map(|p| &p.book)
     }
 
+    /// What pair `pair` will hold once every order submitted for it completes (`None`: no
+    /// such pair).
+    pub fn pair_target(&self, pair: u16) -> Option<[f64; 2]> {
+        self.pairs.get(pair as usize).map(|p| p.target)
+    }
+
     /// Orders sent and not yet ended.
     pub fn open_orders(&self) -> usize {
         self.open_orders

@@ -141,6 +141,7 @@ impl Dispatcher {
         self.outbox.push(Outbound::Place(PlaceOrder {
             order_id,
             instrument: o.instrument,
+            pair: o.pair,
             side: o.side,
             qty: o.qty,
             seq: o.seq,

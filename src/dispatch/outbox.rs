@@ -11,6 +11,8 @@ use crate::types::Side;
 pub struct PlaceOrder {
     pub order_id: i32,
     pub instrument: u16,
+    /// The pair whose trade this order is part of (`u16::MAX`: none, a flatten of the rest).
+    pub pair: u16,
     pub side: Side,
     pub qty: u32,
     /// Sequence number of the triggering tick: the order's `orderRef`.

@@ -1,13 +1,17 @@
 //! The files of a run directory (`hft run`, `hft backtest`), each format written and read in one
 //! place:
 //!
+//! - quote files (`ts_ns,symbol,bid,bid_size,ask,ask_size`): [`QuoteScanner`], the one parser of
+//!   the backtest and the gateway's replay.
 //! - the directory itself: [`new_run_dir`] (`run-YYYYMMDD-HHMMSS[-n]`).
 //! - `latency/<name>.hgrm`: [`write_latency`], [`read_latency`] (format and parser in `hgrm.rs`).
 
 mod dirs;
 mod hgrm;
+mod quotes;
 
 pub use dirs::new_run_dir;
+pub use quotes::{QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys, cents};
 
 pub use hgrm::{
     HgrmPoint, LatencyFile, parse_hgrm, percentile_distribution, read_hgrm, read_latency,

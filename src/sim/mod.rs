@@ -22,7 +22,7 @@ pub use history::{
     BarQuery, HistoryCache, HistoryError, OwnedBar, Pacing, WhatToShow, parse_bar_size,
     parse_duration,
 };
-pub use replay::{QUOTE_HEADER, QuoteFileError, QuoteRow, read_quotes, write_synthetic};
+pub use replay::{QuoteFileError, QuoteRow, read_quotes, write_synthetic};
 pub use report::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use rng::Rng;
 pub use server::{Gateway, GatewayError, GatewayOptions};

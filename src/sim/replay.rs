@@ -3,6 +3,7 @@
 
 use super::universe::Universe;
 use crate::exchange::BookTop;
+use crate::rundir::{QUOTE_HEADER, QuoteScanner};
 use std::io::{BufRead, Write};
 
 /// One recorded quote.
@@ -21,14 +22,6 @@ pub struct QuoteFileError {
     pub reason: String,
 }
 
-/// The header every quote file starts with.
-pub const QUOTE_HEADER: &str = "ts_ns,symbol,bid,bid_size,ask,ask_size";
-
-fn cents(s: &str) -> Option<i64> {
-    let v = crate::wire::parse_f64(s.trim().as_bytes())?;
-    (v.is_finite() && v > 0.0).then(|| (v * 100.0).round() as i64)
-}
-
 /// Reads a quote file. Symbols are indexed in order of first appearance (`symbols` is extended).
 /// Malformed rows (bad numbers, time going backwards, bid above ask) are skipped and returned as
 /// errors with their line numbers, so a file with a few bad rows still replays.
@@ -41,7 +34,7 @@ pub fn read_quotes<R: BufRead>(
 ) -> std::io::Result<(Vec<QuoteRow>, Vec<QuoteFileError>)> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    let mut last_ts = i64::MIN;
+    let mut scanner = QuoteScanner::default();
     for (i, line) in input.lines().enumerate() {
         let line = line?;
         let n = i + 1;
@@ -60,43 +53,28 @@ pub fn read_quotes<R: BufRead>(
         if line.trim().is_empty() {
             continue;
         }
-        let mut bad = |reason: &str| {
+        let row = match scanner.scan(line.as_bytes()) {
+            Ok(row) => row,
+            Err(problem) => {
+                errors.push(QuoteFileError {
+                    line: n,
+                    reason: problem.reason().to_string(),
+                });
+                continue;
+            }
+        };
+        let Ok(sym) = std::str::from_utf8(row.symbol) else {
             errors.push(QuoteFileError {
                 line: n,
-                reason: reason.to_string(),
-            })
-        };
-        let parts: Vec<&str> = line.split(',').collect();
-        if parts.len() != 6 {
-            bad("expected 6 comma-separated fields");
-            continue;
-        }
-        let Some(ts_ns) = crate::wire::parse_i64(parts[0].trim().as_bytes()) else {
-            bad("ts_ns is not an integer");
+                reason: "symbol is not UTF-8".to_string(),
+            });
             continue;
         };
-        if ts_ns < last_ts {
-            bad("time goes backwards");
-            continue;
-        }
-        let sym = parts[1].trim();
         if sym.is_empty() {
-            bad("empty symbol");
-            continue;
-        }
-        let (Some(bid), Some(ask)) = (cents(parts[2]), cents(parts[4])) else {
-            bad("bid or ask is not a positive number");
-            continue;
-        };
-        let (Some(bid_size), Some(ask_size)) = (
-            crate::wire::parse_f64(parts[3].trim().as_bytes()),
-            crate::wire::parse_f64(parts[5].trim().as_bytes()),
-        ) else {
-            bad("bid_size or ask_size is not a number");
-            continue;
-        };
-        if bid > ask {
-            bad("bid above ask");
+            errors.push(QuoteFileError {
+                line: n,
+                reason: "empty symbol".to_string(),
+            });
             continue;
         }
         let symbol = match symbols.iter().position(|s| s == sym) {
@@ -106,13 +84,7 @@ pub fn read_quotes<R: BufRead>(
                 symbols.len() - 1
             }
         };
-        last_ts = ts_ns;
-        let top = BookTop {
-            bid,
-            ask,
-            bid_size: bid_size.max(0.0) as u32,
-            ask_size: ask_size.max(0.0) as u32,
-        };
+        let (ts_ns, top) = (row.ts_ns, row.book_top());
         rows.push(QuoteRow { ts_ns, symbol, top });
     }
     Ok((rows, errors))

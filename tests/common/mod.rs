@@ -61,7 +61,7 @@ pub fn wait_for<T>(
 /// every few dozen rows (the shape `hft bench-wire` builds for itself).
 pub fn oscillating_quotes(t0: i64, seconds: i64) -> String {
     use std::fmt::Write;
-    let mut text = format!("{}\n", hft::sim::QUOTE_HEADER);
+    let mut text = format!("{}\n", hft::rundir::QUOTE_HEADER);
     for k in 0..seconds {
         let a = (10_000.0 + 100.0 * (2.0 * std::f64::consts::PI * k as f64 / 240.0).sin()).round()
             as i64;

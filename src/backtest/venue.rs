@@ -1,0 +1,207 @@
+//! The backtest's side of the wire: the dispatcher's outbox carried out against the exchange
+//! (the paper gateway's book, matcher and ledger), answered with the order events the gateway
+//! would send, in the gateway's order (execution, status, commission).
+
+use crate::dispatch::{Control, Outbound, PlaceOrder};
+use crate::exchange::{
+    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side as ExSide,
+    Tif,
+};
+use crate::types::{EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
+use std::collections::HashMap;
+
+/// Executions of one order, for `fills`-side accounting by the caller.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Traded {
+    pub pair: u16,
+    pub notional: f64,
+}
+
+/// The exchange as the backtest's dispatcher sees it.
+pub(super) struct Venue {
+    books: Vec<Book>,
+    ledger: Ledger,
+    matcher: Matcher,
+    /// Ledger index of each order id (for cancels).
+    by_order_id: HashMap<i32, usize>,
+    /// The pair of each order, by ledger index.
+    order_pairs: Vec<u16>,
+}
+
+impl Venue {
+    pub(super) fn new(instruments: usize, book_levels: usize, per_share: f64, min: f64) -> Self {
+        Venue {
+            books: (0..instruments)
+                .map(|_| Book::new(BookTop::default(), book_levels))
+                .collect(),
+            ledger: Ledger::new(per_share, min, 0xbac7),
+            matcher: Matcher::new(FillFaults::default()),
+            by_order_id: HashMap::new(),
+            order_pairs: Vec::new(),
+        }
+    }
+
+    /// A new quote for `instrument`: the book refreshes and working orders on it try again.
+    pub(super) fn on_quote(
+        &mut self,
+        instrument: u16,
+        top: BookTop,
+        t_ns: u64,
+        events: &mut Vec<OrderEvent>,
+        traded: &mut Vec<Traded>,
+    ) {
+        self.books[instrument as usize].set_top(top);
+        if self.matcher.working().is_empty() {
+            return;
+        }
+        let Venue {
+            books,
+            ledger,
+            matcher,
+            order_pairs,
+            ..
+        } = self;
+        let unix_secs = (t_ns / 1_000_000_000) as i64;
+        matcher.on_quote(
+            ledger,
+            books,
+            instrument as usize,
+            unix_secs,
+            t_ns,
+            |l, e| report(l, e, order_pairs, events, traded),
+        );
+    }
+
+    /// Carries out one item of the dispatcher's outbox at `t_ns`.
+    pub(super) fn carry_out(
+        &mut self,
+        item: &Outbound,
+        t_ns: u64,
+        events: &mut Vec<OrderEvent>,
+        traded: &mut Vec<Traded>,
+    ) {
+        match *item {
+            Outbound::Journal(_) => {}
+            Outbound::Place(p) => self.place(&p, t_ns, events, traded),
+            Outbound::Cancel { order_id } => {
+                let Some(&index) = self.by_order_id.get(&order_id) else {
+                    return;
+                };
+                if self.ledger.orders[index].state.is_working() {
+                    self.matcher.cancel(&mut self.ledger, index);
+                    events.push(status(&self.ledger.orders[index]));
+                }
+            }
+            // A fresh exchange: nothing to report, every answer is just its end marker.
+            Outbound::Control(Control::Executions) => {
+                events.push(OrderEvent::End(EndKind::Executions))
+            }
+            Outbound::Control(Control::OpenOrders) => {
+                events.push(OrderEvent::End(EndKind::OpenOrders))
+            }
+            Outbound::Control(Control::Positions) => {
+                events.push(OrderEvent::End(EndKind::Positions))
+            }
+            Outbound::Control(Control::CancelPositions | Control::Subscribe(_)) => {}
+        }
+    }
+
+    fn place(
+        &mut self,
+        p: &PlaceOrder,
+        t_ns: u64,
+        events: &mut Vec<OrderEvent>,
+        traded: &mut Vec<Traded>,
+    ) {
+        let order = OrderRec {
+            client_id: 0,
+            order_id: p.order_id,
+            perm_id: 0,
+            account: String::new(),
+            symbol: p.instrument as usize,
+            side: match p.side {
+                Side::Buy => ExSide::Buy,
+                Side::Sell => ExSide::Sell,
+            },
+            total: p.qty,
+            filled: 0,
+            avg_price: 0.0,
+            last_fill_price: 0.0,
+            limit: None,
+            tif: Tif::Day,
+            order_ref: String::new(),
+            state: OrderState::Submitted,
+            commission_paid: 0.0,
+        };
+        let (Ok(index) | Err(index)) = self.matcher.submit(&mut self.ledger, order, t_ns);
+        self.by_order_id.insert(p.order_id, index);
+        self.order_pairs.push(p.pair);
+        events.push(status(&self.ledger.orders[index]));
+        let Venue {
+            books,
+            ledger,
+            matcher,
+            order_pairs,
+            ..
+        } = self;
+        let unix_secs = (t_ns / 1_000_000_000) as i64;
+        matcher.try_fill(ledger, books, index, unix_secs, t_ns, |l, e| {
+            report(l, e, order_pairs, events, traded)
+        });
+    }
+}
+
+/// The order's status as ORDER_STATUS reports it.
+fn status(o: &OrderRec) -> OrderEvent {
+    OrderEvent::Status {
+        order_id: o.order_id,
+        status: match o.state {
+            OrderState::Filled => OrderStatusKind::Filled,
+            OrderState::Cancelled => OrderStatusKind::Cancelled,
+            OrderState::Inactive => OrderStatusKind::Inactive,
+            _ => OrderStatusKind::Submitted,
+        },
+        filled: f64::from(o.filled),
+        remaining: f64::from(o.remaining()),
+        avg_fill_price: o.avg_price,
+        last_fill_price: o.last_fill_price,
+    }
+}
+
+/// One matcher event as the gateway reports it: the execution, the order's status, the
+/// commission.
+fn report(
+    ledger: &Ledger,
+    e: MatchEvent,
+    order_pairs: &[u16],
+    events: &mut Vec<OrderEvent>,
+    traded: &mut Vec<Traded>,
+) {
+    match e {
+        MatchEvent::Execution { order, exec } => {
+            let x = &ledger.executions[exec];
+            let mut exec_id = ExecId::new();
+            let _ = exec_id.try_push_str(&x.exec_id);
+            events.push(OrderEvent::Execution {
+                order_id: x.order_id,
+                exec_id,
+                instrument: x.symbol as u16,
+                buy: x.side == ExSide::Buy,
+                shares: f64::from(x.qty),
+                price: x.price,
+                cum_qty: f64::from(x.cum_qty),
+            });
+            events.push(status(&ledger.orders[order]));
+            events.push(OrderEvent::Commission {
+                exec_id,
+                commission: x.commission,
+                realized_pnl: x.realized_pnl,
+            });
+            traded.push(Traded {
+                pair: order_pairs[order],
+                notional: f64::from(x.qty) * x.price,
+            });
+        }
+        MatchEvent::Expired { order } => events.push(status(&ledger.orders[order])),
+    }
+}
