@@ -6,6 +6,12 @@
 //! prices and sizes the backtest reads from the same file, one quote per row, in file order (the
 //! replay starts only once both symbols are subscribed). Strategy time comes only from events, so
 //! both paths must decide the same intents; the test compares the order sequences.
+//!
+//! The file and limits are chosen so that every part of the live path matters: one tick jumps
+//! 10 % for a single row (the normalizer's bad-tick filter rejects it), the gross-notional limit
+//! refuses the entries made while A is rich, and orders of 500 shares against a 200/300-share
+//! touch with one book level fill in parts over several rows. A backtest that skipped the
+//! normalizer, the risk checks or the pair targets would send other orders.
 
 mod common;
 
@@ -16,9 +22,30 @@ use std::time::{Duration, Instant};
 
 const T0: i64 = 1_700_000_000;
 
-/// A quote file: two symbols, one row each per second; A's spread to B oscillates.
+/// Row (second) at which A's quote jumps 10 % for one row.
+const JUMP_AT: i64 = 500;
+
+/// A quote file: two symbols, one row each per second; A's spread to B oscillates, and A's quote
+/// at [`JUMP_AT`] is 10 % off for that row only.
 fn quote_file(name: &str, seconds: i64) -> std::path::PathBuf {
-    let text = common::oscillating_quotes(T0, seconds);
+    let mut text = String::new();
+    let jump_ts = format!("{},AAA,", (T0 + JUMP_AT) as i128 * 1_000_000_000);
+    for line in common::oscillating_quotes(T0, seconds).lines() {
+        if let Some(rest) = line.strip_prefix(&jump_ts) {
+            let f: Vec<&str> = rest.split(',').collect();
+            let up = |x: &str| format!("{:.2}", x.parse::<f64>().unwrap() * 1.1);
+            text.push_str(&format!(
+                "{jump_ts}{},{},{},{}\n",
+                up(f[0]),
+                f[1],
+                up(f[2]),
+                f[3]
+            ));
+        } else {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
     let path = std::env::temp_dir().join(format!("hft-engine-{}-{name}.csv", std::process::id()));
     std::fs::write(&path, text).unwrap();
     path
@@ -27,13 +54,31 @@ fn quote_file(name: &str, seconds: i64) -> std::path::PathBuf {
 #[test]
 fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
     let file = quote_file("parity", 1200);
-    let params = common::fast_zscore_pair(30.0);
+    let mut params = common::fast_zscore_pair(30.0);
+    // 500 shares a leg against a touch of 200 (ask) and 300 (bid), one level deep: partial fills.
+    params.strategy.base_qty = 500;
+    params.costs.book_levels = 1;
+    // An entry is ~500 x (100 + 50) = 75,000 USD gross: those made while A trades above 100
+    // are refused.
+    params.risk.max_gross_notional = 75_000.0;
 
     // The backtest's orders: (symbol, side, qty) in order.
     let mut bt = Backtest::new(&params);
     bt.run_reader(std::fs::File::open(&file).unwrap(), |_| {})
         .unwrap();
     let out = bt.finish();
+    let s = &out.summary;
+    assert_eq!(s.bad_ticks.jumps_rejected, 1, "the jump row is filtered");
+    assert!(
+        s.dispatch.rejected_notional > 0,
+        "some entries are refused by the gross-notional limit"
+    );
+    assert!(
+        s.dispatch.fills > s.dispatch.orders_sent,
+        "orders fill in parts ({} fills, {} orders)",
+        s.dispatch.fills,
+        s.dispatch.orders_sent
+    );
     let expected: Vec<(String, String, u32)> = String::from_utf8(out.orders_csv)
         .unwrap()
         .lines()
@@ -50,13 +95,15 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
     );
     eprintln!("backtest orders: {}", expected.len());
 
-    // The same file replayed by the paper gateway, as fast as the engine reads.
+    // The same file replayed by the paper gateway at 500 rows a second: orders reach the
+    // gateway while the rows after their tick are still to come, as they would live.
     let mut sim = test_params();
+    sim.gateway.book_levels = 1;
     sim.market.symbols.clear();
     sim.replay = Some(ReplayParams {
         file: file.clone(),
         speed: 0.0,
-        rate: 0.0,
+        rate: 500.0,
     });
     let gw = start_gateway(sim);
     let engine = common::EngineRun::start(&gw, params.clone(), "parity");
@@ -91,8 +138,19 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
             .all(|o| o.order_ref.parse::<u64>().is_ok())
     );
 
-    // Ticks in, orders out, fills back: the engine's positions equal the gateway's ledger.
+    // The live path filtered, refused and filled in parts exactly as the backtest did.
     let d = &report.dispatch;
+    assert_eq!(
+        report.summary["counters"]["bad_ticks"]["jumps_rejected"], 1,
+        "the engine's normalizer rejects the jump row"
+    );
+    assert_eq!(
+        d.counters.rejected_notional, s.dispatch.rejected_notional,
+        "the same entries refused by risk"
+    );
+    assert_eq!(d.counters.fills, s.dispatch.fills, "the same partial fills");
+
+    // Ticks in, orders out, fills back: the engine's positions equal the gateway's ledger.
     assert_eq!(d.counters.orders_sent as usize, expected.len());
     assert_eq!(
         d.counters.fills as usize,

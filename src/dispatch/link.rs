@@ -107,6 +107,9 @@ impl Dispatcher {
         for p in self.pairs.iter_mut() {
             p.target = [p.book.legs[0].qty, p.book.legs[1].qty];
         }
+        for (x, p) in self.projected.iter_mut().zip(self.positions.iter()) {
+            *x = p.qty;
+        }
         // Orders still working when the journal ended count towards their pair's target.
         for o in r.orders.iter().filter(|o| !o.done) {
             let rest = (o.qty as f64 - o.filled).max(0.0);
@@ -313,6 +316,7 @@ impl Dispatcher {
                     gateway = qty,
                     "position differs from the gateway's: adopting the gateway's"
                 );
+                self.projected[i] += qty - p.qty;
                 p.qty = qty;
                 p.avg_cost = avg;
             }

@@ -145,6 +145,10 @@ pub struct Dispatcher {
     slots: Box<[Option<OrderSlot>]>,
     first_order_id: i32,
     positions: Box<[PositionState]>,
+    /// Per instrument: what it will hold once every order submitted for it completes (the
+    /// position plus what is working or queued). Risk limits apply to this, so a decision does
+    /// not depend on how fast fills come back.
+    projected: Box<[f64]>,
     pairs: Box<[PairState]>,
     seen: ExecTable,
     fills: FixedLog<FillRecord>,
@@ -207,6 +211,7 @@ impl Dispatcher {
             slots: vec![None; s.risk.max_orders].into_boxed_slice(),
             first_order_id: s.next_order_id,
             positions: vec![PositionState::default(); n].into_boxed_slice(),
+            projected: vec![0.0; n].into_boxed_slice(),
             pairs,
             seen: ExecTable::with_capacity(exec_capacity),
             fills: FixedLog::preallocated(s.fills_capacity),

@@ -82,8 +82,12 @@ impl Dispatcher {
         sent
     }
 
-    /// Moves a pair's target by `qty` shares bought (`buy`) or sold; negative `qty` takes back.
+    /// Moves the instrument's projected position and its pair's target by `qty` shares bought
+    /// (`buy`) or sold; negative `qty` takes back.
     pub(super) fn adjust_target(&mut self, pair: u16, instrument: u16, buy: bool, qty: f64) {
+        if let Some(x) = self.projected.get_mut(instrument as usize) {
+            *x += if buy { qty } else { -qty };
+        }
         let Some(p) = self.pairs.get_mut(pair as usize) else {
             return;
         };
@@ -316,7 +320,11 @@ impl Dispatcher {
                     }
                 }
             }
-            None => self.counters.unknown_order_fills += 1,
+            None => {
+                // No order of ours is behind it: it moves what the instrument will hold.
+                self.counters.unknown_order_fills += 1;
+                self.projected[instrument as usize] += signed;
+            }
         }
         self.counters.fills += 1;
         if self.link.is_reconciling() {

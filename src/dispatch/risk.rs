@@ -99,7 +99,8 @@ impl Dispatcher {
         self.open_ticket(pair, seq, true, orders);
     }
 
-    /// Pre-trade limits on both legs of an entry.
+    /// Pre-trade limits on both legs of an entry, applied to what each instrument will hold
+    /// once everything already submitted completes (not to what has filled so far).
     fn risk_allows(&mut self, legs: &[PendingOrder; 2], feed: &FeedState) -> bool {
         let r = self.risk;
         if legs.iter().any(|o| o.qty as f64 > r.max_order_qty) {
@@ -113,7 +114,7 @@ impl Dispatcher {
                 .filter(|o| o.instrument as usize == i)
                 .map(|o| o.side.signed(o.qty as f64))
                 .sum();
-            let after = p.qty + delta;
+            let after = self.projected[i] + delta;
             if delta != 0.0 && after.abs() > r.max_position {
                 self.counters.rejected_position += 1;
                 return false;
@@ -126,7 +127,8 @@ impl Dispatcher {
             self.counters.rejected_notional += 1;
             return false;
         }
-        if self.open_orders + 2 > r.max_open_orders {
+        let queued = self.pending.iter().filter(|o| o.cancel_id == 0).count();
+        if self.open_orders + queued + 2 > r.max_open_orders {
             self.counters.rejected_open_orders += 1;
             return false;
         }

@@ -19,11 +19,15 @@ struct Harness {
 
 impl Harness {
     fn new(risk: RiskParams) -> Self {
+        Self::with_pairs(risk, vec![[0, 1]])
+    }
+
+    fn with_pairs(risk: RiskParams, pairs: Vec<[u16; 2]>) -> Self {
         let now = 1_000 * MS;
         let d = Dispatcher::new(
             DispatcherSetup {
                 symbols: vec!["A".into(), "B".into()],
-                pairs: vec![[0, 1]],
+                pairs,
                 account: "DU1".into(),
                 client_id: 7,
                 next_order_id: 100,
@@ -71,7 +75,10 @@ impl Harness {
 
     /// Start-up, with the reconciliation answered empty.
     fn started(risk: RiskParams) -> Self {
-        let mut h = Harness::new(risk);
+        Self::started_with(Harness::new(risk))
+    }
+
+    fn started_with(mut h: Harness) -> Self {
         h.d.start(h.now);
         h.take();
         for k in [EndKind::Executions, EndKind::OpenOrders, EndKind::Positions] {
@@ -87,8 +94,12 @@ impl Harness {
     }
 
     fn entry(&mut self, seq: u64) -> Vec<Outbound> {
+        self.entry_on(0, seq)
+    }
+
+    fn entry_on(&mut self, pair: u16, seq: u64) -> Vec<Outbound> {
         let intent = OrderIntent {
-            pair: 0,
+            pair,
             seq,
             t_ns: self.now,
             kind: IntentKind::Open(Direction::LongSpread),
@@ -409,4 +420,62 @@ fn the_loss_limit_trips_the_kill_switch() {
     assert!(h.d.killed());
     assert_eq!(h.d.kill_reason(), KillReason::LossLimit);
     assert!(h.entry(2).is_empty());
+}
+
+#[test]
+fn position_limits_count_orders_still_working() {
+    // Two pairs on the same instruments; 250 shares of each at most (an entry is A +100, B -200).
+    let risk = RiskParams {
+        max_position: 250.0,
+        max_gross_notional: 1e12,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::started_with(Harness::with_pairs(risk, vec![[0, 1], [0, 1]]));
+    assert_eq!(places(&h.entry_on(0, 1)).len(), 2);
+    // Nothing filled yet, but 200 shares of B are on their way out: another 200 would make 400.
+    assert!(places(&h.entry_on(1, 2)).is_empty());
+    assert_eq!(h.d.counters().rejected_position, 1);
+}
+
+#[test]
+fn a_close_still_working_frees_its_room_for_the_next_entry() {
+    let risk = RiskParams {
+        max_position: 250.0,
+        max_gross_notional: 1e12,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::started_with(Harness::with_pairs(risk, vec![[0, 1], [0, 1]]));
+    h.entry_on(0, 1);
+    h.exec(100, 0, true, 100.0);
+    h.exec(101, 1, false, 200.0);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    h.status(101, OrderStatusKind::Filled, 200.0);
+    // Pair 0 closes; its orders are working, not filled: both legs will be flat, so pair 1 may
+    // enter (counting the filled positions alone, B would reach -400).
+    let close = OrderIntent {
+        pair: 0,
+        seq: 2,
+        t_ns: h.now,
+        kind: IntentKind::Close(crate::types::CloseReason::Exit),
+        legs: [
+            Leg {
+                instrument: 0,
+                side: Side::Sell,
+                qty: 100,
+            },
+            Leg {
+                instrument: 1,
+                side: Side::Buy,
+                qty: 200,
+            },
+        ],
+    };
+    let msg = Stamped {
+        value: close,
+        t_recv_ns: h.now,
+        t_enq_ns: h.now,
+    };
+    h.d.on_intent(&msg, &h.feed, h.now);
+    assert_eq!(places(&h.take()).len(), 2);
+    assert_eq!(places(&h.entry_on(1, 3)).len(), 2, "{:?}", h.d.counters());
 }
