@@ -377,7 +377,9 @@ fn backtest(c: &mut Criterion) {
     let summary = check.finish().summary;
     eprintln!(
         "backtest: {} quotes -> {} orders, {} trades (setup check)",
-        summary.rows.quotes, summary.orders, summary.trades
+        summary.backtest().rows.quotes,
+        summary.orders,
+        summary.backtest().trades
     );
     let mut g = c.benchmark_group("backtest");
     g.throughput(Throughput::Elements(QUOTES as u64));

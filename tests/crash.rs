@@ -219,15 +219,15 @@ fn a_gateway_sending_garbage_gets_a_clean_error_and_a_reconnect() {
         .join()
         .expect("no panic")
         .expect("the run ends cleanly");
-    let io = &report.summary["connectivity"];
-    assert_eq!(io["protocol_errors"], 1, "{io}");
-    assert!(io["reconnects"].as_u64().unwrap() >= 1, "{io}");
+    let io = &report.summary.engine().connectivity;
+    assert_eq!(io.protocol_errors, 1, "{io:?}");
+    assert!(io.reconnects >= 1, "{io:?}");
+    let error = &report.summary.engine().io_error;
     assert!(
-        report.summary["io_error"]
-            .as_str()
+        error
+            .as_deref()
             .is_some_and(|e| e.contains("protocol error")),
-        "the error is named: {}",
-        report.summary["io_error"]
+        "the error is named: {error:?}"
     );
     assert_eq!(sessions.load(Ordering::SeqCst), 2);
     drop(server);

@@ -141,7 +141,7 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
     // The live path filtered, refused and filled in parts exactly as the backtest did.
     let d = &report.dispatch;
     assert_eq!(
-        report.summary["counters"]["bad_ticks"]["jumps_rejected"], 1,
+        report.summary.bad_ticks.jumps_rejected, 1,
         "the engine's normalizer rejects the jump row"
     );
     assert_eq!(
@@ -178,13 +178,8 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
     let run_dir = &report.run_dir;
     let read = |file: &str| std::fs::read_to_string(run_dir.join(file)).unwrap();
     let series = hft::record::read_series(&read("series/AAA-BBB.csv")).unwrap();
-    assert_eq!(
-        series.len() as u64,
-        report.summary["strategies"][0]["grid_rows"]
-            .as_u64()
-            .unwrap()
-    );
-    assert_eq!(report.summary["series"]["pairs"][0]["dropped_rows"], 0);
+    assert_eq!(series.len() as u64, report.summary.strategies[0].grid_rows);
+    assert_eq!(report.summary.series.pairs[0].dropped_rows, 0);
     let fills = hft::record::read_fills(&read("fills.csv")).unwrap();
     assert_eq!(fills.len(), snap.exec_ids.len());
     let (first_t, last_t) = (series[0].t_ns, series[series.len() - 1].t_ns);

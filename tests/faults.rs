@@ -69,7 +69,7 @@ fn assert_consistent(gw: &Gateway, report: &RunReport, params: &EngineParams) {
         assert!(!b.is_legged(), "pair {p} ends with a naked leg: {b:?}");
     }
     assert_eq!(c.naked_legs, 0, "{c:?}");
-    assert_eq!(report.summary["naked_pairs"], 0);
+    assert_eq!(report.summary.naked_pairs, 0);
     let r = &params.risk;
     for (i, q) in ledger.iter().enumerate() {
         assert!(q.abs() <= r.max_position, "{}: position limit", symbols[i]);
@@ -93,9 +93,9 @@ fn dropped_connections_reconnect_reconcile_and_trade_on() {
     let params = engine_params();
     let report = run_through(&gw, params.clone(), "drop");
     let c = &report.dispatch.counters;
-    let io = &report.summary["connectivity"];
-    assert!(io["disconnects"].as_u64().unwrap() >= 2, "{io}");
-    assert!(io["reconnects"].as_u64().unwrap() >= 2, "{io}");
+    let io = &report.summary.engine().connectivity;
+    assert!(io.disconnects >= 2, "{io:?}");
+    assert!(io.reconnects >= 2, "{io:?}");
     assert!(
         c.reconciliations >= 3,
         "start-up and one per session: {c:?}"
@@ -142,13 +142,14 @@ fn restart(data_lost: bool, name: &str) {
         "reconciled after the restart: {c:?}"
     );
     assert_eq!(
-        report.summary["connectivity"]["disconnects"], 0,
+        report.summary.engine().connectivity.disconnects,
+        0,
         "the socket stays up through 1100/110x"
     );
     // Market data came back: the ticks sent after the restart reached the engine (with 1101
     // only because the engine subscribed again).
     // About 460 book changes come before the restart at 4 s and 800 after it ends.
-    let ticks = report.summary["counters"]["ticks"].as_u64().unwrap();
+    let ticks = report.summary.engine().counters.ticks;
     let sent = gw.stats().ticks_sent.load(Ordering::Relaxed);
     assert!(ticks >= sent, "engine ticks {ticks}, gateway sent {sent}");
     assert!(
@@ -233,7 +234,10 @@ fn the_kill_command_cancels_working_orders_flattens_and_stops() {
     // The engine stops on its own: no stop flag from the test.
     let report = engine.handle.join().expect("engine thread").expect("run");
     let c = &report.dispatch.counters;
-    assert_eq!(report.summary["kill_switch"], "command");
+    assert_eq!(
+        report.summary.kill_switch,
+        hft::dispatch::KillReason::Command
+    );
     assert!(c.cancels_sent >= 1, "working orders cancelled: {c:?}");
     let snap = gw.snapshot();
     assert!(

@@ -353,7 +353,7 @@ fn main() {
     drop(writer);
     let _ = s.shutdown(std::net::Shutdown::Both);
     let _ = r.join();
-    let ticks = report.summary["counters"]["ticks"].as_u64().unwrap_or(0);
+    let ticks = report.summary.engine().counters.ticks;
     println!(
         "no_alloc: {ticks} ticks processed, {} measured ({measured_orders} orders filled in the measured window), {allocations} allocations while armed",
         2 * MEASURED_STEPS

@@ -7,12 +7,12 @@
 //! (the grid row at time T holds each leg's last tick before T), the row at second k + 1 holds the
 //! step-k mids, so a decision during step k sees the rows of steps 0..k.
 
-use hft::backtest::{Backtest, BacktestOutput, RowError, write_outputs};
+use hft::backtest::{Backtest, BacktestOutput, write_outputs};
 use hft::config::{
     CostParams, EngineParams, KalmanParams, PairParams, Sizing, StrategyKind, StrategyParams,
     ZScoreParams,
 };
-use hft::rundir::RowProblem;
+use hft::rundir::{RowError, RowProblem};
 use hft::sim::Rng;
 use hft::strategy::PairStrategy;
 use hft::types::{CloseReason, Direction, IntentKind, OrderIntent, Quote, Side};
@@ -805,30 +805,35 @@ fn constant_prices_give_no_signal_and_no_nan() {
         let out = backtest(kind, &csv);
         assert_eq!(out.summary.orders, 0, "{kind}");
         let s = &out.summary;
+        let b = s.backtest();
         let mut numbers = vec![
-            s.gross_pnl,
-            s.commissions,
-            s.net_pnl,
-            s.max_drawdown,
-            s.turnover,
-            s.time_in_market,
+            b.gross_pnl,
+            s.pnl.commissions,
+            s.pnl.net,
+            b.max_drawdown,
+            b.turnover,
+            b.time_in_market,
         ];
-        numbers.extend(s.sharpe);
+        numbers.extend(b.sharpe);
         for p in &s.pairs {
+            let t = p.trading.expect("the backtest reports trading per pair");
             numbers.extend([
-                p.gross_pnl,
+                p.realized_pnl,
+                p.unrealized_pnl,
                 p.commissions,
                 p.net_pnl,
-                p.time_in_market,
-                p.turnover,
-                p.final_position_a,
-                p.final_position_b,
+                t.time_in_market,
+                t.turnover,
+                p.position_a,
+                p.position_b,
             ]);
-            numbers.extend(p.hedge_ratio);
+        }
+        for st in &s.strategies {
+            numbers.extend(st.hedge_ratio);
         }
         assert!(numbers.iter().all(|x| x.is_finite()), "{kind}: {numbers:?}");
-        assert_eq!(out.summary.net_pnl, 0.0);
-        assert_eq!(out.summary.rows.quotes, 800);
+        assert_eq!(out.summary.pnl.net, 0.0);
+        assert_eq!(out.summary.backtest().rows.quotes, 800);
     }
 }
 
@@ -1001,7 +1006,7 @@ fn malformed_rows_are_reported_by_line_and_counted_and_the_run_completes() {
     let (csv, errors) = with_bad_rows();
     let data_rows = csv.lines().count() as u64 - 1;
     let out = backtest("zscore", &csv);
-    let s = &out.summary;
+    let s = out.summary.backtest();
     assert_eq!(s.first_errors, errors);
     assert_eq!(s.rows.rows, data_rows);
     assert_eq!(s.rows.quotes, data_rows - 8);
@@ -1018,7 +1023,7 @@ fn malformed_rows_are_reported_by_line_and_counted_and_the_run_completes() {
     );
     // The rest of the stream trades exactly as it does without the bad rows.
     let clean = backtest("zscore", &trading_csv());
-    assert!(s.orders > 0);
+    assert!(out.summary.orders > 0);
     assert_eq!(out.orders_csv, clean.orders_csv);
     assert_eq!(out.fills_csv, clean.fills_csv);
 

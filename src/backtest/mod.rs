@@ -24,7 +24,11 @@ use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
 use crate::instruments::{Instruments, req_id};
 use crate::normalize::{FeedState, Normalizer};
 use crate::record::{self, SeriesEntry, SeriesIndex};
-use crate::rundir::{QUOTE_HEADER, QuoteScanner, RowProblem, SymbolKeys, cents};
+use crate::rundir::{
+    BacktestSummary, FillsLog, PairSummary, PairTrading, Pnl, PositionSummary, QUOTE_HEADER,
+    QuoteScanner, RowCounters, RowError, RowProblem, RunMode, StrategySummary, Summary, SymbolKeys,
+    cents,
+};
 use crate::signal::PairRouter;
 use crate::strategy::{PairStrategy, ZScoreBands};
 use crate::types::{
@@ -34,7 +38,7 @@ use std::io::{self, Read, Write};
 use summary::{risk_stats, round6};
 use venue::{Traded, Venue};
 
-pub use summary::{BacktestOutput, PairSummary, RowCounters, RowError, Summary, write_outputs};
+pub use summary::{BacktestOutput, write_outputs};
 
 /// The first malformed rows are kept with their line numbers; the rest are only counted.
 const KEPT_ERRORS: usize = 100;
@@ -422,46 +426,39 @@ impl Backtest {
     pub fn finish(mut self) -> BacktestOutput {
         self.sample_equity();
         let span = self.first_ns.map_or(0, |f| self.last_ns - f).max(1) as f64;
-        let (mut gross, mut commissions, mut trades, mut turnover, mut tim) =
-            (0.0, 0.0, 0, 0.0, 0.0);
+        let symbols = self.instruments.symbols().to_vec();
+        let end_ns = self.last_ns;
         let mut pairs = Vec::with_capacity(self.stats.len());
-        let books: Vec<_> = self.dispatcher.pair_books().copied().collect();
-        for (p, book) in books.iter().enumerate() {
-            let net = self.pair_pnl(p);
+        let mut strategies = Vec::with_capacity(self.stats.len());
+        let (mut trades, mut turnover, mut tim) = (0, 0.0, 0.0);
+        for (p, book) in self.dispatcher.pair_books().enumerate() {
             let st = &mut self.stats[p];
             if let Some(since) = st.open_since_ns.take() {
-                st.in_market_ns += self.last_ns - since;
+                st.in_market_ns += end_ns - since;
             }
             let s = &self.router.pairs[p];
             let (a, b) = s.instruments();
-            let c = s.counters();
-            let paid = book.legs[0].commissions + book.legs[1].commissions;
-            let summary = PairSummary {
-                a: self.instruments.symbol(a).to_string(),
-                b: self.instruments.symbol(b).to_string(),
+            let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
+            let mut summary = PairSummary::of(a, b, book, &self.mids);
+            round_pnl(&mut summary);
+            let trading = PairTrading {
                 trades: st.trades,
                 stops: st.stops,
                 timeouts: st.timeouts,
-                gross_pnl: round6(net + paid),
-                commissions: round6(paid),
-                net_pnl: round6(net),
                 time_in_market: round6(st.in_market_ns as f64 / span),
                 turnover: round6(st.traded_notional),
-                final_position_a: book.legs[0].qty,
-                final_position_b: book.legs[1].qty,
-                hedge_ratio: s.hedge_ratio().map(round6),
-                quotes: c.quotes,
-                grid_rows: c.grid_rows,
-                undefined_statistics: c.undefined,
-                edge_too_small: c.edge_too_small,
-                intents: c.intents,
             };
-            gross += net + paid;
-            commissions += paid;
+            summary.trading = Some(trading);
             trades += st.trades;
             turnover += st.traded_notional;
-            tim += summary.time_in_market;
+            tim += trading.time_in_market;
             pairs.push(summary);
+            strategies.push(StrategySummary::of(
+                a,
+                b,
+                s.hedge_ratio().map(round6),
+                &s.counters(),
+            ));
         }
         let (sharpe, max_drawdown) = risk_stats(&self.equity, self.sample_every_ns);
         let mut series = SeriesIndex {
@@ -469,12 +466,8 @@ impl Backtest {
             pairs: Vec::with_capacity(pairs.len()),
         };
         let mut series_csv = Vec::with_capacity(pairs.len());
-        let symbols = self.instruments.symbols().to_vec();
-        let strategies: Vec<(u16, u16)> =
-            self.router.pairs.iter().map(|s| s.instruments()).collect();
-        let normalize = self.normalizer.counters();
-        let end = self.dispatcher.finish();
-        for ((a, b), log) in strategies.into_iter().zip(self.router.into_series()) {
+        let legs: Vec<(u16, u16)> = self.router.pairs.iter().map(|s| s.instruments()).collect();
+        for ((a, b), log) in legs.into_iter().zip(self.router.into_series()) {
             let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
             let file = record::series_file(a, b);
             series_csv.push((file.clone(), record::series_csv(log.as_slice())));
@@ -486,30 +479,58 @@ impl Backtest {
                 dropped_rows: log.dropped(),
             });
         }
+        let bad_ticks = self.normalizer.counters();
+        let end = self.dispatcher.finish();
+        let positions = end
+            .positions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| PositionSummary::of(&symbols[i], p, self.mids[i]))
+            .collect();
+        let mut pnl = Pnl::of(end.positions.iter().zip(self.mids.iter().copied()));
+        pnl.commissions += end.unattributed_commissions;
+        pnl.net -= end.unattributed_commissions;
+        let pnl = Pnl {
+            realized: round6(pnl.realized),
+            unrealized: round6(pnl.unrealized),
+            commissions: round6(pnl.commissions),
+            net: round6(pnl.net),
+        };
         let c = end.counters;
+        let n_pairs = pairs.len();
         let summary = Summary {
+            mode: RunMode::Backtest,
             strategy: self.strategy_name.clone(),
-            rows: self.counters,
-            first_errors: self.errors.clone(),
             orders: c.orders_sent,
             fills: c.fills,
-            trades,
-            gross_pnl: round6(gross),
-            commissions: round6(commissions),
-            net_pnl: round6(gross - commissions),
-            sharpe: sharpe.map(round6),
-            max_drawdown: round6(max_drawdown),
-            turnover: round6(turnover),
-            time_in_market: round6(if pairs.is_empty() {
-                0.0
-            } else {
-                tim / pairs.len() as f64
-            }),
+            pnl,
+            naked_pairs: end.pair_books.iter().filter(|b| b.is_legged()).count(),
             pairs,
-            bad_ticks: normalize,
+            strategies,
+            positions,
+            kill_switch: end.kill_reason,
+            bad_ticks,
             dispatch: c,
-            fills_log_dropped: end.fills.dropped(),
+            fills_log: FillsLog {
+                logged: end.fills.len(),
+                dropped: end.fills.dropped(),
+            },
             series,
+            engine: None,
+            backtest: Some(BacktestSummary {
+                rows: self.counters,
+                first_errors: self.errors.clone(),
+                trades,
+                gross_pnl: round6(pnl.net + pnl.commissions),
+                sharpe: sharpe.map(round6),
+                max_drawdown: round6(max_drawdown),
+                turnover: round6(turnover),
+                time_in_market: round6(if n_pairs == 0 {
+                    0.0
+                } else {
+                    tim / n_pairs as f64
+                }),
+            }),
         };
         BacktestOutput {
             summary,
@@ -517,6 +538,18 @@ impl Backtest {
             fills_csv: record::engine_fills_csv(end.fills.as_slice(), &symbols, 0),
             series_csv,
         }
+    }
+}
+
+/// Rounds a pair's PnL to 6 decimals so summaries do not carry float noise.
+fn round_pnl(s: &mut PairSummary) {
+    for x in [
+        &mut s.realized_pnl,
+        &mut s.unrealized_pnl,
+        &mut s.commissions,
+        &mut s.net_pnl,
+    ] {
+        *x = round6(*x);
     }
 }
 

@@ -1,87 +1,8 @@
-//! What a backtest reports: row counters, per-pair and total results (`summary.json`), and the
-//! output files.
+//! What a backtest produces: the typed summary ([`crate::rundir::Summary`]) and the output files.
 
-use crate::dispatch::DispatchCounters;
-use crate::normalize::NormalizeCounters;
-use crate::record::SeriesIndex;
-use crate::rundir::RowProblem;
-use serde::Serialize;
+use crate::rundir::Summary;
 use std::io;
 use std::path::Path;
-
-/// A skipped row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct RowError {
-    pub line: u64,
-    pub problem: RowProblem,
-}
-
-/// Row counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct RowCounters {
-    pub rows: u64,
-    pub quotes: u64,
-    pub field_count: u64,
-    pub bad_timestamp: u64,
-    pub bad_number: u64,
-    pub unknown_symbol: u64,
-    pub time_backwards: u64,
-    pub crossed_quote: u64,
-}
-
-/// Summary of one pair.
-#[derive(Debug, Clone, Serialize)]
-pub struct PairSummary {
-    pub a: String,
-    pub b: String,
-    /// Round trips closed.
-    pub trades: u64,
-    pub stops: u64,
-    pub timeouts: u64,
-    pub gross_pnl: f64,
-    pub commissions: f64,
-    pub net_pnl: f64,
-    pub time_in_market: f64,
-    pub turnover: f64,
-    pub final_position_a: f64,
-    pub final_position_b: f64,
-    pub hedge_ratio: Option<f64>,
-    pub quotes: u64,
-    pub grid_rows: u64,
-    pub undefined_statistics: u64,
-    pub edge_too_small: u64,
-    pub intents: u64,
-}
-
-/// `summary.json`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub strategy: String,
-    pub rows: RowCounters,
-    pub first_errors: Vec<RowError>,
-    pub orders: u64,
-    pub fills: u64,
-    pub trades: u64,
-    pub gross_pnl: f64,
-    pub commissions: f64,
-    pub net_pnl: f64,
-    /// Annualized (252 days of 6.5 h) from equity changes sampled on the strategy grid.
-    pub sharpe: Option<f64>,
-    pub max_drawdown: f64,
-    /// Traded notional in USD.
-    pub turnover: f64,
-    /// Mean over pairs of the fraction of event time with a position.
-    pub time_in_market: f64,
-    pub pairs: Vec<PairSummary>,
-    /// What the normalizer's bad-tick filter did (the engine reports the same counters).
-    pub bad_ticks: NormalizeCounters,
-    /// What the dispatcher did: orders, fills, risk refusals, legging (the engine's counters).
-    pub dispatch: DispatchCounters,
-    /// Fills beyond `engine.fills_capacity`, missing from `fills.csv`.
-    pub fills_log_dropped: u64,
-    /// The series files and the z-score bands, for `hft report`.
-    pub series: SeriesIndex,
-}
 
 /// Everything a run produces.
 pub struct BacktestOutput {

@@ -44,25 +44,36 @@ pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()
     let secs = started.elapsed().as_secs_f64();
     write_outputs(&output, out).with_context(|| format!("cannot write to {}", out.display()))?;
     let s = &output.summary;
-    let skipped = s.rows.rows - s.rows.quotes;
-    for e in &s.first_errors {
+    let b = s.backtest();
+    let skipped = b.rows.rows - b.rows.quotes;
+    for e in &b.first_errors {
         eprintln!("line {}: {:?}", e.line, e.problem);
     }
     println!(
         "{} rows ({} skipped) in {secs:.3} s: {:.1} M rows/s",
-        s.rows.rows,
+        b.rows.rows,
         skipped,
-        s.rows.rows as f64 / secs / 1e6
+        b.rows.rows as f64 / secs / 1e6
     );
     println!(
         "{}: {} trades, net PnL {:.2} USD (gross {:.2}, commissions {:.2}), Sharpe {}, max drawdown {:.2}",
         s.strategy,
-        s.trades,
-        s.net_pnl,
-        s.gross_pnl,
-        s.commissions,
-        s.sharpe.map_or("n/a".to_string(), |x| format!("{x:.2}")),
-        s.max_drawdown
+        b.trades,
+        s.pnl.net,
+        b.gross_pnl,
+        s.pnl.commissions,
+        b.sharpe.map_or("n/a".to_string(), |x| format!("{x:.2}")),
+        b.max_drawdown
+    );
+    let d = &s.dispatch;
+    println!(
+        "orders {} | fills {} | bad ticks {} | refused by risk {} | legged {} | naked legs {}",
+        d.orders_sent,
+        d.fills,
+        s.bad_ticks.bad_price + s.bad_ticks.crossed + s.bad_ticks.jumps_rejected,
+        d.rejected_by_risk,
+        d.legged,
+        d.naked_legs
     );
     for p in s.series.pairs.iter().filter(|p| p.dropped_rows > 0) {
         println!(

@@ -136,13 +136,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         },
     )?;
     println!();
-    let placement = &report.summary["placement"];
-    println!(
-        "stages: wait = {}, {}",
-        placement["wait"].as_str().unwrap_or("?"),
-        placement["note"].as_str().unwrap_or("")
-    );
-    if placement["wait"] == "backoff" {
+    let placement = &report.summary.engine().placement;
+    println!("stages: wait = {}, {}", placement.wait, placement.note);
+    if placement.wait == "backoff" {
         println!(
             "(queue waits include the park of an idle stage; spin on isolated cores for the \
              low-latency numbers: see README, Running on a tuned Linux box)"

@@ -64,7 +64,7 @@ pub const KILL_FILE: &str = "KILL";
 pub struct RunReport {
     pub run_dir: PathBuf,
     pub histograms: Vec<Named>,
-    pub summary: serde_json::Value,
+    pub summary: crate::rundir::Summary,
     pub table: String,
     pub trading: String,
     pub dispatch: DispatchReport,

@@ -5,10 +5,12 @@ use crate::config::EngineParams;
 use crate::dispatch::KillReason;
 use crate::latency::{self, Named};
 use crate::record::{self, SeriesEntry, SeriesIndex};
-use crate::rundir;
+use crate::rundir::{
+    self, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary, Percentiles,
+    PlacementSummary, Pnl, PositionSummary, RunMode, StrategySummary, Summary,
+};
 use crate::strategy::ZScoreBands;
 use anyhow::Context;
-use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
 
@@ -80,100 +82,93 @@ pub(super) fn report(
     )
     .with_context(|| format!("cannot write {}", fills_path.display()))?;
 
-    let mut positions = Vec::new();
-    let (mut realized, mut unrealized, mut commissions) = (0.0, 0.0, disp.unattributed_commissions);
-    let mid_of = |i: usize| norm.mids.get(i).copied().unwrap_or(0.0);
-    for (i, p) in disp.positions.iter().enumerate() {
-        let mid = mid_of(i);
-        let open = p.unrealized(mid);
-        realized += p.realized;
-        unrealized += open;
-        commissions += p.commissions;
-        positions.push(json!({
-            "symbol": symbols[i], "position": p.qty, "avg_cost": p.avg_cost, "realized_pnl": p.realized,
-            "unrealized_pnl": open, "commissions": p.commissions, "last_mid": mid,
-        }));
-    }
-    let mut naked_pairs = 0;
-    let pair_pnl: Vec<serde_json::Value> = params
+    let mids = &norm.mids;
+    let mid_of = |i: usize| mids.get(i).copied().unwrap_or(0.0);
+    let positions = disp
+        .positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PositionSummary::of(&symbols[i], p, mid_of(i)))
+        .collect();
+    let mut pnl = Pnl::of(
+        disp.positions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p, mid_of(i))),
+    );
+    pnl.commissions += disp.unattributed_commissions;
+    pnl.net -= disp.unattributed_commissions;
+    let pairs: Vec<PairSummary> = params
         .pairs
         .iter()
         .zip(&disp.pair_books)
-        .map(|(p, b)| {
-            let legs = [0, 1].map(|k| {
-                let l = &b.legs[k];
-                let mid = mid_of(b.instruments[k] as usize);
-                (l, l.unrealized(mid))
-            });
-            let realized: f64 = legs.iter().map(|(l, _)| l.realized).sum();
-            let unrealized: f64 = legs.iter().map(|(_, u)| u).sum();
-            let commissions: f64 = legs.iter().map(|(l, _)| l.commissions).sum();
-            naked_pairs += usize::from(b.is_legged());
-            json!({
-                "a": p.a, "b": p.b, "position_a": b.legs[0].qty, "position_b": b.legs[1].qty,
-                "naked_leg": b.is_legged(), "realized_pnl": realized, "unrealized_pnl": unrealized,
-                "commissions": commissions, "net_pnl": realized + unrealized - commissions,
-            })
-        })
+        .map(|(p, b)| PairSummary::of(&p.a, &p.b, b, mids))
         .collect();
-    let percentiles: serde_json::Map<String, serde_json::Value> = histograms
-        .iter()
-        .map(|h| {
-            let x = &h.histogram;
-            let p = |q: f64| {
-                if x.is_empty() {
-                    0
-                } else {
-                    x.value_at_percentile(q)
-                }
-            };
-            (
-                h.name.clone(),
-                json!({"count": x.len(), "p50_ns": p(50.0), "p90_ns": p(90.0), "p99_ns": p(99.0),
-                "p99_9_ns": p(99.9), "p99_99_ns": p(99.99), "max_ns": x.max()}),
-            )
-        })
-        .collect();
+    let naked_pairs = pairs.iter().filter(|p| p.naked_leg).count();
     let c = &disp.counters;
-    let summary = json!({
-        "strategy": format!("{:?}", params.strategy.kind).to_lowercase(),
-        "duration_secs": ran.as_secs_f64(),
-        "placement": {"wait": format!("{:?}", placement.wait).to_lowercase(), "cores": placement.cores, "note": placement.note},
-        "latency": percentiles,
-        "counters": {
-            "ticks": io.counters.md_events,
-            "frames": io.counters.frames,
-            "malformed_frames": io.counters.malformed,
-            "skipped_frames": io.counters.skipped,
-            "md_queue_full": io.counters.md_queue_full,
-            "md_dropped": io.counters.md_dropped,
-            "quote_queue_full": norm.quote_queue_full,
-            "quotes": norm.counters.quotes,
-            "bad_ticks": norm.counters,
-            "signals": sig.intents,
-            "dispatch": c,
+    let summary = Summary {
+        mode: RunMode::Engine,
+        strategy: format!("{:?}", params.strategy.kind).to_lowercase(),
+        orders: c.orders_sent,
+        fills: c.fills,
+        pnl,
+        pairs,
+        strategies: params
+            .pairs
+            .iter()
+            .zip(&sig.strategies)
+            .zip(&sig.hedge_ratios)
+            .map(|((p, s), h)| StrategySummary::of(&p.a, &p.b, *h, s))
+            .collect(),
+        positions,
+        naked_pairs,
+        kill_switch: disp.kill_reason,
+        bad_ticks: norm.counters,
+        dispatch: *c,
+        fills_log: FillsLog {
+            logged: disp.fills.len(),
+            dropped: disp.fills.dropped(),
         },
-        "strategies": params.pairs.iter().zip(&sig.strategies).zip(&sig.hedge_ratios).map(|((p, s), h)| json!({
-            "a": p.a, "b": p.b, "hedge_ratio": h, "quotes": s.quotes, "grid_rows": s.grid_rows,
-            "evaluations": s.evaluations, "undefined_statistics": s.undefined, "edge_too_small": s.edge_too_small, "intents": s.intents,
-        })).collect::<Vec<_>>(),
-        "positions": positions,
-        "pairs": pair_pnl,
-        "naked_pairs": naked_pairs,
-        "kill_switch": disp.kill_reason,
-        "connectivity": io.counters,
-        "journal": {"records": journal.records, "bytes": journal.bytes, "fsyncs": journal.fsyncs,
-            "dropped": journal.dropped, "error": journal.error, "policy": params.engine.journal_fsync},
-        "pnl": {"realized": realized, "unrealized": unrealized, "commissions": commissions, "net": realized + unrealized - commissions},
-        "series": series,
-        "fills_log": {"logged": disp.fills.len(), "dropped": disp.fills.dropped()},
-        "disconnected": io.disconnected || disp.disconnected,
-        "io_error": io.error,
-    });
-    std::fs::write(
-        run_dir.join("summary.json"),
-        serde_json::to_vec_pretty(&summary)?,
-    )?;
+        series,
+        engine: Some(EngineSummary {
+            duration_secs: ran.as_secs_f64(),
+            placement: PlacementSummary {
+                wait: format!("{:?}", placement.wait).to_lowercase(),
+                cores: placement.cores,
+                note: placement.note.clone(),
+            },
+            latency: histograms
+                .iter()
+                .map(|h| (h.name.clone(), Percentiles::of(&h.histogram)))
+                .collect(),
+            counters: EngineCounters {
+                ticks: io.counters.md_events,
+                frames: io.counters.frames,
+                malformed_frames: io.counters.malformed,
+                skipped_frames: io.counters.skipped,
+                md_queue_full: io.counters.md_queue_full,
+                md_dropped: io.counters.md_dropped,
+                quote_queue_full: norm.quote_queue_full,
+                quotes: norm.counters.quotes,
+                signals: sig.intents,
+            },
+            connectivity: io.counters,
+            journal: JournalSummary {
+                records: journal.records,
+                bytes: journal.bytes,
+                fsyncs: journal.fsyncs,
+                dropped: journal.dropped,
+                error: journal.error.clone(),
+                policy: params.engine.journal_fsync,
+            },
+            disconnected: io.disconnected || disp.disconnected,
+            io_error: io.error.clone(),
+        }),
+        backtest: None,
+    };
+    let mut json = serde_json::to_vec_pretty(&summary)?;
+    json.push(b'\n');
+    std::fs::write(run_dir.join("summary.json"), json)?;
     let mut kill = match disp.kill_reason {
         KillReason::LossLimit => format!(
             "\nKILL SWITCH: daily loss limit of {:.2} USD reached; {} orders cancelled, {} flatten orders sent",
@@ -213,10 +208,10 @@ pub(super) fn report(
         c.fills,
         c.rejected_by_risk,
         c.delayed_by_rate_limit,
-        realized,
-        unrealized,
-        commissions,
-        realized + unrealized - commissions
+        summary.pnl.realized,
+        summary.pnl.unrealized,
+        summary.pnl.commissions,
+        summary.pnl.net
     );
     Ok(RunReport {
         run_dir: run_dir.to_path_buf(),

@@ -3,15 +3,22 @@
 //!
 //! - quote files (`ts_ns,symbol,bid,bid_size,ask,ask_size`): [`QuoteScanner`], the one parser of
 //!   the backtest and the gateway's replay.
+//! - `summary.json`: [`Summary`], one typed schema for the engine and the backtest.
 //! - the directory itself: [`new_run_dir`] (`run-YYYYMMDD-HHMMSS[-n]`).
 //! - `latency/<name>.hgrm`: [`write_latency`], [`read_latency`] (format and parser in `hgrm.rs`).
 
 mod dirs;
 mod hgrm;
 mod quotes;
+mod summary;
 
 pub use dirs::new_run_dir;
 pub use quotes::{QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys, cents};
+pub use summary::{
+    BacktestSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,
+    PairTrading, Percentiles, PlacementSummary, Pnl, PositionSummary, RowCounters, RowError,
+    RunMode, StrategySummary, Summary,
+};
 
 pub use hgrm::{
     HgrmPoint, LatencyFile, parse_hgrm, percentile_distribution, read_hgrm, read_latency,
