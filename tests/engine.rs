@@ -177,10 +177,10 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
     // The run directory holds what `hft report` charts: every grid row and every fill.
     let run_dir = &report.run_dir;
     let read = |file: &str| std::fs::read_to_string(run_dir.join(file)).unwrap();
-    let series = hft::record::read_series(&read("series/AAA-BBB.csv")).unwrap();
+    let series = hft::rundir::read_series(&read("series/AAA-BBB.csv")).unwrap();
     assert_eq!(series.len() as u64, report.summary.strategies[0].grid_rows);
     assert_eq!(report.summary.series.pairs[0].dropped_rows, 0);
-    let fills = hft::record::read_fills(&read("fills.csv")).unwrap();
+    let fills = hft::rundir::read_fills(&read("fills.csv")).unwrap();
     assert_eq!(fills.len(), snap.exec_ids.len());
     let (first_t, last_t) = (series[0].t_ns, series[series.len() - 1].t_ns);
     for f in &fills {

@@ -23,12 +23,12 @@ use crate::config::EngineParams;
 use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
 use crate::instruments::{Instruments, req_id};
 use crate::normalize::{FeedState, Normalizer};
-use crate::record::{self, SeriesEntry, SeriesIndex};
 use crate::rundir::{
     BacktestSummary, FillsLog, PairSummary, PairTrading, Pnl, PositionSummary, QUOTE_HEADER,
     QuoteScanner, RowCounters, RowError, RowProblem, RunMode, StrategySummary, Summary, SymbolKeys,
     cents,
 };
+use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::PairRouter;
 use crate::strategy::{PairStrategy, ZScoreBands};
 use crate::types::{
@@ -469,8 +469,8 @@ impl Backtest {
         let legs: Vec<(u16, u16)> = self.router.pairs.iter().map(|s| s.instruments()).collect();
         for ((a, b), log) in legs.into_iter().zip(self.router.into_series()) {
             let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
-            let file = record::series_file(a, b);
-            series_csv.push((file.clone(), record::series_csv(log.as_slice())));
+            let file = crate::rundir::series_file(a, b);
+            series_csv.push((file.clone(), crate::rundir::series_csv(log.as_slice())));
             series.pairs.push(SeriesEntry {
                 a: a.clone(),
                 b: b.clone(),
@@ -535,7 +535,7 @@ impl Backtest {
         BacktestOutput {
             summary,
             orders_csv: self.orders_csv,
-            fills_csv: record::engine_fills_csv(end.fills.as_slice(), &symbols, 0),
+            fills_csv: crate::rundir::fills_csv(end.fills.as_slice(), &symbols, 0),
             series_csv,
         }
     }

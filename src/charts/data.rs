@@ -1,7 +1,7 @@
 //! What the charts read from a run directory: the `series` index and strategy of
 //! `summary.json`, each pair's grid rows and fills.
 
-use crate::record::{self, FillRow, ParseError, SeriesEntry, SeriesIndex};
+use crate::rundir::{FillRow, ParseError, SeriesEntry, SeriesIndex};
 use crate::strategy::GridSample;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -87,7 +87,7 @@ pub(super) fn read_pairs(
     }
     let fills_path = run_dir.join("fills.csv");
     let fills = if fills_path.is_file() {
-        parse_file(&fills_path, record::read_fills)?
+        parse_file(&fills_path, crate::rundir::read_fills)?
     } else {
         tracing::info!("no fills.csv: PnL from the strategy's positions only");
         Vec::new()
@@ -99,7 +99,7 @@ pub(super) fn read_pairs(
             tracing::info!(file = %path.display(), "series file missing: pair skipped");
             continue;
         }
-        let rows = parse_file(&path, record::read_series)?;
+        let rows = parse_file(&path, crate::rundir::read_series)?;
         if rows.is_empty() {
             tracing::info!(file = %path.display(), "no grid rows: pair skipped");
             continue;

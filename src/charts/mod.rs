@@ -23,7 +23,6 @@ mod latency;
 mod pair;
 mod panel;
 
-use crate::record;
 use crate::strategy::ZScoreBands;
 use anyhow::{Context, bail};
 use data::PairData;
@@ -93,7 +92,7 @@ pub fn draw_run(run_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let bands = index.as_ref().and_then(|i| i.zscore_bands);
     let mut written = Vec::new();
     for pair in &pairs {
-        let name = record::series_file(&pair.a, &pair.b);
+        let name = crate::rundir::series_file(&pair.a, &pair.b);
         let stem = name
             .trim_start_matches("series/")
             .trim_end_matches(".csv")

@@ -4,11 +4,11 @@ use super::{Placement, RunReport, StageEnds};
 use crate::config::EngineParams;
 use crate::dispatch::KillReason;
 use crate::latency::{self, Named};
-use crate::record::{self, SeriesEntry, SeriesIndex};
 use crate::rundir::{
     self, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary, Percentiles,
     PlacementSummary, Pnl, PositionSummary, RunMode, StrategySummary, Summary,
 };
+use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::strategy::ZScoreBands;
 use anyhow::Context;
 use std::path::Path;
@@ -56,13 +56,13 @@ pub(super) fn report(
         pairs: Vec::with_capacity(params.pairs.len()),
     };
     for (p, log) in params.pairs.iter().zip(&sig.series) {
-        let file = record::series_file(&p.a, &p.b);
+        let file = crate::rundir::series_file(&p.a, &p.b);
         let path = run_dir.join(&file);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        std::fs::write(&path, record::series_csv(log.as_slice()))
+        std::fs::write(&path, crate::rundir::series_csv(log.as_slice()))
             .with_context(|| format!("cannot write {}", path.display()))?;
         if log.dropped() > 0 {
             tracing::warn!(pair = %file, dropped = log.dropped(), "series log full (engine.series_capacity): later grid rows not charted");
@@ -78,7 +78,7 @@ pub(super) fn report(
     let fills_path = run_dir.join("fills.csv");
     std::fs::write(
         &fills_path,
-        record::engine_fills_csv(disp.fills.as_slice(), symbols, wall_offset_ns),
+        crate::rundir::fills_csv(disp.fills.as_slice(), symbols, wall_offset_ns),
     )
     .with_context(|| format!("cannot write {}", fills_path.display()))?;
 

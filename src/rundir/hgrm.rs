@@ -3,7 +3,7 @@
 //! and `hft report` read. The writer and the parser live here together, so the two cannot drift.
 
 use crate::latency::{Named, SIGNIFICANT_DIGITS};
-use crate::record::ParseError;
+use crate::rundir::ParseError;
 use anyhow::Context;
 use hdrhistogram::Histogram;
 use std::fmt::Write as _;

@@ -3,16 +3,22 @@
 //!
 //! - quote files (`ts_ns,symbol,bid,bid_size,ask,ask_size`): [`QuoteScanner`], the one parser of
 //!   the backtest and the gateway's replay.
+//! - `series/<A>-<B>.csv` and `fills.csv`: [`series_csv`], [`fills_csv`] and their readers.
 //! - `summary.json`: [`Summary`], one typed schema for the engine and the backtest.
 //! - the directory itself: [`new_run_dir`] (`run-YYYYMMDD-HHMMSS[-n]`).
 //! - `latency/<name>.hgrm`: [`write_latency`], [`read_latency`] (format and parser in `hgrm.rs`).
 
 mod dirs;
 mod hgrm;
+mod logs;
 mod quotes;
 mod summary;
 
 pub use dirs::new_run_dir;
+pub use logs::{
+    FILLS_HEADER, FillRow, ParseError, SERIES_HEADER, SeriesEntry, SeriesIndex, fills_csv,
+    read_fills, read_series, series_csv, series_file,
+};
 pub use quotes::{QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys, cents};
 pub use summary::{
     BacktestSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,

@@ -5,8 +5,8 @@
 use crate::dispatch::{DispatchCounters, KillReason, PairBook, PositionState};
 use crate::io::IoCounters;
 use crate::normalize::NormalizeCounters;
-use crate::record::SeriesIndex;
 use crate::rundir::RowProblem;
+use crate::rundir::SeriesIndex;
 use crate::strategy::StrategyCounters;
 use serde::Serialize;
 use std::collections::BTreeMap;
