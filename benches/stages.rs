@@ -13,8 +13,9 @@
 //! - `dispatch/*`: the rate limiter and PLACE_ORDER encoded into a preallocated buffer as the
 //!   dispatch stage does (order id, `orderRef` from the tick sequence number). Dispatch's risk
 //!   check is private (three comparisons) and is not measured on its own.
-//! - `backtest/zscore_1_pair_on_quote`: the strategy loop over 1M quotes already in memory
-//!   ([`Backtest::on_quote`]: book, strategy, fills), reported in quotes per second.
+//! - `backtest/zscore_1_pair_on_quote`: the backtest loop over 1M quotes already in memory
+//!   ([`Backtest::on_quote`]: the exchange's book, the normalizer, the strategy, the dispatcher
+//!   and the fills), reported in quotes per second.
 //!
 //! The price process is synthetic and seeded: B is a random walk, A = 2 B + 1 + a mean-reverting
 //! spread, so the z-score strategy really enters and exits (the counts are printed at start-up).
