@@ -1,8 +1,16 @@
 //! `hft`: a pairs-trading engine for Interactive Brokers, and the TWS-compatible paper gateway it
 //! is tested against.
 //!
-//! Rooms, in data-flow order: [`wire`] (the TWS codec), [`io`] (the engine's TWS connection),
-//! [`sim`] (the paper gateway), and [`config`] (parameter files).
+//! Rooms, leaves first (no module imports one above it):
+//!
+//! - [`types`], [`instruments`], [`config`], [`latency`]: messages, symbol indices, parameter
+//!   files, clocks and histograms;
+//! - [`wire`] (the TWS codec), [`stats`], [`strategy`], [`exchange`] (book, matcher, ledger,
+//!   accounting), [`runtime`] (wait strategies, the stage loop);
+//! - the stages in data-flow order, [`io`] -> [`normalize`] -> [`signal`] -> [`dispatch`], with
+//!   [`journal`], [`record`] and [`rundir`] (every run file);
+//! - [`backtest`], [`sim`] (the paper gateway), [`pipeline`] (the engine's threads), [`pairs`],
+//!   [`bootstrap`], [`charts`], and [`cli`].
 
 #![deny(unsafe_op_in_unsafe_fn)]
 

@@ -21,7 +21,7 @@ mod venue;
 
 use crate::config::EngineParams;
 use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
-use crate::instruments::{Instruments, req_id};
+use crate::instruments::Instruments;
 use crate::normalize::{FeedState, Normalizer};
 use crate::rundir::{
     BacktestSummary, FillsLog, PairSummary, PairTrading, Pnl, PositionSummary, QUOTE_HEADER,
@@ -31,9 +31,7 @@ use crate::rundir::{
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::PairRouter;
 use crate::strategy::{PairStrategy, ZScoreBands};
-use crate::types::{
-    CloseReason, IntentKind, MdEvent, MdTick, OrderEvent, OrderIntent, Quote, Stamped,
-};
+use crate::types::{CloseReason, IntentKind, OrderEvent, OrderIntent, Quote, Stamped};
 use std::io::{self, Read, Write};
 use summary::{risk_stats, round6};
 use venue::{Traded, Venue};
@@ -211,22 +209,11 @@ impl Backtest {
         };
         self.venue
             .on_quote(q.instrument, top, now, &mut self.events, &mut self.traded);
-        self.deliver(now);
-        // The engine's path: the tick-by-tick BidAsk the gateway would send for this row.
-        let event = MdEvent {
-            seq: q.seq,
-            t_recv_ns: now,
-            t_enq_ns: now,
-            t_event_ns: now,
-            req_id: req_id(q.instrument),
-            tick: MdTick::BidAsk {
-                bid: q.bid,
-                ask: q.ask,
-                bid_size: q.bid_size,
-                ask_size: q.ask_size,
-            },
-        };
-        if let Some(quote) = self.normalizer.on_event_publishing(&event, &self.feed, now) {
+        if !self.events.is_empty() {
+            self.deliver(now);
+        }
+        // The engine's path: the row is the tick-by-tick BidAsk the gateway would send.
+        if let Some(quote) = self.normalizer.on_top(q, &self.feed, now) {
             self.mids[i] = quote.mid();
             let intents = &mut self.intents;
             self.router.on_quote(&quote, |intent| intents.push(intent));
@@ -236,8 +223,9 @@ impl Backtest {
             }
             self.intents.clear();
         }
-        self.dispatcher.poll(&self.feed, now);
-        self.carry_out(now);
+        if self.dispatcher.poll(&self.feed, now) || !self.dispatcher.outbox().is_empty() {
+            self.carry_out(now);
+        }
         if now >= self.next_sample_ns {
             self.sample_equity();
             let step = self.sample_every_ns.max(1);
@@ -278,7 +266,11 @@ impl Backtest {
     }
 
     /// Carries out the dispatcher's outbox against the exchange until nothing more comes back.
+    #[inline]
     fn carry_out(&mut self, now: u64) {
+        if self.dispatcher.outbox().is_empty() {
+            return;
+        }
         loop {
             self.dispatcher.outbox().swap_into(&mut self.batch);
             if self.batch.is_empty() {
@@ -298,14 +290,15 @@ impl Backtest {
     }
 
     /// The exchange's answers into the dispatcher, in order.
+    #[inline]
     fn deliver(&mut self, now: u64) {
+        if self.events.is_empty() {
+            return;
+        }
         for t in self.traded.drain(..) {
             if let Some(st) = self.stats.get_mut(t.pair as usize) {
                 st.traded_notional += t.notional;
             }
-        }
-        if self.events.is_empty() {
-            return;
         }
         for k in 0..self.events.len() {
             let msg = Stamped {

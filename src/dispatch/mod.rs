@@ -257,10 +257,13 @@ impl Dispatcher {
         self.send_pending();
     }
 
-    /// Periodic work: requests waiting for the limiter go out; every [`WATCHDOG_NS`] the kill
-    /// request, leg timeouts, feed staleness and deferred closes are looked at. True when
-    /// something was sent.
+    /// Periodic work: requests waiting for the limiter go out; every 50 ms of `now`, leg
+    /// timeouts, feed staleness and deferred closes are looked at. True when something was sent.
+    #[inline]
     pub fn poll(&mut self, feed: &FeedState, now: u64) -> bool {
+        if self.controls.is_empty() && self.pending.is_empty() && now < self.next_watchdog_ns {
+            return false;
+        }
         self.now = now;
         let sent = self.send_pending();
         if now >= self.next_watchdog_ns {
@@ -329,6 +332,7 @@ impl Dispatcher {
     }
 
     /// The outbox: what to carry out, in order.
+    #[inline]
     pub fn outbox(&mut self) -> &mut Outbox {
         &mut self.outbox
     }

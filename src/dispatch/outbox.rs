@@ -78,6 +78,7 @@ impl Outbox {
     }
 
     /// True when nothing waits.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

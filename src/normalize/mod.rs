@@ -125,11 +125,10 @@ impl Normalizer {
             self.counters.unknown_request += 1;
             return None;
         };
-        let valid_price = |p: f64| p.is_finite() && p > 0.0;
         let before = *top;
         match e.tick {
             MdTick::Bid { price, size } => {
-                if !valid_price(price) {
+                if !valid(price) {
                     self.counters.bad_price += 1;
                     return None;
                 }
@@ -139,7 +138,7 @@ impl Normalizer {
                 }
             }
             MdTick::Ask { price, size } => {
-                if !valid_price(price) {
+                if !valid(price) {
                     self.counters.bad_price += 1;
                     return None;
                 }
@@ -156,7 +155,7 @@ impl Normalizer {
                 bid_size,
                 ask_size,
             } => {
-                if !valid_price(bid) || !valid_price(ask) {
+                if !valid(bid) || !valid(ask) {
                     self.counters.bad_price += 1;
                     return None;
                 }
@@ -167,11 +166,51 @@ impl Normalizer {
             }
             MdTick::Last { .. } | MdTick::LastSize(_) | MdTick::Volume(_) => return None,
         }
-        if top.bid == before.bid
-            && top.ask == before.ask
-            && top.bid_size == before.bid_size
-            && top.ask_size == before.ask_size
-        {
+        let changed = top.bid != before.bid
+            || top.ask != before.ask
+            || top.bid_size != before.bid_size
+            || top.ask_size != before.ask_size;
+        self.accept(index as usize, changed, e.seq, e.t_event_ns)
+    }
+
+    /// A whole top of book, `raw` (a recorded row: instrument, tick sequence, event time, both
+    /// sides), through the same filter as a tick-by-tick BidAsk event; publishes the mid to
+    /// `feed` stamped `t_ns` as [`on_event_publishing`](Self::on_event_publishing) does. The
+    /// backtest's path.
+    #[inline]
+    pub fn on_top(&mut self, raw: &Quote, feed: &FeedState, t_ns: u64) -> Option<Quote> {
+        self.counters.events += 1;
+        let index = usize::from(raw.instrument);
+        let Some(top) = self.tops.get_mut(index) else {
+            self.counters.unknown_request += 1;
+            return None;
+        };
+        if !valid(raw.bid) || !valid(raw.ask) {
+            self.counters.bad_price += 1;
+            return None;
+        }
+        let changed = top.bid != raw.bid
+            || top.ask != raw.ask
+            || top.bid_size != raw.bid_size
+            || top.ask_size != raw.ask_size;
+        top.bid = raw.bid;
+        top.ask = raw.ask;
+        top.bid_size = raw.bid_size;
+        top.ask_size = raw.ask_size;
+        let quote = self.accept(index, changed, raw.seq, raw.t_ns);
+        if let Some(mid) = self.mid(index) {
+            feed.publish(raw.instrument, t_ns, mid);
+        }
+        quote
+    }
+
+    /// The filter, after instrument `index`'s top was updated (`changed`: it differs from
+    /// before): unchanged, incomplete, crossed and unconfirmed jumps are dropped (counted),
+    /// anything else is the new quote.
+    #[inline]
+    fn accept(&mut self, index: usize, changed: bool, seq: u64, t_ns: u64) -> Option<Quote> {
+        let top = &mut self.tops[index];
+        if !changed {
             return None;
         }
         if top.bid <= 0.0 || top.ask <= 0.0 {
@@ -195,15 +234,21 @@ impl Normalizer {
         top.last_mid = mid;
         self.counters.quotes += 1;
         Some(Quote {
-            seq: e.seq,
+            seq,
             instrument: index as u16,
-            t_ns: e.t_event_ns,
+            t_ns,
             bid: top.bid,
             ask: top.ask,
             bid_size: top.bid_size,
             ask_size: top.ask_size,
         })
     }
+}
+
+/// A usable price: positive and finite (NaN fails both comparisons).
+#[inline]
+fn valid(p: f64) -> bool {
+    p > 0.0 && p < f64::INFINITY
 }
 
 #[cfg(test)]

@@ -114,8 +114,8 @@ impl Significance {
     }
 }
 
-/// Statistics of one pair, leg `a` regressed on leg `b`: `a[t] = intercept + hedge_ratio * b[t]
-/// + e[t]`. Every `f64` is finite.
+/// Statistics of one pair, leg `a` regressed on leg `b`:
+/// `a(t) = intercept + hedge_ratio * b(t) + e(t)`. Every `f64` is finite.
 ///
 /// # Examples
 /// It serializes with its field names as keys (what `hft pairs --json` prints):

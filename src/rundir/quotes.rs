@@ -67,7 +67,8 @@ impl QuoteFields<'_> {
     }
 }
 
-/// A price in cents, rounded to the nearest cent (the one rounding rule for quote files).
+/// A positive price in cents, rounded to the nearest cent (the one rounding rule for quote
+/// files; adding a half and truncating is `round` for positive values, without its libm call).
 ///
 /// # Examples
 /// ```
@@ -76,7 +77,7 @@ impl QuoteFields<'_> {
 /// ```
 #[inline]
 pub fn cents(price: f64) -> i64 {
-    (price * 100.0).round() as i64
+    (price * 100.0 + 0.5) as i64
 }
 
 /// Reads rows in file order, keeping the time of the last accepted one.
@@ -109,20 +110,39 @@ impl QuoteScanner {
     #[inline]
     pub fn scan<'a>(&mut self, line: &'a [u8]) -> Result<QuoteFields<'a>, RowProblem> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let commas = five_commas(line).ok_or(RowProblem::FieldCount)?;
-        let field = |k: usize| {
-            let start = if k == 0 { 0 } else { commas[k - 1] + 1 };
-            let end = if k == 5 { line.len() } else { commas[k] };
-            trim(&line[start..end])
-        };
-        let ts_ns = parse_i64(field(0))
+        let c = five_commas(line).ok_or(RowProblem::FieldCount)?;
+        let fields: [&[u8]; 6] = [
+            &line[..c[0]],
+            &line[c[0] + 1..c[1]],
+            &line[c[1] + 1..c[2]],
+            &line[c[2] + 1..c[3]],
+            &line[c[3] + 1..c[4]],
+            &line[c[4] + 1..],
+        ];
+        // Spaces around a field are rare (hand-edited files): only looked for when a number
+        // does not parse as it is.
+        #[inline(always)]
+        fn int(f: &[u8]) -> Option<i64> {
+            match parse_i64(f) {
+                Some(v) => Some(v),
+                None => parse_i64(f.trim_ascii()),
+            }
+        }
+        #[inline(always)]
+        fn num(f: &[u8]) -> Option<f64> {
+            match parse_f64(f) {
+                Some(v) => Some(v),
+                None => parse_f64(f.trim_ascii()),
+            }
+        }
+        let ts_ns = int(fields[0])
             .filter(|t| *t >= 0)
             .ok_or(RowProblem::BadTimestamp)?;
         let (Some(bid), Some(bid_size), Some(ask), Some(ask_size)) = (
-            parse_f64(field(2)),
-            parse_f64(field(3)),
-            parse_f64(field(4)),
-            parse_f64(field(5)),
+            num(fields[2]),
+            num(fields[3]),
+            num(fields[4]),
+            num(fields[5]),
         ) else {
             return Err(RowProblem::BadNumber);
         };
@@ -144,7 +164,7 @@ impl QuoteScanner {
         self.last_ts = ts_ns;
         Ok(QuoteFields {
             ts_ns,
-            symbol: field(1),
+            symbol: trim(fields[1]),
             bid,
             bid_size,
             ask,
