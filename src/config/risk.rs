@@ -160,24 +160,42 @@ impl CostParams {
     /// # Errors
     /// The first problem found, naming its key.
     pub fn validate(&self, file: &str, prefix: &str) -> Result<(), ParamsError> {
-        let key = |k: &str| format!("{prefix}.{k}");
-        check(
-            self.commission_per_share >= 0.0,
+        check_fill_model(
             file,
-            &key("commission_per_share"),
-            "must be >= 0",
-        )?;
-        check(
-            self.commission_min >= 0.0,
-            file,
-            &key("commission_min"),
-            "must be >= 0",
-        )?;
-        check(
-            (1..=50).contains(&self.book_levels),
-            file,
-            &key("book_levels"),
-            "must be in 1..=50",
+            prefix,
+            self.commission_per_share,
+            self.commission_min,
+            self.book_levels,
         )
     }
+}
+
+/// The fill model's keys, one rule for `[costs]` (the backtest) and `[gateway]` (the paper
+/// gateway), which fill alike.
+pub(super) fn check_fill_model(
+    file: &str,
+    prefix: &str,
+    commission_per_share: f64,
+    commission_min: f64,
+    book_levels: usize,
+) -> Result<(), ParamsError> {
+    let key = |k: &str| format!("{prefix}.{k}");
+    check(
+        commission_per_share >= 0.0,
+        file,
+        &key("commission_per_share"),
+        "must be >= 0",
+    )?;
+    check(
+        commission_min >= 0.0,
+        file,
+        &key("commission_min"),
+        "must be >= 0",
+    )?;
+    check(
+        (1..=50).contains(&book_levels),
+        file,
+        &key("book_levels"),
+        "must be in 1..=50",
+    )
 }

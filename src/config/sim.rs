@@ -103,23 +103,12 @@ impl GatewayParams {
             &key("disconnect_messages_per_sec"),
             &format!("must be at least {}", key("max_messages_per_sec")),
         )?;
-        check(
-            self.commission_per_share >= 0.0,
+        super::risk::check_fill_model(
             file,
-            &key("commission_per_share"),
-            "must be >= 0",
-        )?;
-        check(
-            self.commission_min >= 0.0,
-            file,
-            &key("commission_min"),
-            "must be >= 0",
-        )?;
-        check(
-            (1..=50).contains(&self.book_levels),
-            file,
-            &key("book_levels"),
-            "must be in 1..=50",
+            prefix,
+            self.commission_per_share,
+            self.commission_min,
+            self.book_levels,
         )?;
         check(
             (1024..=64 << 20).contains(&self.max_frame_bytes),
