@@ -42,6 +42,7 @@ impl Venue {
     }
 
     /// A new quote for `instrument`: the book refreshes and working orders on it try again.
+    #[inline]
     pub(super) fn on_quote(
         &mut self,
         instrument: u16,

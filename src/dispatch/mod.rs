@@ -264,6 +264,12 @@ impl Dispatcher {
         if self.controls.is_empty() && self.pending.is_empty() && now < self.next_watchdog_ns {
             return false;
         }
+        self.poll_due(feed, now)
+    }
+
+    /// The part of [`poll`](Self::poll) with something to do, out of line.
+    #[cold]
+    fn poll_due(&mut self, feed: &FeedState, now: u64) -> bool {
         self.now = now;
         let sent = self.send_pending();
         if now >= self.next_watchdog_ns {

@@ -222,7 +222,8 @@ impl Normalizer {
             return None;
         }
         let mid = 0.5 * (top.bid + top.ask);
-        if top.last_mid > 0.0 && (mid / top.last_mid - 1.0).abs() > self.params.max_jump {
+        // |mid / last - 1| > max_jump, without a division (last_mid is positive).
+        if top.last_mid > 0.0 && (mid - top.last_mid).abs() > self.params.max_jump * top.last_mid {
             top.pending_jumps += 1;
             if top.pending_jumps < self.params.jump_confirm_ticks {
                 self.counters.jumps_rejected += 1;
