@@ -10,11 +10,11 @@ use codec::{
     all_golden_bodies, fields_of, golden, goldens, join_fields, server_goldens, with_field,
     with_raw_field,
 };
+use hft::config::DEFAULT_MAX_FRAME;
 use hft::wire::proto::{self, PlaceOrderRequest};
 use hft::wire::text::ServerMessage;
 use hft::wire::{
-    DEFAULT_MAX_FRAME, DecodeError, FrameReader, Request, decode_server_hello, parse_version_range,
-    split_frame,
+    DecodeError, FrameReader, Request, decode_server_hello, parse_version_range, split_frame,
 };
 use proptest::prelude::*;
 

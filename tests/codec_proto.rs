@@ -1,8 +1,9 @@
 //! Protobuf frames (server version 201 and above) against the bytes ibapi sends and expects.
 
+use hft::config::DEFAULT_MAX_FRAME;
 use hft::wire::ids::{incoming, outgoing};
 use hft::wire::proto::{self, PlaceOrderRequest};
-use hft::wire::{DEFAULT_MAX_FRAME, DecodeError, split_frame};
+use hft::wire::{DecodeError, split_frame};
 
 #[test]
 fn protobuf_frames_match_the_bytes_ibapi_expects() {

@@ -79,7 +79,7 @@ impl TwsConnection {
         out.clear();
         let mut conn = TwsConnection {
             stream,
-            reader: FrameReader::new(wire::DEFAULT_MAX_FRAME),
+            reader: FrameReader::new(crate::config::DEFAULT_MAX_FRAME),
             out,
             server_version: 0,
             next_valid_id: 0,

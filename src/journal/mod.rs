@@ -99,4 +99,4 @@ pub enum JournalEntry {
 }
 
 /// When the journal is forced to disk (defined with the parameters it is read from).
-pub use crate::config::FsyncPolicy;
+use crate::config::FsyncPolicy;

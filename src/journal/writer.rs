@@ -22,7 +22,8 @@ const IDLE_PARK: Duration = Duration::from_micros(500);
 ///
 /// # Examples
 /// ```
-/// use hft::journal::{self, FsyncPolicy, JournalEntry};
+/// use hft::config::FsyncPolicy;
+/// use hft::journal::{self, JournalEntry};
 ///
 /// let dir = std::env::temp_dir().join(format!("hft-journal-doc-tx-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).unwrap();
@@ -124,7 +125,8 @@ pub struct JournalStats {
 ///
 /// # Examples
 /// ```
-/// use hft::journal::{self, FsyncPolicy, JournalEntry};
+/// use hft::config::FsyncPolicy;
+/// use hft::journal::{self, JournalEntry};
 /// use hft::types::ExecId;
 ///
 /// let dir = std::env::temp_dir().join(format!("hft-journal-doc-spawn-{}", std::process::id()));

@@ -17,7 +17,7 @@ use crate::instruments::{REQ_ID_BASE, instrument_of_req};
 use crate::types::{MdEvent, MdTick, Quote};
 
 /// Parameters of the bad-tick filter (defined with the parameter files, `[normalize]`).
-pub use crate::config::NormalizeParams;
+use crate::config::NormalizeParams;
 
 /// Normalizer counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -81,7 +81,8 @@ impl Normalizer {
     /// # Examples
     /// ```
     /// use hft::instruments::REQ_ID_BASE;
-    /// use hft::normalize::{Normalizer, NormalizeParams};
+    /// use hft::config::NormalizeParams;
+    /// use hft::normalize::Normalizer;
     /// use hft::types::{MdEvent, MdTick};
     /// let mut n = Normalizer::new(1, NormalizeParams::default());
     /// let tick = |tick| MdEvent { seq: 1, t_recv_ns: 0, t_enq_ns: 0, t_event_ns: 0,

@@ -10,9 +10,6 @@ use std::io::{self, Read};
 /// How TWS writes an unset double (`Double.MAX_VALUE`).
 pub const UNSET_DOUBLE: &str = "1.7976931348623157E308";
 
-/// Default largest accepted frame body: 1 MiB (one definition, with the parameter files).
-pub use crate::config::DEFAULT_MAX_FRAME;
-
 /// Framing failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameError {
@@ -285,6 +282,7 @@ impl<'a> FrameWriter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::DEFAULT_MAX_FRAME;
 
     #[test]
     fn oversized_prefix_is_rejected_before_buffering() {

@@ -20,9 +20,7 @@ pub mod request;
 pub mod text;
 
 pub use fields::{DecodeError, Fields, parse_f64, parse_i64};
-pub use frame::{
-    DEFAULT_MAX_FRAME, FrameError, FrameReader, FrameWriter, UNSET_DOUBLE, split_frame,
-};
+pub use frame::{FrameError, FrameReader, FrameWriter, UNSET_DOUBLE, split_frame};
 pub use handshake::{
     HandshakeError, Negotiated, VersionRange, civil_from_unix, decode_server_hello,
     encode_client_hello, encode_server_hello, format_tws_time, negotiate, parse_version_range,

@@ -14,13 +14,14 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use hft::config::DEFAULT_MAX_FRAME;
 use hft::wire::ids::incoming;
 use hft::wire::text::ServerMessage;
 use hft::wire::{
-    Bar, CommissionReport, ContractDataView, ContractSpec, ContractView, DEFAULT_MAX_FRAME,
-    EndMarker, ErrorMsg, ExecutionData, ExecutionFilter, HistoricalData, HistoricalRequest,
-    ManagedAccts, NextValidId, OpenOrderHead, OpenOrderView, OrderRequest, OrderStatus,
-    PositionData, Request, TickByTick, TickByTickData, TickPrice, TickSize, split_frame,
+    Bar, CommissionReport, ContractDataView, ContractSpec, ContractView, EndMarker, ErrorMsg,
+    ExecutionData, ExecutionFilter, HistoricalData, HistoricalRequest, ManagedAccts, NextValidId,
+    OpenOrderHead, OpenOrderView, OrderRequest, OrderStatus, PositionData, Request, TickByTick,
+    TickByTickData, TickPrice, TickSize, split_frame,
 };
 
 // ------------------------------------------------------------------------------------------------
