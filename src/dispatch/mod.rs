@@ -20,6 +20,7 @@
 
 mod book;
 mod counters;
+mod fills;
 mod limiter;
 mod link;
 mod orders;
@@ -67,8 +68,9 @@ struct OrderSlot {
     signal_t_ns: u64,
     qty: f64,
     /// Filled as order statuses report it ...
-    filled: f64,
-    /// ... and as the executions received add up (either may come first).
+    status_filled: f64,
+    /// ... and as the executions received add up (either may come first; see
+    /// [`OrderSlot::filled`]).
     exec_filled: f64,
     buy: bool,
     /// A flatten, close or unwind order: not cancelled when the engine winds down.
@@ -76,6 +78,15 @@ struct OrderSlot {
     status: OrderStatusKind,
     /// Reconciliation round in which the gateway last reported it working.
     epoch: u32,
+}
+
+impl OrderSlot {
+    /// The one definition of what an order has filled, used for its ticket's leg, re-send
+    /// sizes and what its end gives back to the target: the larger of what its statuses and
+    /// its executions report, since either may arrive first.
+    fn filled(&self) -> f64 {
+        self.status_filled.max(self.exec_filled)
+    }
 }
 
 /// Something waiting for the limiter: an order, or a cancel (`cancel_id != 0`).
@@ -163,6 +174,8 @@ pub struct Dispatcher {
     link: Link,
     /// Reconciliation round (order slots confirmed working carry it).
     epoch: u32,
+    /// Reconciliation answers asked for and not yet ended.
+    outstanding: link::Outstanding,
     /// Gateway positions received in the current reconciliation.
     recon_positions: Box<[Option<(f64, f64)>]>,
     stale: Box<[bool]>,
@@ -224,6 +237,7 @@ impl Dispatcher {
             open_orders: 0,
             link: Link::Up,
             epoch: 0,
+            outstanding: link::Outstanding::default(),
             recon_positions: vec![None; n].into_boxed_slice(),
             stale: vec![false; n].into_boxed_slice(),
             next_watchdog_ns: 0,
@@ -463,5 +477,9 @@ pub struct DispatchOutcome {
     pub fills: FixedLog<FillRecord>,
 }
 
+#[cfg(test)]
+mod harness;
+#[cfg(test)]
+mod money_tests;
 #[cfg(test)]
 mod tests;
