@@ -480,6 +480,8 @@ pub struct DispatchOutcome {
 #[cfg(test)]
 mod harness;
 #[cfg(test)]
+mod model_tests;
+#[cfg(test)]
 mod money_tests;
 #[cfg(test)]
 mod tests;
