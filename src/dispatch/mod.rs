@@ -305,6 +305,7 @@ impl Dispatcher {
             && self.link == Link::Up
             && self.pending.is_empty()
             && self.open_orders == 0
+            && !self.executions_in_flight()
             && self.positions.iter().any(|p| p.qty != 0.0)
             && self.flatten_attempts > 0
         {
@@ -447,6 +448,16 @@ impl Dispatcher {
                 }
             }
         }
+    }
+
+    /// An order's statuses report more filled than its executions have brought: those
+    /// executions are still on their way (a status may come first), and a flatten sized from
+    /// the positions now would trade them twice.
+    fn executions_in_flight(&self) -> bool {
+        self.slots
+            .iter()
+            .flatten()
+            .any(|s| s.status_filled > s.exec_filled + 1e-9)
     }
 
     fn wants_flatten(&self) -> bool {

@@ -480,9 +480,7 @@ fn check(seed: u64) {
 
 /// Seeds whose schedule still ends with a pair legged although the gateway refused nothing:
 /// open defects (see `open_defects_pair_ends_legged`), skipped by the main test.
-const OPEN_LEGGED: [u64; 11] = [
-    1253, 2061, 2345, 2679, 4818, 6221, 7302, 7757, 8149, 8763, 8783,
-];
+const OPEN_LEGGED: [u64; 5] = [1253, 2061, 2345, 7757, 8149];
 
 #[test]
 fn random_schedules_agree_with_the_gateway_ledger() {
@@ -519,9 +517,18 @@ fn seed_125_unwind_waits_for_the_other_leg_to_end() {
     check(125);
 }
 
+/// A flatten was sized while a filled order's executions were still on their way (its
+/// status came first): the flatten traded them twice (also seeds 4818, 6221, 7302, 8763, 8783).
+#[test]
+fn seed_2679_flatten_waits_for_executions_in_flight() {
+    for seed in [2679, 4818, 6221, 7302, 8763, 8783] {
+        check(seed);
+    }
+}
+
 /// Open: a close sized from a pair target that counts an entry still working (seed 1253: the
 /// entry's leg then ended unfilled, the close reversed it and the pair ended legged). The other
-/// seeds end the same way and are not analysed yet.
+/// four seeds end the same way and are not analysed yet.
 #[test]
 #[ignore]
 fn open_defects_pair_ends_legged() {

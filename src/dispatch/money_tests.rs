@@ -244,3 +244,31 @@ fn an_older_rounds_answers_do_not_end_orders_the_newer_round_lists() {
     assert_eq!(h.d.open_orders(), 1);
     assert_eq!(h.d.counters().orders_lost, 0);
 }
+
+// Found by the model-based test (seed 2679): a flatten was sized from the positions while a
+// filled order's executions were still on their way (its status came first): it traded them
+// twice.
+#[test]
+fn a_flatten_waits_for_executions_a_status_already_reported() {
+    let risk = RiskParams {
+        flatten_on_stop: true,
+        ..RiskParams::default()
+    };
+    let mut h = a_filled(risk);
+    h.d.wind_down(h.now);
+    assert_eq!(cancels(&h.take()), [101]);
+    h.status(101, OrderStatusKind::Cancelled, 0.0);
+    assert!(h.d.wind_down(h.now));
+    let p = places(&h.take());
+    assert_eq!((p.len(), p[0].instrument, p[0].qty), (1, 0, 100));
+    let flatten = p[0].order_id;
+    h.status(flatten, OrderStatusKind::Filled, 100.0);
+    h.execution(flatten, id("f1"), 0, false, 50.0);
+    // 50 more shares are on their way: nothing is left to flatten.
+    assert!(!h.d.wind_down(h.now));
+    assert!(places(&h.take()).is_empty());
+    h.execution(flatten, id("f2"), 0, false, 50.0);
+    assert_eq!(h.d.positions()[0].qty, 0.0);
+    assert!(!h.d.wind_down(h.now));
+    assert!(h.d.settled());
+}
