@@ -70,13 +70,33 @@ impl PairBook {
     }
 }
 
-/// One execution already counted: where its commission goes.
+/// One execution id already met: where its commission goes, and whether it was booked.
 #[derive(Debug, Clone, Copy)]
 pub struct SeenExec {
     pub instrument: u16,
     pub pair: u16,
     /// Index in the fills log, `u32::MAX` when not logged.
     pub fill: u32,
+    /// The commission booked for it (`None`: no report yet). The gateway replays every
+    /// report after a reconnection; a repeat is not booked again.
+    pub commission: Option<f64>,
+    /// The execution itself was counted. False while only its commission report has come (a
+    /// report may precede its execution): the commission then waits with the unattributed
+    /// ones until the execution says where it goes.
+    pub executed: bool,
+}
+
+impl SeenExec {
+    /// An execution counted now, its commission not yet reported.
+    pub fn executed(instrument: u16, pair: u16, fill: u32) -> Self {
+        SeenExec {
+            instrument,
+            pair,
+            fill,
+            commission: None,
+            executed: true,
+        }
+    }
 }
 
 /// Execution ids counted so far: an open-addressing table sized at start-up (no allocation
@@ -87,7 +107,7 @@ pub struct SeenExec {
 /// use hft::dispatch::{ExecTable, SeenExec};
 /// let mut t = ExecTable::with_capacity(8);
 /// let id = hft::types::ExecId::from("0001.01").unwrap();
-/// let e = SeenExec { instrument: 1, pair: 0, fill: 0 };
+/// let e = SeenExec::executed(1, 0, 0);
 /// assert!(t.insert(id, e));
 /// assert!(!t.insert(id, e)); // a duplicate
 /// assert_eq!(t.get(&id).map(|s| s.instrument), Some(1));
@@ -104,11 +124,7 @@ impl ExecTable {
     /// A table for at least `n` executions (twice that many slots, a power of two).
     pub fn with_capacity(n: usize) -> Self {
         let slots = (2 * n.max(8)).next_power_of_two();
-        let none = SeenExec {
-            instrument: u16::MAX,
-            pair: u16::MAX,
-            fill: u32::MAX,
-        };
+        let none = SeenExec::executed(u16::MAX, u16::MAX, u32::MAX);
         ExecTable {
             keys: vec![ExecId::new(); slots].into_boxed_slice(),
             values: vec![none; slots].into_boxed_slice(),

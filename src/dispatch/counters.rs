@@ -48,6 +48,9 @@ pub struct DispatchCounters {
     /// Fills whose instrument or quantity do not match the order sent.
     pub inconsistent_fills: u64,
     pub commission_reports: u64,
+    /// Commission reports for an execution whose commission was already booked (replays after
+    /// a reconnection): counted here, not booked again.
+    pub duplicate_commissions: u64,
     pub order_errors: u64,
     pub notices: u64,
     pub orders_filled: u64,
@@ -58,10 +61,16 @@ pub struct DispatchCounters {
     /// Working orders found at the gateway that no ticket of this run owns, cancelled.
     pub orphan_cancels: u64,
     pub write_errors: u64,
+    /// Orders refused because their slot in the order table still held a working order (the
+    /// table is sized at start-up and never overwrites a live order).
+    pub orders_refused_table_full: u64,
     /// Pair trades where one leg failed (rejected, cancelled or timed out) or filled alone.
     pub legged: u64,
     /// Missing legs re-sent to complete the hedge.
     pub leg_resends: u64,
+    /// Cancels of leg orders that did not fill within `risk.leg_timeout_ms` (what they lack
+    /// is re-sent once they have ended).
+    pub leg_timeout_cancels: u64,
     /// Filled legs unwound after the retries ran out (the pair then stops trading).
     pub leg_unwinds: u64,
     /// Legs left unhedged because even the unwind failed (also logged).

@@ -12,9 +12,39 @@ use crate::types::{Account, EndKind, OrderStatusKind};
 /// Request id of the reconciliation's REQ_EXECUTIONS.
 pub const RECONCILE_REQ_ID: i32 = 900_000;
 
-const WAIT_EXECUTIONS: u8 = 1;
-const WAIT_OPEN_ORDERS: u8 = 2;
-const WAIT_POSITIONS: u8 = 4;
+/// Reconciliation answers asked for and not yet ended, per kind (executions, open orders,
+/// positions). A round started while an older one is still answering (1102 during a
+/// reconciliation) completes only when every answer asked for has ended: the latest round's
+/// answers come last, so its open orders are known before lost orders are ended.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Outstanding([u8; 3]);
+
+impl Outstanding {
+    fn index(kind: EndKind) -> usize {
+        match kind {
+            EndKind::Executions => 0,
+            EndKind::OpenOrders => 1,
+            EndKind::Positions => 2,
+        }
+    }
+
+    fn asked(&mut self) {
+        for n in &mut self.0 {
+            *n = n.saturating_add(1);
+        }
+    }
+
+    /// One answer ended; true when more answers of the same kind are still to come.
+    fn ended(&mut self, kind: EndKind) -> bool {
+        let n = &mut self.0[Self::index(kind)];
+        *n = n.saturating_sub(1);
+        *n > 0
+    }
+
+    fn all_in(&self) -> bool {
+        self.0.iter().all(|&n| n == 0)
+    }
+}
 
 /// Where the session stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,14 +53,10 @@ pub(super) enum Link {
     Up,
     /// No session (socket lost), or the gateway lost IB (1100): nothing is sent.
     Down,
-    /// Waiting for the answers in `waiting`; `startup` on the first one of the run;
-    /// `subscribe`: market data is requested once reconciled (start-up, new session), so no
-    /// signal is built on ticks that cannot be traded.
-    Reconciling {
-        waiting: u8,
-        startup: bool,
-        subscribe: bool,
-    },
+    /// Waiting for the answers (`Dispatcher::outstanding`); `startup` on the first one of the
+    /// run; `subscribe`: market data is requested once reconciled (start-up, new session), so
+    /// no signal is built on ticks that cannot be traded.
+    Reconciling { startup: bool, subscribe: bool },
 }
 
 impl Link {
@@ -70,7 +96,7 @@ impl Dispatcher {
                 leg: o.leg,
                 signal_t_ns: 0,
                 qty: o.qty as f64,
-                filled: o.filled,
+                status_filled: o.filled,
                 exec_filled: o.filled,
                 buy: o.buy,
                 reducing: o.ticket == 0,
@@ -93,15 +119,15 @@ impl Dispatcher {
                 price: e.price,
                 commission: 0.0,
             });
-            let seen = SeenExec {
-                instrument: e.instrument,
-                pair: e.pair,
-                fill: if logged { fill } else { u32::MAX },
-            };
+            let fill = if logged { fill } else { u32::MAX };
+            let seen = SeenExec::executed(e.instrument, e.pair, fill);
             if self.seen.insert(e.exec_id, seen) {
                 self.counters.journal_fills += 1;
                 self.apply_fill(e.instrument, e.pair, e.qty, e.price);
-                self.apply_commission(&e.exec_id, e.commission);
+                // No report in the journal yet: the replay after reconnecting books it.
+                if e.commission != 0.0 {
+                    self.apply_commission(&e.exec_id, e.commission);
+                }
             }
         }
         for p in self.pairs.iter_mut() {
@@ -128,11 +154,16 @@ impl Dispatcher {
     pub(super) fn start_reconcile(&mut self, startup: bool, subscribe: bool) {
         self.epoch = self.epoch.wrapping_add(1);
         self.recon_positions.fill(None);
-        self.link = Link::Reconciling {
-            waiting: WAIT_EXECUTIONS | WAIT_OPEN_ORDERS | WAIT_POSITIONS,
-            startup,
-            subscribe,
+        // A round already under way keeps its flags (start-up, market data to request).
+        let (startup, subscribe) = match self.link {
+            Link::Reconciling {
+                startup: s,
+                subscribe: m,
+            } => (startup || s, subscribe || m),
+            _ => (startup, subscribe),
         };
+        self.link = Link::Reconciling { startup, subscribe };
+        self.outstanding.asked();
         self.submit_control(Control::Executions);
         self.submit_control(Control::OpenOrders);
         self.submit_control(Control::Positions);
@@ -150,6 +181,7 @@ impl Dispatcher {
         self.link = Link::Down;
         // What waited for the old session is void: the new one reconciles from scratch.
         self.controls.clear();
+        self.outstanding = Outstanding::default();
         tracing::warn!("session lost: trading paused until it is back and reconciled");
     }
 
@@ -221,35 +253,25 @@ impl Dispatcher {
     }
 
     pub(super) fn on_end(&mut self, kind: EndKind) {
-        let Link::Reconciling {
-            waiting,
-            startup,
-            subscribe,
-        } = self.link
-        else {
+        // Counted even while the link is down (1100): the socket still answers.
+        let more = self.outstanding.ended(kind);
+        if kind == EndKind::Positions {
+            self.submit_control(Control::CancelPositions);
+            if more {
+                // An older round's positions: the newer answer says what is held.
+                self.recon_positions.fill(None);
+            }
+        }
+        let Link::Reconciling { startup, subscribe } = self.link else {
             return;
         };
-        let bit = match kind {
-            EndKind::Executions => WAIT_EXECUTIONS,
-            EndKind::OpenOrders => {
-                self.end_lost_orders();
-                WAIT_OPEN_ORDERS
-            }
-            EndKind::Positions => {
-                self.compare_positions();
-                self.submit_control(Control::CancelPositions);
-                WAIT_POSITIONS
-            }
-        };
-        let waiting = waiting & !bit;
-        if waiting != 0 {
-            self.link = Link::Reconciling {
-                waiting,
-                startup,
-                subscribe,
-            };
+        if !self.outstanding.all_in() {
             return;
         }
+        // The answers interleave: only now are all the executions in. An order ended before
+        // its replayed fills were counted would be re-sent for what it had filled.
+        self.end_lost_orders();
+        self.compare_positions();
         self.link = Link::Up;
         if subscribe {
             self.resubscribe();
@@ -293,7 +315,7 @@ impl Dispatcher {
                     order_id = s.order_id,
                     "the gateway no longer has this order"
                 );
-                let status = if s.filled.max(s.exec_filled) + 1e-9 >= s.qty {
+                let status = if s.filled() + 1e-9 >= s.qty {
                     OrderStatusKind::Filled
                 } else {
                     OrderStatusKind::Cancelled

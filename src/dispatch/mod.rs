@@ -20,6 +20,7 @@
 
 mod book;
 mod counters;
+mod fills;
 mod limiter;
 mod link;
 mod orders;
@@ -67,8 +68,9 @@ struct OrderSlot {
     signal_t_ns: u64,
     qty: f64,
     /// Filled as order statuses report it ...
-    filled: f64,
-    /// ... and as the executions received add up (either may come first).
+    status_filled: f64,
+    /// ... and as the executions received add up (either may come first; see
+    /// [`OrderSlot::filled`]).
     exec_filled: f64,
     buy: bool,
     /// A flatten, close or unwind order: not cancelled when the engine winds down.
@@ -76,6 +78,15 @@ struct OrderSlot {
     status: OrderStatusKind,
     /// Reconciliation round in which the gateway last reported it working.
     epoch: u32,
+}
+
+impl OrderSlot {
+    /// The one definition of what an order has filled, used for its ticket's leg, re-send
+    /// sizes and what its end gives back to the target: the larger of what its statuses and
+    /// its executions report, since either may arrive first.
+    fn filled(&self) -> f64 {
+        self.status_filled.max(self.exec_filled)
+    }
 }
 
 /// Something waiting for the limiter: an order, or a cancel (`cancel_id != 0`).
@@ -163,6 +174,8 @@ pub struct Dispatcher {
     link: Link,
     /// Reconciliation round (order slots confirmed working carry it).
     epoch: u32,
+    /// Reconciliation answers asked for and not yet ended.
+    outstanding: link::Outstanding,
     /// Gateway positions received in the current reconciliation.
     recon_positions: Box<[Option<(f64, f64)>]>,
     stale: Box<[bool]>,
@@ -224,6 +237,7 @@ impl Dispatcher {
             open_orders: 0,
             link: Link::Up,
             epoch: 0,
+            outstanding: link::Outstanding::default(),
             recon_positions: vec![None; n].into_boxed_slice(),
             stale: vec![false; n].into_boxed_slice(),
             next_watchdog_ns: 0,
@@ -300,6 +314,7 @@ impl Dispatcher {
             && self.link == Link::Up
             && self.pending.is_empty()
             && self.open_orders == 0
+            && !self.executions_in_flight()
             && self.positions.iter().any(|p| p.qty != 0.0)
             && self.flatten_attempts > 0
         {
@@ -445,6 +460,16 @@ impl Dispatcher {
         }
     }
 
+    /// An order's statuses report more filled than its executions have brought: those
+    /// executions are still on their way (a status may come first), and a flatten sized from
+    /// the positions now would trade them twice.
+    fn executions_in_flight(&self) -> bool {
+        self.slots
+            .iter()
+            .flatten()
+            .any(|s| s.status_filled > s.exec_filled + 1e-9)
+    }
+
     fn wants_flatten(&self) -> bool {
         (self.counters.kill_switch > 0 && self.risk.flatten_on_kill) || self.risk.flatten_on_stop
     }
@@ -473,5 +498,11 @@ pub struct DispatchOutcome {
     pub fills: FixedLog<FillRecord>,
 }
 
+#[cfg(test)]
+mod harness;
+#[cfg(test)]
+mod model_tests;
+#[cfg(test)]
+mod money_tests;
 #[cfg(test)]
 mod tests;

@@ -1,15 +1,32 @@
-//! Orders out (through the rate limiter) and their lives: statuses, executions counted once,
-//! commissions, errors.
+//! Orders out (through the rate limiter) and their lives: statuses, errors, and the one
+//! definition of what each has filled (executions and commissions are in `fills.rs`).
 
-use super::{Control, Dispatcher, Link, OrderSlot, Outbound, PendingOrder, PlaceOrder, SeenExec};
+use super::{Control, Dispatcher, Link, OrderSlot, Outbound, PendingOrder, PlaceOrder};
 use crate::journal::JournalEntry;
-use crate::record::FillRecord;
-use crate::types::{ExecId, OrderEvent, OrderMsg, OrderStatusKind, Side};
+use crate::types::{OrderEvent, OrderMsg, OrderStatusKind, Side};
+use crate::wire::ids::codes;
+
+/// Errors after which an order is over, often with no final status (PROTOCOL.md, "Message
+/// orderings"): rejected, duplicate order id, price increment, no security definition,
+/// security not allowed, the order to cancel is not found.
+const ORDER_ENDING_CODES: [i32; 6] = [
+    codes::ORDER_REJECTED,
+    codes::DUPLICATE_ORDER_ID,
+    110,
+    codes::NO_SECURITY_DEFINITION,
+    203,
+    codes::ORDER_NOT_FOUND,
+];
 
 impl Dispatcher {
-    pub(super) fn slot_index(&self, order_id: i32) -> Option<usize> {
+    /// Where order `order_id` lives in the order table (whether or not it is there).
+    pub(super) fn slot_of(&self, order_id: i32) -> Option<usize> {
         let offset = order_id.checked_sub(self.first_order_id)?;
-        let i = usize::try_from(offset).ok()? % self.slots.len();
+        Some(usize::try_from(offset).ok()? % self.slots.len())
+    }
+
+    pub(super) fn slot_index(&self, order_id: i32) -> Option<usize> {
+        let i = self.slot_of(order_id)?;
         match self.slots[i] {
             Some(s) if s.order_id == order_id => Some(i),
             _ => None,
@@ -18,6 +35,16 @@ impl Dispatcher {
 
     /// Sends now, or queues behind the rate limiter (or the session).
     pub(super) fn submit(&mut self, order: PendingOrder) {
+        if order.cancel_id == 0 {
+            self.leg_order_started(order.ticket, order.leg);
+        }
+        self.submit_started(order);
+    }
+
+    /// [`submit`](Self::submit) for an order its ticket's leg already counts as live: a ticket
+    /// sending several legs counts them all first, so that one ending at once (refused, queue
+    /// full) does not make the other, not yet submitted, look missing.
+    pub(super) fn submit_started(&mut self, order: PendingOrder) {
         if order.cancel_id == 0 {
             self.adjust_target(
                 order.pair,
@@ -39,7 +66,7 @@ impl Dispatcher {
                         order.side == Side::Buy,
                         -(order.qty as f64),
                     );
-                    self.leg_failed(order.ticket, order.leg);
+                    self.leg_order_ended(order.ticket, order.leg);
                 }
             }
         }
@@ -112,6 +139,23 @@ impl Dispatcher {
         }
         let order_id = self.next_order_id;
         self.next_order_id += 1;
+        // The table is sized at start-up: a slot still holding a working order is never
+        // overwritten (its fills would be lost), the new order is refused instead.
+        let free = match self.slot_of(order_id) {
+            Some(i) if self.slots[i].is_none_or(|s| s.status.is_terminal()) => Some(i),
+            _ => None,
+        };
+        let Some(i) = free else {
+            self.counters.orders_refused_table_full += 1;
+            tracing::error!(
+                order_id,
+                "order table full of working orders: order refused"
+            );
+            let buy = o.side == Side::Buy;
+            self.adjust_target(o.pair, o.instrument, buy, -(o.qty as f64));
+            self.leg_order_ended(o.ticket, o.leg);
+            return;
+        };
         self.counters.orders_sent += 1;
         self.open_orders += 1;
         self.journal(JournalEntry::Order {
@@ -126,7 +170,6 @@ impl Dispatcher {
             seq: o.seq,
         });
         let reducing = o.ticket == 0 || self.ticket_mut(o.ticket).is_some_and(|t| t.unwind);
-        let i = (order_id - self.first_order_id) as usize % self.slots.len();
         self.slots[i] = Some(OrderSlot {
             reducing,
             order_id,
@@ -136,7 +179,7 @@ impl Dispatcher {
             leg: o.leg,
             signal_t_ns: o.t_event_ns,
             qty: o.qty as f64,
-            filled: 0.0,
+            status_filled: 0.0,
             exec_filled: 0.0,
             buy: o.side == Side::Buy,
             status: OrderStatusKind::PendingSubmit,
@@ -170,9 +213,7 @@ impl Dispatcher {
             order_id,
             filled: 0.0,
         });
-        if s.ticket != 0 {
-            self.leg_failed(s.ticket, s.leg);
-        }
+        self.leg_order_ended(s.ticket, s.leg);
     }
 
     /// An order reached a terminal state.
@@ -187,7 +228,7 @@ impl Dispatcher {
         let s = *slot;
         self.open_orders = self.open_orders.saturating_sub(1);
         // What will not fill no longer counts towards the pair's target.
-        let unfilled = (s.qty - s.filled.max(s.exec_filled)).max(0.0);
+        let unfilled = (s.qty - s.filled()).max(0.0);
         if unfilled > 0.0 {
             self.adjust_target(s.pair, s.instrument, s.buy, -unfilled);
         }
@@ -199,10 +240,35 @@ impl Dispatcher {
         self.journal(JournalEntry::Done {
             t_ns,
             order_id: s.order_id,
-            filled: s.filled,
+            filled: s.filled(),
         });
-        if s.ticket != 0 && status != OrderStatusKind::Filled {
-            self.leg_failed(s.ticket, s.leg);
+        self.leg_order_ended(s.ticket, s.leg);
+    }
+
+    /// Order slot `i` has filled `status_filled` by its statuses and `exec_filled` by its
+    /// executions so far. What the one definition of filled ([`OrderSlot::filled`]) gained goes
+    /// to its ticket's leg; after the order ended (a report arriving late) it also goes back
+    /// into the target, which the end had taken it from.
+    pub(super) fn record_filled(&mut self, i: usize, status_filled: f64, exec_filled: f64) {
+        let Some(s) = self.slots[i].as_mut() else {
+            return;
+        };
+        let before = s.filled();
+        s.status_filled = s.status_filled.max(status_filled);
+        s.exec_filled = s.exec_filled.max(exec_filled);
+        let s = *s;
+        let gained = (s.filled() - before).min(s.qty - before).max(0.0);
+        if gained <= 0.0 {
+            return;
+        }
+        if s.status.is_terminal() {
+            self.adjust_target(s.pair, s.instrument, s.buy, gained);
+        }
+        if s.ticket != 0 {
+            if let Some(t) = self.ticket_mut(s.ticket) {
+                t.legs[s.leg as usize].filled += gained;
+            }
+            self.check_ticket(s.ticket, false);
         }
     }
 
@@ -217,11 +283,13 @@ impl Dispatcher {
                 let Some(i) = self.slot_index(order_id) else {
                     return;
                 };
+                // The fill first (the ticket sees it), then the state it reports.
+                self.record_filled(i, filled, 0.0);
                 let epoch = self.epoch;
-                let Some(slot) = self.slots[i].as_mut() else {
+                // (What the ticket did may have reused an ended order's slot.)
+                let Some(slot) = self.slots[i].as_mut().filter(|s| s.order_id == order_id) else {
                     return;
                 };
-                slot.filled = slot.filled.max(filled);
                 if status.is_terminal() {
                     self.order_ended(i, status);
                 } else if !slot.status.is_terminal() {
@@ -251,12 +319,14 @@ impl Dispatcher {
                 ..
             } => {
                 self.counters.commission_reports += 1;
-                self.apply_commission(&exec_id, commission);
-                self.journal(JournalEntry::Commission {
-                    exec_id,
-                    commission,
-                });
-                self.check_loss();
+                // Journaled once per execution, as booked: the journal sums what it holds.
+                if self.apply_commission(&exec_id, commission) {
+                    self.journal(JournalEntry::Commission {
+                        exec_id,
+                        commission,
+                    });
+                    self.check_loss();
+                }
             }
             OrderEvent::Error { id, code } => self.on_error(id, code),
             OrderEvent::NextValidId(id) => {
@@ -277,123 +347,7 @@ impl Dispatcher {
         }
     }
 
-    /// An execution: counted once per execution id, into positions, pair books, the fills log,
-    /// the journal and the order's ticket. `signed` is positive for a buy.
-    fn on_execution(
-        &mut self,
-        t_recv_ns: u64,
-        order_id: i32,
-        exec_id: ExecId,
-        instrument: u16,
-        signed: f64,
-        price: f64,
-    ) {
-        let (mut pair, mut signal_t_ns) = (u16::MAX, 0);
-        let slot = self.slot_index(order_id);
-        if let Some(s) = slot.and_then(|i| self.slots[i]) {
-            (pair, signal_t_ns) = (s.pair, s.signal_t_ns);
-        }
-        let seen = SeenExec {
-            instrument,
-            pair,
-            fill: u32::MAX,
-        };
-        if !self.seen.insert(exec_id, seen) {
-            self.counters.duplicate_fills += 1;
-            return;
-        }
-        if (instrument as usize) >= self.positions.len() {
-            self.counters.unknown_order_fills += 1;
-            return;
-        }
-        let shares = signed.abs();
-        match slot.and_then(|i| self.slots[i].as_mut()) {
-            Some(s) => {
-                if s.instrument != instrument || s.exec_filled + shares > s.qty + 1e-9 {
-                    self.counters.inconsistent_fills += 1;
-                }
-                s.exec_filled += shares;
-                let (ticket, leg) = (s.ticket, s.leg);
-                if ticket != 0 {
-                    if let Some(t) = self.ticket_mut(ticket) {
-                        t.legs[leg as usize].filled += shares;
-                    }
-                }
-            }
-            None => {
-                // No order of ours is behind it: it moves what the instrument will hold.
-                self.counters.unknown_order_fills += 1;
-                self.projected[instrument as usize] += signed;
-            }
-        }
-        self.counters.fills += 1;
-        if self.link.is_reconciling() {
-            self.counters.recovered_fills += 1;
-        }
-        self.apply_fill(instrument, pair, signed, price);
-        let index = self.fills.len();
-        if self.fills.push(FillRecord {
-            t_ns: t_recv_ns,
-            signal_t_ns,
-            order_id,
-            instrument,
-            pair,
-            qty: signed,
-            price,
-            commission: 0.0,
-        }) {
-            if let Some(s) = self.seen.get_mut(&exec_id) {
-                s.fill = index as u32;
-            }
-        }
-        let t_ns = self.wall_ns();
-        self.journal(JournalEntry::Execution {
-            t_ns,
-            order_id,
-            exec_id,
-            instrument,
-            pair,
-            qty: signed,
-            price,
-        });
-        if let Some(i) = slot {
-            let ticket = self.slots[i].map_or(0, |s| s.ticket);
-            if ticket != 0 {
-                self.check_ticket(ticket, false);
-            }
-        }
-        self.check_loss();
-    }
-
-    /// A fill into the instrument position and, when it belongs to a pair, the pair's book.
-    pub(super) fn apply_fill(&mut self, instrument: u16, pair: u16, signed: f64, price: f64) {
-        self.positions[instrument as usize].apply(signed, price);
-        if let Some(p) = self.pairs.get_mut(pair as usize) {
-            if let Some(k) = p.book.leg_of(instrument) {
-                p.book.legs[k].apply(signed, price);
-            }
-        }
-    }
-
-    pub(super) fn apply_commission(&mut self, exec_id: &ExecId, commission: f64) {
-        match self.seen.get(exec_id).copied() {
-            Some(s) if (s.instrument as usize) < self.positions.len() => {
-                self.positions[s.instrument as usize].commissions += commission;
-                if let Some(p) = self.pairs.get_mut(s.pair as usize) {
-                    if let Some(k) = p.book.leg_of(s.instrument) {
-                        p.book.legs[k].commissions += commission;
-                    }
-                }
-                if let Some(f) = self.fills.get_mut(s.fill as usize) {
-                    f.commission += commission;
-                }
-            }
-            _ => self.unattributed_commissions += commission,
-        }
-    }
-
     fn on_error(&mut self, id: i32, code: i32) {
-        use crate::wire::ids::codes;
         match code {
             codes::CONNECTIVITY_LOST | codes::RESTORED_DATA_LOST | codes::RESTORED_DATA_KEPT => {
                 self.counters.notices += 1;
@@ -408,8 +362,8 @@ impl Dispatcher {
         } else {
             self.counters.order_errors += 1;
         }
-        // A rejection may come without a status: the order is over.
-        if code == codes::ORDER_REJECTED {
+        // These may come without a status: the order is over (else its slot stays open).
+        if ORDER_ENDING_CODES.contains(&code) {
             if let Some(i) = self.slot_index(id) {
                 self.order_ended(i, OrderStatusKind::Inactive);
             }

@@ -132,6 +132,18 @@ impl Dispatcher {
             self.counters.rejected_open_orders += 1;
             return false;
         }
+        // The order table never overwrites a working order: an entry whose two orders would
+        // land on working ones is refused whole, rather than sent one leg short.
+        let next = self.next_order_id.saturating_add(queued as i32);
+        let taken = (0..2).any(|k| {
+            self.slot_of(next.saturating_add(k))
+                .and_then(|i| self.slots[i])
+                .is_some_and(|s| !s.status.is_terminal())
+        });
+        if taken {
+            self.counters.rejected_open_orders += 1;
+            return false;
+        }
         true
     }
 

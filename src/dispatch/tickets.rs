@@ -2,6 +2,10 @@
 //! (rejected, cancelled, lost, or not filled within `risk.leg_timeout_ms`) is re-sent
 //! `risk.leg_retries` times to complete the hedge; then the filled leg is unwound and the pair
 //! stops trading. An unwind that cannot fill is a naked leg, logged and counted.
+//!
+//! A leg is re-sent only once none of its orders can fill any more: a leg that times out
+//! while working is cancelled first, and what it lacks is re-sent when the cancel (or a fill)
+//! has ended it. Two orders never work for the same missing quantity (no over-hedge).
 
 use super::{Dispatcher, Link, OPEN_TICKETS, PendingOrder, TICKETS};
 use crate::types::Side;
@@ -17,9 +21,10 @@ pub(super) struct LegState {
     pub instrument: u16,
     pub side: Side,
     pub qty: f64,
+    /// What the leg's orders filled, each by the one definition (`OrderSlot::filled`).
     pub filled: f64,
-    /// The leg's order is over (filled, rejected, cancelled) and will not fill further.
-    pub done: bool,
+    /// Orders submitted for the leg (queued or working) that have not ended.
+    pub live: u8,
 }
 
 /// Where a pair trade stands.
@@ -42,6 +47,8 @@ pub(super) struct Ticket {
     /// A reducing trade (an unwind of a legged trade, or a close): legs that fail are
     /// retried, never reversed; running out of retries leaves a naked leg.
     pub unwind: bool,
+    /// Out of retries, the legs still working were cancelled; the ticket decides once they end.
+    pub cancelling: bool,
     pub legs: [LegState; 2],
 }
 
@@ -63,7 +70,7 @@ impl Dispatcher {
             side: o.side,
             qty: o.qty as f64,
             filled: 0.0,
-            done: false,
+            live: 0,
         };
         self.tickets[id as usize % TICKETS] = Some(Ticket {
             id,
@@ -73,16 +80,22 @@ impl Dispatcher {
             retries: 0,
             state: TicketState::Working,
             unwind,
+            cancelling: false,
             legs: [leg_state(&orders[0]), leg_state(&orders[1])],
         });
         self.open_tickets.push(id);
+        for (k, order) in orders.iter().enumerate() {
+            if order.qty != 0 {
+                self.leg_order_started(id, k as u8);
+            }
+        }
         for (k, mut order) in orders.into_iter().enumerate() {
             if order.qty == 0 {
                 continue;
             }
             order.ticket = id;
             order.leg = k as u8;
-            self.submit(order);
+            self.submit_started(order);
         }
         // A ticket with nothing to do is settled at once.
         self.check_ticket(id, false);
@@ -95,15 +108,46 @@ impl Dispatcher {
             .filter(|t| t.id == id)
     }
 
-    /// A leg's order is over without filling completely.
-    pub(super) fn leg_failed(&mut self, ticket: u32, leg: u8) {
+    /// An order for a ticket's leg was submitted (it may be queued).
+    pub(super) fn leg_order_started(&mut self, ticket: u32, leg: u8) {
         if ticket == 0 {
             return;
         }
         if let Some(t) = self.ticket_mut(ticket) {
-            t.legs[leg as usize].done = true;
+            let l = &mut t.legs[leg as usize];
+            l.live = l.live.saturating_add(1);
+        }
+    }
+
+    /// An order for a ticket's leg is over (filled, rejected, cancelled, lost, never sent).
+    pub(super) fn leg_order_ended(&mut self, ticket: u32, leg: u8) {
+        if ticket == 0 {
+            return;
+        }
+        if let Some(t) = self.ticket_mut(ticket) {
+            let l = &mut t.legs[leg as usize];
+            l.live = l.live.saturating_sub(1);
         }
         self.check_ticket(ticket, false);
+    }
+
+    /// Cancels the sent orders of the ticket's legs that are late (working, not complete)
+    /// and restarts its clock, so the cancel is not repeated before another timeout.
+    fn cancel_late_legs(&mut self, t: &Ticket) {
+        let now = self.now;
+        if let Some(tm) = self.ticket_mut(t.id) {
+            tm.opened_ns = now;
+        }
+        for i in 0..self.slots.len() {
+            let Some(s) = self.slots[i] else { continue };
+            let late = s.ticket == t.id
+                && !s.status.is_terminal()
+                && t.legs[s.leg as usize].filled + 1e-9 < t.legs[s.leg as usize].qty;
+            if late {
+                self.counters.leg_timeout_cancels += 1;
+                self.queue_cancel(s.order_id);
+            }
+        }
     }
 
     /// Re-evaluates a ticket after a change; `timed_out` forces a decision on unfilled legs.
@@ -119,9 +163,12 @@ impl Dispatcher {
             self.close_ticket(id, TicketState::Hedged);
             return;
         }
-        // A leg is missing when its order ended short, or when time ran out.
+        if timed_out && t.legs.iter().any(|l| !complete(l) && l.live > 0) {
+            self.cancel_late_legs(&t);
+        }
+        // A leg is missing when its orders ended short (time running out cancels them first).
         let missing: arrayvec::ArrayVec<usize, 2> = (0..2)
-            .filter(|&k| !complete(&t.legs[k]) && (t.legs[k].done || timed_out))
+            .filter(|&k| !complete(&t.legs[k]) && t.legs[k].live == 0)
             .collect();
         if missing.is_empty() {
             return;
@@ -153,14 +200,14 @@ impl Dispatcher {
             if let Some(tm) = self.ticket_mut(id) {
                 tm.retries += 1;
                 tm.opened_ns = now;
-                for &k in &missing {
-                    tm.legs[k].done = false;
-                }
+            }
+            for &k in &missing {
+                self.leg_order_started(id, k as u8);
             }
             for &k in &missing {
                 let l = t.legs[k];
                 self.counters.leg_resends += 1;
-                self.submit(PendingOrder {
+                self.submit_started(PendingOrder {
                     instrument: l.instrument,
                     pair: t.pair,
                     side: l.side,
@@ -172,6 +219,18 @@ impl Dispatcher {
                     t_event_ns: 0,
                     cancel_id: 0,
                 });
+            }
+            return;
+        }
+        // Out of retries: what is taken back is sized from the pair's target, which counts
+        // the other leg's working order as if it will fill. Cancel it first, decide once it
+        // has ended (filled or not), as for a timeout.
+        if t.legs.iter().any(|l| !complete(l) && l.live > 0) {
+            if !t.cancelling {
+                if let Some(tm) = self.ticket_mut(id) {
+                    tm.cancelling = true;
+                }
+                self.cancel_late_legs(&t);
             }
             return;
         }

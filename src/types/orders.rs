@@ -117,6 +117,8 @@ pub enum OrderStatusKind {
     PendingSubmit,
     PreSubmitted,
     Submitted,
+    /// A cancel was requested and not yet confirmed: the order still works and may fill.
+    PendingCancel,
     Filled,
     Cancelled,
     ApiCancelled,
@@ -132,6 +134,8 @@ impl OrderStatusKind {
     /// use hft::types::OrderStatusKind;
     /// assert_eq!(OrderStatusKind::parse("ApiPending"), OrderStatusKind::PendingSubmit);
     /// assert!(OrderStatusKind::parse("Filled").is_terminal());
+    /// // A fill can still arrive after PendingCancel: it does not end the order.
+    /// assert!(!OrderStatusKind::parse("PendingCancel").is_terminal());
     /// ```
     pub fn parse(s: &str) -> Self {
         match s {
@@ -139,14 +143,15 @@ impl OrderStatusKind {
             "PreSubmitted" => OrderStatusKind::PreSubmitted,
             "Submitted" => OrderStatusKind::Submitted,
             "Filled" => OrderStatusKind::Filled,
-            "Cancelled" | "PendingCancel" => OrderStatusKind::Cancelled,
+            "PendingCancel" => OrderStatusKind::PendingCancel,
+            "Cancelled" => OrderStatusKind::Cancelled,
             "ApiCancelled" => OrderStatusKind::ApiCancelled,
             "Inactive" => OrderStatusKind::Inactive,
             _ => OrderStatusKind::Other,
         }
     }
 
-    /// True for states after which the order can no longer fill.
+    /// True for states after which the order can no longer fill (PendingCancel is not one).
     pub fn is_terminal(self) -> bool {
         matches!(
             self,

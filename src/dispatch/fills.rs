@@ -1,0 +1,170 @@
+//! Executions counted once per execution id, into positions, pair books, the fills log, the
+//! journal and their order; commissions booked once per execution id, whenever and however
+//! often their reports come (before the execution, late, or replayed after a reconnection).
+
+use super::{Dispatcher, SeenExec};
+use crate::journal::JournalEntry;
+use crate::record::FillRecord;
+use crate::types::ExecId;
+
+impl Dispatcher {
+    /// An execution: counted once per execution id, into positions, pair books, the fills log,
+    /// the journal and the order's ticket. `signed` is positive for a buy.
+    pub(super) fn on_execution(
+        &mut self,
+        t_recv_ns: u64,
+        order_id: i32,
+        exec_id: ExecId,
+        instrument: u16,
+        signed: f64,
+        price: f64,
+    ) {
+        let (mut pair, mut signal_t_ns, mut instrument) = (u16::MAX, 0, instrument);
+        let slot = self.slot_index(order_id);
+        if let Some(s) = slot.and_then(|i| self.slots[i]) {
+            (pair, signal_t_ns) = (s.pair, s.signal_t_ns);
+            // A symbol the engine does not know by name: the order says what it traded.
+            if (instrument as usize) >= self.positions.len() {
+                instrument = s.instrument;
+            }
+        }
+        if (instrument as usize) >= self.positions.len() {
+            self.counters.unknown_order_fills += 1;
+            return;
+        }
+        // A commission report that came first left an entry: the execution takes it over.
+        let early_commission = match self.seen.get_mut(&exec_id) {
+            Some(e) if e.executed => {
+                self.counters.duplicate_fills += 1;
+                return;
+            }
+            Some(e) => {
+                let c = e.commission;
+                *e = SeenExec {
+                    commission: c,
+                    ..SeenExec::executed(instrument, pair, u32::MAX)
+                };
+                c
+            }
+            None => {
+                self.seen
+                    .insert(exec_id, SeenExec::executed(instrument, pair, u32::MAX));
+                None
+            }
+        };
+        let shares = signed.abs();
+        match slot.and_then(|i| self.slots[i]) {
+            Some(s) => {
+                if s.instrument != instrument || s.exec_filled + shares > s.qty + 1e-9 {
+                    self.counters.inconsistent_fills += 1;
+                }
+            }
+            None => {
+                // No order of ours is behind it: it moves what the instrument will hold.
+                self.counters.unknown_order_fills += 1;
+                self.projected[instrument as usize] += signed;
+            }
+        }
+        self.counters.fills += 1;
+        if self.link.is_reconciling() {
+            self.counters.recovered_fills += 1;
+        }
+        self.apply_fill(instrument, pair, signed, price);
+        let index = self.fills.len();
+        if self.fills.push(FillRecord {
+            t_ns: t_recv_ns,
+            signal_t_ns,
+            order_id,
+            instrument,
+            pair,
+            qty: signed,
+            price,
+            commission: 0.0,
+        }) {
+            if let Some(s) = self.seen.get_mut(&exec_id) {
+                s.fill = index as u32;
+            }
+        }
+        if let Some(c) = early_commission {
+            // Waiting with the unattributed commissions until now.
+            self.unattributed_commissions -= c;
+            self.book_commission(&exec_id, c);
+        }
+        let t_ns = self.wall_ns();
+        self.journal(JournalEntry::Execution {
+            t_ns,
+            order_id,
+            exec_id,
+            instrument,
+            pair,
+            qty: signed,
+            price,
+        });
+        if let Some(i) = slot {
+            let exec_filled = self.slots[i].map_or(0.0, |s| s.exec_filled + shares);
+            self.record_filled(i, 0.0, exec_filled);
+        }
+        self.check_loss();
+    }
+
+    /// A fill into the instrument position and, when it belongs to a pair, the pair's book.
+    pub(super) fn apply_fill(&mut self, instrument: u16, pair: u16, signed: f64, price: f64) {
+        self.positions[instrument as usize].apply(signed, price);
+        if let Some(p) = self.pairs.get_mut(pair as usize) {
+            if let Some(k) = p.book.leg_of(instrument) {
+                p.book.legs[k].apply(signed, price);
+            }
+        }
+    }
+
+    /// A commission report: booked the first time its execution id is met, a duplicate after
+    /// that. One that comes before its execution waits with the unattributed commissions (it
+    /// counts towards the loss limit at once). True when booked.
+    pub(super) fn apply_commission(&mut self, exec_id: &ExecId, commission: f64) -> bool {
+        match self.seen.get_mut(exec_id) {
+            Some(e) if e.commission.is_some() => {
+                self.counters.duplicate_commissions += 1;
+                false
+            }
+            Some(e) if e.executed => {
+                e.commission = Some(commission);
+                self.book_commission(exec_id, commission);
+                true
+            }
+            Some(e) => {
+                e.commission = Some(commission);
+                self.unattributed_commissions += commission;
+                true
+            }
+            None => {
+                let early = SeenExec {
+                    commission: Some(commission),
+                    executed: false,
+                    ..SeenExec::executed(u16::MAX, u16::MAX, u32::MAX)
+                };
+                // A full table cannot remember it: booked, not de-duplicated (counted there).
+                self.seen.insert(*exec_id, early);
+                self.unattributed_commissions += commission;
+                true
+            }
+        }
+    }
+
+    /// Books `commission` where execution `exec_id` went: its instrument, pair leg and fill.
+    fn book_commission(&mut self, exec_id: &ExecId, commission: f64) {
+        match self.seen.get(exec_id).copied() {
+            Some(s) if (s.instrument as usize) < self.positions.len() => {
+                self.positions[s.instrument as usize].commissions += commission;
+                if let Some(p) = self.pairs.get_mut(s.pair as usize) {
+                    if let Some(k) = p.book.leg_of(s.instrument) {
+                        p.book.legs[k].commissions += commission;
+                    }
+                }
+                if let Some(f) = self.fills.get_mut(s.fill as usize) {
+                    f.commission += commission;
+                }
+            }
+            _ => self.unattributed_commissions += commission,
+        }
+    }
+}

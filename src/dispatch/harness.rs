@@ -1,0 +1,223 @@
+//! A dispatcher driven by hand through IB message sequences (no thread, socket or clock),
+//! shared by the unit tests, the defect tests and the model-based test.
+
+use super::*;
+use crate::types::{Direction, EndKind, ExecId, IntentKind, Leg, OrderEvent, OrderIntent, Stamped};
+
+pub(super) const MS: u64 = 1_000_000;
+
+/// A dispatcher for one pair (A = 0, B = 1) with a fresh feed, and what it sent so far.
+pub(super) struct Harness {
+    pub d: Dispatcher,
+    pub feed: FeedState,
+    pub now: u64,
+    pub sent: Vec<Outbound>,
+    pub next_exec: u32,
+}
+
+impl Harness {
+    pub fn new(risk: RiskParams) -> Self {
+        Self::with_pairs(risk, vec![[0, 1]])
+    }
+
+    pub fn with_pairs(risk: RiskParams, pairs: Vec<[u16; 2]>) -> Self {
+        let now = 1_000 * MS;
+        let d = Dispatcher::new(
+            DispatcherSetup {
+                symbols: vec!["A".into(), "B".into()],
+                pairs,
+                account: "DU1".into(),
+                client_id: 7,
+                next_order_id: 100,
+                risk,
+                wall_offset_ns: 0,
+                fills_capacity: 64,
+                requests_sent: 0,
+            },
+            None,
+            now,
+        );
+        let mut h = Harness {
+            d,
+            feed: FeedState::new(2),
+            now,
+            sent: Vec::new(),
+            next_exec: 0,
+        };
+        h.quote();
+        h
+    }
+
+    /// Both instruments quoted now (the feed is fresh).
+    pub fn quote(&mut self) {
+        self.feed.publish(0, self.now, 100.0);
+        self.feed.publish(1, self.now, 50.0);
+    }
+
+    pub fn take(&mut self) -> Vec<Outbound> {
+        let mut batch = Vec::with_capacity(256);
+        self.d.outbox().swap_into(&mut batch);
+        self.sent.extend_from_slice(&batch);
+        batch
+    }
+
+    pub fn event(&mut self, e: OrderEvent) -> Vec<Outbound> {
+        let msg = Stamped {
+            value: e,
+            t_recv_ns: self.now,
+            t_enq_ns: self.now,
+        };
+        self.d.on_order_event(&msg, self.now);
+        self.take()
+    }
+
+    /// Start-up, with the reconciliation answered empty.
+    pub fn started(risk: RiskParams) -> Self {
+        Self::started_with(Harness::new(risk))
+    }
+
+    pub fn started_with(mut h: Harness) -> Self {
+        h.d.start(h.now);
+        h.take();
+        for k in [EndKind::Executions, EndKind::OpenOrders, EndKind::Positions] {
+            h.event(OrderEvent::End(k));
+        }
+        h.poll();
+        h
+    }
+
+    pub fn poll(&mut self) -> Vec<Outbound> {
+        self.d.poll(&self.feed, self.now);
+        self.take()
+    }
+
+    pub fn entry(&mut self, seq: u64) -> Vec<Outbound> {
+        self.entry_on(0, seq)
+    }
+
+    pub fn entry_on(&mut self, pair: u16, seq: u64) -> Vec<Outbound> {
+        let intent = OrderIntent {
+            pair,
+            seq,
+            t_ns: self.now,
+            kind: IntentKind::Open(Direction::LongSpread),
+            legs: [
+                Leg {
+                    instrument: 0,
+                    side: Side::Buy,
+                    qty: 100,
+                },
+                Leg {
+                    instrument: 1,
+                    side: Side::Sell,
+                    qty: 200,
+                },
+            ],
+        };
+        let msg = Stamped {
+            value: intent,
+            t_recv_ns: self.now,
+            t_enq_ns: self.now,
+        };
+        self.d.on_intent(&msg, &self.feed, self.now);
+        self.take()
+    }
+
+    pub fn exec(&mut self, order_id: i32, instrument: u16, buy: bool, shares: f64) -> ExecId {
+        self.next_exec += 1;
+        let mut id = ExecId::new();
+        id.push_str(&format!("e{}", self.next_exec));
+        self.event(OrderEvent::Execution {
+            order_id,
+            exec_id: id,
+            instrument,
+            buy,
+            shares,
+            price: if instrument == 0 { 100.0 } else { 50.0 },
+            cum_qty: shares,
+        });
+        id
+    }
+
+    pub fn status(&mut self, order_id: i32, status: OrderStatusKind, filled: f64) -> Vec<Outbound> {
+        self.event(OrderEvent::Status {
+            order_id,
+            status,
+            filled,
+            remaining: 0.0,
+            avg_fill_price: 0.0,
+            last_fill_price: 0.0,
+        })
+    }
+}
+
+pub(super) fn places(items: &[Outbound]) -> Vec<PlaceOrder> {
+    items
+        .iter()
+        .filter_map(|o| match o {
+            Outbound::Place(p) => Some(*p),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Harness {
+    /// An execution with a given id (a replay when the id was sent before).
+    pub fn execution(
+        &mut self,
+        order_id: i32,
+        exec_id: ExecId,
+        instrument: u16,
+        buy: bool,
+        shares: f64,
+    ) -> Vec<Outbound> {
+        self.event(OrderEvent::Execution {
+            order_id,
+            exec_id,
+            instrument,
+            buy,
+            shares,
+            price: if instrument == 0 { 100.0 } else { 50.0 },
+            cum_qty: shares,
+        })
+    }
+
+    pub fn commission(&mut self, exec_id: ExecId, commission: f64) -> Vec<Outbound> {
+        self.event(OrderEvent::Commission {
+            exec_id,
+            commission,
+            realized_pnl: 0.0,
+        })
+    }
+
+    pub fn error(&mut self, id: i32, code: i32) -> Vec<Outbound> {
+        self.event(OrderEvent::Error { id, code })
+    }
+
+    /// Time passes by `ms` (quotes stay fresh) and the dispatcher polls.
+    pub fn advance(&mut self, ms: u64) -> Vec<Outbound> {
+        self.now += ms * MS;
+        self.quote();
+        self.poll()
+    }
+
+    /// Answers a reconciliation: every kind ended, in the order given.
+    pub fn reconcile(&mut self, ends: [EndKind; 3]) -> Vec<Outbound> {
+        let mut out = Vec::new();
+        for k in ends {
+            out.extend(self.event(OrderEvent::End(k)));
+        }
+        out
+    }
+}
+
+/// The cancels in `items`.
+pub(super) fn cancels(items: &[Outbound]) -> Vec<i32> {
+    items
+        .iter()
+        .filter_map(|o| match o {
+            Outbound::Cancel { order_id } => Some(*order_id),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,274 @@
+//! Money correctness under what real TWS does: one test per defect found (by review or by the
+//! model-based test in `model_tests.rs`), each failing before its fix.
+
+use super::harness::{Harness, cancels, places};
+use super::*;
+use crate::types::{Account, EndKind, ExecId, OrderEvent};
+use crate::wire::ids::codes;
+
+const ALL_ENDS: [EndKind; 3] = [EndKind::Executions, EndKind::OpenOrders, EndKind::Positions];
+
+fn id(s: &str) -> ExecId {
+    ExecId::from(s).unwrap()
+}
+
+fn pending_cancel() -> OrderStatusKind {
+    OrderStatusKind::parse("PendingCancel")
+}
+
+/// Entry 1 (A buy 100 as order 100, B sell 200 as order 101) with leg A filled.
+fn a_filled(risk: RiskParams) -> Harness {
+    let mut h = Harness::started(risk);
+    h.entry(1);
+    h.execution(100, id("a1"), 0, true, 100.0);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    h
+}
+
+fn position(h: &mut Harness, instrument: u16, qty: f64) {
+    h.event(OrderEvent::Position {
+        account: Account::from("DU1").unwrap(),
+        instrument,
+        qty,
+        avg_cost: 0.0,
+    });
+}
+
+// Defect 1: a late leg was re-sent next to its working order (both could fill).
+#[test]
+fn a_late_leg_is_cancelled_before_what_it_lacks_is_sent_again() {
+    let mut h = a_filled(RiskParams::default());
+    h.execution(101, id("b1"), 1, false, 50.0);
+    h.status(101, OrderStatusKind::Submitted, 50.0);
+    let out = h.advance(6_000);
+    assert!(
+        places(&out).is_empty(),
+        "no second order next to a working one: {out:?}"
+    );
+    assert_eq!(cancels(&out), [101]);
+    // Fills may still come before the cancel takes effect; the re-send is sized after them.
+    h.status(101, pending_cancel(), 50.0);
+    h.execution(101, id("b2"), 1, false, 30.0);
+    let out = h.status(101, OrderStatusKind::Cancelled, 80.0);
+    let p = places(&out);
+    assert_eq!(p.len(), 1, "{out:?}");
+    assert_eq!((p[0].instrument, p[0].side, p[0].qty), (1, Side::Sell, 120));
+    h.execution(p[0].order_id, id("b3"), 1, false, 120.0);
+    h.status(p[0].order_id, OrderStatusKind::Filled, 120.0);
+    assert_eq!(h.d.positions()[1].qty, -200.0);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert!(h.d.settled());
+}
+
+// Defect 1: a ticket whose legs timed out unfilled was called hedged while they still worked.
+#[test]
+fn legs_that_time_out_unfilled_are_cancelled_not_forgotten() {
+    let mut h = Harness::started(RiskParams::default());
+    h.entry(1);
+    let out = h.advance(6_000);
+    let mut c = cancels(&out);
+    c.sort();
+    assert_eq!(c, [100, 101], "{out:?}");
+    assert!(!h.d.settled());
+    // Leg A filled before its cancel arrived; B was cancelled: B is re-sent to hedge A.
+    h.execution(100, id("a1"), 0, true, 100.0);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    let out = h.status(101, OrderStatusKind::Cancelled, 0.0);
+    let p = places(&out);
+    assert_eq!(p.len(), 1, "{out:?}");
+    assert_eq!((p[0].instrument, p[0].qty), (1, 200));
+}
+
+// Defect 2: PendingCancel was final: the slot was freed and a later fill was ignored.
+#[test]
+fn a_fill_after_pending_cancel_still_counts() {
+    let mut h = a_filled(RiskParams::default());
+    h.d.wind_down(h.now);
+    assert_eq!(cancels(&h.take()), [101]);
+    h.status(101, pending_cancel(), 0.0);
+    assert_eq!(h.d.open_orders(), 1, "PendingCancel does not end the order");
+    h.execution(101, id("b1"), 1, false, 200.0);
+    h.status(101, OrderStatusKind::Filled, 200.0);
+    assert_eq!(h.d.positions()[1].qty, -200.0);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert_eq!(h.d.open_orders(), 0);
+    assert!(h.d.settled());
+}
+
+// Defect 4: replayed commission reports were booked again at every reconnection.
+#[test]
+fn a_commission_report_is_booked_once_whenever_it_comes() {
+    let mut h = a_filled(RiskParams::default());
+    h.commission(id("a1"), 1.0);
+    // B's report comes before its execution.
+    h.commission(id("b1"), 0.5);
+    h.execution(101, id("b1"), 1, false, 200.0);
+    h.status(101, OrderStatusKind::Filled, 200.0);
+    for _ in 0..2 {
+        h.event(OrderEvent::Disconnected);
+        h.event(OrderEvent::Reconnected { next_valid_id: 1 });
+        h.execution(100, id("a1"), 0, true, 100.0);
+        h.execution(101, id("b1"), 1, false, 200.0);
+        h.commission(id("a1"), 1.0);
+        h.commission(id("b1"), 0.5);
+        position(&mut h, 0, 100.0);
+        position(&mut h, 1, -200.0);
+        h.reconcile(ALL_ENDS);
+    }
+    let p = h.d.positions();
+    assert_eq!((p[0].commissions, p[1].commissions), (1.0, 0.5));
+    assert_eq!(h.d.unattributed_commissions(), 0.0);
+    let logged: Vec<f64> =
+        h.d.fills()
+            .as_slice()
+            .iter()
+            .map(|f| f.commission)
+            .collect();
+    assert_eq!(logged, [1.0, 0.5]);
+    let journaled = h
+        .sent
+        .iter()
+        .filter(|o| matches!(o, Outbound::Journal(JournalEntry::Commission { .. })))
+        .count();
+    assert_eq!(journaled, 2, "each commission journaled once");
+    assert_eq!(h.d.counters().duplicate_fills, 4);
+}
+
+// Defect 5: the re-send was sized from executions while the target used the status count.
+#[test]
+fn a_resend_is_sized_from_what_the_status_reported_filled() {
+    let mut h = a_filled(RiskParams::default());
+    // B cancelled after filling 50, the status before the execution.
+    let out = h.status(101, OrderStatusKind::Cancelled, 50.0);
+    let p = places(&out);
+    assert_eq!(p.len(), 1, "{out:?}");
+    assert_eq!((p[0].instrument, p[0].qty), (1, 150));
+    h.execution(101, id("b1"), 1, false, 50.0);
+    h.execution(p[0].order_id, id("b2"), 1, false, 150.0);
+    h.status(p[0].order_id, OrderStatusKind::Filled, 150.0);
+    assert_eq!(h.d.positions()[1].qty, -200.0);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert!(h.d.settled());
+}
+
+// Defect 11: the order table wrapped over working orders.
+#[test]
+fn a_working_order_is_never_overwritten_in_the_order_table() {
+    let risk = RiskParams {
+        max_orders: 4,
+        ..RiskParams::default()
+    };
+    let pairs = vec![[0, 1], [0, 1], [0, 1]];
+    let mut h = Harness::started_with(Harness::with_pairs(risk, pairs));
+    assert_eq!(places(&h.entry_on(0, 1)).len(), 2);
+    assert_eq!(places(&h.entry_on(1, 2)).len(), 2);
+    // Orders 104 and 105 would take the slots of 100 and 101, still working.
+    let out = h.entry_on(2, 3);
+    assert!(places(&out).is_empty(), "{out:?}");
+    assert_eq!(h.d.counters().rejected_open_orders, 1);
+    assert_eq!(h.d.open_orders(), 4);
+    h.execution(100, id("a1"), 0, true, 100.0);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    assert_eq!(h.d.pair_books().next().unwrap().legs[0].qty, 100.0);
+    assert_eq!(h.d.pair_target(2), Some([0.0, 0.0]));
+}
+
+// Defect 11: only 201 ended an order; these codes leaked open-order slots.
+#[test]
+fn errors_that_end_orders_free_them_and_the_leg_is_sent_again() {
+    for code in [
+        103,
+        110,
+        codes::NO_SECURITY_DEFINITION,
+        203,
+        codes::ORDER_NOT_FOUND,
+    ] {
+        let mut h = a_filled(RiskParams::default());
+        let out = h.error(101, code);
+        assert_eq!(h.d.open_orders(), 1, "code {code}");
+        let p = places(&out);
+        assert_eq!(p.len(), 1, "code {code}: {out:?}");
+        assert_eq!((p[0].instrument, p[0].qty), (1, 200));
+    }
+}
+
+// Defect 11: an execution with a symbol the engine does not know was dropped.
+#[test]
+fn an_execution_of_an_unknown_symbol_takes_its_instrument_from_the_order() {
+    let mut h = Harness::started(RiskParams::default());
+    h.entry(1);
+    h.execution(100, id("a1"), u16::MAX, true, 100.0);
+    assert_eq!(h.d.positions()[0].qty, 100.0);
+    assert_eq!(h.d.counters().fills, 1);
+}
+
+// Lost orders were ended at the open-orders end, before the replayed executions were in.
+#[test]
+fn lost_orders_end_only_once_every_answer_is_in() {
+    let mut h = a_filled(RiskParams::default());
+    h.event(OrderEvent::Disconnected);
+    h.event(OrderEvent::Reconnected { next_valid_id: 1 });
+    // B filled while the socket was down: it is no longer open; its execution comes after.
+    let mut out = h.event(OrderEvent::End(EndKind::OpenOrders));
+    out.extend(h.execution(101, id("b1"), 1, false, 200.0));
+    out.extend(h.event(OrderEvent::End(EndKind::Executions)));
+    position(&mut h, 0, 100.0);
+    position(&mut h, 1, -200.0);
+    out.extend(h.event(OrderEvent::End(EndKind::Positions)));
+    out.extend(h.advance(100));
+    assert!(places(&out).is_empty(), "{out:?}");
+    assert_eq!(h.d.positions()[1].qty, -200.0);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert!(h.d.settled());
+}
+
+// A 1102 during a reconciliation: the older round's answers must not end the newer round.
+#[test]
+fn an_older_rounds_answers_do_not_end_orders_the_newer_round_lists() {
+    let mut h = a_filled(RiskParams::default());
+    h.event(OrderEvent::Disconnected);
+    h.event(OrderEvent::Reconnected { next_valid_id: 1 });
+    let open = OrderEvent::OpenOrder {
+        order_id: 101,
+        instrument: 1,
+    };
+    let mut out = h.event(open);
+    out.extend(h.error(-1, codes::RESTORED_DATA_KEPT));
+    position(&mut h, 0, 100.0);
+    out.extend(h.reconcile(ALL_ENDS));
+    out.extend(h.event(open));
+    position(&mut h, 0, 100.0);
+    out.extend(h.reconcile(ALL_ENDS));
+    out.extend(h.advance(100));
+    assert!(places(&out).is_empty(), "{out:?}");
+    assert_eq!(h.d.open_orders(), 1);
+    assert_eq!(h.d.counters().orders_lost, 0);
+}
+
+// Found by the model-based test (seed 2679): a flatten was sized from the positions while a
+// filled order's executions were still on their way (its status came first): it traded them
+// twice.
+#[test]
+fn a_flatten_waits_for_executions_a_status_already_reported() {
+    let risk = RiskParams {
+        flatten_on_stop: true,
+        ..RiskParams::default()
+    };
+    let mut h = a_filled(risk);
+    h.d.wind_down(h.now);
+    assert_eq!(cancels(&h.take()), [101]);
+    h.status(101, OrderStatusKind::Cancelled, 0.0);
+    assert!(h.d.wind_down(h.now));
+    let p = places(&h.take());
+    assert_eq!((p.len(), p[0].instrument, p[0].qty), (1, 0, 100));
+    let flatten = p[0].order_id;
+    h.status(flatten, OrderStatusKind::Filled, 100.0);
+    h.execution(flatten, id("f1"), 0, false, 50.0);
+    // 50 more shares are on their way: nothing is left to flatten.
+    assert!(!h.d.wind_down(h.now));
+    assert!(places(&h.take()).is_empty());
+    h.execution(flatten, id("f2"), 0, false, 50.0);
+    assert_eq!(h.d.positions()[0].qty, 0.0);
+    assert!(!h.d.wind_down(h.now));
+    assert!(h.d.settled());
+}
