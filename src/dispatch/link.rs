@@ -154,7 +154,9 @@ impl Dispatcher {
     pub(super) fn start_reconcile(&mut self, startup: bool, subscribe: bool) {
         self.epoch = self.epoch.wrapping_add(1);
         self.recon_positions.fill(None);
-        // A round already under way keeps its flags (start-up, market data to request).
+        // A round already under way, or one a link loss interrupted, keeps its flags (start-up,
+        // market data to request): its steps are still owed.
+        let carried = std::mem::take(&mut self.unfinished_round);
         let (startup, subscribe) = match self.link {
             Link::Reconciling {
                 startup: s,
@@ -162,6 +164,7 @@ impl Dispatcher {
             } => (startup || s, subscribe || m),
             _ => (startup, subscribe),
         };
+        let (startup, subscribe) = (startup || carried.0, subscribe || carried.1);
         self.link = Link::Reconciling { startup, subscribe };
         self.outstanding.asked();
         self.submit_control(Control::Executions);
@@ -176,8 +179,17 @@ impl Dispatcher {
         }
     }
 
+    /// A link loss during a reconciliation: the next round owes that round's steps too.
+    fn keep_unfinished_round(&mut self) {
+        if let Link::Reconciling { startup, subscribe } = self.link {
+            self.unfinished_round.0 |= startup;
+            self.unfinished_round.1 |= subscribe;
+        }
+    }
+
     pub(super) fn on_disconnected(&mut self) {
         self.counters.disconnects += 1;
+        self.keep_unfinished_round();
         self.link = Link::Down;
         // What waited for the old session is void: the new one reconciles from scratch.
         self.controls.clear();
@@ -199,6 +211,7 @@ impl Dispatcher {
         match code {
             codes::CONNECTIVITY_LOST => {
                 self.counters.link_losses += 1;
+                self.keep_unfinished_round();
                 self.link = Link::Down;
                 tracing::warn!("1100: the gateway lost IB; trading paused");
             }

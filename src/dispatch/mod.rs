@@ -172,6 +172,8 @@ pub struct Dispatcher {
     next_ticket: u32,
     open_orders: usize,
     link: Link,
+    /// (start-up, subscribe) of a reconciliation a link loss interrupted: owed by the next one.
+    unfinished_round: (bool, bool),
     /// Reconciliation round (order slots confirmed working carry it).
     epoch: u32,
     /// Reconciliation answers asked for and not yet ended.
@@ -236,6 +238,7 @@ impl Dispatcher {
             next_ticket: 1,
             open_orders: 0,
             link: Link::Up,
+            unfinished_round: (false, false),
             epoch: 0,
             outstanding: link::Outstanding::default(),
             recon_positions: vec![None; n].into_boxed_slice(),

@@ -272,3 +272,52 @@ fn a_flatten_waits_for_executions_a_status_already_reported() {
     assert!(!h.d.wind_down(h.now));
     assert!(h.d.settled());
 }
+
+/// Defect 9: an 1100 during the start-up reconciliation must not lose the start-up steps (market
+/// data, cancelling orders left by a previous run, flatten_on_start).
+#[test]
+fn an_1100_during_start_up_keeps_the_start_up_steps() {
+    let risk = RiskParams {
+        flatten_on_start: true,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::new(risk);
+    h.d.start(h.now);
+    h.take();
+    h.error(-1, codes::CONNECTIVITY_LOST);
+    h.error(-1, codes::RESTORED_DATA_KEPT);
+    // The socket stayed up: both rounds of requests are answered.
+    h.reconcile(ALL_ENDS);
+    h.event(OrderEvent::End(EndKind::Executions));
+    // A working order of a previous run, and a position it left.
+    h.event(OrderEvent::OpenOrder {
+        order_id: 7,
+        instrument: 0,
+    });
+    h.event(OrderEvent::End(EndKind::OpenOrders));
+    h.event(OrderEvent::Position {
+        account: Account::from("DU1").unwrap(),
+        instrument: 0,
+        qty: 100.0,
+        avg_cost: 99.0,
+    });
+    h.event(OrderEvent::End(EndKind::Positions));
+    h.poll();
+    let sent = h.sent.clone();
+    for i in [0u16, 1] {
+        assert!(
+            sent.contains(&Outbound::Control(Control::Subscribe(i))),
+            "market data for instrument {i}: {sent:?}"
+        );
+    }
+    assert!(
+        sent.contains(&Outbound::Cancel { order_id: 7 }),
+        "the orphan is cancelled: {sent:?}"
+    );
+    assert!(
+        places(&sent)
+            .iter()
+            .any(|p| p.instrument == 0 && p.side == Side::Sell && p.qty == 100),
+        "flatten_on_start closes the inherited position: {sent:?}"
+    );
+}
