@@ -51,6 +51,9 @@ pub struct DispatchCounters {
     /// Commission reports for an execution whose commission was already booked (replays after
     /// a reconnection): counted here, not booked again.
     pub duplicate_commissions: u64,
+    /// Executions whose commission report had not come when dispatch stopped (the run waits for
+    /// them up to its drain deadline).
+    pub commissions_missing: u64,
     pub order_errors: u64,
     pub notices: u64,
     pub orders_filled: u64,

@@ -52,6 +52,10 @@ impl Dispatcher {
                 None
             }
         };
+        if early_commission.is_none() {
+            // Its report is still to come: the run does not settle before it is booked.
+            self.commissions_awaited += 1;
+        }
         let shares = signed.abs();
         match slot.and_then(|i| self.slots[i]) {
             Some(s) => {
@@ -128,6 +132,7 @@ impl Dispatcher {
             }
             Some(e) if e.executed => {
                 e.commission = Some(commission);
+                self.commissions_awaited = self.commissions_awaited.saturating_sub(1);
                 self.book_commission(exec_id, commission);
                 true
             }

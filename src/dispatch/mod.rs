@@ -171,6 +171,8 @@ pub struct Dispatcher {
     open_tickets: arrayvec::ArrayVec<u32, OPEN_TICKETS>,
     next_ticket: u32,
     open_orders: usize,
+    /// Executions counted whose commission report has not come yet.
+    commissions_awaited: u64,
     link: Link,
     /// (start-up, subscribe) of a reconciliation a link loss interrupted: owed by the next one.
     unfinished_round: (bool, bool),
@@ -237,6 +239,7 @@ impl Dispatcher {
             open_tickets: arrayvec::ArrayVec::new(),
             next_ticket: 1,
             open_orders: 0,
+            commissions_awaited: 0,
             link: Link::Up,
             unfinished_round: (false, false),
             epoch: 0,
@@ -332,6 +335,12 @@ impl Dispatcher {
         self.pending.is_empty() && self.open_orders == 0 && self.open_tickets.is_empty()
     }
 
+    /// Executions counted whose commission report has not come yet: a run that ends now would
+    /// book too little (TWS may report a commission well after its execution).
+    pub fn commissions_pending(&self) -> u64 {
+        self.commissions_awaited
+    }
+
     /// The session is down (socket lost or 1100): nothing can settle until it is back.
     pub fn link_down(&self) -> bool {
         self.link == Link::Down
@@ -408,7 +417,14 @@ impl Dispatcher {
     }
 
     /// Logs the pairs that end with one leg only and hands the end state over.
-    pub fn finish(self) -> DispatchOutcome {
+    pub fn finish(mut self) -> DispatchOutcome {
+        self.counters.commissions_missing = self.commissions_awaited;
+        if self.commissions_awaited > 0 {
+            tracing::warn!(
+                missing = self.commissions_awaited,
+                "the run ends before these executions' commission reports came"
+            );
+        }
         for (p, s) in self.pairs.iter().enumerate() {
             let b = &s.book;
             if b.is_legged() {

@@ -321,3 +321,28 @@ fn an_1100_during_start_up_keeps_the_start_up_steps() {
         "flatten_on_start closes the inherited position: {sent:?}"
     );
 }
+
+/// Defect 15: the run must not end before the commission reports of its fills are in (TWS sends
+/// them late): dispatch knows how many are still to come, and the dispatch thread waits for
+/// them (up to its drain deadline) before it stops.
+#[test]
+fn commissions_still_to_come_are_known_until_booked() {
+    let mut h = Harness::started(RiskParams::default());
+    h.entry(1);
+    let a = h.exec(100, 0, true, 100.0);
+    let b = h.exec(101, 1, false, 200.0);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    h.status(101, OrderStatusKind::Filled, 200.0);
+    assert!(h.d.settled(), "both orders are over");
+    assert_eq!(h.d.commissions_pending(), 2, "their commissions are not");
+    h.commission(a, 1.0);
+    assert_eq!(h.d.commissions_pending(), 1);
+    // A replayed report is not a second one.
+    h.commission(a, 1.0);
+    assert_eq!(h.d.commissions_pending(), 1);
+    h.commission(b, 1.5);
+    assert_eq!(h.d.commissions_pending(), 0);
+    let total: f64 = h.d.positions().iter().map(|p| p.commissions).sum();
+    assert_eq!(total, 2.5);
+    assert_eq!(h.d.finish().counters.commissions_missing, 0);
+}

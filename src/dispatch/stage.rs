@@ -202,8 +202,11 @@ impl DispatchStage {
                 }
                 // Done when nothing is waiting or working, or at the hard deadline; a session
                 // that is down cannot settle anything.
+                // Settled includes every fill's commission report being in.
+                let settled =
+                    self.dispatcher.settled() && self.dispatcher.commissions_pending() == 0;
                 if self.dispatcher.link_down()
-                    || self.dispatcher.settled()
+                    || settled
                     || now_ns() >= self.drain_until.load(Ordering::Acquire)
                 {
                     break;
