@@ -34,6 +34,11 @@ pub struct DispatchCounters {
     pub closes_deferred: u64,
     /// Closes for a pair that held nothing (its entry never traded).
     pub closes_flat: u64,
+    /// Closes that waited for the pair's entries still working to be cancelled.
+    pub closes_after_cancel: u64,
+    /// Entry orders still waiting for the rate limiter when a close or the kill took over:
+    /// they never went out.
+    pub entries_dropped: u64,
     pub delayed_by_rate_limit: u64,
     pub dropped_rate_limit_full: u64,
     /// Control requests (reconciliation, subscriptions) dropped because their queue was full.

@@ -70,6 +70,7 @@ impl Dispatcher {
             }
         }
         self.counters.fills += 1;
+        self.last_fill_ns[instrument as usize] = self.now;
         if self.link.is_reconciling() {
             self.counters.recovered_fills += 1;
         }

@@ -123,6 +123,38 @@ impl Harness {
         self.take()
     }
 
+    /// A close intent for pair `pair` (sized by the dispatcher, not by its legs).
+    pub fn close_on(&mut self, pair: u16, seq: u64) -> Vec<Outbound> {
+        let leg = |instrument| Leg {
+            instrument,
+            side: Side::Buy,
+            qty: 0,
+        };
+        let msg = Stamped {
+            value: OrderIntent {
+                pair,
+                seq,
+                t_ns: self.now,
+                kind: IntentKind::Close(crate::types::CloseReason::Exit),
+                legs: [leg(0), leg(1)],
+            },
+            t_recv_ns: self.now,
+            t_enq_ns: self.now,
+        };
+        self.d.on_intent(&msg, &self.feed, self.now);
+        self.take()
+    }
+
+    /// The gateway's position of `instrument` (a reconciliation answer).
+    pub fn position(&mut self, instrument: u16, qty: f64) -> Vec<Outbound> {
+        self.event(OrderEvent::Position {
+            account: crate::types::Account::from("DU1").unwrap(),
+            instrument,
+            qty,
+            avg_cost: 0.0,
+        })
+    }
+
     pub fn exec(&mut self, order_id: i32, instrument: u16, buy: bool, shares: f64) -> ExecId {
         self.next_exec += 1;
         let mut id = ExecId::new();

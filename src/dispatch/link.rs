@@ -12,6 +12,13 @@ use crate::types::{Account, EndKind, OrderStatusKind};
 /// Request id of the reconciliation's REQ_EXECUTIONS.
 pub const RECONCILE_REQ_ID: i32 = 900_000;
 
+/// A position that differs from the gateway's, or an order it no longer lists that has not
+/// filled, is looked at again this long after (positions can lag executions, and a fill can
+/// race the answers) ...
+const POSITION_RECHECK_NS: u64 = 1_000_000_000;
+/// ... and taken as it is after this many looks that each found a change.
+const MAX_POSITION_RECHECKS: u8 = 5;
+
 /// Reconciliation answers asked for and not yet ended, per kind (executions, open orders,
 /// positions). A round started while an older one is still answering (1102 during a
 /// reconciliation) completes only when every answer asked for has ended: the latest round's
@@ -100,6 +107,8 @@ impl Dispatcher {
                 exec_filled: o.filled,
                 buy: o.buy,
                 reducing: o.ticket == 0,
+                cancel_asked: false,
+                unlisted: false,
                 status,
                 epoch: 0,
             });
@@ -166,6 +175,7 @@ impl Dispatcher {
         };
         let (startup, subscribe) = (startup || carried.0, subscribe || carried.1);
         self.link = Link::Reconciling { startup, subscribe };
+        self.round_asked_ns = self.now;
         self.outstanding.asked();
         self.submit_control(Control::Executions);
         self.submit_control(Control::OpenOrders);
@@ -191,6 +201,7 @@ impl Dispatcher {
         self.counters.disconnects += 1;
         self.keep_unfinished_round();
         self.link = Link::Down;
+        self.recheck_at = 0;
         // What waited for the old session is void: the new one reconciles from scratch.
         self.controls.clear();
         self.outstanding = Outstanding::default();
@@ -213,6 +224,7 @@ impl Dispatcher {
                 self.counters.link_losses += 1;
                 self.keep_unfinished_round();
                 self.link = Link::Down;
+                self.recheck_at = 0;
                 tracing::warn!("1100: the gateway lost IB; trading paused");
             }
             codes::RESTORED_DATA_LOST => {
@@ -237,6 +249,7 @@ impl Dispatcher {
                 let epoch = self.epoch;
                 if let Some(s) = self.slots[i].as_mut() {
                     s.epoch = epoch;
+                    s.unlisted = false;
                 }
             }
             // Working orders of a previous run (known from the journal or not) belong to no
@@ -283,14 +296,35 @@ impl Dispatcher {
         }
         // The answers interleave: only now are all the executions in. An order ended before
         // its replayed fills were counted would be re-sent for what it had filled.
-        self.end_lost_orders();
-        self.compare_positions();
+        let orders_settled = self.end_lost_orders();
+        let positions_settled = self.compare_positions(startup);
+        self.rechecks = if orders_settled && positions_settled {
+            0
+        } else {
+            self.rechecks.saturating_add(1)
+        };
+        if !(orders_settled && positions_settled) {
+            // A difference seen once: trading waits for a second look.
+            self.recheck_at = self.now + POSITION_RECHECK_NS;
+            return;
+        }
+        self.recheck_at = 0;
         self.link = Link::Up;
         if subscribe {
             self.resubscribe();
         }
         self.counters.reconciliations += 1;
         self.restart_ticket_clocks();
+        // A pair whose book an adopted position changed holds what it did not trade: it is
+        // closed and stops trading.
+        for p in 0..self.pairs.len() {
+            if std::mem::take(&mut self.pairs[p].adopted) {
+                self.counters.leg_unwinds += 1;
+                tracing::warn!(pair = p, "closing a pair changed by an adopted position");
+                self.pairs[p].blocked = true;
+                self.close_pair(p as u16, 0, self.now, 0);
+            }
+        }
         for k in 0..self.open_tickets.len().min(self.open_tickets.capacity()) {
             if let Some(&id) = self.open_tickets.get(k) {
                 self.check_ticket(id, false);
@@ -316,45 +350,124 @@ impl Dispatcher {
         }
     }
 
-    /// Orders we believe working that the gateway did not list are over: their fills, if
-    /// any, came with the executions answer.
-    fn end_lost_orders(&mut self) {
+    /// Orders we believe working that the gateway did not list are over. One whose fills add
+    /// up has filled; one short of its quantity ends (and its leg may be re-sent) only when a
+    /// second round still does not list it: a fill racing the answers (an execution after
+    /// the executions answer) would else be traded twice. False when some order waits for
+    /// that look.
+    fn end_lost_orders(&mut self) -> bool {
         let epoch = self.epoch;
+        let give_up = self.rechecks >= MAX_POSITION_RECHECKS;
+        let mut settled = true;
         for i in 0..self.slots.len() {
             let Some(s) = self.slots[i] else { continue };
-            if !s.status.is_terminal() && s.epoch != epoch {
-                self.counters.orders_lost += 1;
-                tracing::warn!(
-                    order_id = s.order_id,
-                    "the gateway no longer has this order"
-                );
-                let status = if s.filled() + 1e-9 >= s.qty {
-                    OrderStatusKind::Filled
-                } else {
-                    OrderStatusKind::Cancelled
-                };
-                self.order_ended(i, status);
+            if s.status.is_terminal() || s.epoch == epoch {
+                continue;
             }
+            let filled = s.filled() + 1e-9 >= s.qty;
+            if !filled && !s.unlisted && !give_up {
+                if let Some(s) = self.slots[i].as_mut() {
+                    s.unlisted = true;
+                }
+                settled = false;
+                continue;
+            }
+            self.counters.orders_lost += 1;
+            tracing::warn!(
+                order_id = s.order_id,
+                "the gateway no longer has this order"
+            );
+            let status = if filled {
+                OrderStatusKind::Filled
+            } else {
+                OrderStatusKind::Cancelled
+            };
+            self.order_ended(i, status);
+        }
+        settled
+    }
+
+    /// The second look at positions that differed is due: another round is asked for.
+    pub(super) fn poll_recheck(&mut self) {
+        if self.recheck_at != 0 && self.now >= self.recheck_at && self.outstanding.all_in() {
+            self.recheck_at = 0;
+            self.start_reconcile(false, false);
         }
     }
 
-    /// Positions that still differ from the gateway's after its executions are adopted.
-    fn compare_positions(&mut self) {
+    /// Positions that still differ from the gateway's after its executions are adopted once
+    /// a second look finds the same difference (positions can lag executions: one answer is
+    /// not enough). False when some difference waits for that look.
+    fn compare_positions(&mut self, startup: bool) -> bool {
+        let give_up = self.rechecks >= MAX_POSITION_RECHECKS;
+        let mut settled = true;
         for i in 0..self.positions.len() {
             let (qty, avg) = self.recon_positions[i].unwrap_or((0.0, 0.0));
-            let p = &mut self.positions[i];
-            if (p.qty - qty).abs() > 1e-6 {
-                self.counters.position_mismatches += 1;
-                tracing::error!(
-                    symbol = %self.symbols[i],
-                    engine = p.qty,
-                    gateway = qty,
-                    "position differs from the gateway's: adopting the gateway's"
-                );
-                self.projected[i] += qty - p.qty;
-                p.qty = qty;
-                p.avg_cost = avg;
+            let diff = qty - self.positions[i].qty;
+            if diff.abs() <= 1e-6 {
+                self.suspect[i] = None;
+                continue;
             }
+            // The same difference, in an answer asked for well after the instrument's latest
+            // fill: a positions answer lagging a fill is not confirmed by another lagging it.
+            let quiet =
+                self.round_asked_ns.saturating_sub(self.last_fill_ns[i]) > POSITION_RECHECK_NS;
+            let confirmed = quiet && self.suspect[i].is_some_and(|d| (d - diff).abs() <= 1e-6);
+            if !confirmed && !give_up {
+                self.suspect[i] = Some(diff);
+                settled = false;
+                tracing::warn!(
+                    symbol = %self.symbols[i],
+                    engine = self.positions[i].qty,
+                    gateway = qty,
+                    "position differs from the gateway's: looking again before adopting it"
+                );
+                continue;
+            }
+            self.suspect[i] = None;
+            self.adopt_position(i, qty, avg, startup);
         }
+        settled
+    }
+
+    /// Takes the gateway's position of instrument `i`. Outside start-up the difference goes
+    /// to the one pair trading the instrument (book and target), which is then closed.
+    fn adopt_position(&mut self, i: usize, qty: f64, avg: f64, startup: bool) {
+        self.counters.position_mismatches += 1;
+        let diff = qty - self.positions[i].qty;
+        tracing::error!(
+            symbol = %self.symbols[i],
+            engine = self.positions[i].qty,
+            gateway = qty,
+            "position differs from the gateway's: adopting the gateway's"
+        );
+        self.projected[i] += diff;
+        let p = &mut self.positions[i];
+        p.qty = qty;
+        p.avg_cost = avg;
+        if startup {
+            // Inherited: no pair of this run traded it.
+            return;
+        }
+        let mut owners = self
+            .pairs
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| s.book.leg_of(i as u16).map(|leg| (k, leg)));
+        let (Some((k, leg)), None) = (owners.next(), owners.next()) else {
+            // Shared by pairs (or by none): the instrument's residual, flattened as such.
+            return;
+        };
+        let s = &mut self.pairs[k];
+        let l = &mut s.book.legs[leg];
+        if l.qty == 0.0 {
+            l.avg_cost = avg;
+        }
+        l.qty += diff;
+        if l.qty.abs() <= 1e-9 {
+            l.qty = 0.0;
+        }
+        s.target[leg] += diff;
+        s.adopted = true;
     }
 }

@@ -75,6 +75,10 @@ struct OrderSlot {
     buy: bool,
     /// A flatten, close or unwind order: not cancelled when the engine winds down.
     reducing: bool,
+    /// A cancel was asked for because a close or the kill took over from its entry.
+    cancel_asked: bool,
+    /// A reconciliation found it neither listed nor filled: one more look before it ends.
+    unlisted: bool,
     status: OrderStatusKind,
     /// Reconciliation round in which the gateway last reported it working.
     epoch: u32,
@@ -119,6 +123,8 @@ struct PairState {
     blocked: bool,
     /// Fresh flattens this pair needed after a reducing trade failed.
     flattens: u8,
+    /// A position adopted from the gateway changed the book: the pair is to be closed.
+    adopted: bool,
 }
 
 /// What the dispatcher is built from.
@@ -171,6 +177,8 @@ pub struct Dispatcher {
     open_tickets: arrayvec::ArrayVec<u32, OPEN_TICKETS>,
     next_ticket: u32,
     open_orders: usize,
+    /// Pairs with a close held back (see [`PairState::close_pending`]).
+    closes_waiting: usize,
     /// Executions counted whose commission report has not come yet.
     commissions_awaited: u64,
     link: Link,
@@ -182,6 +190,17 @@ pub struct Dispatcher {
     outstanding: link::Outstanding,
     /// Gateway positions received in the current reconciliation.
     recon_positions: Box<[Option<(f64, f64)>]>,
+    /// Per instrument: the difference (gateway - engine) the last reconciliation saw, not
+    /// adopted before a second look confirms it (positions can lag executions).
+    suspect: Box<[Option<f64>]>,
+    /// Per instrument: when its latest execution was first counted (a position answer may not
+    /// show it yet).
+    last_fill_ns: Box<[u64]>,
+    /// When the latest reconciliation round was asked for.
+    round_asked_ns: u64,
+    /// When the second look is due (0: none), and how many looks in a row found a change.
+    recheck_at: u64,
+    rechecks: u8,
     stale: Box<[bool]>,
     next_watchdog_ns: u64,
     counters: DispatchCounters,
@@ -204,6 +223,7 @@ impl Dispatcher {
                 close_pending: false,
                 blocked: false,
                 flattens: 0,
+                adopted: false,
             })
             .collect();
         let mut limiter = RateLimiter::new(s.risk.max_messages_per_sec, now);
@@ -239,12 +259,18 @@ impl Dispatcher {
             open_tickets: arrayvec::ArrayVec::new(),
             next_ticket: 1,
             open_orders: 0,
+            closes_waiting: 0,
             commissions_awaited: 0,
             link: Link::Up,
             unfinished_round: (false, false),
             epoch: 0,
             outstanding: link::Outstanding::default(),
             recon_positions: vec![None; n].into_boxed_slice(),
+            suspect: vec![None; n].into_boxed_slice(),
+            last_fill_ns: vec![0; n].into_boxed_slice(),
+            round_asked_ns: 0,
+            recheck_at: 0,
+            rechecks: 0,
             stale: vec![false; n].into_boxed_slice(),
             next_watchdog_ns: 0,
             counters: DispatchCounters::default(),
@@ -274,6 +300,12 @@ impl Dispatcher {
     pub fn on_order_event(&mut self, msg: &OrderMsg, now: u64) {
         self.now = now;
         self.handle_order_event(msg);
+        if self.closes_waiting > 0 {
+            self.service_closes();
+        }
+        if self.counters.kill_switch > 0 {
+            self.maybe_flatten();
+        }
         self.send_pending();
     }
 
@@ -291,6 +323,7 @@ impl Dispatcher {
     #[cold]
     fn poll_due(&mut self, feed: &FeedState, now: u64) -> bool {
         self.now = now;
+        self.poll_recheck();
         let sent = self.send_pending();
         if now >= self.next_watchdog_ns {
             self.next_watchdog_ns = now + WATCHDOG_NS;
@@ -312,27 +345,22 @@ impl Dispatcher {
         self.now = now;
         if !self.stopping {
             self.stopping = true;
-            self.cancel_working();
+            self.stop_entries(None);
         }
         // After the kill switch (or at the end of a run when asked), positions left by
         // trades still in flight are closed too.
-        if self.wants_flatten()
-            && self.link == Link::Up
-            && self.pending.is_empty()
-            && self.open_orders == 0
-            && !self.executions_in_flight()
-            && self.positions.iter().any(|p| p.qty != 0.0)
-            && self.flatten_attempts > 0
-        {
-            self.flatten();
-            return true;
-        }
-        false
+        let started = self.maybe_flatten();
+        self.send_pending();
+        started
     }
 
-    /// Nothing waits for the limiter, nothing is working and every ticket has ended.
+    /// Nothing waits for the limiter, nothing is working, every ticket has ended, and no
+    /// reconciliation is waiting for answers (or for its second look).
     pub fn settled(&self) -> bool {
-        self.pending.is_empty() && self.open_orders == 0 && self.open_tickets.is_empty()
+        self.pending.is_empty()
+            && self.open_orders == 0
+            && self.open_tickets.is_empty()
+            && !self.link.is_reconciling()
     }
 
     /// Executions counted whose commission report has not come yet: a run that ends now would
@@ -449,9 +477,11 @@ impl Dispatcher {
 
     /// Checks that run every [`WATCHDOG_NS`]: leg timeouts, feed staleness, closes held back.
     fn cold_checks(&mut self, feed: &FeedState) {
+        self.check_loss_at_market(feed);
         if self.link != Link::Up {
             return;
         }
+        self.maybe_flatten();
         if !self.open_tickets.is_empty() {
             self.check_timeouts();
         }
@@ -469,14 +499,22 @@ impl Dispatcher {
                 }
             }
         }
-        if self.pairs.iter().any(|p| p.close_pending) {
-            for p in 0..self.pairs.len() {
-                if self.pairs[p].close_pending {
-                    self.pairs[p].close_pending = false;
-                    self.close_pair(p as u16, 0, self.now, 0);
-                }
+        self.service_closes();
+    }
+
+    /// Closes held back (session down, entries still ending, no room) go out when they can.
+    fn service_closes(&mut self) {
+        if self.link != Link::Up {
+            return;
+        }
+        self.closes_waiting = 0;
+        for p in 0..self.pairs.len() {
+            if self.pairs[p].close_pending {
+                self.pairs[p].close_pending = false;
+                self.close_pair(p as u16, 0, self.now, 0);
             }
         }
+        self.closes_waiting = self.pairs.iter().filter(|p| p.close_pending).count();
     }
 
     /// An order's statuses report more filled than its executions have brought: those
@@ -489,6 +527,7 @@ impl Dispatcher {
             .any(|s| s.status_filled > s.exec_filled + 1e-9)
     }
 
+    /// A flatten will take back what a failed entry leaves (now, or when the run winds down).
     fn wants_flatten(&self) -> bool {
         (self.counters.kill_switch > 0 && self.risk.flatten_on_kill) || self.risk.flatten_on_stop
     }
@@ -517,6 +556,8 @@ pub struct DispatchOutcome {
     pub fills: FixedLog<FillRecord>,
 }
 
+#[cfg(test)]
+mod exit_tests;
 #[cfg(test)]
 mod harness;
 #[cfg(test)]

@@ -303,6 +303,10 @@ fn an_1100_during_start_up_keeps_the_start_up_steps() {
     });
     h.event(OrderEvent::End(EndKind::Positions));
     h.poll();
+    // A position that differs is adopted once a second look confirms it.
+    h.advance(1_100);
+    h.position(0, 100.0);
+    h.reconcile(ALL_ENDS);
     let sent = h.sent.clone();
     for i in [0u16, 1] {
         assert!(

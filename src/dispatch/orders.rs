@@ -172,6 +172,8 @@ impl Dispatcher {
         let reducing = o.ticket == 0 || self.ticket_mut(o.ticket).is_some_and(|t| t.unwind);
         self.slots[i] = Some(OrderSlot {
             reducing,
+            cancel_asked: false,
+            unlisted: false,
             order_id,
             instrument: o.instrument,
             pair: o.pair,
@@ -185,6 +187,9 @@ impl Dispatcher {
             status: OrderStatusKind::PendingSubmit,
             epoch: self.epoch,
         });
+        if o.ticket != 0 {
+            self.leg_sent(o.ticket);
+        }
         self.outbox.push(Outbound::Place(PlaceOrder {
             order_id,
             instrument: o.instrument,

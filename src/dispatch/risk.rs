@@ -18,7 +18,7 @@ impl Dispatcher {
             // Sized from what the pair will hold, not from what the strategy assumes.
             if self.link != Link::Up {
                 self.counters.closes_deferred += 1;
-                self.pairs[p].close_pending = true;
+                self.hold_close(p);
             } else {
                 self.close_pair(intent.pair, intent.seq, msg.t_recv_ns, intent.t_ns);
             }
@@ -67,8 +67,24 @@ impl Dispatcher {
         self.open_ticket(intent.pair, intent.seq, false, orders);
     }
 
-    /// Closes what pair `pair` holds, both legs as one ticket.
+    /// Closes what pair `pair` holds, both legs as one ticket. Entries of the pair still in
+    /// flight are ended first (queued ones dropped, working ones cancelled) and the close waits
+    /// for them: sized from a target that counts a working entry, it would reverse the pair
+    /// when the entry does not fill.
     pub(super) fn close_pair(&mut self, pair: u16, seq: u64, t_recv_ns: u64, t_event_ns: u64) {
+        for k in 0..self.open_tickets.len() {
+            let id = self.open_tickets[k];
+            if let Some(t) = self.ticket_mut(id).filter(|t| t.pair == pair && !t.unwind) {
+                t.superseded = true;
+            }
+        }
+        if self.stop_entries(Some(pair)) {
+            if !self.pairs[pair as usize].close_pending {
+                self.counters.closes_after_cancel += 1;
+            }
+            self.hold_close(pair as usize);
+            return;
+        }
         let state = self.pairs[pair as usize];
         let target = state.target;
         if target.iter().all(|&q| q.abs() < 1e-9) {
@@ -77,7 +93,7 @@ impl Dispatcher {
         }
         if self.open_tickets.is_full() {
             self.counters.rejected_by_risk += 1;
-            self.pairs[pair as usize].close_pending = true;
+            self.hold_close(pair as usize);
             return;
         }
         let orders = [0, 1].map(|k| {
@@ -147,6 +163,56 @@ impl Dispatcher {
         true
     }
 
+    /// Holds pair `p`'s close back until it can be sized and sent (see `service_closes`).
+    fn hold_close(&mut self, p: usize) {
+        if !self.pairs[p].close_pending {
+            self.pairs[p].close_pending = true;
+            self.closes_waiting += 1;
+        }
+    }
+
+    /// Ends the entries of pair `pair` (of every pair: `None`) still in flight: entry orders
+    /// waiting for the rate limiter are dropped (they never go out), working ones are cancelled
+    /// (once). Orders that reduce risk stay. True when some entry order still works.
+    pub(super) fn stop_entries(&mut self, pair: Option<u16>) -> bool {
+        let of_pair = |p: u16| pair.is_none_or(|x| x == p);
+        let mut dropped: arrayvec::ArrayVec<PendingOrder, { super::PENDING }> =
+            arrayvec::ArrayVec::new();
+        let mut k = 0;
+        while k < self.pending.len() {
+            let o = self.pending[k];
+            let entry = o.cancel_id == 0
+                && o.ticket != 0
+                && of_pair(o.pair)
+                && self.ticket_mut(o.ticket).is_some_and(|t| !t.unwind);
+            if entry {
+                dropped.push(self.pending.remove(k));
+            } else {
+                k += 1;
+            }
+        }
+        for o in dropped {
+            self.counters.entries_dropped += 1;
+            self.adjust_target(o.pair, o.instrument, o.side == Side::Buy, -(o.qty as f64));
+            self.leg_order_ended(o.ticket, o.leg);
+        }
+        let mut working = false;
+        for i in 0..self.slots.len() {
+            let Some(s) = self.slots[i] else { continue };
+            if s.status.is_terminal() || s.reducing || !of_pair(s.pair) {
+                continue;
+            }
+            working = true;
+            if !s.cancel_asked {
+                if let Some(s) = self.slots[i].as_mut() {
+                    s.cancel_asked = true;
+                }
+                self.queue_cancel(s.order_id);
+            }
+        }
+        working
+    }
+
     /// Realized PnL after commissions since start-up.
     fn realized_net(&self) -> f64 {
         let p: f64 = self
@@ -157,7 +223,39 @@ impl Dispatcher {
         p - self.unattributed_commissions
     }
 
-    /// Trips the kill switch when the realized loss exceeds the limit.
+    /// Trips the kill switch when the loss at market (realized, commissions, and open
+    /// positions marked at the feed's mid) exceeds the limit.
+    pub(super) fn check_loss_at_market(&mut self, feed: &FeedState) {
+        if self.counters.kill_switch > 0 {
+            return;
+        }
+        let open: f64 = self
+            .positions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.qty != 0.0)
+            .map(|(i, p)| {
+                let (_, mid) = feed.last(i as u16);
+                if mid > 0.0 {
+                    p.qty * (mid - p.avg_cost)
+                } else {
+                    0.0
+                }
+            })
+            .sum();
+        let net = self.realized_net() + open;
+        if net < -self.risk.max_daily_loss {
+            tracing::error!(
+                loss = -net,
+                limit = self.risk.max_daily_loss,
+                "kill switch: daily loss limit reached at market; no more trading"
+            );
+            self.kill(KillReason::LossLimit);
+        }
+    }
+
+    /// Trips the kill switch when the realized loss exceeds the limit (at every fill and
+    /// commission; the loss at market is looked at every watchdog period).
     pub(super) fn check_loss(&mut self) {
         if self.counters.kill_switch == 0 && self.realized_net() < -self.risk.max_daily_loss {
             tracing::error!(
@@ -169,8 +267,9 @@ impl Dispatcher {
         }
     }
 
-    /// The kill switch: no more entries, working orders cancelled, positions flattened when
-    /// `risk.flatten_on_kill`.
+    /// The kill switch: no more entries (queued ones dropped, working ones cancelled);
+    /// positions flattened when `risk.flatten_on_kill`, once nothing is in flight (a flatten
+    /// next to working closes or fills on their way would trade them twice).
     pub(super) fn kill(&mut self, reason: KillReason) {
         if self.counters.kill_switch > 0 {
             return;
@@ -180,23 +279,38 @@ impl Dispatcher {
         if reason == KillReason::Command {
             tracing::error!("kill switch: kill command received; no more trading");
         }
-        self.cancel_working();
-        if self.risk.flatten_on_kill {
-            self.flatten();
-        }
+        self.stop_entries(None);
+        self.maybe_flatten();
     }
 
-    /// Cancels every entry order still working (orders that reduce risk stay).
-    pub(super) fn cancel_working(&mut self) {
-        for i in 0..self.slots.len() {
-            let Some(s) = self.slots[i] else { continue };
-            if !s.status.is_terminal() && !s.reducing {
-                self.queue_cancel(s.order_id);
-            }
+    /// A flatten is wanted now: after the kill switch with `risk.flatten_on_kill`, or when
+    /// winding down with `risk.flatten_on_stop`.
+    pub(super) fn flatten_due(&self) -> bool {
+        (self.counters.kill_switch > 0 && self.risk.flatten_on_kill)
+            || (self.stopping && self.risk.flatten_on_stop)
+    }
+
+    /// Flattens when one is due and nothing is in flight: the session is up, nothing waits
+    /// for the limiter, no order works, no execution a status reported is still on its way.
+    /// True when a flatten was started.
+    pub(super) fn maybe_flatten(&mut self) -> bool {
+        let ready = self.flatten_due()
+            && self.flatten_attempts > 0
+            && self.link == Link::Up
+            && self.pending.is_empty()
+            && self.open_orders == 0
+            && self.positions.iter().any(|p| p.qty != 0.0)
+            && !self.executions_in_flight();
+        if ready {
+            self.flatten();
         }
+        ready
     }
 
     pub(super) fn queue_cancel(&mut self, order_id: i32) {
+        if self.pending.iter().any(|o| o.cancel_id == order_id) {
+            return;
+        }
         self.submit(PendingOrder {
             instrument: 0,
             pair: u16::MAX,

@@ -215,6 +215,21 @@ fn a_gateway_position_that_differs_is_adopted_at_reconciliation() {
         avg_cost: 49.0,
     });
     h.event(OrderEvent::End(EndKind::Positions));
+    assert_eq!(
+        h.d.counters().position_mismatches,
+        0,
+        "one answer is not enough"
+    );
+    assert!(h.take().is_empty(), "trading waits for a second look");
+    let out = h.advance(1_100);
+    assert!(
+        out.contains(&Outbound::Control(Control::Positions)),
+        "{out:?}"
+    );
+    h.position(1, -30.0);
+    for k in [EndKind::Executions, EndKind::OpenOrders, EndKind::Positions] {
+        h.event(OrderEvent::End(k));
+    }
     assert_eq!(h.d.counters().position_mismatches, 1);
     assert_eq!(h.d.positions()[1].qty, -30.0);
 }

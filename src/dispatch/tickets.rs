@@ -49,6 +49,9 @@ pub(super) struct Ticket {
     pub unwind: bool,
     /// Out of retries, the legs still working were cancelled; the ticket decides once they end.
     pub cancelling: bool,
+    /// An entry a close took over: its working legs were cancelled, it never completes, and
+    /// it ends once none of its orders can fill (the close is sized then, from what is held).
+    pub superseded: bool,
     pub legs: [LegState; 2],
 }
 
@@ -81,6 +84,7 @@ impl Dispatcher {
             state: TicketState::Working,
             unwind,
             cancelling: false,
+            superseded: false,
             legs: [leg_state(&orders[0]), leg_state(&orders[1])],
         });
         self.open_tickets.push(id);
@@ -161,6 +165,12 @@ impl Dispatcher {
         let complete = |l: &LegState| l.filled + 1e-9 >= l.qty;
         if t.legs.iter().all(complete) {
             self.close_ticket(id, TicketState::Hedged);
+            return;
+        }
+        if t.superseded {
+            if t.legs.iter().all(|l| l.live == 0) {
+                self.close_ticket(id, TicketState::Unwound);
+            }
             return;
         }
         if timed_out && t.legs.iter().any(|l| !complete(l) && l.live > 0) {
@@ -314,7 +324,17 @@ impl Dispatcher {
         self.open_tickets.retain(|x| *x != id);
     }
 
-    /// Legs that did not fill in time (the clock does not run while the session is down).
+    /// A leg of ticket `id` went out: the ticket's clock starts now (a leg waiting in the
+    /// engine's own rate-limiter queue is not late at the gateway).
+    pub(super) fn leg_sent(&mut self, id: u32) {
+        let now = self.now;
+        if let Some(t) = self.ticket_mut(id) {
+            t.opened_ns = now;
+        }
+    }
+
+    /// Legs that did not fill in time (the clock does not run while the session is down, nor
+    /// while a leg of the ticket still waits for the rate limiter).
     pub(super) fn check_timeouts(&mut self) {
         if self.link != Link::Up {
             return;
@@ -326,7 +346,11 @@ impl Dispatcher {
             let id = self.open_tickets[k];
             let late = self
                 .ticket_mut(id)
-                .is_some_and(|t| now.saturating_sub(t.opened_ns) > limit);
+                .is_some_and(|t| now.saturating_sub(t.opened_ns) > limit)
+                && !self
+                    .pending
+                    .iter()
+                    .any(|o| o.ticket == id && o.cancel_id == 0);
             if late {
                 self.check_ticket(id, true);
             }

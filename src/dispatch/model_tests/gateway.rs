@@ -52,7 +52,12 @@ pub(super) struct GwExec {
     pub shares: f64,
     pub cum: f64,
     pub commission: f64,
+    /// When it filled (the model's clock).
+    pub at: u64,
 }
+
+/// How long a fill may be missing from a positions answer.
+const POSITION_LAG_NS: u64 = 500_000_000;
 
 /// Which stream a message waits in.
 pub(super) const STATUS: usize = 0;
@@ -80,6 +85,8 @@ pub(super) struct Gateway {
     /// An order was rejected, or ended by the gateway: hedging may have been impossible.
     pub hostile: bool,
     pub next_exec: u32,
+    /// The model's clock.
+    pub now: u64,
 }
 
 impl Gateway {
@@ -95,6 +102,7 @@ impl Gateway {
             reject_percent,
             hostile: false,
             next_exec: 0,
+            now: 0,
         }
     }
 
@@ -115,12 +123,6 @@ impl Gateway {
             last_fill_price: 0.0,
         };
         self.push(STATUS, e, Some(order_id));
-    }
-
-    /// True while a reconciliation answer is still on its way: the gateway fills nothing then,
-    /// so its positions answer agrees with its executions answer.
-    pub fn reconciling(&self) -> bool {
-        self.streams[RECON_EXECS..].iter().any(|s| !s.is_empty())
     }
 
     pub fn place(&mut self, rng: &mut Rng, p: &PlaceOrder) {
@@ -236,6 +238,7 @@ impl Gateway {
             shares,
             cum: o.filled,
             commission,
+            at: self.now,
         };
         self.execs.push(x);
         self.positions[o.instrument as usize] += if o.buy { shares } else { -shares };
@@ -341,8 +344,16 @@ impl Gateway {
                 self.push(RECON_OPEN, OrderEvent::End(EndKind::OpenOrders), None);
             }
             Control::Positions => {
-                for i in 0..self.positions.len() {
-                    let qty = self.positions[i];
+                // Positions can lag executions: sometimes the fills of the last moment are
+                // not in yet.
+                let mut shown = self.positions.clone();
+                if rng.chance(30) {
+                    let recent = self.now.saturating_sub(POSITION_LAG_NS);
+                    for x in self.execs.iter().filter(|x| x.at > recent) {
+                        shown[x.instrument as usize] -= if x.buy { x.shares } else { -x.shares };
+                    }
+                }
+                for (i, &qty) in shown.iter().enumerate() {
                     if qty != 0.0 || rng.chance(20) {
                         let e = OrderEvent::Position {
                             account: Account::from(account).unwrap(),
