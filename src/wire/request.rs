@@ -62,16 +62,21 @@ impl<'a> ContractSpec<'a> {
         })
     }
 
-    /// Writes the twelve fields.
+    /// Writes the twelve fields. No strike (`0.0`, or IB's unset `f64::MAX`) is the empty field,
+    /// as the official client writes its unset default; [`ContractSpec::decode`] reads it back
+    /// as `0.0`.
     pub fn encode(&self, w: &mut FrameWriter<'_>) {
         w.i64(self.con_id)
             .str(self.symbol)
             .str(self.sec_type)
             .str(self.last_trade_date);
-        w.f64(self.strike)
-            .str(self.right)
-            .str(self.multiplier)
-            .str(self.exchange);
+        let strike = if self.strike == 0.0 {
+            f64::MAX
+        } else {
+            self.strike
+        };
+        opt_price(w, strike);
+        w.str(self.right).str(self.multiplier).str(self.exchange);
         w.str(self.primary_exchange)
             .str(self.currency)
             .str(self.local_symbol);
