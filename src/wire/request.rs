@@ -514,7 +514,7 @@ fn encode_order(w: &mut FrameWriter<'_>, o: &OrderRequest<'_>) {
     w.i32(id::PLACE_ORDER).i32(o.order_id);
     o.contract.encode(w);
     w.str("").str(""); // secIdType, secId
-    w.str(o.action).f64(o.total_quantity).str(o.order_type);
+    w.str(o.action).decimal(o.total_quantity).str(o.order_type);
     opt_price(w, o.lmt_price);
     opt_price(w, o.aux_price);
     w.str(o.tif);
