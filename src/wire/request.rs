@@ -518,9 +518,11 @@ fn encode_order(w: &mut FrameWriter<'_>, o: &OrderRequest<'_>) {
     opt_price(w, o.lmt_price);
     opt_price(w, o.aux_price);
     w.str(o.tif);
+    // ocaGroup, account, openClose (empty: it is for institutional accounts, and the official
+    // client leaves it so), origin 0 (customer), orderRef, transmit, parentId.
     w.str("")
         .str(o.account)
-        .str("O")
+        .str("")
         .i32(0)
         .str(o.order_ref)
         .bool(o.transmit);
