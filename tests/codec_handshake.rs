@@ -114,9 +114,11 @@ fn client_hello_matches_the_bytes_ibapi_sends() {
         Ok(VersionRange { min: 213, max: 226 })
     );
 
+    // A single version is written as a range too, as the official clients and ibapi always write
+    // it (`v178..178`, not `v178`).
     let mut single = Vec::new();
     encode_client_hello(&mut single, VersionRange { min: 178, max: 178 });
-    assert_eq!(single, b"API\0\0\0\0\x04v178");
+    assert_eq!(single, b"API\0\0\0\0\x09v178..178");
 }
 
 #[test]
@@ -137,5 +139,108 @@ fn server_hello_matches_the_documented_bytes() {
             Err(HandshakeError::BadServerVersion),
             "{bad:?}"
         );
+    }
+}
+
+/// A one-connection fake TWS on loopback: reads the client's hello, answers `server_version`,
+/// then (for 178) starts the API like TWS; returns what the client offered and whether it went
+/// on to send START_API.
+fn fake_tws(server_version: i32) -> (String, std::thread::JoinHandle<(String, bool)>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("loopback listener");
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = std::thread::spawn(move || {
+        let (mut sock, _) = listener.accept().expect("the client connects");
+        let mut prefix = [0u8; 8];
+        sock.read_exact(&mut prefix).unwrap();
+        assert_eq!(&prefix[..4], API_PREFIX);
+        let len = u32::from_be_bytes(prefix[4..].try_into().unwrap()) as usize;
+        let mut offered = vec![0u8; len];
+        sock.read_exact(&mut offered).unwrap();
+        let mut out = Vec::new();
+        encode_server_hello(&mut out, server_version, "20260102 09:30:00 EST");
+        sock.write_all(&out).unwrap();
+        // The next frame is START_API (71) if the client accepted the version; a client that
+        // refuses closes the socket instead.
+        let mut len = [0u8; 4];
+        let started = sock.read_exact(&mut len).is_ok() && {
+            let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+            sock.read_exact(&mut body).is_ok() && body.starts_with(b"71\0")
+        };
+        if started {
+            let mut w = hft::wire::FrameWriter::begin(&mut out);
+            w.i32(15).i32(1).str("DU1234567");
+            w.finish();
+            let mut w = hft::wire::FrameWriter::begin(&mut out);
+            w.i32(9).i32(1).i32(1000);
+            w.finish();
+            sock.write_all(&out).unwrap();
+        }
+        (String::from_utf8(offered).unwrap(), started)
+    });
+    (addr, server)
+}
+
+#[test]
+fn engine_offers_exactly_the_version_its_encoder_writes() {
+    use hft::io::ENGINE_VERSIONS;
+    // PLACE_ORDER and CANCEL_ORDER are encoded in their v178 layout only.
+    assert_eq!(ENGINE_VERSIONS, VersionRange { min: 178, max: 178 });
+    let mut out = Vec::new();
+    encode_client_hello(&mut out, ENGINE_VERSIONS);
+    assert_eq!(out, b"API\0\0\0\0\x09v178..178");
+    // The paper gateway negotiates it as TWS does.
+    assert_eq!(
+        negotiate(ENGINE_VERSIONS),
+        Ok(Negotiated {
+            version: 178,
+            protobuf: false
+        })
+    );
+}
+
+#[test]
+fn engine_session_starts_at_the_version_it_offers() {
+    let (addr, server) = fake_tws(178);
+    let conn = hft::io::TwsConnection::connect(&addr, 3, std::time::Duration::from_secs(10))
+        .expect("a server answering 178 gives a session");
+    assert_eq!(
+        (
+            conn.server_version,
+            conn.next_valid_id,
+            conn.accounts.as_str()
+        ),
+        (178, 1000, "DU1234567")
+    );
+    drop(conn);
+    assert_eq!(server.join().unwrap(), ("v178..178".to_string(), true));
+}
+
+#[test]
+fn engine_refuses_a_server_answering_another_version() {
+    use hft::io::{ConnectError, ENGINE_VERSIONS};
+    // 176, 165 and 157 are versions where real TWS reads PLACE_ORDER with 115, 113 and 110
+    // fields; 179 is above what the client offered.
+    for version in [100, 157, 165, 169, 176, 177, 179, 200] {
+        let (addr, server) = fake_tws(version);
+        let err = hft::io::TwsConnection::connect(&addr, 3, std::time::Duration::from_secs(10))
+            .err()
+            .unwrap_or_else(|| panic!("a server answering {version} must not give a session"));
+        let message = err.to_string();
+        match err {
+            ConnectError::Version { server, supported } => {
+                assert_eq!((server, supported), (version, ENGINE_VERSIONS));
+            }
+            other => {
+                panic!("server version {version}: expected ConnectError::Version, got {other:?}")
+            }
+        }
+        assert!(
+            message.contains(&version.to_string()) && message.contains("v178..178"),
+            "the error names the server version and the supported range: {message}"
+        );
+        let (offered, started) = server.join().unwrap();
+        assert_eq!(offered, "v178..178");
+        assert!(!started, "no START_API after refusing version {version}");
     }
 }

@@ -8,8 +8,9 @@ use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-/// The version range the engine offers: text only, so every frame is NUL-separated fields.
-pub const ENGINE_VERSIONS: VersionRange = VersionRange { min: 100, max: 178 };
+/// The version range the engine offers (defined with the codec that implements it): text only,
+/// so every frame is NUL-separated fields.
+pub use crate::wire::ENGINE_VERSIONS;
 
 /// Why a connection could not be established or used.
 #[derive(Debug, thiserror::Error)]
@@ -20,8 +21,15 @@ pub enum ConnectError {
     Io(#[from] io::Error),
     #[error("handshake failed: {0}")]
     Handshake(wire::HandshakeError),
-    #[error("server chose version {0}, outside the offered text range")]
-    Version(i32),
+    /// The server answered a version whose request layouts the engine does not encode.
+    #[error(
+        "the server answered version {server}; this engine encodes requests for {supported} only \
+         (PLACE_ORDER and CANCEL_ORDER have other layouts at other versions)"
+    )]
+    Version {
+        server: i32,
+        supported: VersionRange,
+    },
     #[error("protocol error: {0}")]
     Frame(FrameError),
     #[error("malformed message: {0}")]
@@ -50,7 +58,8 @@ pub struct TwsConnection {
 impl TwsConnection {
     /// Connects, negotiates, starts the API with `client_id` and waits (up to `timeout`) for
     /// NEXT_VALID_ID and MANAGED_ACCTS. Error 326 (client id in use) is returned as
-    /// [`ConnectError::Rejected`].
+    /// [`ConnectError::Rejected`]; a server version outside [`ENGINE_VERSIONS`] as
+    /// [`ConnectError::Version`], before START_API is sent.
     ///
     /// # Errors
     /// A [`ConnectError`].
@@ -91,8 +100,12 @@ impl TwsConnection {
             .to_vec();
         let (version, _time) =
             wire::decode_server_hello(&hello).map_err(ConnectError::Handshake)?;
-        if !(ENGINE_VERSIONS.min..=ENGINE_VERSIONS.max).contains(&version) {
-            return Err(ConnectError::Version(version));
+        if !ENGINE_VERSIONS.contains(version) {
+            // Before START_API: nothing was sent that the server could read in another layout.
+            return Err(ConnectError::Version {
+                server: version,
+                supported: ENGINE_VERSIONS,
+            });
         }
         conn.server_version = version;
         conn.send(&Request::StartApi {

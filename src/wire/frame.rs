@@ -259,6 +259,30 @@ impl<'a> FrameWriter<'a> {
         self
     }
 
+    /// Appends a quantity as the official client writes a Decimal: a whole number without a
+    /// fraction (`100`, not `100.0`), any other value in its shortest round-trip form (`0.5`);
+    /// non-finite values as the empty field.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::wire::FrameWriter;
+    /// let mut out = Vec::new();
+    /// let mut w = FrameWriter::begin(&mut out);
+    /// w.decimal(100.0).decimal(0.5).decimal(-3.0);
+    /// w.finish();
+    /// assert_eq!(&out[4..], b"100\x000.5\x00-3\x00");
+    /// ```
+    #[inline]
+    pub fn decimal(&mut self, v: f64) -> &mut Self {
+        // Below 2^53 every whole f64 is an exact i64, and its digits parse back to the same f64.
+        const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+        if v.fract() == 0.0 && v.abs() < EXACT_INTEGERS {
+            self.i64(v as i64)
+        } else {
+            self.f64(v)
+        }
+    }
+
     /// Appends a float; IB's "unset" (`f64::MAX`) is written as TWS writes it,
     /// `1.7976931348623157E308`.
     #[inline]

@@ -4,14 +4,34 @@
 //! `<version>\0<YYYYMMDD HH:MM:SS zone>\0`. Then the client sends START_API. The server picks the
 //! protocol as TWS does: text at `min(max, 178)` for clients whose minimum is at most 200, protobuf
 //! at `min(max, 226)` for clients whose minimum is above 200.
+//!
+//! The engine's own client is narrower than the server: its request encoders write the layouts
+//! of one version, [`MAX_TEXT_VERSION`], so it offers exactly [`ENGINE_VERSIONS`] and refuses a
+//! server that answers anything else (real TWS reads PLACE_ORDER with 115 fields at 176, 113 at
+//! 165, 110 at 157, and CANCEL_ORDER with 3 fields below 169).
 
 use super::fields::{Fields, parse_i64};
 use super::frame::FrameWriter;
 
 /// The four bytes every client sends first.
 pub const API_PREFIX: &[u8; 4] = b"API\0";
-/// Highest version for which our server speaks plain text.
+/// Highest version for which our server speaks plain text, and the one version whose request
+/// layouts [`Request::encode_text`](super::Request::encode_text) writes.
 pub const MAX_TEXT_VERSION: i32 = 178;
+/// The range the engine's client offers and the only answer it accepts: exactly the version its
+/// encoders implement.
+///
+/// # Examples
+/// ```
+/// use hft::wire::{encode_client_hello, ENGINE_VERSIONS};
+/// let mut out = Vec::new();
+/// encode_client_hello(&mut out, ENGINE_VERSIONS);
+/// assert_eq!(out, b"API\0\0\0\0\x09v178..178");
+/// ```
+pub const ENGINE_VERSIONS: VersionRange = VersionRange {
+    min: MAX_TEXT_VERSION,
+    max: MAX_TEXT_VERSION,
+};
 /// Highest version our server negotiates with protobuf clients.
 pub const MAX_PROTOBUF_VERSION: i32 = 226;
 /// Lowest version a server can honour at all (older clients are refused).
@@ -52,11 +72,24 @@ impl std::fmt::Display for HandshakeError {
 
 impl std::error::Error for HandshakeError {}
 
-/// A client's offered version range.
+/// A client's offered version range; displayed as clients write it, `v<min>..<max>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VersionRange {
     pub min: i32,
     pub max: i32,
+}
+
+impl VersionRange {
+    /// True when `version` lies in the range (both ends included).
+    pub fn contains(&self, version: i32) -> bool {
+        (self.min..=self.max).contains(&version)
+    }
+}
+
+impl std::fmt::Display for VersionRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "v{}..{}", self.min, self.max)
+    }
 }
 
 /// The outcome of a negotiation: the version and whether messages travel as protobuf.
@@ -140,20 +173,13 @@ pub fn negotiate(range: VersionRange) -> Result<Negotiated, HandshakeError> {
     }
 }
 
-/// Writes the client's opening bytes: `API\0` and the version-range frame.
+/// Writes the client's opening bytes: `API\0` and the version-range frame, always as a range
+/// (`v178..178` for a single version), as the official clients and the `ibapi` crate write it.
 pub fn encode_client_hello(out: &mut Vec<u8>, range: VersionRange) {
     out.extend_from_slice(API_PREFIX);
     let mut w = FrameWriter::begin(out);
-    w.bytes(format_range(range).as_bytes());
+    w.bytes(range.to_string().as_bytes());
     w.finish();
-}
-
-fn format_range(range: VersionRange) -> String {
-    if range.min == range.max {
-        format!("v{}", range.min)
-    } else {
-        format!("v{}..{}", range.min, range.max)
-    }
 }
 
 /// Writes the server's version frame with its connection time (`YYYYMMDD HH:MM:SS zone`).

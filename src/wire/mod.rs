@@ -22,9 +22,9 @@ pub mod text;
 pub use fields::{DecodeError, Fields, parse_f64, parse_i64};
 pub use frame::{FrameError, FrameReader, FrameWriter, UNSET_DOUBLE, split_frame};
 pub use handshake::{
-    HandshakeError, Negotiated, VersionRange, civil_from_unix, decode_server_hello,
-    encode_client_hello, encode_server_hello, format_tws_time, negotiate, parse_version_range,
-    unix_from_civil,
+    ENGINE_VERSIONS, HandshakeError, Negotiated, VersionRange, civil_from_unix,
+    decode_server_hello, encode_client_hello, encode_server_hello, format_tws_time, negotiate,
+    parse_version_range, unix_from_civil,
 };
 pub use proto_request::ProtoRequest;
 pub use request::{ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request};

@@ -62,16 +62,21 @@ impl<'a> ContractSpec<'a> {
         })
     }
 
-    /// Writes the twelve fields.
+    /// Writes the twelve fields. No strike (`0.0`, or IB's unset `f64::MAX`) is the empty field,
+    /// as the official client writes its unset default; [`ContractSpec::decode`] reads it back
+    /// as `0.0`.
     pub fn encode(&self, w: &mut FrameWriter<'_>) {
         w.i64(self.con_id)
             .str(self.symbol)
             .str(self.sec_type)
             .str(self.last_trade_date);
-        w.f64(self.strike)
-            .str(self.right)
-            .str(self.multiplier)
-            .str(self.exchange);
+        let strike = if self.strike == 0.0 {
+            f64::MAX
+        } else {
+            self.strike
+        };
+        opt_price(w, strike);
+        w.str(self.right).str(self.multiplier).str(self.exchange);
         w.str(self.primary_exchange)
             .str(self.currency)
             .str(self.local_symbol);
@@ -509,13 +514,15 @@ fn encode_order(w: &mut FrameWriter<'_>, o: &OrderRequest<'_>) {
     w.i32(id::PLACE_ORDER).i32(o.order_id);
     o.contract.encode(w);
     w.str("").str(""); // secIdType, secId
-    w.str(o.action).f64(o.total_quantity).str(o.order_type);
+    w.str(o.action).decimal(o.total_quantity).str(o.order_type);
     opt_price(w, o.lmt_price);
     opt_price(w, o.aux_price);
     w.str(o.tif);
+    // ocaGroup, account, openClose (empty: it is for institutional accounts, and the official
+    // client leaves it so), origin 0 (customer), orderRef, transmit, parentId.
     w.str("")
         .str(o.account)
-        .str("O")
+        .str("")
         .i32(0)
         .str(o.order_ref)
         .bool(o.transmit);

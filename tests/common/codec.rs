@@ -182,15 +182,12 @@ pub struct Deviation {
 }
 
 /// Every byte-level difference between our encoder and the goldens. None changes a value a
-/// decoder reads: a Decimal is the same number either way, and a stock has no strike or
-/// open/close flag.
+/// decoder reads: a Decimal is the same number either way.
 ///
-/// - Decimal sizes and quantities: our `FrameWriter::f64` writes the shortest round-trip form of
-///   an `f64`, which keeps a `.0` on integral values (`300.0`); TWS and the official client write
-///   a Decimal (`300`). ib-async itself sends `100.0` for a float quantity.
-/// - Client contract strike: we send `0.0` for "no strike" (as ib-async does); the official client
-///   sends the empty field (its default strike is unset).
-/// - PLACE_ORDER openClose: we send `O` (as ib-async does); the official client sends empty.
+/// - Decimal sizes and quantities in server messages: our `FrameWriter::f64` writes the shortest
+///   round-trip form of an `f64`, which keeps a `.0` on integral values (`300.0`); TWS writes a
+///   Decimal (`300`). (The engine's PLACE_ORDER quantity is written as a Decimal, `100`, as the
+///   official client sends it; ib-async itself sends `100.0` for a float quantity.)
 pub const DEVIATIONS: &[Deviation] = &[
     dev("TICK_PRICE", 5, "300", "300.0"),
     dev("TICK_SIZE", 4, "400", "400.0"),
@@ -207,13 +204,6 @@ pub const DEVIATIONS: &[Deviation] = &[
     dev("EXECUTION_DATA", 24, "100", "100.0"),
     dev("OPEN_ORDER", 14, "100", "100.0"),
     dev("POSITION_DATA", 14, "100", "100.0"),
-    dev("REQ_MKT_DATA", 7, "", "0.0"),
-    dev("PLACE_ORDER", 6, "", "0.0"),
-    dev("PLACE_ORDER", 17, "100", "100.0"),
-    dev("PLACE_ORDER", 24, "", "O"),
-    dev("REQ_CONTRACT_DATA", 7, "", "0.0"),
-    dev("REQ_HISTORICAL_DATA", 6, "", "0.0"),
-    dev("REQ_TICK_BY_TICK_DATA", 6, "", "0.0"),
 ];
 
 const fn dev(
