@@ -164,9 +164,12 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
         upstream_done: io_done.clone(),
         feed: Arc::new(hft::normalize::FeedState::new(instruments)),
     };
+    // No dispatch here: nothing comes back (the producer end stays alive, unused).
+    let (_outcome_tx, outcome_rx) = rtrb::RingBuffer::new(16);
     let signal = SignalStage {
         rx: quote_rx,
         tx: intent_tx,
+        outcomes: outcome_rx,
         router: PairRouter::new(templates.to_vec(), instruments),
         waiter: Waiter::new(wait),
         upstream_done: normalize_done.clone(),

@@ -57,6 +57,9 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
     let mut params = common::fast_zscore_pair(30.0);
     // 500 shares a leg against a touch of 200 (ask) and 300 (bid), one level deep: partial fills.
     params.strategy.base_qty = 500;
+    // A leg filled at the jump row loses close to the default loss limit: this test is about
+    // parity, not the kill switch (tests/kill_switch.rs).
+    params.risk.max_daily_loss = 1e6;
     params.costs.book_levels = 1;
     // An entry is ~500 x (100 + 50) = 75,000 USD gross: those made while A trades above 100
     // are refused.
@@ -144,9 +147,13 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
         report.summary.bad_ticks.jumps_rejected, 1,
         "the engine's normalizer rejects the jump row"
     );
-    assert_eq!(
-        d.counters.rejected_notional, s.dispatch.rejected_notional,
-        "the same entries refused by risk"
+    // A refused entry is reported back to the strategy, which tries again on a later tick.
+    // Live, the report comes no sooner than in the backtest (where it is immediate), so the
+    // engine repeats a refused entry at most as often; the orders above are the same.
+    let (live_refused, bt_refused) = (d.counters.rejected_notional, s.dispatch.rejected_notional);
+    assert!(
+        live_refused > 0 && live_refused <= bt_refused,
+        "entries refused by risk: engine {live_refused}, backtest {bt_refused}"
     );
     assert_eq!(d.counters.fills, s.dispatch.fills, "the same partial fills");
 

@@ -1061,3 +1061,63 @@ fn malformed_rows_are_reported_by_line_and_counted_and_the_run_completes() {
     assert_eq!(summary["rows"]["bad_number"], 2);
     assert_eq!(summary["first_errors"][0]["line"], 4);
 }
+
+/// Defect 14: the strategy assumed its intents filled. An entry dispatch refused left it
+/// believing it held a spread: it waited for an exit (a close of nothing) instead of trading
+/// the next entry. It now believes what dispatch reports back.
+#[test]
+fn a_refused_entry_leaves_the_strategy_flat_and_an_old_outcome_changes_nothing() {
+    use hft::strategy::Position;
+    use hft::types::IntentOutcome;
+    let series = ou_pair(&mut Rng::new(11, 1), 1500, 0.4, 8.0);
+    let quotes = quote_stream(&series);
+    let p = params(StrategyKind::Zscore, 0.0, Sizing::Beta);
+    let mut strategy = PairStrategy::new(0, 0, 1, &p, &free_costs(), &fresh_pair());
+    let mut k = 0;
+    let entry = loop {
+        if let Some(i) = strategy.on_quote(&quotes[k]) {
+            break i;
+        }
+        k += 1;
+    };
+    assert!(matches!(entry.kind, IntentKind::Open(_)));
+    assert!(matches!(strategy.position(), Position::Open { .. }));
+    // An outcome of an older intent is not the latest word.
+    let old = IntentOutcome {
+        pair: 0,
+        seq: entry.seq - 1,
+        held: [0, 0],
+    };
+    strategy.on_outcome(&old);
+    assert!(matches!(strategy.position(), Position::Open { .. }));
+    assert_eq!(strategy.counters().corrected, 0);
+    // Refused: nothing held.
+    strategy.on_outcome(&IntentOutcome {
+        pair: 0,
+        seq: entry.seq,
+        held: [0, 0],
+    });
+    assert_eq!(strategy.position(), Position::Flat);
+    assert_eq!(strategy.counters().corrected, 1);
+    // Partly filled and hedged at other quantities: the strategy holds what was traded.
+    let (sa, sb) = match entry.kind {
+        IntentKind::Open(Direction::LongSpread) => (1, -1),
+        _ => (-1, 1),
+    };
+    strategy.on_outcome(&IntentOutcome {
+        pair: 0,
+        seq: entry.seq,
+        held: [sa * 40, sb * 30],
+    });
+    match strategy.position() {
+        Position::Open { qty_a, qty_b, .. } => assert_eq!((qty_a, qty_b), (40, 30)),
+        p => panic!("{p:?}"),
+    }
+    // The next decisions trade from what is held: the next intent is a close of it.
+    let next = quotes[k + 1..]
+        .iter()
+        .find_map(|q| strategy.on_quote(q))
+        .unwrap();
+    assert!(matches!(next.kind, IntentKind::Close(_)), "{next:?}");
+    assert_eq!((next.legs[0].qty, next.legs[1].qty), (40, 30));
+}

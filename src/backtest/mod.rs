@@ -278,8 +278,10 @@ impl Backtest {
             }
             for k in 0..self.batch.len() {
                 let item = self.batch[k];
-                if let Outbound::Place(p) = item {
-                    self.log_order(&p, now);
+                match item {
+                    Outbound::Place(p) => self.log_order(&p, now),
+                    Outbound::Outcome(o) => self.router.on_outcome(&o),
+                    _ => {}
                 }
                 self.venue
                     .carry_out(&item, now, &mut self.events, &mut self.traded);

@@ -104,6 +104,8 @@ impl Venue {
                 events.push(OrderEvent::End(EndKind::Positions))
             }
             Outbound::Control(Control::CancelPositions | Control::Subscribe(_)) => {}
+            // For the strategies (the backtest hands them over itself).
+            Outbound::Outcome(_) => {}
         }
     }
 

@@ -104,4 +104,6 @@ pub struct DispatchCounters {
     pub stale_episodes: u64,
     /// Messages that had to wait for the journal's queue.
     pub journal_full_waits: u64,
+    /// Intent outcomes not delivered to the signal stage (its queue was full).
+    pub outcomes_dropped: u64,
 }

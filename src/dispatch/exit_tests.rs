@@ -283,3 +283,48 @@ fn an_order_unlisted_twice_ends_and_its_leg_is_resent() {
     assert_eq!((p[2].instrument, p[2].side, p[2].qty), (1, Side::Sell, 200));
     assert_eq!(h.d.counters().orders_lost, 1);
 }
+
+fn outcomes(items: &[Outbound]) -> Vec<crate::types::IntentOutcome> {
+    items
+        .iter()
+        .filter_map(|o| match o {
+            Outbound::Outcome(x) => Some(*x),
+            _ => None,
+        })
+        .collect()
+}
+
+// Defect 14: dispatch never told the strategy what its intents came to.
+#[test]
+fn every_intent_reports_what_its_pair_holds_when_it_ends() {
+    let risk = RiskParams {
+        max_order_qty: 150.0,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::started(risk);
+    // Refused (B's 200 shares exceed max_order_qty): at once, flat.
+    let out = h.entry(1);
+    let o = outcomes(&out);
+    assert_eq!(o.len(), 1, "{out:?}");
+    assert_eq!((o[0].seq, o[0].held), (1, [0, 0]));
+    // Taken: reported when the ticket ends, with what was traded.
+    let mut h = Harness::started(RiskParams::default());
+    let out = h.entry(2);
+    assert!(outcomes(&out).is_empty());
+    h.execution(100, id("a1"), 0, true, 100.0);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    h.execution(101, id("b1"), 1, false, 200.0);
+    h.status(101, OrderStatusKind::Filled, 200.0);
+    let o = outcomes(&h.sent);
+    assert_eq!(
+        o.iter().map(|o| (o.seq, o.held)).collect::<Vec<_>>(),
+        [(2, [100, -200])]
+    );
+    // A close of a pair that holds nothing: reported at once.
+    let mut h = Harness::started(RiskParams::default());
+    let out = h.close_on(0, 3);
+    assert_eq!(
+        outcomes(&out).last().map(|o| (o.seq, o.held)),
+        Some((3, [0, 0]))
+    );
+}

@@ -40,7 +40,7 @@ use crate::config::RiskParams;
 use crate::journal::{JournalEntry, Recovered};
 use crate::normalize::FeedState;
 use crate::record::{FillRecord, FixedLog};
-use crate::types::{IntentMsg, OrderMsg, OrderStatusKind, Side};
+use crate::types::{IntentMsg, IntentOutcome, OrderMsg, OrderStatusKind, Side};
 use link::Link;
 use tickets::Ticket;
 
@@ -119,6 +119,10 @@ struct PairState {
     target: [f64; 2],
     /// A close waiting for the session (or for room in the ticket table).
     close_pending: bool,
+    /// The sequence number of the intent behind that close (0: none, e.g. an adoption), and
+    /// the event time of its tick.
+    close_seq: u64,
+    close_t_ns: u64,
     /// The pair stopped trading after an unwind.
     blocked: bool,
     /// Fresh flattens this pair needed after a reducing trade failed.
@@ -221,6 +225,8 @@ impl Dispatcher {
                 },
                 target: [0.0; 2],
                 close_pending: false,
+                close_seq: 0,
+                close_t_ns: 0,
                 blocked: false,
                 flattens: 0,
                 adopted: false,
@@ -387,6 +393,11 @@ impl Dispatcher {
         self.counters.write_errors += 1;
     }
 
+    /// Records how many intent outcomes found the signal stage's queue full.
+    pub fn set_outcomes_dropped(&mut self, n: u64) {
+        self.counters.outcomes_dropped = n;
+    }
+
     /// Records how often the journal's queue was full (reported with the counters).
     pub fn set_journal_full_waits(&mut self, waits: u64) {
         self.counters.journal_full_waits = waits;
@@ -511,7 +522,11 @@ impl Dispatcher {
         for p in 0..self.pairs.len() {
             if self.pairs[p].close_pending {
                 self.pairs[p].close_pending = false;
-                self.close_pair(p as u16, 0, self.now, 0);
+                let (seq, t_ns) = (self.pairs[p].close_seq, self.pairs[p].close_t_ns);
+                if !self.close_pair(p as u16, seq, self.now, t_ns) {
+                    // Nothing left to close: the strategy hears so now.
+                    self.report_outcome(p as u16, seq);
+                }
             }
         }
         self.closes_waiting = self.pairs.iter().filter(|p| p.close_pending).count();
@@ -530,6 +545,20 @@ impl Dispatcher {
     /// A flatten will take back what a failed entry leaves (now, or when the run winds down).
     fn wants_flatten(&self) -> bool {
         (self.counters.kill_switch > 0 && self.risk.flatten_on_kill) || self.risk.flatten_on_stop
+    }
+
+    /// Tells pair `pair`'s strategy what its intent `seq` came to: what the pair holds now
+    /// (nothing for seq 0, which no intent has).
+    fn report_outcome(&mut self, pair: u16, seq: u64) {
+        let Some(p) = self.pairs.get(pair as usize) else {
+            return;
+        };
+        if seq == 0 {
+            return;
+        }
+        let held = p.book.legs.map(|l| l.qty.round() as i64);
+        self.outbox
+            .push(Outbound::Outcome(IntentOutcome { pair, seq, held }));
     }
 
     fn journal(&mut self, e: JournalEntry) {

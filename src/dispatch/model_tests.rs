@@ -56,6 +56,9 @@ struct Model {
     /// Ticket of each order sent (from its journal record).
     tickets: BTreeMap<i32, u32>,
     journaled_commissions: BTreeSet<ExecId>,
+    /// The latest intent of each pair, and the intents an outcome came back for.
+    last_intent: BTreeMap<u16, u64>,
+    outcomes: BTreeSet<(u16, u64)>,
     next_seq: u64,
     stopping: bool,
     next_valid_id: i32,
@@ -117,6 +120,8 @@ impl Model {
             batch: Vec::with_capacity(1024),
             tickets: BTreeMap::new(),
             journaled_commissions: BTreeSet::new(),
+            last_intent: BTreeMap::new(),
+            outcomes: BTreeSet::new(),
             next_seq: 1,
             stopping: false,
             next_valid_id: 100,
@@ -157,6 +162,13 @@ impl Model {
                     }
                 }
                 Outbound::Journal(_) => {}
+                Outbound::Outcome(o) => {
+                    let book = self.d.pairs[o.pair as usize].book;
+                    if o.held != book.legs.map(|l| l.qty.round() as i64) {
+                        return Err(format!("outcome {o:?} is not what the pair holds"));
+                    }
+                    self.outcomes.insert((o.pair, o.seq));
+                }
                 Outbound::Place(p) => {
                     if !self.gw.connected {
                         return Err(format!("order {} sent while disconnected", p.order_id));
@@ -225,6 +237,7 @@ impl Model {
         let [a, b] = self.pairs[pair as usize];
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.last_intent.insert(pair, seq);
         let kind = if self.rng.chance(65) {
             IntentKind::Open(if self.rng.chance(50) {
                 Direction::LongSpread

@@ -4,7 +4,7 @@
 //! order, so a record is always journaled before the message it describes leaves.
 
 use crate::journal::JournalEntry;
-use crate::types::Side;
+use crate::types::{IntentOutcome, Side};
 
 /// An order to write: PLACE_ORDER for a market order on one instrument.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,6 +43,8 @@ pub enum Outbound {
         order_id: i32,
     },
     Control(Control),
+    /// Back to the strategy: what an intent came to.
+    Outcome(IntentOutcome),
 }
 
 /// The outbox: a buffer allocated at start-up and drained after every call (it never grows

@@ -8,29 +8,39 @@ use crate::types::{IntentKind, IntentMsg, Side};
 impl Dispatcher {
     pub(super) fn handle_intent(&mut self, msg: &IntentMsg, feed: &FeedState) {
         self.counters.intents += 1;
+        if !self.intent_taken(msg, feed) {
+            // Refused (or nothing to close): the strategy learns what the pair holds.
+            self.report_outcome(msg.value.pair, msg.value.seq);
+        }
+    }
+
+    /// An intent through the checks; false when it was refused, or is a close with nothing to
+    /// close (a trade it starts reports its outcome when its ticket ends).
+    fn intent_taken(&mut self, msg: &IntentMsg, feed: &FeedState) -> bool {
         let intent = &msg.value;
         let p = intent.pair as usize;
         if p >= self.pairs.len() {
             self.counters.intents_blocked += 1;
-            return;
+            return false;
         }
         if let IntentKind::Close(_) = intent.kind {
             // Sized from what the pair will hold, not from what the strategy assumes.
             if self.link != Link::Up {
                 self.counters.closes_deferred += 1;
+                self.pairs[p].close_seq = intent.seq;
+                self.pairs[p].close_t_ns = intent.t_ns;
                 self.hold_close(p);
-            } else {
-                self.close_pair(intent.pair, intent.seq, msg.t_recv_ns, intent.t_ns);
+                return true;
             }
-            return;
+            return self.close_pair(intent.pair, intent.seq, msg.t_recv_ns, intent.t_ns);
         }
         if self.counters.kill_switch > 0 || self.pairs[p].blocked || self.stopping {
             self.counters.intents_blocked += 1;
-            return;
+            return false;
         }
         if self.link != Link::Up {
             self.counters.entries_while_down += 1;
-            return;
+            return false;
         }
         let max_age = self.risk.max_quote_age_ms * 1_000_000;
         if intent
@@ -39,13 +49,13 @@ impl Dispatcher {
             .any(|l| feed.is_stale(l.instrument, self.now, max_age))
         {
             self.counters.entries_stale += 1;
-            return;
+            return false;
         }
         // The pair must be flat once what is in flight completes (a close still working
         // counts as done: a reversal on one tick trades at once).
         if self.pairs[p].target.iter().any(|&q| q.abs() > 1e-9) {
             self.counters.entries_not_flat += 1;
-            return;
+            return false;
         }
         // Both legs or neither: a risk check failing on one leg must not leave the other alone.
         let orders = intent.legs.map(|leg| PendingOrder {
@@ -62,16 +72,23 @@ impl Dispatcher {
         });
         if !self.risk_allows(&orders, feed) || self.open_tickets.is_full() {
             self.counters.rejected_by_risk += 1;
-            return;
+            return false;
         }
         self.open_ticket(intent.pair, intent.seq, false, orders);
+        true
     }
 
     /// Closes what pair `pair` holds, both legs as one ticket. Entries of the pair still in
     /// flight are ended first (queued ones dropped, working ones cancelled) and the close waits
     /// for them: sized from a target that counts a working entry, it would reverse the pair
-    /// when the entry does not fill.
-    pub(super) fn close_pair(&mut self, pair: u16, seq: u64, t_recv_ns: u64, t_event_ns: u64) {
+    /// when the entry does not fill. False when there was nothing to close.
+    pub(super) fn close_pair(
+        &mut self,
+        pair: u16,
+        seq: u64,
+        t_recv_ns: u64,
+        t_event_ns: u64,
+    ) -> bool {
         for k in 0..self.open_tickets.len() {
             let id = self.open_tickets[k];
             if let Some(t) = self.ticket_mut(id).filter(|t| t.pair == pair && !t.unwind) {
@@ -82,19 +99,23 @@ impl Dispatcher {
             if !self.pairs[pair as usize].close_pending {
                 self.counters.closes_after_cancel += 1;
             }
+            self.pairs[pair as usize].close_seq = seq;
+            self.pairs[pair as usize].close_t_ns = t_event_ns;
             self.hold_close(pair as usize);
-            return;
+            return true;
         }
         let state = self.pairs[pair as usize];
         let target = state.target;
         if target.iter().all(|&q| q.abs() < 1e-9) {
             self.counters.closes_flat += 1;
-            return;
+            return false;
         }
         if self.open_tickets.is_full() {
             self.counters.rejected_by_risk += 1;
+            self.pairs[pair as usize].close_seq = seq;
+            self.pairs[pair as usize].close_t_ns = t_event_ns;
             self.hold_close(pair as usize);
-            return;
+            return true;
         }
         let orders = [0, 1].map(|k| {
             let q = target[k];
@@ -113,6 +134,7 @@ impl Dispatcher {
         });
         // A reducing ticket: legs that do not fill are retried, never reversed.
         self.open_ticket(pair, seq, true, orders);
+        true
     }
 
     /// Pre-trade limits on both legs of an entry, applied to what each instrument will hold

@@ -12,7 +12,7 @@ use crate::latency::{self, now_ns};
 use crate::normalize::FeedState;
 use crate::record::{FillRecord, FixedLog};
 use crate::runtime::Waiter;
-use crate::types::{IntentMsg, OrderEvent, OrderMsg};
+use crate::types::{IntentMsg, IntentOutcome, OrderEvent, OrderMsg};
 use crate::wire::{ContractSpec, ExecutionFilter, OrderRequest, Request};
 use arrayvec::ArrayString;
 use hdrhistogram::Histogram;
@@ -26,6 +26,8 @@ pub struct DispatchSetup {
     pub dispatcher: DispatcherSetup,
     pub intents: rtrb::Consumer<IntentMsg>,
     pub orders: rtrb::Consumer<OrderMsg>,
+    /// What became of each intent, back to the signal stage.
+    pub outcomes: rtrb::Producer<IntentOutcome>,
     pub writer: TcpStream,
     /// Market data requests use tick-by-tick BidAsk (else REQ_MKT_DATA).
     pub tick_by_tick: bool,
@@ -93,6 +95,8 @@ pub struct DispatchStage {
     dispatcher: Dispatcher,
     intents: rtrb::Consumer<IntentMsg>,
     orders: rtrb::Consumer<OrderMsg>,
+    outcomes: rtrb::Producer<IntentOutcome>,
+    outcomes_dropped: u64,
     wire: Wire,
     waiter: Waiter,
     upstream_done: Arc<AtomicBool>,
@@ -127,6 +131,8 @@ impl DispatchStage {
             dispatcher: Dispatcher::new(s.dispatcher, restored, now_ns()),
             intents: s.intents,
             orders: s.orders,
+            outcomes: s.outcomes,
+            outcomes_dropped: 0,
             wire,
             waiter: s.waiter,
             upstream_done: s.upstream_done,
@@ -218,6 +224,7 @@ impl DispatchStage {
             let waits = j.full_waits();
             self.dispatcher.set_journal_full_waits(waits);
         }
+        self.dispatcher.set_outcomes_dropped(self.outcomes_dropped);
         let end = self.dispatcher.finish();
         let l = self.latency;
         DispatchReport {
@@ -287,6 +294,12 @@ impl DispatchStage {
                 Outbound::Control(c) => {
                     if !self.wire.control(c) {
                         self.dispatcher.on_request_write_failed();
+                    }
+                }
+                // Never waits: a strategy that misses one learns from the next.
+                Outbound::Outcome(o) => {
+                    if self.outcomes.push(o).is_err() {
+                        self.outcomes_dropped += 1;
                     }
                 }
             }

@@ -18,7 +18,7 @@ fn start_up_reconciles_before_subscribing_and_refuses_entries_meanwhile() {
             Outbound::Control(Control::Positions),
         ]
     );
-    assert!(h.entry(1).is_empty());
+    assert!(places(&h.entry(1)).is_empty());
     assert_eq!(h.d.counters().entries_while_down, 1);
     h.event(OrderEvent::End(EndKind::Executions));
     h.event(OrderEvent::End(EndKind::OpenOrders));
@@ -182,7 +182,7 @@ fn a_lost_session_stops_entries_and_a_new_one_reconciles() {
     let mut h = Harness::started(RiskParams::default());
     h.event(OrderEvent::Disconnected);
     assert!(h.d.link_down());
-    assert!(h.entry(1).is_empty());
+    assert!(places(&h.entry(1)).is_empty());
     assert_eq!(h.d.counters().entries_while_down, 1);
     let out = h.event(OrderEvent::Reconnected { next_valid_id: 500 });
     assert_eq!(
@@ -276,7 +276,7 @@ fn the_loss_limit_trips_the_kill_switch() {
     });
     assert!(h.d.killed());
     assert_eq!(h.d.kill_reason(), KillReason::LossLimit);
-    assert!(h.entry(2).is_empty());
+    assert!(places(&h.entry(2)).is_empty());
 }
 
 #[test]

@@ -318,10 +318,16 @@ impl Dispatcher {
     }
 
     pub(super) fn close_ticket(&mut self, id: u32, state: TicketState) {
+        let mut ended = None;
         if let Some(t) = self.ticket_mut(id) {
             t.state = state;
+            ended = Some((t.pair, t.seq));
         }
         self.open_tickets.retain(|x| *x != id);
+        // An unwind to come reports again under the same sequence number.
+        if let Some((pair, seq)) = ended {
+            self.report_outcome(pair, seq);
+        }
     }
 
     /// A leg of ticket `id` went out: the ticket's clock starts now (a leg waiting in the

@@ -227,6 +227,7 @@ fn build_stages(
     let (quote_tx, quote_rx) = rtrb::RingBuffer::new(cap);
     let (intent_tx, intent_rx) = rtrb::RingBuffer::new(cap);
     let (order_tx, order_rx) = rtrb::RingBuffer::new(cap);
+    let (outcome_tx, outcome_rx) = rtrb::RingBuffer::new(cap);
     let account = conn.accounts.split(',').next().unwrap_or("").to_string();
     let (version, next_id) = (conn.server_version, conn.next_valid_id);
     let (stream, reader) = conn.into_parts();
@@ -277,6 +278,7 @@ fn build_stages(
     let signal = SignalStage {
         rx: quote_rx,
         tx: intent_tx,
+        outcomes: outcome_rx,
         router: PairRouter::with_series(pairs, symbols.len(), params.engine.series_capacity),
         waiter: Waiter::new(wait),
         upstream_done: control.normalize_done.clone(),
@@ -303,6 +305,7 @@ fn build_stages(
             },
             intents: intent_rx,
             orders: order_rx,
+            outcomes: outcome_tx,
             writer,
             tick_by_tick: params.engine.tick_by_tick,
             waiter: Waiter::new(wait),

@@ -7,7 +7,7 @@ pub use stage::{SignalReport, SignalStage};
 
 use crate::record::FixedLog;
 use crate::strategy::{GridSample, PairStrategy};
-use crate::types::{OrderIntent, Quote};
+use crate::types::{IntentOutcome, OrderIntent, Quote};
 
 /// Pairs indexed by instrument, built once, with each pair's log of grid rows for the charts.
 pub struct PairRouter {
@@ -59,6 +59,13 @@ impl PairRouter {
             if let Some(intent) = decided {
                 emit(intent);
             }
+        }
+    }
+
+    /// What became of an intent: its pair's strategy corrects what it believes it holds.
+    pub fn on_outcome(&mut self, o: &IntentOutcome) {
+        if let Some(p) = self.pairs.get_mut(o.pair as usize) {
+            p.on_outcome(o);
         }
     }
 

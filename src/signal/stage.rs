@@ -5,7 +5,7 @@ use crate::latency::now_ns;
 use crate::record::FixedLog;
 use crate::runtime::{Waiter, consume, push_waiting};
 use crate::strategy::{GridSample, StrategyCounters};
-use crate::types::{IntentMsg, QuoteMsg};
+use crate::types::{IntentMsg, IntentOutcome, QuoteMsg};
 use hdrhistogram::Histogram;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -26,6 +26,8 @@ pub struct SignalReport {
 pub struct SignalStage {
     pub rx: rtrb::Consumer<QuoteMsg>,
     pub tx: rtrb::Producer<IntentMsg>,
+    /// What became of the intents, from dispatch: read before each quote.
+    pub outcomes: rtrb::Consumer<IntentOutcome>,
     pub router: PairRouter,
     pub waiter: Waiter,
     /// Set by normalize when it has stopped: drain, then stop.
@@ -36,7 +38,7 @@ impl SignalStage {
     /// Runs until upstream is done and the queue is empty.
     pub fn run(mut self) -> SignalReport {
         let (mut quotes, mut intents) = (0u64, 0u64);
-        let (router, tx) = (&mut self.router, &mut self.tx);
+        let (router, tx, outcomes) = (&mut self.router, &mut self.tx, &mut self.outcomes);
         let l = consume(
             &mut self.rx,
             &mut self.waiter,
@@ -44,6 +46,9 @@ impl SignalStage {
             |m| m.t_enq_ns,
             |msg, _| {
                 quotes += 1;
+                while let Ok(o) = outcomes.pop() {
+                    router.on_outcome(&o);
+                }
                 router.on_quote(&msg.value, |intent| {
                     intents += 1;
                     let m = IntentMsg {

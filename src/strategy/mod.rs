@@ -17,7 +17,9 @@ pub mod zscore;
 use crate::config::{CostParams, EngineParams, PairParams, Sizing, StrategyKind, StrategyParams};
 use crate::instruments::Instruments;
 use crate::stats::GridResampler;
-use crate::types::{CloseReason, Direction, IntentKind, Leg, OrderIntent, Quote, Side};
+use crate::types::{
+    CloseReason, Direction, IntentKind, IntentOutcome, Leg, OrderIntent, Quote, Side,
+};
 use serde::{Deserialize, Serialize};
 
 /// A model's decision on a quote.
@@ -28,8 +30,9 @@ pub(crate) enum Decision {
     Close(CloseReason),
 }
 
-/// The pair position as the strategy believes it (its own intents, assumed filled; the dispatch
-/// stage tracks real fills and legging).
+/// The pair position as the strategy believes it: its own intents, assumed filled until dispatch
+/// says what they came to ([`PairStrategy::on_outcome`]); dispatch tracks real fills and
+/// legging.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Position {
     Flat,
@@ -134,6 +137,9 @@ pub struct StrategyCounters {
     /// Entries skipped because the expected edge did not cover costs.
     pub edge_too_small: u64,
     pub intents: u64,
+    /// Outcomes from dispatch that changed what the strategy believed it held (an entry
+    /// refused or unwound, a close that had nothing to close).
+    pub corrected: u64,
 }
 
 /// What a model sees when deciding.
@@ -223,6 +229,10 @@ pub struct PairStrategy {
     b: u16,
     resampler: GridResampler,
     last_a: Option<Quote>,
+    /// Sequence number of the latest intent (its outcome is the one believed).
+    last_seq: u64,
+    /// Event time of the latest quote.
+    last_t_ns: u64,
     last_b: Option<Quote>,
     model: Model,
     position: Position,
@@ -283,6 +293,8 @@ impl PairStrategy {
             b,
             resampler: GridResampler::new(2, step_ns),
             last_a: None,
+            last_seq: 0,
+            last_t_ns: 0,
             last_b: None,
             model,
             position: Position::Flat,
@@ -302,6 +314,43 @@ impl PairStrategy {
     /// The two instruments (A, B).
     pub fn instruments(&self) -> (u16, u16) {
         (self.a, self.b)
+    }
+
+    /// What dispatch says the latest intent came to: the strategy believes what the pair
+    /// holds, not what it asked for. Outcomes of older intents are ignored (the latest one's
+    /// comes after them). Holdings that are not a spread (one leg, or both the same way) are
+    /// being unwound by dispatch: the strategy holds nothing.
+    ///
+    /// A spread held as `(qty_a, -qty_b)` is a long spread with those quantities.
+    pub fn on_outcome(&mut self, o: &IntentOutcome) {
+        if o.seq == 0 || o.seq != self.last_seq {
+            return;
+        }
+        let [a, b] = o.held;
+        let believed = match (a.signum(), b.signum()) {
+            (1, -1) | (-1, 1) => {
+                let direction = if a > 0 {
+                    Direction::LongSpread
+                } else {
+                    Direction::ShortSpread
+                };
+                let since_ns = match self.position {
+                    Position::Open { since_ns, .. } => since_ns,
+                    Position::Flat => self.last_t_ns,
+                };
+                Position::Open {
+                    direction,
+                    since_ns,
+                    qty_a: a.unsigned_abs().min(u32::MAX as u64) as u32,
+                    qty_b: b.unsigned_abs().min(u32::MAX as u64) as u32,
+                }
+            }
+            _ => Position::Flat,
+        };
+        if believed != self.position {
+            self.counters.corrected += 1;
+            self.position = believed;
+        }
     }
 
     /// The position the strategy believes it holds.
@@ -377,6 +426,7 @@ impl PairStrategy {
             return None;
         }
         self.counters.quotes += 1;
+        self.last_t_ns = q.t_ns;
         let leg = if q.instrument == self.a { 0 } else { 1 };
         let (model, counters, position) = (&mut self.model, &mut self.counters, &self.position);
         self.resampler.on_tick(leg, q.t_ns, q.mid(), |t, row| {
@@ -462,6 +512,7 @@ impl PairStrategy {
         qty_b: u32,
     ) -> OrderIntent {
         self.counters.intents += 1;
+        self.last_seq = q.seq;
         OrderIntent {
             pair: self.pair,
             seq: q.seq,

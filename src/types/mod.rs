@@ -13,8 +13,8 @@ mod orders;
 
 pub use market::{MdEvent, MdTick, Quote, QuoteMsg};
 pub use orders::{
-    Account, CloseReason, Direction, EndKind, ExecId, IntentKind, IntentMsg, Leg, OrderEvent,
-    OrderIntent, OrderMsg, OrderStatusKind, Side,
+    Account, CloseReason, Direction, EndKind, ExecId, IntentKind, IntentMsg, IntentOutcome, Leg,
+    OrderEvent, OrderIntent, OrderMsg, OrderStatusKind, Side,
 };
 
 /// A message with the monotonic stamps of the tick behind it.

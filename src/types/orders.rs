@@ -105,6 +105,32 @@ pub struct OrderIntent {
 /// An intent on its way from signal to dispatch (`t_enq_ns`: when the strategy decided).
 pub type IntentMsg = Stamped<OrderIntent>;
 
+/// What became of an intent, from dispatch back to its strategy: what the pair holds once the
+/// intent's trade ended (hedged, unwound, refused, or nothing to close). The strategy believes
+/// this rather than assuming its intents filled.
+///
+/// # Examples
+/// ```
+/// use hft::types::IntentOutcome;
+/// let refused = IntentOutcome { pair: 0, seq: 7, held: [0, 0] };
+/// assert!(refused.is_flat());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntentOutcome {
+    pub pair: u16,
+    /// The intent's sequence number ([`OrderIntent::seq`]).
+    pub seq: u64,
+    /// Signed shares the pair holds in legs A and B.
+    pub held: [i64; 2],
+}
+
+impl IntentOutcome {
+    /// The pair holds nothing.
+    pub fn is_flat(&self) -> bool {
+        self.held == [0, 0]
+    }
+}
+
 /// An IB execution id (e.g. `0000e0d5.6567cd7a.01.01`); longer ids are truncated.
 pub type ExecId = ArrayString<48>;
 

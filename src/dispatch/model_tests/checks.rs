@@ -91,6 +91,12 @@ impl Model {
     pub(super) fn check_end(&self) -> Result<(), String> {
         let d = &self.d;
         let c = d.counters();
+        // Every pair's strategy hears what its latest intent came to.
+        for (&pair, &seq) in &self.last_intent {
+            if !self.outcomes.contains(&(pair, seq)) {
+                return Err(format!("no outcome for intent {seq} of pair {pair}"));
+            }
+        }
         for (i, p) in d.positions().iter().enumerate() {
             if p.qty != self.gw.positions[i] {
                 return Err(format!(
