@@ -45,7 +45,7 @@ fn write(
 ) -> JournalStats {
     let (mut tx, writer) = spawn(path, symbols(), policy, capacity).unwrap();
     for &e in entries {
-        tx.append(e);
+        tx.append(e).unwrap();
     }
     assert_eq!(tx.lost(), 0);
     drop(tx);

@@ -19,8 +19,8 @@ pub use placement::{Placement, place};
 use crate::config::EngineParams;
 use crate::dispatch::{DispatchReport, DispatchSetup, DispatchStage, DispatcherSetup};
 use crate::instruments::Instruments;
-use crate::io::stage::{Reconnect, split_for_stages};
-use crate::io::{IoReport, IoStage, TwsConnection};
+use crate::io::stage::{ORDER_QUEUE_PATIENCE, Reconnect, split_for_stages};
+use crate::io::{IoReport, IoStage, TwsConnection, WriterMailbox};
 use crate::journal;
 use crate::latency::{Named, now_ns};
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
@@ -31,8 +31,8 @@ use anyhow::Context;
 use placement::spawn;
 use report::report;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Longest wait after the last intent for working orders to fill or end.
@@ -244,7 +244,7 @@ fn build_stages(
     };
     let wait = placement.wait;
     let feed = Arc::new(FeedState::new(symbols.len()));
-    let writer_mailbox = Arc::new(Mutex::new(None));
+    let writer_mailbox = Arc::new(WriterMailbox::default());
     let io = IoStage {
         stream: mio_stream,
         reader,
@@ -265,6 +265,7 @@ fn build_stages(
             max_ms: params.connection.reconnect_max_ms,
             writer: writer_mailbox.clone(),
         }),
+        order_patience: ORDER_QUEUE_PATIENCE,
     };
     let normalize = NormalizeStage {
         rx: md_rx,
