@@ -150,6 +150,8 @@ pub struct DispatchStage {
     global_cancels: u32,
     /// Orders sent when the last REQ_GLOBAL_CANCEL went out.
     sent_at_global_cancel: u64,
+    /// [`FINAL_GRACE`] in nanoseconds.
+    final_grace_ns: u64,
     latency: Latency,
 }
 
@@ -191,6 +193,7 @@ impl DispatchStage {
             unjournaled_orders: 0,
             global_cancels: 0,
             sent_at_global_cancel: 0,
+            final_grace_ns: FINAL_GRACE.as_nanos() as u64,
             latency: Latency {
                 queue_wait: latency::histogram(),
                 service: latency::histogram(),
@@ -306,7 +309,7 @@ impl DispatchStage {
         if now < drain_until && !deaf {
             return false;
         }
-        let final_until = drain_until.saturating_add(FINAL_GRACE.as_nanos() as u64);
+        let final_until = drain_until.saturating_add(self.final_grace_ns);
         let sent = self.dispatcher.counters().orders_sent;
         let working = self.dispatcher.open_orders() > 0;
         // Once, and again for orders sent since (a flatten that has not filled).

@@ -262,3 +262,40 @@ fn a_write_the_gateway_does_not_read_gives_up_and_never_follows_half_a_frame() {
     Request::OpenOrders.encode_text(&mut one);
     assert!(rest.len() < one.len());
 }
+
+#[test]
+fn past_the_drain_deadline_working_orders_get_a_global_cancel_and_queued_ones_still_go_out() {
+    let mut f = fixture(None);
+    entry(&mut f.stage);
+    let (frames, _) = received(&mut f.peer);
+    assert_eq!(places(&frames), 2, "both legs work at the gateway");
+    // A 1102 starts a reconciliation: the cancels of the wind-down wait in the dispatcher's
+    // queue (as a flatten waits behind the rate limiter).
+    f.stage.on_order_msg(&event(OrderEvent::Error {
+        id: -1,
+        code: crate::wire::ids::codes::RESTORED_DATA_KEPT,
+    }));
+    f.stage.upstream_done.store(true, Ordering::Release);
+    assert!(!f.stage.dispatcher.wind_down(now_ns()));
+    f.stage.flush();
+    assert!(f.stage.dispatcher.queued() > 0, "the cancels are queued");
+    // The drain deadline has passed.
+    f.stage.drain_until.store(now_ns(), Ordering::Release);
+    assert!(
+        !f.stage.drained(),
+        "what the dispatcher still has queued is not dropped at the drain deadline"
+    );
+    let (frames, _) = received(&mut f.peer);
+    assert!(
+        frames
+            .iter()
+            .any(|b| matches!(Request::decode_text(b), Ok(Request::GlobalCancel))),
+        "orders still working get REQ_GLOBAL_CANCEL"
+    );
+    assert_eq!(f.stage.global_cancels, 1);
+    assert!(!f.stage.drained(), "sent once");
+    assert_eq!(f.stage.global_cancels, 1);
+    // The second deadline bounds the wait.
+    f.stage.final_grace_ns = 0;
+    assert!(f.stage.drained());
+}
