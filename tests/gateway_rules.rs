@@ -351,3 +351,38 @@ fn replayed_quotes_arrive_in_order_and_fill_limits_and_partials() {
     assert!(filled < 20_000.0 && remaining > 0.0 && filled + remaining == 20_000.0);
     let _ = std::fs::remove_file(file);
 }
+
+#[test]
+fn global_cancel_ends_every_working_order_of_every_client() {
+    let gw = start_gateway(test_params());
+    let mut a = text_client(&gw, 1);
+    let mut b = text_client(&gw, 2);
+    let (ida, idb) = (a.next_valid_id, b.next_valid_id);
+    // Limit orders far from the market: they work until cancelled.
+    for (conn, id) in [(&mut a, ida), (&mut b, idb)] {
+        conn.send(&Request::PlaceOrder(order(
+            id,
+            "SPY",
+            "BUY",
+            10.0,
+            Some(1.0),
+        )))
+        .unwrap();
+        wait_for(conn, |m| {
+            matches!(m, ServerMessage::OrderStatus(s) if s.order_id == id && s.status == "Submitted")
+                .then_some(())
+        });
+    }
+    a.send(&Request::GlobalCancel).unwrap();
+    for (conn, id) in [(&mut a, ida), (&mut b, idb)] {
+        wait_for(conn, |m| {
+            matches!(m, ServerMessage::OrderStatus(s) if s.order_id == id && s.status == "Cancelled")
+                .then_some(())
+        });
+    }
+    assert!(
+        gw.snapshot().orders.iter().all(|o| o.state != "Submitted"),
+        "{:?}",
+        gw.snapshot().orders
+    );
+}

@@ -34,7 +34,7 @@ pub use counters::{DispatchCounters, KillReason};
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
 pub use link::RECONCILE_REQ_ID;
 pub use outbox::{Control, Outbound, Outbox, PlaceOrder};
-pub use stage::{DispatchReport, DispatchSetup, DispatchStage};
+pub use stage::{DispatchReport, DispatchSetup, DispatchStage, FINAL_GRACE, WRITE_STALL_LIMIT};
 
 use crate::config::RiskParams;
 use crate::journal::{JournalEntry, Recovered};
@@ -595,3 +595,17 @@ mod model_tests;
 mod money_tests;
 #[cfg(test)]
 mod tests;
+
+/// For the thread that owns the socket (added for its shutdown).
+impl Dispatcher {
+    /// Orders and cancels waiting for the rate limiter (or the session): not yet sent.
+    pub fn queued(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Takes one slot of the message-rate limiter for a request the socket's owner writes on
+    /// its own (REQ_GLOBAL_CANCEL at shutdown); false when the limiter allows nothing now.
+    pub fn take_request_slot(&mut self, now: u64) -> bool {
+        self.limiter.try_take(now)
+    }
+}

@@ -1,13 +1,29 @@
 //! The dispatch thread: owns the socket writer and the queues, feeds the [`Dispatcher`] with
 //! intents, order events and the monotonic clock, and carries out its outbox (journal records
 //! to the journal thread, messages encoded in the v178 text layout and written whole).
+//!
+//! Writing rules:
+//! - Write-ahead: an order goes out only after its journal record was queued to a journal that
+//!   still writes ([`JournalTx::append`]); otherwise it ends unsent (and the kill switch trips:
+//!   the engine does not trade without its journal). See the journal module for what this
+//!   guarantees across a crash.
+//! - A frame is written whole or the session ends: a write that fails, or that the socket does
+//!   not take within [`WRITE_STALL_LIMIT`] (`WouldBlock`), shuts the socket down and tells the
+//!   dispatcher the session is lost, so no re-send is burnt on a dead socket and no frame
+//!   follows half a frame. Nothing more is written until io hands over a new session's writer
+//!   ([`crate::io::handoff`]: numbered by generation, so dispatch ends on the newest one).
+//! - Shutdown: after upstream is done, dispatch waits for working orders up to the drain
+//!   deadline; past it, working orders get REQ_GLOBAL_CANCEL, and what the dispatcher still
+//!   has queued behind its rate limiter (a flatten, cancels) goes out, up to a second deadline
+//!   [`FINAL_GRACE`] later. The report says what was still working or unsent at the end.
 
 use super::{
     Control, DispatchCounters, Dispatcher, DispatcherSetup, KillReason, Outbound, PairBook,
     PlaceOrder, PositionState, RECONCILE_REQ_ID,
 };
 use crate::instruments::req_id;
-use crate::journal::{JournalTx, Recovered};
+use crate::io::{SessionGate, WriterMailbox};
+use crate::journal::{JournalEntry, JournalTx, Recovered};
 use crate::latency::{self, now_ns};
 use crate::normalize::FeedState;
 use crate::record::{FillRecord, FixedLog};
@@ -17,9 +33,19 @@ use crate::wire::{ContractSpec, ExecutionFilter, OrderRequest, Request};
 use arrayvec::ArrayString;
 use hdrhistogram::Histogram;
 use std::io::{ErrorKind, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Longest a frame may wait for the socket to take its bytes (`WouldBlock`: the gateway does
+/// not read) before dispatch declares the session lost.
+pub const WRITE_STALL_LIMIT: Duration = Duration::from_secs(2);
+
+/// The second shutdown deadline, after the drain deadline: orders and cancels the dispatcher
+/// still has queued (a flatten behind the rate limiter) go out and working orders answer
+/// REQ_GLOBAL_CANCEL until this much later; then dispatch stops whatever is left.
+pub const FINAL_GRACE: Duration = Duration::from_secs(5);
 
 /// What the engine hands dispatch at start-up.
 pub struct DispatchSetup {
@@ -42,8 +68,8 @@ pub struct DispatchSetup {
     pub killed: Arc<AtomicBool>,
     /// Last quote time and mid per instrument, published by normalize.
     pub feed: Arc<FeedState>,
-    /// Where io leaves a re-established session's writer.
-    pub writer_mailbox: Arc<Mutex<Option<TcpStream>>>,
+    /// Where io leaves a re-established session's writer, numbered by session generation.
+    pub writer_mailbox: Arc<WriterMailbox>,
     pub journal: Option<JournalTx>,
 }
 
@@ -67,6 +93,16 @@ pub struct DispatchReport {
     pub kill_reason: KillReason,
     /// Executions in arrival order, with their commissions.
     pub fills: FixedLog<FillRecord>,
+    /// Orders still working when dispatch stopped.
+    pub orders_working: usize,
+    /// Orders and cancels still queued behind the rate limiter when dispatch stopped (unsent).
+    pub orders_unsent: usize,
+    /// REQ_GLOBAL_CANCEL written at shutdown (orders still working past the drain deadline).
+    pub global_cancels: u32,
+    /// Frames the socket did not take within [`WRITE_STALL_LIMIT`] (each ended its session).
+    pub write_stalls: u64,
+    /// Orders not sent because their journal record could not be queued.
+    pub unjournaled_orders: u64,
 }
 
 /// Latency histograms of the dispatch thread.
@@ -80,7 +116,13 @@ struct Latency {
 
 /// The socket side: the writer, what is needed to encode, and the scratch buffers.
 struct Wire {
+    /// The current session's writer; `None` once it failed or io reported it lost.
     writer: Option<TcpStream>,
+    /// Which of io's sessions the writer belongs to, and what the dispatcher was told.
+    gate: SessionGate,
+    stall_limit: Duration,
+    /// Frames given up at the stall limit.
+    stalls: u64,
     symbols: Vec<String>,
     account: String,
     client_id: i32,
@@ -104,8 +146,16 @@ pub struct DispatchStage {
     kill_request: Arc<AtomicBool>,
     killed: Arc<AtomicBool>,
     feed: Arc<FeedState>,
-    writer_mailbox: Arc<Mutex<Option<TcpStream>>>,
+    writer_mailbox: Arc<WriterMailbox>,
     journal: Option<JournalTx>,
+    /// The order whose journal record was just queued (the next `Place` must be it).
+    journaled: Option<i32>,
+    unjournaled_orders: u64,
+    global_cancels: u32,
+    /// Orders sent when the last REQ_GLOBAL_CANCEL went out.
+    sent_at_global_cancel: u64,
+    /// [`FINAL_GRACE`] in nanoseconds.
+    final_grace_ns: u64,
     latency: Latency,
 }
 
@@ -115,6 +165,9 @@ impl DispatchStage {
     pub fn new(s: DispatchSetup, restored: Option<&Recovered>) -> Self {
         let wire = Wire {
             writer: Some(s.writer),
+            gate: SessionGate::default(),
+            stall_limit: WRITE_STALL_LIMIT,
+            stalls: 0,
             symbols: s.dispatcher.symbols.clone(),
             account: s.dispatcher.account.clone(),
             client_id: s.dispatcher.client_id,
@@ -142,6 +195,11 @@ impl DispatchStage {
             feed: s.feed,
             writer_mailbox: s.writer_mailbox,
             journal: s.journal,
+            journaled: None,
+            unjournaled_orders: 0,
+            global_cancels: 0,
+            sent_at_global_cancel: 0,
+            final_grace_ns: FINAL_GRACE.as_nanos() as u64,
             latency: Latency {
                 queue_wait: latency::histogram(),
                 service: latency::histogram(),
@@ -162,18 +220,7 @@ impl DispatchStage {
             // Order events first: they change what risk allows.
             while let Ok(msg) = self.orders.pop() {
                 worked = true;
-                let start = now_ns();
-                if let OrderEvent::Reconnected { .. } = msg.value {
-                    if !self.take_new_writer() {
-                        continue;
-                    }
-                }
-                self.dispatcher.on_order_event(&msg, start);
-                self.flush();
-                latency::record(
-                    &mut self.latency.order_events,
-                    now_ns().saturating_sub(start),
-                );
+                self.on_order_msg(&msg);
             }
             if let Ok(msg) = self.intents.pop() {
                 worked = true;
@@ -206,15 +253,7 @@ impl DispatchStage {
                 if flattening {
                     continue;
                 }
-                // Done when nothing is waiting or working, or at the hard deadline; a session
-                // that is down cannot settle anything.
-                // Settled includes every fill's commission report being in.
-                let settled =
-                    self.dispatcher.settled() && self.dispatcher.commissions_pending() == 0;
-                if self.dispatcher.link_down()
-                    || settled
-                    || now_ns() >= self.drain_until.load(Ordering::Acquire)
-                {
+                if self.drained() {
                     break;
                 }
             }
@@ -225,6 +264,15 @@ impl DispatchStage {
             self.dispatcher.set_journal_full_waits(waits);
         }
         self.dispatcher.set_outcomes_dropped(self.outcomes_dropped);
+        let orders_working = self.dispatcher.open_orders();
+        let orders_unsent = self.dispatcher.queued();
+        if orders_working > 0 || orders_unsent > 0 {
+            tracing::error!(
+                orders_working,
+                orders_unsent,
+                "dispatch stops with orders still working or unsent"
+            );
+        }
         let end = self.dispatcher.finish();
         let l = self.latency;
         DispatchReport {
@@ -240,26 +288,141 @@ impl DispatchStage {
             disconnected: end.disconnected,
             kill_reason: end.kill_reason,
             fills: end.fills,
+            orders_working,
+            orders_unsent,
+            global_cancels: self.global_cancels,
+            write_stalls: self.wire.stalls,
+            unjournaled_orders: self.unjournaled_orders,
         }
     }
 
-    /// The writer io left for a re-established session; false (logged) when there is none.
-    fn take_new_writer(&mut self) -> bool {
-        let writer = self
-            .writer_mailbox
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        match writer {
-            Some(w) => {
-                self.wire.writer = Some(w);
-                true
-            }
-            None => {
-                tracing::error!("reconnected, but no writer was handed over");
-                false
-            }
+    /// After upstream is done and nothing is being flattened: whether dispatch may stop.
+    ///
+    /// Before the drain deadline: when nothing is waiting or working and every fill's
+    /// commission report is in. A session that is down cannot settle anything: stop. Past the
+    /// drain deadline (or at once when io is gone and no order event can come): working orders
+    /// get REQ_GLOBAL_CANCEL; what is still queued (a flatten) goes out and working orders may
+    /// end until [`FINAL_GRACE`] later; stop once nothing is queued or working, or then.
+    fn drained(&mut self) -> bool {
+        if self.dispatcher.link_down() {
+            return true;
         }
+        if self.dispatcher.settled() && self.dispatcher.commissions_pending() == 0 {
+            return true;
+        }
+        let now = now_ns();
+        let drain_until = self.drain_until.load(Ordering::Acquire);
+        let deaf = self.orders.is_abandoned() && self.orders.is_empty();
+        if now < drain_until && !deaf {
+            return false;
+        }
+        let final_until = drain_until.saturating_add(self.final_grace_ns);
+        let sent = self.dispatcher.counters().orders_sent;
+        let working = self.dispatcher.open_orders() > 0;
+        // Once, and again for orders sent since (a flatten that has not filled).
+        let due = self.global_cancels == 0 || sent > self.sent_at_global_cancel;
+        if working && due && (now >= final_until || self.dispatcher.take_request_slot(now)) {
+            self.global_cancel(sent);
+        }
+        let quiet = self.dispatcher.queued() == 0 && (deaf || !working);
+        quiet || now >= final_until || self.dispatcher.link_down()
+    }
+
+    /// REQ_GLOBAL_CANCEL: every working order of the account ends at the gateway.
+    fn global_cancel(&mut self, orders_sent: u64) {
+        if self.wire.writer.is_none() {
+            return;
+        }
+        tracing::warn!(
+            working = self.dispatcher.open_orders(),
+            "orders still working at the drain deadline: REQ_GLOBAL_CANCEL"
+        );
+        self.global_cancels += 1;
+        self.sent_at_global_cancel = orders_sent;
+        if !self.wire.write(&Request::GlobalCancel) {
+            self.session_lost();
+        }
+        self.flush();
+    }
+
+    /// A write failed: the session is over for dispatch (told once) until io hands over a new
+    /// one; re-sends wait in the dispatcher's queue instead of being burnt on a dead socket.
+    fn session_lost(&mut self) {
+        if self.wire.gate.write_failed() {
+            tracing::warn!("a write failed: session over for dispatch until io reconnects");
+            let now = now_ns();
+            let lost = OrderMsg {
+                t_recv_ns: now,
+                t_enq_ns: now,
+                value: OrderEvent::Disconnected,
+            };
+            self.dispatcher.on_order_event(&lost, now);
+        }
+    }
+
+    /// Queues a journal record; remembers whether an order's record made it (write-ahead).
+    fn journal_ahead(&mut self, e: JournalEntry) {
+        let queued = match &mut self.journal {
+            Some(j) => j.append(e).is_ok(),
+            None => true,
+        };
+        if let JournalEntry::Order { order_id, .. } = e {
+            self.journaled = queued.then_some(order_id);
+        }
+    }
+
+    /// Writes an order whose journal record was queued; ends it unsent otherwise.
+    fn place(&mut self, p: &PlaceOrder) {
+        if self.journaled.take() != Some(p.order_id) {
+            self.unjournaled_orders += 1;
+            tracing::error!(
+                order_id = p.order_id,
+                "the journal does not write: order not sent, kill switch"
+            );
+            self.dispatcher.on_write_failed(p, now_ns());
+            if !self.dispatcher.killed() {
+                self.dispatcher.kill_command(now_ns());
+            }
+        } else if self.wire.place(p) {
+            latency::record(
+                &mut self.latency.end_to_end,
+                now_ns().saturating_sub(p.t_recv_ns),
+            );
+        } else {
+            self.session_lost();
+            self.dispatcher.on_write_failed(p, now_ns());
+        }
+    }
+
+    /// One order (or session) event from io, carried out. Session events pass the gate: a
+    /// loss dispatch already acted on, or a session io has already replaced, is no news.
+    fn on_order_msg(&mut self, msg: &OrderMsg) {
+        let start = now_ns();
+        match msg.value {
+            OrderEvent::Reconnected { .. } => {
+                match self.wire.gate.reconnected(&self.writer_mailbox) {
+                    Some(w) => self.wire.writer = Some(w),
+                    None => {
+                        tracing::warn!("io has already replaced this session: skipping it");
+                        return;
+                    }
+                }
+            }
+            OrderEvent::Disconnected => {
+                // io shut this socket down: nothing more is written on it.
+                self.wire.writer = None;
+                if !self.wire.gate.disconnected() {
+                    return;
+                }
+            }
+            _ => {}
+        }
+        self.dispatcher.on_order_event(msg, start);
+        self.flush();
+        latency::record(
+            &mut self.latency.order_events,
+            now_ns().saturating_sub(start),
+        );
     }
 
     /// Carries out the dispatcher's outbox, in order.
@@ -271,28 +434,17 @@ impl DispatchStage {
         self.dispatcher.outbox().swap_into(&mut batch);
         for item in batch.drain(..) {
             match item {
-                Outbound::Journal(e) => {
-                    if let Some(j) = &mut self.journal {
-                        j.append(e);
-                    }
-                }
-                Outbound::Place(p) => {
-                    if self.wire.place(&p) {
-                        latency::record(
-                            &mut self.latency.end_to_end,
-                            now_ns().saturating_sub(p.t_recv_ns),
-                        );
-                    } else {
-                        self.dispatcher.on_write_failed(&p, now_ns());
-                    }
-                }
+                Outbound::Journal(e) => self.journal_ahead(e),
+                Outbound::Place(p) => self.place(&p),
                 Outbound::Cancel { order_id } => {
                     if !self.wire.write(&Request::CancelOrder { order_id }) {
+                        self.session_lost();
                         self.dispatcher.on_request_write_failed();
                     }
                 }
                 Outbound::Control(c) => {
                     if !self.wire.control(c) {
+                        self.session_lost();
                         self.dispatcher.on_request_write_failed();
                     }
                 }
@@ -313,13 +465,27 @@ impl DispatchStage {
 }
 
 impl Wire {
-    /// Writes a request on the session; false when it could not be written.
+    /// Writes a request on the session, whole; false when it could not be written. A failed
+    /// or stalled write ends the session here: the socket is shut down and dropped, so nothing
+    /// (no frame after half a frame) is written on it again.
     fn write(&mut self, req: &Request<'_>) -> bool {
+        let Some(w) = &mut self.writer else {
+            return false;
+        };
         self.out.clear();
         req.encode_text(&mut self.out);
-        match &mut self.writer {
-            Some(w) => write_all_nonblocking(w, &self.out),
-            None => false,
+        match write_frame(w, &self.out, self.stall_limit) {
+            Ok(()) => true,
+            Err(e) => {
+                if e == WriteError::Stalled {
+                    self.stalls += 1;
+                }
+                tracing::warn!(error = ?e, "write failed: ending the session");
+                if let Some(w) = self.writer.take() {
+                    let _ = w.shutdown(Shutdown::Both);
+                }
+                false
+            }
         }
     }
 
@@ -398,18 +564,43 @@ impl Wire {
     }
 }
 
-/// Writes all of `buf` to a non-blocking socket, waiting out `WouldBlock`: an order is never half
-/// sent. False on a real error.
-fn write_all_nonblocking(w: &mut TcpStream, mut buf: &[u8]) -> bool {
+/// Why a frame was not written whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WriteError {
+    /// The socket refused it (reset, closed, shut down).
+    Failed,
+    /// The socket took nothing for [`WRITE_STALL_LIMIT`] (the gateway does not read).
+    Stalled,
+}
+
+/// Writes all of `buf` to a non-blocking socket. `WouldBlock` is waited out (spin, then yield)
+/// until `stall_limit` after the first one; the clock is read only then. On an error part of
+/// the frame may have gone out: the caller must end the session.
+fn write_frame(w: &mut TcpStream, mut buf: &[u8], stall_limit: Duration) -> Result<(), WriteError> {
+    let mut deadline: Option<Instant> = None;
+    let backoff = crossbeam::utils::Backoff::new();
     while !buf.is_empty() {
         match w.write(buf) {
-            Ok(0) => return false,
+            Ok(0) => return Err(WriteError::Failed),
             Ok(n) => buf = &buf[n..],
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
-                std::hint::spin_loop()
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                let now = Instant::now();
+                if now >= *deadline.get_or_insert(now + stall_limit) {
+                    return Err(WriteError::Stalled);
+                }
+                if backoff.is_completed() {
+                    std::thread::yield_now();
+                } else {
+                    backoff.snooze();
+                }
             }
-            Err(_) => return false,
+            Err(_) => return Err(WriteError::Failed),
         }
     }
-    true
+    Ok(())
 }
+
+#[cfg(test)]
+#[path = "stage_tests.rs"]
+mod tests;

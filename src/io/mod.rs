@@ -2,8 +2,10 @@
 //! and the io thread that reads, frames and decodes market data and order messages in place.
 
 mod conn;
+pub mod handoff;
 pub mod stage;
 
 pub use conn::{ConnectError, ENGINE_VERSIONS, TwsConnection};
 
+pub use handoff::{SessionGate, WriterMailbox};
 pub use stage::{IoCounters, IoReport, IoStage};

@@ -2,7 +2,7 @@
 //! decoded in place. Market data becomes [`MdEvent`]s for normalize; order messages become
 //! [`OrderMsg`]s for dispatch; anything else is counted and skipped.
 
-use super::TwsConnection;
+use super::{TwsConnection, WriterMailbox};
 use crate::latency::{self, now_ns};
 use crate::runtime::{QueuePolicy, WaitStrategy};
 use crate::types::{
@@ -17,9 +17,15 @@ use crate::wire::{Fields, FrameReader};
 use hdrhistogram::Histogram;
 use mio::{Events, Interest, Poll, Token};
 use std::io::{self, ErrorKind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// How long io waits for room in the order queue before it gives the session up: dispatch
+/// drains order events first and its socket writes are bounded
+/// ([`crate::dispatch::WRITE_STALL_LIMIT`]), so a queue full for this long means dispatch is
+/// stuck; the events of a session given up are recovered by the next reconciliation.
+pub const ORDER_QUEUE_PATIENCE: Duration = Duration::from_secs(5);
 
 /// io stage counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -33,6 +39,9 @@ pub struct IoCounters {
     pub md_queue_full: u64,
     pub md_dropped: u64,
     pub order_queue_full: u64,
+    /// Sessions given up because the order queue stayed full past its patience (dispatch
+    /// stuck); their events are recovered by the next reconciliation.
+    pub order_queue_timeouts: u64,
     /// Sessions lost: socket closed or failed, or an unreadable stream from the gateway.
     pub disconnects: u64,
     /// Unreadable streams (bad length prefix): the session is dropped and re-established.
@@ -65,8 +74,9 @@ pub struct Reconnect {
     /// First delay; doubles per failed attempt up to `max_ms`, each jittered by up to a half.
     pub min_ms: u64,
     pub max_ms: u64,
-    /// Where a new session's writing half is handed to dispatch (cold path, once per session).
-    pub writer: Arc<Mutex<Option<std::net::TcpStream>>>,
+    /// Where a new session's writing half is handed to dispatch (cold path, once per session),
+    /// numbered by session generation.
+    pub writer: Arc<WriterMailbox>,
 }
 
 impl Reconnect {
@@ -75,9 +85,9 @@ impl Reconnect {
     ///
     /// # Examples
     /// ```
-    /// use std::sync::{Arc, Mutex};
+    /// use std::sync::Arc;
     /// let r = hft::io::stage::Reconnect { gateway: String::new(), client_id: 1, min_ms: 100,
-    ///     max_ms: 1_000, writer: Arc::new(Mutex::new(None)) };
+    ///     max_ms: 1_000, writer: Arc::new(hft::io::WriterMailbox::default()) };
     /// let mut seed = 42;
     /// let d0 = r.delay(0, &mut seed).as_millis();
     /// assert!((50..=100).contains(&d0));
@@ -119,6 +129,9 @@ pub struct IoStage {
     pub md_stopped: Arc<AtomicBool>,
     /// How to come back after a lost session; `None` ends the stage at the first loss.
     pub reconnect: Option<Reconnect>,
+    /// Longest wait for room in the order queue before the session is given up
+    /// ([`ORDER_QUEUE_PATIENCE`]).
+    pub order_patience: Duration,
 }
 
 const SOCKET: Token = Token(0);
@@ -158,6 +171,8 @@ impl IoStage {
         };
         let mut seq = 0u64;
         let mut seed = now_ns() | 1;
+        // The session io starts with is generation 0; each re-established one the next.
+        let mut generation = 0u64;
         loop {
             match self.session(&mut poll, &mut seq, &mut report) {
                 SessionEnd::Stopped => return report,
@@ -169,14 +184,7 @@ impl IoStage {
             // Dispatch still holds a clone of this socket: shut it down so the gateway sees the
             // session end even when it was our side that gave up (an unreadable stream).
             let _ = self.stream.shutdown(std::net::Shutdown::Both);
-            self.push_order(
-                OrderMsg {
-                    t_recv_ns: now_ns(),
-                    t_enq_ns: now_ns(),
-                    value: OrderEvent::Disconnected,
-                },
-                &mut report,
-            );
+            self.push_session_event(OrderEvent::Disconnected, &mut report);
             let Some(rc) = self.reconnect.clone() else {
                 return report;
             };
@@ -208,18 +216,12 @@ impl IoStage {
             };
             self.stream = mio_stream;
             self.reader = reader;
-            *rc.writer.lock().unwrap_or_else(|p| p.into_inner()) = Some(writer);
+            generation += 1;
+            rc.writer.publish(generation, writer);
             report.counters.reconnects += 1;
             report.disconnected = false;
-            tracing::info!(next_valid_id, "session re-established");
-            self.push_order(
-                OrderMsg {
-                    t_recv_ns: now_ns(),
-                    t_enq_ns: now_ns(),
-                    value: OrderEvent::Reconnected { next_valid_id },
-                },
-                &mut report,
-            );
+            tracing::info!(next_valid_id, generation, "session re-established");
+            self.push_session_event(OrderEvent::Reconnected { next_valid_id }, &mut report);
         }
     }
 
@@ -334,7 +336,9 @@ impl IoStage {
                         t_enq_ns: now_ns(),
                         value: event,
                     };
-                    self.push_order(msg, report);
+                    if !self.push_order(msg, report) {
+                        return false;
+                    }
                 }
                 Ok(Decoded::Skip) => report.counters.skipped += 1,
                 Err(_) => report.counters.malformed += 1,
@@ -343,25 +347,101 @@ impl IoStage {
         }
     }
 
-    /// Order events are never dropped: wait for room (dispatch drains them first).
-    fn push_order(&mut self, mut msg: OrderMsg, report: &mut IoReport) {
-        let backoff = crossbeam::utils::Backoff::new();
+    /// Pushes an order event, waiting for room at most [`IoStage::order_patience`] (dispatch
+    /// drains order events first). False when the queue stayed full that long: the session is
+    /// given up (counted), and the events it still had are recovered by the reconciliation of
+    /// the next one. True also when dispatch is gone (nothing to deliver to).
+    fn push_order(&mut self, msg: OrderMsg, report: &mut IoReport) -> bool {
+        match push_bounded(&mut self.order_tx, msg, self.order_patience) {
+            Pushed::Queued { waited } => {
+                report.counters.order_queue_full += u64::from(waited);
+                true
+            }
+            Pushed::Abandoned => true,
+            Pushed::TimedOut => {
+                report.counters.order_queue_full += 1;
+                report.counters.order_queue_timeouts += 1;
+                report.error = Some(format!(
+                    "the order queue stayed full for {:?} (dispatch stuck): session given up",
+                    self.order_patience
+                ));
+                tracing::error!("order queue full past its patience: giving the session up");
+                false
+            }
+        }
+    }
+
+    /// Pushes a session event (lost, re-established). Never dropped: dispatch numbers the
+    /// sessions by counting them ([`super::handoff`]). It waits for room until dispatch is gone;
+    /// dispatch drains order events first and its writes are bounded, so the wait ends.
+    fn push_session_event(&mut self, value: OrderEvent, report: &mut IoReport) {
+        let mut msg = OrderMsg {
+            t_recv_ns: now_ns(),
+            t_enq_ns: now_ns(),
+            value,
+        };
         loop {
-            match self.order_tx.push(msg) {
-                Ok(()) => return,
-                Err(rtrb::PushError::Full(m)) => {
-                    if backoff.is_completed() {
-                        report.counters.order_queue_full += 1;
-                        std::thread::yield_now();
-                    } else {
-                        backoff.snooze();
-                    }
-                    msg = m;
-                    if self.order_tx.is_abandoned() {
-                        return;
-                    }
+            match push_bounded(&mut self.order_tx, msg, self.order_patience) {
+                Pushed::Queued { waited } => {
+                    report.counters.order_queue_full += u64::from(waited);
+                    return;
+                }
+                Pushed::Abandoned => return,
+                Pushed::TimedOut => {
+                    report.counters.order_queue_full += 1;
+                    tracing::error!("order queue still full: waiting to report a session event");
+                    msg.t_enq_ns = now_ns();
                 }
             }
+        }
+    }
+}
+
+/// What [`push_bounded`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    /// In the queue; `waited`: the queue was full first.
+    Queued { waited: bool },
+    /// The queue stayed full for the whole patience; the message was not queued.
+    TimedOut,
+    /// The consumer is gone; the message was not queued.
+    Abandoned,
+}
+
+/// Pushes `msg`, waiting for room at most `patience` (spin, then yield; the clock is read only
+/// once the queue has been found full).
+///
+/// # Examples
+/// ```
+/// use hft::io::stage::{Pushed, push_bounded};
+/// use std::time::Duration;
+/// let (mut tx, _rx) = rtrb::RingBuffer::new(1);
+/// assert_eq!(push_bounded(&mut tx, 1, Duration::ZERO), Pushed::Queued { waited: false });
+/// // Full, and nobody drains: the wait ends at the patience instead of blocking io.
+/// assert_eq!(push_bounded(&mut tx, 2, Duration::from_millis(1)), Pushed::TimedOut);
+/// ```
+pub fn push_bounded<T>(tx: &mut rtrb::Producer<T>, mut msg: T, patience: Duration) -> Pushed {
+    match tx.push(msg) {
+        Ok(()) => return Pushed::Queued { waited: false },
+        Err(rtrb::PushError::Full(m)) => msg = m,
+    }
+    let deadline = Instant::now() + patience;
+    let backoff = crossbeam::utils::Backoff::new();
+    loop {
+        if tx.is_abandoned() {
+            return Pushed::Abandoned;
+        }
+        if backoff.is_completed() {
+            if Instant::now() >= deadline {
+                return Pushed::TimedOut;
+            }
+            std::thread::yield_now();
+        } else {
+            backoff.snooze();
+        }
+        match tx.push(msg) {
+            Ok(()) => return Pushed::Queued { waited: true },
+            Err(rtrb::PushError::Full(m)) => msg = m,
         }
     }
 }

@@ -61,7 +61,8 @@ pub struct RecoveredOrder {
     pub done: bool,
     /// A cancel was sent for it (`X` line); whether it took effect is `done` and `filled`.
     pub cancelled: bool,
-    /// Shares filled, from its last `D` line (0 while not done).
+    /// Shares filled: from its `D` line once done; while not done, the shares of the
+    /// executions journaled for it (a working order may have filled in part before the crash).
     pub filled: f64,
 }
 
@@ -286,7 +287,7 @@ impl Loader<'_> {
                 let exec_id = exec_id(f.next("exec_id")?)?;
                 let symbol = f.next("symbol")?;
                 let pair = f.parse("pair")?;
-                let qty = f.parse("qty")?;
+                let qty: f64 = f.parse("qty")?;
                 let price = f.parse("price")?;
                 f.end()?;
                 self.saw_order_id(order_id);
@@ -296,6 +297,13 @@ impl Loader<'_> {
                 if !self.seen.insert(exec_id) {
                     self.out.duplicate_executions += 1;
                     return Ok(());
+                }
+                // What a working order has filled is what its executions add up to.
+                if let Some(&i) = self.order_at.get(&order_id) {
+                    let o = &mut self.out.orders[i];
+                    if !o.done {
+                        o.filled += qty.abs();
+                    }
                 }
                 self.out.executions.push(RecoveredExecution {
                     t_ns,

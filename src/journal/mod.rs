@@ -9,6 +9,27 @@
 //! the [`FsyncPolicy`] says (group commit by default). On start-up, [`load`] reads a previous
 //! journal back into a [`Recovered`] state.
 //!
+//! # What write-ahead means here
+//!
+//! The journal goes through a queue to another thread, so "journaled before the bytes leave"
+//! is precisely this (the dispatch thread, `dispatch/stage.rs`, carries out the dispatcher's
+//! outbox in order, the `O` record before its PLACE_ORDER):
+//! - An order's `O` record is in the queue before its PLACE_ORDER is written to the socket.
+//!   [`JournalTx::append`] waits while the queue is full (counted), so a full queue delays the
+//!   order, never lets it out unjournaled.
+//! - If the record cannot be queued to a writer that still writes (the writer thread is gone,
+//!   or stopped writing after an I/O error: [`JournalClosed`]), the order is not sent (it ends
+//!   unsent and the kill switch trips).
+//! - A record in the queue reaches the file when the writer drains it (within about half a
+//!   millisecond, the writer's idle park) and the disk when the [`FsyncPolicy`] syncs. A
+//!   panic of the dispatch thread loses nothing queued (the writer drains the queue once the
+//!   producer is gone). A crash of the whole process (SIGKILL, power loss) can lose the records
+//!   queued but not yet written, i.e. the last orders sent; the next run's reconciliation
+//!   finds them at the gateway (working ones are cancelled as orphans, their executions come
+//!   back with REQ_EXECUTIONS and positions are adopted), so nothing is double-counted.
+//! - A record queued just before the writer's first I/O error may be dropped by it; every
+//!   order after the error is refused.
+//!
 //! # File format
 //!
 //! UTF-8 text, one record per line, fields separated by `,`, instruments written by symbol name.
@@ -45,7 +66,7 @@ mod writer;
 mod tests;
 
 pub use load::{JournalError, Recovered, RecoveredExecution, RecoveredOrder, load};
-pub use writer::{JournalStats, JournalTx, spawn};
+pub use writer::{JournalClosed, JournalStats, JournalTx, spawn};
 
 use crate::types::ExecId;
 

@@ -45,7 +45,7 @@ fn write(
 ) -> JournalStats {
     let (mut tx, writer) = spawn(path, symbols(), policy, capacity).unwrap();
     for &e in entries {
-        tx.append(e);
+        tx.append(e).unwrap();
     }
     assert_eq!(tx.lost(), 0);
     drop(tx);
@@ -172,6 +172,8 @@ fn every_field_round_trips() {
     want_orders[1].done = true;
     want_orders[1].cancelled = true;
     want_orders[1].filled = 12.0;
+    // Still working, with its one execution.
+    want_orders[2].filled = 5.0;
     assert_eq!(r.orders, want_orders);
 
     let commission = |exec_id: &ExecId| match exec_id.as_str() {
@@ -429,4 +431,33 @@ fn an_unopenable_path_is_an_error_at_spawn() {
     let path = dir.0.join("no-such-dir").join(FILE);
     let err = spawn(&path, symbols(), FsyncPolicy::Batch, 8).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+}
+
+#[test]
+fn a_working_order_recovers_its_partial_fills() {
+    // Order 201 is still working when the journal ends, with two executions (a partial fill);
+    // order 202 is done, and its D line says what it filled.
+    let dir = TempDir::new();
+    let entries = [
+        order(201, 0, 0, true, 100),
+        order(202, 1, 0, false, 50),
+        execution(201, "part.01", 0, 0, 30.0, 10.0),
+        execution(202, "part.02", 1, 0, -50.0, 20.0),
+        execution(201, "part.03", 0, 0, 25.0, 10.5),
+        // A replayed execution is not counted twice.
+        execution(201, "part.01", 0, 0, 30.0, 10.0),
+        JournalEntry::Done {
+            t_ns: 1_718_000_000_700_000_000,
+            order_id: 202,
+            filled: 50.0,
+        },
+    ];
+    write(&dir.file(), &entries, FsyncPolicy::Never, 16);
+    let r = load(&dir.file(), &symbols()).unwrap();
+    let working = r.orders.iter().find(|o| o.order_id == 201).unwrap();
+    assert!(!working.done);
+    assert_eq!(working.filled, 55.0, "{working:?}");
+    let done = r.orders.iter().find(|o| o.order_id == 202).unwrap();
+    assert!(done.done);
+    assert_eq!(done.filled, 50.0);
 }

@@ -6,6 +6,8 @@ use rtrb::{Consumer, Producer, PushError, RingBuffer};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::Duration;
 
@@ -29,7 +31,7 @@ const IDLE_PARK: Duration = Duration::from_micros(500);
 /// std::fs::create_dir_all(&dir).unwrap();
 /// let path = dir.join(journal::FILE);
 /// let (mut tx, writer) = journal::spawn(&path, vec!["SPY".into()], FsyncPolicy::Never, 64).unwrap();
-/// tx.append(JournalEntry::Cancel { t_ns: 1, order_id: 7 });
+/// tx.append(JournalEntry::Cancel { t_ns: 1, order_id: 7 }).unwrap();
 /// drop(tx);
 /// assert_eq!(writer.join().unwrap().records, 1);
 /// std::fs::remove_dir_all(&dir).unwrap();
@@ -39,41 +41,78 @@ pub struct JournalTx {
     producer: Producer<JournalEntry>,
     /// The writer thread, woken when the queue is full so it drains without finishing its park.
     writer: Thread,
+    /// Set by the writer thread when it stops writing (an I/O error): entries queued after it
+    /// would never reach the file.
+    writer_failed: Arc<AtomicBool>,
     full_waits: u64,
     lost: u64,
 }
 
+/// Why [`JournalTx::append`] did not queue an entry: the writer thread is gone, or it has
+/// stopped writing after an I/O error. The entry is handed back.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("the journal no longer writes")]
+pub struct JournalClosed(pub JournalEntry);
+
 impl JournalTx {
-    /// Queues `entry` for the journal. Never drops it: when the queue is full it wakes the
-    /// writer and spins, then yields, until there is room (each such append counts one
-    /// [`full_waits`](Self::full_waits)). Never allocates and makes no system call unless the
-    /// queue is full.
+    /// Queues `entry` for the journal. Never drops it silently: when the queue is full it
+    /// wakes the writer and spins, then yields, until there is room (each such append counts
+    /// one [`full_waits`](Self::full_waits)). Never allocates and makes no system call unless
+    /// the queue is full.
     ///
-    /// The one exception: if the writer thread is gone (it died), the entry is counted in
-    /// [`lost`](Self::lost) instead of waiting forever.
+    /// # Errors
+    /// [`JournalClosed`] (counted in [`lost`](Self::lost)) when the writer thread is gone or has
+    /// stopped writing after an I/O error: the entry would never reach the file, and the
+    /// caller must not act as if it were journaled (dispatch then does not send the order).
     #[inline]
-    pub fn append(&mut self, entry: JournalEntry) {
-        if let Err(PushError::Full(entry)) = self.producer.push(entry) {
-            self.wait_and_push(entry);
+    pub fn append(&mut self, entry: JournalEntry) -> Result<(), JournalClosed> {
+        if !self.is_writing() {
+            self.lost += 1;
+            return Err(JournalClosed(entry));
+        }
+        match self.producer.push(entry) {
+            Ok(()) => Ok(()),
+            Err(PushError::Full(entry)) => self.wait_and_push(entry),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn wait_and_push(&mut self, mut entry: JournalEntry) {
+    fn wait_and_push(&mut self, mut entry: JournalEntry) -> Result<(), JournalClosed> {
         self.full_waits += 1;
         self.writer.unpark();
         let backoff = Backoff::new();
         loop {
-            if self.producer.is_abandoned() {
+            if !self.is_writing() {
                 self.lost += 1;
-                return;
+                return Err(JournalClosed(entry));
             }
             backoff.snooze();
             match self.producer.push(entry) {
-                Ok(()) => return,
+                Ok(()) => return Ok(()),
                 Err(PushError::Full(back)) => entry = back,
             }
+        }
+    }
+
+    /// False once the writer thread is gone or has stopped writing: nothing appended from now
+    /// on reaches the file. Two atomic loads.
+    #[inline]
+    pub fn is_writing(&self) -> bool {
+        !self.producer.is_abandoned() && !self.writer_failed.load(Ordering::Acquire)
+    }
+
+    /// A handle whose writer thread is gone (for tests of what the hot path does then).
+    #[cfg(test)]
+    pub(crate) fn detached(capacity: usize) -> JournalTx {
+        let (producer, consumer) = RingBuffer::new(capacity);
+        drop(consumer);
+        JournalTx {
+            producer,
+            writer: thread::current(),
+            writer_failed: Arc::new(AtomicBool::new(false)),
+            full_waits: 0,
+            lost: 0,
         }
     }
 
@@ -82,7 +121,8 @@ impl JournalTx {
         self.full_waits
     }
 
-    /// Entries not queued because the writer thread had exited (0 unless it died).
+    /// Entries not queued because the writer thread had exited or stopped writing (0 unless
+    /// the disk or the thread failed).
     pub fn lost(&self) -> u64 {
         self.lost
     }
@@ -143,7 +183,8 @@ pub struct JournalStats {
 ///     pair: 0,
 ///     qty: -100.0,
 ///     price: 441.25,
-/// });
+/// })
+/// .unwrap();
 /// drop(tx); // the writer drains the queue, syncs and exits
 /// let stats = writer.join().unwrap();
 /// assert_eq!((stats.records, stats.error), (1, None));
@@ -172,7 +213,9 @@ pub fn spawn(
     }
     let opened = open(path, policy)?;
     let (producer, consumer) = RingBuffer::new(capacity);
+    let writer_failed = Arc::new(AtomicBool::new(false));
     let writer = Writer {
+        failed_flag: writer_failed.clone(),
         path: path.to_path_buf(),
         file: opened.file,
         buf: Vec::with_capacity(FLUSH_BYTES + 1024),
@@ -194,6 +237,7 @@ pub fn spawn(
     let tx = JournalTx {
         producer,
         writer: handle.thread().clone(),
+        writer_failed,
         full_waits: 0,
         lost: 0,
     };
@@ -304,6 +348,8 @@ struct Writer {
     unsynced: bool,
     /// An I/O error happened: write nothing more.
     failed: bool,
+    /// `failed`, shared with the producer so it stops counting on the journal.
+    failed_flag: Arc<AtomicBool>,
     stats: JournalStats,
 }
 
@@ -383,6 +429,7 @@ impl Writer {
 
     fn fail(&mut self, what: &str, error: &io::Error) {
         self.failed = true;
+        self.failed_flag.store(true, Ordering::Release);
         if self.stats.error.is_none() {
             let message = format!("{what} {}: {error}", self.path.display());
             tracing::error!("journal stops writing: {message}");

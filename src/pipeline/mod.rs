@@ -7,6 +7,10 @@
 //!
 //! Shutdown runs in pipeline order: io stops reading, each later stage drains its queue and stops,
 //! dispatch keeps reading order events for a short grace period so the last fills are counted.
+//! A stage that panics ends the run the same way: the supervisor sees it finish, every other
+//! stage is stopped in order (dispatch, if alive, still cancels its working orders, flattens
+//! when configured and sends REQ_GLOBAL_CANCEL past its deadline), every thread is joined, the
+//! summary names the stages that panicked and [`run`] returns an error.
 //! Every stage hands its histograms back; the report prints them and writes the run directory:
 //! `summary.json`, `latency/<stage>.hgrm`, `series/<A>-<B>.csv` (each pair's grid rows, logged by
 //! the signal stage) and `fills.csv` (logged by dispatch), which `hft report` charts.
@@ -19,8 +23,8 @@ pub use placement::{Placement, place};
 use crate::config::EngineParams;
 use crate::dispatch::{DispatchReport, DispatchSetup, DispatchStage, DispatcherSetup};
 use crate::instruments::Instruments;
-use crate::io::stage::{Reconnect, split_for_stages};
-use crate::io::{IoReport, IoStage, TwsConnection};
+use crate::io::stage::{ORDER_QUEUE_PATIENCE, Reconnect, split_for_stages};
+use crate::io::{IoReport, IoStage, TwsConnection, WriterMailbox};
 use crate::journal;
 use crate::latency::{Named, now_ns};
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
@@ -31,8 +35,8 @@ use anyhow::Context;
 use placement::spawn;
 use report::report;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Longest wait after the last intent for working orders to fill or end.
@@ -114,8 +118,9 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     let running = stages.spawn(&placement)?;
     supervise(&opts, &control, started, &running);
     let ran = started.elapsed();
-    let ends = running.shut_down(&control)?;
-    report(
+    let ends = running.shut_down(&control, instruments.symbols().len());
+    let panicked = ends.panicked.clone();
+    let report = report(
         params,
         &opts.run_dir,
         instruments.symbols(),
@@ -123,7 +128,14 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         ran,
         wall_offset_ns,
         ends,
-    )
+    )?;
+    anyhow::ensure!(
+        panicked.is_empty(),
+        "stage thread(s) panicked: {}; the other stages were stopped and joined (see {})",
+        panicked.join(", "),
+        opts.run_dir.join("summary.json").display()
+    );
+    Ok(report)
 }
 
 /// The journal of the run being resumed, copied into the new run directory so a second crash
@@ -206,6 +218,8 @@ pub(crate) struct StageEnds {
     pub signal: SignalReport,
     pub dispatch: DispatchReport,
     pub journal: journal::JournalStats,
+    /// Stages whose thread panicked (their report is empty).
+    pub panicked: Vec<String>,
 }
 
 /// Queues between the stages, and each stage with its end of them. Market data is requested
@@ -245,7 +259,7 @@ fn build_stages(
     };
     let wait = placement.wait;
     let feed = Arc::new(FeedState::new(symbols.len()));
-    let writer_mailbox = Arc::new(Mutex::new(None));
+    let writer_mailbox = Arc::new(WriterMailbox::default());
     let io = IoStage {
         stream: mio_stream,
         reader,
@@ -266,6 +280,7 @@ fn build_stages(
             max_ms: params.connection.reconnect_max_ms,
             writer: writer_mailbox.clone(),
         }),
+        order_patience: ORDER_QUEUE_PATIENCE,
     };
     let normalize = NormalizeStage {
         rx: md_rx,
@@ -341,21 +356,26 @@ impl Stages {
         Ok(Running {
             io: spawn("hft-io", placement.cores[0], move || io.run())?,
             normalize: spawn("hft-normalize", placement.cores[1], move || normalize.run())?,
-            signal: spawn("hft-signal", placement.cores[2], move || signal.run())?,
+            signal: spawn("hft-signal", placement.cores[2], move || {
+                #[cfg(test)]
+                tests::maybe_panic("signal");
+                signal.run()
+            })?,
             dispatch: spawn("hft-dispatch", placement.cores[3], move || dispatch.run())?,
             journal,
         })
     }
 }
 
-/// Waits for the end of the run: its duration, a stop request, the kill switch, or io ending;
-/// turns a kill file in the run directory into a kill request.
+/// Waits for the end of the run: its duration, a stop request, the kill switch, or any stage
+/// ending (io losing its session for good, or a panic); turns a kill file in the run directory
+/// into a kill request.
 fn supervise(opts: &RunOptions, control: &Control, started: Instant, running: &Running) {
     let kill_file = opts.run_dir.join(KILL_FILE);
     while started.elapsed() < opts.duration
         && !opts.stop.load(Ordering::Relaxed)
         && !control.killed.load(Ordering::Relaxed)
-        && !running.io.is_finished()
+        && !running.any_finished()
     {
         std::thread::sleep(Duration::from_millis(20));
         if kill_file.exists() {
@@ -365,35 +385,129 @@ fn supervise(opts: &RunOptions, control: &Control, started: Instant, running: &R
 }
 
 impl Running {
+    fn any_finished(&self) -> bool {
+        self.io.is_finished()
+            || self.normalize.is_finished()
+            || self.signal.is_finished()
+            || self.dispatch.is_finished()
+            || self.journal.is_finished()
+    }
+
     /// Shutdown in pipeline order: market data stops, normalize and signal drain, dispatch waits
-    /// for its last fills (io keeps reading order events meanwhile), then io stops.
-    fn shut_down(self, control: &Control) -> anyhow::Result<StageEnds> {
+    /// for its last fills (io keeps reading order events meanwhile), then io stops. A stage that
+    /// panicked is recorded (with an empty report) and the shutdown goes on, so every other
+    /// stage is stopped and every thread joined.
+    fn shut_down(self, control: &Control, instruments: usize) -> StageEnds {
+        let mut panicked = Vec::new();
         control.md_stop.store(true, Ordering::Release);
-        while !control.io_done.load(Ordering::Acquire) {
+        // A dead io never says it stopped forwarding market data: say it for it.
+        while !control.io_done.load(Ordering::Acquire) && !self.io.is_finished() {
             std::thread::sleep(Duration::from_millis(1));
         }
-        let joined = |name: &str| anyhow::anyhow!("{name} thread panicked");
-        let normalize = self.normalize.join().map_err(|_| joined("normalize"))?;
+        control.io_done.store(true, Ordering::Release);
+        let normalize = joined(self.normalize, "normalize", &mut panicked)
+            .unwrap_or_else(|| ends::normalize(instruments));
         control.normalize_done.store(true, Ordering::Release);
-        let signal = self.signal.join().map_err(|_| joined("signal"))?;
+        let signal = joined(self.signal, "signal", &mut panicked).unwrap_or_else(ends::signal);
         control
             .drain_until
             .store(now_ns() + DRAIN_GRACE.as_nanos() as u64, Ordering::Release);
         control.signal_done.store(true, Ordering::Release);
-        let dispatch = self.dispatch.join().map_err(|_| joined("dispatch"))?;
+        let dispatch =
+            joined(self.dispatch, "dispatch", &mut panicked).unwrap_or_else(ends::dispatch);
         control.stop_io.store(true, Ordering::Release);
-        let io = self.io.join().map_err(|_| joined("io"))?;
+        let io = joined(self.io, "io", &mut panicked).unwrap_or_else(ends::io);
         // Dispatch dropped its end of the journal queue: the writer drains, syncs and stops.
-        let journal = self.journal.join().map_err(|_| joined("journal"))?;
+        let journal = joined(self.journal, "journal", &mut panicked).unwrap_or_default();
         if let Some(e) = &journal.error {
             tracing::error!(error = %e, "journal write failed");
         }
-        Ok(StageEnds {
+        StageEnds {
             io,
             normalize,
             signal,
             dispatch,
             journal,
-        })
+            panicked,
+        }
     }
 }
+
+/// Joins a stage thread; `None` (logged, recorded in `panicked`) when it panicked.
+fn joined<T>(h: std::thread::JoinHandle<T>, name: &str, panicked: &mut Vec<String>) -> Option<T> {
+    match h.join() {
+        Ok(v) => Some(v),
+        Err(_) => {
+            tracing::error!(stage = name, "stage thread panicked; stopping the others");
+            panicked.push(name.to_string());
+            None
+        }
+    }
+}
+
+/// The empty report of a stage that panicked.
+mod ends {
+    use crate::dispatch::DispatchReport;
+    use crate::io::IoReport;
+    use crate::latency::histogram;
+    use crate::normalize::NormalizeReport;
+    use crate::record::FixedLog;
+    use crate::signal::SignalReport;
+
+    pub(super) fn io() -> IoReport {
+        IoReport {
+            counters: Default::default(),
+            queue_wait: histogram(),
+            service: histogram(),
+            disconnected: true,
+            error: Some("the io thread panicked".into()),
+        }
+    }
+
+    pub(super) fn normalize(instruments: usize) -> NormalizeReport {
+        NormalizeReport {
+            queue_wait: histogram(),
+            service: histogram(),
+            counters: Default::default(),
+            quote_queue_full: 0,
+            mids: vec![0.0; instruments],
+        }
+    }
+
+    pub(super) fn signal() -> SignalReport {
+        SignalReport {
+            queue_wait: histogram(),
+            service: histogram(),
+            quotes: 0,
+            intents: 0,
+            strategies: Vec::new(),
+            hedge_ratios: Vec::new(),
+            series: Vec::new(),
+        }
+    }
+
+    pub(super) fn dispatch() -> DispatchReport {
+        DispatchReport {
+            queue_wait: histogram(),
+            service: histogram(),
+            end_to_end: histogram(),
+            read_to_signal: histogram(),
+            order_events: histogram(),
+            counters: Default::default(),
+            positions: Vec::new(),
+            pair_books: Vec::new(),
+            unattributed_commissions: 0.0,
+            disconnected: true,
+            kill_reason: Default::default(),
+            fills: FixedLog::preallocated(0),
+            orders_working: 0,
+            orders_unsent: 0,
+            global_cancels: 0,
+            write_stalls: 0,
+            unjournaled_orders: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

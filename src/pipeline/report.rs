@@ -30,6 +30,7 @@ pub(super) fn report(
         signal: sig,
         dispatch: disp,
         journal,
+        panicked,
     } = ends;
     let named = |name: &str, h: &hdrhistogram::Histogram<u64>| Named {
         name: name.to_string(),
@@ -106,6 +107,10 @@ pub(super) fn report(
         .collect();
     let naked_pairs = pairs.iter().filter(|p| p.naked_leg).count();
     let c = &disp.counters;
+    let ended_flat = disp.positions.iter().all(|p| p.qty == 0.0)
+        && disp.orders_working == 0
+        && disp.orders_unsent == 0
+        && !panicked.iter().any(|s| s == "dispatch");
     let summary = Summary {
         mode: RunMode::Engine,
         strategy: format!("{:?}", params.strategy.kind).to_lowercase(),
@@ -163,6 +168,11 @@ pub(super) fn report(
             },
             disconnected: io.disconnected || disp.disconnected,
             io_error: io.error.clone(),
+            stages_panicked: panicked.clone(),
+            ended_flat,
+            orders_working_at_end: disp.orders_working,
+            orders_unsent_at_end: disp.orders_unsent,
+            global_cancels: disp.global_cancels,
         }),
         backtest: None,
     };
@@ -195,6 +205,28 @@ pub(super) fn report(
         kill.push_str(&format!(
             "\nNAKED LEGS: {naked_pairs} pairs end with one leg only ({} unwinds failed); see summary.json pairs",
             c.naked_legs
+        ));
+    }
+    if !ended_flat {
+        let held: Vec<String> = disp
+            .positions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.qty != 0.0)
+            .map(|(i, p)| format!("{} {}", symbols[i], p.qty))
+            .collect();
+        kill.push_str(&format!(
+            "\nNOT FLAT at the end: positions [{}], {} orders still working, {} unsent, {} global cancels sent",
+            held.join(", "),
+            disp.orders_working,
+            disp.orders_unsent,
+            disp.global_cancels
+        ));
+    }
+    if !panicked.is_empty() {
+        kill.push_str(&format!(
+            "\nSTAGE PANICKED: {} (the other stages were stopped; its counters are empty)",
+            panicked.join(", ")
         ));
     }
     let trading = format!(

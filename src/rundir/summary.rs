@@ -223,6 +223,15 @@ pub struct EngineSummary {
     pub disconnected: bool,
     /// The last connection problem, if any.
     pub io_error: Option<String>,
+    /// Stages whose thread panicked (the run was stopped; their counters are empty).
+    pub stages_panicked: Vec<String>,
+    /// Every position was flat and no order was working or unsent when dispatch stopped.
+    pub ended_flat: bool,
+    /// Orders still working, and orders or cancels never sent, when dispatch stopped.
+    pub orders_working_at_end: usize,
+    pub orders_unsent_at_end: usize,
+    /// REQ_GLOBAL_CANCEL sent at shutdown (orders still working past the drain deadline).
+    pub global_cancels: u32,
 }
 
 /// Where the stages ran and how they waited.
