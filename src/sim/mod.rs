@@ -8,6 +8,7 @@ mod encode_proto;
 mod faults;
 mod history;
 mod market;
+mod orderflow;
 mod orders;
 mod replay;
 mod report;

@@ -14,6 +14,11 @@ pub struct GatewayStats {
     pub orders_received: AtomicU64,
     pub executions: AtomicU64,
     pub slow_client_disconnects: AtomicU64,
+    /// Orders and cancels rejected by `[orderflow]` (no final status): a client may then be
+    /// unable to hedge.
+    pub orderflow_rejects: AtomicU64,
+    /// Connections dropped by `[orderflow]` at a moment of an order's life.
+    pub orderflow_disconnects: AtomicU64,
 }
 
 impl GatewayStats {
