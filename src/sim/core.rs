@@ -14,7 +14,7 @@ use super::history::Pacing;
 use super::market::{Feed, Market, tick_by_tick_kind};
 use super::orderflow::Orderflow;
 use super::orders::{Orders, Venue, publish_position};
-use super::report::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
+use super::report::{ExecSnapshot, GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 use super::requests::{self, History, no_security_definition, resolve};
 use super::sessions::{Sessions, now_ms};
 use super::universe::{MarketEvent, Universe};
@@ -305,6 +305,16 @@ impl Core {
                 .executions
                 .iter()
                 .map(|e| e.exec_id.clone())
+                .collect(),
+            executions: ledger
+                .executions
+                .iter()
+                .map(|e| ExecSnapshot {
+                    exec_id: e.exec_id.clone(),
+                    symbol: symbol(e.symbol),
+                    shares: e.side.sign() * f64::from(e.qty),
+                    commission: e.commission,
+                })
                 .collect(),
             orders: ledger
                 .orders

@@ -56,6 +56,17 @@ pub struct OrderSnapshot {
     pub order_ref: String,
 }
 
+/// One execution as the gateway booked it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecSnapshot {
+    pub exec_id: String,
+    pub symbol: String,
+    /// Signed shares (buys positive).
+    pub shares: f64,
+    /// The commission charged for it, USD.
+    pub commission: f64,
+}
+
 /// A copy of the gateway's books, for tests and reports.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LedgerSnapshot {
@@ -63,6 +74,8 @@ pub struct LedgerSnapshot {
     pub positions: Vec<(String, String, f64, f64)>,
     /// Execution ids in booking order.
     pub exec_ids: Vec<String>,
+    /// Every execution, in booking order.
+    pub executions: Vec<ExecSnapshot>,
     /// Every order, in arrival order.
     pub orders: Vec<OrderSnapshot>,
     /// A replay has sent its last row.
