@@ -93,6 +93,21 @@ fn invalid_sim_params_exit_2_naming_key_and_file() {
         &file,
         "gateway.book_levels",
     );
+    let file = write(
+        "sim-orderflow.toml",
+        &sim.replacen("answer_delay_ms = [0, 0]", "answer_delay_ms = [9, 1]", 1),
+    );
+    assert_params_error(
+        &[
+            "sim",
+            "--params",
+            file.to_str().unwrap(),
+            "--duration",
+            "0.1",
+        ],
+        &file,
+        "orderflow.answer_delay_ms",
+    );
 }
 
 #[test]

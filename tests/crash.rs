@@ -5,7 +5,6 @@
 mod common;
 
 use common::PATIENCE;
-use hft::config::DEFAULT_PARAMS;
 use hft::wire::text::{ManagedAccts, NextValidId};
 use hft::wire::{self, Request};
 use std::collections::HashSet;
@@ -16,47 +15,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// The oscillating test pair as a params file (what `hft run --params` reads).
-fn params_file(path: &std::path::Path) {
-    let mut text = DEFAULT_PARAMS.to_string();
-    for (from, to) in [
-        (
-            "[[pairs]]\na = \"SPY\"\nb = \"IVV\"\n\n[[pairs]]\na = \"KO\"\nb = \"PEP\"\n",
-            "[[pairs]]\na = \"AAA\"\nb = \"BBB\"\n",
-        ),
-        ("window_secs = 300.0", "window_secs = 30.0"),
-        ("evaluation_secs = 5.0", "evaluation_secs = 0.0"),
-        ("sizing = \"beta\"", "sizing = \"equal\""),
-        ("entry = 2.0", "entry = 1.5"),
-        ("exit = 0.5", "exit = 0.3"),
-        ("stop = 4.0", "stop = 50.0"),
-        ("max_hold_secs = 3600.0", "max_hold_secs = 0.0"),
-        ("min_edge_ratio = 1.0", "min_edge_ratio = 0.0"),
-        ("tick_by_tick = false", "tick_by_tick = true"),
-    ] {
-        let next = text.replacen(from, to, 1);
-        assert_ne!(next, text, "{from} is in params/default.toml");
-        text = next;
-    }
-    std::fs::write(path, text).unwrap();
-}
-
-fn journal_exec_ids(dir: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(dir.join(hft::journal::FILE))
-        .unwrap()
-        .lines()
-        .filter(|l| l.starts_with("E,"))
-        .map(|l| l.split(',').nth(3).unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn sigkill_mid_run_then_resume_reconciles_with_the_gateway() {
     let tmp = std::env::temp_dir().join(format!("hft-crash-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).unwrap();
     let (gw, quotes) = common::replaying_gateway("crash", 3000, 100.0, |_| {});
     let params_path = tmp.join("params.toml");
-    params_file(&params_path);
+    common::oscillating_params_file(&params_path, &[]);
     let first = tmp.join("first");
 
     // The engine as its own process, SIGKILLed once it has traded.
@@ -78,7 +43,7 @@ fn sigkill_mid_run_then_resume_reconciles_with_the_gateway() {
     assert!(gw.snapshot().exec_ids.len() >= 8, "the first engine traded");
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
-    let journaled = journal_exec_ids(&first);
+    let journaled = common::journal_exec_ids(&first);
     assert!(!journaled.is_empty(), "the journal has executions");
 
     // Restart from the journal; positions found are flattened at start-up, then it trades on.
@@ -104,7 +69,7 @@ fn sigkill_mid_run_then_resume_reconciles_with_the_gateway() {
         "every fill at the gateway counted exactly once across the crash: {c:?}"
     );
     // The new journal (the old one carried over, then appended) names each execution once.
-    let ids = journal_exec_ids(&run_dir);
+    let ids = common::journal_exec_ids(&run_dir);
     let unique: HashSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "no execution journaled twice");
     let ledger: HashSet<&String> = snap.exec_ids.iter().collect();

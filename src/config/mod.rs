@@ -10,7 +10,7 @@
 //!   and `[[pairs]]` (`strategy.rs`), `[costs]` and `[risk]` (`risk.rs`), `[engine]` and
 //!   `[normalize]` (`engine.rs`), `[bootstrap]` (`bootstrap.rs`);
 //! - [`SimParams`] (`params/sim.toml`): `[gateway]`, `[market]`, `[[market.symbols]]` and
-//!   `[replay]` (`sim.rs`), `[faults]` (`faults.rs`).
+//!   `[replay]` (`sim.rs`), `[faults]` (`faults.rs`), `[orderflow]` (`orderflow.rs`).
 //!
 //! Each section has `validate(&self, file, prefix)`, where `prefix` is the section's key path;
 //! the top-level `validate` calls them in file order and returns the first problem.
@@ -23,6 +23,7 @@ mod bootstrap;
 mod connection;
 mod engine;
 mod faults;
+mod orderflow;
 mod risk;
 mod sim;
 mod strategy;
@@ -31,6 +32,7 @@ pub use bootstrap::{BootstrapParams, bar_size_for};
 pub use connection::ConnectionParams;
 pub use engine::{EngineSection, FsyncPolicy, NormalizeParams, QueuePolicy, WaitStrategy};
 pub use faults::FaultParams;
+pub use orderflow::{ORDERFLOW_REJECT_CODES, OrderMoment, OrderflowParams};
 pub use risk::{CostParams, RiskParams};
 pub use sim::{GatewayParams, MarketParams, ReplayParams, SymbolParams};
 pub use strategy::{KalmanParams, PairParams, Sizing, StrategyKind, StrategyParams, ZScoreParams};
@@ -136,6 +138,9 @@ pub struct SimParams {
     /// Injected faults (all off by default).
     #[serde(default)]
     pub faults: FaultParams,
+    /// The message orderings of real TWS, on request (all off by default).
+    #[serde(default)]
+    pub orderflow: OrderflowParams,
 }
 
 impl SimParams {
@@ -172,7 +177,8 @@ impl SimParams {
         if let Some(replay) = &self.replay {
             replay.validate(file, "replay")?;
         }
-        self.faults.validate(file, "faults")
+        self.faults.validate(file, "faults")?;
+        self.orderflow.validate(file, "orderflow")
     }
 }
 

@@ -12,8 +12,9 @@ use super::encode::{ContractInfo, Out};
 use super::faults::{FaultAction, FaultClock};
 use super::history::Pacing;
 use super::market::{Feed, Market, tick_by_tick_kind};
-use super::orders::{Orders, Venue};
-use super::report::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
+use super::orderflow::Orderflow;
+use super::orders::{Orders, Venue, publish_position};
+use super::report::{ExecSnapshot, GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 use super::requests::{self, History, no_security_definition, resolve};
 use super::sessions::{Sessions, now_ms};
 use super::universe::{MarketEvent, Universe};
@@ -75,6 +76,11 @@ pub(crate) struct Core {
     start: Instant,
     /// Read time of the frame being handled (monotonic ns).
     frame_read_ns: u64,
+    /// The message orderings of real TWS (`[orderflow]`) and what they hold back.
+    flow: Orderflow,
+    /// A clock fixed by a test (`None`: the monotonic clock), so held-back messages come due in
+    /// an order that depends on the seed alone.
+    fixed_clock_ns: Option<u64>,
     stats: Arc<GatewayStats>,
 }
 
@@ -86,6 +92,7 @@ macro_rules! venue {
             contracts: &$core.contracts,
             books: &mut $core.market.books,
             stats: &$core.stats,
+            flow: &mut $core.flow,
         }
     };
 }
@@ -135,6 +142,8 @@ impl Core {
             stale_symbol,
             start: Instant::now(),
             frame_read_ns: 0,
+            flow: Orderflow::new(&params.orderflow),
+            fixed_clock_ns: None,
             stats,
         }
     }
@@ -142,7 +151,11 @@ impl Core {
     /// Runs until [`Cmd::Stop`] or until every sender is gone.
     pub(crate) fn run(mut self, rx: Receiver<Cmd>) {
         loop {
-            let wait = self.market.next_event_wait(self.start);
+            let mut wait = self.market.next_event_wait(self.start);
+            if let Some(due) = self.flow.next_due_ns() {
+                let left = due.saturating_sub(self.now_ns());
+                wait = wait.min(std::time::Duration::from_nanos(left));
+            }
             match rx.recv_timeout(wait) {
                 Ok(Cmd::Stop) => break,
                 Ok(cmd) => self.handle(cmd),
@@ -167,6 +180,9 @@ impl Core {
                 self.apply_faults();
             }
             self.pump_market();
+            if self.flow.is_on() {
+                self.deliver_due(self.now_ns());
+            }
             self.flush_all();
         }
         self.flush_all();
@@ -174,6 +190,12 @@ impl Core {
     }
 
     fn handle(&mut self, cmd: Cmd) {
+        self.flow.now_ns = self.now_ns();
+        self.handle_cmd(cmd);
+        self.forget_dropped();
+    }
+
+    fn handle_cmd(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Register {
                 conn,
@@ -229,6 +251,46 @@ impl Core {
         }
     }
 
+    /// The gateway's monotonic clock, ns.
+    fn now_ns(&self) -> u64 {
+        self.fixed_clock_ns.unwrap_or_else(crate::latency::now_ns)
+    }
+
+    /// Delivers what the orderflow held back and is due at `now_ns`: frames, deferred cancels,
+    /// lagging positions.
+    fn deliver_due(&mut self, now_ns: u64) {
+        self.flow.now_ns = now_ns;
+        self.flow.take_due_frames(now_ns, &mut self.sessions);
+        for index in self.flow.take_due_cancels(now_ns) {
+            self.orders.cancel_due(&mut venue!(self), index);
+        }
+        for key in self.flow.take_due_positions(now_ns) {
+            let pos = self
+                .orders
+                .ledger
+                .positions
+                .get(&key)
+                .copied()
+                .unwrap_or_default();
+            self.flow.position_published(&key, (pos.qty, pos.avg_cost));
+            publish_position(
+                &mut self.sessions,
+                &self.contracts,
+                &key,
+                pos.qty,
+                pos.avg_cost,
+            );
+        }
+        self.forget_dropped();
+    }
+
+    /// Connections the orderflow dropped lose their market-data lines.
+    fn forget_dropped(&mut self) {
+        for conn in std::mem::take(&mut self.flow.dropped) {
+            self.market.drop_conn(conn);
+        }
+    }
+
     fn snapshot(&self) -> LedgerSnapshot {
         let ledger = &self.orders.ledger;
         let symbol = |s: usize| self.contracts[s].symbol.clone();
@@ -243,6 +305,16 @@ impl Core {
                 .executions
                 .iter()
                 .map(|e| e.exec_id.clone())
+                .collect(),
+            executions: ledger
+                .executions
+                .iter()
+                .map(|e| ExecSnapshot {
+                    exec_id: e.exec_id.clone(),
+                    symbol: symbol(e.symbol),
+                    shares: e.side.sign() * f64::from(e.qty),
+                    commission: e.commission,
+                })
                 .collect(),
             orders: ledger
                 .orders
@@ -319,6 +391,7 @@ impl Core {
     }
 
     fn pump_market(&mut self) {
+        self.flow.now_ns = self.now_ns();
         let replay_t0 = self.market.replay_clock();
         for _ in 0..EVENTS_PER_TURN {
             let Some(event) = self.market.next_due_event(self.start, replay_t0) else {
@@ -447,6 +520,7 @@ impl Core {
             .expect("caller checked the session");
         let (ledger, contracts) = (&self.orders.ledger, &self.contracts[..]);
         let working = self.orders.matcher.working();
+        let flow = &mut self.flow;
         match req {
             Request::StartApi { .. } => s.error(
                 -1,
@@ -457,16 +531,23 @@ impl Core {
                 requests::contract_data(s, contracts, req_id, &contract)
             }
             Request::HistoricalData(h) => self.history.request(s, contracts, &h),
-            Request::OpenOrders => {
+            Request::OpenOrders => flow.answer(s, |s| {
                 requests::open_orders(s, ledger, contracts, working, Some(client_id))
-            }
-            Request::AllOpenOrders => requests::open_orders(s, ledger, contracts, working, None),
+            }),
+            Request::AllOpenOrders => flow.answer(s, |s| {
+                requests::open_orders(s, ledger, contracts, working, None)
+            }),
             Request::CompletedOrders { .. } => requests::completed_orders(s, ledger, contracts),
-            Request::Executions { req_id, filter } => {
+            Request::Executions { req_id, filter } => flow.answer(s, |s| {
                 requests::executions(s, ledger, contracts, req_id, &filter)
-            }
+            }),
             Request::Ids { .. } => s.send(Out::NextValidId(self.orders.next_id_for(client_id))),
-            Request::Positions => requests::positions(s, ledger, contracts),
+            Request::Positions => {
+                // Answered as positions stood (a lag included) when asked.
+                let flow_ref: &Orderflow = flow;
+                let bytes = s.capture(|s| flow_ref.positions_answer(s, ledger, contracts));
+                flow.answer(s, |s| s.push_encoded(&bytes))
+            }
             Request::CancelPositions => s.positions_subscribed = false,
             Request::CurrentTime => s.send(Out::CurrentTime(now_ms() / 1000)),
             Request::ManagedAccounts => s.send(Out::ManagedAccounts(&self.p.account)),

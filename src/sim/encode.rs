@@ -83,6 +83,11 @@ pub enum Out<'a> {
         bars: &'a [OwnedBar],
     },
     OrderStatus(&'a OrderRec),
+    /// An order's status with another status string than its state's (PendingCancel).
+    OrderStatusAs {
+        order: &'a OrderRec,
+        status: &'a str,
+    },
     OpenOrder {
         order: &'a OrderRec,
         contract: &'a ContractInfo,
@@ -179,7 +184,8 @@ impl Out<'_> {
                 end,
                 bars,
             } => text_historical(out, version, req_id, start, end, bars),
-            Out::OrderStatus(o) => text_order_status(out, o),
+            Out::OrderStatus(o) => text_order_status(out, o, o.state.as_str()),
+            Out::OrderStatusAs { order, status } => text_order_status(out, order, status),
             // Text clients get completed orders through OPEN_ORDER too (REQ_COMPLETED_ORDERS is
             // a protobuf-era request here).
             Out::OpenOrder { order, contract } | Out::CompletedOrder { order, contract } => {
@@ -257,10 +263,10 @@ fn text_historical(
     HistoricalData::encode(out, version, req_id, start, end, &bars)
 }
 
-fn text_order_status(out: &mut Vec<u8>, o: &OrderRec) {
+fn text_order_status(out: &mut Vec<u8>, o: &OrderRec, status: &str) {
     OrderStatus {
         order_id: o.order_id,
-        status: o.state.as_str(),
+        status,
         filled: o.filled as f64,
         remaining: o.remaining() as f64,
         avg_fill_price: o.avg_price,

@@ -74,7 +74,8 @@ impl Out<'_> {
                 bars,
             } => historical_data(out, req_id, start, end, bars),
             // Orders.
-            Out::OrderStatus(o) => order_status(out, o),
+            Out::OrderStatus(o) => order_status(out, o, o.state.as_str()),
+            Out::OrderStatusAs { order, status } => order_status(out, order, status),
             Out::OpenOrder { order, contract } => open_order(out, order, contract),
             Out::CompletedOrder { order, contract } => completed_order(out, order, contract),
             Out::OpenOrderEnd => encode_frame(out, id::OPEN_ORDER_END, &pb::Empty {}),
@@ -270,13 +271,13 @@ fn historical_data(out: &mut Vec<u8>, req_id: i32, start: &str, end: &str, bars:
     );
 }
 
-fn order_status(out: &mut Vec<u8>, o: &OrderRec) {
+fn order_status(out: &mut Vec<u8>, o: &OrderRec, status: &str) {
     encode_frame(
         out,
         id::ORDER_STATUS,
         &pb::OrderStatus {
             order_id: Some(o.order_id),
-            status: Some(o.state.as_str().into()),
+            status: Some(status.into()),
             filled: Some(o.filled.to_string()),
             remaining: Some(o.remaining().to_string()),
             avg_fill_price: Some(o.avg_price),

@@ -8,6 +8,7 @@ mod encode_proto;
 mod faults;
 mod history;
 mod market;
+mod orderflow;
 mod orders;
 mod replay;
 mod report;
@@ -23,7 +24,7 @@ pub use history::{
     parse_duration,
 };
 pub use replay::{QuoteFileError, QuoteRow, read_quotes, write_synthetic};
-pub use report::{GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
+pub use report::{ExecSnapshot, GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use rng::Rng;
 pub use server::{Gateway, GatewayError, GatewayOptions};
 pub use universe::{MarketEvent, TICK, Trade, Universe};

@@ -5,10 +5,12 @@
 
 use super::GatewayStats;
 use super::encode::{ContractInfo, Out};
+use super::orderflow::{Orderflow, PositionKey};
 use super::requests::resolve;
-use super::sessions::{Sessions, now_ms};
+use super::sessions::{Session, Sessions, now_ms};
 use crate::config::FaultParams;
 use crate::config::GatewayParams;
+use crate::config::OrderMoment;
 use crate::exchange::{
     Book, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side, Tif,
 };
@@ -22,6 +24,23 @@ pub(super) struct Venue<'a> {
     pub(super) contracts: &'a [ContractInfo],
     pub(super) books: &'a mut [Book],
     pub(super) stats: &'a GatewayStats,
+    /// The orderflow switches (`[orderflow]`).
+    pub(super) flow: &'a mut Orderflow,
+}
+
+impl Venue<'_> {
+    /// Drops `conn` now, at a moment of an order's life (`[orderflow]`): what it was sent so far
+    /// still goes out, nothing after.
+    fn drop_conn(&mut self, conn: u64, moment: OrderMoment) {
+        tracing::warn!(conn, ?moment, "orderflow: dropping the connection");
+        GatewayStats::bump(&self.stats.orderflow_disconnects);
+        drop_conn(self.sessions, self.flow, conn);
+    }
+}
+
+fn drop_conn(sessions: &mut Sessions, flow: &mut Orderflow, conn: u64) {
+    sessions.close(conn);
+    flow.dropped.push(conn);
 }
 
 /// Every order and execution of the gateway's life, and the working orders.
@@ -96,6 +115,13 @@ impl Orders {
             Ok(checked) => checked,
             Err(reason) => return reject(v.sessions, conn, order_id, reason),
         };
+        if let Some(code) = v.flow.reject_order() {
+            // IB's rejects that end an order with no status at all.
+            GatewayStats::bump(&v.stats.orderflow_rejects);
+            let msg = format!("Order rejected (orderflow) - code {code}");
+            v.sessions.error(conn, order_id, code, &msg);
+            return;
+        }
         let order = OrderRec {
             client_id,
             order_id,
@@ -129,6 +155,9 @@ impl Orders {
         };
         self.send_to_owner(v, index, true);
         self.send_to_owner(v, index, false);
+        if v.flow.disconnect_at(OrderMoment::Acknowledged) {
+            v.drop_conn(conn, OrderMoment::Acknowledged);
+        }
         let time = feed_unix.max(now_ms() / 1000);
         self.try_fill(v, index, time);
     }
@@ -189,7 +218,7 @@ impl Orders {
     /// CANCEL_ORDER from `client_id`.
     pub(super) fn cancel(&mut self, v: &mut Venue<'_>, conn: u64, client_id: i32, order_id: i32) {
         match self.ledger.find(client_id, order_id) {
-            Some(i) if self.ledger.orders[i].state.is_working() => self.cancel_index(v, i),
+            Some(i) if self.ledger.orders[i].state.is_working() => self.cancel_working(v, conn, i),
             Some(i) => {
                 let state = self.ledger.orders[i].state.as_str();
                 let msg = format!(
@@ -202,6 +231,39 @@ impl Orders {
                 v.sessions
                     .error(conn, order_id, codes::ORDER_NOT_FOUND, &msg);
             }
+        }
+    }
+
+    /// A cancel of working order `index`: at once, or (`[orderflow]`) answered 10147 with the
+    /// order ended silently, or PendingCancel now and Cancelled later.
+    fn cancel_working(&mut self, v: &mut Venue<'_>, conn: u64, index: usize) {
+        let order_id = self.ledger.orders[index].order_id;
+        if v.flow.reject_cancel() {
+            GatewayStats::bump(&v.stats.orderflow_rejects);
+            self.matcher.cancel(&mut self.ledger, index);
+            let msg = format!("OrderId {order_id} that needs to be cancelled is not found.");
+            return v
+                .sessions
+                .error(conn, order_id, codes::ORDER_NOT_FOUND, &msg);
+        }
+        if !v.flow.defer_cancel(index) {
+            return self.cancel_index(v, index);
+        }
+        if let Some(s) = v.sessions.of_client(self.ledger.orders[index].client_id) {
+            s.send(Out::OrderStatusAs {
+                order: &self.ledger.orders[index],
+                status: "PendingCancel",
+            });
+        }
+        if v.flow.disconnect_at(OrderMoment::PendingCancel) {
+            v.drop_conn(conn, OrderMoment::PendingCancel);
+        }
+    }
+
+    /// A deferred cancel takes effect (unless the order filled meanwhile).
+    pub(super) fn cancel_due(&mut self, v: &mut Venue<'_>, index: usize) {
+        if self.ledger.orders[index].state.is_working() {
+            self.cancel_index(v, index);
         }
     }
 
@@ -232,11 +294,12 @@ impl Orders {
             contracts,
             books,
             stats,
+            flow,
         } = v;
         let now_ns = crate::latency::now_ns();
         self.matcher
             .try_fill(&mut self.ledger, books, index, time, now_ns, |l, e| {
-                on_match_event(sessions, contracts, stats, l, e)
+                on_match_event(sessions, contracts, stats, flow, l, e)
             });
     }
 
@@ -247,11 +310,12 @@ impl Orders {
             contracts,
             books,
             stats,
+            flow,
         } = v;
         let now_ns = crate::latency::now_ns();
         self.matcher
             .on_quote(&mut self.ledger, books, sym, time, now_ns, |l, e| {
-                on_match_event(sessions, contracts, stats, l, e)
+                on_match_event(sessions, contracts, stats, flow, l, e)
             });
     }
 
@@ -275,13 +339,14 @@ fn on_match_event(
     sessions: &mut Sessions,
     contracts: &[ContractInfo],
     stats: &GatewayStats,
+    flow: &mut Orderflow,
     ledger: &Ledger,
     event: MatchEvent,
 ) {
     match event {
         MatchEvent::Execution { order, exec } => {
             GatewayStats::bump(&stats.executions);
-            report_execution(sessions, contracts, ledger, order, exec);
+            report_execution(sessions, contracts, stats, flow, ledger, order, exec);
         }
         MatchEvent::Expired { order } => send_to_owner(sessions, contracts, ledger, order, false),
     }
@@ -310,10 +375,14 @@ fn send_to_owner(
 }
 
 /// An execution's reports to the client that placed the order (execution, status, open order,
-/// commission), and the new position to every position subscriber.
+/// commission; with `[orderflow]` the status may come first, the commission late or twice, the
+/// connection may drop after them), and the new position to every position subscriber (with
+/// `[orderflow]` perhaps later).
 fn report_execution(
     sessions: &mut Sessions,
     contracts: &[ContractInfo],
+    stats: &GatewayStats,
+    flow: &mut Orderflow,
     ledger: &Ledger,
     order_index: usize,
     exec_index: usize,
@@ -321,28 +390,67 @@ fn report_execution(
     let e = &ledger.executions[exec_index];
     let o = &ledger.orders[order_index];
     let contract = &contracts[e.symbol];
+    let mut drop = None;
     if let Some(s) = sessions.of_client(o.client_id) {
-        s.send(Out::Execution {
+        let status = flow.status_of(order_index, o);
+        let exec = Out::Execution {
             req_id: -1,
             exec: e,
             contract,
-        });
-        s.send(Out::OrderStatus(o));
-        s.send(Out::OpenOrder { order: o, contract });
-        s.send(Out::Commission(e));
+        };
+        if flow.status_first() {
+            send_status(s, o, status);
+            s.send(Out::OpenOrder { order: o, contract });
+            s.send(exec);
+        } else {
+            s.send(exec);
+            send_status(s, o, status);
+            s.send(Out::OpenOrder { order: o, contract });
+        }
+        flow.send_commission(s, e);
+        let moment = if o.state.is_working() {
+            OrderMoment::PartialFill
+        } else {
+            OrderMoment::Filled
+        };
+        if flow.disconnect_at(moment) {
+            drop = Some((s.conn, moment));
+        }
     }
-    // Position subscribers of the account see the change.
-    let pos = ledger
-        .positions
-        .get(&(e.account.clone(), e.symbol))
-        .copied()
-        .unwrap_or_default();
+    if let Some((conn, moment)) = drop {
+        tracing::warn!(conn, ?moment, "orderflow: dropping the connection");
+        GatewayStats::bump(&stats.orderflow_disconnects);
+        drop_conn(sessions, flow, conn);
+    }
+    let key = (e.account.clone(), e.symbol);
+    let pos = ledger.positions.get(&key).copied().unwrap_or_default();
+    if flow.position_changed(&key, (pos.qty, pos.avg_cost)) {
+        publish_position(sessions, contracts, &key, pos.qty, pos.avg_cost);
+    }
+}
+
+fn send_status(s: &mut Session, o: &OrderRec, status: Option<&str>) {
+    s.send(match status {
+        Some(status) => Out::OrderStatusAs { order: o, status },
+        None => Out::OrderStatus(o),
+    });
+}
+
+/// Position `key` as `qty` at `avg_cost`, to every position subscriber.
+pub(super) fn publish_position(
+    sessions: &mut Sessions,
+    contracts: &[ContractInfo],
+    key: &PositionKey,
+    qty: f64,
+    avg_cost: f64,
+) {
+    let (account, sym) = key;
     for s in sessions.iter_mut().filter(|s| s.positions_subscribed) {
         s.send(Out::Position {
-            account: &e.account,
-            contract,
-            qty: pos.qty,
-            avg_cost: pos.avg_cost,
+            account,
+            contract: &contracts[*sym],
+            qty,
+            avg_cost,
         });
     }
 }

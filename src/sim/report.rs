@@ -14,6 +14,11 @@ pub struct GatewayStats {
     pub orders_received: AtomicU64,
     pub executions: AtomicU64,
     pub slow_client_disconnects: AtomicU64,
+    /// Orders and cancels rejected by `[orderflow]` (no final status): a client may then be
+    /// unable to hedge.
+    pub orderflow_rejects: AtomicU64,
+    /// Connections dropped by `[orderflow]` at a moment of an order's life.
+    pub orderflow_disconnects: AtomicU64,
 }
 
 impl GatewayStats {
@@ -51,6 +56,17 @@ pub struct OrderSnapshot {
     pub order_ref: String,
 }
 
+/// One execution as the gateway booked it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecSnapshot {
+    pub exec_id: String,
+    pub symbol: String,
+    /// Signed shares (buys positive).
+    pub shares: f64,
+    /// The commission charged for it, USD.
+    pub commission: f64,
+}
+
 /// A copy of the gateway's books, for tests and reports.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LedgerSnapshot {
@@ -58,6 +74,8 @@ pub struct LedgerSnapshot {
     pub positions: Vec<(String, String, f64, f64)>,
     /// Execution ids in booking order.
     pub exec_ids: Vec<String>,
+    /// Every execution, in booking order.
+    pub executions: Vec<ExecSnapshot>,
     /// Every order, in arrival order.
     pub orders: Vec<OrderSnapshot>,
     /// A replay has sent its last row.

@@ -26,6 +26,8 @@ pub(super) fn now_ms() -> i64 {
 
 /// One connected client.
 pub(super) struct Session {
+    /// The connection number.
+    pub(super) conn: u64,
     pub(super) neg: Negotiated,
     /// Set by START_API; `None` until then.
     pub(super) client_id: Option<i32>,
@@ -49,6 +51,18 @@ impl Session {
     /// Encodes `out` for this client's negotiated version.
     pub(super) fn send(&mut self, out: Out<'_>) {
         out.encode(&mut self.out, self.neg);
+    }
+
+    /// Appends frames already encoded for this client (held back by the orderflow).
+    pub(super) fn push_encoded(&mut self, frames: &[u8]) {
+        self.out.extend_from_slice(frames);
+    }
+
+    /// The frames `write` sends, taken out of the outbound buffer instead of left in it.
+    pub(super) fn capture(&mut self, write: impl FnOnce(&mut Session)) -> Vec<u8> {
+        let before = std::mem::take(&mut self.out);
+        write(self);
+        std::mem::replace(&mut self.out, before)
     }
 
     /// An error message (`id` -1 for one about the connection).
@@ -88,6 +102,7 @@ impl Sessions {
         pacing: Pacing,
     ) {
         let session = Session {
+            conn,
             neg,
             client_id: None,
             out: Vec::with_capacity(FLUSH_BYTES + 4096),

@@ -215,3 +215,40 @@ pub fn reconcile_answer(frame: &[u8]) -> Option<Vec<u8>> {
     EndMarker { msg_id, req_id }.encode(&mut out);
     Some(out)
 }
+
+/// The oscillating test pair of [`fast_zscore_pair`] (30 s window) as a params file (what
+/// `hft run --params` reads), with `extra` text replacements applied after it.
+pub fn oscillating_params_file(path: &std::path::Path, extra: &[(&str, &str)]) {
+    let mut text = hft::config::DEFAULT_PARAMS.to_string();
+    let base = [
+        (
+            "[[pairs]]\na = \"SPY\"\nb = \"IVV\"\n\n[[pairs]]\na = \"KO\"\nb = \"PEP\"\n",
+            "[[pairs]]\na = \"AAA\"\nb = \"BBB\"\n",
+        ),
+        ("window_secs = 300.0", "window_secs = 30.0"),
+        ("evaluation_secs = 5.0", "evaluation_secs = 0.0"),
+        ("sizing = \"beta\"", "sizing = \"equal\""),
+        ("entry = 2.0", "entry = 1.5"),
+        ("exit = 0.5", "exit = 0.3"),
+        ("stop = 4.0", "stop = 50.0"),
+        ("max_hold_secs = 3600.0", "max_hold_secs = 0.0"),
+        ("min_edge_ratio = 1.0", "min_edge_ratio = 0.0"),
+        ("tick_by_tick = false", "tick_by_tick = true"),
+    ];
+    for (from, to) in base.iter().chain(extra) {
+        let next = text.replacen(from, to, 1);
+        assert_ne!(next, text, "{from} is in params/default.toml");
+        text = next;
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// The execution ids of a run directory's journal, in journal order.
+pub fn journal_exec_ids(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join(hft::journal::FILE))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("E,"))
+        .map(|l| l.split(',').nth(3).unwrap_or("").to_string())
+        .collect()
+}

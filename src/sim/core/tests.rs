@@ -26,6 +26,10 @@ const PROTOBUF: Negotiated = Negotiated {
 fn harness(faults: FaultParams) -> Harness {
     let mut p = SimParams::embedded();
     p.faults = faults;
+    harness_with(p)
+}
+
+fn harness_with(p: SimParams) -> Harness {
     let universe = Universe::new(&p.market);
     let feed = Feed::Synthetic { paced: true };
     let core = Core::new(
@@ -118,6 +122,8 @@ fn describe(body: &[u8]) -> String {
         ServerMessage::Commission(_) => "commission".into(),
         ServerMessage::NextValidId(n) => format!("next id {}", n.order_id),
         ServerMessage::ManagedAccts(_) => "accounts".into(),
+        ServerMessage::Position(p) => format!("position {}", p.position),
+        ServerMessage::End(e) => format!("end {}", e.msg_id),
         other => format!("{other:?}"),
     }
 }
@@ -183,6 +189,8 @@ fn order<'a>(symbol: &'a str, order_id: i32, action: &'a str, qty: f64) -> Order
 fn first_symbol(h: &Harness) -> String {
     h.core.contracts[0].symbol.clone()
 }
+
+mod orderflow;
 
 #[test]
 fn start_api_answers_like_tws_and_refuses_a_second_start() {
