@@ -391,4 +391,50 @@ impl Dispatcher {
             cancel_id: 0,
         });
     }
+
+    /// Checks that run every `WATCHDOG_NS`: leg timeouts, feed staleness, closes held back.
+    pub(super) fn cold_checks(&mut self, feed: &FeedState) {
+        self.check_loss_at_market(feed);
+        if self.link != Link::Up {
+            return;
+        }
+        self.maybe_flatten();
+        if !self.open_tickets.is_empty() {
+            self.check_timeouts();
+        }
+        let max_age = self.risk.max_quote_age_ms * 1_000_000;
+        for i in 0..self.stale.len() {
+            let (t, _) = feed.last(i as u16);
+            let stale = t != 0 && self.now.saturating_sub(t) > max_age;
+            if stale != self.stale[i] {
+                self.stale[i] = stale;
+                if stale {
+                    self.counters.stale_episodes += 1;
+                    tracing::warn!(symbol = %self.symbols[i], "feed stale: no entries in its pairs");
+                } else {
+                    tracing::info!(symbol = %self.symbols[i], "feed fresh again");
+                }
+            }
+        }
+        self.service_closes();
+    }
+
+    /// Closes held back (session down, entries still ending, no room) go out when they can.
+    pub(super) fn service_closes(&mut self) {
+        if self.link != Link::Up {
+            return;
+        }
+        self.closes_waiting = 0;
+        for p in 0..self.pairs.len() {
+            if self.pairs[p].close_pending {
+                self.pairs[p].close_pending = false;
+                let (seq, t_ns) = (self.pairs[p].close_seq, self.pairs[p].close_t_ns);
+                if !self.close_pair(p as u16, seq, self.now, t_ns) {
+                    // Nothing left to close: the strategy hears so now.
+                    self.report_outcome(p as u16, seq);
+                }
+            }
+        }
+        self.closes_waiting = self.pairs.iter().filter(|p| p.close_pending).count();
+    }
 }

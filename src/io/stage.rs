@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 /// How long io waits for room in the order queue before it gives the session up: dispatch
 /// drains order events first and its socket writes are bounded
-/// ([`crate::dispatch::WRITE_STALL_LIMIT`]), so a queue full for this long means dispatch is
+/// (dispatch's `WRITE_STALL_LIMIT`), so a queue full for this long means dispatch is
 /// stuck; the events of a session given up are recovered by the next reconciliation.
 pub const ORDER_QUEUE_PATIENCE: Duration = Duration::from_secs(5);
 
