@@ -71,8 +71,7 @@ fn without_retries_the_filled_leg_is_unwound_and_the_pair_stops() {
     // strategy's close that came while it was still working (the close cancels the entry and
     // takes back what it left). Either way: hedged.
     assert!(
-        d.counters.legged >= 1
-            && (d.counters.leg_unwinds >= 1 || d.counters.closes_after_cancel >= 1),
+        d.counters.leg_unwinds >= 1 || d.counters.closes_after_cancel >= 1,
         "{:?}",
         d.counters
     );

@@ -360,7 +360,9 @@ fn main() {
     );
     assert_eq!(ticks, total_ticks, "every tick reached the engine");
     assert!(
-        measured_orders >= 10,
+        // (Closes wait for the entry they follow to end, so a window trades fewer orders
+        // than it has signals.)
+        measured_orders >= 4,
         "the measured window had signals and orders ({measured_orders})"
     );
     assert!(
