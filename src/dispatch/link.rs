@@ -310,6 +310,7 @@ impl Dispatcher {
         }
         self.recheck_at = 0;
         self.link = Link::Up;
+        self.closes_due = true;
         if subscribe {
             self.resubscribe();
         }

@@ -117,7 +117,8 @@ struct PairState {
     /// What each leg will hold once every order submitted for it completes (the book plus
     /// what is working or queued). Entries need it flat; closes are sized from it.
     target: [f64; 2],
-    /// A close waiting for the session (or for room in the ticket table).
+    /// A close waiting for the session, for the pair's entries to end, or for room in the
+    /// ticket table.
     close_pending: bool,
     /// The sequence number of the intent behind that close (0: none, e.g. an adoption), and
     /// the event time of its tick.
@@ -181,8 +182,9 @@ pub struct Dispatcher {
     open_tickets: arrayvec::ArrayVec<u32, OPEN_TICKETS>,
     next_ticket: u32,
     open_orders: usize,
-    /// Pairs with a close held back (see [`PairState::close_pending`]).
-    closes_waiting: usize,
+    /// A close held back (see [`PairState::close_pending`]) may go now: a ticket ended (the
+    /// entry it waited for, or room in the ticket table) or the session came back.
+    closes_due: bool,
     /// Executions counted whose commission report has not come yet.
     commissions_awaited: u64,
     link: Link,
@@ -265,7 +267,7 @@ impl Dispatcher {
             open_tickets: arrayvec::ArrayVec::new(),
             next_ticket: 1,
             open_orders: 0,
-            closes_waiting: 0,
+            closes_due: false,
             commissions_awaited: 0,
             link: Link::Up,
             unfinished_round: (false, false),
@@ -306,7 +308,7 @@ impl Dispatcher {
     pub fn on_order_event(&mut self, msg: &OrderMsg, now: u64) {
         self.now = now;
         self.handle_order_event(msg);
-        if self.closes_waiting > 0 {
+        if self.closes_due {
             self.service_closes();
         }
         if self.counters.kill_switch > 0 {

@@ -29,7 +29,7 @@ impl Dispatcher {
                 self.counters.closes_deferred += 1;
                 self.pairs[p].close_seq = intent.seq;
                 self.pairs[p].close_t_ns = intent.t_ns;
-                self.hold_close(p);
+                self.pairs[p].close_pending = true;
                 return true;
             }
             return self.close_pair(intent.pair, intent.seq, msg.t_recv_ns, intent.t_ns);
@@ -101,7 +101,7 @@ impl Dispatcher {
             }
             self.pairs[pair as usize].close_seq = seq;
             self.pairs[pair as usize].close_t_ns = t_event_ns;
-            self.hold_close(pair as usize);
+            self.pairs[pair as usize].close_pending = true;
             return true;
         }
         let state = self.pairs[pair as usize];
@@ -114,7 +114,7 @@ impl Dispatcher {
             self.counters.rejected_by_risk += 1;
             self.pairs[pair as usize].close_seq = seq;
             self.pairs[pair as usize].close_t_ns = t_event_ns;
-            self.hold_close(pair as usize);
+            self.pairs[pair as usize].close_pending = true;
             return true;
         }
         let orders = [0, 1].map(|k| {
@@ -183,14 +183,6 @@ impl Dispatcher {
             return false;
         }
         true
-    }
-
-    /// Holds pair `p`'s close back until it can be sized and sent (see `service_closes`).
-    fn hold_close(&mut self, p: usize) {
-        if !self.pairs[p].close_pending {
-            self.pairs[p].close_pending = true;
-            self.closes_waiting += 1;
-        }
     }
 
     /// Ends the entries of pair `pair` (of every pair: `None`) still in flight: entry orders
@@ -424,7 +416,7 @@ impl Dispatcher {
         if self.link != Link::Up {
             return;
         }
-        self.closes_waiting = 0;
+        self.closes_due = false;
         for p in 0..self.pairs.len() {
             if self.pairs[p].close_pending {
                 self.pairs[p].close_pending = false;
@@ -435,6 +427,5 @@ impl Dispatcher {
                 }
             }
         }
-        self.closes_waiting = self.pairs.iter().filter(|p| p.close_pending).count();
     }
 }

@@ -324,6 +324,7 @@ impl Dispatcher {
             ended = Some((t.pair, t.seq));
         }
         self.open_tickets.retain(|x| *x != id);
+        self.closes_due = true;
         // An unwind to come reports again under the same sequence number.
         if let Some((pair, seq)) = ended {
             self.report_outcome(pair, seq);
