@@ -28,6 +28,7 @@ mod outbox;
 mod risk;
 mod stage;
 mod tickets;
+mod wire_out;
 
 pub use book::{ExecTable, PairBook, PositionState, SeenExec};
 pub use counters::{DispatchCounters, KillReason};

@@ -7,7 +7,7 @@ use crate::config::RiskParams;
 use crate::runtime::WaitStrategy;
 use crate::types::{Direction, EndKind, IntentKind, Leg, OrderIntent, Side, Stamped};
 use crate::wire::split_frame;
-use std::io::Read;
+use std::io::{ErrorKind, Read};
 use std::net::{Shutdown, TcpListener};
 
 /// A connected loopback pair: our non-blocking writing end (as io hands it over) and the

@@ -2,6 +2,7 @@
 //! and the io thread that reads, frames and decodes market data and order messages in place.
 
 mod conn;
+mod decode;
 pub mod handoff;
 pub mod stage;
 

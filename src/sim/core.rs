@@ -14,7 +14,7 @@ use super::history::Pacing;
 use super::market::{Feed, Market, tick_by_tick_kind};
 use super::orderflow::Orderflow;
 use super::orders::{Orders, Venue, publish_position};
-use super::report::{ExecSnapshot, GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
+use super::report::{GatewayStats, LedgerSnapshot, WireReport};
 use super::requests::{self, History, no_security_definition, resolve};
 use super::sessions::{Sessions, now_ms};
 use super::universe::{MarketEvent, Universe};
@@ -288,48 +288,6 @@ impl Core {
     fn forget_dropped(&mut self) {
         for conn in std::mem::take(&mut self.flow.dropped) {
             self.market.drop_conn(conn);
-        }
-    }
-
-    fn snapshot(&self) -> LedgerSnapshot {
-        let ledger = &self.orders.ledger;
-        let symbol = |s: usize| self.contracts[s].symbol.clone();
-        LedgerSnapshot {
-            replay_finished: self.market.replay_finished(),
-            positions: ledger
-                .positions
-                .iter()
-                .map(|((a, s), p)| (a.clone(), symbol(*s), p.qty, p.avg_cost))
-                .collect(),
-            exec_ids: ledger
-                .executions
-                .iter()
-                .map(|e| e.exec_id.clone())
-                .collect(),
-            executions: ledger
-                .executions
-                .iter()
-                .map(|e| ExecSnapshot {
-                    exec_id: e.exec_id.clone(),
-                    symbol: symbol(e.symbol),
-                    shares: e.side.sign() * f64::from(e.qty),
-                    commission: e.commission,
-                })
-                .collect(),
-            orders: ledger
-                .orders
-                .iter()
-                .map(|o| OrderSnapshot {
-                    client_id: o.client_id,
-                    order_id: o.order_id,
-                    symbol: symbol(o.symbol),
-                    action: o.action(),
-                    total: o.total,
-                    filled: o.filled,
-                    state: o.state.as_str(),
-                    order_ref: o.order_ref.clone(),
-                })
-                .collect(),
         }
     }
 
@@ -617,5 +575,6 @@ impl Core {
     }
 }
 
+mod snapshot;
 #[cfg(test)]
 mod tests;
