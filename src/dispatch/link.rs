@@ -91,10 +91,8 @@ impl Dispatcher {
             } else {
                 OrderStatusKind::Cancelled
             };
-            if !o.done {
-                self.open_orders += 1;
-            }
-            self.slots[offset % self.slots.len()] = Some(OrderSlot {
+            let i = offset % self.slots.len();
+            let slot = OrderSlot {
                 order_id: o.order_id,
                 instrument: o.instrument,
                 pair: o.pair,
@@ -111,7 +109,14 @@ impl Dispatcher {
                 unlisted: false,
                 status,
                 epoch: 0,
-            });
+                live_at: 0,
+            };
+            if o.done {
+                self.unlive(i);
+                self.slots[i] = Some(slot);
+            } else {
+                self.open_slot(i, slot);
+            }
         }
         for e in &r.executions {
             if (e.instrument as usize) >= self.positions.len() {
@@ -360,7 +365,9 @@ impl Dispatcher {
         let epoch = self.epoch;
         let give_up = self.rechecks >= MAX_POSITION_RECHECKS;
         let mut settled = true;
-        for i in 0..self.slots.len() {
+        let scan = self.begin_scan();
+        for &i in &scan {
+            let i = i as usize;
             let Some(s) = self.slots[i] else { continue };
             if s.status.is_terminal() || s.epoch == epoch {
                 continue;
@@ -385,6 +392,7 @@ impl Dispatcher {
             };
             self.order_ended(i, status);
         }
+        self.end_scan(scan);
         settled
     }
 

@@ -83,6 +83,8 @@ struct OrderSlot {
     status: OrderStatusKind,
     /// Reconciliation round in which the gateway last reported it working.
     epoch: u32,
+    /// Where a working order's slot index sits in [`Dispatcher::live`].
+    live_at: u32,
 }
 
 impl OrderSlot {
@@ -182,7 +184,12 @@ pub struct Dispatcher {
     tickets: Box<[Option<Ticket>]>,
     open_tickets: arrayvec::ArrayVec<u32, OPEN_TICKETS>,
     next_ticket: u32,
-    open_orders: usize,
+    /// The slots of the orders still working, in no order: what scans of working orders
+    /// (cancels of a pair's entries, late legs, lost orders) walk instead of the whole table.
+    /// Allocated for the whole table at start-up; `live.len()` is the number working.
+    live: Vec<u32>,
+    /// Scratch for scans of the working set ([`Dispatcher::begin_scan`]).
+    scan: Vec<u32>,
     /// A close held back (see [`PairState::close_pending`]) may go now: a ticket ended (the
     /// entry it waited for, or room in the ticket table) or the session came back.
     closes_due: bool,
@@ -267,7 +274,8 @@ impl Dispatcher {
             tickets: vec![None; TICKETS].into_boxed_slice(),
             open_tickets: arrayvec::ArrayVec::new(),
             next_ticket: 1,
-            open_orders: 0,
+            live: Vec::with_capacity(s.risk.max_orders),
+            scan: Vec::with_capacity(s.risk.max_orders),
             closes_due: false,
             commissions_awaited: 0,
             link: Link::Up,
@@ -367,7 +375,7 @@ impl Dispatcher {
     /// reconciliation is waiting for answers (or for its second look).
     pub fn settled(&self) -> bool {
         self.pending.is_empty()
-            && self.open_orders == 0
+            && self.live.is_empty()
             && self.open_tickets.is_empty()
             && !self.link.is_reconciling()
     }
@@ -440,7 +448,7 @@ impl Dispatcher {
 
     /// Orders sent and not yet ended.
     pub fn open_orders(&self) -> usize {
-        self.open_orders
+        self.live.len()
     }
 
     /// Why the kill switch tripped (or `None`).

@@ -193,6 +193,7 @@ impl Model {
         }
         self.batch = batch;
         self.batch.clear();
+        self.check_working_set()?;
         if placed {
             self.check_no_overhedge()?;
         }

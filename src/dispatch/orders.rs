@@ -25,6 +25,46 @@ impl Dispatcher {
         Some(usize::try_from(offset).ok()? % self.slots.len())
     }
 
+    /// Puts a working order into slot `i` (free or ended) and into the working set.
+    pub(super) fn open_slot(&mut self, i: usize, mut slot: OrderSlot) {
+        self.unlive(i);
+        slot.live_at = self.live.len() as u32;
+        self.slots[i] = Some(slot);
+        self.live.push(i as u32);
+    }
+
+    /// Takes slot `i` out of the working set (if it is there): its order ended or left the
+    /// table.
+    pub(super) fn unlive(&mut self, i: usize) {
+        let Some(at) = self.slots[i].map(|s| s.live_at as usize) else {
+            return;
+        };
+        if self.live.get(at) != Some(&(i as u32)) {
+            return;
+        }
+        self.live.swap_remove(at);
+        if let Some(&moved) = self.live.get(at) {
+            if let Some(s) = self.slots[moved as usize].as_mut() {
+                s.live_at = at as u32;
+            }
+        }
+    }
+
+    /// The slots of the orders working now, in table order: a scan that may end orders (or
+    /// send new ones) walks this snapshot, not the working set it changes. Hand it back with
+    /// [`end_scan`](Self::end_scan); the buffer is allocated once, at start-up.
+    pub(super) fn begin_scan(&mut self) -> Vec<u32> {
+        let mut v = std::mem::take(&mut self.scan);
+        v.clear();
+        v.extend_from_slice(&self.live);
+        v.sort_unstable();
+        v
+    }
+
+    pub(super) fn end_scan(&mut self, v: Vec<u32>) {
+        self.scan = v;
+    }
+
     pub(super) fn slot_index(&self, order_id: i32) -> Option<usize> {
         let i = self.slot_of(order_id)?;
         match self.slots[i] {
@@ -157,7 +197,6 @@ impl Dispatcher {
             return;
         };
         self.counters.orders_sent += 1;
-        self.open_orders += 1;
         self.journal(JournalEntry::Order {
             t_ns,
             order_id,
@@ -170,23 +209,27 @@ impl Dispatcher {
             seq: o.seq,
         });
         let reducing = o.ticket == 0 || self.ticket_mut(o.ticket).is_some_and(|t| t.unwind);
-        self.slots[i] = Some(OrderSlot {
-            reducing,
-            cancel_asked: false,
-            unlisted: false,
-            order_id,
-            instrument: o.instrument,
-            pair: o.pair,
-            ticket: o.ticket,
-            leg: o.leg,
-            signal_t_ns: o.t_event_ns,
-            qty: o.qty as f64,
-            status_filled: 0.0,
-            exec_filled: 0.0,
-            buy: o.side == Side::Buy,
-            status: OrderStatusKind::PendingSubmit,
-            epoch: self.epoch,
-        });
+        self.open_slot(
+            i,
+            OrderSlot {
+                reducing,
+                cancel_asked: false,
+                unlisted: false,
+                order_id,
+                instrument: o.instrument,
+                pair: o.pair,
+                ticket: o.ticket,
+                leg: o.leg,
+                signal_t_ns: o.t_event_ns,
+                qty: o.qty as f64,
+                status_filled: 0.0,
+                exec_filled: 0.0,
+                buy: o.side == Side::Buy,
+                status: OrderStatusKind::PendingSubmit,
+                epoch: self.epoch,
+                live_at: 0,
+            },
+        );
         if o.ticket != 0 {
             self.leg_sent(o.ticket);
         }
@@ -206,11 +249,11 @@ impl Dispatcher {
         let Some(i) = self.slot_index(order_id) else {
             return;
         };
+        self.unlive(i);
         let Some(s) = self.slots[i].take() else {
             return;
         };
         self.counters.orders_sent = self.counters.orders_sent.saturating_sub(1);
-        self.open_orders = self.open_orders.saturating_sub(1);
         self.adjust_target(s.pair, s.instrument, s.buy, -s.qty);
         let t_ns = self.wall_ns();
         self.journal(JournalEntry::Done {
@@ -231,7 +274,7 @@ impl Dispatcher {
         }
         slot.status = status;
         let s = *slot;
-        self.open_orders = self.open_orders.saturating_sub(1);
+        self.unlive(i);
         // What will not fill no longer counts towards the pair's target.
         let unfilled = (s.qty - s.filled()).max(0.0);
         if unfilled > 0.0 {

@@ -166,7 +166,7 @@ impl Dispatcher {
             return false;
         }
         let queued = self.pending.iter().filter(|o| o.cancel_id == 0).count();
-        if self.open_orders + queued + 2 > r.max_open_orders {
+        if self.live.len() + queued + 2 > r.max_open_orders {
             self.counters.rejected_open_orders += 1;
             return false;
         }
@@ -211,7 +211,9 @@ impl Dispatcher {
             self.leg_order_ended(o.ticket, o.leg);
         }
         let mut working = false;
-        for i in 0..self.slots.len() {
+        let scan = self.begin_scan();
+        for &i in &scan {
+            let i = i as usize;
             let Some(s) = self.slots[i] else { continue };
             if s.status.is_terminal() || s.reducing || !of_pair(s.pair) {
                 continue;
@@ -224,6 +226,7 @@ impl Dispatcher {
                 self.queue_cancel(s.order_id);
             }
         }
+        self.end_scan(scan);
         working
     }
 
@@ -312,7 +315,7 @@ impl Dispatcher {
             && self.flatten_attempts > 0
             && self.link == Link::Up
             && self.pending.is_empty()
-            && self.open_orders == 0
+            && self.live.is_empty()
             && self.positions.iter().any(|p| p.qty != 0.0)
             && !self.executions_in_flight();
         if ready {

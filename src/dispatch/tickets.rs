@@ -142,8 +142,11 @@ impl Dispatcher {
         if let Some(tm) = self.ticket_mut(t.id) {
             tm.opened_ns = now;
         }
-        for i in 0..self.slots.len() {
-            let Some(s) = self.slots[i] else { continue };
+        let scan = self.begin_scan();
+        for &i in &scan {
+            let Some(s) = self.slots[i as usize] else {
+                continue;
+            };
             let late = s.ticket == t.id
                 && !s.status.is_terminal()
                 && t.legs[s.leg as usize].filled + 1e-9 < t.legs[s.leg as usize].qty;
@@ -152,6 +155,7 @@ impl Dispatcher {
                 self.queue_cancel(s.order_id);
             }
         }
+        self.end_scan(scan);
     }
 
     /// Re-evaluates a ticket after a change; `timed_out` forces a decision on unfilled legs.

@@ -39,6 +39,31 @@ impl Model {
         Ok(())
     }
 
+    /// The working set is exactly the slots whose orders have not ended, each once, and every
+    /// slot knows where it sits in it.
+    pub(super) fn check_working_set(&self) -> Result<(), String> {
+        let d = &self.d;
+        let working = d
+            .slots
+            .iter()
+            .flatten()
+            .filter(|s| !s.status.is_terminal())
+            .count();
+        if working != d.live.len() {
+            return Err(format!(
+                "{working} orders working, {} in the working set",
+                d.live.len()
+            ));
+        }
+        for (at, &i) in d.live.iter().enumerate() {
+            match d.slots[i as usize] {
+                Some(s) if !s.status.is_terminal() && s.live_at as usize == at => {}
+                _ => return Err(format!("working set entry {at} (slot {i}) is stale")),
+            }
+        }
+        Ok(())
+    }
+
     /// No leg works (or queues) more than its intent lacks, and no ticket called hedged still
     /// has an order working for a quantity it lacks.
     pub(super) fn check_no_overhedge(&self) -> Result<(), String> {
