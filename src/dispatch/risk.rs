@@ -205,7 +205,8 @@ impl Dispatcher {
                 k += 1;
             }
         }
-        for o in dropped {
+        // By reference: iterating by value would move the whole fixed-capacity buffer (48 KB).
+        for &o in dropped.iter() {
             self.counters.entries_dropped += 1;
             self.adjust_target(o.pair, o.instrument, o.side == Side::Buy, -(o.qty as f64));
             self.leg_order_ended(o.ticket, o.leg);
