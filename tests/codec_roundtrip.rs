@@ -5,11 +5,11 @@
 mod codec;
 
 use codec::{expect_variant, split_all};
-use hft::wire::text::ServerMessage;
+use hft::wire::text::{AccountMessage, ServerMessage};
 use hft::wire::{
-    Bar, CommissionReport, ContractSpec, ContractView, ErrorMsg, ExecutionData, ExecutionFilter,
-    HistoricalData, HistoricalRequest, OrderRequest, OrderStatus, PositionData, Request,
-    TickByTick, TickByTickData, TickPrice, TickSize,
+    AccountRequest, Bar, CommissionReport, ContractSpec, ContractView, ErrorMsg, ExecutionData,
+    ExecutionFilter, HistoricalData, HistoricalRequest, OrderRequest, OrderStatus, PositionData,
+    Request, TickByTick, TickByTickData, TickPrice, TickSize,
 };
 use proptest::prelude::*;
 
@@ -244,7 +244,7 @@ struct RequestSeed {
 }
 
 /// How many `Request` variants there are; [`variant_of`] fails to compile when one is added.
-const REQUEST_VARIANTS: usize = 23;
+const REQUEST_VARIANTS: usize = 32;
 
 fn request_seed() -> impl Strategy<Value = RequestSeed> {
     (
@@ -372,6 +372,36 @@ fn build_request(s: &RequestSeed) -> Request<'_> {
             api_only: s.flags[0],
         },
         22 => Request::CancelContractData { req_id: a },
+        23 => Request::Account(AccountRequest::Updates {
+            subscribe: s.flags[0],
+            account: &w[11],
+        }),
+        24 => Request::Account(AccountRequest::UpdatesMulti {
+            req_id: a,
+            account: &w[11],
+            model_code: &w[12],
+            ledger_and_nlv: s.flags[1],
+        }),
+        25 => Request::Account(AccountRequest::CancelUpdatesMulti { req_id: a }),
+        26 => Request::Account(AccountRequest::Summary {
+            req_id: a,
+            group: &w[11],
+            tags: &w[12],
+        }),
+        27 => Request::Account(AccountRequest::CancelSummary { req_id: a }),
+        28 => Request::Account(AccountRequest::Pnl {
+            req_id: a,
+            account: &w[11],
+            model_code: &w[12],
+        }),
+        29 => Request::Account(AccountRequest::CancelPnl { req_id: a }),
+        30 => Request::Account(AccountRequest::PnlSingle {
+            req_id: a,
+            account: &w[11],
+            model_code: &w[12],
+            con_id: c,
+        }),
+        31 => Request::Account(AccountRequest::CancelPnlSingle { req_id: a }),
         other => unreachable!("variant {other}"),
     }
 }
@@ -402,6 +432,17 @@ fn variant_of(r: &Request<'_>) -> usize {
         Request::GlobalCancel => 20,
         Request::CompletedOrders { .. } => 21,
         Request::CancelContractData { .. } => 22,
+        Request::Account(a) => match a {
+            AccountRequest::Updates { .. } => 23,
+            AccountRequest::UpdatesMulti { .. } => 24,
+            AccountRequest::CancelUpdatesMulti { .. } => 25,
+            AccountRequest::Summary { .. } => 26,
+            AccountRequest::CancelSummary { .. } => 27,
+            AccountRequest::Pnl { .. } => 28,
+            AccountRequest::CancelPnl { .. } => 29,
+            AccountRequest::PnlSingle { .. } => 30,
+            AccountRequest::CancelPnlSingle { .. } => 31,
+        },
     }
 }
 
@@ -437,5 +478,37 @@ proptest! {
         let bodies = split_all(&bytes);
         prop_assert_eq!(bodies.len(), 1);
         prop_assert_eq!(Request::decode_text(bodies[0]), Ok(request));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn account_messages_round_trip(
+        req_id in any::<i32>(), nums in prop::array::uniform4(finite()), w in words(4),
+    ) {
+        let [a, b, c, d] = nums;
+        for m in [
+            AccountMessage::Value { key: &w[0], value: &w[1], currency: &w[2], account: &w[3] },
+            AccountMessage::Summary {
+                req_id, account: &w[0], tag: &w[1], value: &w[2], currency: &w[3],
+            },
+            AccountMessage::UpdateMulti {
+                req_id, account: &w[0], model_code: &w[1], key: &w[2], value: &w[3],
+                currency: &w[0],
+            },
+            AccountMessage::Pnl { req_id, daily: a, unrealized: b, realized: c },
+            AccountMessage::PnlSingle {
+                req_id, position: d.round(), daily: a, unrealized: b, realized: c, value: d,
+            },
+            AccountMessage::DownloadEnd { account: &w[0] },
+        ] {
+            let bytes = encode_with(|out| m.encode(out));
+            let bodies = split_all(&bytes);
+            prop_assert_eq!(bodies.len(), 1);
+            let decoded = ServerMessage::decode(bodies[0], 178);
+            prop_assert!(matches!(decoded, Ok(ServerMessage::Account(back)) if back == m), "{:?}", m);
+        }
     }
 }

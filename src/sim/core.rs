@@ -82,6 +82,8 @@ pub(crate) struct Core {
     /// an order that depends on the seed alone.
     fixed_clock_ns: Option<u64>,
     stats: Arc<GatewayStats>,
+    /// When account subscriptions were last refreshed.
+    account_clock: account::AccountClock,
 }
 
 /// The parts of `Core` order handling works with, borrowed field by field.
@@ -145,6 +147,7 @@ impl Core {
             flow: Orderflow::new(&params.orderflow),
             fixed_clock_ns: None,
             stats,
+            account_clock: account::AccountClock::default(),
         }
     }
 
@@ -156,6 +159,7 @@ impl Core {
                 let left = due.saturating_sub(self.now_ns());
                 wait = wait.min(std::time::Duration::from_nanos(left));
             }
+            wait = wait.min(self.account_wait().unwrap_or(wait));
             match rx.recv_timeout(wait) {
                 Ok(Cmd::Stop) => break,
                 Ok(cmd) => self.handle(cmd),
@@ -180,6 +184,7 @@ impl Core {
                 self.apply_faults();
             }
             self.pump_market();
+            self.refresh_accounts();
             if self.flow.is_on() {
                 self.deliver_due(self.now_ns());
             }
@@ -462,8 +467,9 @@ impl Core {
                     .cancel(&mut venue!(self), conn, client_id, order_id)
             }
             Request::GlobalCancel => self.orders.cancel_all(&mut venue!(self)),
+            Request::Account(a) => self.account_request(conn, a),
+            Request::MarketDataType { data_type } => self.market_data_type(conn, data_type),
             Request::AutoOpenOrders { .. }
-            | Request::MarketDataType { .. }
             | Request::CancelHistoricalData { .. }
             | Request::CancelContractData { .. } => {}
             _ => self.answer(conn, client_id, req),
@@ -535,6 +541,9 @@ impl Core {
             let s = self.sessions.get_mut(conn).expect("caller checked");
             return no_security_definition(s, req_id);
         };
+        if let Some(s) = self.sessions.get_mut(conn) {
+            super::account_subs::announce_data_type(s, req_id);
+        }
         self.market
             .market_data(&mut self.sessions, conn, req_id, sym, snapshot);
     }
@@ -575,6 +584,7 @@ impl Core {
     }
 }
 
+mod account;
 mod snapshot;
 #[cfg(test)]
 mod tests;

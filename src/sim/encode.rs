@@ -2,10 +2,13 @@
 //! clients that negotiated up to 178, protobuf (wire id + 200, in `encode_proto.rs`) for 201 and
 //! above.
 
+use super::account::PositionValue;
+use super::encode_account;
 use super::history::OwnedBar;
 use crate::exchange::{ExecRec, OrderRec, Tif};
 use crate::wire::ids::incoming as id;
 use crate::wire::proto as pb;
+use crate::wire::text::AccountMessage;
 use crate::wire::{
     Bar, CommissionReport, ContractDataView, ContractView, EndMarker, ErrorMsg, ExecutionData,
     FrameWriter, HistoricalData, ManagedAccts, Negotiated, NextValidId, OpenOrderView, OrderStatus,
@@ -21,7 +24,7 @@ pub struct ContractInfo {
 }
 
 impl ContractInfo {
-    fn view(&self) -> ContractView<'_> {
+    pub(super) fn view(&self) -> ContractView<'_> {
         ContractView {
             con_id: self.con_id as i64,
             symbol: &self.symbol,
@@ -114,6 +117,14 @@ pub enum Out<'a> {
         avg_cost: f64,
     },
     PositionEnd,
+    /// Account values, summary rows, updates by model, PnL, market-data type.
+    Account(AccountMessage<'a>),
+    /// PORTFOLIO_VALUE of one valued position.
+    Portfolio {
+        contract: &'a ContractInfo,
+        value: &'a PositionValue,
+        account: &'a str,
+    },
 }
 
 /// A decimal quantity as IB writes it (no trailing `.0`).
@@ -126,6 +137,15 @@ pub(super) fn decimal(x: f64) -> String {
 impl Out<'_> {
     /// Appends the frame(s) of this message for the session's protocol.
     pub fn encode(&self, out: &mut Vec<u8>, neg: Negotiated) {
+        match *self {
+            Out::Account(ref m) => return encode_account::account_message(out, neg.protobuf, m),
+            Out::Portfolio {
+                contract,
+                value,
+                account,
+            } => return encode_account::portfolio(out, neg.protobuf, contract, value, account),
+            _ => {}
+        }
         if neg.protobuf {
             self.encode_proto(out)
         } else {
@@ -235,6 +255,7 @@ impl Out<'_> {
                 req_id: -1,
             }
             .encode(out),
+            Out::Account(_) | Out::Portfolio { .. } => {}
         }
     }
 }

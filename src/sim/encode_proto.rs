@@ -104,6 +104,8 @@ impl Out<'_> {
                 },
             ),
             Out::PositionEnd => encode_frame(out, id::POSITION_END, &pb::Empty {}),
+            // Encoded by `encode_account` before either protocol is chosen.
+            Out::Account(_) | Out::Portfolio { .. } => {}
         }
     }
 }

@@ -2,8 +2,11 @@
 //! market (or a replayed quote file); orders fill against [`crate::exchange`]'s book and matcher,
 //! and its ledger keeps positions and executions for the life of the gateway.
 
+mod account;
+mod account_subs;
 mod core;
 mod encode;
+mod encode_account;
 mod encode_proto;
 mod faults;
 mod history;

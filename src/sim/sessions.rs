@@ -3,6 +3,7 @@
 //! writer thread in batches, its market-data lines, its historical-data pacing and its
 //! wire-to-wire counters.
 
+use super::account_subs::AccountSubs;
 use super::encode::{ContractInfo, Out};
 use super::history::Pacing;
 use super::market::SubKind;
@@ -39,6 +40,8 @@ pub(super) struct Session {
     /// Active market-data lines: request id -> (symbol, kind).
     pub(super) lines: HashMap<i32, (usize, SubKind)>,
     pub(super) positions_subscribed: bool,
+    /// Account updates, summaries and PnL subscribed, and the market-data type asked for.
+    pub(super) account: AccountSubs,
     pub(super) pacing: Pacing,
     /// Market-data frames sent: the n-th is the client's tick sequence number n (the engine
     /// numbers the market-data messages it decodes the same way, and echoes it in orderRef).
@@ -110,6 +113,7 @@ impl Sessions {
             control,
             lines: HashMap::new(),
             positions_subscribed: false,
+            account: AccountSubs::default(),
             pacing,
             md_sent: 0,
             scheduled: Vec::new(),

@@ -9,6 +9,7 @@
 //!
 //! Decoders never panic: malformed input is a [`DecodeError`] or a [`FrameError`].
 
+mod account_request;
 pub mod fields;
 pub mod frame;
 pub mod handshake;
@@ -19,6 +20,7 @@ mod proto_request;
 pub mod request;
 pub mod text;
 
+pub use account_request::AccountRequest;
 pub use fields::{DecodeError, Fields, parse_f64, parse_i64};
 pub use frame::{FrameError, FrameReader, FrameWriter, UNSET_DOUBLE, split_frame};
 pub use handshake::{

@@ -9,7 +9,8 @@
 use super::ids::outgoing as id;
 use super::proto::{self as pb, decode};
 use super::{
-    ContractSpec, DecodeError, ExecutionFilter, HistoricalRequest, OrderRequest, Request, parse_f64,
+    AccountRequest, ContractSpec, DecodeError, ExecutionFilter, HistoricalRequest, OrderRequest,
+    Request, parse_f64,
 };
 
 /// A decoded protobuf request; [`ProtoRequest::request`] borrows it as a [`Request`].
@@ -37,6 +38,11 @@ enum Decoded {
     ContractData(pb::ContractDataRequest),
     HistoricalData(pb::HistoricalDataRequest),
     TickByTick(pb::TickByTickRequest),
+    AccountData(pb::AccountDataRequest),
+    AccountUpdatesMulti(pb::AccountUpdatesMultiRequest),
+    AccountSummary(pb::AccountSummaryRequest),
+    Pnl(pb::PnLRequest),
+    PnlSingle(pb::PnLSingleRequest),
     Plain(Request<'static>),
 }
 
@@ -55,6 +61,11 @@ impl ProtoRequest {
             id::REQ_CONTRACT_DATA => Decoded::ContractData(decode(payload)?),
             id::REQ_HISTORICAL_DATA => Decoded::HistoricalData(decode(payload)?),
             id::REQ_TICK_BY_TICK_DATA => Decoded::TickByTick(decode(payload)?),
+            id::REQ_ACCOUNT_DATA => Decoded::AccountData(decode(payload)?),
+            id::REQ_ACCOUNT_UPDATES_MULTI => Decoded::AccountUpdatesMulti(decode(payload)?),
+            id::REQ_ACCOUNT_SUMMARY => Decoded::AccountSummary(decode(payload)?),
+            id::REQ_PNL => Decoded::Pnl(decode(payload)?),
+            id::REQ_PNL_SINGLE => Decoded::PnlSingle(decode(payload)?),
             _ => Decoded::Plain(decode_plain(msg_id, payload)?),
         };
         Ok(ProtoRequest(decoded))
@@ -100,6 +111,32 @@ impl ProtoRequest {
                 number_of_ticks: m.number_of_ticks.unwrap_or(0),
                 ignore_size: m.ignore_size.unwrap_or(false),
             },
+            Decoded::AccountData(m) => Request::Account(AccountRequest::Updates {
+                subscribe: m.subscribe.unwrap_or(false),
+                account: str_or(&m.acct_code, ""),
+            }),
+            Decoded::AccountUpdatesMulti(m) => Request::Account(AccountRequest::UpdatesMulti {
+                req_id: m.req_id.unwrap_or(0),
+                account: str_or(&m.account, ""),
+                model_code: str_or(&m.model_code, ""),
+                ledger_and_nlv: m.ledger_and_nlv.unwrap_or(false),
+            }),
+            Decoded::AccountSummary(m) => Request::Account(AccountRequest::Summary {
+                req_id: m.req_id.unwrap_or(0),
+                group: str_or(&m.group, ""),
+                tags: str_or(&m.tags, ""),
+            }),
+            Decoded::Pnl(m) => Request::Account(AccountRequest::Pnl {
+                req_id: m.req_id.unwrap_or(0),
+                account: str_or(&m.account, ""),
+                model_code: str_or(&m.model_code, ""),
+            }),
+            Decoded::PnlSingle(m) => Request::Account(AccountRequest::PnlSingle {
+                req_id: m.req_id.unwrap_or(0),
+                account: str_or(&m.account, ""),
+                model_code: str_or(&m.model_code, ""),
+                con_id: m.con_id.unwrap_or(0),
+            }),
             Decoded::Plain(r) => *r,
         }
     }
@@ -155,6 +192,18 @@ fn decode_plain(msg_id: i32, payload: &[u8]) -> Result<Request<'static>, DecodeE
         id::REQ_CURRENT_TIME => Request::CurrentTime,
         id::REQ_MANAGED_ACCTS => Request::ManagedAccounts,
         id::REQ_GLOBAL_CANCEL => Request::GlobalCancel,
+        id::CANCEL_ACCOUNT_UPDATES_MULTI => Request::Account(AccountRequest::CancelUpdatesMulti {
+            req_id: req_id(payload)?,
+        }),
+        id::CANCEL_ACCOUNT_SUMMARY => Request::Account(AccountRequest::CancelSummary {
+            req_id: req_id(payload)?,
+        }),
+        id::CANCEL_PNL => Request::Account(AccountRequest::CancelPnl {
+            req_id: req_id(payload)?,
+        }),
+        id::CANCEL_PNL_SINGLE => Request::Account(AccountRequest::CancelPnlSingle {
+            req_id: req_id(payload)?,
+        }),
         other => return Err(DecodeError::UnknownMessage { id: other }),
     };
     Ok(request)
@@ -426,6 +475,55 @@ mod tests {
                 want
             );
         }
+    }
+
+    #[test]
+    fn account_requests_round_trip() {
+        let m = pb::AccountSummaryRequest {
+            req_id: Some(5),
+            group: Some("All".into()),
+            tags: Some("NetLiquidation,$LEDGER".into()),
+        };
+        assert_eq!(
+            round_trip(id::REQ_ACCOUNT_SUMMARY, &m).request(),
+            Request::Account(AccountRequest::Summary {
+                req_id: 5,
+                group: "All",
+                tags: "NetLiquidation,$LEDGER"
+            })
+        );
+        let m = pb::PnLSingleRequest {
+            req_id: Some(6),
+            account: Some("DU1".into()),
+            model_code: None,
+            con_id: Some(756_700),
+        };
+        assert_eq!(
+            round_trip(id::REQ_PNL_SINGLE, &m).request(),
+            Request::Account(AccountRequest::PnlSingle {
+                req_id: 6,
+                account: "DU1",
+                model_code: "",
+                con_id: 756_700
+            })
+        );
+        // The crate's cancel of account updates: subscribe false, no account.
+        let m = pb::AccountDataRequest {
+            subscribe: Some(false),
+            acct_code: None,
+        };
+        assert_eq!(
+            round_trip(id::REQ_ACCOUNT_DATA, &m).request(),
+            Request::Account(AccountRequest::Updates {
+                subscribe: false,
+                account: ""
+            })
+        );
+        let cancel = pb::ReqIdOnly { req_id: Some(9) };
+        assert_eq!(
+            round_trip(id::CANCEL_PNL, &cancel).request(),
+            Request::Account(AccountRequest::CancelPnl { req_id: 9 })
+        );
     }
 
     #[test]

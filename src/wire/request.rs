@@ -5,6 +5,7 @@
 //! TWS dropped it). The gateway reads the prefix of long messages it needs (PLACE_ORDER has over a
 //! hundred fields; frames are length-delimited, so the tail can be ignored safely).
 
+use super::account_request::AccountRequest;
 use super::fields::{DecodeError, Fields};
 use super::frame::FrameWriter;
 use super::ids::outgoing as id;
@@ -196,6 +197,8 @@ pub enum Request<'a> {
     CancelContractData {
         req_id: i32,
     },
+    /// The account requests (values, portfolio, summary, PnL) and their cancels.
+    Account(AccountRequest<'a>),
 }
 
 impl<'a> Request<'a> {
@@ -353,6 +356,9 @@ impl<'a> Request<'a> {
                 api_only: f.bool()?,
             },
             id::CANCEL_CONTRACT_DATA => Request::CancelContractData { req_id: f.i32()? },
+            other if AccountRequest::handles(other) => {
+                Request::Account(AccountRequest::decode_fields(other, f)?)
+            }
             other => return Err(DecodeError::UnknownMessage { id: other }),
         })
     }
@@ -467,6 +473,7 @@ impl<'a> Request<'a> {
             Request::CancelContractData { req_id } => {
                 w.i32(id::CANCEL_CONTRACT_DATA).i32(req_id);
             }
+            Request::Account(ref a) => a.encode(&mut w),
         }
         w.finish();
     }

@@ -12,10 +12,16 @@
 
 #![allow(missing_docs)]
 
+mod account;
 mod requests;
 mod responses;
 mod shared;
 
+pub use account::{
+    AccountDataEnd, AccountDataRequest, AccountSummary, AccountSummaryRequest, AccountUpdateMulti,
+    AccountUpdateTime, AccountUpdatesMultiRequest, AccountValue, MarketDataType, PnL, PnLRequest,
+    PnLSingle, PnLSingleRequest, PortfolioValue,
+};
 pub use requests::{
     AutoOpenOrdersRequest, CancelOrderRequest, ContractDataRequest, Empty, ExecutionFilter,
     ExecutionRequest, HistoricalDataRequest, IdsRequest, MarketDataRequest, MarketDataTypeRequest,

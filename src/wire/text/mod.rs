@@ -9,6 +9,7 @@
 //! session) and all re-exported here.
 
 mod account;
+mod account_values;
 mod contract;
 mod historical;
 mod market_data;
@@ -16,6 +17,7 @@ mod orders;
 mod session;
 
 pub use account::{CommissionReport, ExecutionData, PositionData};
+pub use account_values::{AccountMessage, PortfolioLine};
 pub use contract::{ContractDataView, ContractView};
 pub use historical::{Bar, HISTORICAL_DATA_END_VERSION, HistoricalData};
 pub use market_data::{TickByTick, TickByTickData, TickPrice, TickSize};
@@ -59,6 +61,8 @@ pub enum ServerMessage<'a> {
         req_id: i32,
         data_type: i32,
     },
+    /// Account values, portfolio, summary, updates by model, PnL.
+    Account(AccountMessage<'a>),
 }
 
 impl<'a> ServerMessage<'a> {
@@ -113,6 +117,9 @@ impl<'a> ServerMessage<'a> {
                     req_id: f.i32()?,
                     data_type: f.i32()?,
                 }
+            }
+            other if AccountMessage::handles(other) => {
+                ServerMessage::Account(AccountMessage::decode(other, f)?)
             }
             other => return Err(DecodeError::UnknownMessage { id: other }),
         })
