@@ -25,9 +25,10 @@ use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_
 use hft::config::EngineParams;
 use hft::instruments::REQ_ID_BASE;
 use hft::latency::now_ns;
+use hft::metrics::EngineMetrics;
 use hft::normalize::{NormalizeReport, NormalizeStage, Normalizer};
 use hft::pipeline::place;
-use hft::runtime::{WaitStrategy, Waiter};
+use hft::runtime::{Cadence, WaitStrategy, Waiter};
 use hft::signal::{PairRouter, SignalReport, SignalStage};
 use hft::strategy::PairStrategy;
 use hft::types::IntentMsg;
@@ -39,6 +40,9 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::PairPath;
+
+/// How often the stages publish their metrics (the engine's default `engine.metrics_publish_ms`).
+const PUBLISH_NS: u64 = 250_000_000;
 
 /// Ticks per iteration.
 const EVENTS: usize = 1 << 20;
@@ -156,6 +160,8 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
     let io_done = Arc::new(AtomicBool::new(false));
     let normalize_done = Arc::new(AtomicBool::new(false));
     let signal_done = AtomicBool::new(false);
+    // The stages publish their numbers as the engine's do (every 250 ms), read by nobody.
+    let metrics = Arc::new(EngineMetrics::new(&[]));
     let normalize = NormalizeStage {
         rx: md_rx,
         tx: quote_tx,
@@ -163,6 +169,8 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
         waiter: Waiter::new(wait),
         upstream_done: io_done.clone(),
         feed: Arc::new(hft::normalize::FeedState::new(instruments)),
+        metrics: metrics.clone(),
+        cadence: Cadence::new(PUBLISH_NS),
     };
     // No dispatch here: nothing comes back (the producer end stays alive, unused).
     let (_outcome_tx, outcome_rx) = rtrb::RingBuffer::new(16);
@@ -173,6 +181,8 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
         router: PairRouter::new(templates.to_vec(), instruments),
         waiter: Waiter::new(wait),
         upstream_done: normalize_done.clone(),
+        metrics,
+        cadence: Cadence::new(PUBLISH_NS),
     };
     std::thread::scope(|s| {
         let normalize_h = spawn(s, "hft-normalize", placement.cores[1], move || {

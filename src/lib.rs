@@ -3,8 +3,9 @@
 //!
 //! Rooms, leaves first (no module imports one above it):
 //!
-//! - [`types`], [`instruments`], [`config`], [`latency`]: messages, symbol indices, parameter
-//!   files, clocks and histograms;
+//! - [`types`], [`instruments`], [`config`], [`latency`], [`metrics`]: messages, symbol
+//!   indices, parameter files, clocks and histograms, the numbers the stages publish for the
+//!   operators (Prometheus endpoint, status line);
 //! - [`wire`] (the TWS codec), [`stats`], [`strategy`], [`exchange`] (book, matcher, ledger,
 //!   accounting), [`runtime`] (wait strategies, the stage loop);
 //! - the stages in data-flow order, [`io`] -> [`normalize`] -> [`signal`] -> [`dispatch`], with
@@ -25,6 +26,7 @@ pub mod instruments;
 pub mod io;
 pub mod journal;
 pub mod latency;
+pub mod metrics;
 pub mod normalize;
 pub mod pairs;
 pub mod pipeline;

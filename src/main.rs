@@ -1,8 +1,10 @@
 //! `hft`: command-line entry point. See `hft --help` and the README.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use hft::cli::duration::parse_duration;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -11,8 +13,17 @@ use std::process::ExitCode;
     about = "Pairs-trading engine for Interactive Brokers, with a TWS-compatible paper gateway"
 )]
 struct Cli {
+    /// Log lines on stderr as text or as one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -22,9 +33,10 @@ enum Command {
         /// Engine parameters (default: the embedded params/default.toml).
         #[arg(long)]
         params: Option<PathBuf>,
-        /// Seconds to run (default: engine.duration_secs).
-        #[arg(long)]
-        duration: Option<f64>,
+        /// How long to run: 40s, 90m, 2h, 500ms, or plain seconds (default:
+        /// engine.duration_secs).
+        #[arg(long, value_parser = parse_duration)]
+        duration: Option<Duration>,
         /// Run directory (default: a new one under engine.runs_dir).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -75,7 +87,7 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         level: u8,
     },
-    /// Run the paper gateway (a TWS on loopback) until killed or for --duration seconds.
+    /// Run the paper gateway (a TWS on loopback) until killed or for --duration.
     Sim {
         /// Gateway parameters (default: the embedded params/sim.toml).
         #[arg(long)]
@@ -101,9 +113,9 @@ enum Command {
         /// Output file for --write-ticks.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Stop after this many seconds.
-        #[arg(long)]
-        duration: Option<f64>,
+        /// Stop after this long: 40s, 90m, 2h, 500ms, or plain seconds.
+        #[arg(long, value_parser = parse_duration)]
+        duration: Option<Duration>,
     },
     /// Wire-to-wire tick-to-trade at fixed tick rates (paper gateway -> engine -> gateway), next
     /// to the loopback TCP floor of this machine.
@@ -111,9 +123,9 @@ enum Command {
         /// Tick rates to measure, ticks per second.
         #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
         rates: Vec<f64>,
-        /// Seconds of ticks per rate.
-        #[arg(long, default_value_t = 5.0)]
-        seconds: f64,
+        /// Ticks per rate for this long: 5s, 500ms, or plain seconds.
+        #[arg(long, value_parser = parse_duration, default_value = "5")]
+        seconds: Duration,
         /// Busy-poll stages (falls back to backoff without a core per stage).
         #[arg(long)]
         spin: bool,
@@ -147,14 +159,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
     let cli = Cli::parse();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    match cli.log_format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+    }
     let default = Command::Run {
         params: None,
         duration: None,
@@ -211,7 +230,7 @@ fn main() -> ExitCode {
             unpaced,
             write_ticks,
             out,
-            duration,
+            duration: duration.map(|d| d.as_secs_f64()),
         }),
         Command::MeasureStream { ticks } => hft::cli::measure::stream(ticks),
         Command::Report { run_dir } => hft::cli::report::run(&run_dir).map(|charts| {
@@ -223,7 +242,7 @@ fn main() -> ExitCode {
             rates,
             seconds,
             spin,
-        } => hft::cli::measure::wire(&rates, seconds, spin),
+        } => hft::cli::measure::wire(&rates, seconds.as_secs_f64(), spin),
         Command::Pairs {
             closes,
             top,

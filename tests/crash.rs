@@ -167,6 +167,7 @@ fn a_gateway_sending_garbage_gets_a_clean_error_and_a_reconnect() {
                     stop,
                     require_paper: true,
                     resume: None,
+                    metrics: None,
                 },
             )
         }

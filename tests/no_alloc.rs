@@ -233,6 +233,15 @@ fn main() {
     params.risk.max_position = 1e9;
     // Orders flow as fast as signals come: the measured window must end with the tick stream.
     params.risk.max_messages_per_sec = 100_000;
+    // The stages publish their metrics every millisecond, so the armed window holds many
+    // publications (counters, positions, PnL, latency percentiles). The status line and the
+    // endpoint are cold threads that allocate by design: off here (they read what the stages
+    // publish, which is what this test measures).
+    params.engine.metrics_publish_ms = 1;
+    params.engine.status_secs = 0.0;
+    params.engine.metrics_listen.clear();
+    let metrics = Arc::new(hft::metrics::EngineMetrics::new(&params.symbols()));
+    let watched = metrics.clone();
     let run_dir = std::env::temp_dir().join(format!("hft-no-alloc-{}", std::process::id()));
     let engine_stop = stop.clone();
     let engine = std::thread::spawn(move || {
@@ -246,6 +255,7 @@ fn main() {
                 stop: engine_stop,
                 require_paper: true,
                 resume: None,
+                metrics: Some(watched),
             },
         )
     });
@@ -336,6 +346,11 @@ fn main() {
     );
     let orders_before = orders.load(Ordering::Relaxed);
 
+    let published_before = (
+        metrics.io.ticks.get(),
+        metrics.dispatch.fills.get(),
+        metrics.dispatch.end_to_end.count.get(),
+    );
     ARMED.store(true, Ordering::SeqCst);
     send(&mut writer, &mut pump, &measured);
     let total_ticks = 2 * (WARMUP_STEPS + MEASURED_STEPS);
@@ -343,6 +358,11 @@ fn main() {
         &orders,
         || last_ref.load(Ordering::Relaxed) + 4 * PERIOD as u64 >= total_ticks,
         || pump(&mut writer),
+    );
+    let published_after = (
+        metrics.io.ticks.get(),
+        metrics.dispatch.fills.get(),
+        metrics.dispatch.end_to_end.count.get(),
     );
     ARMED.store(false, Ordering::SeqCst);
     let allocations = ALLOCATIONS.load(Ordering::SeqCst);
@@ -368,6 +388,12 @@ fn main() {
     assert!(
         report.dispatch.counters.fills >= measured_orders,
         "fills came back"
+    );
+    assert!(
+        published_after.0 > published_before.0
+            && published_after.1 > published_before.1
+            && published_after.2 > published_before.2,
+        "the stages published their metrics while armed ({published_before:?} -> {published_after:?})"
     );
     assert_eq!(allocations, 0, "heap allocations on the hot path");
     println!("test no_alloc ... ok");

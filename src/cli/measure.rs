@@ -246,6 +246,7 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
                     stop: engine_stop,
                     require_paper: true,
                     resume: None,
+                    metrics: None,
                 },
             )
         });

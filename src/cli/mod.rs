@@ -2,6 +2,7 @@
 
 pub mod backtest;
 pub mod bootstrap;
+pub mod duration;
 pub mod measure;
 pub mod pairs;
 pub mod report;

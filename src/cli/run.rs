@@ -14,7 +14,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Default)]
 pub struct RunArgs {
     pub params: Option<PathBuf>,
-    pub duration: Option<f64>,
+    pub duration: Option<Duration>,
     pub out: Option<PathBuf>,
     pub gateway: Option<String>,
     pub no_bootstrap: bool,
@@ -108,7 +108,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(history.rows(&pairs))
     };
 
-    let duration = Duration::from_secs_f64(args.duration.unwrap_or(params.engine.duration_secs));
+    let duration = args
+        .duration
+        .unwrap_or_else(|| Duration::from_secs_f64(params.engine.duration_secs));
     let run_dir = match &args.out {
         Some(dir) => {
             std::fs::create_dir_all(dir)
@@ -133,6 +135,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             stop,
             require_paper: !args.live,
             resume: args.resume.clone(),
+            metrics: None,
         },
     )?;
     println!();

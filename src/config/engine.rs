@@ -79,6 +79,15 @@ pub struct EngineSection {
     pub fills_capacity: usize,
     /// When the journal (`journal.csv`) is forced to disk.
     pub journal_fsync: FsyncPolicy,
+    /// `IP:PORT` of the Prometheus endpoint (`GET /metrics`); empty: off. Loopback only unless
+    /// `metrics_allow_remote`.
+    pub metrics_listen: String,
+    /// Allow a non-loopback `metrics_listen` (the endpoint has no authentication).
+    pub metrics_allow_remote: bool,
+    /// How often each stage publishes its counters and latency percentiles (milliseconds).
+    pub metrics_publish_ms: u64,
+    /// Seconds between status lines on stderr (0: none).
+    pub status_secs: f64,
 }
 
 impl Default for EngineSection {
@@ -94,6 +103,10 @@ impl Default for EngineSection {
             series_capacity: 100_000,
             fills_capacity: 65_536,
             journal_fsync: FsyncPolicy::Batch,
+            metrics_listen: String::new(),
+            metrics_allow_remote: false,
+            metrics_publish_ms: 250,
+            status_secs: 5.0,
         }
     }
 }
@@ -134,6 +147,43 @@ impl EngineSection {
             file,
             &key("duration_secs"),
             "must be positive",
+        )?;
+        check(
+            (1..=60_000).contains(&self.metrics_publish_ms),
+            file,
+            &key("metrics_publish_ms"),
+            "must be in 1..=60000",
+        )?;
+        check(
+            self.status_secs >= 0.0 && self.status_secs.is_finite(),
+            file,
+            &key("status_secs"),
+            "must be >= 0 (0: no status line)",
+        )?;
+        self.validate_metrics_listen(file, &key("metrics_listen"))
+    }
+
+    /// `metrics_listen`: empty, or an `IP:PORT` on loopback unless `metrics_allow_remote`.
+    fn validate_metrics_listen(&self, file: &str, key: &str) -> Result<(), ParamsError> {
+        if self.metrics_listen.is_empty() {
+            return Ok(());
+        }
+        let Ok(addr) = self.metrics_listen.parse::<std::net::SocketAddr>() else {
+            return Err(ParamsError::new(
+                file,
+                key,
+                format!(
+                    "`{}` is not IP:PORT (e.g. \"127.0.0.1:9184\"; empty = off)",
+                    self.metrics_listen
+                ),
+            ));
+        };
+        check(
+            addr.ip().is_loopback() || self.metrics_allow_remote,
+            file,
+            key,
+            "not a loopback address: the endpoint has no authentication; set \
+             engine.metrics_allow_remote = true to serve it beyond this host",
         )
     }
 }

@@ -240,3 +240,84 @@ fn every_section_names_its_key_and_message() {
         ("replay.rate", "must be >= 0 (0 = follow speed)")
     );
 }
+
+#[test]
+fn metrics_listen_is_loopback_unless_remote_is_allowed() {
+    let with = |extra: &str| {
+        let text = DEFAULT_PARAMS.replacen(
+            "metrics_listen = \"\"",
+            &format!("metrics_listen = {extra}"),
+            1,
+        );
+        assert_ne!(text, DEFAULT_PARAMS);
+        EngineParams::from_toml("m.toml", &text)
+    };
+    for ok in ["\"127.0.0.1:9184\"", "\"[::1]:9184\"", "\"127.0.0.1:0\""] {
+        assert!(with(ok).is_ok(), "{ok}");
+    }
+    for (bad, says) in [
+        ("\"0.0.0.0:9184\"", "not a loopback address"),
+        ("\"10.1.2.3:9184\"", "not a loopback address"),
+        ("\"localhost:9184\"", "is not IP:PORT"),
+        ("\"127.0.0.1\"", "is not IP:PORT"),
+        ("\"127.0.0.1:99999\"", "is not IP:PORT"),
+    ] {
+        let e = with(bad).unwrap_err();
+        assert_eq!(
+            (e.file.as_str(), e.key.as_str()),
+            ("m.toml", "engine.metrics_listen")
+        );
+        assert!(e.message.contains(says), "{bad}: {}", e.message);
+        assert!(
+            e.to_string()
+                .starts_with("m.toml: key `engine.metrics_listen`: ")
+        );
+    }
+    let text = DEFAULT_PARAMS
+        .replacen(
+            "metrics_listen = \"\"",
+            "metrics_listen = \"0.0.0.0:9184\"",
+            1,
+        )
+        .replacen(
+            "metrics_allow_remote = false",
+            "metrics_allow_remote = true",
+            1,
+        );
+    let remote = EngineParams::from_toml("m.toml", &text).unwrap();
+    assert_eq!(remote.engine.metrics_listen, "0.0.0.0:9184");
+    assert!(remote.engine.metrics_allow_remote);
+    let e = with("9184").unwrap_err();
+    assert_eq!(e.key, "engine.metrics_listen");
+}
+
+#[test]
+fn status_and_publish_intervals_are_checked() {
+    for (from, to, key) in [
+        (
+            "status_secs = 5.0",
+            "status_secs = -1.0",
+            "engine.status_secs",
+        ),
+        (
+            "metrics_publish_ms = 250",
+            "metrics_publish_ms = 0",
+            "engine.metrics_publish_ms",
+        ),
+    ] {
+        let bad = DEFAULT_PARAMS.replacen(from, to, 1);
+        assert_ne!(bad, DEFAULT_PARAMS, "{from}");
+        assert_eq!(
+            EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+            key
+        );
+    }
+    let off = DEFAULT_PARAMS.replacen("status_secs = 5.0", "status_secs = 0", 1);
+    assert_eq!(
+        EngineParams::from_toml("e.toml", &off)
+            .unwrap()
+            .engine
+            .status_secs,
+        0.0
+    );
+}

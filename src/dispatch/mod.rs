@@ -391,6 +391,11 @@ impl Dispatcher {
         self.link == Link::Down
     }
 
+    /// A reconciliation is waiting for its answers (or its second look).
+    pub fn reconciling(&self) -> bool {
+        self.link.is_reconciling()
+    }
+
     /// A write of `place` failed: the order never left, so it ends here (its ticket sees a
     /// failed leg, its pair's target gives the quantity back).
     pub fn on_write_failed(&mut self, place: &PlaceOrder, now: u64) {

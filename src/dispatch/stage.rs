@@ -25,9 +25,10 @@ use super::{
 use crate::io::{SessionGate, WriterMailbox};
 use crate::journal::{JournalEntry, JournalTx, Recovered};
 use crate::latency::{self, now_ns};
+use crate::metrics::{EngineMetrics, LINK_DOWN, LINK_RECONCILING, LINK_UP};
 use crate::normalize::FeedState;
 use crate::record::{FillRecord, FixedLog};
-use crate::runtime::Waiter;
+use crate::runtime::{Cadence, Waiter};
 use crate::types::{IntentMsg, IntentOutcome, OrderEvent, OrderMsg};
 use crate::wire::Request;
 use hdrhistogram::Histogram;
@@ -69,6 +70,10 @@ pub struct DispatchSetup {
     /// Where io leaves a re-established session's writer, numbered by session generation.
     pub writer_mailbox: Arc<WriterMailbox>,
     pub journal: Option<JournalTx>,
+    /// Where its counters, positions, PnL and latency are published for the operators, and
+    /// how often.
+    pub metrics: Arc<EngineMetrics>,
+    pub cadence: Cadence,
 }
 
 /// What the dispatch thread returns.
@@ -137,6 +142,8 @@ pub struct DispatchStage {
     /// [`FINAL_GRACE`] in nanoseconds.
     final_grace_ns: u64,
     latency: Latency,
+    metrics: Arc<EngineMetrics>,
+    cadence: Cadence,
 }
 
 impl DispatchStage {
@@ -187,6 +194,8 @@ impl DispatchStage {
                 read_to_signal: latency::histogram(),
                 order_events: latency::histogram(),
             },
+            metrics: s.metrics,
+            cadence: s.cadence,
         }
     }
 
@@ -223,6 +232,9 @@ impl DispatchStage {
             if self.dispatcher.killed() {
                 self.killed.store(true, Ordering::Release);
             }
+            if self.cadence.due(now_ns(), !worked) {
+                self.publish();
+            }
             if worked {
                 self.waiter.reset();
                 continue;
@@ -244,6 +256,7 @@ impl DispatchStage {
             self.dispatcher.set_journal_full_waits(waits);
         }
         self.dispatcher.set_outcomes_dropped(self.outcomes_dropped);
+        self.publish();
         let orders_working = self.dispatcher.open_orders();
         let orders_unsent = self.dispatcher.queued();
         if orders_working > 0 || orders_unsent > 0 {
@@ -274,6 +287,54 @@ impl DispatchStage {
             write_stalls: self.wire.stalls,
             unjournaled_orders: self.unjournaled_orders,
         }
+    }
+
+    /// Copies counters, positions, PnL (open positions at the feed's mids), link state, queue
+    /// depths and latency percentiles into the metrics cells (no allocation).
+    fn publish(&self) {
+        let (d, cells) = (&self.dispatcher, &self.metrics.dispatch);
+        let c = d.counters();
+        cells.intents.set(c.intents);
+        cells.orders.set(c.orders_sent);
+        cells.fills.set(c.fills);
+        cells.risk_rejects.set(c.rejected_by_risk);
+        cells.order_errors.set(c.order_errors);
+        cells.cancels.set(c.cancels_sent);
+        cells.naked_legs.set(c.naked_legs);
+        cells.kill_switch.set(c.kill_switch);
+        cells.reconnects.set(c.reconnects);
+        cells.reconciliations.set(c.reconciliations);
+        cells.link.set(if d.link_down() {
+            LINK_DOWN
+        } else if d.reconciling() {
+            LINK_RECONCILING
+        } else {
+            LINK_UP
+        });
+        cells.open_orders.set(d.open_orders() as u64);
+        cells.queued.set(d.queued() as u64);
+        let (mut realized, mut unrealized, mut commissions) = (0.0, 0.0, 0.0);
+        for (i, p) in d.positions().iter().enumerate() {
+            realized += p.realized;
+            commissions += p.commissions;
+            unrealized += p.unrealized(self.feed.last(i as u16).1);
+            if let Some(cell) = cells.positions.get(i) {
+                cell.set_f64(p.qty);
+            }
+        }
+        cells.realized.set_f64(realized);
+        cells.unrealized.set_f64(unrealized);
+        cells
+            .commissions
+            .set_f64(commissions + d.unattributed_commissions());
+        cells.intent_queue_depth.set(self.intents.slots() as u64);
+        cells.order_queue_depth.set(self.orders.slots() as u64);
+        let l = &self.latency;
+        cells.queue_wait.publish(&l.queue_wait);
+        cells.service.publish(&l.service);
+        cells.end_to_end.publish(&l.end_to_end);
+        cells.read_to_signal.publish(&l.read_to_signal);
+        cells.order_events.publish(&l.order_events);
     }
 
     /// After upstream is done and nothing is being flattened: whether dispatch may stop.

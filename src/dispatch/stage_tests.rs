@@ -71,6 +71,11 @@ fn fixture(journal: Option<JournalTx>) -> Fixture {
         feed: Arc::new(FeedState::new(2)),
         writer_mailbox: mailbox.clone(),
         journal,
+        metrics: Arc::new(crate::metrics::EngineMetrics::new(&[
+            "A".into(),
+            "B".into(),
+        ])),
+        cadence: crate::runtime::Cadence::new(1_000_000),
     };
     let mut stage = DispatchStage::new(setup, None);
     stage.dispatcher.start(now_ns());

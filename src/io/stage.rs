@@ -5,7 +5,8 @@
 pub use super::decode::{Decoded, decode};
 use super::{TwsConnection, WriterMailbox};
 use crate::latency::{self, now_ns};
-use crate::runtime::{QueuePolicy, WaitStrategy};
+use crate::metrics::EngineMetrics;
+use crate::runtime::{Cadence, QueuePolicy, WaitStrategy};
 use crate::types::{MdEvent, OrderEvent, OrderMsg};
 use crate::wire::FrameReader;
 use hdrhistogram::Histogram;
@@ -126,6 +127,9 @@ pub struct IoStage {
     /// Longest wait for room in the order queue before the session is given up
     /// ([`ORDER_QUEUE_PATIENCE`]).
     pub order_patience: Duration,
+    /// Where its counters and latency are published for the operators, and how often.
+    pub metrics: Arc<EngineMetrics>,
+    pub cadence: Cadence,
 }
 
 const SOCKET: Token = Token(0);
@@ -143,8 +147,10 @@ impl IoStage {
     /// backoff; the new session's writer goes to dispatch with [`OrderEvent::Reconnected`].
     pub fn run(self) -> IoReport {
         let md_stopped = self.md_stopped.clone();
+        let metrics = self.metrics.clone();
         let report = self.run_inner();
         md_stopped.store(true, Ordering::Release);
+        publish(&metrics, &report);
         report
     }
 
@@ -174,6 +180,7 @@ impl IoStage {
             }
             report.counters.disconnects += 1;
             report.disconnected = true;
+            publish(&self.metrics, &report);
             let _ = poll.registry().deregister(&mut self.stream);
             // Dispatch still holds a clone of this socket: shut it down so the gateway sees the
             // session end even when it was our side that gave up (an unreadable stream).
@@ -192,6 +199,7 @@ impl IoStage {
                     Ok(c) => break c,
                     Err(e) => {
                         report.counters.reconnect_failures += 1;
+                        publish(&self.metrics, &report);
                         tracing::warn!(attempt, error = %e, "reconnect failed");
                         report.error = Some(format!("reconnect failed: {e}"));
                         attempt = attempt.saturating_add(1);
@@ -214,6 +222,7 @@ impl IoStage {
             rc.writer.publish(generation, writer);
             report.counters.reconnects += 1;
             report.disconnected = false;
+            publish(&self.metrics, &report);
             tracing::info!(next_valid_id, generation, "session re-established");
             self.push_session_event(OrderEvent::Reconnected { next_valid_id }, &mut report);
         }
@@ -269,6 +278,7 @@ impl IoStage {
                 return SessionEnd::Lost;
             }
             // Edge-triggered: read until WouldBlock whether or not an event was reported.
+            let bytes_before = report.counters.bytes;
             loop {
                 match self.reader.fill_from(&mut self.stream) {
                     Ok(0) => {
@@ -289,6 +299,12 @@ impl IoStage {
                         return SessionEnd::Lost;
                     }
                 }
+            }
+            if self
+                .cadence
+                .due(now_ns(), report.counters.bytes == bytes_before)
+            {
+                publish(&self.metrics, report);
             }
         }
         SessionEnd::Stopped
@@ -389,6 +405,22 @@ impl IoStage {
             }
         }
     }
+}
+
+/// Copies io's counters and latency percentiles into its metrics cells (no allocation).
+fn publish(metrics: &EngineMetrics, report: &IoReport) {
+    let (c, cells) = (&report.counters, &metrics.io);
+    cells.ticks.set(c.md_events);
+    cells.frames.set(c.frames);
+    cells.bytes.set(c.bytes);
+    cells.order_events.set(c.order_events);
+    cells.md_dropped.set(c.md_dropped);
+    cells.malformed.set(c.malformed);
+    cells.disconnects.set(c.disconnects);
+    cells.reconnects.set(c.reconnects);
+    cells.reconnect_failures.set(c.reconnect_failures);
+    cells.queue_wait.publish(&report.queue_wait);
+    cells.service.publish(&report.service);
 }
 
 /// What [`push_bounded`] did.

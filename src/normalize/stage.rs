@@ -3,7 +3,8 @@
 
 use super::{FeedState, NormalizeCounters, Normalizer};
 use crate::latency::now_ns;
-use crate::runtime::{Waiter, consume, push_waiting};
+use crate::metrics::EngineMetrics;
+use crate::runtime::{Cadence, Step, Waiter, consume, push_waiting};
 use crate::types::{MdEvent, QuoteMsg};
 use hdrhistogram::Histogram;
 use std::sync::Arc;
@@ -28,6 +29,9 @@ pub struct NormalizeStage {
     pub upstream_done: Arc<AtomicBool>,
     /// Where accepted quotes are published for dispatch's staleness watchdog.
     pub feed: Arc<FeedState>,
+    /// Where its counters and latency are published for the operators, and how often.
+    pub metrics: Arc<EngineMetrics>,
+    pub cadence: Cadence,
 }
 
 impl NormalizeStage {
@@ -36,19 +40,33 @@ impl NormalizeStage {
     pub fn run(mut self) -> NormalizeReport {
         let mut full = 0u64;
         let (normalizer, feed, tx) = (&mut self.normalizer, &self.feed, &mut self.tx);
+        let cells = &self.metrics.normalize;
         let l = consume(
             &mut self.rx,
             &mut self.waiter,
             &self.upstream_done,
+            &mut self.cadence,
             |e| e.t_enq_ns,
-            |e, _| {
-                if let Some(quote) = normalizer.on_event_publishing(&e, feed, e.t_recv_ns) {
-                    let msg = QuoteMsg {
-                        value: quote,
-                        t_recv_ns: e.t_recv_ns,
-                        t_enq_ns: now_ns(),
-                    };
-                    full += push_waiting(tx, msg);
+            |step| match step {
+                Step::Item(e, _) => {
+                    if let Some(quote) = normalizer.on_event_publishing(&e, feed, e.t_recv_ns) {
+                        let msg = QuoteMsg {
+                            value: quote,
+                            t_recv_ns: e.t_recv_ns,
+                            t_enq_ns: now_ns(),
+                        };
+                        full += push_waiting(tx, msg);
+                    }
+                }
+                Step::Publish(l, depth) => {
+                    let c = normalizer.counters();
+                    cells.quotes.set(c.quotes);
+                    cells
+                        .bad_ticks
+                        .set(c.bad_price + c.crossed + c.jumps_rejected);
+                    cells.queue_depth.set(depth as u64);
+                    cells.queue_wait.publish(&l.queue_wait);
+                    cells.service.publish(&l.service);
                 }
             },
         );

@@ -17,6 +17,7 @@
 
 mod placement;
 mod report;
+mod watch;
 
 pub use placement::{Placement, place};
 
@@ -27,8 +28,9 @@ use crate::io::stage::{ORDER_QUEUE_PATIENCE, Reconnect, split_for_stages};
 use crate::io::{IoReport, IoStage, TwsConnection, WriterMailbox};
 use crate::journal;
 use crate::latency::{Named, now_ns};
+use crate::metrics::EngineMetrics;
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
-use crate::runtime::Waiter;
+use crate::runtime::{Cadence, Waiter};
 use crate::signal::{PairRouter, SignalReport, SignalStage};
 use crate::strategy::PairStrategy;
 use anyhow::Context;
@@ -38,6 +40,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use watch::Watch;
 
 /// Longest wait after the last intent for working orders to fill or end.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
@@ -59,6 +62,9 @@ pub struct RunOptions {
     /// The run directory of a previous run whose journal is restored and reconciled with the
     /// gateway (after a crash).
     pub resume: Option<PathBuf>,
+    /// Where the stages publish their numbers (the metrics endpoint and the status line read
+    /// them); `None`: the run makes its own. A caller that passes one can watch the run.
+    pub metrics: Option<Arc<EngineMetrics>>,
 }
 
 /// A file whose appearance in the run directory trips the kill switch (`hft kill RUN_DIR`).
@@ -87,7 +93,18 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     );
     std::fs::create_dir_all(&opts.run_dir)
         .with_context(|| format!("cannot create {}", opts.run_dir.display()))?;
+    let metrics = match &opts.metrics {
+        Some(m) => {
+            anyhow::ensure!(
+                m.symbols() == instruments.symbols(),
+                "the metrics cells were made for other instruments"
+            );
+            m.clone()
+        }
+        None => Arc::new(EngineMetrics::new(instruments.symbols())),
+    };
     let restored = restore_journal(&opts, &instruments)?;
+    let mut watch = Watch::start(params, metrics.clone())?;
     let conn = connect(params, &opts)?;
     let mut pairs = PairStrategy::for_pairs(params, &instruments);
     if let Some(warmup) = &opts.warmup {
@@ -113,12 +130,14 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         &placement,
         wall_offset_ns,
         restored.as_ref(),
+        metrics,
     )?;
     let started = Instant::now();
     let running = stages.spawn(&placement)?;
-    supervise(&opts, &control, started, &running);
+    supervise(&opts, &control, started, &running, &mut watch);
     let ran = started.elapsed();
     let ends = running.shut_down(&control, instruments.symbols().len());
+    watch.stop();
     let panicked = ends.panicked.clone();
     let report = report(
         params,
@@ -234,6 +253,7 @@ fn build_stages(
     placement: &Placement,
     wall_offset_ns: u64,
     restored: Option<&journal::Recovered>,
+    metrics: Arc<EngineMetrics>,
 ) -> anyhow::Result<(Stages, Control)> {
     let symbols = instruments.symbols().to_vec();
     let cap = params.engine.queue_capacity;
@@ -260,6 +280,7 @@ fn build_stages(
     let wait = placement.wait;
     let feed = Arc::new(FeedState::new(symbols.len()));
     let writer_mailbox = Arc::new(WriterMailbox::default());
+    let cadence = Cadence::new(params.engine.metrics_publish_ms * 1_000_000);
     let io = IoStage {
         stream: mio_stream,
         reader,
@@ -281,6 +302,8 @@ fn build_stages(
             writer: writer_mailbox.clone(),
         }),
         order_patience: ORDER_QUEUE_PATIENCE,
+        metrics: metrics.clone(),
+        cadence,
     };
     let normalize = NormalizeStage {
         rx: md_rx,
@@ -289,6 +312,8 @@ fn build_stages(
         waiter: Waiter::new(wait),
         upstream_done: control.io_done.clone(),
         feed: feed.clone(),
+        metrics: metrics.clone(),
+        cadence,
     };
     let signal = SignalStage {
         rx: quote_rx,
@@ -297,6 +322,8 @@ fn build_stages(
         router: PairRouter::with_series(pairs, symbols.len(), params.engine.series_capacity),
         waiter: Waiter::new(wait),
         upstream_done: control.normalize_done.clone(),
+        metrics: metrics.clone(),
+        cadence,
     };
     let (journal_tx, journal_h) = journal::spawn(
         &opts.run_dir.join(journal::FILE),
@@ -331,6 +358,8 @@ fn build_stages(
             feed,
             writer_mailbox,
             journal: Some(journal_tx),
+            metrics,
+            cadence,
         },
         restored,
     );
@@ -369,8 +398,14 @@ impl Stages {
 
 /// Waits for the end of the run: its duration, a stop request, the kill switch, or any stage
 /// ending (io losing its session for good, or a panic); turns a kill file in the run directory
-/// into a kill request.
-fn supervise(opts: &RunOptions, control: &Control, started: Instant, running: &Running) {
+/// into a kill request; logs the status line when due.
+fn supervise(
+    opts: &RunOptions,
+    control: &Control,
+    started: Instant,
+    running: &Running,
+    watch: &mut Watch,
+) {
     let kill_file = opts.run_dir.join(KILL_FILE);
     while started.elapsed() < opts.duration
         && !opts.stop.load(Ordering::Relaxed)
@@ -381,6 +416,7 @@ fn supervise(opts: &RunOptions, control: &Control, started: Instant, running: &R
         if kill_file.exists() {
             control.kill_request.store(true, Ordering::Release);
         }
+        watch.tick();
     }
 }
 

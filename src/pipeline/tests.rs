@@ -43,6 +43,7 @@ fn a_panicking_stage_stops_the_others_and_fails_the_run() {
             stop: Arc::new(AtomicBool::new(false)),
             require_paper: true,
             resume: None,
+            metrics: None,
         },
     );
     *PANIC_STAGE.lock().unwrap() = None;

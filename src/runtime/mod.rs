@@ -5,5 +5,5 @@
 mod stage;
 mod wait;
 
-pub use stage::{StageLatency, consume, push_waiting};
+pub use stage::{Cadence, StageLatency, Step, consume, push_waiting};
 pub use wait::{QueuePolicy, WaitStrategy, Waiter};

@@ -2,8 +2,9 @@
 
 use super::PairRouter;
 use crate::latency::now_ns;
+use crate::metrics::EngineMetrics;
 use crate::record::FixedLog;
-use crate::runtime::{Waiter, consume, push_waiting};
+use crate::runtime::{Cadence, Step, Waiter, consume, push_waiting};
 use crate::strategy::{GridSample, StrategyCounters};
 use crate::types::{IntentMsg, IntentOutcome, QuoteMsg};
 use hdrhistogram::Histogram;
@@ -32,6 +33,9 @@ pub struct SignalStage {
     pub waiter: Waiter,
     /// Set by normalize when it has stopped: drain, then stop.
     pub upstream_done: Arc<AtomicBool>,
+    /// Where its counters and latency are published for the operators, and how often.
+    pub metrics: Arc<EngineMetrics>,
+    pub cadence: Cadence,
 }
 
 impl SignalStage {
@@ -39,25 +43,36 @@ impl SignalStage {
     pub fn run(mut self) -> SignalReport {
         let (mut quotes, mut intents) = (0u64, 0u64);
         let (router, tx, outcomes) = (&mut self.router, &mut self.tx, &mut self.outcomes);
+        let cells = &self.metrics.signal;
         let l = consume(
             &mut self.rx,
             &mut self.waiter,
             &self.upstream_done,
+            &mut self.cadence,
             |m| m.t_enq_ns,
-            |msg, _| {
-                quotes += 1;
-                while let Ok(o) = outcomes.pop() {
-                    router.on_outcome(&o);
+            |step| match step {
+                Step::Item(msg, _) => {
+                    quotes += 1;
+                    while let Ok(o) = outcomes.pop() {
+                        router.on_outcome(&o);
+                    }
+                    router.on_quote(&msg.value, |intent| {
+                        intents += 1;
+                        let m = IntentMsg {
+                            value: intent,
+                            t_recv_ns: msg.t_recv_ns,
+                            t_enq_ns: now_ns(),
+                        };
+                        push_waiting(tx, m);
+                    });
                 }
-                router.on_quote(&msg.value, |intent| {
-                    intents += 1;
-                    let m = IntentMsg {
-                        value: intent,
-                        t_recv_ns: msg.t_recv_ns,
-                        t_enq_ns: now_ns(),
-                    };
-                    push_waiting(tx, m);
-                });
+                Step::Publish(l, depth) => {
+                    cells.quotes.set(quotes);
+                    cells.intents.set(intents);
+                    cells.queue_depth.set(depth as u64);
+                    cells.queue_wait.publish(&l.queue_wait);
+                    cells.service.publish(&l.service);
+                }
             },
         );
         SignalReport {

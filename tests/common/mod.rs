@@ -145,6 +145,7 @@ impl EngineRun {
                     stop: engine_stop,
                     require_paper: true,
                     resume,
+                    metrics: None,
                 },
             )
         });
