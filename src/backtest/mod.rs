@@ -33,6 +33,7 @@ use crate::signal::PairRouter;
 use crate::strategy::{PairStrategy, ZScoreBands};
 use crate::types::{CloseReason, IntentKind, OrderEvent, OrderIntent, Quote, Stamped};
 use std::io::{self, Read, Write};
+use std::sync::Arc;
 use summary::{risk_stats, round6};
 use venue::{Traded, Venue};
 
@@ -61,7 +62,7 @@ pub struct Backtest {
     keys: SymbolKeys,
     scanner: QuoteScanner,
     normalizer: Normalizer,
-    feed: FeedState,
+    feed: Arc<FeedState>,
     router: PairRouter,
     dispatcher: Dispatcher,
     venue: Venue,
@@ -93,6 +94,7 @@ impl Backtest {
         let pairs = PairStrategy::for_pairs(params, &instruments);
         let mut orders_csv = Vec::with_capacity(1 << 16);
         orders_csv.extend_from_slice(b"order_id,t_ns,seq,pair,symbol,side,qty,intent\n");
+        let feed = Arc::new(FeedState::new(n));
         let dispatcher = Dispatcher::new(
             DispatcherSetup {
                 symbols: instruments.symbols().to_vec(),
@@ -104,6 +106,9 @@ impl Backtest {
                 wall_offset_ns: 0,
                 fills_capacity: params.engine.fills_capacity,
                 requests_sent: 0,
+                feed: feed.clone(),
+                execution: params.execution,
+                policies: params.pair_policies(),
             },
             None,
             0,
@@ -113,7 +118,7 @@ impl Backtest {
             keys: SymbolKeys::new(instruments.symbols()),
             scanner: QuoteScanner::default(),
             normalizer: Normalizer::new(n, params.normalize),
-            feed: FeedState::new(n),
+            feed,
             stats: vec![PairStats::default(); pairs.len()],
             router: PairRouter::with_series(pairs, n, params.engine.series_capacity),
             dispatcher,
@@ -223,7 +228,7 @@ impl Backtest {
             }
             self.intents.clear();
         }
-        if self.dispatcher.poll(&self.feed, now) || !self.dispatcher.outbox().is_empty() {
+        if self.dispatcher.poll(now) || !self.dispatcher.outbox().is_empty() {
             self.carry_out(now);
         }
         if now >= self.next_sample_ns {
@@ -244,7 +249,7 @@ impl Backtest {
             t_enq_ns: now,
         };
         self.stats[p].last_intent = Some((intent.seq, intent.kind));
-        self.dispatcher.on_intent(&msg, &self.feed, now);
+        self.dispatcher.on_intent(&msg, now);
         self.carry_out(now);
         let held_after = self.dispatcher.pair_target(intent.pair).is_some_and(held);
         let st = &mut self.stats[p];

@@ -132,6 +132,7 @@ fn pair_params(p: &PairStats, bar_secs: f64) -> PairParams {
         spread_mean: Some(p.spread_mean),
         spread_std: Some(p.spread_std),
         half_life_secs: p.half_life.map(|bars| bars * bar_secs),
+        execution: None,
     }
 }
 
@@ -341,6 +342,7 @@ mod tests {
             spread_mean: None,
             spread_std: None,
             half_life_secs: None,
+            execution: None,
         }];
         assert_eq!(p, expected);
         // The new pairs sit where the old ones were, before [engine].

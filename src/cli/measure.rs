@@ -158,6 +158,7 @@ fn bench_engine_params() -> EngineParams {
         spread_mean: None,
         spread_std: None,
         half_life_secs: None,
+        execution: None,
     }];
     p.engine.tick_by_tick = true;
     p.strategy.kind = StrategyKind::Zscore;

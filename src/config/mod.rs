@@ -22,6 +22,7 @@ use std::path::Path;
 mod bootstrap;
 mod connection;
 mod engine;
+mod execution;
 mod faults;
 mod orderflow;
 mod risk;
@@ -31,6 +32,7 @@ mod strategy;
 pub use bootstrap::{BootstrapParams, bar_size_for};
 pub use connection::ConnectionParams;
 pub use engine::{EngineSection, FsyncPolicy, NormalizeParams, QueuePolicy, WaitStrategy};
+pub use execution::{ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule};
 pub use faults::FaultParams;
 pub use orderflow::{ORDERFLOW_REJECT_CODES, OrderMoment, OrderflowParams};
 pub use risk::{CostParams, RiskParams};
@@ -203,6 +205,9 @@ pub struct EngineParams {
     /// Pre-trade limits (`[risk]`).
     #[serde(default)]
     pub risk: RiskParams,
+    /// How pairs' orders are priced (`[execution]`).
+    #[serde(default)]
+    pub execution: ExecutionParams,
     /// The bad-tick filter (`[normalize]`).
     #[serde(default)]
     pub normalize: NormalizeParams,
@@ -212,6 +217,14 @@ pub struct EngineParams {
 }
 
 impl EngineParams {
+    /// The execution policy of each pair, in `pairs` order.
+    pub fn pair_policies(&self) -> Vec<Policy> {
+        self.pairs
+            .iter()
+            .map(|p| p.execution.unwrap_or(self.execution.policy))
+            .collect()
+    }
+
     /// Parses and validates engine parameters.
     ///
     /// # Errors
@@ -259,6 +272,7 @@ impl EngineParams {
         self.costs.validate(file, "costs")?;
         self.engine.validate(file, "engine")?;
         self.risk.validate(file, "risk")?;
+        self.execution.validate(file, "execution")?;
         self.normalize.validate(file, "normalize")
     }
 

@@ -272,6 +272,9 @@ pub struct PairParams {
     /// Half-life of the spread's mean reversion over that history, seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub half_life_secs: Option<f64>,
+    /// How this pair's orders are priced (default: `execution.policy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<super::Policy>,
 }
 
 impl PairParams {

@@ -81,6 +81,13 @@ pub struct DispatchCounters {
     pub leg_timeout_cancels: u64,
     /// Filled legs unwound after the retries ran out (the pair then stops trading).
     pub leg_unwinds: u64,
+    /// `passive`: hedge orders sent as the resting leg filled, resting orders re-priced, and
+    /// resting phases given up (what the legs lacked crossed).
+    pub passive_hedges: u64,
+    pub passive_reprices: u64,
+    pub passive_give_ups: u64,
+    /// Limit orders written at market because their instrument had no quote yet.
+    pub limits_unpriced: u64,
     /// Legs left unhedged because even the unwind failed (also logged).
     pub naked_legs: u64,
     /// Intents dropped because their pair stopped trading after an unwind, or after the kill

@@ -168,8 +168,8 @@ fn the_loss_limit_counts_losses_at_market() {
     let mut h = hedged(risk);
     // A (long 100 at 100) falls to 96, B (short 200 at 50) rises to 51: -600 at market.
     h.now += 60 * MS;
-    h.feed.publish(0, h.now, 96.0);
-    h.feed.publish(1, h.now, 51.0);
+    h.feed.publish(0, h.now, 96.0, 96.0, 100.0, 100.0);
+    h.feed.publish(1, h.now, 51.0, 51.0, 100.0, 100.0);
     h.poll();
     assert_eq!(h.d.kill_reason(), KillReason::LossLimit);
 }

@@ -9,7 +9,7 @@ pub(super) const MS: u64 = 1_000_000;
 /// A dispatcher for one pair (A = 0, B = 1) with a fresh feed, and what it sent so far.
 pub(super) struct Harness {
     pub d: Dispatcher,
-    pub feed: FeedState,
+    pub feed: Arc<FeedState>,
     pub now: u64,
     pub sent: Vec<Outbound>,
     pub next_exec: u32,
@@ -22,6 +22,7 @@ impl Harness {
 
     pub fn with_pairs(risk: RiskParams, pairs: Vec<[u16; 2]>) -> Self {
         let now = 1_000 * MS;
+        let feed = Arc::new(FeedState::new(2));
         let d = Dispatcher::new(
             DispatcherSetup {
                 symbols: vec!["A".into(), "B".into()],
@@ -33,13 +34,16 @@ impl Harness {
                 wall_offset_ns: 0,
                 fills_capacity: 64,
                 requests_sent: 0,
+                feed: feed.clone(),
+                execution: Default::default(),
+                policies: Vec::new(),
             },
             None,
             now,
         );
         let mut h = Harness {
             d,
-            feed: FeedState::new(2),
+            feed,
             now,
             sent: Vec::new(),
             next_exec: 0,
@@ -50,8 +54,8 @@ impl Harness {
 
     /// Both instruments quoted now (the feed is fresh).
     pub fn quote(&mut self) {
-        self.feed.publish(0, self.now, 100.0);
-        self.feed.publish(1, self.now, 50.0);
+        self.feed.publish(0, self.now, 100.0, 100.0, 100.0, 100.0);
+        self.feed.publish(1, self.now, 50.0, 50.0, 100.0, 100.0);
     }
 
     pub fn take(&mut self) -> Vec<Outbound> {
@@ -87,7 +91,7 @@ impl Harness {
     }
 
     pub fn poll(&mut self) -> Vec<Outbound> {
-        self.d.poll(&self.feed, self.now);
+        self.d.poll(self.now);
         self.take()
     }
 
@@ -119,7 +123,7 @@ impl Harness {
             t_recv_ns: self.now,
             t_enq_ns: self.now,
         };
-        self.d.on_intent(&msg, &self.feed, self.now);
+        self.d.on_intent(&msg, self.now);
         self.take()
     }
 
@@ -141,7 +145,7 @@ impl Harness {
             t_recv_ns: self.now,
             t_enq_ns: self.now,
         };
-        self.d.on_intent(&msg, &self.feed, self.now);
+        self.d.on_intent(&msg, self.now);
         self.take()
     }
 

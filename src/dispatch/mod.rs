@@ -20,6 +20,7 @@
 
 mod book;
 mod counters;
+mod execution;
 mod fills;
 mod limiter;
 mod link;
@@ -28,21 +29,24 @@ mod outbox;
 mod risk;
 mod stage;
 mod tickets;
+mod view;
 mod wire_out;
 
 pub use book::{ExecTable, PairBook, PositionState, SeenExec};
 pub use counters::{DispatchCounters, KillReason};
+pub use execution::OrderKind;
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
 pub use link::RECONCILE_REQ_ID;
 pub use outbox::{Control, Outbound, Outbox, PlaceOrder};
 pub use stage::{DispatchReport, DispatchSetup, DispatchStage, FINAL_GRACE, WRITE_STALL_LIMIT};
 
-use crate::config::RiskParams;
+use crate::config::{ExecutionParams, Policy, RiskParams};
 use crate::journal::{JournalEntry, Recovered};
 use crate::normalize::FeedState;
 use crate::record::{FillRecord, FixedLog};
 use crate::types::{IntentMsg, IntentOutcome, OrderMsg, OrderStatusKind, Side};
 use link::Link;
+use std::sync::Arc;
 use tickets::Ticket;
 
 /// Pair tickets (both legs of one intent) remembered at once.
@@ -149,6 +153,11 @@ pub struct DispatcherSetup {
     pub fills_capacity: usize,
     /// Requests already written on this session at start, charged to the rate limiter.
     pub requests_sent: u32,
+    /// The feed normalize publishes (staleness, marks, and the touch that prices limits).
+    pub feed: Arc<FeedState>,
+    /// How orders are worked; `policies[p]` is pair `p`'s (missing: `execution.policy`).
+    pub execution: ExecutionParams,
+    pub policies: Vec<Policy>,
 }
 
 /// The dispatch state machine. See the module documentation.
@@ -159,6 +168,10 @@ pub struct Dispatcher {
     risk: RiskParams,
     limiter: RateLimiter,
     wall_offset_ns: u64,
+    feed: Arc<FeedState>,
+    execution: ExecutionParams,
+    /// Each pair's execution policy.
+    policies: Box<[Policy]>,
     /// The time of the call being handled (monotonic in the engine, event time in a backtest).
     now: u64,
     kill_reason: KillReason,
@@ -254,6 +267,11 @@ impl Dispatcher {
             limiter,
             risk: s.risk,
             wall_offset_ns: s.wall_offset_ns,
+            policies: (0..pairs.len())
+                .map(|p| s.policies.get(p).copied().unwrap_or(s.execution.policy))
+                .collect(),
+            feed: s.feed,
+            execution: s.execution,
             now,
             kill_reason: KillReason::None,
             flatten_attempts: 3,
@@ -307,9 +325,9 @@ impl Dispatcher {
     }
 
     /// An intent from the strategy.
-    pub fn on_intent(&mut self, msg: &IntentMsg, feed: &FeedState, now: u64) {
+    pub fn on_intent(&mut self, msg: &IntentMsg, now: u64) {
         self.now = now;
-        self.handle_intent(msg, feed);
+        self.handle_intent(msg);
         self.send_pending();
     }
 
@@ -329,22 +347,22 @@ impl Dispatcher {
     /// Periodic work: requests waiting for the limiter go out; every 50 ms of `now`, leg
     /// timeouts, feed staleness and deferred closes are looked at. True when something was sent.
     #[inline]
-    pub fn poll(&mut self, feed: &FeedState, now: u64) -> bool {
+    pub fn poll(&mut self, now: u64) -> bool {
         if self.controls.is_empty() && self.pending.is_empty() && now < self.next_watchdog_ns {
             return false;
         }
-        self.poll_due(feed, now)
+        self.poll_due(now)
     }
 
     /// The part of [`poll`](Self::poll) with something to do, out of line.
     #[cold]
-    fn poll_due(&mut self, feed: &FeedState, now: u64) -> bool {
+    fn poll_due(&mut self, now: u64) -> bool {
         self.now = now;
         self.poll_recheck();
         let sent = self.send_pending();
         if now >= self.next_watchdog_ns {
             self.next_watchdog_ns = now + WATCHDOG_NS;
-            self.cold_checks(feed);
+            self.cold_checks();
         }
         sent
     }
@@ -417,58 +435,6 @@ impl Dispatcher {
     /// Records how often the journal's queue was full (reported with the counters).
     pub fn set_journal_full_waits(&mut self, waits: u64) {
         self.counters.journal_full_waits = waits;
-    }
-
-    /// The outbox: what to carry out, in order.
-    #[inline]
-    pub fn outbox(&mut self) -> &mut Outbox {
-        &mut self.outbox
-    }
-
-    /// The kill switch has tripped.
-    pub fn killed(&self) -> bool {
-        self.counters.kill_switch > 0
-    }
-
-    /// Counters so far.
-    pub fn counters(&self) -> &DispatchCounters {
-        &self.counters
-    }
-
-    /// Positions per instrument.
-    pub fn positions(&self) -> &[PositionState] {
-        &self.positions
-    }
-
-    /// What each pair holds.
-    pub fn pair_books(&self) -> impl Iterator<Item = &PairBook> + '_ {
-        self.pairs.iter().map(|p| &p.book)
-    }
-
-    /// What pair `pair` will hold once every order submitted for it completes (`None`: no
-    /// such pair).
-    pub fn pair_target(&self, pair: u16) -> Option<[f64; 2]> {
-        self.pairs.get(pair as usize).map(|p| p.target)
-    }
-
-    /// Orders sent and not yet ended.
-    pub fn open_orders(&self) -> usize {
-        self.live.len()
-    }
-
-    /// Why the kill switch tripped (or `None`).
-    pub fn kill_reason(&self) -> KillReason {
-        self.kill_reason
-    }
-
-    /// Commissions whose execution was not seen (e.g. from before start-up).
-    pub fn unattributed_commissions(&self) -> f64 {
-        self.unattributed_commissions
-    }
-
-    /// Executions in arrival order, with their commissions.
-    pub fn fills(&self) -> &FixedLog<FillRecord> {
-        &self.fills
     }
 
     /// Logs the pairs that end with one leg only and hands the end state over.
@@ -565,17 +531,3 @@ mod model_tests;
 mod money_tests;
 #[cfg(test)]
 mod tests;
-
-/// For the thread that owns the socket (added for its shutdown).
-impl Dispatcher {
-    /// Orders and cancels waiting for the rate limiter (or the session): not yet sent.
-    pub fn queued(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// Takes one slot of the message-rate limiter for a request the socket's owner writes on
-    /// its own (REQ_GLOBAL_CANCEL at shutdown); false when the limiter allows nothing now.
-    pub fn take_request_slot(&mut self, now: u64) -> bool {
-        self.limiter.try_take(now)
-    }
-}

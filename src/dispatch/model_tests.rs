@@ -9,11 +9,13 @@
 
 mod checks;
 mod gateway;
+mod policy;
 
 use super::*;
 use crate::types::{Direction, ExecId, IntentKind, Leg, OrderEvent, OrderIntent, Stamped};
 use crate::wire::ids::codes;
 use gateway::Gateway;
+use policy::Execution;
 use std::collections::{BTreeMap, BTreeSet};
 
 const MS: u64 = 1_000_000;
@@ -48,7 +50,7 @@ struct Model {
     rng: Rng,
     d: Dispatcher,
     gw: Gateway,
-    feed: FeedState,
+    feed: Arc<FeedState>,
     now: u64,
     risk: RiskParams,
     pairs: Vec<[u16; 2]>,
@@ -64,10 +66,12 @@ struct Model {
     next_valid_id: i32,
     /// Prints every event and message (`TRACE=1`, with `debug_seed`).
     trace: bool,
+    /// The pairs' execution policy and the quotes it prices from (its own random stream).
+    exec: Execution,
 }
 
 impl Model {
-    fn new(seed: u64) -> Self {
+    fn new(seed: u64, exec: Execution) -> Self {
         let mut rng = Rng(seed);
         let two_pairs = rng.chance(60);
         let pairs = match (two_pairs, rng.chance(50)) {
@@ -93,6 +97,7 @@ impl Model {
             flatten_on_start: false,
         };
         let now = 1_000 * MS;
+        let feed = Arc::new(FeedState::new(n));
         let d = Dispatcher::new(
             DispatcherSetup {
                 symbols: (0..n).map(|i| format!("S{i}")).collect(),
@@ -104,6 +109,9 @@ impl Model {
                 wall_offset_ns: 0,
                 fills_capacity: 512,
                 requests_sent: 0,
+                feed: feed.clone(),
+                execution: exec.params,
+                policies: vec![exec.params.policy; pairs.len()],
             },
             None,
             now,
@@ -113,7 +121,7 @@ impl Model {
             rng,
             d,
             gw: Gateway::new(n, reject_percent),
-            feed: FeedState::new(n),
+            feed,
             now,
             risk,
             pairs,
@@ -126,12 +134,14 @@ impl Model {
             stopping: false,
             next_valid_id: 100,
             trace: std::env::var_os("TRACE").is_some(),
+            exec,
         }
     }
 
     fn quote(&mut self) {
         for i in 0..4 {
-            self.feed.publish(i, self.now, 100.0);
+            let (bid, ask, bid_size, ask_size) = self.exec.touch(i);
+            self.feed.publish(i, self.now, bid, ask, bid_size, ask_size);
         }
     }
 
@@ -174,6 +184,7 @@ impl Model {
                         return Err(format!("order {} sent while disconnected", p.order_id));
                     }
                     self.check_behind(&p)?;
+                    self.check_priced(&p)?;
                     self.gw.place(&mut self.rng, &p);
                     placed = true;
                 }
@@ -223,8 +234,9 @@ impl Model {
     fn advance(&mut self, ms: u64) -> Result<(), String> {
         self.now += ms * MS;
         self.gw.now = self.now;
+        self.exec.walk();
         self.quote();
-        self.d.poll(&self.feed, self.now);
+        self.d.poll(self.now);
         self.drain()?;
         if self.stopping {
             self.d.wind_down(self.now);
@@ -274,7 +286,7 @@ impl Model {
             t_recv_ns: self.now,
             t_enq_ns: self.now,
         };
-        self.d.on_intent(&msg, &self.feed, self.now);
+        self.d.on_intent(&msg, self.now);
         self.drain()
     }
 
@@ -461,9 +473,19 @@ impl Model {
     }
 }
 
-/// Runs the schedule of `seed`; the error says what went wrong.
+/// Runs the schedule of `seed` with market orders; the error says what went wrong.
 fn run(seed: u64) -> Result<(), String> {
-    let mut m = Model::new(seed);
+    run_with(seed, Execution::market())
+}
+
+/// Runs the schedule of `seed` under `exec`.
+fn run_with(seed: u64, exec: Execution) -> Result<(), String> {
+    run_counted(seed, exec).map(|_| ())
+}
+
+/// As [`run_with`], returning the dispatcher's counters at the end.
+fn run_counted(seed: u64, exec: Execution) -> Result<DispatchCounters, String> {
+    let mut m = Model::new(seed, exec);
     m.d.start(m.now);
     m.drain()?;
     m.quote();
@@ -472,7 +494,8 @@ fn run(seed: u64) -> Result<(), String> {
         m.step()?;
     }
     m.finish()?;
-    m.check_end()
+    m.check_end()?;
+    Ok(*m.d.counters())
 }
 
 /// Names the seed of a schedule that panicked inside the dispatcher.
@@ -555,43 +578,4 @@ fn seed_15_lagging_positions_are_not_adopted() {
     for seed in [15, 77, 412, 441, 3038] {
         check(seed);
     }
-}
-
-/// Runs every schedule and prints the first seed of each kind of failure (for hunting, not
-/// for `cargo test`): `cargo test --lib model_tests::survey -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn survey() {
-    let seeds: u64 = std::env::var("MODEL_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(SCHEDULES);
-    let mut kinds: BTreeMap<String, (u64, u64, String)> = BTreeMap::new();
-    for seed in 0..seeds {
-        let result = std::panic::catch_unwind(|| run(seed));
-        let e = match result {
-            Ok(Ok(())) => continue,
-            Ok(Err(e)) => e,
-            Err(_) => "panic".to_string(),
-        };
-        let kind: String = e
-            .split(|c: char| c.is_ascii_digit())
-            .next()
-            .unwrap_or("")
-            .into();
-        println!("failing seed {seed}: {e}");
-        let k = kinds.entry(kind).or_insert((seed, 0, e));
-        k.1 += 1;
-    }
-    for (kind, (seed, n, e)) in &kinds {
-        println!("{n:6} x {kind:?}: first seed {seed}: {e}");
-    }
-}
-
-#[test]
-#[ignore]
-fn debug_seed() {
-    let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
-    let r = run(seed);
-    eprintln!("{r:?}");
 }

@@ -1,7 +1,7 @@
 //! Orders out (through the rate limiter) and their lives: statuses, errors, and the one
 //! definition of what each has filled (executions and commissions are in `fills.rs`).
 
-use super::{Control, Dispatcher, Link, OrderSlot, Outbound, PendingOrder, PlaceOrder};
+use super::{Control, Dispatcher, Link, OrderKind, OrderSlot, Outbound, PendingOrder, PlaceOrder};
 use crate::journal::JournalEntry;
 use crate::types::{OrderEvent, OrderMsg, OrderStatusKind, Side};
 use crate::wire::ids::codes;
@@ -233,12 +233,17 @@ impl Dispatcher {
         if o.ticket != 0 {
             self.leg_sent(o.ticket);
         }
+        let kind = self.price(o);
+        if let OrderKind::Limit { price, ioc: false } = kind {
+            self.resting_written(o.ticket, o.leg, order_id, price);
+        }
         self.outbox.push(Outbound::Place(PlaceOrder {
             order_id,
             instrument: o.instrument,
             pair: o.pair,
             side: o.side,
             qty: o.qty,
+            kind,
             seq: o.seq,
             t_recv_ns: o.t_recv_ns,
         }));

@@ -3,10 +3,11 @@
 //! or the backtest's exchange) drains the outbox after every call and carries each item out in
 //! order, so a record is always journaled before the message it describes leaves.
 
+use super::OrderKind;
 use crate::journal::JournalEntry;
 use crate::types::{IntentOutcome, Side};
 
-/// An order to write: PLACE_ORDER for a market order on one instrument.
+/// An order to write: PLACE_ORDER on one instrument, at market or as a limit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlaceOrder {
     pub order_id: i32,
@@ -15,6 +16,8 @@ pub struct PlaceOrder {
     pub pair: u16,
     pub side: Side,
     pub qty: u32,
+    /// Market, or a limit price in cents (and whether it is immediate-or-cancel).
+    pub kind: OrderKind,
     /// Sequence number of the triggering tick: the order's `orderRef`.
     pub seq: u64,
     /// Monotonic socket read of the triggering tick (0 for orders no tick triggered).

@@ -2,13 +2,12 @@
 //! limit, the kill switch and flattening.
 
 use super::{Dispatcher, KillReason, Link, PendingOrder};
-use crate::normalize::FeedState;
 use crate::types::{IntentKind, IntentMsg, Side};
 
 impl Dispatcher {
-    pub(super) fn handle_intent(&mut self, msg: &IntentMsg, feed: &FeedState) {
+    pub(super) fn handle_intent(&mut self, msg: &IntentMsg) {
         self.counters.intents += 1;
-        if !self.intent_taken(msg, feed) {
+        if !self.intent_taken(msg) {
             // Refused (or nothing to close): the strategy learns what the pair holds.
             self.report_outcome(msg.value.pair, msg.value.seq);
         }
@@ -16,7 +15,7 @@ impl Dispatcher {
 
     /// An intent through the checks; false when it was refused, or is a close with nothing to
     /// close (a trade it starts reports its outcome when its ticket ends).
-    fn intent_taken(&mut self, msg: &IntentMsg, feed: &FeedState) -> bool {
+    fn intent_taken(&mut self, msg: &IntentMsg) -> bool {
         let intent = &msg.value;
         let p = intent.pair as usize;
         if p >= self.pairs.len() {
@@ -46,7 +45,7 @@ impl Dispatcher {
         if intent
             .legs
             .iter()
-            .any(|l| feed.is_stale(l.instrument, self.now, max_age))
+            .any(|l| self.feed.is_stale(l.instrument, self.now, max_age))
         {
             self.counters.entries_stale += 1;
             return false;
@@ -70,11 +69,12 @@ impl Dispatcher {
             t_event_ns: intent.t_ns,
             cancel_id: 0,
         });
-        if !self.risk_allows(&orders, feed) || self.open_tickets.is_full() {
+        if !self.risk_allows(&orders) || self.open_tickets.is_full() {
             self.counters.rejected_by_risk += 1;
             return false;
         }
-        self.open_ticket(intent.pair, intent.seq, false, orders);
+        let policy = self.policy_of(intent.pair);
+        self.open_ticket(intent.pair, intent.seq, false, policy, orders);
         true
     }
 
@@ -93,6 +93,10 @@ impl Dispatcher {
             let id = self.open_tickets[k];
             if let Some(t) = self.ticket_mut(id).filter(|t| t.pair == pair && !t.unwind) {
                 t.superseded = true;
+                // A hedge to come never comes: the close is sized without it.
+                if t.passive.is_some() {
+                    self.end_passive(id);
+                }
             }
         }
         if self.stop_entries(Some(pair)) {
@@ -133,13 +137,14 @@ impl Dispatcher {
             }
         });
         // A reducing ticket: legs that do not fill are retried, never reversed.
-        self.open_ticket(pair, seq, true, orders);
+        let policy = self.policy_of(pair);
+        self.open_ticket(pair, seq, true, policy, orders);
         true
     }
 
     /// Pre-trade limits on both legs of an entry, applied to what each instrument will hold
     /// once everything already submitted completes (not to what has filled so far).
-    fn risk_allows(&mut self, legs: &[PendingOrder; 2], feed: &FeedState) -> bool {
+    fn risk_allows(&mut self, legs: &[PendingOrder; 2]) -> bool {
         let r = self.risk;
         if legs.iter().any(|o| o.qty as f64 > r.max_order_qty) {
             self.counters.rejected_order_qty += 1;
@@ -157,7 +162,7 @@ impl Dispatcher {
                 self.counters.rejected_position += 1;
                 return false;
             }
-            let (_, mid) = feed.last(i as u16);
+            let (_, mid) = self.feed.last(i as u16);
             let price = if mid > 0.0 { mid } else { p.avg_cost };
             gross += after.abs() * price;
         }
@@ -243,7 +248,7 @@ impl Dispatcher {
 
     /// Trips the kill switch when the loss at market (realized, commissions, and open
     /// positions marked at the feed's mid) exceeds the limit.
-    pub(super) fn check_loss_at_market(&mut self, feed: &FeedState) {
+    pub(super) fn check_loss_at_market(&mut self) {
         if self.counters.kill_switch > 0 {
             return;
         }
@@ -253,7 +258,7 @@ impl Dispatcher {
             .enumerate()
             .filter(|(_, p)| p.qty != 0.0)
             .map(|(i, p)| {
-                let (_, mid) = feed.last(i as u16);
+                let (_, mid) = self.feed.last(i as u16);
                 if mid > 0.0 {
                     p.qty * (mid - p.avg_cost)
                 } else {
@@ -389,18 +394,19 @@ impl Dispatcher {
     }
 
     /// Checks that run every `WATCHDOG_NS`: leg timeouts, feed staleness, closes held back.
-    pub(super) fn cold_checks(&mut self, feed: &FeedState) {
-        self.check_loss_at_market(feed);
+    pub(super) fn cold_checks(&mut self) {
+        self.check_loss_at_market();
         if self.link != Link::Up {
             return;
         }
         self.maybe_flatten();
         if !self.open_tickets.is_empty() {
             self.check_timeouts();
+            self.check_resting();
         }
         let max_age = self.risk.max_quote_age_ms * 1_000_000;
         for i in 0..self.stale.len() {
-            let (t, _) = feed.last(i as u16);
+            let (t, _) = self.feed.last(i as u16);
             let stale = t != 0 && self.now.saturating_sub(t) > max_age;
             if stale != self.stale[i] {
                 self.stale[i] = stale;

@@ -26,7 +26,6 @@ use crate::io::{SessionGate, WriterMailbox};
 use crate::journal::{JournalEntry, JournalTx, Recovered};
 use crate::latency::{self, now_ns};
 use crate::metrics::{EngineMetrics, LINK_DOWN, LINK_RECONCILING, LINK_UP};
-use crate::normalize::FeedState;
 use crate::record::{FillRecord, FixedLog};
 use crate::runtime::{Cadence, Waiter};
 use crate::types::{IntentMsg, IntentOutcome, OrderEvent, OrderMsg};
@@ -65,8 +64,6 @@ pub struct DispatchSetup {
     pub kill_request: Arc<AtomicBool>,
     /// Set by dispatch when the kill switch trips: the engine stops.
     pub killed: Arc<AtomicBool>,
-    /// Last quote time and mid per instrument, published by normalize.
-    pub feed: Arc<FeedState>,
     /// Where io leaves a re-established session's writer, numbered by session generation.
     pub writer_mailbox: Arc<WriterMailbox>,
     pub journal: Option<JournalTx>,
@@ -130,7 +127,6 @@ pub struct DispatchStage {
     drain_until: Arc<AtomicU64>,
     kill_request: Arc<AtomicBool>,
     killed: Arc<AtomicBool>,
-    feed: Arc<FeedState>,
     writer_mailbox: Arc<WriterMailbox>,
     journal: Option<JournalTx>,
     /// The order whose journal record was just queued (the next `Place` must be it).
@@ -179,7 +175,6 @@ impl DispatchStage {
             drain_until: s.drain_until,
             kill_request: s.kill_request,
             killed: s.killed,
-            feed: s.feed,
             writer_mailbox: s.writer_mailbox,
             journal: s.journal,
             journaled: None,
@@ -220,14 +215,14 @@ impl DispatchStage {
                     &mut l.read_to_signal,
                     msg.t_enq_ns.saturating_sub(msg.t_recv_ns),
                 );
-                self.dispatcher.on_intent(&msg, &self.feed, start);
+                self.dispatcher.on_intent(&msg, start);
                 self.flush();
                 latency::record(&mut self.latency.service, now_ns().saturating_sub(start));
             }
             if self.kill_request.load(Ordering::Relaxed) && !self.dispatcher.killed() {
                 self.dispatcher.kill_command(now_ns());
             }
-            worked |= self.dispatcher.poll(&self.feed, now_ns());
+            worked |= self.dispatcher.poll(now_ns());
             self.flush();
             if self.dispatcher.killed() {
                 self.killed.store(true, Ordering::Release);
@@ -317,7 +312,7 @@ impl DispatchStage {
         for (i, p) in d.positions().iter().enumerate() {
             realized += p.realized;
             commissions += p.commissions;
-            unrealized += p.unrealized(self.feed.last(i as u16).1);
+            unrealized += p.unrealized(self.dispatcher.feed().last(i as u16).1);
             if let Some(cell) = cells.positions.get(i) {
                 cell.set_f64(p.qty);
             }

@@ -57,6 +57,9 @@ fn fixture(journal: Option<JournalTx>) -> Fixture {
             wall_offset_ns: 0,
             fills_capacity: 64,
             requests_sent: 0,
+            feed: Arc::new(crate::normalize::FeedState::new(2)),
+            execution: Default::default(),
+            policies: Vec::new(),
         },
         intents,
         orders,
@@ -68,7 +71,6 @@ fn fixture(journal: Option<JournalTx>) -> Fixture {
         drain_until: Arc::new(AtomicU64::new(u64::MAX)),
         kill_request: flag(),
         killed: flag(),
-        feed: Arc::new(FeedState::new(2)),
         writer_mailbox: mailbox.clone(),
         journal,
         metrics: Arc::new(crate::metrics::EngineMetrics::new(&[
@@ -95,8 +97,14 @@ fn fixture(journal: Option<JournalTx>) -> Fixture {
 /// The strategy opens the pair: buy 100 A, sell 200 B.
 fn entry(stage: &mut DispatchStage) {
     let now = now_ns();
-    stage.feed.publish(0, now, 100.0);
-    stage.feed.publish(1, now, 50.0);
+    stage
+        .dispatcher
+        .feed()
+        .publish(0, now, 100.0, 100.0, 100.0, 100.0);
+    stage
+        .dispatcher
+        .feed()
+        .publish(1, now, 50.0, 50.0, 100.0, 100.0);
     let msg = Stamped {
         value: OrderIntent {
             pair: 0,
@@ -119,7 +127,7 @@ fn entry(stage: &mut DispatchStage) {
         t_recv_ns: now,
         t_enq_ns: now,
     };
-    stage.dispatcher.on_intent(&msg, &stage.feed, now);
+    stage.dispatcher.on_intent(&msg, now);
     stage.flush();
 }
 
@@ -176,9 +184,7 @@ fn a_failed_write_ends_the_session_and_nothing_more_is_written() {
     assert!(f.stage.wire.writer.is_none(), "the dead writer is dropped");
     // Later work writes nothing: re-sends wait for the next session.
     for _ in 0..10 {
-        f.stage
-            .dispatcher
-            .poll(&f.stage.feed, now_ns() + 1_000_000_000);
+        f.stage.dispatcher.poll(now_ns() + 1_000_000_000);
         f.stage.flush();
     }
     assert_eq!(f.stage.dispatcher.counters().write_errors, 2);

@@ -332,7 +332,7 @@ fn a_close_still_working_frees_its_room_for_the_next_entry() {
         t_recv_ns: h.now,
         t_enq_ns: h.now,
     };
-    h.d.on_intent(&msg, &h.feed, h.now);
+    h.d.on_intent(&msg, h.now);
     assert_eq!(places(&h.take()).len(), 2);
     assert_eq!(places(&h.entry_on(1, 3)).len(), 2, "{:?}", h.d.counters());
 }

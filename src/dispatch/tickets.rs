@@ -7,7 +7,9 @@
 //! while working is cancelled first, and what it lacks is re-sent when the cancel (or a fill)
 //! has ended it. Two orders never work for the same missing quantity (no over-hedge).
 
+use super::execution::PassivePhase;
 use super::{Dispatcher, Link, OPEN_TICKETS, PendingOrder, TICKETS};
+use crate::config::Policy;
 use crate::types::Side;
 
 /// Attempts at each leg of a reducing trade (close or unwind) ...
@@ -52,18 +54,24 @@ pub(super) struct Ticket {
     /// An entry a close took over: its working legs were cancelled, it never completes, and
     /// it ends once none of its orders can fill (the close is sized then, from what is held).
     pub superseded: bool,
+    /// How its orders are priced (see `execution.rs`).
+    pub policy: Policy,
+    /// A `passive` ticket's resting phase (`None` once over, or for other policies).
+    pub passive: Option<PassivePhase>,
     pub legs: [LegState; 2],
 }
 
 const _: () = assert!(OPEN_TICKETS <= TICKETS);
 
 impl Dispatcher {
-    /// Opens a ticket for `orders` (both legs) and submits the legs with a quantity.
+    /// Opens a ticket for `orders` (both legs) and submits the legs with a quantity (for a
+    /// `passive` ticket, only the leg that rests: the other follows its fills).
     pub(super) fn open_ticket(
         &mut self,
         pair: u16,
         seq: u64,
         unwind: bool,
+        policy: Policy,
         orders: [PendingOrder; 2],
     ) -> u32 {
         let id = self.next_ticket;
@@ -85,16 +93,37 @@ impl Dispatcher {
             unwind,
             cancelling: false,
             superseded: false,
+            policy,
+            passive: None,
             legs: [leg_state(&orders[0]), leg_state(&orders[1])],
         });
         self.open_tickets.push(id);
-        for (k, order) in orders.iter().enumerate() {
-            if order.qty != 0 {
+        // A passive trade of two legs rests one of them; the other is hedged as it fills.
+        let resting = (policy == Policy::Passive && orders.iter().all(|o| o.qty != 0))
+            .then(|| self.passive_leg(&orders));
+        let now = self.now;
+        if let (Some(leg), Some(t)) = (resting, self.ticket_mut(id)) {
+            let hedge = orders[1 - leg as usize];
+            t.passive = Some(PassivePhase {
+                leg,
+                started_ns: now,
+                order_id: 0,
+                price: 0,
+                repricing: false,
+                giving_up: false,
+                reserved: f64::from(hedge.qty),
+            });
+            let buy = hedge.side == Side::Buy;
+            self.adjust_target(pair, hedge.instrument, buy, f64::from(hedge.qty));
+        }
+        let sent_now = |k: usize| orders[k].qty != 0 && resting.is_none_or(|r| r as usize == k);
+        for k in 0..2 {
+            if sent_now(k) {
                 self.leg_order_started(id, k as u8);
             }
         }
         for (k, mut order) in orders.into_iter().enumerate() {
-            if order.qty == 0 {
+            if !sent_now(k) {
                 continue;
             }
             order.ticket = id;
@@ -177,6 +206,17 @@ impl Dispatcher {
             }
             return;
         }
+        let winding_down = self.counters.kill_switch > 0 || self.stopping;
+        if let Some(ps) = t.passive {
+            // Resting (its own clock, `give_up_ms`, governs; the leg timeout does not).
+            if self.passive_step(&t, ps, winding_down) {
+                return;
+            }
+        }
+        // The passive phase may have just ended: decide on the ticket as it is now.
+        let Some(t) = self.ticket_mut(id).copied() else {
+            return;
+        };
         if timed_out && t.legs.iter().any(|l| !complete(l) && l.live > 0) {
             self.cancel_late_legs(&t);
         }
@@ -196,7 +236,6 @@ impl Dispatcher {
         }
         // Winding down (kill switch, end of run): no more completing; a flatten to come takes
         // everything back, else the filled leg is unwound below.
-        let winding_down = self.counters.kill_switch > 0 || self.stopping;
         if winding_down && !t.unwind && self.wants_flatten() {
             self.close_ticket(id, TicketState::Unwound);
             return;
@@ -206,7 +245,7 @@ impl Dispatcher {
         } else if winding_down {
             0
         } else {
-            self.risk.leg_retries
+            self.risk.leg_retries + self.extra_retries(t.policy)
         };
         if t.retries < max_retries {
             // Complete the hedge (or the unwind): re-send what each missing leg still lacks.
@@ -318,10 +357,12 @@ impl Dispatcher {
             t_event_ns: 0,
             cancel_id: 0,
         });
-        self.open_ticket(pair, seq, true, orders);
+        self.open_ticket(pair, seq, true, Policy::Market, orders);
     }
 
     pub(super) fn close_ticket(&mut self, id: u32, state: TicketState) {
+        // A hedge still reserved will not be sent: the target no longer counts it.
+        self.end_passive(id);
         let mut ended = None;
         if let Some(t) = self.ticket_mut(id) {
             t.state = state;

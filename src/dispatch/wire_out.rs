@@ -63,10 +63,17 @@ impl Wire {
             contract: ContractSpec::stock(&symbol),
             action: p.side.as_str(),
             total_quantity: p.qty as f64,
-            order_type: "MKT",
-            lmt_price: f64::MAX,
+            order_type: if p.kind.limit().is_some() {
+                "LMT"
+            } else {
+                "MKT"
+            },
+            lmt_price: p
+                .kind
+                .limit()
+                .map_or(f64::MAX, |cents| cents as f64 / 100.0),
             aux_price: f64::MAX,
-            tif: "DAY",
+            tif: if p.kind.is_ioc() { "IOC" } else { "DAY" },
             account: &account,
             order_ref: &order_ref,
             transmit: true,

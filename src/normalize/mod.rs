@@ -10,7 +10,7 @@
 mod feed;
 mod stage;
 
-pub use feed::FeedState;
+pub use feed::{FeedState, Touch};
 pub use stage::{NormalizeReport, NormalizeStage};
 
 use crate::instruments::{REQ_ID_BASE, instrument_of_req};
@@ -40,6 +40,8 @@ struct Top {
     bid_size: f64,
     ask_size: f64,
     last_mid: f64,
+    /// The last accepted quote (what the feed publishes).
+    last: [f64; 4],
     pending_jumps: u32,
 }
 
@@ -108,9 +110,7 @@ impl Normalizer {
     ) -> Option<Quote> {
         let quote = self.apply(e);
         if let Some(i) = instrument_of_req(e.req_id) {
-            if let Some(mid) = self.mid(usize::from(i)) {
-                feed.publish(i, t_ns, mid);
-            }
+            self.publish(usize::from(i), feed, t_ns);
         }
         quote
     }
@@ -199,10 +199,18 @@ impl Normalizer {
         top.bid_size = raw.bid_size;
         top.ask_size = raw.ask_size;
         let quote = self.accept(index, changed, raw.seq, raw.t_ns);
-        if let Some(mid) = self.mid(index) {
-            feed.publish(raw.instrument, t_ns, mid);
-        }
+        self.publish(index, feed, t_ns);
         quote
+    }
+
+    /// Publishes instrument `index`'s last accepted quote to `feed`, stamped `t_ns` (nothing
+    /// before its first).
+    #[inline]
+    fn publish(&self, index: usize, feed: &FeedState, t_ns: u64) {
+        if let Some(t) = self.tops.get(index).filter(|t| t.last_mid > 0.0) {
+            let [bid, ask, bid_size, ask_size] = t.last;
+            feed.publish(index as u16, t_ns, bid, ask, bid_size, ask_size);
+        }
     }
 
     /// The filter, after instrument `index`'s top was updated (`changed`: it differs from
@@ -234,6 +242,7 @@ impl Normalizer {
         }
         top.pending_jumps = 0;
         top.last_mid = mid;
+        top.last = [top.bid, top.ask, top.bid_size, top.ask_size];
         self.counters.quotes += 1;
         Some(Quote {
             seq,

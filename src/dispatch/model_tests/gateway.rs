@@ -162,6 +162,23 @@ impl Gateway {
         if rng.chance(70) {
             self.status(p.order_id, OrderStatusKind::Submitted);
         }
+        if p.kind.is_ioc() {
+            // Immediate or cancel: what fills at once, then the rest is cancelled.
+            if self.ib_up && rng.chance(60) {
+                let shares = if rng.chance(50) {
+                    p.qty as f64
+                } else {
+                    (10 * (1 + rng.below(10))) as f64
+                };
+                self.fill(rng, p.order_id, shares);
+            }
+            if let Some(o) = self.orders.get_mut(&p.order_id)
+                && o.state == GwState::Working
+            {
+                o.state = GwState::Done;
+                self.status(p.order_id, OrderStatusKind::Cancelled);
+            }
+        }
     }
 
     pub fn cancel(&mut self, rng: &mut Rng, order_id: i32) {

@@ -1,0 +1,144 @@
+//! `[execution]`: how a pair's legs are worked at the market. The default is `market` for
+//! every pair; a `[[pairs]]` entry may name its own `execution` policy.
+
+use super::{ParamsError, check};
+use serde::{Deserialize, Serialize};
+
+/// How the orders of a pair's trades are priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// Market orders on both legs (pays the spread on both).
+    #[default]
+    Market,
+    /// LMT IOC at the touch plus a collar of `collar_ticks`; the unfilled rest is re-priced
+    /// at the new touch (`rest = "reprice"`, `reprices` times) or crossed with a market order.
+    MarketableLimit,
+    /// One leg (chosen by `passive_leg`) rests as a limit at the touch (or the mid); the other
+    /// leg is hedged with a market order the moment the passive leg fills, pro rata. The resting
+    /// order is re-priced when the market moves `reprice_ticks` away from it, and given up
+    /// after `give_up_ms` (what it lacks then crosses).
+    Passive,
+}
+
+impl Policy {
+    /// The name used in params files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Market => "market",
+            Policy::MarketableLimit => "marketable_limit",
+            Policy::Passive => "passive",
+        }
+    }
+}
+
+/// What a marketable limit's unfilled rest does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RestRule {
+    /// Another LMT IOC at the new touch plus the collar, `reprices` times, then market.
+    #[default]
+    Reprice,
+    /// A market order at once.
+    Cross,
+}
+
+/// Which leg of a pair rests in the `passive` policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PassiveLeg {
+    /// The leg with less quoted size on the side the order would join (its queue is shorter
+    /// and its fill is the scarce event; the deep leg is the cheap one to cross).
+    #[default]
+    LessLiquid,
+    /// The leg whose quoted spread is wider in ticks (crossing it costs more).
+    WiderSpread,
+    /// Always leg A.
+    A,
+    /// Always leg B.
+    B,
+}
+
+/// Where the passive leg rests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PassivePrice {
+    /// The touch on its own side (the bid for a buy).
+    #[default]
+    Join,
+    /// The mid, rounded to the tick towards its own side (a one-tick spread joins).
+    Mid,
+}
+
+/// `[execution]`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExecutionParams {
+    /// The policy of every pair that does not name its own.
+    pub policy: Policy,
+    /// `marketable_limit`: ticks beyond the touch a limit may pay.
+    pub collar_ticks: u32,
+    /// `marketable_limit`: what the unfilled rest of an IOC does.
+    pub rest: RestRule,
+    /// `marketable_limit`: re-priced attempts at a leg before it crosses.
+    pub reprices: u8,
+    /// `passive`: which leg rests.
+    pub passive_leg: PassiveLeg,
+    /// `passive`: where it rests.
+    pub passive_price: PassivePrice,
+    /// `passive`: the resting order is re-priced once the touch on its side moved this many
+    /// ticks away from its price.
+    pub reprice_ticks: u32,
+    /// `passive`: after this many milliseconds the resting order is cancelled and what the
+    /// leg lacks crosses (market), hedged as it fills.
+    pub give_up_ms: u64,
+}
+
+impl Default for ExecutionParams {
+    fn default() -> Self {
+        ExecutionParams {
+            policy: Policy::Market,
+            collar_ticks: 2,
+            rest: RestRule::Reprice,
+            reprices: 2,
+            passive_leg: PassiveLeg::LessLiquid,
+            passive_price: PassivePrice::Join,
+            reprice_ticks: 2,
+            give_up_ms: 3_000,
+        }
+    }
+}
+
+impl ExecutionParams {
+    /// Checks of the section; `prefix` is its key path.
+    ///
+    /// # Errors
+    /// The first problem found, naming its key.
+    pub fn validate(&self, file: &str, prefix: &str) -> Result<(), ParamsError> {
+        let key = |k: &str| format!("{prefix}.{k}");
+        check(
+            self.collar_ticks <= 1_000,
+            file,
+            &key("collar_ticks"),
+            "must be at most 1000",
+        )?;
+        check(
+            (1..=1_000).contains(&self.reprice_ticks),
+            file,
+            &key("reprice_ticks"),
+            "must be in 1..=1000",
+        )?;
+        check(
+            (1..=3_600_000).contains(&self.give_up_ms),
+            file,
+            &key("give_up_ms"),
+            "must be in 1..=3600000",
+        )?;
+        check(
+            self.reprices <= 20,
+            file,
+            &key("reprices"),
+            "must be at most 20",
+        )
+    }
+}
