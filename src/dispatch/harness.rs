@@ -13,6 +13,8 @@ pub(super) struct Harness {
     pub now: u64,
     pub sent: Vec<Outbound>,
     pub next_exec: u32,
+    /// Bid and ask of A and B as `quote` publishes them (locked at 100 and 50 by default).
+    pub touch: [(f64, f64); 2],
 }
 
 impl Harness {
@@ -21,6 +23,15 @@ impl Harness {
     }
 
     pub fn with_pairs(risk: RiskParams, pairs: Vec<[u16; 2]>) -> Self {
+        Self::with_execution(risk, pairs, ExecutionParams::default())
+    }
+
+    /// Pairs that all trade by `execution.policy`.
+    pub fn with_execution(
+        risk: RiskParams,
+        pairs: Vec<[u16; 2]>,
+        execution: ExecutionParams,
+    ) -> Self {
         let now = 1_000 * MS;
         let feed = Arc::new(FeedState::new(2));
         let d = Dispatcher::new(
@@ -35,7 +46,7 @@ impl Harness {
                 fills_capacity: 64,
                 requests_sent: 0,
                 feed: feed.clone(),
-                execution: Default::default(),
+                execution,
                 policies: Vec::new(),
             },
             None,
@@ -47,6 +58,7 @@ impl Harness {
             now,
             sent: Vec::new(),
             next_exec: 0,
+            touch: [(100.0, 100.0), (50.0, 50.0)],
         };
         h.quote();
         h
@@ -54,8 +66,10 @@ impl Harness {
 
     /// Both instruments quoted now (the feed is fresh).
     pub fn quote(&mut self) {
-        self.feed.publish(0, self.now, 100.0, 100.0, 100.0, 100.0);
-        self.feed.publish(1, self.now, 50.0, 50.0, 100.0, 100.0);
+        for (i, (bid, ask)) in self.touch.into_iter().enumerate() {
+            self.feed
+                .publish(i as u16, self.now, bid, ask, 100.0, 100.0);
+        }
     }
 
     pub fn take(&mut self) -> Vec<Outbound> {

@@ -522,6 +522,8 @@ pub struct DispatchOutcome {
 }
 
 #[cfg(test)]
+mod execution_tests;
+#[cfg(test)]
 mod exit_tests;
 #[cfg(test)]
 mod harness;

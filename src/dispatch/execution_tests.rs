@@ -1,0 +1,174 @@
+//! The execution policies driven by hand through IB message sequences.
+
+use super::harness::{Harness, MS, cancels, places};
+use super::*;
+use crate::config::{PassiveLeg, PassivePrice, RestRule};
+
+fn risk() -> RiskParams {
+    RiskParams {
+        leg_retries: 1,
+        ..RiskParams::default()
+    }
+}
+
+fn started(execution: ExecutionParams) -> Harness {
+    let mut h = Harness::with_execution(risk(), vec![[0, 1]], execution);
+    h.touch = [(99.99, 100.01), (49.99, 50.01)];
+    h.quote();
+    Harness::started_with(h)
+}
+
+fn limit(p: &PlaceOrder) -> (Side, u32, Option<i64>, bool) {
+    (p.side, p.qty, p.kind.limit(), p.kind.is_ioc())
+}
+
+#[test]
+fn marketable_limits_pay_at_most_the_collar_and_cross_after_their_reprices() {
+    let mut h = started(ExecutionParams {
+        policy: Policy::MarketableLimit,
+        collar_ticks: 2,
+        rest: RestRule::Reprice,
+        reprices: 1,
+        ..ExecutionParams::default()
+    });
+    let sent = places(&h.entry(1));
+    // A buy 100, B sell 200: IOCs at the touch plus two cents.
+    assert_eq!(
+        sent.iter().map(limit).collect::<Vec<_>>(),
+        [
+            (Side::Buy, 100, Some(10_003), true),
+            (Side::Sell, 200, Some(4_997), true)
+        ]
+    );
+    let (a, b) = (sent[0].order_id, sent[1].order_id);
+    h.exec(a, 0, true, 100.0);
+    h.status(a, OrderStatusKind::Filled, 100.0);
+    h.exec(b, 1, false, 50.0);
+    // B's rest is cancelled by the exchange; the market has moved down meanwhile.
+    h.touch[1] = (49.95, 49.97);
+    h.quote();
+    let resend = places(&h.status(b, OrderStatusKind::Cancelled, 50.0));
+    assert_eq!(
+        resend.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Sell, 150, Some(4_993), true)],
+        "the rest is re-priced at the touch of the moment"
+    );
+    // That one misses entirely: the next attempt crosses.
+    let cross = places(&h.status(resend[0].order_id, OrderStatusKind::Cancelled, 0.0));
+    assert_eq!(
+        cross.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Sell, 150, None, false)]
+    );
+    h.exec(cross[0].order_id, 1, false, 150.0);
+    h.status(cross[0].order_id, OrderStatusKind::Filled, 150.0);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert_eq!(h.d.counters().naked_legs, 0);
+    assert!(h.d.settled());
+}
+
+#[test]
+fn a_passive_leg_rests_its_hedge_follows_its_fills_and_it_is_repriced_then_given_up() {
+    let mut h = started(ExecutionParams {
+        policy: Policy::Passive,
+        passive_leg: PassiveLeg::A,
+        passive_price: PassivePrice::Join,
+        reprice_ticks: 2,
+        give_up_ms: 1_000,
+        ..ExecutionParams::default()
+    });
+    let sent = places(&h.entry(1));
+    assert_eq!(
+        sent.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Buy, 100, Some(9_999), false)],
+        "only the resting leg goes, at the bid"
+    );
+    // The hedge to come already counts in the pair's target.
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    let rest = sent[0].order_id;
+    let before = h.sent.len();
+    h.exec(rest, 0, true, 50.0);
+    h.status(rest, OrderStatusKind::Submitted, 50.0);
+    let hedge = places(&h.sent[before..]);
+    assert_eq!(
+        hedge.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Sell, 100, None, false)],
+        "half the resting leg filled: half the hedge, at market"
+    );
+    h.exec(hedge[0].order_id, 1, false, 100.0);
+    h.status(hedge[0].order_id, OrderStatusKind::Filled, 100.0);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    // The bid moves two cents up: the resting order is cancelled and rests again there.
+    h.touch[0] = (100.01, 100.03);
+    let out = h.advance(60);
+    assert_eq!(cancels(&out), [rest]);
+    let again = places(&h.status(rest, OrderStatusKind::Cancelled, 50.0));
+    assert_eq!(
+        again.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Buy, 50, Some(10_001), false)]
+    );
+    // Nothing more fills: after give_up_ms it is cancelled and the rest crosses, with its
+    // hedge.
+    let mut out = Vec::new();
+    for _ in 0..20 {
+        out.extend(h.advance(60));
+    }
+    assert_eq!(cancels(&out), [again[0].order_id]);
+    let crossed = places(&h.status(again[0].order_id, OrderStatusKind::Cancelled, 0.0));
+    assert_eq!(
+        crossed.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Buy, 50, None, false), (Side::Sell, 100, None, false)]
+    );
+    let c = h.d.counters();
+    assert_eq!(
+        (c.passive_hedges, c.passive_reprices, c.passive_give_ups),
+        (1, 1, 1)
+    );
+    h.exec(crossed[0].order_id, 0, true, 50.0);
+    h.status(crossed[0].order_id, OrderStatusKind::Filled, 50.0);
+    h.exec(crossed[1].order_id, 1, false, 100.0);
+    h.status(crossed[1].order_id, OrderStatusKind::Filled, 100.0);
+    assert!(h.d.settled());
+    let held: Vec<f64> = h.d.positions().iter().map(|p| p.qty).collect();
+    assert_eq!(held, [100.0, -200.0]);
+}
+
+#[test]
+fn a_close_over_a_resting_entry_is_sized_from_what_is_held_not_the_hedge_to_come() {
+    let mut h = started(ExecutionParams {
+        policy: Policy::Passive,
+        passive_leg: PassiveLeg::A,
+        ..ExecutionParams::default()
+    });
+    let rest = places(&h.entry(1))[0].order_id;
+    h.exec(rest, 0, true, 50.0);
+    let hedge = places(&h.sent)
+        .into_iter()
+        .find(|p| p.instrument == 1)
+        .expect("a hedge for the half that filled");
+    h.exec(hedge.order_id, 1, false, 100.0);
+    h.status(hedge.order_id, OrderStatusKind::Filled, 100.0);
+    // The strategy closes while the other half still rests: the entry is cancelled first.
+    let out = h.close_on(0, 2);
+    assert_eq!(cancels(&out), [rest]);
+    assert!(
+        places(&out).is_empty(),
+        "the close waits for the entry to end"
+    );
+    h.now += MS;
+    let close = places(&h.status(rest, OrderStatusKind::Cancelled, 50.0));
+    // The close trades by the pair's policy too: A's 50 rest at the ask, B's 100 follow its
+    // fills; the target counts both, so the pair will be flat.
+    assert_eq!(
+        close.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Sell, 50, Some(10_001), false)]
+    );
+    assert_eq!(h.d.pair_target(0), Some([0.0, 0.0]));
+    let before = h.sent.len();
+    h.exec(close[0].order_id, 0, false, 50.0);
+    h.status(close[0].order_id, OrderStatusKind::Filled, 50.0);
+    let hedge = places(&h.sent[before..]);
+    assert_eq!(
+        hedge.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Buy, 100, None, false)]
+    );
+}
