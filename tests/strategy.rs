@@ -143,6 +143,7 @@ fn fresh_pair() -> PairParams {
         spread_mean: None,
         spread_std: None,
         half_life_secs: None,
+        execution: None,
     }
 }
 

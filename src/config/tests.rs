@@ -321,3 +321,44 @@ fn status_and_publish_intervals_are_checked() {
         0.0
     );
 }
+
+#[test]
+fn execution_policies_are_validated_by_key_and_set_per_pair() {
+    for (from, to, key) in [
+        (
+            "policy = \"market\"",
+            "policy = \"twap\"",
+            "execution.policy",
+        ),
+        ("give_up_ms = 3000", "give_up_ms = 0", "execution.give_up_ms"),
+        (
+            "reprice_ticks = 2",
+            "reprice_ticks = 0",
+            "execution.reprice_ticks",
+        ),
+        (
+            "passive_leg = \"less_liquid\"",
+            "passive_leg = \"c\"",
+            "execution.passive_leg",
+        ),
+    ] {
+        let bad = DEFAULT_PARAMS.replacen(from, to, 1);
+        assert_ne!(bad, DEFAULT_PARAMS, "{from}");
+        assert_eq!(
+            EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+            key
+        );
+    }
+    let passive_ko = DEFAULT_PARAMS.replacen(
+        "b = \"PEP\"",
+        "b = \"PEP\"\nexecution = \"passive\"",
+        1,
+    );
+    let p = EngineParams::from_toml("e.toml", &passive_ko).unwrap();
+    assert_eq!(p.pair_policies(), [Policy::Market, Policy::Passive]);
+    let bad = DEFAULT_PARAMS.replacen("b = \"PEP\"", "b = \"PEP\"\nexecution = \"fast\"", 1);
+    assert_eq!(
+        EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+        "pairs[1].execution"
+    );
+}
