@@ -16,6 +16,7 @@
 //! `series/<A>-<B>.csv`, which `hft report` charts; the same input and parameters give
 //! byte-identical files.
 
+mod latency;
 mod summary;
 mod venue;
 
@@ -84,6 +85,8 @@ pub struct Backtest {
     sample_every_ns: u64,
     next_sample_ns: u64,
     equity: Vec<f64>,
+    /// Latency between the engine and the exchange (`None`: they act at the same instant).
+    wire: Option<latency::Wire>,
 }
 
 impl Backtest {
@@ -143,12 +146,23 @@ impl Backtest {
             sample_every_ns: (params.strategy.grid_secs * 1e9) as u64,
             next_sample_ns: 0,
             equity: Vec::new(),
+            wire: latency::Wire::new(&params.backtest),
             instruments,
         };
         // The exchange answers the start-up reconciliation at once: trading from the first row.
         bt.dispatcher.start(0);
         bt.carry_out(0);
         bt
+    }
+
+    /// Draws each order's latency to the exchange from `profile` (a `.hgrm` of microseconds,
+    /// e.g. a live run's `latency/end_to_end.hgrm`), with the feed latency of `params`.
+    pub fn use_latency_profile(
+        &mut self,
+        params: &crate::config::BacktestParams,
+        profile: &[crate::rundir::HgrmPoint],
+    ) {
+        self.wire = Some(latency::Wire::with_profile(params, profile));
     }
 
     /// Symbols in instrument-index order.
@@ -201,23 +215,43 @@ impl Backtest {
     #[inline]
     pub fn on_quote(&mut self, q: &Quote) {
         self.counters.quotes += 1;
-        let i = q.instrument as usize;
         let now = q.t_ns;
         self.first_ns.get_or_insert(now);
         self.last_ns = now;
+        if self.wire.is_some() {
+            return self.on_quote_late(q);
+        }
         // The exchange sees every row, as the gateway does; working orders try again.
+        self.exchange_quote(q);
+        if !self.events.is_empty() {
+            self.deliver(now);
+        }
+        self.engine_quote(q, now);
+    }
+
+    /// The exchange's book takes row `q`; working orders try again (their events wait in
+    /// `events`).
+    #[inline]
+    fn exchange_quote(&mut self, q: &Quote) {
         let top = crate::exchange::BookTop {
             bid: cents(q.bid),
             ask: cents(q.ask),
             bid_size: q.bid_size as u32,
             ask_size: q.ask_size as u32,
         };
-        self.venue
-            .on_quote(q.instrument, top, now, &mut self.events, &mut self.traded);
-        if !self.events.is_empty() {
-            self.deliver(now);
-        }
-        // The engine's path: the row is the tick-by-tick BidAsk the gateway would send.
+        self.venue.on_quote(
+            q.instrument,
+            top,
+            q.t_ns,
+            &mut self.events,
+            &mut self.traded,
+        );
+    }
+
+    /// The engine's path at `now`: the row is the tick-by-tick BidAsk the gateway would send.
+    #[inline]
+    fn engine_quote(&mut self, q: &Quote, now: u64) {
+        let i = q.instrument as usize;
         if let Some(quote) = self.normalizer.on_top(q, &self.feed, now) {
             self.mids[i] = quote.mid();
             let intents = &mut self.intents;
@@ -275,6 +309,9 @@ impl Backtest {
     fn carry_out(&mut self, now: u64) {
         if self.dispatcher.outbox().is_empty() {
             return;
+        }
+        if self.wire.is_some() {
+            return self.send_late(now);
         }
         loop {
             self.dispatcher.outbox().swap_into(&mut self.batch);
@@ -424,6 +461,8 @@ impl Backtest {
 
     /// Final marks, summary and the output files' bytes.
     pub fn finish(mut self) -> BacktestOutput {
+        // What is still in flight arrives (no new rows: the exchange's book stays as it is).
+        self.run_until(u64::MAX);
         self.sample_equity();
         let span = self.first_ns.map_or(0, |f| self.last_ns - f).max(1) as f64;
         let symbols = self.instruments.symbols().to_vec();

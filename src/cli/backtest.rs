@@ -1,7 +1,7 @@
 //! `hft backtest --params FILE --ticks QUOTES.csv --out DIR`.
 
 use crate::backtest::{Backtest, write_outputs};
-use crate::config::EngineParams;
+use crate::config::{EngineParams, ParamsError};
 use anyhow::Context;
 use std::path::Path;
 use std::time::Instant;
@@ -11,9 +11,19 @@ use std::time::Instant;
 /// # Errors
 /// Invalid parameters, an unreadable or header-less quote file, output I/O.
 pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()> {
+    let params_file = params.map_or("<embedded params/default.toml>".into(), |p| {
+        p.display().to_string()
+    });
     let params = match params {
         Some(p) => EngineParams::load(p)?,
         None => EngineParams::embedded(),
+    };
+    // A latency profile is an input file like the quotes: unreadable, it is a params error.
+    let profile = match params.backtest.order_latency_hgrm.as_str() {
+        "" => None,
+        path => Some(crate::rundir::read_hgrm(Path::new(path)).map_err(|e| {
+            ParamsError::new(&params_file, "backtest.order_latency_hgrm", e.to_string())
+        })?),
     };
     let file =
         std::fs::File::open(ticks).with_context(|| format!("cannot open {}", ticks.display()))?;
@@ -31,6 +41,9 @@ pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()
         });
     let started = Instant::now();
     let mut bt = Backtest::new(&params);
+    if let Some(points) = &profile {
+        bt.use_latency_profile(&params.backtest, points);
+    }
     bt.run_reader(file, |bytes| {
         if let Some(pb) = &bar {
             pb.set_position(bytes);

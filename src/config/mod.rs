@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::path::Path;
 
+mod backtest;
 mod bootstrap;
 mod connection;
 mod engine;
@@ -29,6 +30,7 @@ mod risk;
 mod sim;
 mod strategy;
 
+pub use backtest::BacktestParams;
 pub use bootstrap::{BootstrapParams, bar_size_for};
 pub use connection::ConnectionParams;
 pub use engine::{EngineSection, FsyncPolicy, NormalizeParams, QueuePolicy, WaitStrategy};
@@ -208,6 +210,9 @@ pub struct EngineParams {
     /// How pairs' orders are priced (`[execution]`).
     #[serde(default)]
     pub execution: ExecutionParams,
+    /// The backtest's latencies (`[backtest]`).
+    #[serde(default)]
+    pub backtest: BacktestParams,
     /// The bad-tick filter (`[normalize]`).
     #[serde(default)]
     pub normalize: NormalizeParams,
@@ -273,6 +278,7 @@ impl EngineParams {
         self.engine.validate(file, "engine")?;
         self.risk.validate(file, "risk")?;
         self.execution.validate(file, "execution")?;
+        self.backtest.validate(file, "backtest")?;
         self.normalize.validate(file, "normalize")
     }
 

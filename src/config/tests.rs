@@ -330,7 +330,11 @@ fn execution_policies_are_validated_by_key_and_set_per_pair() {
             "policy = \"twap\"",
             "execution.policy",
         ),
-        ("give_up_ms = 3000", "give_up_ms = 0", "execution.give_up_ms"),
+        (
+            "give_up_ms = 3000",
+            "give_up_ms = 0",
+            "execution.give_up_ms",
+        ),
         (
             "reprice_ticks = 2",
             "reprice_ticks = 0",
@@ -349,11 +353,8 @@ fn execution_policies_are_validated_by_key_and_set_per_pair() {
             key
         );
     }
-    let passive_ko = DEFAULT_PARAMS.replacen(
-        "b = \"PEP\"",
-        "b = \"PEP\"\nexecution = \"passive\"",
-        1,
-    );
+    let passive_ko =
+        DEFAULT_PARAMS.replacen("b = \"PEP\"", "b = \"PEP\"\nexecution = \"passive\"", 1);
     let p = EngineParams::from_toml("e.toml", &passive_ko).unwrap();
     assert_eq!(p.pair_policies(), [Policy::Market, Policy::Passive]);
     let bad = DEFAULT_PARAMS.replacen("b = \"PEP\"", "b = \"PEP\"\nexecution = \"fast\"", 1);
