@@ -136,7 +136,8 @@ enum Command {
         #[arg(long, default_value_t = 5_000_000)]
         ticks: u64,
     },
-    /// Charts of a run directory (hft run or hft backtest): PNG and SVG into RUN_DIR/charts.
+    /// Charts of a run directory (hft run or hft backtest): PNG and SVG into RUN_DIR/charts, and
+    /// RUN_DIR/report.html (summary, latency table and every chart on one page).
     Report {
         /// The run directory.
         run_dir: PathBuf,
@@ -237,6 +238,7 @@ fn main() -> ExitCode {
             for chart in charts {
                 println!("{}", chart.display());
             }
+            println!("{}", hft::cli::report::html_path(&run_dir).display());
         }),
         Command::BenchWire {
             rates,

@@ -121,10 +121,83 @@ fn the_binary_prints_the_chart_paths() {
         String::from_utf8_lossy(&out.stderr)
     );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 2, "{stdout}");
-    for line in lines {
+    assert_eq!(lines.len(), 3, "PNG, SVG and report.html: {stdout}");
+    for line in &lines {
         assert!(Path::new(line).is_file(), "{line}");
     }
+    assert_eq!(Path::new(lines[2]), dir.join("report.html"));
+}
+
+/// The first of these browsers on PATH.
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|p| p.is_file())
+}
+
+#[test]
+fn report_html_renders_in_a_headless_browser() {
+    let dir = backtest_dir("html", StrategyKind::Zscore);
+    let charts = report::run(&dir).expect("report");
+    let html = report::html_path(&dir);
+    let page = std::fs::read_to_string(&html).expect("report.html written");
+    for chart in charts
+        .iter()
+        .filter(|c| c.extension().is_some_and(|x| x == "svg"))
+    {
+        let name = chart.file_stem().unwrap().to_str().unwrap();
+        assert!(
+            page.contains(&format!("id=\"chart-{name}\"")),
+            "{name} inlined"
+        );
+    }
+    assert!(
+        !page.contains("src=\"http") && !page.contains("href=\"http"),
+        "self-contained"
+    );
+    let Some(browser) = chromium() else {
+        println!(
+            "report_html_renders_in_a_headless_browser: no chromium on PATH, screenshot skipped"
+        );
+        return;
+    };
+    let shot = dir.join("report.png");
+    let profile = dir.join("chromium-profile");
+    let mut child = std::process::Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg("--window-size=1400,2400")
+        .arg(format!("file://{}", html.canonicalize().unwrap().display()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    // Only a bound on a hung browser: the assertions are on the picture.
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{} did not finish the screenshot", browser.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 20_000, "a screenshot of {size} bytes");
+    let ((w, h), inked) = decode_png(&shot);
+    assert_eq!((w, h), (1400, 2400));
+    assert!(
+        inked > (w * h) as usize / 50,
+        "the page is not blank: {inked} of {} pixels inked",
+        w * h
+    );
 }
 
 /// A run directory with the engine's latency dump for two stages.

@@ -34,6 +34,9 @@ pub(super) struct PairData {
     pub(super) a: String,
     pub(super) b: String,
     pub(super) rows: Vec<GridSample>,
+    /// The rows the strategy was warmed with before `rows` (`bootstrap/<A>-<B>.csv`; empty
+    /// without a bootstrap).
+    pub(super) history: Vec<GridSample>,
     /// This pair's fills, by time on the strategy clock.
     pub(super) fills: Vec<FillRow>,
     pub(super) dropped_rows: u64,
@@ -104,6 +107,12 @@ pub(super) fn read_pairs(
             tracing::info!(file = %path.display(), "no grid rows: pair skipped");
             continue;
         }
+        let boot = run_dir.join(crate::rundir::bootstrap_file(&e.a, &e.b));
+        let history = if boot.is_file() {
+            parse_file(&boot, crate::rundir::read_series)?
+        } else {
+            Vec::new()
+        };
         let mut pair_fills: Vec<FillRow> = fills
             .iter()
             .filter(|f| {
@@ -117,6 +126,7 @@ pub(super) fn read_pairs(
             a: e.a,
             b: e.b,
             rows,
+            history,
             fills: pair_fills,
             dropped_rows: e.dropped_rows,
         });

@@ -12,6 +12,9 @@
 //!   log scale, labelled 0 %, 90 %, 99 %, 99.9 % ..., so each decade is one more nine
 //!   (`latency.rs`).
 //!
+//! - `report.html` (`html.rs`): the summary, the latency table and every chart on one
+//!   self-contained page.
+//!
 //! Missing inputs are skipped with a log line; a malformed file is an error naming the file and
 //! line. Text is drawn with the embedded DejaVu Sans through `ab_glyph`, so the charts need no
 //! system font (no fontconfig; `fonts.rs`).
@@ -19,9 +22,12 @@
 mod data;
 mod decimate;
 mod fonts;
+mod html;
 mod latency;
 mod pair;
 mod panel;
+
+pub use html::{HTML_FILE, write_html};
 
 use crate::strategy::ZScoreBands;
 use anyhow::{Context, bail};

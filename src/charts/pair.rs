@@ -10,18 +10,22 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::ops::Range;
 
-/// The time axis: seconds, minutes or hours from the first row.
+/// The time axis: seconds, minutes or hours from the first row (of the bootstrap history when
+/// there is one).
 pub(super) struct TimeAxis {
     t0_ns: u64,
     unit_secs: f64,
     pub(super) desc: String,
     pub(super) range: Range<f64>,
+    /// Where the bootstrap history lies on the axis (shaded in every panel).
+    pub(super) bootstrap: Option<Range<f64>>,
 }
 
 impl TimeAxis {
-    fn new(rows: &[GridSample]) -> Self {
-        let t0_ns = rows.first().map_or(0, |r| r.t_ns);
-        let span = rows.last().map_or(0, |r| r.t_ns - t0_ns) as f64 / 1e9;
+    fn new(history: &[GridSample], rows: &[GridSample]) -> Self {
+        let first = history.first().or(rows.first());
+        let t0_ns = first.map_or(0, |r| r.t_ns);
+        let span = rows.last().map_or(0, |r| r.t_ns.saturating_sub(t0_ns)) as f64 / 1e9;
         let (unit_secs, unit) = if span > 3.0 * 3600.0 {
             (3600.0, "hours")
         } else if span > 300.0 {
@@ -37,7 +41,16 @@ impl TimeAxis {
             desc: format!("{unit} from {y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} UTC"),
             // At least one second, so a single row still has an axis.
             range: 0.0..(span / unit_secs).max(1.0),
+            bootstrap: None,
         }
+        .with_bootstrap(history, rows)
+    }
+
+    fn with_bootstrap(mut self, history: &[GridSample], rows: &[GridSample]) -> Self {
+        if let (Some(h), Some(live)) = (history.first(), rows.first()) {
+            self.bootstrap = Some(self.x(h.t_ns)..self.x(live.t_ns));
+        }
+        self
     }
 
     fn x(&self, t_ns: u64) -> f64 {
@@ -128,6 +141,12 @@ fn model_pnl(rows: &[GridSample], axis: &TimeAxis) -> Vec<(f64, f64)> {
     decimate(out)
 }
 
+/// `color` halfway to white: the bootstrap's shade of a live line.
+fn lighter(color: RGBColor) -> RGBColor {
+    let half = |c: u8| ((c as u16 + 255) / 2) as u8;
+    RGBColor(half(color.0), half(color.1), half(color.2))
+}
+
 /// Draws the figure of one pair on `root`.
 pub(super) fn draw_pair<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -136,7 +155,8 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
     bands: Option<ZScoreBands>,
 ) -> anyhow::Result<()> {
     let rows = &pair.rows;
-    let axis = TimeAxis::new(rows);
+    let history = &pair.history;
+    let axis = TimeAxis::new(history, rows);
     let strategy_label = if strategy.is_empty() { "?" } else { strategy };
     let mut title = format!(
         "{} / {}: {strategy_label} strategy, {} grid rows, {} fills",
@@ -145,6 +165,12 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         rows.len(),
         pair.fills.len()
     );
+    if !history.is_empty() {
+        title.push_str(&format!(
+            " after {} bootstrap rows (shaded, lighter)",
+            history.len()
+        ));
+    }
     if pair.dropped_rows > 0 {
         title.push_str(&format!(
             " ({} later rows not recorded: engine.series_capacity)",
@@ -163,6 +189,12 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         color,
         segments,
     };
+    // The bootstrap history of a statistic, in a lighter shade of its live colour.
+    let past = |label: &str, color: RGBColor, value: &dyn Fn(&GridSample) -> Option<f64>| Line {
+        label: format!("{label} (bootstrap)"),
+        color: lighter(color),
+        segments: segments(history, &axis, value),
+    };
 
     panel(
         &areas[0],
@@ -170,11 +202,10 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         "USD",
         &axis,
         false,
-        &[line(
-            &pair.a,
-            BLUE_,
-            segments(rows, &axis, |r| Some(r.a_mid)),
-        )],
+        &[
+            line(&pair.a, BLUE_, segments(rows, &axis, |r| Some(r.a_mid))),
+            past(&pair.a, BLUE_, &|r| Some(r.a_mid)),
+        ],
         &[],
         "no data",
     )?;
@@ -184,11 +215,10 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         "USD",
         &axis,
         false,
-        &[line(
-            &pair.b,
-            RED_,
-            segments(rows, &axis, |r| Some(r.b_mid)),
-        )],
+        &[
+            line(&pair.b, RED_, segments(rows, &axis, |r| Some(r.b_mid))),
+            past(&pair.b, RED_, &|r| Some(r.b_mid)),
+        ],
         &[],
         "no data",
     )?;
@@ -204,11 +234,10 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         "beta",
         &axis,
         false,
-        &[line(
-            "beta",
-            PURPLE,
-            segments(rows, &axis, |r| r.hedge_ratio),
-        )],
+        &[
+            line("beta", PURPLE, segments(rows, &axis, |r| r.hedge_ratio)),
+            past("beta", PURPLE, &|r| r.hedge_ratio),
+        ],
         &[],
         "hedge ratio not yet defined",
     )?;
@@ -229,7 +258,10 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         "VR",
         &axis,
         false,
-        &[line("volatility ratio", ORANGE, vr)],
+        &[
+            line("volatility ratio", ORANGE, vr),
+            past("volatility ratio", ORANGE, &|r| r.volatility_ratio),
+        ],
         &vr_levels,
         "volatility ratio: the seed model's statistic only",
     )?;
@@ -271,7 +303,7 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         z_desc,
         &axis,
         false,
-        &[line("z", BLUE_, z)],
+        &[line("z", BLUE_, z), past("z", BLUE_, &|r| r.zscore)],
         &z_levels,
         "no z-score: the seed model trades any deviation from fair value",
     )?;

@@ -86,6 +86,15 @@ pub(super) fn panel<DB: DrawingBackend>(
         .map_err(chart_error)?;
     }
     let (x0, x1) = (axis.range.start, axis.range.end);
+    if let Some(past) = &axis.bootstrap {
+        let corners = [(past.start, y_range.start), (past.end, y_range.end)];
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                corners,
+                RGBColor(238, 238, 238).filled(),
+            )))
+            .map_err(chart_error)?;
+    }
     let mut labelled = 0;
     for level in levels.iter().filter(|l| l.fit || y_range.contains(&l.y)) {
         let style = ShapeStyle::from(&level.color).stroke_width(1);
@@ -123,7 +132,11 @@ pub(super) fn panel<DB: DrawingBackend>(
             }
         }
     }
-    if has_data && lines.len() + labelled > 1 {
+    let drawn = lines
+        .iter()
+        .filter(|l| l.segments.iter().any(|s| !s.is_empty()))
+        .count();
+    if has_data && drawn + labelled > 1 {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)

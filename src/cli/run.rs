@@ -84,7 +84,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         None
     } else {
         let symbols = params.symbols();
-        let bars = (params.strategy.window_secs / params.strategy.grid_secs).ceil() as usize;
+        // Two windows: the first fills the rolling statistics, the second shows them (the pair
+        // charts draw the bootstrap before the live rows) over a full window.
+        let bars = 2 * (params.strategy.window_secs / params.strategy.grid_secs).ceil() as usize;
         println!(
             "bootstrap: {} x {} s MIDPOINT bars for {} through the ibapi client",
             bars,
@@ -105,7 +107,26 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             .iter()
             .map(|p| (p.a.clone(), p.b.clone()))
             .collect();
-        Some(history.rows(&pairs))
+        // A bar's close is the last mid before its end: the grid row at the bar's end time.
+        let grid_ns = (params.strategy.grid_secs * 1e9) as u64;
+        let row = |t: &i64, &(a_mid, b_mid): &(f64, f64)| pipeline::WarmRow {
+            t_ns: (*t).max(0) as u64 * 1_000_000_000 + grid_ns,
+            a_mid,
+            b_mid,
+        };
+        let rows = history.rows(&pairs);
+        Some(
+            rows.iter()
+                .map(|r| {
+                    history
+                        .times
+                        .iter()
+                        .zip(r)
+                        .map(|(t, ab)| row(t, ab))
+                        .collect()
+                })
+                .collect(),
+        )
     };
 
     let duration = args

@@ -93,6 +93,12 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    if params.replay.is_none() {
+        println!(
+            "market clock: {} x the wall clock (market.speed)",
+            params.market.speed
+        );
+    }
     let started = Instant::now();
     let limit = args.duration.map(Duration::from_secs_f64);
     loop {

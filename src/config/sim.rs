@@ -125,8 +125,16 @@ impl GatewayParams {
 pub struct MarketParams {
     /// Seed of the market's random generator (the same seed gives the same feed).
     pub seed: u64,
-    /// Quote updates per second per symbol (Poisson arrivals).
+    /// Quote updates per second of market time per symbol (Poisson arrivals); the wall-clock
+    /// rate is `speed` times this.
     pub ticks_per_sec: f64,
+    /// How much faster than the wall clock the synthetic market's clock runs: one wall second
+    /// is `speed` seconds of market time, for the live feed's pace and its event times (the
+    /// tick-by-tick `time` field, executions), while historical bars are in market time and end
+    /// at the live start. Fault times (`[faults]`) and the gateway's session rules stay on the
+    /// wall clock. 1 = real time.
+    #[serde(default = "default_market_speed")]
+    pub speed: f64,
     /// Probability that a quote event is also a trade.
     #[serde(default = "default_trade_probability")]
     pub trade_probability: f64,
@@ -143,6 +151,9 @@ pub struct MarketParams {
     pub symbols: Vec<SymbolParams>,
 }
 
+fn default_market_speed() -> f64 {
+    1.0
+}
 fn default_trade_probability() -> f64 {
     0.2
 }
@@ -167,6 +178,12 @@ impl MarketParams {
             file,
             &key("ticks_per_sec"),
             "must be positive",
+        )?;
+        check(
+            self.speed > 0.0 && self.speed <= 10_000.0,
+            file,
+            &key("speed"),
+            "must be in (0, 10000]",
         )?;
         check(
             (0.0..=1.0).contains(&self.trade_probability),

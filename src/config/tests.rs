@@ -57,6 +57,20 @@ fn embedded_sim_params_are_valid() {
 }
 
 #[test]
+fn market_speed_defaults_to_real_time_and_is_range_checked() {
+    let p = SimParams::embedded();
+    assert!(p.market.speed > 1.0, "the main job's market is accelerated");
+    let without = DEFAULT_SIM_PARAMS.replacen("speed = ", "# speed = ", 1);
+    let p = SimParams::from_toml("f.toml", &without).unwrap();
+    assert_eq!(p.market.speed, 1.0);
+    for bad in ["0.0", "-2.0", "20000.0", "nan"] {
+        let text = DEFAULT_SIM_PARAMS.replacen("speed = 120.0", &format!("speed = {bad}"), 1);
+        let e = SimParams::from_toml("f.toml", &text).unwrap_err();
+        assert_eq!(e.key, "market.speed", "{bad}");
+    }
+}
+
+#[test]
 fn errors_name_key_and_file() {
     let base = DEFAULT_SIM_PARAMS;
     let bad = base.replacen("ticks_per_sec = ", "ticks_per_sec = -", 1);

@@ -13,13 +13,16 @@
 //! summary names the stages that panicked and [`run`] returns an error.
 //! Every stage hands its histograms back; the report prints them and writes the run directory:
 //! `summary.json`, `latency/<stage>.hgrm`, `series/<A>-<B>.csv` (each pair's grid rows, logged by
-//! the signal stage) and `fills.csv` (logged by dispatch), which `hft report` charts.
+//! the signal stage), `bootstrap/<A>-<B>.csv` (the warm-up's rows, `warmup.rs`) and `fills.csv`
+//! (logged by dispatch), which `hft report` charts.
 
 mod placement;
 mod report;
+mod warmup;
 mod watch;
 
 pub use placement::{Placement, place};
+pub use warmup::{WarmRow, Warmup};
 
 use crate::config::EngineParams;
 use crate::dispatch::{DispatchReport, DispatchSetup, DispatchStage, DispatcherSetup};
@@ -44,9 +47,6 @@ use watch::Watch;
 
 /// Longest wait after the last intent for working orders to fill or end.
 const DRAIN_GRACE: Duration = Duration::from_secs(10);
-
-/// Historical grid rows per pair (A mid, B mid), oldest first, to warm the strategies.
-pub type Warmup = Vec<Vec<(f64, f64)>>;
 
 /// How to run.
 pub struct RunOptions {
@@ -107,13 +107,8 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     let mut watch = Watch::start(params, metrics.clone())?;
     let conn = connect(params, &opts)?;
     let mut pairs = PairStrategy::for_pairs(params, &instruments);
-    if let Some(warmup) = &opts.warmup {
-        for (p, rows) in pairs.iter_mut().zip(warmup) {
-            for &(a, b) in rows {
-                p.warm(a, b);
-            }
-            p.finish_warmup();
-        }
+    if let Some(rows) = &opts.warmup {
+        warmup::warm(&mut pairs, rows, params, &opts.run_dir)?;
     }
     let placement = place(params);
     tracing::info!(wait = ?placement.wait, "{}", placement.note);

@@ -63,6 +63,17 @@ pub fn series_file(a: &str, b: &str) -> String {
     format!("series/{}-{}.csv", clean(a), clean(b))
 }
 
+/// `bootstrap/<A>-<B>.csv`: the grid rows a pair's strategy was warmed with before its live
+/// `series/<A>-<B>.csv` (the same format), named as [`series_file`] names the pair's.
+///
+/// # Examples
+/// ```
+/// assert_eq!(hft::rundir::bootstrap_file("SPY", "BRK B"), "bootstrap/SPY-BRK_B.csv");
+/// ```
+pub fn bootstrap_file(a: &str, b: &str) -> String {
+    series_file(a, b).replacen("series/", "bootstrap/", 1)
+}
+
 /// The CSV text of `rows` (header first). Floats are written shortest-round-trip, so the same
 /// samples always give the same bytes.
 pub fn series_csv(rows: &[GridSample]) -> Vec<u8> {

@@ -16,8 +16,8 @@ mod summary;
 
 pub use dirs::new_run_dir;
 pub use logs::{
-    FILLS_HEADER, FillRow, ParseError, SERIES_HEADER, SeriesEntry, SeriesIndex, fills_csv,
-    read_fills, read_series, series_csv, series_file,
+    FILLS_HEADER, FillRow, ParseError, SERIES_HEADER, SeriesEntry, SeriesIndex, bootstrap_file,
+    fills_csv, read_fills, read_series, series_csv, series_file,
 };
 pub use quotes::{QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys, cents};
 pub use summary::{

@@ -14,8 +14,10 @@ use std::time::{Duration, Instant};
 
 /// Where quote events come from.
 pub(crate) enum Feed {
-    /// The synthetic universe, paced to the wall clock or, unpaced, as fast as clients read.
-    Synthetic { paced: bool },
+    /// The synthetic universe, paced to the wall clock (market time runs `speed` times faster:
+    /// an event at market time `t` is due `t / speed` after the start) or, unpaced, as fast as
+    /// clients read.
+    Synthetic { paced: bool, speed: f64 },
     /// A recorded quote file at `speed` times its pace (0 = as fast as clients read). The replay
     /// starts once every recorded symbol has a subscriber (or 2 s after the first subscription),
     /// so a client subscribing symbol by symbol misses nothing; its clock starts then.
@@ -131,12 +133,12 @@ impl Market {
     pub(super) fn next_event_wait(&self, start: Instant) -> Duration {
         let idle = Duration::from_millis(20);
         match &self.feed {
-            Feed::Synthetic { paced: true } => {
-                let due = self.universe.next_event_secs() - start.elapsed().as_secs_f64();
+            Feed::Synthetic { paced: true, speed } => {
+                let due = self.universe.next_event_secs() / speed - start.elapsed().as_secs_f64();
                 Duration::from_secs_f64(due.clamp(0.0, 0.02))
             }
             Feed::Replay { started: None, .. } => idle,
-            Feed::Synthetic { paced: false } | Feed::Replay { speed: 0.0, .. } => {
+            Feed::Synthetic { paced: false, .. } | Feed::Replay { speed: 0.0, .. } => {
                 if self.has_subscribers() {
                     Duration::ZERO
                 } else {
@@ -191,9 +193,9 @@ impl Market {
     ) -> Option<MarketEvent> {
         let has_subscribers = self.has_subscribers();
         match &mut self.feed {
-            Feed::Synthetic { paced } => {
-                let due =
-                    !*paced || self.universe.next_event_secs() <= start.elapsed().as_secs_f64();
+            Feed::Synthetic { paced, speed } => {
+                let market_secs = start.elapsed().as_secs_f64() * *speed;
+                let due = !*paced || self.universe.next_event_secs() <= market_secs;
                 if !due || (!*paced && !has_subscribers) {
                     return None;
                 }
@@ -538,5 +540,36 @@ fn mid_point(req_id: i32, time: i64, top: BookTop) -> TickByTick<'static> {
         data: TickByTickData::MidPoint {
             mid: (top.bid + top.ask) as f64 / 200.0,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SimParams;
+
+    /// Every event of the paced synthetic feed due once `wall_secs` have passed at `speed`.
+    fn due_after(speed: f64, wall_secs: u64) -> Vec<MarketEvent> {
+        let p = SimParams::embedded();
+        let feed = Feed::Synthetic { paced: true, speed };
+        let mut m = Market::new(Universe::new(&p.market), feed, 0, 5, 100);
+        let start = Instant::now() - Duration::from_secs(wall_secs);
+        std::iter::from_fn(|| m.next_due_event(start, None))
+            .take(1_000_000)
+            .collect()
+    }
+
+    #[test]
+    fn market_time_runs_speed_times_faster_than_the_wall_clock() {
+        // One wall second at speed 100 is at least 100 s of market time (more, as the test
+        // itself takes time): the same events as 100 wall seconds at speed 1.
+        let fast = due_after(100.0, 1);
+        let last = fast.last().expect("events are due").t_ns as f64 / 1e9;
+        assert!(last >= 99.0, "{last}");
+        let slow = due_after(1.0, 100);
+        assert_eq!(
+            &fast[..slow.len().min(fast.len())],
+            &slow[..slow.len().min(fast.len())]
+        );
     }
 }

@@ -185,7 +185,10 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
     let Some(replay) = &params.replay else {
         return Ok((
             Universe::new(&params.market),
-            Feed::Synthetic { paced: !unpaced },
+            Feed::Synthetic {
+                paced: !unpaced,
+                speed: params.market.speed,
+            },
         ));
     };
     let path = replay.file.display().to_string();

@@ -377,11 +377,29 @@ impl PairStrategy {
         }
     }
 
-    /// Ends the warm-up: re-estimates the slow statistics from the rows fed so far.
+    /// [`warm`](Self::warm) for a historical row at grid time `t_ns`, re-estimating every
+    /// `evaluation_secs` of bar time as live rows do; returns the row as the charts draw it (the
+    /// statistics as they stood after it), or `None` for a row that was not fed.
+    pub fn warm_at(&mut self, t_ns: u64, a_mid: f64, b_mid: f64) -> Option<GridSample> {
+        let fed = self.counters.grid_rows;
+        self.warm(a_mid, b_mid);
+        if self.counters.grid_rows == fed {
+            return None;
+        }
+        if t_ns >= self.next_eval_ns {
+            self.model.evaluate();
+            self.next_eval_ns = t_ns.saturating_add(self.eval_every_ns.max(1));
+        }
+        Some(self.model.sample(t_ns, a_mid, b_mid, &self.position))
+    }
+
+    /// Ends the warm-up: re-estimates the slow statistics from the rows fed so far (the first
+    /// live quote re-estimates again, whatever the warm-up's bar times were).
     pub fn finish_warmup(&mut self) {
         if !self.model.evaluate() {
             self.counters.undefined += 1;
         }
+        self.next_eval_ns = 0;
     }
 
     /// Processes one quote of leg A or B; returns an intent when the model acts.

@@ -8,10 +8,24 @@ use hft::sim::{Gateway, GatewayOptions};
 /// Generous bound for anything a test waits on; assertions are on behaviour, not time.
 pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The embedded universe with a brisk feed, so streaming tests see changes quickly.
+/// The embedded gateway with the universe these tests were written against, pinned here since
+/// the embedded `params/sim.toml` became the main job's accelerated market: real time
+/// (`market.speed` 1), a brisk feed of 200 quotes a second per symbol (so streaming tests see
+/// changes quickly), spreads reverting with half-lives of 120 s (SPY/IVV) and 600 s (KO/PEP) and
+/// the leaders' old volatilities (`tests/bootstrap.rs` checks the pair statistics against them).
 pub fn test_params() -> SimParams {
     let mut p = SimParams::embedded();
+    p.market.speed = 1.0;
     p.market.ticks_per_sec = 200.0;
+    for s in &mut p.market.symbols {
+        match s.name.as_str() {
+            "SPY" => s.vol_per_day = 0.004,
+            "KO" => s.vol_per_day = 0.009,
+            "IVV" => (s.spread_half_life_secs, s.spread_vol_per_day) = (120.0, 0.002),
+            "PEP" => (s.spread_half_life_secs, s.spread_vol_per_day) = (600.0, 0.004),
+            _ => {}
+        }
+    }
     p
 }
 
@@ -227,7 +241,7 @@ pub fn oscillating_params_file(path: &std::path::Path, extra: &[(&str, &str)]) {
             "[[pairs]]\na = \"SPY\"\nb = \"IVV\"\n\n[[pairs]]\na = \"KO\"\nb = \"PEP\"\n",
             "[[pairs]]\na = \"AAA\"\nb = \"BBB\"\n",
         ),
-        ("window_secs = 300.0", "window_secs = 30.0"),
+        ("window_secs = 600.0", "window_secs = 30.0"),
         ("evaluation_secs = 5.0", "evaluation_secs = 0.0"),
         ("sizing = \"beta\"", "sizing = \"equal\""),
         ("entry = 2.0", "entry = 1.5"),
@@ -235,7 +249,6 @@ pub fn oscillating_params_file(path: &std::path::Path, extra: &[(&str, &str)]) {
         ("stop = 4.0", "stop = 50.0"),
         ("max_hold_secs = 3600.0", "max_hold_secs = 0.0"),
         ("min_edge_ratio = 1.0", "min_edge_ratio = 0.0"),
-        ("tick_by_tick = false", "tick_by_tick = true"),
     ];
     for (from, to) in base.iter().chain(extra) {
         let next = text.replacen(from, to, 1);

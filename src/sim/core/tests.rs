@@ -31,7 +31,10 @@ fn harness(faults: FaultParams) -> Harness {
 
 fn harness_with(p: SimParams) -> Harness {
     let universe = Universe::new(&p.market);
-    let feed = Feed::Synthetic { paced: true };
+    let feed = Feed::Synthetic {
+        paced: true,
+        speed: 1.0,
+    };
     let core = Core::new(
         &p,
         universe,
