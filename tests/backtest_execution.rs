@@ -60,6 +60,31 @@ fn every_policy_trades_hedged_through_the_same_dispatcher() {
     }
 }
 
+/// Shortfall per share against the mid the engine saw when it wrote each order.
+fn paid_per_share(out: &BacktestOutput) -> f64 {
+    let b = out.summary.backtest();
+    b.shortfall / b.shares_traded
+}
+
+#[test]
+fn market_orders_pay_half_the_spread_and_a_resting_leg_pays_less() {
+    // One-cent quotes with 200-300 shares at the touch, 100-share orders, no latency: a
+    // market order pays exactly half a cent per share against the mid.
+    let market = run(&params(Policy::Market));
+    assert!(
+        (paid_per_share(&market) - 0.005).abs() < 1e-9,
+        "{}",
+        paid_per_share(&market)
+    );
+    let passive = run(&params(Policy::Passive));
+    assert!(
+        paid_per_share(&passive) < paid_per_share(&market),
+        "passive {} market {}",
+        paid_per_share(&passive),
+        paid_per_share(&market)
+    );
+}
+
 #[test]
 fn a_late_wire_delays_every_fill_by_both_latencies() {
     let mut p = params(Policy::Market);

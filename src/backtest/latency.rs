@@ -195,11 +195,7 @@ impl super::Backtest {
 
     /// The exchange's answers in `events`, produced at `t_ns`, start their way to the engine.
     fn events_to_engine(&mut self, t_ns: u64) {
-        for t in self.traded.drain(..) {
-            if let Some(st) = self.stats.get_mut(t.pair as usize) {
-                st.traded_notional += t.notional;
-            }
-        }
+        self.book_traded();
         if let Some(w) = self.wire.as_mut() {
             for &e in &self.events {
                 w.send_to_engine(e, t_ns);

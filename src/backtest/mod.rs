@@ -87,6 +87,11 @@ pub struct Backtest {
     equity: Vec<f64>,
     /// Latency between the engine and the exchange (`None`: they act at the same instant).
     wire: Option<latency::Wire>,
+    /// By order id: the mid of its instrument when the engine wrote it.
+    decision_mids: Vec<f64>,
+    /// What executions paid against those mids (USD), and their shares.
+    shortfall: f64,
+    shares_traded: f64,
 }
 
 impl Backtest {
@@ -147,6 +152,9 @@ impl Backtest {
             next_sample_ns: 0,
             equity: Vec::new(),
             wire: latency::Wire::new(&params.backtest),
+            decision_mids: Vec::with_capacity(1 << 12),
+            shortfall: 0.0,
+            shares_traded: 0.0,
             instruments,
         };
         // The exchange answers the start-up reconciliation at once: trading from the first row.
@@ -339,11 +347,7 @@ impl Backtest {
         if self.events.is_empty() {
             return;
         }
-        for t in self.traded.drain(..) {
-            if let Some(st) = self.stats.get_mut(t.pair as usize) {
-                st.traded_notional += t.notional;
-            }
-        }
+        self.book_traded();
         for k in 0..self.events.len() {
             let msg = Stamped {
                 value: self.events[k],
@@ -359,7 +363,36 @@ impl Backtest {
         }
     }
 
+    /// The exchange's executions: turnover per pair, and what each paid against the mid the
+    /// engine saw when it wrote the order (positive: paid away).
+    fn book_traded(&mut self) {
+        for k in 0..self.traded.len() {
+            let t = self.traded[k];
+            if let Some(st) = self.stats.get_mut(t.pair as usize) {
+                st.traded_notional += t.qty * t.price;
+            }
+            let mid = usize::try_from(t.order_id)
+                .ok()
+                .and_then(|i| self.decision_mids.get(i))
+                .copied()
+                .unwrap_or(0.0);
+            if mid > 0.0 {
+                let paid = if t.buy { t.price - mid } else { mid - t.price };
+                self.shortfall += paid * t.qty;
+                self.shares_traded += t.qty;
+            }
+        }
+        self.traded.clear();
+    }
+
     fn log_order(&mut self, p: &PlaceOrder, now: u64) {
+        // The mid the engine saw when it wrote the order: what its execution is measured by.
+        if let Ok(i) = usize::try_from(p.order_id) {
+            if self.decision_mids.len() <= i {
+                self.decision_mids.resize(i + 1, 0.0);
+            }
+            self.decision_mids[i] = self.mids[p.instrument as usize];
+        }
         let label = match self.stats.get(p.pair as usize) {
             None => "flatten",
             Some(st) => match st.last_intent {
@@ -564,6 +597,8 @@ impl Backtest {
                 sharpe: sharpe.map(round6),
                 max_drawdown: round6(max_drawdown),
                 turnover: round6(turnover),
+                shortfall: round6(self.shortfall),
+                shares_traded: self.shares_traded,
                 time_in_market: round6(if n_pairs == 0 {
                     0.0
                 } else {

@@ -14,7 +14,10 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Traded {
     pub pair: u16,
-    pub notional: f64,
+    pub order_id: i32,
+    pub buy: bool,
+    pub qty: f64,
+    pub price: f64,
 }
 
 /// The exchange as the backtest's dispatcher sees it.
@@ -202,7 +205,10 @@ fn report(
             });
             traded.push(Traded {
                 pair: order_pairs[order],
-                notional: f64::from(x.qty) * x.price,
+                order_id: x.order_id,
+                buy: x.side == ExSide::Buy,
+                qty: f64::from(x.qty),
+                price: x.price,
             });
         }
         MatchEvent::Expired { order } => events.push(status(&ledger.orders[order])),

@@ -88,6 +88,14 @@ pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()
         d.legged,
         d.naked_legs
     );
+    let per_trade = |usd: f64| usd / b.trades.max(1) as f64;
+    println!(
+        "execution: shortfall {:.2} USD ({:.2} cents/share) + commissions {:.2} USD = {:.2} USD per round trip",
+        b.shortfall,
+        100.0 * b.shortfall / b.shares_traded.max(1.0),
+        s.pnl.commissions,
+        per_trade(b.shortfall + s.pnl.commissions)
+    );
     for p in s.series.pairs.iter().filter(|p| p.dropped_rows > 0) {
         println!(
             "{}: {} grid rows past engine.series_capacity not recorded for the charts",

@@ -316,6 +316,13 @@ pub struct BacktestSummary {
     pub max_drawdown: f64,
     /// Traded notional in USD.
     pub turnover: f64,
+    /// Implementation shortfall in USD: what the executions paid against the mid of their
+    /// instrument when the engine wrote each order (positive: paid away; half the spread per
+    /// share for a market order at a steady touch, less for a limit filled passively), before
+    /// commissions.
+    pub shortfall: f64,
+    /// Shares executed.
+    pub shares_traded: f64,
     /// Mean over pairs of the fraction of event time with a position.
     pub time_in_market: f64,
 }
