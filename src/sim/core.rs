@@ -372,7 +372,8 @@ impl Core {
         for conn in self.sessions.over_flush_size() {
             self.flush(conn);
         }
-        self.orders.on_quote(&mut venue!(self), e.symbol, time);
+        self.orders
+            .on_market(&mut venue!(self), e.symbol, e.trade, time);
     }
 
     /// Hands `conn`'s buffer to its writer; a client that does not read is disconnected.

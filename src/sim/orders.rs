@@ -8,6 +8,7 @@ use super::encode::{ContractInfo, Out};
 use super::orderflow::{Orderflow, PositionKey};
 use super::requests::resolve;
 use super::sessions::{Session, Sessions, now_ms};
+use super::universe::Trade;
 use crate::config::FaultParams;
 use crate::config::GatewayParams;
 use crate::config::OrderMoment;
@@ -194,20 +195,26 @@ impl Orders {
         Ok((side, qty as u32, limit, tif))
     }
 
-    /// A PLACE_ORDER that re-sends working order `index`: new quantity and limit.
+    /// A PLACE_ORDER that re-sends working order `index`: new quantity and limit. A new price
+    /// or more shares lose the queue position, fewer shares keep it
+    /// ([`crate::exchange::Matcher::modify`]).
     fn modify(&mut self, v: &mut Venue<'_>, conn: u64, index: usize, o: &OrderRequest<'_>) {
-        let order = &mut self.ledger.orders[index];
+        let order = &self.ledger.orders[index];
         let qty = o.total_quantity;
-        if !(qty >= order.filled as f64 && qty.fract() == 0.0 && qty >= 1.0) {
-            let id = order.order_id;
+        let id = order.order_id;
+        if !(qty >= 1.0 && qty.fract() == 0.0 && qty <= 10_000_000.0) {
             return reject(v.sessions, conn, id, "invalid quantity for modification");
         }
-        order.total = qty as u32;
-        if order.limit.is_some() && valid_price(o.lmt_price) {
-            order.limit = Some((o.lmt_price * 100.0).round() as i64);
-        }
-        if order.filled == order.total {
-            order.state = OrderState::Filled;
+        let limit = match order.limit {
+            Some(_) if valid_price(o.lmt_price) => Some((o.lmt_price * 100.0).round() as i64),
+            keep => keep,
+        };
+        if self
+            .matcher
+            .modify(&mut self.ledger, index, qty as u32, limit)
+            .is_err()
+        {
+            return reject(v.sessions, conn, id, "invalid quantity for modification");
         }
         self.send_to_owner(v, index, true);
         self.send_to_owner(v, index, false);
@@ -303,8 +310,16 @@ impl Orders {
             });
     }
 
-    /// Fills working orders on `sym` that its new quote makes marketable.
-    pub(super) fn on_quote(&mut self, v: &mut Venue<'_>, sym: usize, time: i64) {
+    /// A market event on `sym` (its book already holds the new quote): the trade, if any,
+    /// moves the queues at its price and fills what it reaches; then the quote fills working
+    /// orders it makes marketable or trades through (see [`crate::exchange::QueuePos`]).
+    pub(super) fn on_market(
+        &mut self,
+        v: &mut Venue<'_>,
+        sym: usize,
+        trade: Option<Trade>,
+        time: i64,
+    ) {
         let Venue {
             sessions,
             contracts,
@@ -313,10 +328,14 @@ impl Orders {
             flow,
         } = v;
         let now_ns = crate::latency::now_ns();
+        let ledger = &mut self.ledger;
+        let mut on = |l: &Ledger, e| on_match_event(sessions, contracts, stats, flow, l, e);
+        if let Some(t) = trade {
+            self.matcher
+                .on_trade(ledger, sym, t.price, t.size, time, now_ns, &mut on);
+        }
         self.matcher
-            .on_quote(&mut self.ledger, books, sym, time, now_ns, |l, e| {
-                on_match_event(sessions, contracts, stats, flow, l, e)
-            });
+            .on_quote(ledger, books, sym, time, now_ns, &mut on);
     }
 
     fn send_to_owner(&self, v: &mut Venue<'_>, index: usize, open: bool) {
