@@ -11,6 +11,7 @@ mod encode_proto;
 mod faults;
 mod history;
 mod market;
+mod order_types;
 mod orderflow;
 mod orders;
 mod replay;
