@@ -218,3 +218,53 @@ fn unsupported_types_and_algos_are_rejected_and_the_session_continues() {
     assert!(!fill_prices(&mut c, id + 3).is_empty());
     gw.shutdown();
 }
+
+fn pair_combo(
+    order_id: i32,
+    legs: &[hft::wire::ComboLeg<'static>],
+    non_guaranteed: bool,
+) -> Request<'static> {
+    let contract = ContractSpec {
+        symbol: "SPY,QQQ",
+        sec_type: "BAG",
+        ..ContractSpec::stock("")
+    };
+    let o = OrderRequest {
+        contract,
+        ..order(order_id, "BUY", "LMT", 1.25)
+    };
+    let x = OrderExtras {
+        non_guaranteed,
+        ..OrderExtras::with_legs(legs)
+    };
+    Request::PlaceOrderExt(o, x)
+}
+
+#[test]
+fn combo_checks_answer_ib_codes_and_the_session_continues() {
+    use hft::wire::ComboLeg;
+    let gw = start_gateway(test_params());
+    let mut c = text_client(&gw, 1);
+    let id = c.next_valid_id;
+    // The first two symbols' conIds, as contract details serve them.
+    let leg = |con_id, ratio, action| ComboLeg {
+        con_id,
+        ratio,
+        action,
+        exchange: "SMART",
+    };
+    let good = [leg(756_700, 1, "BUY"), leg(756_717, 1, "SELL")];
+    c.send(&pair_combo(id, &good, false)).unwrap();
+    assert_eq!(error_code(&mut c, id), 10043);
+    let unknown = [leg(756_700, 1, "BUY"), leg(42, 1, "SELL")];
+    c.send(&pair_combo(id + 1, &unknown, true)).unwrap();
+    assert_eq!(error_code(&mut c, id + 1), 200);
+    let zero = [leg(756_700, 0, "BUY"), leg(756_717, 1, "SELL")];
+    c.send(&pair_combo(id + 2, &zero, true)).unwrap();
+    assert_eq!(error_code(&mut c, id + 2), 201);
+    // The session goes on: a plain order still fills.
+    c.send(&Request::PlaceOrder(order(id + 3, "BUY", "MKT", f64::MAX)))
+        .unwrap();
+    assert!(!fill_prices(&mut c, id + 3).is_empty());
+    gw.shutdown();
+}

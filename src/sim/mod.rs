@@ -4,6 +4,7 @@
 
 mod account;
 mod account_subs;
+mod combos;
 mod core;
 mod encode;
 mod encode_account;

@@ -108,6 +108,12 @@ impl Orders {
             return;
         }
         self.max_order_ids.insert(client_id, order_id);
+        if o.contract.sec_type == "BAG" {
+            if let Err((code, msg)) = super::combos::check(v.contracts, o, x) {
+                v.sessions.error(conn, order_id, code, msg);
+            }
+            return;
+        }
         let Some(sym) = resolve(v.contracts, &o.contract) else {
             v.sessions.error(
                 conn,
