@@ -189,7 +189,13 @@ mod tests {
             cap: Some(1005),
         };
         assert_eq!(peg.price(Side::Buy, TOP, 0), Some(1000));
-        assert_eq!(peg.price(Side::Sell, TOP, 0), Some(1003));
+        // For a sell the cap is a floor: the mid 10.02 plus the offset is below 10.05.
+        assert_eq!(peg.price(Side::Sell, TOP, 0), Some(1005));
+        let uncapped = Peg::Mid {
+            offset: 1,
+            cap: None,
+        };
+        assert_eq!(uncapped.price(Side::Sell, TOP, 0), Some(1003));
         let normal = Peg::Adaptive {
             urgency: Urgency::Normal,
             cap: Some(1002),
