@@ -18,8 +18,9 @@ from decimal import Decimal
 from importlib.metadata import version
 
 from ibapi.client import EClient
-from ibapi.contract import Contract
+from ibapi.contract import ComboLeg, Contract
 from ibapi.order import Order
+from ibapi.tag_value import TagValue
 from ibapi.order_cancel import OrderCancel
 from ibapi.wrapper import EWrapper
 
@@ -49,6 +50,25 @@ def stock(symbol):
     c.secType = "STK"
     c.exchange = "SMART"
     c.currency = "USD"
+    return c
+
+
+def pair_combo(buy_con_id, sell_con_id):
+    """The paper gateway's first two symbols as a BAG: buy the first, sell the second."""
+    c = Contract()
+    c.symbol = "SPY,QQQ"
+    c.secType = "BAG"
+    c.exchange = "SMART"
+    c.currency = "USD"
+    legs = []
+    for con_id, action in ((buy_con_id, "BUY"), (sell_con_id, "SELL")):
+        leg = ComboLeg()
+        leg.conId = con_id
+        leg.ratio = 1
+        leg.action = action
+        leg.exchange = "SMART"
+        legs.append(leg)
+    c.comboLegs = legs
     return c
 
 
@@ -105,6 +125,13 @@ def main():
             order("BUY", "0.5", "MKT"),
         ),
     ]
+    combo = order("BUY", "10", "LMT", limit=1.25)
+    combo.smartComboRoutingParams = [TagValue("NonGuaranteed", "1")]
+    cases.append(("combo: BUY 10 BAG(+756700 -756717) LMT 1.25 NonGuaranteed", 10, pair_combo(756700, 756717), combo))
+    adaptive = order("BUY", "100", "LMT", limit=400.5)
+    adaptive.algoStrategy = "Adaptive"
+    adaptive.algoParams = [TagValue("adaptivePriority", "Patient")]
+    cases.append(("adaptive: BUY 100 SPY LMT 400.5 Adaptive Patient", 11, stock("SPY"), adaptive))
     for name, order_id, contract, o in cases:
         client.placeOrder(order_id, contract, o)
         print_frame(name, client.conn.frames.pop())

@@ -412,7 +412,8 @@ fn variant_of(r: &Request<'_>) -> usize {
         Request::StartApi { .. } => 0,
         Request::MarketData { .. } => 1,
         Request::CancelMarketData { .. } => 2,
-        Request::PlaceOrder(_) => 3,
+        // PLACE_ORDER with combo legs or an algo: the same message (tests/codec_combo.rs).
+        Request::PlaceOrder(_) | Request::PlaceOrderExt(..) => 3,
         Request::CancelOrder { .. } => 4,
         Request::OpenOrders => 5,
         Request::AllOpenOrders => 6,

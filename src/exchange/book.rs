@@ -102,6 +102,31 @@ impl Book {
         }
     }
 
+    /// The size displayed on `side`'s own side of the book (the bids for a buy) at `price`: the
+    /// touch's size at the best price, the simple book's depth behind it (extrapolated past the
+    /// modelled levels), 0 at a price better than the best.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::exchange::{Book, BookTop, Side};
+    /// let book = Book::new(BookTop { bid: 9999, ask: 10001, bid_size: 100, ask_size: 200 }, 3);
+    /// assert_eq!(book.resting_size(Side::Buy, 9999), 100);
+    /// assert_eq!(book.resting_size(Side::Buy, 9998), 1000);
+    /// assert_eq!(book.resting_size(Side::Sell, 10000), 0);
+    /// ```
+    pub fn resting_size(&self, side: Side, price: i64) -> u32 {
+        let (best, size, behind) = match side {
+            Side::Buy => (self.top.bid, self.top.bid_size, self.top.bid - price),
+            Side::Sell => (self.top.ask, self.top.ask_size, price - self.top.ask),
+        };
+        match behind {
+            _ if best <= 0 => 0,
+            0 => size,
+            k if k > 0 => DEPTH_LOT.saturating_mul(u32::try_from(k + 1).unwrap_or(u32::MAX)),
+            _ => 0,
+        }
+    }
+
     /// Takes up to `qty` shares for an order on `side`, walking the levels while the price is
     /// within `limit` (cents; `None` for a market order). Appends the fills to `fills` and
     /// returns the quantity filled.

@@ -4,12 +4,19 @@
 //!
 //! Rules:
 //! - an order fills at most what the book offers within its limit ([`Book::take`]);
+//! - a limit order that rests takes a place in its price level's FIFO queue
+//!   ([`super::QueuePos`], whose module documents the queue rules); trades
+//!   ([`Matcher::on_trade`]) and quotes ([`Matcher::on_quote`]) move it up and fill it at its
+//!   own price, a crossing quote fills it at the book's prices;
+//! - a modification ([`Matcher::modify`]) that changes the price or raises the quantity loses
+//!   the queue position (the order re-joins at the back); one that only lowers it keeps it;
 //! - an IOC order that is still working after its first try is cancelled ([`MatchEvent::Expired`]);
 //! - the fill faults ([`FillFaults`]) are an explicit input: each execution capped, fills held
 //!   back for a delay after arrival, every Nth order rejected on arrival.
 
 use super::book::{Book, Fill};
 use super::ledger::{Ledger, OrderRec, OrderState, Tif};
+use super::queue::QueuePos;
 use std::collections::HashMap;
 
 /// The fault hooks that concern fills. All off by default.
@@ -67,8 +74,19 @@ pub struct Matcher {
     not_before: HashMap<usize, u64>,
     /// Orders submitted (for "reject every Nth").
     orders_seen: u64,
+    /// Queue positions of the resting limit orders, by ledger index.
+    queues: HashMap<usize, QueuePos>,
     /// Scratch for one try's fills, reused so a try does not allocate.
     fills: Vec<Fill>,
+}
+
+/// Why [`Matcher::modify`] refused a modification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModifyError {
+    /// The order is no longer working.
+    NotWorking,
+    /// The new quantity is zero or below what has already filled.
+    BadQuantity,
 }
 
 impl Matcher {
@@ -120,7 +138,148 @@ impl Matcher {
     /// Cancels working order `index` (no event: the caller answers).
     pub fn cancel(&mut self, ledger: &mut Ledger, index: usize) {
         ledger.orders[index].state = OrderState::Cancelled;
+        self.drop_working(index);
+    }
+
+    /// The queue position of resting limit order `index`, once it rests.
+    pub fn queue_position(&self, index: usize) -> Option<QueuePos> {
+        self.queues.get(&index).copied()
+    }
+
+    /// Modifies working order `index` to `total` shares at `limit` (IB: the same order id
+    /// re-sent). A new price or a larger quantity loses the queue position: the order moves to
+    /// the back of the working list and re-joins its level on its next try. A smaller quantity
+    /// keeps it. An order whose new total equals what has filled is `Filled`. Returns whether
+    /// the order kept its priority; the caller then calls [`Matcher::try_fill`].
+    ///
+    /// # Errors
+    /// [`ModifyError`]: the order is not working, or `total` is 0 or below its filled quantity.
+    pub fn modify(
+        &mut self,
+        ledger: &mut Ledger,
+        index: usize,
+        total: u32,
+        limit: Option<i64>,
+    ) -> Result<bool, ModifyError> {
+        let o = &mut ledger.orders[index];
+        if !o.state.is_working() {
+            return Err(ModifyError::NotWorking);
+        }
+        if total == 0 || total < o.filled {
+            return Err(ModifyError::BadQuantity);
+        }
+        let keeps = limit == o.limit && total <= o.total;
+        o.total = total;
+        o.limit = limit;
+        if o.filled == o.total {
+            o.state = OrderState::Filled;
+            self.drop_working(index);
+            return Ok(keeps);
+        }
+        if !keeps {
+            self.queues.remove(&index);
+            self.working.retain(|&w| w != index);
+            self.working.push(index);
+        }
+        Ok(keeps)
+    }
+
+    /// Books `fill` of working order `index` directly (a midpoint match the caller decided,
+    /// outside the book), reporting it through `on`; capped at what remains.
+    pub fn fill_at(
+        &mut self,
+        ledger: &mut Ledger,
+        index: usize,
+        fill: Fill,
+        unix_secs: i64,
+        mut on: impl FnMut(&Ledger, MatchEvent),
+    ) {
+        let remaining = ledger.orders[index].remaining();
+        let qty = fill.qty.min(remaining).min(self.cap());
+        if qty == 0 {
+            return;
+        }
+        let exec = ledger.apply_fill(index, Fill { qty, ..fill }, unix_secs);
+        on(ledger, MatchEvent::Execution { order: index, exec });
+        if !ledger.orders[index].state.is_working() {
+            self.drop_working(index);
+        }
+    }
+
+    /// A trade of `size` shares at `price` (cents) on `symbol`: resting limit orders at that
+    /// price move up their queues and fill with what the trade prints beyond the size ahead of
+    /// them, in arrival order, sharing the trade's volume; orders whose limit the trade went
+    /// through fill at their limit (see [`QueuePos::on_trade`]). Call it before
+    /// [`Matcher::on_quote`] for the quote that came with the trade.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_trade(
+        &mut self,
+        ledger: &mut Ledger,
+        symbol: usize,
+        price: i64,
+        size: u32,
+        unix_secs: i64,
+        now_ns: u64,
+        mut on: impl FnMut(&Ledger, MatchEvent),
+    ) {
+        let mut volume_left = size;
+        let cap = self.cap();
+        let mut k = 0;
+        while k < self.working.len() {
+            let index = self.working[k];
+            let o = &ledger.orders[index];
+            k += 1;
+            if o.symbol != symbol || volume_left == 0 || !self.may_fill(index, now_ns) {
+                continue;
+            }
+            let Some(q) = self.queues.get_mut(&index) else {
+                continue;
+            };
+            let qty = q
+                .on_trade(o.side, price, size, o.remaining())
+                .min(volume_left);
+            let qty = qty.min(cap);
+            if qty == 0 {
+                continue;
+            }
+            volume_left -= qty;
+            let fill = Fill {
+                price: q.price(),
+                qty,
+            };
+            let exec = ledger.apply_fill(index, fill, unix_secs);
+            on(ledger, MatchEvent::Execution { order: index, exec });
+            if !ledger.orders[index].state.is_working() {
+                k -= 1;
+                self.drop_working(index);
+            }
+        }
+    }
+
+    fn cap(&self) -> u32 {
+        match self.faults.max_fill_qty {
+            0 => u32::MAX,
+            n => n,
+        }
+    }
+
+    /// False while order `index` is held back by the fill delay.
+    fn may_fill(&mut self, index: usize, now_ns: u64) -> bool {
+        if !self.not_before.is_empty()
+            && let Some(&t) = self.not_before.get(&index)
+        {
+            if now_ns < t {
+                return false;
+            }
+            self.not_before.remove(&index);
+        }
+        true
+    }
+
+    fn drop_working(&mut self, index: usize) {
         self.working.retain(|&w| w != index);
+        self.queues.remove(&index);
+        self.not_before.remove(&index);
     }
 
     /// Tries to fill order `index` against its symbol's book now (on arrival, or after a
@@ -135,7 +294,7 @@ impl Matcher {
         on: impl FnMut(&Ledger, MatchEvent),
     ) {
         if self.fill_once(ledger, books, index, unix_secs, now_ns, on) {
-            self.working.retain(|&w| w != index);
+            self.drop_working(index);
         }
     }
 
@@ -156,6 +315,7 @@ impl Matcher {
                 && self.fill_once(ledger, books, index, unix_secs, now_ns, &mut on)
             {
                 self.working.remove(k);
+                self.queues.remove(&index);
             } else {
                 k += 1;
             }
@@ -174,24 +334,15 @@ impl Matcher {
         mut on: impl FnMut(&Ledger, MatchEvent),
     ) -> bool {
         let o = &ledger.orders[index];
-        if !o.state.is_working() {
+        if !o.state.is_working() || !self.may_fill(index, now_ns) {
             return false;
         }
-        if !self.not_before.is_empty()
-            && let Some(&t) = self.not_before.get(&index)
-        {
-            if now_ns < t {
-                return false;
-            }
-            self.not_before.remove(&index);
-        }
-        let cap = match self.faults.max_fill_qty {
-            0 => u32::MAX,
-            n => n,
-        };
+        let (symbol, side, limit) = (o.symbol, o.side, o.limit);
+        let cap = self.cap();
+        // A cross (or a market order) takes from the book at the book's prices.
         let mut fills = std::mem::take(&mut self.fills);
         fills.clear();
-        books[o.symbol].take(o.side, o.remaining().min(cap), o.limit, &mut fills);
+        books[symbol].take(side, o.remaining().min(cap), limit, &mut fills);
         for f in &fills {
             let exec = ledger.apply_fill(index, *f, unix_secs);
             on(ledger, MatchEvent::Execution { order: index, exec });
@@ -201,6 +352,24 @@ impl Matcher {
         if o.state.is_working() && o.tif == Tif::Ioc {
             o.state = OrderState::Cancelled;
             on(ledger, MatchEvent::Expired { order: index });
+        } else if o.state.is_working()
+            && let Some(limit) = limit
+        {
+            // What rests queues at its price; a level traded through fills at the limit.
+            let top = books[symbol].top();
+            let through = match self.queues.get_mut(&index) {
+                Some(q) => q.on_quote(side, top),
+                None => {
+                    let q = QueuePos::join(&books[symbol], side, limit);
+                    self.queues.insert(index, q);
+                    false
+                }
+            };
+            if through {
+                let qty = o.remaining().min(cap);
+                let exec = ledger.apply_fill(index, Fill { price: limit, qty }, unix_secs);
+                on(ledger, MatchEvent::Execution { order: index, exec });
+            }
         }
         !ledger.orders[index].state.is_working()
     }

@@ -1,5 +1,6 @@
 //! What the paper gateway, the backtest and the engine's dispatcher share about an exchange: the
-//! book and its fill model ([`Book`]), the working-order matcher, the ledger of orders and
+//! book and its fill model ([`Book`]), the working-order matcher with queue position
+//! ([`Matcher`], [`QueuePos`]), the ledger of orders and
 //! executions with commissions ([`Ledger`]), and the one average-cost rule ([`Position`]).
 //!
 //! This room sits below `sim`, `backtest` and `dispatch` and imports none of them.
@@ -8,8 +9,13 @@ mod accounting;
 mod book;
 mod ledger;
 mod matcher;
+mod queue;
 
 pub use accounting::Position;
 pub use book::{Book, BookTop, Fill, Side};
 pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, Tif};
-pub use matcher::{FillFaults, MatchEvent, Matcher};
+pub use matcher::{FillFaults, MatchEvent, Matcher, ModifyError};
+pub use queue::QueuePos;
+
+#[cfg(test)]
+mod queue_tests;

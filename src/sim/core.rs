@@ -22,7 +22,7 @@ use crate::config::{FaultParams, GatewayParams, SimParams};
 use crate::wire::ids::codes;
 use crate::wire::proto as pb;
 use crate::wire::{
-    ContractSpec, DecodeError, Fields, Negotiated, OrderRequest, ProtoRequest, Request,
+    ContractSpec, DecodeError, Fields, Negotiated, OrderExtras, OrderRequest, ProtoRequest, Request,
 };
 use crossbeam::channel::{Receiver, RecvTimeoutError, Sender};
 use std::net::TcpStream;
@@ -372,7 +372,8 @@ impl Core {
         for conn in self.sessions.over_flush_size() {
             self.flush(conn);
         }
-        self.orders.on_quote(&mut venue!(self), e.symbol, time);
+        self.orders
+            .on_market(&mut venue!(self), e.symbol, e.trade, time);
     }
 
     /// Hands `conn`'s buffer to its writer; a client that does not read is disconnected.
@@ -461,7 +462,8 @@ impl Core {
                 tick_type,
                 ..
             } => self.tick_by_tick(conn, req_id, &contract, tick_type),
-            Request::PlaceOrder(o) => self.place_order(conn, client_id, &o),
+            Request::PlaceOrder(o) => self.place_order(conn, client_id, &o, Default::default()),
+            Request::PlaceOrderExt(o, x) => self.place_order(conn, client_id, &o, x),
             Request::CancelOrder { order_id } => {
                 self.orders
                     .cancel(&mut venue!(self), conn, client_id, order_id)
@@ -561,7 +563,7 @@ impl Core {
             .tick_by_tick(&mut self.sessions, conn, req_id, sym, kind);
     }
 
-    fn place_order(&mut self, conn: u64, client_id: i32, o: &OrderRequest<'_>) {
+    fn place_order(&mut self, conn: u64, client_id: i32, o: &OrderRequest, x: OrderExtras) {
         GatewayStats::bump(&self.stats.orders_received);
         // Wire to wire: the order names, in orderRef, the tick that triggered it.
         if let (Some(w), Some(s)) = (&mut self.market.wire, self.sessions.get(conn)) {
@@ -580,7 +582,7 @@ impl Core {
         }
         let feed_unix = self.market.now_unix();
         self.orders
-            .place(&mut venue!(self), conn, client_id, o, feed_unix);
+            .place(&mut venue!(self), conn, client_id, (o, &x), feed_unix);
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod account;
 mod account_subs;
+mod combos;
 mod core;
 mod encode;
 mod encode_account;
@@ -11,6 +12,7 @@ mod encode_proto;
 mod faults;
 mod history;
 mod market;
+mod order_types;
 mod orderflow;
 mod orders;
 mod replay;

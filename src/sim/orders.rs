@@ -5,17 +5,20 @@
 
 use super::GatewayStats;
 use super::encode::{ContractInfo, Out};
+use super::order_types::Peg;
 use super::orderflow::{Orderflow, PositionKey};
 use super::requests::resolve;
 use super::sessions::{Session, Sessions, now_ms};
+use super::universe::Trade;
 use crate::config::FaultParams;
 use crate::config::GatewayParams;
 use crate::config::OrderMoment;
+use crate::exchange::Fill;
 use crate::exchange::{
     Book, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side, Tif,
 };
-use crate::wire::OrderRequest;
 use crate::wire::ids::codes;
+use crate::wire::{OrderExtras, OrderRequest};
 use std::collections::HashMap;
 
 /// What order handling reads and writes beyond its own state.
@@ -54,6 +57,8 @@ pub(super) struct Orders {
     next_valid_id: i32,
     /// The one account the gateway keeps.
     account: String,
+    /// The pegged orders (MIDPRICE, PEG MID, Adaptive) by ledger index, re-priced per quote.
+    pegs: HashMap<usize, Peg>,
 }
 
 impl Orders {
@@ -64,6 +69,7 @@ impl Orders {
             max_order_ids: HashMap::new(),
             next_valid_id: p.next_valid_id,
             account: p.account.clone(),
+            pegs: HashMap::new(),
         }
     }
 
@@ -81,7 +87,7 @@ impl Orders {
         v: &mut Venue<'_>,
         conn: u64,
         client_id: i32,
-        o: &OrderRequest<'_>,
+        (o, x): (&OrderRequest<'_>, &OrderExtras<'_>),
         feed_unix: i64,
     ) {
         let order_id = o.order_id;
@@ -102,6 +108,12 @@ impl Orders {
             return;
         }
         self.max_order_ids.insert(client_id, order_id);
+        if o.contract.sec_type == "BAG" {
+            if let Err((code, msg)) = super::combos::check(v.contracts, o, x) {
+                v.sessions.error(conn, order_id, code, msg);
+            }
+            return;
+        }
         let Some(sym) = resolve(v.contracts, &o.contract) else {
             v.sessions.error(
                 conn,
@@ -111,10 +123,17 @@ impl Orders {
             );
             return;
         };
-        let (side, qty, limit, tif) = match self.validate(o) {
+        let checked = self
+            .validate(o)
+            .and_then(|c| Ok((c, Peg::of(o, x, feed_unix)?)));
+        let ((side, qty, mut limit, tif), peg) = match checked {
             Ok(checked) => checked,
             Err(reason) => return reject(v.sessions, conn, order_id, reason),
         };
+        if let Some(peg) = peg {
+            let top = v.books[sym].top();
+            limit = Some(peg.price(side, top, feed_unix).unwrap_or(1).max(1));
+        }
         if let Some(code) = v.flow.reject_order() {
             // IB's rejects that end an order with no status at all.
             GatewayStats::bump(&v.stats.orderflow_rejects);
@@ -153,12 +172,18 @@ impl Orders {
                 return;
             }
         };
+        if let Some(peg) = peg {
+            self.pegs.insert(index, peg);
+        }
         self.send_to_owner(v, index, true);
         self.send_to_owner(v, index, false);
         if v.flow.disconnect_at(OrderMoment::Acknowledged) {
             v.drop_conn(conn, OrderMoment::Acknowledged);
         }
         let time = feed_unix.max(now_ms() / 1000);
+        if peg.is_some() {
+            self.repeg(v, index, feed_unix, time);
+        }
         self.try_fill(v, index, time);
     }
 
@@ -181,7 +206,8 @@ impl Orders {
             "MKT" => None,
             "LMT" if valid_price(o.lmt_price) => Some((o.lmt_price * 100.0).round() as i64),
             "LMT" => return Err("a limit order needs a positive limit price"),
-            _ => return Err("only MKT and LMT orders are supported by the paper gateway"),
+            // Pegged types: priced from the quote by `Peg` (MIDPRICE, PEG MID; others refused).
+            _ => None,
         };
         let tif = match o.tif {
             "" | "DAY" | "GTC" => Tif::Day,
@@ -194,20 +220,28 @@ impl Orders {
         Ok((side, qty as u32, limit, tif))
     }
 
-    /// A PLACE_ORDER that re-sends working order `index`: new quantity and limit.
+    /// A PLACE_ORDER that re-sends working order `index`: new quantity and limit. A new price
+    /// or more shares lose the queue position, fewer shares keep it
+    /// ([`crate::exchange::Matcher::modify`]).
     fn modify(&mut self, v: &mut Venue<'_>, conn: u64, index: usize, o: &OrderRequest<'_>) {
-        let order = &mut self.ledger.orders[index];
+        let order = &self.ledger.orders[index];
         let qty = o.total_quantity;
-        if !(qty >= order.filled as f64 && qty.fract() == 0.0 && qty >= 1.0) {
-            let id = order.order_id;
+        let id = order.order_id;
+        if !(qty >= 1.0 && qty.fract() == 0.0 && qty <= 10_000_000.0) {
             return reject(v.sessions, conn, id, "invalid quantity for modification");
         }
-        order.total = qty as u32;
-        if order.limit.is_some() && valid_price(o.lmt_price) {
-            order.limit = Some((o.lmt_price * 100.0).round() as i64);
-        }
-        if order.filled == order.total {
-            order.state = OrderState::Filled;
+        let limit = match order.limit {
+            // A pegged order keeps its peg: its price follows the quote.
+            keep if self.pegs.contains_key(&index) => keep,
+            Some(_) if valid_price(o.lmt_price) => Some((o.lmt_price * 100.0).round() as i64),
+            keep => keep,
+        };
+        if self
+            .matcher
+            .modify(&mut self.ledger, index, qty as u32, limit)
+            .is_err()
+        {
+            return reject(v.sessions, conn, id, "invalid quantity for modification");
         }
         self.send_to_owner(v, index, true);
         self.send_to_owner(v, index, false);
@@ -303,8 +337,16 @@ impl Orders {
             });
     }
 
-    /// Fills working orders on `sym` that its new quote makes marketable.
-    pub(super) fn on_quote(&mut self, v: &mut Venue<'_>, sym: usize, time: i64) {
+    /// A market event on `sym` (its book already holds the new quote): the trade, if any,
+    /// moves the queues at its price and fills what it reaches; then the quote fills working
+    /// orders it makes marketable or trades through (see [`crate::exchange::QueuePos`]).
+    pub(super) fn on_market(
+        &mut self,
+        v: &mut Venue<'_>,
+        sym: usize,
+        trade: Option<Trade>,
+        time: i64,
+    ) {
         let Venue {
             sessions,
             contracts,
@@ -313,10 +355,69 @@ impl Orders {
             flow,
         } = v;
         let now_ns = crate::latency::now_ns();
+        let ledger = &mut self.ledger;
+        let mut on = |l: &Ledger, e| on_match_event(sessions, contracts, stats, flow, l, e);
+        if let Some(t) = trade {
+            self.matcher
+                .on_trade(ledger, sym, t.price, t.size, time, now_ns, &mut on);
+        }
         self.matcher
-            .on_quote(&mut self.ledger, books, sym, time, now_ns, |l, e| {
-                on_match_event(sessions, contracts, stats, flow, l, e)
-            });
+            .on_quote(ledger, books, sym, time, now_ns, &mut on);
+        let pegged: Vec<usize> = self.pegs.keys().copied().collect();
+        for index in pegged {
+            if !self.ledger.orders[index].state.is_working() {
+                self.pegs.remove(&index);
+            } else if self.ledger.orders[index].symbol == sym {
+                self.repeg(v, index, time, time);
+            }
+        }
+    }
+
+    /// Pegged order `index` against its symbol's quote at feed time `now`: a MIDPRICE midpoint
+    /// match fills at once; otherwise a changed working price is a modification (the queue
+    /// position is lost) and the order is tried again.
+    fn repeg(&mut self, v: &mut Venue<'_>, index: usize, now: i64, time: i64) {
+        let Some(peg) = self.pegs.get(&index).copied() else {
+            return;
+        };
+        let o = &self.ledger.orders[index];
+        let top = v.books[o.symbol].top();
+        if let Some(mid) = peg.mid_match(o.side, top) {
+            let qty = match o.side {
+                Side::Buy => top.ask_size,
+                Side::Sell => top.bid_size,
+            };
+            let Venue {
+                sessions,
+                contracts,
+                stats,
+                flow,
+                ..
+            } = v;
+            let fill = Fill { price: mid, qty };
+            self.matcher
+                .fill_at(&mut self.ledger, index, fill, time, |l, e| {
+                    on_match_event(sessions, contracts, stats, flow, l, e)
+                });
+            if !self.ledger.orders[index].state.is_working() {
+                self.pegs.remove(&index);
+                return;
+            }
+        }
+        let o = &self.ledger.orders[index];
+        let Some(price) = peg.price(o.side, top, now) else {
+            return;
+        };
+        if o.limit != Some(price) {
+            let total = o.total;
+            if self
+                .matcher
+                .modify(&mut self.ledger, index, total, Some(price))
+                .is_ok()
+            {
+                self.try_fill(v, index, time);
+            }
+        }
     }
 
     fn send_to_owner(&self, v: &mut Venue<'_>, index: usize, open: bool) {

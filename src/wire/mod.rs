@@ -14,6 +14,7 @@ pub mod fields;
 pub mod frame;
 pub mod handshake;
 pub mod ids;
+mod order_extras;
 mod order_tail;
 pub mod proto;
 mod proto_request;
@@ -28,6 +29,7 @@ pub use handshake::{
     decode_server_hello, encode_client_hello, encode_server_hello, format_tws_time, negotiate,
     parse_version_range, unix_from_civil,
 };
+pub use order_extras::{ComboLeg, MAX_COMBO_LEGS, OrderExtras};
 pub use proto_request::ProtoRequest;
 pub use request::{ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request};
 pub use text::{

@@ -1,14 +1,16 @@
-//! The fields of PLACE_ORDER after `parentId` (indices 29..=113 at server version 178) for a plain
-//! stock order: no combo legs, delta-neutral, scale, hedge, algo or conditions. TWS reads them by
-//! position, so the engine writes every one; the gateway ignores them.
+//! The fields of PLACE_ORDER after `parentId` (indices 29..=113 at server version 178 for a plain
+//! stock order): no delta-neutral, scale, hedge or conditions; combo legs for a BAG contract and
+//! an algo when [`OrderExtras`] has them. TWS reads them by position, so the engine writes every
+//! one; the gateway reads the combo and algo parts ([`OrderExtras::decode`]).
 
 use super::frame::FrameWriter;
+use super::order_extras::OrderExtras;
 
 /// Unset double as the official client writes it.
 const UNSET_DOUBLE: &str = "1.7976931348623157e+308";
 
-/// Writes indices 29..=113.
-pub fn encode_place_order_tail(w: &mut FrameWriter<'_>) {
+/// Writes indices 29..=113 (and the combo legs after `hidden` when `bag`).
+pub fn encode_place_order_tail(w: &mut FrameWriter<'_>, extras: &OrderExtras<'_>, bag: bool) {
     // 29..=34: blockOrder, sweepToFill, displaySize, triggerMethod, outsideRth, hidden.
     w.bool(false)
         .bool(false)
@@ -16,6 +18,9 @@ pub fn encode_place_order_tail(w: &mut FrameWriter<'_>) {
         .i32(0)
         .bool(false)
         .bool(false);
+    if bag {
+        extras.encode_combo(w);
+    }
     // 35..=42: sharesAllocation, discretionaryAmt, goodAfterTime, goodTillDate, faGroup,
     // faMethod, faPercentage, modelCode.
     w.str("")
@@ -55,13 +60,9 @@ pub fn encode_place_order_tail(w: &mut FrameWriter<'_>) {
     w.str("").str("").str("").str("").str("").str("").str("");
     // 77..=83: optOutSmartRouting, clearingAccount, clearingIntent, notHeld,
     // deltaNeutralContract flag, algoStrategy, algoId.
-    w.bool(false)
-        .str("")
-        .str("")
-        .bool(false)
-        .bool(false)
-        .str("")
-        .str("");
+    w.bool(false).str("").str("").bool(false).bool(false);
+    extras.encode_algo(w);
+    w.str("");
     // 84..=89: whatIf, orderMiscOptions, solicited, randomizeSize, randomizePrice,
     // conditionsCount.
     w.bool(false)

@@ -9,6 +9,7 @@ use super::account_request::AccountRequest;
 use super::fields::{DecodeError, Fields};
 use super::frame::FrameWriter;
 use super::ids::outgoing as id;
+use super::order_extras::OrderExtras;
 
 /// The twelve contract fields most requests carry, in wire order.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -132,6 +133,9 @@ pub struct HistoricalRequest<'a> {
 }
 
 /// Every request the paper gateway understands.
+// `PlaceOrderExt` carries its combo legs inline (a Copy view, no allocation when decoding);
+// boxing it would allocate per combo frame.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Request<'a> {
     StartApi {
@@ -148,6 +152,9 @@ pub enum Request<'a> {
         req_id: i32,
     },
     PlaceOrder(OrderRequest<'a>),
+    /// PLACE_ORDER with combo legs (a BAG contract) or an algo: what [`OrderExtras`] reads past
+    /// `parentId`. The decoder returns [`Request::PlaceOrder`] when there are none.
+    PlaceOrderExt(OrderRequest<'a>, OrderExtras<'a>),
     CancelOrder {
         order_id: i32,
     },
@@ -253,7 +260,17 @@ impl<'a> Request<'a> {
                 f.skip_fields(1)?;
                 Request::CancelMarketData { req_id: f.i32()? }
             }
-            id::PLACE_ORDER => Request::PlaceOrder(decode_order(f)?),
+            id::PLACE_ORDER => {
+                let o = decode_order(f)?;
+                // A plain order's tail is read leniently (the gateway used to read the prefix
+                // only); a combo's must be whole.
+                let bag = o.contract.sec_type == "BAG";
+                match OrderExtras::decode(f, bag) {
+                    Ok(x) if !x.is_plain() => Request::PlaceOrderExt(o, x),
+                    Err(e) if bag => return Err(e),
+                    _ => Request::PlaceOrder(o),
+                }
+            }
             id::CANCEL_ORDER => {
                 // Below 192: version, orderId, manualCancelTime. From 192: orderId,
                 // manualCancelTime, ... A leading 1 followed by a number is the old layout (any
@@ -393,7 +410,8 @@ impl<'a> Request<'a> {
             Request::CancelMarketData { req_id } => {
                 w.i32(id::CANCEL_MKT_DATA).i32(2).i32(req_id);
             }
-            Request::PlaceOrder(ref o) => encode_order(&mut w, o),
+            Request::PlaceOrder(ref o) => encode_order(&mut w, o, &OrderExtras::default()),
+            Request::PlaceOrderExt(ref o, ref x) => encode_order(&mut w, o, x),
             Request::CancelOrder { order_id } => {
                 w.i32(id::CANCEL_ORDER).i32(1).i32(order_id).str("");
             }
@@ -517,7 +535,7 @@ fn decode_order<'a>(f: &mut Fields<'a>) -> Result<OrderRequest<'a>, DecodeError>
     })
 }
 
-fn encode_order(w: &mut FrameWriter<'_>, o: &OrderRequest<'_>) {
+fn encode_order(w: &mut FrameWriter<'_>, o: &OrderRequest<'_>, x: &OrderExtras<'_>) {
     w.i32(id::PLACE_ORDER).i32(o.order_id);
     o.contract.encode(w);
     w.str("").str(""); // secIdType, secId
@@ -534,7 +552,8 @@ fn encode_order(w: &mut FrameWriter<'_>, o: &OrderRequest<'_>) {
         .str(o.order_ref)
         .bool(o.transmit);
     w.i32(o.parent_id);
-    super::order_tail::encode_place_order_tail(w);
+    let bag = o.contract.sec_type == "BAG";
+    super::order_tail::encode_place_order_tail(w, x, bag);
 }
 
 /// A client-side optional price: empty when unset, as the official client sends it.
