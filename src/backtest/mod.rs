@@ -87,8 +87,10 @@ pub struct Backtest {
     equity: Vec<f64>,
     /// Latency between the engine and the exchange (`None`: they act at the same instant).
     wire: Option<latency::Wire>,
-    /// By order id: the mid of its instrument when the engine wrote it.
+    /// By order id: the mid of its instrument when its intent was decided.
     decision_mids: Vec<f64>,
+    /// By intent sequence number: the mids of its legs' instruments when it was decided.
+    intent_mids: std::collections::HashMap<u64, [(u16, f64); 2]>,
     /// What executions paid against those mids (USD), and their shares.
     shortfall: f64,
     shares_traded: f64,
@@ -153,6 +155,7 @@ impl Backtest {
             equity: Vec::new(),
             wire: latency::Wire::new(&params.backtest),
             decision_mids: Vec::with_capacity(1 << 12),
+            intent_mids: std::collections::HashMap::with_capacity(1 << 12),
             shortfall: 0.0,
             shares_traded: 0.0,
             instruments,
@@ -291,6 +294,10 @@ impl Backtest {
             t_enq_ns: now,
         };
         self.stats[p].last_intent = Some((intent.seq, intent.kind));
+        let mids = intent
+            .legs
+            .map(|l| (l.instrument, self.mids[l.instrument as usize]));
+        self.intent_mids.insert(intent.seq, mids);
         self.dispatcher.on_intent(&msg, now);
         self.carry_out(now);
         let held_after = self.dispatcher.pair_target(intent.pair).is_some_and(held);
@@ -386,12 +393,18 @@ impl Backtest {
     }
 
     fn log_order(&mut self, p: &PlaceOrder, now: u64) {
-        // The mid the engine saw when it wrote the order: what its execution is measured by.
+        // The mid when the order's intent was decided (re-sends, re-prices and hedges are
+        // measured from there too); an order no intent decided, from the mid of now.
         if let Ok(i) = usize::try_from(p.order_id) {
             if self.decision_mids.len() <= i {
                 self.decision_mids.resize(i + 1, 0.0);
             }
-            self.decision_mids[i] = self.mids[p.instrument as usize];
+            let decided = self
+                .intent_mids
+                .get(&p.seq)
+                .and_then(|legs| legs.iter().find(|(x, _)| *x == p.instrument))
+                .map(|(_, mid)| *mid);
+            self.decision_mids[i] = decided.unwrap_or(self.mids[p.instrument as usize]);
         }
         let label = match self.stats.get(p.pair as usize) {
             None => "flatten",

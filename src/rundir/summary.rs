@@ -317,9 +317,9 @@ pub struct BacktestSummary {
     /// Traded notional in USD.
     pub turnover: f64,
     /// Implementation shortfall in USD: what the executions paid against the mid of their
-    /// instrument when the engine wrote each order (positive: paid away; half the spread per
-    /// share for a market order at a steady touch, less for a limit filled passively), before
-    /// commissions.
+    /// instrument when the intent behind each order was decided (positive: paid away; half the
+    /// spread per share for a market order at a steady touch; a resting order that fills late
+    /// pays what the market moved meanwhile), before commissions.
     pub shortfall: f64,
     /// Shares executed.
     pub shares_traded: f64,
