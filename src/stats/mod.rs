@@ -59,21 +59,29 @@
 
 mod covariance;
 mod ema;
+mod kernel;
+mod linalg;
 mod mean;
 mod moments;
 mod ols;
 mod resample;
 mod returns;
 mod ring;
+mod special;
 mod variance;
 
 pub use covariance::RollingCovariance;
 pub use ema::{Interpolation, IrregularEma};
+pub use kernel::{EwmMoments, Kernel, KernelMoments};
+pub use linalg::{
+    Matrix, cholesky, least_squares, spd_inverse, spd_log_det, symmetric_eigenvalues,
+};
 pub use mean::RollingMean;
 pub use ols::RollingOls;
 pub use resample::GridResampler;
 pub use returns::RollingReturns;
 pub use ring::{Iter, Ring};
+pub use special::{f_sf, kolmogorov_sf, normal_sf};
 pub use variance::RollingVariance;
 
 /// `Some(x)` when `x` is finite: the last guard before a number leaves this module.
