@@ -180,3 +180,126 @@ proptest! {
         }
     }
 }
+
+/// VAR, Johansen, variance ratio and the p-values: 1e-8 relative (both sides are f64 least
+/// squares and eigenvalue solvers on the same data; the floor covers values near zero).
+const MODEL_TOLERANCE: f64 = 1e-8;
+
+fn symbols(case: &serde_json::Value) -> Vec<String> {
+    strs(&case["symbols"])
+}
+
+#[test]
+fn var_fit_and_lag_selection_match_statsmodels() {
+    let reference = reference();
+    for case in reference["var"].as_array().unwrap() {
+        let series: Vec<Vec<f64>> = symbols(case).iter().map(|s| log_returns(s)).collect();
+        let max_lags = case["max_lags"].as_u64().unwrap() as usize;
+        let sel = hft::stats::var_select_order(&series, max_lags).unwrap();
+        for name in ["aic", "bic", "hqic", "fpe"] {
+            let want = floats(&case["criteria"][name]);
+            assert_eq!(want.len(), sel.criteria.len());
+            for (p, w) in want.iter().enumerate() {
+                let c = sel.criteria[p];
+                let got = match name {
+                    "aic" => c.aic,
+                    "bic" => c.bic,
+                    "hqic" => c.hqic,
+                    _ => c.fpe,
+                };
+                assert_close(
+                    &format!("{name}[{p}] {:?}", symbols(case)),
+                    got,
+                    *w,
+                    MODEL_TOLERANCE,
+                    0.0,
+                );
+            }
+        }
+        let selected = [sel.aic, sel.bic, sel.hqic, sel.fpe];
+        for (name, got) in ["aic", "bic", "hqic", "fpe"].iter().zip(selected) {
+            assert_eq!(
+                got as u64,
+                case["selected"][*name].as_u64().unwrap(),
+                "{name}"
+            );
+        }
+        let order = case["order"].as_u64().unwrap() as usize;
+        let fit = hft::stats::var_fit(&series, order).unwrap();
+        let k = series.len();
+        let scale: f64 = floats(&case["intercept"])
+            .iter()
+            .fold(0.0, |m, v| m.max(v.abs()));
+        for (i, w) in floats(&case["intercept"]).iter().enumerate() {
+            assert_close("intercept", fit.intercept[i], *w, MODEL_TOLERANCE, scale);
+        }
+        let coefs = case["coefs"].as_array().unwrap();
+        assert_eq!(coefs.len(), fit.coefs.len());
+        for (l, lag) in coefs.iter().enumerate() {
+            for (i, row) in matrix(lag).iter().enumerate() {
+                for (j, w) in row.iter().enumerate() {
+                    assert_close(
+                        &format!("A{}[{i},{j}]", l + 1),
+                        fit.coefs[l][(i, j)],
+                        *w,
+                        MODEL_TOLERANCE,
+                        1e-3,
+                    );
+                }
+            }
+        }
+        let sigma = matrix(&case["sigma_u"]);
+        let diag_scale = (0..k).map(|i| sigma[i][i]).fold(0.0, f64::max);
+        for (i, row) in sigma.iter().enumerate() {
+            for (j, w) in row.iter().enumerate() {
+                assert_close(
+                    "sigma_u",
+                    fit.sigma_u[(i, j)],
+                    *w,
+                    MODEL_TOLERANCE,
+                    diag_scale,
+                );
+            }
+        }
+        for (name, got) in [
+            ("aic", fit.criteria.aic),
+            ("bic", fit.criteria.bic),
+            ("hqic", fit.criteria.hqic),
+            ("fpe", fit.criteria.fpe),
+        ] {
+            assert_close(name, got, f(&case[name]), MODEL_TOLERANCE, 0.0);
+        }
+    }
+}
+
+#[test]
+fn johansen_matches_statsmodels() {
+    let reference = reference();
+    for case in reference["johansen"].as_array().unwrap() {
+        let series: Vec<Vec<f64>> = symbols(case).iter().map(|s| closes(s)).collect();
+        let det_order = case["det_order"].as_i64().unwrap() as i32;
+        let k_ar_diff = case["k_ar_diff"].as_u64().unwrap() as usize;
+        let j = hft::stats::johansen(&series, det_order, k_ar_diff).unwrap();
+        let what = format!("{:?} det {det_order} k {k_ar_diff}", symbols(case));
+        for (name, got) in [
+            ("eigenvalues", &j.eigenvalues),
+            ("trace", &j.trace),
+            ("max_eigen", &j.max_eigen),
+        ] {
+            let want = floats(&case[name]);
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                assert_close(&format!("{what} {name}"), *g, *w, MODEL_TOLERANCE, 0.0);
+            }
+        }
+        for (name, got) in [
+            ("trace_crit", &j.trace_crit),
+            ("max_eigen_crit", &j.max_eigen_crit),
+        ] {
+            let want = matrix(&case[name]);
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.unwrap().to_vec(), *w, "{what} {name}");
+            }
+        }
+    }
+}

@@ -59,6 +59,7 @@
 
 mod covariance;
 mod ema;
+mod johansen;
 mod kernel;
 mod linalg;
 mod mean;
@@ -68,10 +69,12 @@ mod resample;
 mod returns;
 mod ring;
 mod special;
+mod var;
 mod variance;
 
 pub use covariance::RollingCovariance;
 pub use ema::{Interpolation, IrregularEma};
+pub use johansen::{Johansen, johansen};
 pub use kernel::{EwmMoments, Kernel, KernelMoments};
 pub use linalg::{
     Matrix, cholesky, least_squares, spd_inverse, spd_log_det, symmetric_eigenvalues,
@@ -82,7 +85,41 @@ pub use resample::GridResampler;
 pub use returns::RollingReturns;
 pub use ring::{Iter, Ring};
 pub use special::{f_sf, kolmogorov_sf, normal_sf};
+pub use var::{InfoCriteria, LagSelection, VarFit, var_fit, var_select_order};
 pub use variance::RollingVariance;
+
+/// Why a cold-path model or test (VAR, Johansen, variance ratio, Hurst, breaks, Zivot-Andrews)
+/// has no answer for its input.
+///
+/// # Examples
+/// ```
+/// use hft::stats::{ModelError, var_fit};
+/// let short = [vec![1.0, 2.0], vec![2.0, 1.0]];
+/// assert!(matches!(var_fit(&short, 1), Err(ModelError::TooFewRows { .. })));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    /// Not enough observations for the requested model.
+    #[error("too few observations: {got}, the model needs at least {needed}")]
+    TooFewRows {
+        /// The least number of rows that would do.
+        needed: usize,
+        /// The rows given.
+        got: usize,
+    },
+    /// A value is NaN or infinite.
+    #[error("a value is not finite")]
+    NonFinite,
+    /// The regressors are (numerically) collinear: a constant series, or a series that is a
+    /// linear function of another.
+    #[error(
+        "the regression is singular (a constant series, or one series a linear function of another)"
+    )]
+    Singular,
+    /// The series have different lengths, or a parameter is out of range.
+    #[error("invalid input: {0}")]
+    Invalid(&'static str),
+}
 
 /// `Some(x)` when `x` is finite: the last guard before a number leaves this module.
 #[inline]
