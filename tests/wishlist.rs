@@ -303,3 +303,231 @@ fn johansen_matches_statsmodels() {
         }
     }
 }
+
+#[test]
+fn variance_ratio_matches_arch() {
+    let reference = reference();
+    for case in reference["variance_ratio"].as_array().unwrap() {
+        let symbol = case["symbol"].as_str().unwrap();
+        let lags = case["lags"].as_u64().unwrap() as usize;
+        let v = hft::stats::variance_ratio(&log_closes(symbol), lags).unwrap();
+        let what = format!("{symbol} q={lags}");
+        assert_close(
+            &format!("{what} vr"),
+            v.vr,
+            f(&case["vr"]),
+            MODEL_TOLERANCE,
+            0.0,
+        );
+        assert_close(
+            &format!("{what} stat"),
+            v.stat,
+            f(&case["stat"]),
+            MODEL_TOLERANCE,
+            0.0,
+        );
+        assert_close(
+            &format!("{what} pvalue"),
+            v.pvalue,
+            f(&case["pvalue"]),
+            MODEL_TOLERANCE,
+            1e-12,
+        );
+    }
+}
+
+#[test]
+fn hurst_matches_the_numpy_definition() {
+    use hft::stats::{HurstMethod, hurst};
+    let reference = reference();
+    for case in reference["hurst"].as_array().unwrap() {
+        let symbol = case["symbol"].as_str().unwrap();
+        let min = case["min_window"].as_u64().unwrap() as usize;
+        let x = log_returns(symbol);
+        let rs = hurst(&x, min, HurstMethod::RescaledRange).unwrap();
+        let dfa = hurst(&x, min, HurstMethod::Dfa).unwrap();
+        assert_close(&format!("{symbol} R/S"), rs, f(&case["rs"]), 1e-10, 0.0);
+        assert_close(&format!("{symbol} DFA"), dfa, f(&case["dfa"]), 1e-10, 0.0);
+    }
+}
+
+/// Leg `a` regressed on leg `b` with a constant: the Engle-Granger residuals.
+fn eg_residuals(a: &str, b: &str) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let (ya, yb) = (closes(a), closes(b));
+    let (slope, intercept) = hft::pairs::ols(&yb, &ya).unwrap();
+    let resid = ya
+        .iter()
+        .zip(&yb)
+        .map(|(p, q)| p - intercept - slope * q)
+        .collect();
+    (ya, yb, resid)
+}
+
+/// CUSUM, Chow and Zivot-Andrews: 1e-6 relative (the tolerance).
+const BREAK_TOLERANCE: f64 = 1e-6;
+
+#[test]
+fn cusum_matches_statsmodels() {
+    let reference = reference();
+    for case in reference["cusum"].as_array().unwrap() {
+        let (a, b) = (case["a"].as_str().unwrap(), case["b"].as_str().unwrap());
+        let ddof = case["ddof"].as_u64().unwrap() as usize;
+        let (_, _, resid) = eg_residuals(a, b);
+        let t = hft::stats::cusum_ols_resid(&resid, ddof).unwrap();
+        assert_close(
+            &format!("{a}/{b} cusum"),
+            t.stat,
+            f(&case["stat"]),
+            BREAK_TOLERANCE,
+            0.0,
+        );
+        assert_close(
+            &format!("{a}/{b} cusum p"),
+            t.pvalue,
+            f(&case["pvalue"]),
+            BREAK_TOLERANCE,
+            0.0,
+        );
+    }
+}
+
+#[test]
+fn chow_matches_numpy_and_scipy() {
+    let reference = reference();
+    for case in reference["chow"].as_array().unwrap() {
+        let (a, b) = (case["a"].as_str().unwrap(), case["b"].as_str().unwrap());
+        let index = case["index"].as_u64().unwrap() as usize;
+        let (ya, yb, _) = eg_residuals(a, b);
+        let t = hft::stats::chow_test(&ya, &yb, index).unwrap();
+        assert_close(
+            &format!("{a}/{b} chow F"),
+            t.stat,
+            f(&case["f"]),
+            BREAK_TOLERANCE,
+            0.0,
+        );
+        assert_close(
+            &format!("{a}/{b} chow p"),
+            t.pvalue,
+            f(&case["pvalue"]),
+            BREAK_TOLERANCE,
+            1e-300,
+        );
+    }
+}
+
+#[test]
+fn zivot_andrews_matches_statsmodels() {
+    use hft::stats::{AutoLag, ZaRegression, zivot_andrews};
+    let reference = reference();
+    for case in reference["zivot_andrews"].as_array().unwrap() {
+        let symbol = case["symbol"].as_str().unwrap();
+        let regression = ZaRegression::parse(case["regression"].as_str().unwrap()).unwrap();
+        let autolag = case["autolag"].as_str().map(|s| AutoLag::parse(s).unwrap());
+        let maxlag = case["maxlag"].as_u64().map(|m| m as usize);
+        let za = zivot_andrews(
+            &log_closes(symbol),
+            f(&case["trim"]),
+            maxlag,
+            regression,
+            autolag,
+        )
+        .unwrap();
+        let what = format!("{symbol} {:?}", regression);
+        assert_eq!(
+            za.lags as u64,
+            case["lags"].as_u64().unwrap(),
+            "{what} lags"
+        );
+        assert_eq!(
+            za.break_index as u64,
+            case["break_index"].as_u64().unwrap(),
+            "{what} break"
+        );
+        assert_close(
+            &format!("{what} stat"),
+            za.stat,
+            f(&case["stat"]),
+            BREAK_TOLERANCE,
+            0.0,
+        );
+        assert_close(
+            &format!("{what} p"),
+            za.pvalue,
+            f(&case["pvalue"]),
+            BREAK_TOLERANCE,
+            0.0,
+        );
+        for (i, key) in ["crit_1", "crit_5", "crit_10"].iter().enumerate() {
+            assert_eq!(za.crit[i], f(&case[*key]), "{what} {key}");
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift64* and Box-Muller) for synthetic series.
+struct Rng(u64);
+
+impl Rng {
+    fn uniform(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        ((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+/// Increments of a random walk, of a mean-reverting AR(1) level (φ = 0.5), and of a trending
+/// process (AR(1) increments, φ = 0.9).
+fn synthetic(seed: u64, n: usize) -> [Vec<f64>; 3] {
+    let mut rng = Rng(seed);
+    let noise: Vec<f64> = (0..n + 1).map(|_| rng.normal()).collect();
+    let walk = noise[1..].to_vec();
+    let mut level = vec![0.0; n + 1];
+    for t in 1..=n {
+        level[t] = 0.5 * level[t - 1] + noise[t];
+    }
+    let reverting = level.windows(2).map(|w| w[1] - w[0]).collect();
+    let mut trending = vec![0.0; n];
+    for t in 1..n {
+        trending[t] = 0.9 * trending[t - 1] + noise[t];
+    }
+    [walk, reverting, trending]
+}
+
+#[test]
+fn hurst_separates_random_walks_mean_reversion_and_trends() {
+    use hft::stats::{HurstMethod, hurst};
+    for seed in [1, 2, 3] {
+        let [walk, reverting, trending] = synthetic(seed, 4096);
+        let dfa = |x: &[f64]| hurst(x, 8, HurstMethod::Dfa).unwrap();
+        let rs = |x: &[f64]| hurst(x, 8, HurstMethod::RescaledRange).unwrap();
+        // DFA is nearly unbiased on independent increments; classic R/S reads high (module docs).
+        assert!((dfa(&walk) - 0.5).abs() < 0.08, "walk DFA {}", dfa(&walk));
+        assert!((0.45..0.65).contains(&rs(&walk)), "walk R/S {}", rs(&walk));
+        assert!(dfa(&reverting) < 0.35, "reverting DFA {}", dfa(&reverting));
+        assert!(rs(&reverting) < 0.4, "reverting R/S {}", rs(&reverting));
+        assert!(dfa(&trending) > 0.75, "trending DFA {}", dfa(&trending));
+        assert!(rs(&trending) > 0.7, "trending R/S {}", rs(&trending));
+    }
+}
+
+#[test]
+fn rolling_hurst_equals_the_batch_estimate_of_its_window() {
+    use hft::stats::{HurstMethod, RollingHurst, hurst};
+    let [walk, ..] = synthetic(9, 1500);
+    for method in [HurstMethod::Dfa, HurstMethod::RescaledRange] {
+        let mut rolling = RollingHurst::new(512, 8, method);
+        for (t, x) in walk.iter().enumerate() {
+            rolling.update(*x);
+            if t + 1 >= 512 && t % 97 == 0 {
+                let batch = hurst(&walk[t + 1 - 512..=t], 8, method).unwrap();
+                assert_eq!(rolling.value(), Some(batch));
+            }
+        }
+    }
+}

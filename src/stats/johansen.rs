@@ -30,9 +30,12 @@ use super::{Matrix, ModelError, cholesky, least_squares, symmetric_eigenvalues};
 /// # Examples
 /// ```
 /// use hft::stats::johansen;
-/// let a: Vec<f64> = (0..300).map(|t| (t as f64 * 0.37).sin() + t as f64 * 0.01).collect();
-/// let b: Vec<f64> = (0..300).map(|t| (t as f64 * 0.11).cos() + t as f64 * 0.02).collect();
+/// // b is a random walk (a deterministic hash standing in for draws); a = 2 b + noise.
+/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5;
+/// let b: Vec<f64> = (0..300).scan(0.0, |level, t| { *level += noise(t); Some(*level) }).collect();
+/// let a: Vec<f64> = b.iter().enumerate().map(|(t, v)| 2.0 * v + noise(t + 1000)).collect();
 /// let j = johansen(&[a, b], 0, 1).unwrap();
+/// assert!(j.trace[0] > j.trace_crit[0].unwrap()[2]); // cointegrated at 1 %
 /// assert_eq!(j.trace.len(), 2);
 /// assert_eq!(j.trace[1], j.max_eigen[1]);
 /// assert_eq!(j.trace_crit[1], Some([2.7055, 3.8415, 6.6349]));

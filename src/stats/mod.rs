@@ -57,6 +57,7 @@
 //! ignored: `update(f64::NAN)` leaves the statistic as it was (a bad tick is the bad-tick filter's
 //! to count, upstream).
 
+mod breaks;
 mod covariance;
 mod ema;
 mod johansen;
@@ -65,13 +66,16 @@ mod linalg;
 mod mean;
 mod moments;
 mod ols;
+mod regime;
 mod resample;
 mod returns;
 mod ring;
 mod special;
 mod var;
 mod variance;
+mod zivot;
 
+pub use breaks::{TestResult, chow_test, cusum_ols_resid};
 pub use covariance::RollingCovariance;
 pub use ema::{Interpolation, IrregularEma};
 pub use johansen::{Johansen, johansen};
@@ -81,12 +85,14 @@ pub use linalg::{
 };
 pub use mean::RollingMean;
 pub use ols::RollingOls;
+pub use regime::{HurstMethod, RollingHurst, VarianceRatio, hurst, variance_ratio};
 pub use resample::GridResampler;
 pub use returns::RollingReturns;
 pub use ring::{Iter, Ring};
 pub use special::{f_sf, kolmogorov_sf, normal_sf};
 pub use var::{InfoCriteria, LagSelection, VarFit, var_fit, var_select_order};
 pub use variance::RollingVariance;
+pub use zivot::{AutoLag, ZaRegression, ZivotAndrews, zivot_andrews};
 
 /// Why a cold-path model or test (VAR, Johansen, variance ratio, Hurst, breaks, Zivot-Andrews)
 /// has no answer for its input.
