@@ -98,7 +98,7 @@ fn line_ssr(x: &[f64], y: &[f64]) -> Option<f64> {
     Some(ssr)
 }
 
-/// The Chow test for a break in `y = a + b x` at `index` (see the [module docs](self)).
+/// The Chow test for a break in `y = a + b x` at `index` (see the module docs in `src/stats/breaks.rs`).
 ///
 /// # Errors
 /// [`ModelError::Invalid`] for unequal lengths or an `index` that leaves fewer than three rows

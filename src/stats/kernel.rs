@@ -76,7 +76,7 @@ impl Kernel {
 }
 
 /// Exponentially weighted means, variances, covariance and correlation of a pair `(x, y)`
-/// (pandas `ewm(halflife, adjust=False)`; see the [module docs](self) for the exact recursion
+/// (pandas `ewm(halflife, adjust=False)`; see the module docs in `src/stats/kernel.rs` for the exact recursion
 /// and the bias convention). Fixed state, O(1) per update, no allocation.
 ///
 /// # Examples

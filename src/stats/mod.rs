@@ -12,6 +12,22 @@
 //! - [`RollingReturns`]: volatility of simple returns of a price.
 //! - [`IrregularEma`]: exponential moving average of an irregularly spaced series.
 //! - [`GridResampler`]: causal previous-tick resampling of several instruments onto one grid.
+//! - [`EwmMoments`], [`Kernel`], [`KernelMoments`]: exponentially weighted moments on the grid,
+//!   exactly pandas' `ewm(halflife, adjust=False)`, and one type for either kernel (`kernel.rs`).
+//!
+//! Cold-path models and tests (they allocate; run them on a snapshot, never inside a tick), each
+//! module citing its paper and the library whose definitions it reproduces:
+//!
+//! - [`var_fit`], [`var_select_order`]: VAR(p) by OLS, lag choice by AIC/BIC/HQIC/FPE
+//!   (Lütkepohl 2005; statsmodels `VAR`) in `var.rs`.
+//! - [`johansen`]: the Johansen test (Johansen 1991; statsmodels `coint_johansen`).
+//! - [`variance_ratio`], [`hurst`], [`RollingHurst`]: Lo-MacKinlay variance ratio (arch), Hurst
+//!   by R/S and DFA (`regime.rs`).
+//! - [`cusum_ols_resid`], [`chow_test`]: OLS-CUSUM (Ploberger-Krämer 1992; statsmodels) and Chow
+//!   (1960) (`breaks.rs`); [`zivot_andrews`]: Zivot-Andrews (1992; statsmodels) (`zivot.rs`).
+//! - [`Matrix`], [`least_squares`], [`cholesky`], [`symmetric_eigenvalues`]: the dense linear
+//!   algebra behind them (Golub-Van Loan); [`normal_sf`], [`f_sf`], [`kolmogorov_sf`]: their
+//!   p-values (`special.rs`).
 //!
 //! # Numerical approach
 //!

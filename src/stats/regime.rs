@@ -145,7 +145,7 @@ pub enum HurstMethod {
     Dfa,
 }
 
-/// The Hurst exponent of the `increments` (see the [module docs](self) for the exact
+/// The Hurst exponent of the `increments` (see the module docs in `src/stats/regime.rs` for the exact
 /// definitions). Allocation-free.
 ///
 /// # Errors

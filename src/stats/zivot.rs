@@ -127,7 +127,7 @@ pub struct ZivotAndrews {
     pub break_index: usize,
 }
 
-/// The Zivot-Andrews test of `x` (see the [module docs](self)).
+/// The Zivot-Andrews test of `x` (see the module docs in `src/stats/zivot.rs`).
 ///
 /// # Errors
 /// [`ModelError::Invalid`] for `trim` outside `[0, 1/3]` or a trim too small for the lags (a
