@@ -28,6 +28,19 @@ pub enum Sizing {
     Equal,
 }
 
+/// The weighting of the z-score strategy's rolling moments (mean, variance, covariance, hedge
+/// ratio), `strategy.kernel`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KernelKind {
+    /// Equal weights over `window_secs` (default).
+    #[default]
+    Rect,
+    /// Exponential weights halving every `half_life_secs` (pandas `ewm(halflife, adjust=False)`
+    /// on the grid).
+    Ema,
+}
+
 /// Strategy parameters shared by all kinds, and each kind's own.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +56,13 @@ pub struct StrategyParams {
     /// How often hedge ratio and other slow statistics are re-estimated, seconds (0 = every row).
     #[serde(default = "default_evaluation_secs")]
     pub evaluation_secs: f64,
+    /// Weighting of the z-score strategy's moments: `rect` (default) or `ema`.
+    #[serde(default)]
+    pub kernel: KernelKind,
+    /// Half-life of the `ema` kernel, seconds (grid rows = half_life_secs / grid_secs). With
+    /// `ema`, `window_secs` is the warm-up before the first decision.
+    #[serde(default = "default_half_life_secs")]
+    pub half_life_secs: f64,
     /// Shares of leg A per entry.
     #[serde(default = "default_base_qty")]
     pub base_qty: u32,
@@ -65,6 +85,9 @@ fn default_window_secs() -> f64 {
 }
 fn default_evaluation_secs() -> f64 {
     20.0
+}
+fn default_half_life_secs() -> f64 {
+    900.0
 }
 fn default_base_qty() -> u32 {
     100
@@ -104,6 +127,12 @@ impl StrategyParams {
             file,
             &key("evaluation_secs"),
             "must be >= 0",
+        )?;
+        check(
+            finite_pos(self.half_life_secs) && self.half_life_secs / self.grid_secs <= 1_000_000.0,
+            file,
+            &key("half_life_secs"),
+            "must be positive and at most 1,000,000 grid steps",
         )?;
         check(
             self.base_qty >= 1 && self.base_qty <= 1_000_000,

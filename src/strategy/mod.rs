@@ -14,9 +14,11 @@ pub mod kalman;
 pub mod seed;
 pub mod zscore;
 
-use crate::config::{CostParams, EngineParams, PairParams, Sizing, StrategyKind, StrategyParams};
+use crate::config::{
+    CostParams, EngineParams, KernelKind, PairParams, Sizing, StrategyKind, StrategyParams,
+};
 use crate::instruments::Instruments;
-use crate::stats::GridResampler;
+use crate::stats::{GridResampler, Kernel};
 use crate::types::{
     CloseReason, Direction, IntentKind, IntentOutcome, Leg, OrderIntent, Quote, Side,
 };
@@ -275,6 +277,12 @@ impl PairStrategy {
         let model = match params.kind {
             StrategyKind::Seed => Model::Seed(seed::SeedModel::new(window)),
             StrategyKind::Zscore => Model::ZScore(zscore::ZScoreModel::new(
+                match params.kernel {
+                    KernelKind::Rect => Kernel::Rect { window },
+                    KernelKind::Ema => Kernel::Ema {
+                        half_life_rows: params.half_life_secs / params.grid_secs,
+                    },
+                },
                 window,
                 params.zscore,
                 *costs,

@@ -4,6 +4,10 @@
 //! mean), stop at |z| > stop, a maximum holding time, and no entry unless the expected move to the
 //! exit level covers the round-trip cost.
 //!
+//! The moments are weighted by `strategy.kernel`: a rectangular window (default) or exponential
+//! weights with `strategy.half_life_secs` ([`KernelMoments`]); with the exponential kernel no
+//! decision is made before `window` rows (its start weighs `2^(-rows / half-life)`).
+//!
 //! The spread's mean and variance come from the window's moments for the current beta and alpha:
 //! `mean = mean(A) - beta mean(B) - alpha`, `var = var(A) + beta^2 var(B) - 2 beta cov(A, B)`,
 //! so the z-score costs O(1) per quote and needs no second window of spreads.
@@ -12,13 +16,17 @@ use super::{
     CloseReason, Decision, Direction, Market, Position, StrategyCounters, round_trip_cost,
 };
 use crate::config::{CostParams, Sizing, ZScoreParams};
-use crate::stats::RollingCovariance;
+use crate::stats::{Kernel, KernelMoments};
 
 /// Rolling state of the z-score strategy for one pair.
 #[derive(Debug, Clone)]
 pub struct ZScoreModel {
     /// x = B, y = A.
-    moments: RollingCovariance,
+    moments: KernelMoments,
+    /// Grid rows seen, up to `warmup_rows`.
+    rows_seen: usize,
+    /// Rows before the moments are used (the window of either kernel).
+    warmup_rows: usize,
     beta: Option<f64>,
     alpha: f64,
     params: ZScoreParams,
@@ -38,8 +46,10 @@ pub struct ZScoreModel {
 }
 
 impl ZScoreModel {
-    /// A model over `window` grid rows; `continuous` re-estimates beta on every row.
+    /// A model with moments under `kernel`, deciding after `window` grid rows; `continuous`
+    /// re-estimates beta on every row.
     pub fn new(
+        kernel: Kernel,
         window: usize,
         params: ZScoreParams,
         costs: CostParams,
@@ -48,7 +58,9 @@ impl ZScoreModel {
         sizing: Sizing,
     ) -> Self {
         ZScoreModel {
-            moments: RollingCovariance::new(window),
+            moments: KernelMoments::new(kernel),
+            rows_seen: 0,
+            warmup_rows: window,
             beta: None,
             alpha: 0.0,
             params,
@@ -65,6 +77,7 @@ impl ZScoreModel {
 
     pub(crate) fn on_row(&mut self, a: f64, b: f64) {
         self.moments.update(b, a);
+        self.rows_seen = (self.rows_seen + 1).min(self.warmup_rows);
         if self.continuous {
             self.evaluate();
         } else {
@@ -74,6 +87,10 @@ impl ZScoreModel {
 
     /// Re-estimates beta and alpha by OLS over the window; false while undefined.
     pub(crate) fn evaluate(&mut self) -> bool {
+        if self.rows_seen < self.warmup_rows {
+            self.set_spread(None);
+            return false;
+        }
         match (
             self.moments.covariance(),
             self.moments.var_x(),
@@ -114,6 +131,9 @@ impl ZScoreModel {
     }
 
     fn compute_spread_moments(&self) -> Option<(f64, f64)> {
+        if self.rows_seen < self.warmup_rows {
+            return None;
+        }
         let beta = self.beta?;
         let m = &self.moments;
         let mean = m.mean_y()? - beta * m.mean_x()? - self.alpha;
