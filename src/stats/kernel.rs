@@ -373,6 +373,13 @@ impl KernelMoments {
     }
 
     /// The kernel.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let k = KernelMoments::new(Kernel::Ema { half_life_rows: 10.0 }).kernel();
+    /// assert!(matches!(k, Kernel::Ema { half_life_rows } if (half_life_rows - 10.0).abs() < 1e-9));
+    /// ```
     pub fn kernel(&self) -> Kernel {
         match self {
             KernelMoments::Rect(c, _) => Kernel::Rect { window: c.window() },
@@ -382,7 +389,17 @@ impl KernelMoments {
         }
     }
 
-    /// Adds the next row.
+    /// Adds the next row (non-finite values are ignored).
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 2 });
+    /// m.update(1.0, 2.0);
+    /// m.update(f64::NAN, 0.0);
+    /// m.update(3.0, 4.0);
+    /// assert_eq!(m.mean_x(), Some(2.0));
+    /// ```
     pub fn update(&mut self, x: f64, y: f64) {
         match self {
             KernelMoments::Rect(c, last) => {
@@ -395,7 +412,17 @@ impl KernelMoments {
         }
     }
 
-    /// Mean of `x`.
+    /// Mean of `x` (`None` until a rectangular window is full).
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 2 });
+    /// m.update(1.0, 0.0);
+    /// assert_eq!(m.mean_x(), None);
+    /// m.update(2.0, 0.0);
+    /// assert_eq!(m.mean_x(), Some(1.5));
+    /// ```
     pub fn mean_x(&self) -> Option<f64> {
         match self {
             KernelMoments::Rect(c, _) => c.mean_x(),
@@ -404,6 +431,14 @@ impl KernelMoments {
     }
 
     /// Mean of `y`.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Ema { half_life_rows: 1.0 });
+    /// m.update(0.0, 4.0);
+    /// assert_eq!(m.mean_y(), Some(4.0));
+    /// ```
     pub fn mean_y(&self) -> Option<f64> {
         match self {
             KernelMoments::Rect(c, _) => c.mean_y(),
@@ -411,7 +446,16 @@ impl KernelMoments {
         }
     }
 
-    /// Variance of `x` (sample, or bias-corrected weighted).
+    /// Variance of `x`: sample (`n - 1`) for `Rect`, bias-corrected weighted for `Ema`.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 2 });
+    /// m.update(1.0, 0.0);
+    /// m.update(3.0, 0.0);
+    /// assert_eq!(m.var_x(), Some(2.0));
+    /// ```
     pub fn var_x(&self) -> Option<f64> {
         match self {
             KernelMoments::Rect(c, _) => c.var_x(),
@@ -420,6 +464,15 @@ impl KernelMoments {
     }
 
     /// Variance of `y`.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Ema { half_life_rows: 1.0 });
+    /// m.update(0.0, 0.0);
+    /// m.update(0.0, 2.0);
+    /// assert_eq!(m.var_y(), Some(2.0));
+    /// ```
     pub fn var_y(&self) -> Option<f64> {
         match self {
             KernelMoments::Rect(c, _) => c.var_y(),
@@ -428,6 +481,15 @@ impl KernelMoments {
     }
 
     /// Covariance of `x` and `y`.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 2 });
+    /// m.update(1.0, 5.0);
+    /// m.update(3.0, 1.0);
+    /// assert_eq!(m.covariance(), Some(-4.0));
+    /// ```
     pub fn covariance(&self) -> Option<f64> {
         match self {
             KernelMoments::Rect(c, _) => c.covariance(),
@@ -436,6 +498,14 @@ impl KernelMoments {
     }
 
     /// Correlation of `x` and `y`.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 3 });
+    /// for (x, y) in [(1.0, 3.0), (2.0, 2.0), (3.0, 1.0)] { m.update(x, y); }
+    /// assert_eq!(m.correlation(), Some(-1.0));
+    /// ```
     pub fn correlation(&self) -> Option<f64> {
         match self {
             KernelMoments::Rect(c, _) => c.correlation(),
@@ -443,7 +513,15 @@ impl KernelMoments {
         }
     }
 
-    /// OLS slope of `y` on `x` (the hedge ratio).
+    /// OLS slope of `y` on `x` (the hedge ratio): `cov / var_x`.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 3 });
+    /// for x in [1.0, 2.0, 4.0] { m.update(x, 1.0 - 0.5 * x); }
+    /// assert_eq!(m.hedge_ratio(), Some(-0.5));
+    /// ```
     pub fn hedge_ratio(&self) -> Option<f64> {
         match self {
             KernelMoments::Rect(c, _) => {
@@ -458,6 +536,16 @@ impl KernelMoments {
     }
 
     /// Z-score of the latest `x` against the kernel's mean and standard deviation of `x`.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 2 });
+    /// m.update(0.0, 0.0);
+    /// m.update(2.0, 0.0);
+    /// // mean 1, sample sd sqrt 2.
+    /// assert!((m.zscore_x().unwrap() - 1.0 / 2f64.sqrt()).abs() < 1e-15);
+    /// ```
     pub fn zscore_x(&self) -> Option<f64> {
         match self {
             KernelMoments::Rect(c, last) => {
@@ -471,6 +559,15 @@ impl KernelMoments {
     }
 
     /// Forgets every observation.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 1 });
+    /// m.update(1.0, 1.0);
+    /// m.reset();
+    /// assert_eq!(m.mean_x(), None);
+    /// ```
     pub fn reset(&mut self) {
         match self {
             KernelMoments::Rect(c, last) => {
