@@ -119,15 +119,14 @@ pub enum AnalyzeError {
     #[error("invalid parameter: {0}")]
     Parameter(&'static str),
     /// A statistic is undefined for this input.
-    #[error("{what} of {subject}: {source}")]
+    #[error("{what} of {subject}: {reason}")]
     Model {
         /// The statistic.
         what: &'static str,
         /// The symbol(s).
         subject: String,
-        /// Why.
-        #[source]
-        source: ModelError,
+        /// Why (in the message; no separate error source, so `{:#}` does not repeat it).
+        reason: ModelError,
     },
 }
 
@@ -136,10 +135,10 @@ fn model<T>(
     what: &'static str,
     subject: &str,
 ) -> Result<T, AnalyzeError> {
-    r.map_err(|source| AnalyzeError::Model {
+    r.map_err(|reason| AnalyzeError::Model {
         what,
         subject: subject.to_string(),
-        source,
+        reason,
     })
 }
 
@@ -293,7 +292,7 @@ fn pair_report(
     let eg = analyze_pair(a, b, Significance::P5, 0).ok_or(AnalyzeError::Model {
         what: "Engle-Granger regression",
         subject: subject.clone(),
-        source: ModelError::Singular,
+        reason: ModelError::Singular,
     })?;
     let residuals: Vec<f64> = a
         .iter()

@@ -21,9 +21,10 @@
 //!   tables as statsmodels tabulates them (48 quantiles from 0.001 % to 99.9 % per model; the p-value
 //!   is the interpolated quantile level, clamped to the table's ends).
 //!
-//! Each candidate costs O(k²) after an O(n k) set-up: the products of the fixed regressors are
-//! computed once, those of the break dummies from suffix sums, and the k x k normal equations are
-//! solved by Cholesky.
+//! Each candidate costs O(k³ + n) after an O(n k²) set-up (not a fresh O(n k²) regression): the
+//! products of the fixed regressors are computed once, their products with the break dummies
+//! come from suffix sums, and the k x k normal equations are inverted by Cholesky, as
+//! statsmodels inverts `X'X` in its candidate loop.
 
 use super::{Matrix, ModelError, least_squares, spd_inverse};
 
