@@ -104,6 +104,8 @@ fn zscore_thresholds() -> ZScoreParams {
         max_hold_secs: 0.0,
         // Edge filter off: every crossing of `entry` is an entry.
         min_edge_ratio: 0.0,
+        max_hurst: 0.0,
+        hurst_window_secs: 600.0,
     }
 }
 
@@ -685,6 +687,55 @@ fn zscore_with_the_ema_kernel_decides_by_exponentially_weighted_moments() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("strategy.half_life_secs"), "{err}");
+}
+
+#[test]
+fn the_regime_filter_blocks_entries_only_while_the_spread_trends() {
+    // A mean-reverting spread: a Hurst limit of 0.99 never binds once the filter's window is
+    // full (the same intents as without the filter from then on, none before); a limit of 0.01
+    // always does (no entry at all).
+    let series = ou_pair(&mut Rng::new(11, 1), 1500, 0.4, 8.0);
+    let quotes = quote_stream(&series);
+    let off = params(StrategyKind::Zscore, 5.0, Sizing::Beta);
+    let (_, without) = run(&off, &quotes);
+    assert!(!without.is_empty());
+    let mut lenient = off.clone();
+    lenient.zscore.max_hurst = 0.99;
+    lenient.zscore.hurst_window_secs = 128.0;
+    // 128 rows of changes (two quotes per row) after the first row with a hedge ratio.
+    let (_, with_filter) = run(&lenient, &quotes);
+    let first = with_filter.first().map_or(u64::MAX, |i| i.seq);
+    assert!(
+        first > 2 * 128,
+        "entered at seq {first}, before the Hurst window was full"
+    );
+    let later: Vec<_> = kinds(&without)
+        .into_iter()
+        .filter(|(seq, _)| *seq >= first)
+        .collect();
+    assert_eq!(kinds(&with_filter), later);
+    assert!(with_filter.len() >= 10);
+    let mut strict = lenient.clone();
+    strict.zscore.max_hurst = 0.01;
+    let (_, blocked) = run(&strict, &quotes);
+    assert!(blocked.is_empty(), "{:?}", kinds(&blocked));
+
+    // Between the two: the OU spread's changes are anti-persistent (H well below 0.5), a
+    // trending spread's are persistent; a limit of 0.5 lets the first trade.
+    let mut typical = lenient.clone();
+    typical.zscore.max_hurst = 0.5;
+    let (_, traded) = run(&typical, &quotes);
+    assert!(!traded.is_empty());
+
+    // Validation: the window must span at least 64 grid steps when the filter is on.
+    let bad = engine_text("zscore").replace(
+        "min_edge_ratio = 1.0",
+        "min_edge_ratio = 1.0\nmax_hurst = 0.6\nhurst_window_secs = 10.0",
+    );
+    let err = EngineParams::from_toml("bad.toml", &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("strategy.zscore.hurst_window_secs"), "{err}");
 }
 
 #[test]

@@ -141,6 +141,13 @@ impl StrategyParams {
             "must be in 1..=1000000",
         )?;
         self.zscore.validate(file, &key("zscore"))?;
+        let hurst_rows = self.zscore.hurst_window_secs / self.grid_secs;
+        check(
+            self.zscore.max_hurst == 0.0 || (64.0..=1_000_000.0).contains(&hurst_rows),
+            file,
+            &key("zscore.hurst_window_secs"),
+            "must span 64 to 1,000,000 grid steps when max_hurst is set",
+        )?;
         self.kalman.validate(file, &key("kalman"))
     }
 }
@@ -165,6 +172,12 @@ pub struct ZScoreParams {
     /// Enter only if the expected move to the exit level covers this multiple of the round-trip
     /// cost (bid-ask spreads and commissions of both legs).
     pub min_edge_ratio: f64,
+    /// Regime filter: no new entry while the Hurst exponent (DFA-1) of the spread's changes over
+    /// the last `hurst_window_secs` is above this (the spread trends), nor before that window is
+    /// full; 0 = off (default).
+    pub max_hurst: f64,
+    /// Window of the regime filter's Hurst exponent, seconds (at least 64 grid steps).
+    pub hurst_window_secs: f64,
 }
 
 impl Default for ZScoreParams {
@@ -175,6 +188,8 @@ impl Default for ZScoreParams {
             stop: 4.0,
             max_hold_secs: 3600.0,
             min_edge_ratio: 1.0,
+            max_hurst: 0.0,
+            hurst_window_secs: 600.0,
         }
     }
 }
@@ -209,6 +224,12 @@ impl ZScoreParams {
             file,
             &key("max_hold_secs"),
             "must be >= 0",
+        )?;
+        check(
+            (0.0..1.0).contains(&self.max_hurst),
+            file,
+            &key("max_hurst"),
+            "must be in [0, 1) (0 = off)",
         )?;
         check(
             self.min_edge_ratio >= 0.0,

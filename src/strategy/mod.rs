@@ -14,11 +14,9 @@ pub mod kalman;
 pub mod seed;
 pub mod zscore;
 
-use crate::config::{
-    CostParams, EngineParams, KernelKind, PairParams, Sizing, StrategyKind, StrategyParams,
-};
+use crate::config::{CostParams, EngineParams, PairParams, Sizing, StrategyKind, StrategyParams};
 use crate::instruments::Instruments;
-use crate::stats::{GridResampler, Kernel};
+use crate::stats::GridResampler;
 use crate::types::{
     CloseReason, Direction, IntentKind, IntentOutcome, Leg, OrderIntent, Quote, Side,
 };
@@ -276,20 +274,7 @@ impl PairStrategy {
         let window = ((params.window_secs / params.grid_secs).round() as usize).max(2);
         let model = match params.kind {
             StrategyKind::Seed => Model::Seed(seed::SeedModel::new(window)),
-            StrategyKind::Zscore => Model::ZScore(zscore::ZScoreModel::new(
-                match params.kernel {
-                    KernelKind::Rect => Kernel::Rect { window },
-                    KernelKind::Ema => Kernel::Ema {
-                        half_life_rows: params.half_life_secs / params.grid_secs,
-                    },
-                },
-                window,
-                params.zscore,
-                *costs,
-                params.evaluation_secs == 0.0,
-                params.base_qty,
-                params.sizing,
-            )),
+            StrategyKind::Zscore => Model::ZScore(zscore::ZScoreModel::new(params, *costs)),
             StrategyKind::Kalman => {
                 Model::Kalman(kalman::KalmanModel::new(params.kalman, seed_stats))
             }
