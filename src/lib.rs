@@ -15,6 +15,7 @@
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod analysis;
 pub mod backtest;
 pub mod bootstrap;
 pub mod charts;

@@ -157,6 +157,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Every research statistic (EMA kernels, VAR, Johansen, variance ratio, Hurst, CUSUM, Chow,
+    /// Zivot-Andrews, Engle-Granger) of named series of a closes file; exit status 2 on bad input.
+    Analyze(hft::cli::analyze::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -251,6 +254,7 @@ fn main() -> ExitCode {
             level,
             json,
         } => hft::cli::pairs::run(&closes, top, level, json),
+        Command::Analyze(args) => return hft::cli::analyze::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,8 +9,8 @@
 
 use hft::backtest::{Backtest, BacktestOutput, write_outputs};
 use hft::config::{
-    CostParams, EngineParams, KalmanParams, PairParams, Sizing, StrategyKind, StrategyParams,
-    ZScoreParams,
+    CostParams, EngineParams, KalmanParams, KernelKind, PairParams, Sizing, StrategyKind,
+    StrategyParams, ZScoreParams,
 };
 use hft::rundir::{RowError, RowProblem};
 use hft::sim::Rng;
@@ -104,6 +104,8 @@ fn zscore_thresholds() -> ZScoreParams {
         max_hold_secs: 0.0,
         // Edge filter off: every crossing of `entry` is an entry.
         min_edge_ratio: 0.0,
+        max_hurst: 0.0,
+        hurst_window_secs: 600.0,
     }
 }
 
@@ -113,6 +115,8 @@ fn params(kind: StrategyKind, evaluation_secs: f64, sizing: Sizing) -> StrategyP
         grid_secs: 1.0,
         window_secs: WINDOW as f64,
         evaluation_secs,
+        kernel: KernelKind::Rect,
+        half_life_secs: 900.0,
         base_qty: 100,
         sizing,
         zscore: zscore_thresholds(),
@@ -244,6 +248,9 @@ fn squares(xs: impl Iterator<Item = f64> + Clone) -> f64 {
 /// and sample deviation, and the z-score of the current mids.
 struct ZScoreReference {
     p: ZScoreParams,
+    /// `Some(h)`: exponential weights with half-life `h` rows over every row so far (the `ema`
+    /// kernel) instead of the last `WINDOW` rows.
+    half_life: Option<f64>,
     fit: Option<(f64, f64)>,
     cooling: bool,
     /// Every z-score computed, for the margin check.
@@ -256,10 +263,18 @@ impl ZScoreReference {
     fn new(p: ZScoreParams) -> Self {
         ZScoreReference {
             p,
+            half_life: None,
             fit: None,
             cooling: false,
             zs: Vec::new(),
             at_decisions: Vec::new(),
+        }
+    }
+
+    fn with_half_life(p: ZScoreParams, half_life: f64) -> Self {
+        ZScoreReference {
+            half_life: Some(half_life),
+            ..ZScoreReference::new(p)
         }
     }
 
@@ -268,6 +283,15 @@ impl ZScoreReference {
         let n = tick.rows.len();
         if n < WINDOW {
             return None;
+        }
+        if let Some(h) = self.half_life {
+            let spread: Vec<f64> = tick
+                .rows
+                .iter()
+                .map(|(a, b)| a - beta * b - alpha)
+                .collect();
+            let (m, var) = weighted_moments(&spread, &spread, h);
+            return (var > 1e-8).then(|| (tick.a - beta * tick.b - alpha - m.0) / var.sqrt());
         }
         let spread = tick.rows[n - WINDOW..]
             .iter()
@@ -280,7 +304,14 @@ impl ZScoreReference {
 impl Reference for ZScoreReference {
     fn decide(&mut self, tick: &Tick<'_>, held: Held) -> Option<IntentKind> {
         let n = tick.rows.len();
-        if tick.evaluate && n >= WINDOW {
+        if let (true, Some(h)) = (tick.evaluate && n >= WINDOW, self.half_life) {
+            let (a, b): (Vec<f64>, Vec<f64>) = tick.rows.iter().copied().unzip();
+            let ((mb, ma), cov) = weighted_moments(&b, &a, h);
+            let (_, var_b) = weighted_moments(&b, &b, h);
+            if var_b > 0.0 {
+                self.fit = Some((cov / var_b, ma - cov / var_b * mb));
+            }
+        } else if tick.evaluate && n >= WINDOW {
             let w = &tick.rows[n - WINDOW..];
             let (ma, mb) = (mean(w.iter().map(|r| r.0)), mean(w.iter().map(|r| r.1)));
             let sxx: f64 = w.iter().map(|r| (r.1 - mb) * (r.1 - mb)).sum();
@@ -329,6 +360,36 @@ impl Reference for ZScoreReference {
         }
         decision
     }
+}
+
+/// Two-pass exponentially weighted moments of `x` and `y` over all their values, the weights
+/// of pandas `ewm(halflife=h, adjust=False)`: `(1-α)^(n-1)` for the first value and
+/// `α (1-α)^(n-1-i)` after, `α = 1 - 2^(-1/h)`. Returns `((mean x, mean y), cov)` with the
+/// covariance divided by `1 - Σw²` (pandas' bias correction).
+fn weighted_moments(x: &[f64], y: &[f64], half_life: f64) -> ((f64, f64), f64) {
+    let n = x.len();
+    let alpha = 1.0 - 0.5f64.powf(1.0 / half_life);
+    let w: Vec<f64> = (0..n)
+        .map(|i| {
+            let age = (n - 1 - i) as i32;
+            if i == 0 {
+                (1.0 - alpha).powi(age)
+            } else {
+                alpha * (1.0 - alpha).powi(age)
+            }
+        })
+        .collect();
+    let total: f64 = w.iter().sum();
+    let mx = w.iter().zip(x).map(|(w, v)| w * v).sum::<f64>() / total;
+    let my = w.iter().zip(y).map(|(w, v)| w * v).sum::<f64>() / total;
+    let w2: f64 = w.iter().map(|v| (v / total) * (v / total)).sum();
+    let c = w
+        .iter()
+        .zip(x.iter().zip(y))
+        .map(|(w, (a, b))| w * (a - mx) * (b - my))
+        .sum::<f64>()
+        / total;
+    ((mx, my), c / (1.0 - w2))
 }
 
 /// Smallest distance of any z-score from a threshold: the model and the reference round
@@ -581,6 +642,101 @@ fn zscore_enters_beyond_entry_and_exits_at_exit_on_a_mean_reverting_spread() {
         assert_eq!(c.intents, intents.len() as u64);
         assert!(strategy.hedge_ratio().is_some_and(f64::is_finite));
     }
+}
+
+#[test]
+fn zscore_with_the_ema_kernel_decides_by_exponentially_weighted_moments() {
+    // strategy.kernel = "ema": the same rule on pandas-style exponentially weighted moments of
+    // every grid row (half-life 15 rows), after a warm-up of `window_secs`; checked against a
+    // two-pass weighted reference.
+    for evaluation_secs in [0.0, 5.0] {
+        let series = ou_pair(&mut Rng::new(11, 1), 1500, 0.4, 8.0);
+        let quotes = quote_stream(&series);
+        let mut p = params(StrategyKind::Zscore, evaluation_secs, Sizing::Beta);
+        p.kernel = KernelKind::Ema;
+        p.half_life_secs = 15.0;
+        let (strategy, intents) = run(&p, &quotes);
+        let mut reference = ZScoreReference::with_half_life(p.zscore, 15.0);
+        let want = expected(&quotes, evaluation_secs, &mut reference);
+        assert!(
+            margin(&reference.zs, &p.zscore) > 1e-9,
+            "a z-score sits on a threshold"
+        );
+        assert_eq!(
+            kinds(&intents),
+            want,
+            "evaluation every {evaluation_secs} s"
+        );
+        let opens = intents
+            .iter()
+            .filter(|i| matches!(i.kind, IntentKind::Open(_)))
+            .count();
+        assert!(opens >= 10, "{opens} entries");
+        assert!(
+            intents[0].t_ns >= T0 + WINDOW as u64 * SEC,
+            "decided during the warm-up"
+        );
+        check_round_trips(&intents);
+        assert!(strategy.hedge_ratio().is_some_and(f64::is_finite));
+    }
+    // The default stays the rectangular window.
+    let default = EngineParams::from_toml("default.toml", &engine_text("zscore")).unwrap();
+    assert_eq!(default.strategy.kernel, KernelKind::Rect);
+    let bad =
+        engine_text("zscore").replace("sizing", "kernel = \"ema\"\nhalf_life_secs = 0.0\nsizing");
+    let err = EngineParams::from_toml("bad.toml", &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("strategy.half_life_secs"), "{err}");
+}
+
+#[test]
+fn the_regime_filter_blocks_entries_only_while_the_spread_trends() {
+    // A mean-reverting spread: a Hurst limit of 0.99 never binds once the filter's window is
+    // full (the same intents as without the filter from then on, none before); a limit of 0.01
+    // always does (no entry at all).
+    let series = ou_pair(&mut Rng::new(11, 1), 1500, 0.4, 8.0);
+    let quotes = quote_stream(&series);
+    let off = params(StrategyKind::Zscore, 5.0, Sizing::Beta);
+    let (_, without) = run(&off, &quotes);
+    assert!(!without.is_empty());
+    let mut lenient = off.clone();
+    lenient.zscore.max_hurst = 0.99;
+    lenient.zscore.hurst_window_secs = 128.0;
+    // 128 rows of changes (two quotes per row) after the first row with a hedge ratio.
+    let (_, with_filter) = run(&lenient, &quotes);
+    let first = with_filter.first().map_or(u64::MAX, |i| i.seq);
+    assert!(
+        first > 2 * 128,
+        "entered at seq {first}, before the Hurst window was full"
+    );
+    let later: Vec<_> = kinds(&without)
+        .into_iter()
+        .filter(|(seq, _)| *seq >= first)
+        .collect();
+    assert_eq!(kinds(&with_filter), later);
+    assert!(with_filter.len() >= 10);
+    let mut strict = lenient.clone();
+    strict.zscore.max_hurst = 0.01;
+    let (_, blocked) = run(&strict, &quotes);
+    assert!(blocked.is_empty(), "{:?}", kinds(&blocked));
+
+    // Between the two: the OU spread's changes are anti-persistent (H well below 0.5), a
+    // trending spread's are persistent; a limit of 0.5 lets the first trade.
+    let mut typical = lenient.clone();
+    typical.zscore.max_hurst = 0.5;
+    let (_, traded) = run(&typical, &quotes);
+    assert!(!traded.is_empty());
+
+    // Validation: the window must span at least 64 grid steps when the filter is on.
+    let bad = engine_text("zscore").replace(
+        "min_edge_ratio = 1.0",
+        "min_edge_ratio = 1.0\nmax_hurst = 0.6\nhurst_window_secs = 10.0",
+    );
+    let err = EngineParams::from_toml("bad.toml", &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("strategy.zscore.hurst_window_secs"), "{err}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Subcommands of the `hft` binary (the CLI parsing itself is in `main.rs`).
 
+pub mod analyze;
 pub mod backtest;
 pub mod bootstrap;
 pub mod duration;

@@ -39,7 +39,9 @@ pub use faults::FaultParams;
 pub use orderflow::{ORDERFLOW_REJECT_CODES, OrderMoment, OrderflowParams};
 pub use risk::{CostParams, RiskParams};
 pub use sim::{GatewayParams, MarketParams, ReplayParams, SymbolParams};
-pub use strategy::{KalmanParams, PairParams, Sizing, StrategyKind, StrategyParams, ZScoreParams};
+pub use strategy::{
+    KalmanParams, KernelKind, PairParams, Sizing, StrategyKind, StrategyParams, ZScoreParams,
+};
 
 /// The engine's embedded default parameters (`params/default.toml`).
 pub const DEFAULT_PARAMS: &str = include_str!("../../params/default.toml");

@@ -28,6 +28,19 @@ pub enum Sizing {
     Equal,
 }
 
+/// The weighting of the z-score strategy's rolling moments (mean, variance, covariance, hedge
+/// ratio), `strategy.kernel`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KernelKind {
+    /// Equal weights over `window_secs` (default).
+    #[default]
+    Rect,
+    /// Exponential weights halving every `half_life_secs` (pandas `ewm(halflife, adjust=False)`
+    /// on the grid).
+    Ema,
+}
+
 /// Strategy parameters shared by all kinds, and each kind's own.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -43,6 +56,13 @@ pub struct StrategyParams {
     /// How often hedge ratio and other slow statistics are re-estimated, seconds (0 = every row).
     #[serde(default = "default_evaluation_secs")]
     pub evaluation_secs: f64,
+    /// Weighting of the z-score strategy's moments: `rect` (default) or `ema`.
+    #[serde(default)]
+    pub kernel: KernelKind,
+    /// Half-life of the `ema` kernel, seconds (grid rows = half_life_secs / grid_secs). With
+    /// `ema`, `window_secs` is the warm-up before the first decision.
+    #[serde(default = "default_half_life_secs")]
+    pub half_life_secs: f64,
     /// Shares of leg A per entry.
     #[serde(default = "default_base_qty")]
     pub base_qty: u32,
@@ -65,6 +85,9 @@ fn default_window_secs() -> f64 {
 }
 fn default_evaluation_secs() -> f64 {
     20.0
+}
+fn default_half_life_secs() -> f64 {
+    900.0
 }
 fn default_base_qty() -> u32 {
     100
@@ -106,12 +129,25 @@ impl StrategyParams {
             "must be >= 0",
         )?;
         check(
+            finite_pos(self.half_life_secs) && self.half_life_secs / self.grid_secs <= 1_000_000.0,
+            file,
+            &key("half_life_secs"),
+            "must be positive and at most 1,000,000 grid steps",
+        )?;
+        check(
             self.base_qty >= 1 && self.base_qty <= 1_000_000,
             file,
             &key("base_qty"),
             "must be in 1..=1000000",
         )?;
         self.zscore.validate(file, &key("zscore"))?;
+        let hurst_rows = self.zscore.hurst_window_secs / self.grid_secs;
+        check(
+            self.zscore.max_hurst == 0.0 || (64.0..=1_000_000.0).contains(&hurst_rows),
+            file,
+            &key("zscore.hurst_window_secs"),
+            "must span 64 to 1,000,000 grid steps when max_hurst is set",
+        )?;
         self.kalman.validate(file, &key("kalman"))
     }
 }
@@ -136,6 +172,12 @@ pub struct ZScoreParams {
     /// Enter only if the expected move to the exit level covers this multiple of the round-trip
     /// cost (bid-ask spreads and commissions of both legs).
     pub min_edge_ratio: f64,
+    /// Regime filter: no new entry while the Hurst exponent (DFA-1) of the spread's changes over
+    /// the last `hurst_window_secs` is above this (the spread trends), nor before that window is
+    /// full; 0 = off (default).
+    pub max_hurst: f64,
+    /// Window of the regime filter's Hurst exponent, seconds (at least 64 grid steps).
+    pub hurst_window_secs: f64,
 }
 
 impl Default for ZScoreParams {
@@ -146,6 +188,8 @@ impl Default for ZScoreParams {
             stop: 4.0,
             max_hold_secs: 3600.0,
             min_edge_ratio: 1.0,
+            max_hurst: 0.0,
+            hurst_window_secs: 600.0,
         }
     }
 }
@@ -180,6 +224,12 @@ impl ZScoreParams {
             file,
             &key("max_hold_secs"),
             "must be >= 0",
+        )?;
+        check(
+            (0.0..1.0).contains(&self.max_hurst),
+            file,
+            &key("max_hurst"),
+            "must be in [0, 1) (0 = off)",
         )?;
         check(
             self.min_edge_ratio >= 0.0,

@@ -12,6 +12,22 @@
 //! - [`RollingReturns`]: volatility of simple returns of a price.
 //! - [`IrregularEma`]: exponential moving average of an irregularly spaced series.
 //! - [`GridResampler`]: causal previous-tick resampling of several instruments onto one grid.
+//! - [`EwmMoments`], [`Kernel`], [`KernelMoments`]: exponentially weighted moments on the grid,
+//!   exactly pandas' `ewm(halflife, adjust=False)`, and one type for either kernel (`kernel.rs`).
+//!
+//! Cold-path models and tests (they allocate; run them on a snapshot, never inside a tick), each
+//! module citing its paper and the library whose definitions it reproduces:
+//!
+//! - [`var_fit`], [`var_select_order`]: VAR(p) by OLS, lag choice by AIC/BIC/HQIC/FPE
+//!   (Lütkepohl 2005; statsmodels `VAR`) in `var.rs`.
+//! - [`johansen`]: the Johansen test (Johansen 1991; statsmodels `coint_johansen`).
+//! - [`variance_ratio`], [`hurst`], [`RollingHurst`]: Lo-MacKinlay variance ratio (arch), Hurst
+//!   by R/S and DFA (`regime.rs`).
+//! - [`cusum_ols_resid`], [`chow_test`]: OLS-CUSUM (Ploberger-Krämer 1992; statsmodels) and Chow
+//!   (1960) (`breaks.rs`); [`zivot_andrews`]: Zivot-Andrews (1992; statsmodels) (`zivot.rs`).
+//! - [`Matrix`], [`least_squares`], [`cholesky`], [`symmetric_eigenvalues`]: the dense linear
+//!   algebra behind them (Golub-Van Loan); [`normal_sf`], [`f_sf`], [`kolmogorov_sf`]: their
+//!   p-values (`special.rs`).
 //!
 //! # Numerical approach
 //!
@@ -57,24 +73,75 @@
 //! ignored: `update(f64::NAN)` leaves the statistic as it was (a bad tick is the bad-tick filter's
 //! to count, upstream).
 
+mod breaks;
 mod covariance;
 mod ema;
+mod johansen;
+mod kernel;
+mod linalg;
 mod mean;
 mod moments;
 mod ols;
+mod regime;
 mod resample;
 mod returns;
 mod ring;
+mod special;
+mod var;
 mod variance;
+mod zivot;
 
+pub use breaks::{TestResult, chow_test, cusum_ols_resid};
 pub use covariance::RollingCovariance;
 pub use ema::{Interpolation, IrregularEma};
+pub use johansen::{Johansen, johansen};
+pub use kernel::{EwmMoments, Kernel, KernelMoments};
+pub use linalg::{
+    Matrix, cholesky, least_squares, spd_inverse, spd_log_det, symmetric_eigenvalues,
+};
 pub use mean::RollingMean;
 pub use ols::RollingOls;
+pub use regime::{HurstMethod, RollingHurst, VarianceRatio, hurst, variance_ratio};
 pub use resample::GridResampler;
 pub use returns::RollingReturns;
 pub use ring::{Iter, Ring};
+pub use special::{f_sf, kolmogorov_sf, normal_sf};
+pub use var::{InfoCriteria, LagSelection, VarFit, var_fit, var_select_order};
 pub use variance::RollingVariance;
+pub use zivot::{AutoLag, ZaRegression, ZivotAndrews, zivot_andrews};
+
+/// Why a cold-path model or test (VAR, Johansen, variance ratio, Hurst, breaks, Zivot-Andrews)
+/// has no answer for its input.
+///
+/// # Examples
+/// ```
+/// use hft::stats::{ModelError, var_fit};
+/// let short = [vec![1.0, 2.0], vec![2.0, 1.0]];
+/// assert!(matches!(var_fit(&short, 1), Err(ModelError::TooFewRows { .. })));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    /// Not enough observations for the requested model.
+    #[error("too few observations: {got}, the model needs at least {needed}")]
+    TooFewRows {
+        /// The least number of rows that would do.
+        needed: usize,
+        /// The rows given.
+        got: usize,
+    },
+    /// A value is NaN or infinite.
+    #[error("a value is not finite")]
+    NonFinite,
+    /// The regressors are (numerically) collinear: a constant series, or a series that is a
+    /// linear function of another.
+    #[error(
+        "the regression is singular (a constant series, or one series a linear function of another)"
+    )]
+    Singular,
+    /// The series have different lengths, or a parameter is out of range.
+    #[error("invalid input: {0}")]
+    Invalid(&'static str),
+}
 
 /// `Some(x)` when `x` is finite: the last guard before a number leaves this module.
 #[inline]

@@ -274,14 +274,7 @@ impl PairStrategy {
         let window = ((params.window_secs / params.grid_secs).round() as usize).max(2);
         let model = match params.kind {
             StrategyKind::Seed => Model::Seed(seed::SeedModel::new(window)),
-            StrategyKind::Zscore => Model::ZScore(zscore::ZScoreModel::new(
-                window,
-                params.zscore,
-                *costs,
-                params.evaluation_secs == 0.0,
-                params.base_qty,
-                params.sizing,
-            )),
+            StrategyKind::Zscore => Model::ZScore(zscore::ZScoreModel::new(params, *costs)),
             StrategyKind::Kalman => {
                 Model::Kalman(kalman::KalmanModel::new(params.kalman, seed_stats))
             }

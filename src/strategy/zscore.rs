@@ -4,6 +4,17 @@
 //! mean), stop at |z| > stop, a maximum holding time, and no entry unless the expected move to the
 //! exit level covers the round-trip cost.
 //!
+//! The moments are weighted by `strategy.kernel`: a rectangular window (default) or exponential
+//! weights with `strategy.half_life_secs` ([`KernelMoments`]); with the exponential kernel no
+//! decision is made before `window` rows (its start weighs `2^(-rows / half-life)`).
+//!
+//! Regime filter (`max_hurst`, off by default): at each re-estimation the Hurst exponent (DFA-1,
+//! [`RollingHurst`]) of the spread's changes over the last `hurst_window_secs` of rows, each
+//! change taken with the hedge ratio of its row; while it is above `max_hurst` the spread trends
+//! rather than reverts, and no new position is opened (exits and stops still apply). Until that
+//! window is full (or while the exponent is undefined) the regime is unknown and no position is
+//! opened either.
+//!
 //! The spread's mean and variance come from the window's moments for the current beta and alpha:
 //! `mean = mean(A) - beta mean(B) - alpha`, `var = var(A) + beta^2 var(B) - 2 beta cov(A, B)`,
 //! so the z-score costs O(1) per quote and needs no second window of spreads.
@@ -11,14 +22,18 @@
 use super::{
     CloseReason, Decision, Direction, Market, Position, StrategyCounters, round_trip_cost,
 };
-use crate::config::{CostParams, Sizing, ZScoreParams};
-use crate::stats::RollingCovariance;
+use crate::config::{CostParams, KernelKind, Sizing, StrategyParams, ZScoreParams};
+use crate::stats::{HurstMethod, Kernel, KernelMoments, RollingHurst};
 
 /// Rolling state of the z-score strategy for one pair.
 #[derive(Debug, Clone)]
 pub struct ZScoreModel {
     /// x = B, y = A.
-    moments: RollingCovariance,
+    moments: KernelMoments,
+    /// Grid rows seen, up to `warmup_rows`.
+    rows_seen: usize,
+    /// Rows before the moments are used (the window of either kernel).
+    warmup_rows: usize,
     beta: Option<f64>,
     alpha: f64,
     params: ZScoreParams,
@@ -35,20 +50,49 @@ pub struct ZScoreModel {
     /// multiply-add and a multiply, no division.
     z_offset: f64,
     z_scale: f64,
+    /// The regime filter, when `max_hurst > 0`; `trending` is also true while the regime is
+    /// unknown.
+    regime: Option<RegimeFilter>,
+}
+
+/// The Hurst exponent of the spread's changes and whether it says "trending".
+#[derive(Debug, Clone)]
+struct RegimeFilter {
+    hurst: RollingHurst,
+    previous_row: Option<(f64, f64)>,
+    trending: bool,
 }
 
 impl ZScoreModel {
-    /// A model over `window` grid rows; `continuous` re-estimates beta on every row.
-    pub fn new(
-        window: usize,
-        params: ZScoreParams,
-        costs: CostParams,
-        continuous: bool,
-        base_qty: u32,
-        sizing: Sizing,
-    ) -> Self {
+    /// A model for `strategy` (its grid, window, kernel, evaluation cadence, sizing and
+    /// `zscore` thresholds) with `costs`: moments under `strategy.kernel`, decisions after
+    /// `window_secs` of grid rows, beta re-estimated on every row when `evaluation_secs` is 0.
+    pub fn new(strategy: &StrategyParams, costs: CostParams) -> Self {
+        let rows = |secs: f64| ((secs / strategy.grid_secs).round() as usize).max(2);
+        let window = rows(strategy.window_secs);
+        let kernel = match strategy.kernel {
+            KernelKind::Rect => Kernel::Rect { window },
+            KernelKind::Ema => Kernel::Ema {
+                half_life_rows: strategy.half_life_secs / strategy.grid_secs,
+            },
+        };
+        let params = strategy.zscore;
+        let hurst_window = rows(params.hurst_window_secs);
+        let (continuous, base_qty, sizing) = (
+            strategy.evaluation_secs == 0.0,
+            strategy.base_qty,
+            strategy.sizing,
+        );
+        let regime = (params.max_hurst > 0.0).then(|| RegimeFilter {
+            hurst: RollingHurst::new(hurst_window.max(64), 8, HurstMethod::Dfa),
+            previous_row: None,
+            trending: false,
+        });
         ZScoreModel {
-            moments: RollingCovariance::new(window),
+            regime,
+            moments: KernelMoments::new(kernel),
+            rows_seen: 0,
+            warmup_rows: window,
             beta: None,
             alpha: 0.0,
             params,
@@ -65,6 +109,13 @@ impl ZScoreModel {
 
     pub(crate) fn on_row(&mut self, a: f64, b: f64) {
         self.moments.update(b, a);
+        if let Some(r) = self.regime.as_mut() {
+            if let (Some((pa, pb)), Some(beta)) = (r.previous_row, self.beta) {
+                r.hurst.update((a - pa) - beta * (b - pb));
+            }
+            r.previous_row = Some((a, b));
+        }
+        self.rows_seen = (self.rows_seen + 1).min(self.warmup_rows);
         if self.continuous {
             self.evaluate();
         } else {
@@ -74,6 +125,13 @@ impl ZScoreModel {
 
     /// Re-estimates beta and alpha by OLS over the window; false while undefined.
     pub(crate) fn evaluate(&mut self) -> bool {
+        if let Some(r) = self.regime.as_mut() {
+            r.trending = r.hurst.value().is_none_or(|h| h > self.params.max_hurst);
+        }
+        if self.rows_seen < self.warmup_rows {
+            self.set_spread(None);
+            return false;
+        }
         match (
             self.moments.covariance(),
             self.moments.var_x(),
@@ -114,6 +172,9 @@ impl ZScoreModel {
     }
 
     fn compute_spread_moments(&self) -> Option<(f64, f64)> {
+        if self.rows_seen < self.warmup_rows {
+            return None;
+        }
         let beta = self.beta?;
         let m = &self.moments;
         let mean = m.mean_y()? - beta * m.mean_x()? - self.alpha;
@@ -164,6 +225,9 @@ impl ZScoreModel {
                     return Decision::Hold;
                 }
                 if z.abs() <= p.entry || z.abs() >= p.stop {
+                    return Decision::Hold;
+                }
+                if self.regime.as_ref().is_some_and(|r| r.trending) {
                     return Decision::Hold;
                 }
                 let qa = self.base_qty;
