@@ -16,6 +16,7 @@
 //! `series/<A>-<B>.csv`, which `hft report` charts; the same input and parameters give
 //! byte-identical files.
 
+mod input;
 mod latency;
 mod summary;
 mod venue;
@@ -25,15 +26,14 @@ use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
 use crate::instruments::Instruments;
 use crate::normalize::{FeedState, Normalizer};
 use crate::rundir::{
-    BacktestSummary, FillsLog, PairSummary, PairTrading, Pnl, PositionSummary, QUOTE_HEADER,
-    QuoteScanner, RowCounters, RowError, RowProblem, RunMode, StrategySummary, Summary, SymbolKeys,
-    cents,
+    BacktestSummary, FillsLog, PairSummary, PairTrading, Pnl, PositionSummary, QuoteScanner,
+    RowCounters, RowError, RunMode, StrategySummary, Summary, SymbolKeys, cents,
 };
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::PairRouter;
 use crate::strategy::{PairStrategy, ZScoreBands};
 use crate::types::{CloseReason, IntentKind, OrderEvent, OrderIntent, Quote, Stamped};
-use std::io::{self, Read, Write};
+use std::io::Write;
 use std::sync::Arc;
 use summary::{risk_stats, round6};
 use venue::{Traded, Venue};
@@ -179,45 +179,6 @@ impl Backtest {
     /// Symbols in instrument-index order.
     pub fn symbols(&self) -> &[String] {
         self.instruments.symbols()
-    }
-
-    fn reject(&mut self, line: u64, problem: RowProblem) {
-        let c = &mut self.counters;
-        match problem {
-            RowProblem::FieldCount => c.field_count += 1,
-            RowProblem::BadTimestamp => c.bad_timestamp += 1,
-            RowProblem::BadNumber => c.bad_number += 1,
-            RowProblem::UnknownSymbol => c.unknown_symbol += 1,
-            RowProblem::TimeBackwards => c.time_backwards += 1,
-            RowProblem::CrossedQuote => c.crossed_quote += 1,
-        }
-        if self.errors.len() < KEPT_ERRORS {
-            self.errors.push(RowError { line, problem });
-        }
-    }
-
-    /// Parses one data row (`ts_ns,symbol,bid,bid_size,ask,ask_size`) and processes it.
-    #[inline]
-    pub fn feed_line(&mut self, line: &[u8], line_no: u64) {
-        self.counters.rows += 1;
-        let row = match self.scanner.scan(line) {
-            Ok(row) => row,
-            Err(problem) => return self.reject(line_no, problem),
-        };
-        let Some(instrument) = self.keys.find(row.symbol) else {
-            return self.reject(line_no, RowProblem::UnknownSymbol);
-        };
-        self.seq += 1;
-        let q = Quote {
-            seq: self.seq,
-            instrument,
-            t_ns: row.ts_ns as u64,
-            bid: row.bid,
-            ask: row.ask,
-            bid_size: row.bid_size,
-            ask_size: row.ask_size,
-        };
-        self.on_quote(&q);
     }
 
     /// Processes one recorded top of book already in memory (not yet normalized): the
@@ -442,67 +403,6 @@ impl Backtest {
     fn sample_equity(&mut self) {
         let total: f64 = (0..self.stats.len()).map(|p| self.pair_pnl(p)).sum();
         self.equity.push(total);
-    }
-
-    /// Reads a whole quote file (header first) from `input`, in fixed-size chunks.
-    ///
-    /// # Errors
-    /// I/O errors, or a missing header.
-    pub fn run_reader<R: Read>(
-        &mut self,
-        mut input: R,
-        mut progress: impl FnMut(u64),
-    ) -> io::Result<()> {
-        let mut buf = vec![0u8; 1 << 20];
-        let (mut filled, mut line_no, mut header_seen, mut consumed_total) =
-            (0usize, 0u64, false, 0u64);
-        loop {
-            let n = input.read(&mut buf[filled..])?;
-            let eof = n == 0;
-            filled += n;
-            let mut start = 0;
-            while let Some(nl) = memchr::memchr(b'\n', &buf[start..filled]) {
-                let line = &buf[start..start + nl];
-                line_no += 1;
-                if !header_seen {
-                    let h = line.strip_suffix(b"\r").unwrap_or(line);
-                    if h != QUOTE_HEADER.as_bytes() {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidData,
-                            format!("line 1: expected header `{}`", QUOTE_HEADER),
-                        ));
-                    }
-                    header_seen = true;
-                } else if !line.is_empty() {
-                    self.feed_line(line, line_no);
-                }
-                start += nl + 1;
-            }
-            consumed_total += start as u64;
-            if eof {
-                if start < filled {
-                    line_no += 1;
-                    if header_seen {
-                        self.feed_line(&buf[start..filled], line_no);
-                    }
-                }
-                break;
-            }
-            buf.copy_within(start..filled, 0);
-            filled -= start;
-            if filled == buf.len() {
-                // A single line longer than the buffer: grow once.
-                buf.resize(buf.len() * 2, 0);
-            }
-            progress(consumed_total);
-        }
-        if !header_seen {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "empty quote file (no header)",
-            ));
-        }
-        Ok(())
     }
 
     /// Final marks, summary and the output files' bytes.

@@ -14,12 +14,13 @@ mod logs;
 mod quotes;
 mod summary;
 
+pub use crate::types::cents;
 pub use dirs::new_run_dir;
 pub use logs::{
     FILLS_HEADER, FillRow, ParseError, SERIES_HEADER, SeriesEntry, SeriesIndex, bootstrap_file,
     fills_csv, read_fills, read_series, series_csv, series_file,
 };
-pub use quotes::{QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys, cents};
+pub use quotes::{QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys};
 pub use summary::{
     BacktestSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,
     PairTrading, Percentiles, PlacementSummary, Pnl, PositionSummary, RowCounters, RowError,

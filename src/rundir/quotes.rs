@@ -12,6 +12,7 @@
 //! A rejected row leaves the scanner as it was. Prices become exchange cents by [`cents`].
 
 use crate::exchange::BookTop;
+use crate::types::cents;
 use crate::wire::{parse_f64, parse_i64};
 
 /// The header every quote file starts with.
@@ -65,19 +66,6 @@ impl QuoteFields<'_> {
             ask_size: self.ask_size as u32,
         }
     }
-}
-
-/// A positive price in cents, rounded to the nearest cent (the one rounding rule for quote
-/// files; adding a half and truncating is `round` for positive values, without its libm call).
-///
-/// # Examples
-/// ```
-/// assert_eq!(hft::rundir::cents(451.53), 45153);
-/// assert_eq!(hft::rundir::cents(0.014999), 1);
-/// ```
-#[inline]
-pub fn cents(price: f64) -> i64 {
-    (price * 100.0 + 0.5) as i64
 }
 
 /// Reads rows in file order, keeping the time of the last accepted one.

@@ -51,7 +51,7 @@ pub(super) enum Urgency {
 
 /// Cents of a client's price (`None` for IB's unset value).
 pub(super) fn cents(p: f64) -> Option<i64> {
-    (p.is_finite() && p > 0.0 && p != f64::MAX).then(|| (p * 100.0).round() as i64)
+    (p.is_finite() && p > 0.0 && p != f64::MAX).then(|| crate::types::cents(p))
 }
 
 impl Peg {

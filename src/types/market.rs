@@ -80,3 +80,16 @@ impl Quote {
 
 /// A quote on its way from normalize to signal.
 pub type QuoteMsg = Stamped<Quote>;
+
+/// A positive price in cents, rounded to the nearest cent (the one rounding rule for prices:
+/// quote files, the feed, the gateway; adding a half and truncating is `round` for positive values, without its libm call).
+///
+/// # Examples
+/// ```
+/// assert_eq!(hft::types::cents(451.53), 45153);
+/// assert_eq!(hft::types::cents(0.014999), 1);
+/// ```
+#[inline]
+pub fn cents(price: f64) -> i64 {
+    (price * 100.0 + 0.5) as i64
+}

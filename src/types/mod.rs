@@ -11,7 +11,7 @@
 mod market;
 mod orders;
 
-pub use market::{MdEvent, MdTick, Quote, QuoteMsg};
+pub use market::{MdEvent, MdTick, Quote, QuoteMsg, cents};
 pub use orders::{
     Account, CloseReason, Direction, EndKind, ExecId, IntentKind, IntentMsg, IntentOutcome, Leg,
     OrderEvent, OrderIntent, OrderMsg, OrderStatusKind, Side,
