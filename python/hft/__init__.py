@@ -229,8 +229,8 @@ def backtest(
     """Runs the crate's backtest (``hft backtest``) over ``quotes`` in memory.
 
     ``quotes``: a pandas or polars DataFrame (``ts_ns, symbol, bid, bid_size, ask, ask_size``),
-    a quote CSV path, or :func:`load_quotes`' result. ``params``: TOML text, a params file or
-    ``None`` (the embedded ``params/default.toml``). On top of it: ``overrides`` (dotted keys,
+    a quote CSV path, or :func:`load_quotes`' result. ``params``: TOML text (a ``str`` with a
+    newline, ``=`` or ``[``), a params file or ``None`` (the embedded ``params/default.toml``). On top of it: ``overrides`` (dotted keys,
     e.g. ``{"strategy.zscore.entry": 2.5}``), the keyword shortcuts of ``SHORTCUTS`` (``entry=``,
     ``window_secs=``, ``strategy="kalman"`` ...), ``pairs`` (``[("SPY", "IVV")]``) and
     ``execution`` (a policy name or a dict of ``[execution]`` keys). Each is checked as the
@@ -238,8 +238,8 @@ def backtest(
 
     Returns ``{"orders", "fills"}`` DataFrames (the run files' columns), ``"series"`` (a dict
     ``"A-B"`` -> DataFrame of the pair's grid rows) and ``"summary"`` (``summary.json`` as a
-    dict). The same inputs give the same outputs, byte for byte as ``hft backtest`` writes them.
-    With ``out``, the run directory is also written there (``hft report`` charts it).
+    dict). The same inputs give the same outputs. With ``out``, the run directory is also
+    written there, byte-identical to ``hft backtest --out`` (``hft report`` charts it).
     """
     q = load_quotes(quotes)
     text, file = _params_source(params)

@@ -206,8 +206,38 @@ def test_polars_frames_are_read_like_pandas(quotes):
     assert_same(run(frame), run(quotes))
 
 
+def _python_runs_during(call) -> int:
+    """How often the main thread ran Python while `call` ran in another thread (well inside
+    its start and end): zero if the call held the GIL throughout."""
+    import threading
+    import time
+
+    span = {}
+
+    def worker():
+        span["start"] = time.perf_counter()
+        call()
+        span["end"] = time.perf_counter()
+
+    thread = threading.Thread(target=worker)
+    ticks = []
+    thread.start()
+    while thread.is_alive():
+        ticks.append(time.perf_counter())
+    thread.join()
+    margin = 0.02
+    return sum(span["start"] + margin < t < span["end"] - margin for t in ticks)
+
+
 def test_the_gil_is_released_during_a_run(quotes):
-    # Two threads run backtests at once and each gets the single-thread answer.
+    long = hft.load_quotes(oscillating_quotes(seconds=20_000))
+    assert _python_runs_during(lambda: hft._hft.backtest(long, None, "x", {**FAST, "pairs": [{"a": "AAA", "b": "BBB"}]})) > 0
+    grid = [{"strategy.zscore.entry": 1.0 + 0.1 * i} for i in range(8)]
+    scanned = hft.load_quotes(quotes)
+    assert _python_runs_during(lambda: hft.sweep(scanned, grid, pairs=PAIRS, overrides=FAST, threads=1)) > 0
+
+
+def test_python_threads_running_backtests_agree(quotes):
     from concurrent.futures import ThreadPoolExecutor
 
     expected = run(quotes)
