@@ -3,7 +3,7 @@
 //! line numbers).
 
 use super::{Backtest, KEPT_ERRORS};
-use crate::rundir::{QUOTE_HEADER, RowError, RowProblem};
+use crate::rundir::{QUOTE_HEADER, QuoteFields, RowError, RowProblem};
 use crate::types::Quote;
 use std::io::{self, Read};
 
@@ -26,8 +26,17 @@ impl Backtest {
     /// Parses one data row (`ts_ns,symbol,bid,bid_size,ask,ask_size`) and processes it.
     #[inline]
     pub fn feed_line(&mut self, line: &[u8], line_no: u64) {
+        let row = self.scanner.scan(line);
+        self.feed_row(row, line_no);
+    }
+
+    /// Processes one row that a caller's [`crate::rundir::QuoteScanner`] already scanned (rows
+    /// scanned once and fed to many backtests, as a parameter sweep does), or counts it as
+    /// skipped for the scanner's reason: the same as [`Backtest::feed_line`] on the row's text.
+    #[inline]
+    pub fn feed_row(&mut self, row: Result<QuoteFields<'_>, RowProblem>, line_no: u64) {
         self.counters.rows += 1;
-        let row = match self.scanner.scan(line) {
+        let row = match row {
             Ok(row) => row,
             Err(problem) => return self.reject(line_no, problem),
         };
