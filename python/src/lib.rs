@@ -92,14 +92,7 @@ fn rank_pairs(
     if names.len() != columns.len() {
         return Err(PyValueError::new_err("one name per column of closes"));
     }
-    let columns: Vec<Vec<f64>> = columns
-        .iter()
-        .map(|c| {
-            c.chunks_exact(8)
-                .map(|w| f64::from_ne_bytes(w.try_into().expect("8 bytes")))
-                .collect()
-        })
-        .collect();
+    let columns = f64_columns(&columns);
     let ranked = py
         .detach(|| rank_pairs_with_lags(&names, &columns, level, lags, top.unwrap_or(usize::MAX)));
     serde_json::to_string(&ranked).map_err(|e| PyValueError::new_err(e.to_string()))
@@ -117,19 +110,24 @@ fn analyze_closes(
     if names.len() != columns.len() {
         return Err(PyValueError::new_err("one name per column of closes"));
     }
-    let columns: Vec<Vec<f64>> = columns
-        .iter()
-        .map(|c| {
-            c.chunks_exact(8)
-                .map(|w| f64::from_ne_bytes(w.try_into().expect("8 bytes")))
-                .collect()
-        })
-        .collect();
+    let columns = f64_columns(&columns);
     let params = hft::analysis::AnalyzeParams::default();
     let report = py
         .detach(|| hft::analysis::analyze(&names, &columns, &symbols, &params))
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
     serde_json::to_string(&report).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Columns of float64 bytes (numpy's `tobytes()`, native order) as `f64` columns.
+fn f64_columns(columns: &[Vec<u8>]) -> Vec<Vec<f64>> {
+    columns
+        .iter()
+        .map(|c| {
+            c.chunks_exact(8)
+                .map(|w| f64::from_ne_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]))
+                .collect()
+        })
+        .collect()
 }
 
 /// A closes CSV (`Date,SYM1,SYM2,...`) through the crate's reader (`hft pairs` reads it the
