@@ -34,11 +34,14 @@
 //! The consumer parks with a time limit ([`Doorbell::sleep`]'s `limit`) only so that it also sees
 //! what has no doorbell (the shutdown flags, dispatch's timers); every queued item is delivered by
 //! the doorbell. `loom` checks the protocol (`RUSTFLAGS="--cfg loom" cargo test --lib
-//! runtime::wake::loom`): one producer, one consumer, the code below, with loom's atomics and
-//! `park`, over every interleaving and every weak-memory outcome loom models.
+//! runtime::wake::loom_model`): one producer, one consumer, the code below, with loom's atomics and
+//! `park`, over every interleaving and every weak-memory outcome loom models. Open: loom 0.7.3
+//! currently reports a deadlock (consumer parked, producer done) at its 786th execution; not
+//! yet diagnosed (a lost wake-up in this protocol, or loom's model of `fence(SeqCst)` against
+//! Relaxed/RMW accesses), so do not read the model as a proof until it passes.
 
 #[cfg(loom)]
-use loom::{
+use ::loom::{
     sync::atomic::{AtomicBool, AtomicU64, Ordering, fence},
     thread::{self, Thread},
 };
@@ -255,7 +258,7 @@ mod tests {
 /// doorbell when the queue looks empty. A lost wake-up leaves the consumer parked forever, which
 /// loom reports as a deadlock.
 #[cfg(all(test, loom))]
-mod loom {
+mod loom_model {
     use super::*;
     use ::loom::sync::Arc;
     use ::loom::sync::atomic::AtomicUsize;
