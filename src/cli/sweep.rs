@@ -67,7 +67,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     print!("{}", table(&sets, &rows));
     let config_rows = rows.len() as f64 * quotes.len() as f64;
     println!(
-        "{} sets x {} rows = {:.0} config-rows in {secs:.3} s on {} threads: {:.2} M config-rows/s (scan {scan_secs:.3} s)",
+        "{} sets x {} rows = {:.0} config-rows in {secs:.3} s (threads: {}): {:.2} M config-rows/s; the quote file scanned once in {scan_secs:.3} s",
         rows.len(),
         quotes.len(),
         config_rows,
