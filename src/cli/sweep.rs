@@ -318,3 +318,55 @@ fn table(sets: &ParamSets, rows: &[SweepRow]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(net_pnl: f64) -> SweepRow {
+        SweepRow {
+            trades: 1,
+            net_pnl,
+            gross_pnl: net_pnl,
+            commissions: 0.0,
+            sharpe: None,
+            max_drawdown: 0.0,
+            turnover: 0.0,
+            shortfall: 0.0,
+            time_in_market: 0.0,
+            orders: 2,
+            fills: 2,
+        }
+    }
+
+    #[test]
+    fn the_heatmap_is_the_best_over_the_other_axes() {
+        let text = "[grid]\ny = [1, 2]\nx = [1, 2, 3]\nrest = [1, 2]\n";
+        let sets = ParamSets::parse("g.toml", text).unwrap();
+        let rows: Vec<SweepRow> = (0..12)
+            .map(|n| row(if n == 4 { 99.0 } else { n as f64 }))
+            .collect();
+        let (cells, nx, ny) = pnl_map(&sets, &rows).unwrap();
+        assert_eq!((nx, ny), (3, 2));
+        // Set n is (y, x, rest) = (n / 6, n / 2 % 3, n % 2); each cell the larger of its pair.
+        let want = [1.0, 3.0, 99.0, 7.0, 9.0, 11.0].map(Some);
+        assert_eq!(cells, want);
+        let list = ParamSets::parse("l.toml", "[[set]]\nx = 1\n").unwrap();
+        assert!(pnl_map(&list, &[row(1.0)]).is_none());
+    }
+
+    #[test]
+    fn csv_quotes_what_must_be_quoted_and_leaves_an_undefined_sharpe_empty() {
+        let sets = ParamSets::parse("l.toml", "[[set]]\nname = \"a,\\\"b\"\n").unwrap();
+        let text = csv(&sets, &[row(-1.5)]);
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next().unwrap().split(',').take(3).collect::<Vec<_>>(),
+            ["set", "name", "trades"]
+        );
+        assert_eq!(
+            lines.next().unwrap(),
+            "0,\"a,\"\"b\",1,-1.5,-1.5,0,,0,0,0,0,2,2"
+        );
+    }
+}

@@ -222,3 +222,53 @@ fn key_positions(text: &str) -> Result<HashMap<String, usize>, toml::de::Error> 
     walk(parsed.get_ref(), "", &mut out);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(sets: &ParamSets) -> Vec<Vec<i64>> {
+        let ints = |set: &Vec<Override>| set.iter().map(|(_, v)| v.as_integer().unwrap()).collect();
+        sets.sets.iter().map(ints).collect()
+    }
+
+    #[test]
+    fn three_axes_in_file_order_the_last_fastest() {
+        let text = "[grid]\nz = [1, 2]\na.b = [3]\nm = [4, 5]\n";
+        let sets = ParamSets::parse("g.toml", text).unwrap();
+        let keys: Vec<&str> = sets.axes.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["z", "a.b", "m"]);
+        let want = [[1, 3, 4], [1, 3, 5], [2, 3, 4], [2, 3, 5]];
+        assert_eq!(values(&sets), want);
+    }
+
+    #[test]
+    fn a_list_keeps_each_sets_keys_in_file_order() {
+        let text = "[[set]]\nz = 1\n\"a.b\" = 2\n\n[[set]]\n\n[[set]]\nb = 3\na = 4\n";
+        let sets = ParamSets::parse("l.toml", text).unwrap();
+        assert_eq!(values(&sets), [vec![1, 2], vec![], vec![3, 4]]);
+        assert_eq!(sets.keys(), ["z", "a.b", "b", "a"]);
+    }
+
+    #[test]
+    fn shapes_other_than_grid_or_sets_name_the_key() {
+        for (text, key) in [
+            ("[grid]\nx = [1]\n[[set]]\ny = 1\n", "set"),
+            ("x = 1\n", "x"),
+            ("", "grid"),
+            ("grid = 3\n", "grid"),
+            ("set = 3\n", "set"),
+            ("[grid\n", "<syntax>"),
+        ] {
+            let e = ParamSets::parse("g.toml", text).unwrap_err();
+            assert_eq!((e.file.as_str(), e.key.as_str()), ("g.toml", key), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_grid_past_max_sets_is_refused() {
+        let axis = format!("[{}]", vec!["1"; 1001].join(","));
+        let text = format!("[grid]\na = {axis}\nb = {axis}\n");
+        assert_eq!(ParamSets::parse("g.toml", &text).unwrap_err().key, "grid");
+    }
+}
