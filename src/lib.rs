@@ -11,7 +11,7 @@
 //! - the stages in data-flow order, [`io`] -> [`normalize`] -> [`signal`] -> [`dispatch`], with
 //!   [`journal`], [`record`] and [`rundir`] (every run file);
 //! - [`backtest`], [`sim`] (the paper gateway), [`pipeline`] (the engine's threads), [`pairs`],
-//!   [`bootstrap`], [`charts`], and [`cli`].
+//!   [`bootstrap`], [`sweep`] (one backtest per parameter set on threads), [`charts`], and [`cli`].
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -38,5 +38,6 @@ pub mod signal;
 pub mod sim;
 pub mod stats;
 pub mod strategy;
+pub mod sweep;
 pub mod types;
 pub mod wire;

@@ -72,6 +72,25 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// One backtest per parameter set of a grid file over one quote file, on threads.
+    Sweep {
+        /// Engine parameters the sets apply to (default: the embedded params/default.toml).
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// The parameter sets: a [grid] of dotted keys -> arrays (every combination, the last
+        /// axis fastest) or [[set]] tables of dotted keys -> values.
+        #[arg(long, value_name = "G.toml")]
+        grid: PathBuf,
+        /// Quote file: ts_ns,symbol,bid,bid_size,ask,ask_size.
+        #[arg(long, value_name = "QUOTES.csv")]
+        ticks: PathBuf,
+        /// Backtest threads (default: one per core); the results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory for sweep.csv, sweep.json and heatmap.png.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Select cointegrated pairs from historical bars of a universe; write a derived params file.
     Bootstrap {
         /// Engine parameters (default: the embedded params/default.toml); [bootstrap] names the universe.
@@ -209,6 +228,19 @@ fn main() -> ExitCode {
         Command::Backtest { params, ticks, out } => {
             hft::cli::backtest::run(params.as_deref(), &ticks, &out)
         }
+        Command::Sweep {
+            params,
+            grid,
+            ticks,
+            threads,
+            out,
+        } => hft::cli::sweep::run(&hft::cli::sweep::SweepArgs {
+            params,
+            grid,
+            ticks,
+            threads,
+            out,
+        }),
         Command::Bootstrap {
             params,
             out,

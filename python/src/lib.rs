@@ -6,22 +6,12 @@ mod params;
 mod quotes;
 mod sweep;
 
-use hft::backtest::{Backtest, BacktestOutput, write_outputs};
+use hft::backtest::write_outputs;
 use hft::pairs::{Significance, rank_pairs_with_lags};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use quotes::Quotes;
-
-/// One backtest of `quotes` under `setup`.
-pub(crate) fn run_backtest(setup: &params::Setup, quotes: &Quotes) -> BacktestOutput {
-    let mut bt = Backtest::new(&setup.params);
-    if let Some(points) = &setup.latency_profile {
-        bt.use_latency_profile(&setup.params.backtest, points);
-    }
-    quotes.feed(&mut bt);
-    bt.finish()
-}
 
 /// `(summary.json text, orders.csv, fills.csv, [(a, b, series csv)])` of one backtest.
 type Outputs<'py> = (
@@ -45,10 +35,11 @@ fn backtest<'py>(
     out_dir: Option<std::path::PathBuf>,
 ) -> PyResult<Outputs<'py>> {
     let overrides = params::overrides(overrides)?;
-    let setup = params::resolve(params, file, &overrides).map_err(|e| params::to_py(py, e))?;
-    let quotes = quotes.get();
+    let setup =
+        hft::sweep::Setup::resolve(params, file, &overrides).map_err(|e| params::to_py(py, e))?;
+    let quotes = quotes.get().rows();
     let out = py.detach(|| {
-        let out = run_backtest(&setup, quotes);
+        let out = setup.run(quotes);
         match &out_dir {
             Some(dir) => write_outputs(&out, dir)
                 .map_err(|e| format!("cannot write to {}: {e}", dir.display()))

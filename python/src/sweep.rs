@@ -1,17 +1,16 @@
 //! `hft.sweep`: one backtest per parameter set over quotes scanned once, on Rust threads with the
 //! GIL released.
 //!
-//! Work is handed out by an atomic counter and each result is stored at its set's index, so the
-//! output is the same for any number of threads: each backtest is deterministic and shares
-//! nothing but the read-only quotes.
+//! The sweep itself is the crate's ([`hft::sweep::run_all`], which `hft sweep` runs too): work
+//! handed out by an atomic counter, each result stored at its set's index, so the output is the
+//! same for any number of threads.
 
-use crate::params::{self, Setup};
+use crate::params;
 use crate::quotes::Quotes;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// What the sweep keeps of one backtest.
+/// What the sweep keeps of one backtest, as a Python dict.
 #[derive(Debug, Clone, Copy, PartialEq, IntoPyObject)]
 pub struct SweepRow {
     pub trades: u64,
@@ -28,52 +27,22 @@ pub struct SweepRow {
     pub fills: u64,
 }
 
-fn sweep_row(setup: &Setup, quotes: &Quotes) -> SweepRow {
-    let out = crate::run_backtest(setup, quotes);
-    let s = &out.summary;
-    let b = s.backtest();
-    SweepRow {
-        trades: b.trades,
-        net_pnl: s.pnl.net,
-        gross_pnl: b.gross_pnl,
-        commissions: s.pnl.commissions,
-        sharpe: b.sharpe.unwrap_or(f64::NAN),
-        max_drawdown: b.max_drawdown,
-        turnover: b.turnover,
-        shortfall: b.shortfall,
-        time_in_market: b.time_in_market,
-        orders: s.orders,
-        fills: s.fills,
+impl From<hft::sweep::SweepRow> for SweepRow {
+    fn from(r: hft::sweep::SweepRow) -> Self {
+        SweepRow {
+            trades: r.trades,
+            net_pnl: r.net_pnl,
+            gross_pnl: r.gross_pnl,
+            commissions: r.commissions,
+            sharpe: r.sharpe.unwrap_or(f64::NAN),
+            max_drawdown: r.max_drawdown,
+            turnover: r.turnover,
+            shortfall: r.shortfall,
+            time_in_market: r.time_in_market,
+            orders: r.orders,
+            fills: r.fills,
+        }
     }
-}
-
-/// Runs `setups` over `quotes` on `threads` threads (at least one, at most one per set); the
-/// results in `setups` order.
-pub fn run_all(setups: &[Setup], quotes: &Quotes, threads: usize) -> Vec<SweepRow> {
-    let next = AtomicUsize::new(0);
-    let threads = threads.clamp(1, setups.len().max(1));
-    let mut indexed: Vec<(usize, SweepRow)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(setup) = setups.get(i) else {
-                            return done;
-                        };
-                        done.push((i, sweep_row(setup, quotes)));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    indexed.sort_by_key(|(i, _)| *i);
-    indexed.into_iter().map(|(_, row)| row).collect()
 }
 
 /// One backtest per dict of `grid` (dotted keys set on top of `params` and `overrides`); every
@@ -95,11 +64,14 @@ pub fn sweep<'py>(
         let mut all = base.clone();
         all.extend(params::overrides(Some(set))?);
         let label = format!("{file} with grid[{i}]");
-        setups.push(params::resolve(params, &label, &all).map_err(|e| params::to_py(py, e))?);
+        setups.push(
+            hft::sweep::Setup::resolve(params, &label, &all).map_err(|e| params::to_py(py, e))?,
+        );
     }
     let threads = threads
         .filter(|&t| t > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let quotes = quotes.get();
-    Ok(py.detach(|| run_all(&setups, quotes, threads)))
+    let quotes = quotes.get().rows();
+    let rows = py.detach(|| hft::sweep::run_all(&setups, quotes, threads));
+    Ok(rows.into_iter().map(SweepRow::from).collect())
 }

@@ -213,7 +213,6 @@ impl super::Backtest {
             match item {
                 Outbound::Place(p) => self.log_order(&p, now),
                 Outbound::Outcome(o) => self.router.on_outcome(&o),
-                Outbound::Journal(_) => {}
                 _ => {}
             }
             if matches!(

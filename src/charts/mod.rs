@@ -12,6 +12,8 @@
 //!   log scale, labelled 0 %, 90 %, 99 %, 99.9 % ..., so each decade is one more nine
 //!   (`latency.rs`).
 //!
+//! - `heatmap.png` of `hft sweep` (`heatmap.rs`): net PnL over two grid axes.
+//!
 //! - `report.html` (`html.rs`): the summary, the latency table and every chart on one
 //!   self-contained page.
 //!
@@ -22,11 +24,13 @@
 mod data;
 mod decimate;
 mod fonts;
+mod heatmap;
 mod html;
 mod latency;
 mod pair;
 mod panel;
 
+pub use heatmap::{Heatmap, draw_heatmap};
 pub use html::{HTML_FILE, write_html};
 
 use crate::strategy::ZScoreBands;

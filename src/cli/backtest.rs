@@ -1,7 +1,8 @@
 //! `hft backtest --params FILE --ticks QUOTES.csv --out DIR`.
 
-use crate::backtest::{Backtest, write_outputs};
-use crate::config::{EngineParams, ParamsError};
+use crate::backtest::write_outputs;
+use crate::config::EngineParams;
+use crate::sweep::Setup;
 use anyhow::Context;
 use std::path::Path;
 use std::time::Instant;
@@ -18,13 +19,8 @@ pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()
         Some(p) => EngineParams::load(p)?,
         None => EngineParams::embedded(),
     };
-    // A latency profile is an input file like the quotes: unreadable, it is a params error.
-    let profile = match params.backtest.order_latency_hgrm.as_str() {
-        "" => None,
-        path => Some(crate::rundir::read_hgrm(Path::new(path)).map_err(|e| {
-            ParamsError::new(&params_file, "backtest.order_latency_hgrm", e.to_string())
-        })?),
-    };
+    // The latency profile is read here, as an input file: unreadable, it is a params error.
+    let setup = Setup::of(params, &params_file)?;
     let file =
         std::fs::File::open(ticks).with_context(|| format!("cannot open {}", ticks.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -40,10 +36,7 @@ pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()
             pb
         });
     let started = Instant::now();
-    let mut bt = Backtest::new(&params);
-    if let Some(points) = &profile {
-        bt.use_latency_profile(&params.backtest, points);
-    }
+    let mut bt = setup.backtest();
     bt.run_reader(file, |bytes| {
         if let Some(pb) = &bar {
             pb.set_position(bytes);

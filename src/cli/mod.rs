@@ -9,3 +9,4 @@ pub mod pairs;
 pub mod report;
 pub mod run;
 pub mod sim;
+pub mod sweep;

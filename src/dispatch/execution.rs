@@ -105,10 +105,7 @@ impl Dispatcher {
     }
 
     fn style_of(&self, o: &PendingOrder) -> Style {
-        let Some(t) = self.tickets[o.ticket as usize % super::TICKETS]
-            .as_ref()
-            .filter(|t| o.ticket != 0 && t.id == o.ticket)
-        else {
+        let Some(t) = self.ticket(o.ticket) else {
             return Style::Market;
         };
         match t.policy {

@@ -135,6 +135,13 @@ impl Dispatcher {
         id
     }
 
+    /// Ticket `id` while it is in the table (0 is no ticket: no table entry has id 0).
+    pub(super) fn ticket(&self, id: u32) -> Option<&Ticket> {
+        self.tickets[id as usize % TICKETS]
+            .as_ref()
+            .filter(|t| t.id == id)
+    }
+
     pub(super) fn ticket_mut(&mut self, id: u32) -> Option<&mut Ticket> {
         self.tickets[id as usize % TICKETS]
             .as_mut()

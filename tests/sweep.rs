@@ -1,0 +1,220 @@
+//! `hft sweep`: the grid's expansion order, results independent of the thread count, each row
+//! equal to `hft backtest` of its set, and bad grid files exiting 2 naming the key and the file.
+
+mod common;
+
+use hft::sweep::ParamSets;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn hft(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hft"))
+        .args(args)
+        .output()
+        .expect("hft runs")
+}
+
+/// A fresh directory with the oscillating pair's quotes (`q.csv`) and params (`p.toml`).
+fn setup(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hft-sweep-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("q.csv"),
+        common::oscillating_quotes(1_700_000_000, 1800),
+    )
+    .unwrap();
+    common::oscillating_params_file(&dir.join("p.toml"), &[]);
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Runs `hft sweep` of `grid` in `dir` into `dir/<out>`; its `sweep.json`.
+fn sweep(dir: &Path, grid: &str, threads: &str, out: &str) -> Vec<serde_json::Value> {
+    std::fs::write(dir.join("g.toml"), grid).unwrap();
+    let out = dir.join(out);
+    let o = hft(&[
+        "sweep",
+        "--params",
+        s(&dir.join("p.toml")),
+        "--grid",
+        s(&dir.join("g.toml")),
+        "--ticks",
+        s(&dir.join("q.csv")),
+        "--threads",
+        threads,
+        "--out",
+        s(&out),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("M config-rows/s"), "{stdout}");
+    let json = std::fs::read(out.join("sweep.json")).unwrap();
+    serde_json::from_slice(&json).unwrap()
+}
+
+const GRID: &str =
+    "[grid]\n\"strategy.zscore.exit\" = [0.0, 0.3]\nstrategy.window_secs = [20.0, 30.0, 60.0]\n";
+
+#[test]
+fn a_grid_expands_in_file_order_the_last_axis_fastest() {
+    let sets = ParamSets::parse("g.toml", GRID).unwrap();
+    let keys: Vec<&str> = sets.axes.iter().map(|a| a.key.as_str()).collect();
+    assert_eq!(keys, ["strategy.zscore.exit", "strategy.window_secs"]);
+    let got: Vec<(f64, f64)> = sets
+        .sets
+        .iter()
+        .map(|set| {
+            assert_eq!(set[0].0, "strategy.zscore.exit");
+            assert_eq!(set[1].0, "strategy.window_secs");
+            (set[0].1.as_float().unwrap(), set[1].1.as_float().unwrap())
+        })
+        .collect();
+    let want = [
+        (0.0, 20.0),
+        (0.0, 30.0),
+        (0.0, 60.0),
+        (0.3, 20.0),
+        (0.3, 30.0),
+        (0.3, 60.0),
+    ];
+    assert_eq!(got, want);
+    let list = "[[set]]\nstrategy.zscore.entry = 2.0\n[[set]]\n\"strategy.kind\" = \"kalman\"\n\"strategy.zscore.exit\" = 0.1\n";
+    let sets = ParamSets::parse("l.toml", list).unwrap();
+    assert!(sets.axes.is_empty());
+    assert_eq!(sets.sets.len(), 2);
+    assert_eq!(
+        sets.keys(),
+        [
+            "strategy.zscore.entry",
+            "strategy.kind",
+            "strategy.zscore.exit"
+        ]
+    );
+}
+
+#[test]
+fn threads_do_not_change_the_outputs() {
+    let dir = setup("threads");
+    let one = sweep(&dir, GRID, "1", "one");
+    let two = sweep(&dir, GRID, "2", "two");
+    assert_eq!(one.len(), 6);
+    assert_eq!(one, two);
+    for f in ["sweep.csv", "sweep.json"] {
+        let a = std::fs::read(dir.join("one").join(f)).unwrap();
+        assert_eq!(a, std::fs::read(dir.join("two").join(f)).unwrap(), "{f}");
+    }
+    assert!(one.iter().any(|r| r["trades"].as_u64().unwrap() > 0));
+    let png = std::fs::read(dir.join("one/heatmap.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+}
+
+#[test]
+fn each_row_is_hft_backtest_of_its_set() {
+    let dir = setup("parity");
+    let list = "[[set]]\n\"strategy.zscore.entry\" = 1.0\n\"strategy.window_secs\" = 20.0\n\n[[set]]\nstrategy.zscore.exit = 0.0\n\n[[set]]\n";
+    let rows = sweep(&dir, list, "2", "out");
+    assert_eq!(rows.len(), 3);
+    let base = std::fs::read_to_string(dir.join("p.toml")).unwrap();
+    let edits: [&[(&str, &str)]; 3] = [
+        &[
+            ("entry = 1.5", "entry = 1.0"),
+            ("window_secs = 30.0", "window_secs = 20.0"),
+        ],
+        &[("exit = 0.3", "exit = 0.0")],
+        &[],
+    ];
+    for (i, edits) in edits.iter().enumerate() {
+        let mut text = base.clone();
+        for (from, to) in *edits {
+            let next = text.replacen(from, to, 1);
+            assert_ne!(next, text, "{from}");
+            text = next;
+        }
+        let params = dir.join(format!("p{i}.toml"));
+        std::fs::write(&params, text).unwrap();
+        let out = dir.join(format!("bt{i}"));
+        let o = hft(&[
+            "backtest",
+            "--params",
+            s(&params),
+            "--ticks",
+            s(&dir.join("q.csv")),
+            "--out",
+            s(&out),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        let row = &rows[i];
+        assert_eq!(row["set"], i);
+        assert_eq!(row["trades"], summary["trades"], "set {i}");
+        assert_eq!(row["net_pnl"], summary["pnl"]["net"], "set {i}");
+        assert_eq!(row["commissions"], summary["pnl"]["commissions"], "set {i}");
+        for key in [
+            "sharpe",
+            "max_drawdown",
+            "turnover",
+            "shortfall",
+            "gross_pnl",
+        ] {
+            assert_eq!(row[key], summary[key], "set {i} {key}");
+        }
+        assert_eq!(row["orders"], summary["orders"], "set {i}");
+        assert_eq!(row["fills"], summary["fills"], "set {i}");
+    }
+    assert_ne!(rows[0]["net_pnl"], rows[2]["net_pnl"]);
+}
+
+#[test]
+fn bad_grid_files_exit_2_naming_the_key_and_the_file() {
+    let dir = setup("bad");
+    let cases = [
+        (
+            "[grid]\n\"strategy.zscore.entyr\" = [1.0]\n",
+            "strategy.zscore.entyr",
+        ),
+        (
+            "[grid]\n\"strategy.zscore.entry\" = [-1.0]\n",
+            "strategy.zscore.entry",
+        ),
+        (
+            "[grid]\n\"strategy.zscore.entry\" = 2.0\n",
+            "strategy.zscore.entry",
+        ),
+        (
+            "[grid]\n\"strategy.zscore.exit\" = []\n",
+            "strategy.zscore.exit",
+        ),
+        (
+            "[[set]]\n\"strategy.base_qty\" = \"many\"\n",
+            "strategy.base_qty",
+        ),
+        ("[sets]\nx = 1\n", "sets"),
+        ("[grid]\n", "grid"),
+    ];
+    for (text, key) in cases {
+        let grid = dir.join("g.toml");
+        std::fs::write(&grid, text).unwrap();
+        let o = hft(&[
+            "sweep",
+            "--params",
+            s(&dir.join("p.toml")),
+            "--grid",
+            s(&grid),
+            "--ticks",
+            s(&dir.join("q.csv")),
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{text}: {stderr}");
+        assert!(stderr.contains(s(&grid)), "names the file: {stderr}");
+        assert!(stderr.contains(key), "names `{key}`: {stderr}");
+    }
+}
