@@ -162,11 +162,15 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
     let signal_done = AtomicBool::new(false);
     // The stages publish their numbers as the engine's do (every 250 ms), read by nobody.
     let metrics = Arc::new(EngineMetrics::new(&[]));
+    let (normalize_waiter, signal_waiter, mut sink_waiter) =
+        (Waiter::new(wait), Waiter::new(wait), Waiter::new(wait));
+    let md_waker = normalize_waiter.waker();
     let normalize = NormalizeStage {
         rx: md_rx,
         tx: quote_tx,
         normalizer: Normalizer::new(instruments, params.normalize),
-        waiter: Waiter::new(wait),
+        waker: signal_waiter.waker(),
+        waiter: normalize_waiter,
         upstream_done: io_done.clone(),
         feed: Arc::new(hft::normalize::FeedState::new(instruments)),
         metrics: metrics.clone(),
@@ -179,7 +183,8 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
         tx: intent_tx,
         outcomes: outcome_rx,
         router: PairRouter::new(templates.to_vec(), instruments),
-        waiter: Waiter::new(wait),
+        waker: sink_waiter.waker(),
+        waiter: signal_waiter,
         upstream_done: normalize_done.clone(),
         metrics,
         cadence: Cadence::new(PUBLISH_NS),
@@ -192,7 +197,7 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
         let signal_done = &signal_done;
         // Plays dispatch without the socket: drains intents until signal has stopped.
         let sink_h = spawn(s, "bench-sink", placement.cores[3], move || {
-            let mut waiter = Waiter::new(wait);
+            let waiter = &mut sink_waiter;
             let mut drained = 0u64;
             loop {
                 match intent_rx.pop() {
@@ -204,7 +209,9 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
                     Err(_) if signal_done.load(Ordering::Acquire) && intent_rx.is_empty() => {
                         break drained;
                     }
-                    Err(_) => waiter.idle(),
+                    Err(_) => {
+                        waiter.idle(|| !intent_rx.is_empty() || signal_done.load(Ordering::Acquire))
+                    }
                 }
             }
         });
@@ -220,6 +227,7 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
                     e = back;
                     backoff.snooze();
                 }
+                md_waker.wake();
             }
             start
         });

@@ -162,9 +162,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     println!();
     let placement = &report.summary.engine().placement;
     println!("stages: wait = {}, {}", placement.wait, placement.note);
-    if placement.wait == "backoff" {
+    if placement.wait != "spin" {
         println!(
-            "(queue waits include the park of an idle stage; spin on isolated cores for the \
+            "(queue waits include the wake-up of an idle stage; spin on isolated cores for the \
              low-latency numbers: see README, Running on a tuned Linux box)"
         );
     }

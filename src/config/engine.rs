@@ -9,8 +9,38 @@ use serde::Deserialize;
 pub enum WaitStrategy {
     /// Busy-poll: lowest latency, burns its core (needs an isolated core per spinning stage).
     Spin,
-    /// Spin briefly, then yield, then park for short intervals.
+    /// Spin briefly, then yield, then park for short intervals (50 us): no wake-up by the
+    /// producer, so an idle stage answers within a park.
     Backoff,
+    /// Park until a producer pushes: the consumer announces sleep, re-checks its queue and parks;
+    /// the producer unparks it only when it announced sleep (`runtime::Doorbell`). No core burnt,
+    /// no timed sleep between a push and its pop; a wake-up costs a syscall.
+    Block,
+    /// Spin `engine.spin_before_block` idle rounds, then block.
+    #[serde(rename = "spin_then_block")]
+    SpinThenBlock,
+}
+
+impl WaitStrategy {
+    /// The name in parameter files and run summaries (`spin_then_block`).
+    ///
+    /// # Examples
+    /// ```
+    /// assert_eq!(hft::config::WaitStrategy::SpinThenBlock.name(), "spin_then_block");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            WaitStrategy::Spin => "spin",
+            WaitStrategy::Backoff => "backoff",
+            WaitStrategy::Block => "block",
+            WaitStrategy::SpinThenBlock => "spin_then_block",
+        }
+    }
+
+    /// Whether the strategy keeps its core busy while idle (needs a core of its own).
+    pub fn spins(self) -> bool {
+        self == WaitStrategy::Spin
+    }
 }
 
 /// What the io stage does when the market-data queue is full.
@@ -57,8 +87,11 @@ pub enum FsyncPolicy {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineSection {
-    /// `spin` or `backoff` for every stage (spin falls back to backoff without enough cores).
+    /// `block` (default), `spin_then_block`, `spin` or `backoff` for every stage; `spin` falls
+    /// back to `block` without a free core per stage.
     pub wait: WaitStrategy,
+    /// Idle rounds (one `spin_loop` hint each) a `spin_then_block` stage spins before it blocks.
+    pub spin_before_block: u32,
     /// Core ids for io, normalize, signal, dispatch; empty picks distinct free cores.
     pub cores: Vec<usize>,
     /// Capacity of each SPSC queue (rounded to what the queue allocates).
@@ -93,7 +126,8 @@ pub struct EngineSection {
 impl Default for EngineSection {
     fn default() -> Self {
         EngineSection {
-            wait: WaitStrategy::Backoff,
+            wait: WaitStrategy::Block,
+            spin_before_block: 2_000,
             cores: Vec::new(),
             queue_capacity: 65_536,
             md_queue_policy: QueuePolicy::Backpressure,

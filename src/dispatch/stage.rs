@@ -244,7 +244,10 @@ impl DispatchStage {
                     break;
                 }
             }
-            self.waiter.idle();
+            // Woken by io (order events) and signal (intents); the park limit serves the timers.
+            let (intents, orders) = (&self.intents, &self.orders);
+            self.waiter
+                .idle(|| !intents.is_empty() || !orders.is_empty());
         }
         if let Some(j) = &self.journal {
             let waits = j.full_waits();

@@ -6,7 +6,7 @@ pub use super::decode::{Decoded, decode};
 use super::{TwsConnection, WriterMailbox};
 use crate::latency::{self, now_ns};
 use crate::metrics::EngineMetrics;
-use crate::runtime::{Cadence, QueuePolicy, WaitStrategy};
+use crate::runtime::{Cadence, QueuePolicy, WaitStrategy, Waker};
 use crate::types::{MdEvent, OrderEvent, OrderMsg};
 use crate::wire::FrameReader;
 use hdrhistogram::Histogram;
@@ -112,6 +112,10 @@ pub struct IoStage {
     pub symbols: Vec<String>,
     pub md_tx: rtrb::Producer<MdEvent>,
     pub order_tx: rtrb::Producer<OrderMsg>,
+    /// Rung after each market-data push: normalize's doorbell (a no-op unless it blocks).
+    pub md_waker: Waker,
+    /// Rung after each order-event push: dispatch's doorbell.
+    pub order_waker: Waker,
     pub wait: WaitStrategy,
     pub md_policy: QueuePolicy,
     /// Unix ns at monotonic time 0 of [`now_ns`]: converts receive stamps to event times.
@@ -259,7 +263,10 @@ impl IoStage {
         let mut events = Events::with_capacity(16);
         let timeout = match self.wait {
             WaitStrategy::Spin => Some(Duration::ZERO),
-            WaitStrategy::Backoff => Some(Duration::from_millis(1)),
+            // The kernel wakes io when bytes arrive; the limit only bounds the stop checks.
+            WaitStrategy::Backoff | WaitStrategy::Block | WaitStrategy::SpinThenBlock => {
+                Some(Duration::from_millis(1))
+            }
         };
         // Frames may already be buffered from the handshake.
         if !self.drain_frames(now_ns(), seq, report) {
@@ -337,6 +344,7 @@ impl IoStage {
                         report.counters.md_events += 1;
                         e.t_enq_ns = now_ns();
                         push_md(&mut self.md_tx, e, self.md_policy, &mut report.counters);
+                        self.md_waker.wake();
                     }
                 }
                 Ok(Decoded::Order(event)) => {
@@ -364,6 +372,7 @@ impl IoStage {
     fn push_order(&mut self, msg: OrderMsg, report: &mut IoReport) -> bool {
         match push_bounded(&mut self.order_tx, msg, self.order_patience) {
             Pushed::Queued { waited } => {
+                self.order_waker.wake();
                 report.counters.order_queue_full += u64::from(waited);
                 true
             }
@@ -393,6 +402,7 @@ impl IoStage {
         loop {
             match push_bounded(&mut self.order_tx, msg, self.order_patience) {
                 Pushed::Queued { waited } => {
+                    self.order_waker.wake();
                     report.counters.order_queue_full += u64::from(waited);
                     return;
                 }

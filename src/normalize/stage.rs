@@ -4,7 +4,7 @@
 use super::{FeedState, NormalizeCounters, Normalizer};
 use crate::latency::now_ns;
 use crate::metrics::EngineMetrics;
-use crate::runtime::{Cadence, Step, Waiter, consume, push_waiting};
+use crate::runtime::{Cadence, Step, Waiter, Waker, consume, push_waiting};
 use crate::types::{MdEvent, QuoteMsg};
 use hdrhistogram::Histogram;
 use std::sync::Arc;
@@ -25,6 +25,8 @@ pub struct NormalizeStage {
     pub tx: rtrb::Producer<QuoteMsg>,
     pub normalizer: Normalizer,
     pub waiter: Waiter,
+    /// Rung after each push: signal's doorbell (a no-op unless it blocks).
+    pub waker: Waker,
     /// Set by io when it has stopped.
     pub upstream_done: Arc<AtomicBool>,
     /// Where accepted quotes are published for dispatch's staleness watchdog.
@@ -39,7 +41,8 @@ impl NormalizeStage {
     /// quote queue waits (and is counted).
     pub fn run(mut self) -> NormalizeReport {
         let mut full = 0u64;
-        let (normalizer, feed, tx) = (&mut self.normalizer, &self.feed, &mut self.tx);
+        let (normalizer, feed, tx, waker) =
+            (&mut self.normalizer, &self.feed, &mut self.tx, &self.waker);
         let cells = &self.metrics.normalize;
         let l = consume(
             &mut self.rx,
@@ -55,7 +58,7 @@ impl NormalizeStage {
                             t_recv_ns: e.t_recv_ns,
                             t_enq_ns: now_ns(),
                         };
-                        full += push_waiting(tx, msg);
+                        full += push_waiting(tx, msg, waker);
                     }
                 }
                 Step::Publish(l, depth) => {

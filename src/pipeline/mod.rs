@@ -21,7 +21,7 @@ mod report;
 mod warmup;
 mod watch;
 
-pub use placement::{Placement, place};
+pub use placement::{Placement, place, without_spare_cores};
 pub use warmup::{WarmRow, Warmup};
 
 use crate::config::EngineParams;
@@ -33,7 +33,7 @@ use crate::journal;
 use crate::latency::{Named, now_ns};
 use crate::metrics::EngineMetrics;
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
-use crate::runtime::{Cadence, Waiter};
+use crate::runtime::{Cadence, Waiter, Waker};
 use crate::signal::{PairRouter, SignalReport, SignalStage};
 use crate::strategy::PairStrategy;
 use anyhow::Context;
@@ -205,6 +205,11 @@ struct Control {
     drain_until: Arc<AtomicU64>,
     killed: Arc<AtomicBool>,
     kill_request: Arc<AtomicBool>,
+    /// The doorbells of normalize, signal and dispatch (rung after their done flag is set, so a
+    /// blocked stage sees it at once).
+    wake_normalize: Waker,
+    wake_signal: Waker,
+    wake_dispatch: Waker,
 }
 
 /// The four stages and the journal writer, built and not yet started.
@@ -262,6 +267,13 @@ fn build_stages(
     let (stream, reader) = conn.into_parts();
     let (mio_stream, writer) = split_for_stages(stream)?;
     let flag = || Arc::new(AtomicBool::new(false));
+    let wait = placement.wait;
+    let spins = params.engine.spin_before_block;
+    let (normalize_waiter, signal_waiter, dispatch_waiter) = (
+        Waiter::with_spins(wait, spins),
+        Waiter::with_spins(wait, spins),
+        Waiter::with_spins(wait, spins),
+    );
     let control = Control {
         stop_io: flag(),
         md_stop: flag(),
@@ -271,8 +283,10 @@ fn build_stages(
         drain_until: Arc::new(AtomicU64::new(u64::MAX)),
         killed: flag(),
         kill_request: flag(),
+        wake_normalize: normalize_waiter.waker(),
+        wake_signal: signal_waiter.waker(),
+        wake_dispatch: dispatch_waiter.waker(),
     };
-    let wait = placement.wait;
     let feed = Arc::new(FeedState::new(symbols.len()));
     let writer_mailbox = Arc::new(WriterMailbox::default());
     let cadence = Cadence::new(params.engine.metrics_publish_ms * 1_000_000);
@@ -283,6 +297,8 @@ fn build_stages(
         symbols: symbols.clone(),
         md_tx,
         order_tx,
+        md_waker: normalize_waiter.waker(),
+        order_waker: dispatch_waiter.waker(),
         wait,
         md_policy: params.engine.md_queue_policy,
         wall_offset_ns,
@@ -304,7 +320,8 @@ fn build_stages(
         rx: md_rx,
         tx: quote_tx,
         normalizer: Normalizer::new(symbols.len(), params.normalize),
-        waiter: Waiter::new(wait),
+        waker: signal_waiter.waker(),
+        waiter: normalize_waiter,
         upstream_done: control.io_done.clone(),
         feed: feed.clone(),
         metrics: metrics.clone(),
@@ -315,7 +332,8 @@ fn build_stages(
         tx: intent_tx,
         outcomes: outcome_rx,
         router: PairRouter::with_series(pairs, symbols.len(), params.engine.series_capacity),
-        waiter: Waiter::new(wait),
+        waker: dispatch_waiter.waker(),
+        waiter: signal_waiter,
         upstream_done: control.normalize_done.clone(),
         metrics: metrics.clone(),
         cadence,
@@ -348,7 +366,7 @@ fn build_stages(
             outcomes: outcome_tx,
             writer,
             tick_by_tick: params.engine.tick_by_tick,
-            waiter: Waiter::new(wait),
+            waiter: dispatch_waiter,
             upstream_done: control.signal_done.clone(),
             drain_until: control.drain_until.clone(),
             kill_request: control.kill_request.clone(),
@@ -438,14 +456,17 @@ impl Running {
             std::thread::sleep(Duration::from_millis(1));
         }
         control.io_done.store(true, Ordering::Release);
+        control.wake_normalize.wake();
         let normalize = joined(self.normalize, "normalize", &mut panicked)
             .unwrap_or_else(|| ends::normalize(instruments));
         control.normalize_done.store(true, Ordering::Release);
+        control.wake_signal.wake();
         let signal = joined(self.signal, "signal", &mut panicked).unwrap_or_else(ends::signal);
         control
             .drain_until
             .store(now_ns() + DRAIN_GRACE.as_nanos() as u64, Ordering::Release);
         control.signal_done.store(true, Ordering::Release);
+        control.wake_dispatch.wake();
         let dispatch =
             joined(self.dispatch, "dispatch", &mut panicked).unwrap_or_else(ends::dispatch);
         control.stop_io.store(true, Ordering::Release);

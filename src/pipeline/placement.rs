@@ -12,8 +12,9 @@ pub struct Placement {
     pub note: String,
 }
 
-/// Chooses cores and the wait strategy: spinning needs a core per stage; with fewer cores the
-/// engine falls back to backoff and says why.
+/// Chooses cores and the wait strategy: spinning needs a free core per stage; with fewer cores
+/// a `spin` request becomes `block` (the consumer parks, its producer wakes it) and the note says
+/// why. Other strategies are kept as asked.
 pub fn place(params: &EngineParams) -> Placement {
     let available: Vec<usize> = core_affinity::get_core_ids()
         .unwrap_or_default()
@@ -40,11 +41,11 @@ pub fn place(params: &EngineParams) -> Placement {
                 v.dedup();
                 v.len()
             };
-            if wanted == WaitStrategy::Spin && distinct < 4 {
+            if wanted.spins() && distinct < 4 {
                 return Placement {
                     cores,
-                    wait: WaitStrategy::Backoff,
-                    note: "spin needs 4 distinct cores in engine.cores; using backoff".into(),
+                    wait: without_spare_cores(wanted),
+                    note: "spin needs 4 distinct cores in engine.cores; blocking instead".into(),
                 };
             }
             return Placement {
@@ -55,9 +56,14 @@ pub fn place(params: &EngineParams) -> Placement {
         }
         return Placement {
             cores: [None; 4],
-            wait: WaitStrategy::Backoff,
+            wait: without_spare_cores(wanted),
             note: format!(
-                "cores {missing:?} are not available to this process; not pinning, using backoff"
+                "cores {missing:?} are not available to this process; not pinning{}",
+                if wanted.spins() {
+                    ", blocking instead of spinning"
+                } else {
+                    ""
+                }
             ),
         };
     }
@@ -87,9 +93,9 @@ pub fn place(params: &EngineParams) -> Placement {
             note: format!("pinned to cores {:?}", &available[..4]),
         }
     } else {
-        let note = if wanted == WaitStrategy::Spin {
+        let note = if wanted.spins() {
             format!(
-                "{} cores for 4 stages: spinning needs a core per stage, falling back to backoff; not pinning",
+                "{} cores for 4 stages: spinning needs a core per stage, blocking instead; not pinning",
                 available.len()
             )
         } else {
@@ -97,9 +103,27 @@ pub fn place(params: &EngineParams) -> Placement {
         };
         Placement {
             cores: [None; 4],
-            wait: WaitStrategy::Backoff,
+            wait: without_spare_cores(wanted),
             note,
         }
+    }
+}
+
+/// The strategy to run when there is no free core per stage: a spinner would starve the stage
+/// it shares a core with, so it blocks; the others keep what was asked.
+///
+/// # Examples
+/// ```
+/// use hft::pipeline::without_spare_cores;
+/// use hft::runtime::WaitStrategy;
+/// assert_eq!(without_spare_cores(WaitStrategy::Spin), WaitStrategy::Block);
+/// assert_eq!(without_spare_cores(WaitStrategy::Backoff), WaitStrategy::Backoff);
+/// ```
+pub fn without_spare_cores(wanted: WaitStrategy) -> WaitStrategy {
+    if wanted.spins() {
+        WaitStrategy::Block
+    } else {
+        wanted
     }
 }
 

@@ -138,7 +138,7 @@ pub(super) fn report(
         engine: Some(EngineSummary {
             duration_secs: ran.as_secs_f64(),
             placement: PlacementSummary {
-                wait: format!("{:?}", placement.wait).to_lowercase(),
+                wait: placement.wait.name().to_string(),
                 cores: placement.cores,
                 note: placement.note.clone(),
             },

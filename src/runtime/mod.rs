@@ -1,9 +1,12 @@
-//! What every stage thread shares: how it waits for work ([`Waiter`]), what a full queue does
-//! ([`QueuePolicy`]), and the one loop a queue-fed stage runs ([`consume`]). Below the stages,
-//! above nothing but the configuration and latency recording.
+//! What every stage thread shares: how it waits for work ([`Waiter`], and the [`Doorbell`] a
+//! blocked stage sleeps on), what a full queue does ([`QueuePolicy`]), and the one loop a
+//! queue-fed stage runs ([`consume`]). Below the stages, above nothing but the configuration and
+//! latency recording.
 
 mod stage;
 mod wait;
+mod wake;
 
 pub use stage::{Cadence, StageLatency, Step, consume, push_waiting};
-pub use wait::{QueuePolicy, WaitStrategy, Waiter};
+pub use wait::{BLOCK_PARK_LIMIT, DEFAULT_SPIN_BEFORE_BLOCK, QueuePolicy, WaitStrategy, Waiter};
+pub use wake::{Doorbell, Waker};

@@ -4,7 +4,7 @@ use super::PairRouter;
 use crate::latency::now_ns;
 use crate::metrics::EngineMetrics;
 use crate::record::FixedLog;
-use crate::runtime::{Cadence, Step, Waiter, consume, push_waiting};
+use crate::runtime::{Cadence, Step, Waiter, Waker, consume, push_waiting};
 use crate::strategy::{GridSample, StrategyCounters};
 use crate::types::{IntentMsg, IntentOutcome, QuoteMsg};
 use hdrhistogram::Histogram;
@@ -31,6 +31,8 @@ pub struct SignalStage {
     pub outcomes: rtrb::Consumer<IntentOutcome>,
     pub router: PairRouter,
     pub waiter: Waiter,
+    /// Rung after each push: dispatch's doorbell (a no-op unless it blocks).
+    pub waker: Waker,
     /// Set by normalize when it has stopped: drain, then stop.
     pub upstream_done: Arc<AtomicBool>,
     /// Where its counters and latency are published for the operators, and how often.
@@ -42,7 +44,12 @@ impl SignalStage {
     /// Runs until upstream is done and the queue is empty.
     pub fn run(mut self) -> SignalReport {
         let (mut quotes, mut intents) = (0u64, 0u64);
-        let (router, tx, outcomes) = (&mut self.router, &mut self.tx, &mut self.outcomes);
+        let (router, tx, outcomes, waker) = (
+            &mut self.router,
+            &mut self.tx,
+            &mut self.outcomes,
+            &self.waker,
+        );
         let cells = &self.metrics.signal;
         let l = consume(
             &mut self.rx,
@@ -63,7 +70,7 @@ impl SignalStage {
                             t_recv_ns: msg.t_recv_ns,
                             t_enq_ns: now_ns(),
                         };
-                        push_waiting(tx, m);
+                        push_waiting(tx, m, waker);
                     });
                 }
                 Step::Publish(l, depth) => {
