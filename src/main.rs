@@ -102,9 +102,8 @@ enum Command {
         /// Keep at most K pairs.
         #[arg(long, value_name = "K", default_value_t = 10)]
         top: usize,
-        /// Significance level of the cointegration test, in percent: 1, 5 or 10.
-        #[arg(long, default_value_t = 5)]
-        level: u8,
+        #[command(flatten)]
+        selection: hft::cli::pairs::SelectionArgs,
     },
     /// Run the paper gateway (a TWS on loopback) until killed or for --duration.
     Sim {
@@ -169,9 +168,8 @@ enum Command {
         /// Print only the first K pairs of the ranking (default: all).
         #[arg(long, value_name = "K")]
         top: Option<usize>,
-        /// Significance level of the cointegration test, in percent: 1, 5 or 10.
-        #[arg(long, default_value_t = 5)]
-        level: u8,
+        #[command(flatten)]
+        selection: hft::cli::pairs::SelectionArgs,
         /// A JSON array instead of a table.
         #[arg(long)]
         json: bool,
@@ -245,8 +243,8 @@ fn main() -> ExitCode {
             params,
             out,
             top,
-            level,
-        } => hft::cli::bootstrap::run(params.as_deref(), &out, top, level),
+            selection,
+        } => hft::cli::bootstrap::run(params.as_deref(), &out, top, &selection),
         Command::Sim {
             params,
             listen,
@@ -283,9 +281,9 @@ fn main() -> ExitCode {
         Command::Pairs {
             closes,
             top,
-            level,
+            selection,
             json,
-        } => hft::cli::pairs::run(&closes, top, level, json),
+        } => hft::cli::pairs::run(&closes, top, &selection, json),
         Command::Analyze(args) => return hft::cli::analyze::run(args),
     };
     match result {

@@ -15,7 +15,7 @@ mod common;
 
 use hft::bootstrap::{self, BootstrapError, History};
 use hft::config::{DEFAULT_PARAMS, EngineParams};
-use hft::pairs::{PairStats, Significance, rank_pairs, select_pairs};
+use hft::pairs::{PairStats, RankOptions, Significance, rank_pairs, select_pairs};
 use hft::sim::{Gateway, GatewayOptions};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -102,14 +102,19 @@ fn selection_on_fetched_history_keeps_the_cointegrated_pairs_and_rejects_the_res
     }
     assert_eq!(ranked.len(), 15, "every pair of six symbols is scored");
 
-    // At 1 % exactly the cointegrated pairs are selected: every unrelated combination is rejected.
-    let selected = select_pairs(&history.symbols, &history.closes, Significance::P1, 10);
+    let at = |fdr| RankOptions {
+        fdr,
+        ..RankOptions::default()
+    };
+    // At a false-discovery rate of 1 % exactly the cointegrated pairs are selected: every
+    // unrelated combination is rejected.
+    let selected = select_pairs(&history.symbols, &history.closes, &at(0.01), 10);
     assert_eq!(pair_set(&selected), cointegrated());
-    // At 5 % they still rank first, far ahead. The test rejects a true null with about its own
-    // probability (twice that, as both regression directions are tried), so among thirteen
-    // unrelated combinations one spurious pass at 5 % is expected, however long the history: here
-    // PEP/MSFT scores -3.41 against -3.34. The unrelated examples below are rejected.
-    let at_5 = select_pairs(&history.symbols, &history.closes, Significance::P5, 10);
+    // At 5 % they still rank first, far ahead. Benjamini-Hochberg across the fifteen pairs (and
+    // a pair p-value that needs both regression directions to reject) keeps the unrelated
+    // combinations out, where one spurious pass per thirteen was expected of a single 5 % test on
+    // the better direction. The unrelated examples below fail even the single test.
+    let at_5 = select_pairs(&history.symbols, &history.closes, &at(0.05), 10);
     assert_eq!(pair_set(&at_5[..2]), cointegrated());
     assert!(at_5.len() <= 3, "{at_5:?}");
     let weakest_cointegrated = at_5[1].adf_stat;
@@ -136,7 +141,7 @@ fn selection_on_fetched_history_keeps_the_cointegrated_pairs_and_rejects_the_res
         assert!(!p.passes, "{unrelated:?} passed with {}", p.adf_stat);
     }
     // --top keeps the strongest.
-    let best = select_pairs(&history.symbols, &history.closes, Significance::P5, 1);
+    let best = select_pairs(&history.symbols, &history.closes, &at(0.05), 1);
     assert_eq!(best.len(), 1);
     assert_eq!(best[0], selected[0]);
 
@@ -207,7 +212,7 @@ fn hft_bootstrap_writes_params_with_the_cointegrated_pairs() {
     let out = scratch("out.toml");
     std::fs::write(&input, params_text("")).expect("write params");
     let run = Command::new(env!("CARGO_BIN_EXE_hft"))
-        .args(["bootstrap", "--top", "5", "--level", "1", "--params"])
+        .args(["bootstrap", "--top", "5", "--fdr", "0.01", "--params"])
         .arg(&input)
         .arg("--out")
         .arg(&out)
@@ -242,7 +247,7 @@ fn hft_bootstrap_writes_params_with_the_cointegrated_pairs() {
     // The in-process gateway's history is seeded: a second run writes the same file.
     let again = scratch("again.toml");
     let rerun = Command::new(env!("CARGO_BIN_EXE_hft"))
-        .args(["bootstrap", "--top", "5", "--level", "1", "--params"])
+        .args(["bootstrap", "--top", "5", "--fdr", "0.01", "--params"])
         .arg(&input)
         .arg("--out")
         .arg(&again)

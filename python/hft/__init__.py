@@ -342,9 +342,10 @@ def pairs(
     lagged differences. ``closes``: a DataFrame with a ``Date`` column (or index) and one column
     of closes per symbol, or the path of such a CSV.
 
-    Returns the first ``top`` rows of the ranking (all for ``None``), passing pairs first:
+    Returns the first ``top`` rows of the ranking (all for ``None``), by the pair's MacKinnon
+    p-value (the larger of its two regression directions; README "Pair selection at scale"):
     ``a, b, correlation, hedge_ratio, intercept, adf_stat, spread_mean, spread_std, half_life``
-    (rows; NaN when the spread does not revert) and ``passes``.
+    (rows; NaN when the spread does not revert) and ``passes`` (pair p-value below ``level``).
     """
     names, data = _closes_columns(closes)
     ranked = json.loads(

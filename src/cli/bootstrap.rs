@@ -3,30 +3,36 @@
 //!
 //! The universe is `[bootstrap] universe` (or the symbols of `[[pairs]]`); its MIDPOINT bars come
 //! from TWS / IB Gateway at `connection.gateway`, or from the paper gateway started in-process when
-//! that is empty. [`crate::pairs::select_pairs`] keeps the best `top` cointegrated pairs. The output
+//! that is empty. [`crate::pairs::select_pairs`] keeps the best `top` pairs discovered at the
+//! false-discovery rate `--fdr` (Benjamini-Hochberg across all pairs of the universe). The output
 //! is the input file's text, comments included, with its `[[pairs]]` tables replaced by the
 //! selected pairs and their initial statistics, so the engine can be started on it directly.
 
+use super::pairs::{SelectionArgs, lags_label};
 use crate::bootstrap::{self, History};
 use crate::config::{DEFAULT_PARAMS, EngineParams, PairParams, ParamsError, SimParams};
-use crate::pairs::{PairStats, Significance, select_pairs};
+use crate::pairs::{PairStats, RankOptions, select_pairs};
 use crate::sim::{Gateway, GatewayOptions};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::path::Path;
 
 /// Fetches history for the universe of `params` (the embedded defaults when `None`), selects the
-/// best `top` pairs cointegrated at `level` percent (1, 5 or 10), prints them and writes the
-/// derived parameter file `out`.
+/// best `top` pairs discovered by `selection` (Engle-Granger both ways, MacKinnon p-values,
+/// Benjamini-Hochberg at `--fdr`), prints them and writes the derived parameter file `out`.
 ///
 /// # Errors
 /// Invalid parameters (a [`ParamsError`], exit status 2), a `level` other than 1, 5 or 10, a
 /// universe of fewer than two symbols, bootstrap failures (IB errors name their code, e.g. 162
 /// pacing, 200 no security definition, 354 no market-data subscription), no cointegrated pair
 /// (nothing is written then), or a failed write.
-pub fn run(params: Option<&Path>, out: &Path, top: usize, level: u8) -> anyhow::Result<()> {
-    let significance = Significance::from_percent(level)
-        .with_context(|| format!("--level must be 1, 5 or 10, not {level}"))?;
+pub fn run(
+    params: Option<&Path>,
+    out: &Path,
+    top: usize,
+    selection: &SelectionArgs,
+) -> anyhow::Result<()> {
+    let options = selection.options()?;
     anyhow::ensure!(top >= 1, "--top must be at least 1");
     let (file, text) = match params {
         Some(path) => {
@@ -88,23 +94,24 @@ pub fn run(params: Option<&Path>, out: &Path, top: usize, level: u8) -> anyhow::
     let history = fetched.context("bootstrap failed")?;
     println!("bootstrap: {} aligned bars per symbol", history.times.len());
 
-    let selected = select_pairs(&history.symbols, &history.closes, significance, top);
+    let selected = select_pairs(&history.symbols, &history.closes, &options, top);
     let possible = universe.len() * (universe.len() - 1) / 2;
     print!(
         "{}",
-        selection_table(&selected, possible, significance, bar_secs)
+        selection_table(&selected, possible, &options, bar_secs)
     );
     anyhow::ensure!(
         !selected.is_empty(),
-        "no pair of {} is cointegrated at {level} %: {} not written",
+        "no pair of {} is discovered at false-discovery rate {}: {} not written",
         universe.join(" "),
+        options.fdr,
         out.display()
     );
 
     let pairs: Vec<PairParams> = selected.iter().map(|p| pair_params(p, bar_secs)).collect();
     let derived = replace_pairs(
         &text,
-        &pairs_toml(&selected, &pairs, &history, significance, bar_secs)?,
+        &pairs_toml(&selected, &pairs, &history, &options, bar_secs)?,
     );
     // The output must load, and differ from the input in its pairs only.
     let out_name = out.display().to_string();
@@ -141,7 +148,7 @@ fn pairs_toml(
     selected: &[PairStats],
     pairs: &[PairParams],
     history: &History,
-    level: Significance,
+    options: &RankOptions,
     bar_secs: f64,
 ) -> anyhow::Result<String> {
     #[derive(serde::Serialize)]
@@ -151,12 +158,12 @@ fn pairs_toml(
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "# Selected by `hft bootstrap` from {} ({} bars of {bar_secs} s): Engle-Granger at {} %, \
-         critical value {}.",
+        "# Selected by `hft bootstrap` from {} ({} bars of {bar_secs} s): Engle-Granger both \
+         ways ({}), MacKinnon p-values, Benjamini-Hochberg at false-discovery rate {}.",
         history.symbols.join(" "),
         history.times.len(),
-        level.percent(),
-        level.critical_value()
+        lags_label(options.lags),
+        options.fdr
     );
     for (i, (stats, pair)) in selected.iter().zip(pairs).enumerate() {
         if i > 0 {
@@ -164,8 +171,21 @@ fn pairs_toml(
         }
         let _ = writeln!(
             text,
-            "# {}/{}: ADF {:.3}, return correlation {:.4}",
-            stats.a, stats.b, stats.adf_stat, stats.correlation
+            "# {}/{}: ADF {:.3} ({} lags, p {:.3e}), reverse ADF {}, pair p {:.3e}, q {}, \
+             return correlation {:.4}",
+            stats.a,
+            stats.b,
+            stats.adf_stat,
+            stats.adf_lags,
+            stats.p_value,
+            stats
+                .reverse_adf_stat
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.3}")),
+            stats.pair_p_value,
+            stats
+                .q_value
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.3e}")),
+            stats.correlation
         );
         text.push_str(
             &toml::to_string(&Tables {
@@ -247,16 +267,17 @@ fn replace_pairs(text: &str, pairs: &str) -> String {
 fn selection_table(
     selected: &[PairStats],
     possible: usize,
-    level: Significance,
+    options: &RankOptions,
     bar_secs: f64,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{} of {possible} pairs selected (Engle-Granger at {} %, critical value {})",
+        "{} of {possible} pairs selected (Engle-Granger both ways, {}, MacKinnon p-values, \
+         Benjamini-Hochberg at false-discovery rate {})",
         selected.len(),
-        level.percent(),
-        level.critical_value()
+        lags_label(options.lags),
+        options.fdr
     );
     if selected.is_empty() {
         return s;
@@ -269,8 +290,18 @@ fn selection_table(
         .max(4);
     let _ = writeln!(
         s,
-        "{:>4}  {:<width$}  {:<width$}  {:>7}  {:>10}  {:>11}  {:>8}  {:>9}  {:>11}",
-        "rank", "a", "b", "corr", "hedge", "intercept", "adf", "spread_sd", "half_life_s"
+        "{:>4}  {:<width$}  {:<width$}  {:>7}  {:>10}  {:>11}  {:>8}  {:>9}  {:>9}  {:>9}  {:>11}",
+        "rank",
+        "a",
+        "b",
+        "corr",
+        "hedge",
+        "intercept",
+        "adf",
+        "pair_p",
+        "q",
+        "spread_sd",
+        "half_life_s"
     );
     for (i, p) in selected.iter().enumerate() {
         let half_life = p
@@ -278,7 +309,8 @@ fn selection_table(
             .map_or_else(|| "-".to_string(), |h| format!("{:.0}", h * bar_secs));
         let _ = writeln!(
             s,
-            "{:>4}  {:<width$}  {:<width$}  {:>7.4}  {:>10.4}  {:>11.4}  {:>8.3}  {:>9.4}  {:>11}",
+            "{:>4}  {:<width$}  {:<width$}  {:>7.4}  {:>10.4}  {:>11.4}  {:>8.3}  {:>9.2e}  {:>9.2e}  \
+             {:>9.4}  {:>11}",
             i + 1,
             p.a,
             p.b,
@@ -286,6 +318,8 @@ fn selection_table(
             p.hedge_ratio,
             p.intercept,
             p.adf_stat,
+            p.pair_p_value,
+            p.q_value.unwrap_or(p.pair_p_value),
             p.spread_std,
             half_life,
         );
@@ -373,10 +407,18 @@ mod tests {
             hedge_ratio: 1.0033,
             intercept: 0.25,
             adf_stat: -20.0,
+            adf_lags: 1,
+            p_value: 0.0,
+            reverse_adf_stat: Some(-19.0),
+            reverse_adf_lags: Some(0),
+            reverse_p_value: Some(1e-30),
+            pair_p_value: 1e-30,
+            q_value: Some(1e-29),
             spread_mean: 0.25,
             spread_std: 0.04,
             half_life: Some(2.5),
             passes: true,
+            discovered: true,
         };
         let pair = pair_params(&stats, 60.0);
         assert_eq!(pair.half_life_secs, Some(150.0));
@@ -389,7 +431,7 @@ mod tests {
             &[stats],
             std::slice::from_ref(&pair),
             &history,
-            Significance::P5,
+            &RankOptions::default(),
             60.0,
         )
         .unwrap();

@@ -4,35 +4,43 @@
 //!
 //! - **Correlation** of simple returns (Pearson).
 //! - **Engle-Granger cointegration** (Engle & Granger, 1987, "Co-integration and error correction:
-//!   representation, estimation, and testing", *Econometrica* 55(2), 251-276). First the
-//!   cointegrating regression, OLS with a constant of leg A on leg B: `a[t] = α + β b[t] + e[t]`.
-//!   Then a Dickey-Fuller test (Dickey & Fuller, 1979, "Distribution of the estimators for
-//!   autoregressive time series with a unit root", *JASA* 74(366), 427-431) on the residuals,
-//!   without a constant (the residuals have mean zero by construction):
+//!   representation, estimation, and testing", *Econometrica* 55(2), 251-276), as statsmodels
+//!   `coint(a, b, trend="c", autolag="aic")`. First the cointegrating regression, OLS with a
+//!   constant of leg A on leg B: `a[t] = α + β b[t] + e[t]`. Then an augmented Dickey-Fuller test
+//!   (Dickey & Fuller, 1979, *JASA* 74(366), 427-431) on the residuals, without a constant (the
+//!   residuals have mean zero by construction):
 //!   `Δe[t] = γ e[t-1] + φ1 Δe[t-1] + … + φk Δe[t-k] + u[t]`; the statistic is the t ratio of `γ`.
-//!   The pair is cointegrated at a level when the statistic is below the critical value.
 //!
-//! **Critical values** are MacKinnon's asymptotic values for the residual-based test with two
-//! variables and a constant in the cointegrating regression (MacKinnon, 2010, "Critical values
-//! for cointegration tests", Queen's Economics Department Working Paper No. 1227, Table 2,
-//! N = 2, case "c"): -3.89644, -3.33613 and -3.04445 at 1, 5 and 10 % (-3.90 / -3.34 / -3.04
-//! rounded). The finite-sample correction is left out: at 500 rows it moves the 5 % value by
-//! 0.01, at 2,000 rows by 0.003. The residuals are estimated, so the plain Dickey-Fuller values
-//! (-1.94 at 5 %) would be far too lenient.
+//! **Lags** ([`AdfLags`]): chosen by AIC up to Schwert's maximum, as statsmodels
+//! `adfuller(e, maxlag=None, regression="n", autolag="AIC")` (the default, `adf.rs`), or a fixed
+//! number (`hft analyze` uses 0, the plain Dickey-Fuller regression).
 //!
-//! **Lag rule.** A fixed number of lagged differences, 0 by default (the plain Dickey-Fuller
-//! regression, as `statsmodels.tsa.stattools.adfuller(resid, maxlag=0, regression="n",
-//! autolag=None)`); [`analyze_pair`] and [`rank_pairs_with_lags`] take any fixed `k`. There is no
-//! automatic lag selection: an information criterion would pick a different `k` per pair and
-//! make statistics across pairs harder to compare.
+//! **p-values** are MacKinnon's (1994) approximate asymptotic p-values for two variables with a
+//! constant ([`eg_p_value`], statsmodels `mackinnonp(stat, "c", N=2)`), and
+//! [`eg_critical_values`] gives MacKinnon's (2010) finite-sample critical values for reference
+//! (`mackinnon.rs`). The residuals are estimated, so the plain Dickey-Fuller table would be far too
+//! lenient.
 //!
-//! **Regression direction.** The test is not symmetric: regressing A on B and B on A give
-//! different statistics. [`analyze_pair`] regresses its first argument on its second.
-//! [`rank_pairs`] tests both orderings of every pair and keeps the one with the more negative
-//! statistic (ties keep the column order), so a ranking does not depend on the order of the
-//! columns. Taking the better of two statistics makes the test more lenient than its nominal
-//! level: on 300 pairs of independent 250-row random walks the 5 % test rejected 9 % (see
-//! `tests/pairs.rs`). The ranking, not the exact size, is what selection needs.
+//! **Regression direction: both are reported.** The test is not symmetric: A on B and B on A give
+//! different statistics. [`analyze_pair`] regresses its first argument on its second. The ranking
+//! ([`rank_universe`]) fits both orderings of every pair and reports both (`adf_stat`, `p_value`
+//! for the ordering shown as `a` on `b`, the one with the smaller p-value; `reverse_*` for the
+//! other). The pair's own p-value is the **larger** of the two (`pair_p_value`): the pair counts as
+//! cointegrated only when both regressions reject, an intersection test that keeps the nominal
+//! size without depending on which leg was put on the left (taking the better of the two, as this
+//! module did before, rejected 9 % of independent random walks at a nominal 5 %).
+//!
+//! **False discoveries.** With hundreds of symbols the tests number in the hundred thousands, and at
+//! 5 % thousands of unrelated pairs would pass by chance. The pair p-values of all
+//! `n (n - 1) / 2` pairs of the universe (a pair without a defined statistic counts as p = 1) are
+//! adjusted by Benjamini-Hochberg ([`benjamini_hochberg`], statsmodels `multipletests(p,
+//! method="fdr_bh")`, `fdr.rs`): `q_value`; the pairs with `q_value <= fdr` are the discoveries
+//! (`discovered`), the ones [`select_pairs`] and `hft bootstrap` keep. `passes` is the single test
+//! at a level (`pair_p_value < level`), without multiplicity control.
+//!
+//! **Scale.** The pairs are scored on scoped threads that take chunks of 64 pairs from a shared
+//! counter; each pair's result depends only on its two columns, and the ranking is sorted by a
+//! total order afterwards, so the output is identical for any thread count (`rank.rs`).
 //!
 //! For each pair: hedge ratio `β`, intercept `α`, the spread `s[t] = a[t] - β b[t]` (hold one
 //! unit of A against `β` units of B) with its mean (equal to `α`) and sample standard deviation,
@@ -42,14 +50,23 @@
 //! Cold path: allocation is fine; numerics are f64 with centered sums, and no NaN or infinity is
 //! ever returned (undefined statistics give `None`).
 
+mod adf;
 mod csv;
+mod fdr;
+mod mackinnon;
+mod rank;
 mod stats;
 
+pub use adf::{Adf, AdfLags, adf, schwert_maxlag};
 pub use csv::{CsvError, read_closes_csv};
+pub use fdr::benjamini_hochberg;
+pub use mackinnon::{eg_critical_values, eg_p_value};
+pub use rank::{
+    RankOptions, Ranking, rank_pairs, rank_pairs_with_lags, rank_universe, select_pairs,
+};
 pub use stats::{adf_no_constant, ols};
 
 use serde::Serialize;
-use std::cmp::Ordering;
 
 /// Significance level of the cointegration test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -98,6 +115,16 @@ impl Significance {
         }
     }
 
+    /// The level as a fraction (0.01, 0.05, 0.10): `passes` is `pair_p_value` below it.
+    ///
+    /// # Examples
+    /// ```
+    /// assert_eq!(hft::pairs::Significance::P5.fraction(), 0.05);
+    /// ```
+    pub fn fraction(self) -> f64 {
+        f64::from(self.percent()) / 100.0
+    }
+
     /// The level as a percentage.
     ///
     /// # Examples
@@ -128,10 +155,18 @@ impl Significance {
 ///     hedge_ratio: 1.2859,
 ///     intercept: 23.7367,
 ///     adf_stat: -5.4473,
+///     adf_lags: 0,
+///     p_value: 2.9e-5,
+///     reverse_adf_stat: Some(-5.0927),
+///     reverse_adf_lags: Some(0),
+///     reverse_p_value: Some(1.4e-4),
+///     pair_p_value: 1.4e-4,
+///     q_value: Some(3.3e-3),
 ///     spread_mean: 23.7367,
 ///     spread_std: 2.0296,
 ///     half_life: None,
 ///     passes: true,
+///     discovered: true,
 /// };
 /// let json = serde_json::to_value(&pair).unwrap();
 /// assert_eq!(json["hedge_ratio"], 1.2859);
@@ -149,27 +184,39 @@ pub struct PairStats {
     pub hedge_ratio: f64,
     /// `α`, the constant of the cointegrating regression.
     pub intercept: f64,
-    /// Dickey-Fuller statistic (no constant) of the regression residuals; more negative is more
-    /// strongly mean-reverting.
+    /// Dickey-Fuller statistic (no constant) of the residuals of `a` on `b`; more negative is
+    /// more strongly mean-reverting.
     pub adf_stat: f64,
+    /// Lagged differences in that Dickey-Fuller regression.
+    pub adf_lags: usize,
+    /// MacKinnon's approximate p-value of `adf_stat` ([`eg_p_value`]).
+    pub p_value: f64,
+    /// The Dickey-Fuller statistic of the other ordering, `b` on `a` (`None` from
+    /// [`analyze_pair`], which tests one ordering, or when that ordering is undefined).
+    pub reverse_adf_stat: Option<f64>,
+    /// Its lagged differences.
+    pub reverse_adf_lags: Option<usize>,
+    /// Its p-value.
+    pub reverse_p_value: Option<f64>,
+    /// The pair's p-value: the larger of `p_value` and `reverse_p_value` (both orderings must
+    /// reject); `p_value` when only one ordering was tested.
+    pub pair_p_value: f64,
+    /// The Benjamini-Hochberg adjusted `pair_p_value` across every pair of the universe (`None`
+    /// outside a ranking).
+    pub q_value: Option<f64>,
     /// Mean of the spread `a - β b` (equal to `α` up to rounding).
     pub spread_mean: f64,
     /// Sample standard deviation (divisor `n - 1`) of the spread.
     pub spread_std: f64,
     /// Half-life of mean reversion of the spread in rows; `None` when it does not revert.
     pub half_life: Option<f64>,
-    /// Whether `adf_stat` is below the critical value of the level asked for.
+    /// Whether `pair_p_value` is below the level asked for (one test, no multiplicity control).
     pub passes: bool,
+    /// Whether `q_value` is at most the false-discovery rate asked for (false outside a ranking).
+    pub discovered: bool,
 }
 
-/// Scores one pair: leg `a` regressed on leg `b` (see the [module docs](self) for the method),
-/// with `lags` lagged differences in the Dickey-Fuller regression (0 for the plain test).
-///
-/// The returned `a` and `b` names are empty; [`rank_pairs`] fills them in.
-///
-/// Returns `None` when a statistic is undefined: the series differ in length or are too short
-/// for the regressions (fewer than `lags + 4` points), a value is not finite, a price is zero,
-/// either leg (or its returns) is constant, or `a` is an exact linear function of `b`.
+/// Scores one pair with a fixed number of lags: see [`analyze_pair_with`].
 ///
 /// # Examples
 /// ```
@@ -180,13 +227,47 @@ pub struct PairStats {
 /// let a: Vec<f64> = b.iter().enumerate().map(|(t, x)| 5.0 + 2.0 * x + noise(t)).collect();
 /// let pair = analyze_pair(&a, &b, Significance::P5, 0).unwrap();
 /// assert!((pair.hedge_ratio - 2.0).abs() < 0.05);
-/// assert!(pair.passes && pair.adf_stat < -10.0);
+/// assert!(pair.passes && pair.adf_stat < -10.0 && pair.p_value < 1e-10);
 /// assert!(pair.half_life.unwrap() < 2.0);
 ///
 /// assert_eq!(analyze_pair(&a, &vec![7.0; 500], Significance::P5, 0), None);
 /// ```
 pub fn analyze_pair(a: &[f64], b: &[f64], level: Significance, lags: usize) -> Option<PairStats> {
-    if a.len() != b.len() || a.len() < lags + 4 {
+    analyze_pair_with(a, b, level, AdfLags::Fixed(lags))
+}
+
+/// Scores one pair: leg `a` regressed on leg `b` (see the [module docs](self) for the method),
+/// with the Dickey-Fuller lags per `lags`. `passes` compares `p_value` with `level`; the
+/// `reverse_*` fields and `q_value` are `None` and `discovered` false (a ranking fills them).
+///
+/// The returned `a` and `b` names are empty; the ranking fills them in.
+///
+/// Returns `None` when a statistic is undefined: the series differ in length or are too short
+/// for the regressions (fewer than `lags + 4` points), a value is not finite, a price is zero,
+/// either leg (or its returns) is constant, or `a` is an exact linear function of `b`.
+///
+/// # Examples
+/// ```
+/// use hft::pairs::{AdfLags, Significance, analyze_pair_with};
+/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract();
+/// let b: Vec<f64> = (0..300).scan(50.0, |p, t| { *p += noise(t + 77) - 0.5; Some(*p) }).collect();
+/// let a: Vec<f64> = b.iter().enumerate().map(|(t, x)| 1.0 + x + noise(t)).collect();
+/// let pair = analyze_pair_with(&a, &b, Significance::P5, AdfLags::Aic).unwrap();
+/// assert!(pair.adf_lags <= 16 && (pair.hedge_ratio - 1.0).abs() < 0.1);
+/// assert_eq!(pair.pair_p_value, pair.p_value);
+/// assert!(pair.reverse_p_value.is_none() && pair.q_value.is_none());
+/// ```
+pub fn analyze_pair_with(
+    a: &[f64],
+    b: &[f64],
+    level: Significance,
+    lags: AdfLags,
+) -> Option<PairStats> {
+    let min_len = match lags {
+        AdfLags::Fixed(k) => k + 4,
+        AdfLags::Aic => 4,
+    };
+    if a.len() != b.len() || a.len() < min_len {
         return None;
     }
     let correlation = stats::returns_correlation(a, b)?;
@@ -199,29 +280,42 @@ pub fn analyze_pair(a: &[f64], b: &[f64], level: Significance, lags: usize) -> O
     if stats::perfect_fit(&residuals, a) {
         return None;
     }
-    let adf_stat = adf_no_constant(&residuals, lags)?;
-    let spread: Vec<f64> = a.iter().zip(b).map(|(y, x)| y - hedge_ratio * x).collect();
-    let spread_mean = stats::mean(&spread);
+    let test = adf(&residuals, lags)?;
+    let spread_mean = stats::mean(
+        &a.iter()
+            .zip(b)
+            .map(|(y, x)| y - hedge_ratio * x)
+            .collect::<Vec<f64>>(),
+    );
     // The residuals are the spread less its mean, without the cancellation of a large intercept.
     let spread_std = stats::sample_std(&residuals)?;
     let half_life = stats::half_life(&residuals);
+    let p_value = eg_p_value(test.stat);
     let pair = PairStats {
         a: String::new(),
         b: String::new(),
         correlation,
         hedge_ratio,
         intercept,
-        adf_stat,
+        adf_stat: test.stat,
+        adf_lags: test.lags,
+        p_value,
+        reverse_adf_stat: None,
+        reverse_adf_lags: None,
+        reverse_p_value: None,
+        pair_p_value: p_value,
+        q_value: None,
         spread_mean,
         spread_std,
         half_life,
-        passes: adf_stat < level.critical_value(),
+        passes: p_value < level.fraction(),
+        discovered: false,
     };
     [
         correlation,
         hedge_ratio,
         intercept,
-        adf_stat,
+        test.stat,
         spread_mean,
         spread_std,
     ]
@@ -230,162 +324,10 @@ pub fn analyze_pair(a: &[f64], b: &[f64], level: Significance, lags: usize) -> O
     .then_some(pair)
 }
 
-/// Ranks every pair of a universe with 0 lags in the Dickey-Fuller regression; see
-/// [`rank_pairs_with_lags`].
-///
-/// # Panics
-/// If `names` and `columns` differ in length.
-///
-/// # Examples
-/// ```
-/// use hft::pairs::{rank_pairs, Significance};
-/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract();
-/// let walk: Vec<f64> = (0..400).scan(50.0, |p, t| { *p += noise(t + 7000); Some(*p) }).collect();
-/// let tracker: Vec<f64> = walk.iter().enumerate().map(|(t, p)| 1.5 * p + noise(t)).collect();
-/// let other: Vec<f64> = (0..400).scan(80.0, |p, t| { *p += noise(t + 3000); Some(*p) }).collect();
-/// let names = ["WALK", "TRACK", "OTHER"].map(String::from);
-/// let ranked = rank_pairs(&names, &[walk, tracker, other], Significance::P5, 2);
-/// assert_eq!(ranked.len(), 2);
-/// assert!(ranked[0].passes);
-/// let legs = [ranked[0].a.as_str(), ranked[0].b.as_str()];
-/// assert!(legs.contains(&"WALK") && legs.contains(&"TRACK"));
-/// ```
-pub fn rank_pairs(
-    names: &[String],
-    columns: &[Vec<f64>],
-    level: Significance,
-    top: usize,
-) -> Vec<PairStats> {
-    rank_pairs_with_lags(names, columns, level, 0, top)
-}
-
-/// Scores every pair of a universe (`names[i]` labels `columns[i]`; rows aligned) and returns
-/// the first `top` of the ranking (`usize::MAX` for all).
-///
-/// Each pair is regressed both ways and the ordering with the more negative Dickey-Fuller
-/// statistic is kept (the first column as `a` on a tie). Pairs whose statistics are undefined
-/// (see [`analyze_pair`]) are left out.
-///
-/// **Order:** pairs that pass the test at `level` first, by Dickey-Fuller statistic ascending
-/// (strongest mean reversion first); then the others by return correlation, highest first. Ties
-/// are broken by the statistic, then the correlation, then the names, so the order is total and
-/// does not depend on the column order. Because passing pairs come first, the passing pairs of
-/// the first `top` are the best `top` that pass; [`select_pairs`] returns just those.
-///
-/// # Panics
-/// If `names` and `columns` differ in length.
-///
-/// # Examples
-/// ```
-/// use hft::pairs::{rank_pairs_with_lags, Significance};
-/// let names = ["A", "B"].map(String::from);
-/// let flat = vec![vec![1.0; 50], vec![2.0; 50]];
-/// assert!(rank_pairs_with_lags(&names, &flat, Significance::P5, 1, usize::MAX).is_empty());
-/// ```
-pub fn rank_pairs_with_lags(
-    names: &[String],
-    columns: &[Vec<f64>],
-    level: Significance,
-    lags: usize,
-    top: usize,
-) -> Vec<PairStats> {
-    assert_eq!(names.len(), columns.len(), "one name per column of closes");
-    let mut ranked = Vec::new();
-    for i in 0..columns.len() {
-        for j in i + 1..columns.len() {
-            let forward = analyze_pair(&columns[i], &columns[j], level, lags).map(|p| (p, i, j));
-            let backward = analyze_pair(&columns[j], &columns[i], level, lags).map(|p| (p, j, i));
-            let best = match (forward, backward) {
-                (Some(f), Some(r)) => Some(if r.0.adf_stat < f.0.adf_stat { r } else { f }),
-                (f, r) => f.or(r),
-            };
-            if let Some((mut pair, ia, ib)) = best {
-                pair.a.clone_from(&names[ia]);
-                pair.b.clone_from(&names[ib]);
-                ranked.push(pair);
-            }
-        }
-    }
-    ranked.sort_by(ranking);
-    ranked.truncate(top);
-    ranked
-}
-
-/// The best `top` pairs that pass the test at `level` (0 lags), in the order of [`rank_pairs`].
-///
-/// # Panics
-/// If `names` and `columns` differ in length.
-///
-/// # Examples
-/// ```
-/// use hft::pairs::{select_pairs, Significance};
-/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract();
-/// let x: Vec<f64> = (0..300).scan(20.0, |p, t| { *p += noise(t + 500); Some(*p) }).collect();
-/// let y: Vec<f64> = (0..300).scan(30.0, |p, t| { *p += noise(t + 900); Some(*p) }).collect();
-/// let names = ["X", "Y"].map(String::from);
-/// // Two independent random walks: nothing to trade.
-/// assert!(select_pairs(&names, &[x, y], Significance::P5, 10).is_empty());
-/// ```
-pub fn select_pairs(
-    names: &[String],
-    columns: &[Vec<f64>],
-    level: Significance,
-    top: usize,
-) -> Vec<PairStats> {
-    let mut pairs = rank_pairs(names, columns, level, top);
-    pairs.retain(|p| p.passes);
-    pairs
-}
-
-/// The ranking order of [`rank_pairs_with_lags`].
-fn ranking(x: &PairStats, y: &PairStats) -> Ordering {
-    let primary = if x.passes && y.passes {
-        x.adf_stat.total_cmp(&y.adf_stat)
-    } else {
-        y.correlation.total_cmp(&x.correlation)
-    };
-    y.passes
-        .cmp(&x.passes)
-        .then(primary)
-        .then_with(|| x.adf_stat.total_cmp(&y.adf_stat))
-        .then_with(|| y.correlation.total_cmp(&x.correlation))
-        .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    fn pair(a: &str, b: &str, adf_stat: f64, correlation: f64, passes: bool) -> PairStats {
-        PairStats {
-            a: a.into(),
-            b: b.into(),
-            correlation,
-            hedge_ratio: 1.0,
-            intercept: 0.0,
-            adf_stat,
-            spread_mean: 0.0,
-            spread_std: 1.0,
-            half_life: None,
-            passes,
-        }
-    }
-
-    #[test]
-    fn ranking_puts_passing_pairs_first_by_statistic_then_the_rest_by_correlation() {
-        let mut pairs = [
-            pair("F1", "x", -2.0, 0.5, false),
-            pair("P2", "x", -4.0, 0.1, true),
-            pair("F2", "x", -3.0, 0.9, false),
-            pair("P1", "x", -5.0, 0.2, true),
-            pair("F3", "x", -1.0, 0.9, false),
-        ];
-        pairs.sort_by(ranking);
-        let order: Vec<&str> = pairs.iter().map(|p| p.a.as_str()).collect();
-        // F2 and F3 tie on correlation: the more negative statistic goes first.
-        assert_eq!(order, ["P1", "P2", "F2", "F3", "F1"]);
-    }
 
     #[test]
     fn critical_values_round_to_the_usual_table() {
