@@ -1,6 +1,7 @@
 //! Stage 3, signal: the pair strategies (the same code as `hft backtest`) over normalized quotes,
 //! emitting order intents for dispatch.
 
+pub mod model;
 mod stage;
 
 pub use stage::{SignalReport, SignalStage};
