@@ -58,5 +58,34 @@ for a, b, k_ar_diff, det in CASES:
         "predict5": res.predict(steps=5)[-1].tolist(),
     })
 
+# Markov-switching AR(1) of a real spread: SPY - b DIA - a (OLS line, first 500 rows). The
+# likelihood is multimodal: the reference is the best of statsmodels' default fit and a fit with
+# 50 random searches (both reach the same optimum here, to 4e-6 in the log-likelihood).
+y = df["SPY"].iloc[:500].to_numpy()
+x = df["DIA"].iloc[:500].to_numpy()
+slope, intercept = np.polyfit(x, y, 1)
+spread = y - slope * x - intercept
+model = MarkovAutoregression(spread, k_regimes=2, order=1, switching_ar=True,
+                             switching_variance=True)
+np.random.seed(0)
+fits = [model.fit(), model.fit(search_reps=50, maxiter=500)]
+best = max(fits, key=lambda r: r.llf)
+params = np.asarray(best.params)
+# Label the states as the crate does: state 0 has the smaller AR coefficient.
+if params[6] > params[7]:
+    params = np.array([1 - params[1], 1 - params[0], params[3], params[2], params[5],
+                       params[4], params[7], params[6]])
+probe = np.array([0.9, 0.05, -0.5, 0.5, 0.5, 0.2, 0.3, 0.95])
+out["markov"] = {
+    "series": spread.tolist(),
+    "param_names": ["p00", "p10", "mean0", "mean1", "sigma2_0", "sigma2_1", "ar0", "ar1"],
+    "params": params.tolist(),
+    "llf": float(best.llf),
+        # The log-likelihood at fixed parameters (no optimisation): MarkovAutoregression.loglike.
+    "probe_params": probe.tolist(),
+    "probe_llf": float(model.loglike(probe)),
+    "probe_filtered_last": model.filter(probe).filtered_marginal_probabilities[-1].tolist(),
+}
+
 json.dump(out, sys.stdout, indent=1)
 print()

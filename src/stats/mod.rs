@@ -22,6 +22,8 @@
 //!   (Lütkepohl 2005; statsmodels `VAR`) in `var.rs`.
 //! - [`vecm_fit`]: the VECM by reduced-rank regression (Johansen 1991; Lütkepohl 2005 ch. 7;
 //!   statsmodels `VECM`), and [`LevelsVar`], the levels form used for forecasts (`vecm.rs`).
+//! - [`markov_ar1_fit`]: a two-state Markov-switching AR(1) by maximum likelihood (Hamilton
+//!   1989; statsmodels `MarkovAutoregression`) in `markov.rs`.
 //! - [`johansen`]: the Johansen test (Johansen 1991; statsmodels `coint_johansen`).
 //! - [`variance_ratio`], [`hurst`], [`RollingHurst`]: Lo-MacKinlay variance ratio (arch), Hurst
 //!   by R/S and DFA (`regime.rs`).
@@ -81,6 +83,7 @@ mod ema;
 mod johansen;
 mod kernel;
 mod linalg;
+mod markov;
 mod mean;
 mod moments;
 mod ols;
@@ -103,6 +106,7 @@ pub use linalg::{
     Matrix, cholesky, inverse, least_squares, spd_inverse, spd_log_det, symmetric_eigen,
     symmetric_eigenvalues,
 };
+pub use markov::{MarkovAr1, markov_ar1_fit, markov_ar1_loglike};
 pub use mean::RollingMean;
 pub use ols::RollingOls;
 pub use regime::{HurstMethod, RollingHurst, VarianceRatio, hurst, variance_ratio};
