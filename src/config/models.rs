@@ -218,7 +218,7 @@ impl Default for FilterParams {
     fn default() -> Self {
         FilterParams {
             breaks: BreakTest::Off,
-            break_pvalue: 0.01,
+            break_pvalue: 1e-4,
             break_recent_secs: 120.0,
             flatten_on_break: false,
             break_resume_secs: 1800.0,

@@ -130,6 +130,14 @@ impl PairStrategy {
         self.model.evaluate();
     }
 
+    /// The `var` model's latest forecast fit (`None` for other kinds, or before the first fit).
+    pub fn spread_forecast(&self) -> Option<super::refit::SpreadForecast> {
+        match &self.model {
+            Model::Var(m) => m.fit(),
+            _ => None,
+        }
+    }
+
     /// What the pair filters last found.
     pub fn filter_state(&self) -> &super::refit::FilterState {
         self.filters.state()

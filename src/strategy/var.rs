@@ -89,6 +89,11 @@ impl VarModel {
             .filter(|f| self.rows_seen + 1 >= f.levels_order)
     }
 
+    /// The latest fit.
+    pub fn fit(&self) -> Option<SpreadForecast> {
+        self.fit
+    }
+
     /// The hedge ratio of the latest fit.
     pub fn hedge_ratio(&self) -> Option<f64> {
         self.fit.map(|f| f.hedge_ratio)
