@@ -104,6 +104,8 @@ enum Command {
         top: usize,
         #[command(flatten)]
         selection: hft::cli::pairs::SelectionArgs,
+        #[command(flatten)]
+        valuation: hft::cli::valuation::ValuationArgs,
     },
     /// Run the paper gateway (a TWS on loopback) until killed or for --duration.
     Sim {
@@ -173,6 +175,8 @@ enum Command {
         /// A JSON array instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        valuation: hft::cli::valuation::ValuationArgs,
     },
     /// Every research statistic (EMA kernels, VAR, Johansen, variance ratio, Hurst, CUSUM, Chow,
     /// Zivot-Andrews, Engle-Granger) of named series of a closes file; exit status 2 on bad input.
@@ -244,7 +248,8 @@ fn main() -> ExitCode {
             out,
             top,
             selection,
-        } => hft::cli::bootstrap::run(params.as_deref(), &out, top, &selection),
+            valuation,
+        } => hft::cli::bootstrap::run(params.as_deref(), &out, top, &selection, &valuation),
         Command::Sim {
             params,
             listen,
@@ -283,7 +288,8 @@ fn main() -> ExitCode {
             top,
             selection,
             json,
-        } => hft::cli::pairs::run(&closes, top, &selection, json),
+            valuation,
+        } => hft::cli::pairs::run(&closes, top, &selection, json, &valuation),
         Command::Analyze(args) => return hft::cli::analyze::run(args),
     };
     match result {

@@ -1,7 +1,9 @@
 //! `hft pairs`: rank every pair of a closes file by return correlation and Engle-Granger
 //! cointegration (see [`crate::pairs`]); the selection options it shares with `hft bootstrap`.
 
-use crate::pairs::{AdfLags, PairStats, RankOptions, Significance, rank_universe, read_closes_csv};
+use super::valuation::ValuationArgs;
+use crate::pairs::valuation::ValuedPair;
+use crate::pairs::{AdfLags, RankOptions, Significance, rank_universe, read_closes_csv};
 use anyhow::Context;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -80,13 +82,19 @@ pub(crate) fn lags_label(lags: AdfLags) -> String {
 /// # Errors
 /// A `level` other than 1, 5 or 10; a file that cannot be opened; a malformed file (the message
 /// names the line); a failed write to stdout other than a closed pipe.
+///
+/// With `valuation` (`--fundamentals`), pairs are filtered and optionally ranked by valuation
+/// similarity ([`crate::pairs::valuation`]); the JSON objects gain `value_distance` and the table
+/// a `value_dist` column.
 pub fn run(
     closes: &Path,
     top: Option<usize>,
     selection: &SelectionArgs,
     json: bool,
+    valuation: &ValuationArgs,
 ) -> anyhow::Result<()> {
     let options = selection.options()?;
+    let filter = valuation.filter(None)?;
     let file = File::open(closes).with_context(|| format!("cannot open {}", closes.display()))?;
     let (names, columns) = read_closes_csv(BufReader::new(file))
         .with_context(|| format!("malformed closes file {}", closes.display()))?;
@@ -104,12 +112,27 @@ pub fn run(
         ranking.discovered,
         options.fdr
     );
-    let ranked = &ranking.pairs;
+    let ranked: Vec<ValuedPair> = match &filter {
+        Some(f) => f.apply(&names, ranking.pairs),
+        None => ranking
+            .pairs
+            .into_iter()
+            .map(|stats| ValuedPair {
+                stats,
+                value_distance: None,
+            })
+            .collect(),
+    };
     let shown = &ranked[..top.unwrap_or(usize::MAX).min(ranked.len())];
 
     let mut out = BufWriter::new(std::io::stdout().lock());
-    let written = if json {
+    let written = if json && filter.is_some() {
         serde_json::to_writer_pretty(&mut out, shown)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else if json {
+        let plain: Vec<_> = shown.iter().map(|p| &p.stats).collect();
+        serde_json::to_writer_pretty(&mut out, &plain)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
@@ -118,11 +141,11 @@ pub fn run(
             rows,
             possible: ranking.tested,
             analyzed: ranked.len(),
-            passing: ranked.iter().filter(|p| p.passes).count(),
+            passing: ranked.iter().filter(|p| p.stats.passes).count(),
             discovered: ranking.discovered,
             options,
         };
-        write_table(&mut out, &summary, shown)
+        write_table(&mut out, &summary, shown, filter.is_some())
     };
     match written.and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing stdout"),
@@ -140,7 +163,12 @@ struct Summary {
     options: RankOptions,
 }
 
-fn write_table(out: &mut impl Write, s: &Summary, pairs: &[PairStats]) -> std::io::Result<()> {
+fn write_table(
+    out: &mut impl Write,
+    s: &Summary,
+    pairs: &[ValuedPair],
+    valued: bool,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "{} symbols, {} rows: {} of {} pairs analyzed (Engle-Granger both ways, ADF without \
@@ -158,14 +186,14 @@ fn write_table(out: &mut impl Write, s: &Summary, pairs: &[PairStats]) -> std::i
     )?;
     let width = pairs
         .iter()
-        .map(|p| p.a.len().max(p.b.len()))
+        .map(|p| p.stats.a.len().max(p.stats.b.len()))
         .max()
         .unwrap_or(0)
         .max(4);
     writeln!(
         out,
         "{:>5}  {:<width$}  {:<width$}  {:>7}  {:>10}  {:>11}  {:>8}  {:>4}  {:>8}  {:>8}  {:>9}  \
-         {:>9}  {:>9}  {:>10}  pass  disc",
+         {:>9}  {:>9}  {:>10}  pass  disc{}",
         "rank",
         "a",
         "b",
@@ -179,9 +207,16 @@ fn write_table(out: &mut impl Write, s: &Summary, pairs: &[PairStats]) -> std::i
         "p_rev",
         "q",
         "spread_sd",
-        "half_life"
+        "half_life",
+        if valued { "  value_dist" } else { "" }
     )?;
-    for (i, p) in pairs.iter().enumerate() {
+    for (i, valued_pair) in pairs.iter().enumerate() {
+        let p = &valued_pair.stats;
+        let distance = match (valued, valued_pair.value_distance) {
+            (false, _) => String::new(),
+            (true, Some(d)) => format!("  {d:>10.4}"),
+            (true, None) => format!("  {:>10}", "-"),
+        };
         let half_life = p
             .half_life
             .map_or_else(|| "-".to_string(), |h| format!("{h:.1}"));
@@ -189,7 +224,7 @@ fn write_table(out: &mut impl Write, s: &Summary, pairs: &[PairStats]) -> std::i
         writeln!(
             out,
             "{:>5}  {:<width$}  {:<width$}  {:>7.4}  {:>10.4}  {:>11.4}  {:>8.3}  {:>4}  {:>8}  \
-             {:>8.2e}  {:>9}  {:>9}  {:>9.4}  {:>10}  {:>4}  {}",
+             {:>8.2e}  {:>9}  {:>9}  {:>9.4}  {:>10}  {:>4}  {}{}",
             i + 1,
             p.a,
             p.b,
@@ -206,6 +241,7 @@ fn write_table(out: &mut impl Write, s: &Summary, pairs: &[PairStats]) -> std::i
             half_life,
             if p.passes { "yes" } else { "no" },
             if p.discovered { "yes" } else { "no" },
+            distance,
         )?;
     }
     Ok(())

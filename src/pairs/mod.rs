@@ -56,6 +56,7 @@ mod fdr;
 mod mackinnon;
 mod rank;
 mod stats;
+pub mod valuation;
 
 pub use adf::{Adf, AdfLags, adf, schwert_maxlag};
 pub use csv::{CsvError, read_closes_csv};
