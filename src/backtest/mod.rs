@@ -32,7 +32,7 @@ use crate::rundir::{
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::PairRouter;
 use crate::strategy::{PairStrategy, ZScoreBands};
-use crate::types::{CloseReason, IntentKind, OrderEvent, OrderIntent, Quote, Stamped};
+use crate::types::{CloseReason, IntentKind, MAX_LEGS, OrderEvent, OrderIntent, Quote, Stamped};
 use std::io::Write;
 use std::sync::Arc;
 use summary::{risk_stats, round6};
@@ -90,7 +90,7 @@ pub struct Backtest {
     /// By order id: the mid of its instrument when its intent was decided.
     decision_mids: Vec<f64>,
     /// By intent sequence number: the mids of its legs' instruments when it was decided.
-    intent_mids: std::collections::HashMap<u64, [(u16, f64); 2]>,
+    intent_mids: std::collections::HashMap<u64, arrayvec::ArrayVec<(u16, f64), MAX_LEGS>>,
     /// What executions paid against those mids (USD), and their shares.
     shortfall: f64,
     shares_traded: f64,
@@ -109,6 +109,7 @@ impl Backtest {
             DispatcherSetup {
                 symbols: instruments.symbols().to_vec(),
                 pairs: instruments.pair_legs(&params.pairs),
+                baskets: Vec::new(),
                 account: String::new(),
                 client_id: 0,
                 next_order_id: 1,
@@ -257,7 +258,9 @@ impl Backtest {
         self.stats[p].last_intent = Some((intent.seq, intent.kind));
         let mids = intent
             .legs
-            .map(|l| (l.instrument, self.mids[l.instrument as usize]));
+            .iter()
+            .map(|l| (l.instrument, self.mids[l.instrument as usize]))
+            .collect();
         self.intent_mids.insert(intent.seq, mids);
         self.dispatcher.on_intent(&msg, now);
         self.carry_out(now);
@@ -424,7 +427,7 @@ impl Backtest {
             let s = &self.router.pairs[p];
             let (a, b) = s.instruments();
             let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
-            let mut summary = PairSummary::of(a, b, book, &self.mids);
+            let mut summary = PairSummary::of(a, b, &book, &self.mids);
             round_pnl(&mut summary);
             let trading = PairTrading {
                 trades: st.trades,

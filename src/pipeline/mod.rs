@@ -331,6 +331,7 @@ fn build_stages(
         DispatchSetup {
             dispatcher: DispatcherSetup {
                 pairs: instruments.pair_legs(&params.pairs),
+                baskets: Vec::new(),
                 symbols,
                 account,
                 client_id: params.connection.client_id,

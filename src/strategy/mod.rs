@@ -540,7 +540,8 @@ impl PairStrategy {
                     side: side_b,
                     qty: qty_b,
                 },
-            ],
+            ]
+            .into(),
         }
     }
 }
