@@ -14,11 +14,15 @@
 //!   changes).
 //! - For all the symbols together: VAR lag selection and fit on the log returns, and the
 //!   Johansen test on the closes (two symbols or more).
+//! - With `--basket` instead: the Avellaneda-Lee factor model of the symbols at the last window
+//!   ([`basket`], `basket.rs`).
 //!
 //! Cold path: allocates freely. Errors are [`AnalyzeError`]s naming the symbol and the statistic.
 
+mod basket;
 mod report;
 
+pub use basket::{BasketReport, FactorReport, NameReport, basket};
 pub use report::{
     ChowReport, CusumReport, JohansenReport, KernelReport, Kernels, PairReport, Report,
     SeriesReport, SpreadReport, VarReport, ZaReport,
@@ -26,7 +30,7 @@ pub use report::{
 
 use crate::pairs::{Significance, analyze_pair};
 use crate::stats::{
-    AutoLag, HurstMethod, Kernel, KernelMoments, ModelError, VarianceRatio, ZaRegression,
+    AutoLag, FitError, HurstMethod, Kernel, KernelMoments, ModelError, VarianceRatio, ZaRegression,
     chow_test, cusum_ols_resid, hurst, johansen, var_fit, var_select_order, variance_ratio,
     zivot_andrews,
 };
@@ -118,6 +122,14 @@ pub enum AnalyzeError {
     /// A parameter is out of range.
     #[error("invalid parameter: {0}")]
     Parameter(&'static str),
+    /// The factor model (`--basket`) has no answer for this input or these settings.
+    #[error("factor model of {subject}: {reason}")]
+    Factor {
+        /// The symbol the fit names, or all of them.
+        subject: String,
+        /// Why.
+        reason: FitError,
+    },
     /// A statistic is undefined for this input.
     #[error("{what} of {subject}: {reason}")]
     Model {

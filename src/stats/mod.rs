@@ -25,6 +25,9 @@
 //!   by R/S and DFA (`regime.rs`).
 //! - [`cusum_ols_resid`], [`chow_test`]: OLS-CUSUM (Ploberger-Krämer 1992; statsmodels) and Chow
 //!   (1960) (`breaks.rs`); [`zivot_andrews`]: Zivot-Andrews (1992; statsmodels) (`zivot.rs`).
+//! - [`FactorModel`]: the Avellaneda-Lee factor model of a universe (PCA eigenportfolios,
+//!   residual regressions, AR(1) s-scores; Avellaneda and Lee 2010), allocation-free after `new`
+//!   so the basket strategy's model thread can run it, with [`SymmetricEigen`] (`factor/`).
 //! - [`Matrix`], [`least_squares`], [`cholesky`], [`symmetric_eigenvalues`]: the dense linear
 //!   algebra behind them (Golub-Van Loan); [`normal_sf`], [`f_sf`], [`kolmogorov_sf`]: their
 //!   p-values (`special.rs`).
@@ -76,6 +79,7 @@
 mod breaks;
 mod covariance;
 mod ema;
+mod factor;
 mod johansen;
 mod kernel;
 mod linalg;
@@ -94,6 +98,10 @@ mod zivot;
 pub use breaks::{TestResult, chow_test, cusum_ols_resid};
 pub use covariance::RollingCovariance;
 pub use ema::{Interpolation, IrregularEma};
+pub use factor::{
+    EigenError, FactorConfig, FactorCount, FactorFit, FactorModel, FitError, NameFit,
+    SymmetricEigen,
+};
 pub use johansen::{Johansen, johansen};
 pub use kernel::{EwmMoments, Kernel, KernelMoments};
 pub use linalg::{
