@@ -126,6 +126,9 @@ fn params(kind: StrategyKind, evaluation_secs: f64, sizing: Sizing) -> StrategyP
             entry_k: 1.0,
             exit_k: 0.0,
         },
+        var: Default::default(),
+        filters: Default::default(),
+        seed: Default::default(),
     }
 }
 

@@ -131,7 +131,8 @@ impl Backtest {
             normalizer: Normalizer::new(n, params.normalize),
             feed,
             stats: vec![PairStats::default(); pairs.len()],
-            router: PairRouter::with_series(pairs, n, params.engine.series_capacity),
+            router: PairRouter::with_series(pairs, n, params.engine.series_capacity)
+                .with_models(&params.strategy),
             dispatcher,
             venue: Venue::new(
                 n,

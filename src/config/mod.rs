@@ -7,7 +7,8 @@
 //! it. The sections live beside their checks:
 //!
 //! - [`EngineParams`] (`params/default.toml`): `[connection]` (`connection.rs`), `[strategy]`
-//!   and `[[pairs]]` (`strategy.rs`), `[costs]` and `[risk]` (`risk.rs`), `[engine]` and
+//!   and `[[pairs]]` (`strategy.rs`), `[strategy.var]`, `[strategy.filters]` and
+//!   `[strategy.seed]` (`models.rs`), `[costs]` and `[risk]` (`risk.rs`), `[engine]` and
 //!   `[normalize]` (`engine.rs`), `[bootstrap]` (`bootstrap.rs`);
 //! - [`SimParams`] (`params/sim.toml`): `[gateway]`, `[market]`, `[[market.symbols]]` and
 //!   `[replay]` (`sim.rs`), `[faults]` (`faults.rs`), `[orderflow]` (`orderflow.rs`).
@@ -25,6 +26,7 @@ mod connection;
 mod engine;
 mod execution;
 mod faults;
+mod models;
 mod orderflow;
 mod risk;
 mod sim;
@@ -36,6 +38,10 @@ pub use connection::ConnectionParams;
 pub use engine::{EngineSection, FsyncPolicy, NormalizeParams, QueuePolicy, WaitStrategy};
 pub use execution::{ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule};
 pub use faults::FaultParams;
+pub use models::{
+    BreakTest, FilterParams, LagCriterion, MAX_VAR_LAGS, SeedParams, TrendTest, VarHedge, VarModel,
+    VarParams,
+};
 pub use orderflow::{ORDERFLOW_REJECT_CODES, OrderMoment, OrderflowParams};
 pub use risk::{CostParams, RiskParams};
 pub use sim::{GatewayParams, MarketParams, ReplayParams, SymbolParams};

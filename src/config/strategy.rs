@@ -1,7 +1,7 @@
 //! `[strategy]` (the model, its grid and window, `[strategy.zscore]`, `[strategy.kalman]`) and
 //! `[[pairs]]` (the traded pairs and their bootstrapped statistics).
 
-use super::{ParamsError, check};
+use super::{FilterParams, ParamsError, SeedParams, TrendTest, VarParams, check};
 use serde::Deserialize;
 
 /// Which strategy runs.
@@ -14,6 +14,9 @@ pub enum StrategyKind {
     Zscore,
     /// Kalman-filtered hedge ratio and intercept.
     Kalman,
+    /// Entry and exit from a VAR or VECM forecast of the spread, fitted on the cold model thread
+    /// (`[strategy.var]`).
+    Var,
 }
 
 /// How leg quantities are sized.
@@ -75,6 +78,15 @@ pub struct StrategyParams {
     /// Parameters of the Kalman model.
     #[serde(default)]
     pub kalman: KalmanParams,
+    /// Parameters of the VAR / VECM model.
+    #[serde(default)]
+    pub var: VarParams,
+    /// Cold-thread filters any kind can enable (breaks, Markov regime, trend test).
+    #[serde(default)]
+    pub filters: FilterParams,
+    /// The seed model's options.
+    #[serde(default)]
+    pub seed: SeedParams,
 }
 
 fn default_grid_secs() -> f64 {
@@ -148,7 +160,22 @@ impl StrategyParams {
             &key("zscore.hurst_window_secs"),
             "must span 64 to 1,000,000 grid steps when max_hurst is set",
         )?;
-        self.kalman.validate(file, &key("kalman"))
+        self.kalman.validate(file, &key("kalman"))?;
+        let window_rows = self.window_secs / self.grid_secs;
+        if self.kind == StrategyKind::Var {
+            self.var
+                .validate(file, &key("var"), window_rows, self.grid_secs)?;
+        }
+        self.filters
+            .validate(file, &key("filters"), self.window_secs, self.grid_secs)
+    }
+
+    /// Whether the pair needs fits on the cold model thread: the `var` kind, a filter, or the
+    /// seed model's variance-ratio trend.
+    pub fn needs_model_thread(&self) -> bool {
+        self.kind == StrategyKind::Var
+            || self.filters.any()
+            || (self.kind == StrategyKind::Seed && self.seed.trend != TrendTest::Off)
     }
 }
 

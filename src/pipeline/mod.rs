@@ -310,11 +310,18 @@ fn build_stages(
         metrics: metrics.clone(),
         cadence,
     };
+    // Cold fits (the `var` strategy, the pair filters) run on the model thread, which stops
+    // when the router is dropped with the signal stage.
+    let mut router = PairRouter::with_series(pairs, symbols.len(), params.engine.series_capacity)
+        .with_models(&params.strategy);
+    router
+        .start_model_thread()
+        .context("cannot start the model thread")?;
     let signal = SignalStage {
         rx: quote_rx,
         tx: intent_tx,
         outcomes: outcome_rx,
-        router: PairRouter::with_series(pairs, symbols.len(), params.engine.series_capacity),
+        router,
         waiter: Waiter::new(wait),
         upstream_done: control.normalize_done.clone(),
         metrics: metrics.clone(),

@@ -1,26 +1,88 @@
 //! Stage 3, signal: the pair strategies (the same code as `hft backtest`) over normalized quotes,
 //! emitting order intents for dispatch.
 
+pub mod model;
 mod stage;
 
 pub use stage::{SignalReport, SignalStage};
 
+use crate::config::StrategyParams;
 use crate::record::FixedLog;
+use crate::strategy::refit::{PairFit, PairRefit, PairSnapshot};
 use crate::strategy::{GridSample, PairStrategy};
 use crate::types::{IntentOutcome, OrderIntent, Quote};
+use model::{LinkCounters, ModelLink, ModelThread, Refit};
 
-/// Pairs indexed by instrument, built once, with each pair's log of grid rows for the charts.
+impl Refit for PairRefit {
+    type Snapshot = PairSnapshot;
+    type Params = PairFit;
+    fn refit(&mut self, snapshot: &PairSnapshot) -> Option<PairFit> {
+        self.fit(snapshot)
+    }
+}
+
+/// Pairs indexed by instrument, built once, with each pair's log of grid rows for the charts
+/// and, for pairs with cold fits (the `var` strategy, the pair filters), its [`ModelLink`]:
+/// fits run inline at the row that made them due (the backtest: deterministic) until
+/// [`start_model_thread`](Self::start_model_thread) moves them to the cold thread (the engine).
 pub struct PairRouter {
     pub pairs: Vec<PairStrategy>,
     by_instrument: Vec<Vec<u16>>,
     /// One per pair, allocated here: recording a row never allocates.
     series: Vec<FixedLog<GridSample>>,
+    /// One per pair with cold fits.
+    links: Vec<Option<ModelLink<PairRefit>>>,
+    model_thread: Option<ModelThread>,
 }
 
 impl PairRouter {
-    /// Routes quotes of `instruments` instruments to `pairs`; records no grid rows.
+    /// Routes quotes of `instruments` instruments to `pairs`; records no grid rows; no cold
+    /// fits (see [`with_models`](Self::with_models)).
     pub fn new(pairs: Vec<PairStrategy>, instruments: usize) -> Self {
         Self::with_series(pairs, instruments, 0)
+    }
+
+    /// Builds each pair's model link for `strategy` (the params the pairs were built from):
+    /// the snapshot buffers are allocated here.
+    pub fn with_models(mut self, strategy: &StrategyParams) -> Self {
+        self.links = self
+            .pairs
+            .iter()
+            .map(|p| {
+                p.cold_model(strategy)
+                    .map(|(refit, snapshot)| ModelLink::inline(refit, snapshot))
+            })
+            .collect();
+        self
+    }
+
+    /// Moves every pair's cold fit onto one model thread (named `hft-model`); no thread when no
+    /// pair has one.
+    ///
+    /// # Errors
+    /// When the thread cannot be started.
+    pub fn start_model_thread(&mut self) -> std::io::Result<()> {
+        let mut builder = ModelThread::builder();
+        for link in self.links.iter_mut().flatten() {
+            builder.attach(link);
+        }
+        let thread = builder.spawn("hft-model")?;
+        if thread.is_running() {
+            self.model_thread = Some(thread);
+        }
+        Ok(())
+    }
+
+    /// Each pair's link counters (`None` for a pair without cold fits), in pair order.
+    pub fn model_counters(&self) -> Vec<Option<LinkCounters>> {
+        (0..self.pairs.len())
+            .map(|i| {
+                self.links
+                    .get(i)
+                    .and_then(|l| l.as_ref())
+                    .map(|l| l.counters())
+            })
+            .collect()
     }
 
     /// As [`new`](Self::new), recording up to `series_capacity` grid rows per pair (all storage
@@ -42,6 +104,8 @@ impl PairRouter {
                 .collect(),
             pairs,
             by_instrument,
+            links: Vec::new(),
+            model_thread: None,
         }
     }
 
@@ -53,9 +117,21 @@ impl PairRouter {
         };
         for &p in list {
             let series = &mut self.series[p as usize];
-            let decided = self.pairs[p as usize].on_quote_with(q, |row| {
+            let pair = &mut self.pairs[p as usize];
+            let mut link = self.links.get_mut(p as usize).and_then(|l| l.as_mut());
+            if let Some(link) = link.as_mut()
+                && let Some(fit) = link.poll()
+            {
+                pair.apply_fit(&fit);
+            }
+            let decided = pair.on_quote_with(q, |row| {
                 series.push(row);
             });
+            if let Some(link) = link
+                && pair.take_refit_request()
+            {
+                link.request(|snapshot| pair.fill_snapshot(snapshot));
+            }
             if let Some(intent) = decided {
                 emit(intent);
             }

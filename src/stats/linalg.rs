@@ -378,8 +378,26 @@ pub fn spd_log_det(a: &Matrix) -> Option<f64> {
 /// assert!((e[0] - 3.0).abs() < 1e-15 && (e[1] - 1.0).abs() < 1e-15);
 /// ```
 pub fn symmetric_eigenvalues(a: &Matrix) -> Vec<f64> {
+    symmetric_eigen(a).0
+}
+
+/// The eigenvalues of a symmetric matrix, largest first, and their unit eigenvectors as the
+/// columns of the second matrix, in the same order (cyclic Jacobi rotations, accumulated). Only
+/// the lower triangle is read.
+///
+/// # Examples
+/// ```
+/// use hft::stats::{Matrix, symmetric_eigen};
+/// let a = Matrix::from_rows(&[vec![2.0, 1.0], vec![1.0, 2.0]]);
+/// let (e, v) = symmetric_eigen(&a);
+/// assert!((e[0] - 3.0).abs() < 1e-15);
+/// // The first eigenvector is (1, 1) / sqrt 2, up to sign.
+/// assert!((v[(0, 0)].abs() - 0.5f64.sqrt()).abs() < 1e-15 && v[(0, 0)] == v[(1, 0)]);
+/// ```
+pub fn symmetric_eigen(a: &Matrix) -> (Vec<f64>, Matrix) {
     let n = a.rows.min(a.cols);
     let mut m = Matrix::from_fn(n, n, |i, j| if i >= j { a[(i, j)] } else { a[(j, i)] });
+    let mut v = Matrix::from_fn(n, n, |i, j| if i == j { 1.0 } else { 0.0 });
     for _sweep in 0..100 {
         let off: f64 = (0..n)
             .flat_map(|i| (0..i).map(move |j| (i, j)))
@@ -405,6 +423,9 @@ pub fn symmetric_eigenvalues(a: &Matrix) -> Vec<f64> {
                     let (mkp, mkq) = (m[(k, p)], m[(k, q)]);
                     m[(k, p)] = c * mkp - s * mkq;
                     m[(k, q)] = s * mkp + c * mkq;
+                    let (vkp, vkq) = (v[(k, p)], v[(k, q)]);
+                    v[(k, p)] = c * vkp - s * vkq;
+                    v[(k, q)] = s * vkp + c * vkq;
                 }
                 for k in 0..n {
                     let (mpk, mqk) = (m[(p, k)], m[(q, k)]);
@@ -414,9 +435,59 @@ pub fn symmetric_eigenvalues(a: &Matrix) -> Vec<f64> {
             }
         }
     }
-    let mut e: Vec<f64> = (0..n).map(|i| m[(i, i)]).collect();
-    e.sort_by(|x, y| y.total_cmp(x));
-    e
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&x, &y| m[(y, y)].total_cmp(&m[(x, x)]));
+    let values = order.iter().map(|&i| m[(i, i)]).collect();
+    let vectors = Matrix::from_fn(n, n, |i, j| v[(i, order[j])]);
+    (values, vectors)
+}
+
+/// The inverse of a small square matrix by Gauss-Jordan elimination with partial pivoting;
+/// `None` when it is not square or (numerically) singular.
+///
+/// # Examples
+/// ```
+/// use hft::stats::{Matrix, inverse};
+/// let a = Matrix::from_rows(&[vec![0.0, 2.0], vec![1.0, 1.0]]);
+/// let inv = inverse(&a).unwrap();
+/// assert_eq!(inv.to_rows(), vec![vec![-0.5, 1.0], vec![0.5, 0.0]]);
+/// assert!(inverse(&Matrix::from_rows(&[vec![1.0, 2.0], vec![2.0, 4.0]])).is_none());
+/// ```
+pub fn inverse(a: &Matrix) -> Option<Matrix> {
+    let n = a.rows;
+    if a.cols != n || !a.all_finite() {
+        return None;
+    }
+    let scale = a.data.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let mut m = a.clone();
+    let mut inv = Matrix::from_fn(n, n, |i, j| if i == j { 1.0 } else { 0.0 });
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&x, &y| m[(x, col)].abs().total_cmp(&m[(y, col)].abs()))?;
+        if m[(pivot, col)].abs() <= RANK_TOLERANCE * scale {
+            return None;
+        }
+        for j in 0..n {
+            m.data.swap(col * n + j, pivot * n + j);
+            inv.data.swap(col * n + j, pivot * n + j);
+        }
+        let d = m[(col, col)];
+        for j in 0..n {
+            m[(col, j)] /= d;
+            inv[(col, j)] /= d;
+        }
+        for i in 0..n {
+            if i != col {
+                let f = m[(i, col)];
+                if f != 0.0 {
+                    for j in 0..n {
+                        m[(i, j)] -= f * m[(col, j)];
+                        inv[(i, j)] -= f * inv[(col, j)];
+                    }
+                }
+            }
+        }
+    }
+    inv.all_finite().then_some(inv)
 }
 
 #[cfg(test)]

@@ -20,6 +20,10 @@
 //!
 //! - [`var_fit`], [`var_select_order`]: VAR(p) by OLS, lag choice by AIC/BIC/HQIC/FPE
 //!   (Lütkepohl 2005; statsmodels `VAR`) in `var.rs`.
+//! - [`vecm_fit`]: the VECM by reduced-rank regression (Johansen 1991; Lütkepohl 2005 ch. 7;
+//!   statsmodels `VECM`), and [`LevelsVar`], the levels form used for forecasts (`vecm.rs`).
+//! - [`markov_ar1_fit`]: a two-state Markov-switching AR(1) by maximum likelihood (Hamilton
+//!   1989; statsmodels `MarkovAutoregression`) in `markov.rs`.
 //! - [`johansen`]: the Johansen test (Johansen 1991; statsmodels `coint_johansen`).
 //! - [`variance_ratio`], [`hurst`], [`RollingHurst`]: Lo-MacKinlay variance ratio (arch), Hurst
 //!   by R/S and DFA (`regime.rs`).
@@ -83,6 +87,7 @@ mod factor;
 mod johansen;
 mod kernel;
 mod linalg;
+mod markov;
 mod mean;
 mod moments;
 mod ols;
@@ -93,6 +98,7 @@ mod ring;
 mod special;
 mod var;
 mod variance;
+mod vecm;
 mod zivot;
 
 pub use breaks::{TestResult, chow_test, cusum_ols_resid};
@@ -105,8 +111,10 @@ pub use factor::{
 pub use johansen::{Johansen, johansen};
 pub use kernel::{EwmMoments, Kernel, KernelMoments};
 pub use linalg::{
-    Matrix, cholesky, least_squares, spd_inverse, spd_log_det, symmetric_eigenvalues,
+    Matrix, cholesky, inverse, least_squares, spd_inverse, spd_log_det, symmetric_eigen,
+    symmetric_eigenvalues,
 };
+pub use markov::{MarkovAr1, markov_ar1_fit, markov_ar1_loglike};
 pub use mean::RollingMean;
 pub use ols::RollingOls;
 pub use regime::{HurstMethod, RollingHurst, VarianceRatio, hurst, variance_ratio};
@@ -116,6 +124,7 @@ pub use ring::{Iter, Ring};
 pub use special::{f_sf, kolmogorov_sf, normal_sf};
 pub use var::{InfoCriteria, LagSelection, VarFit, var_fit, var_select_order};
 pub use variance::RollingVariance;
+pub use vecm::{LevelsVar, Vecm, VecmDeterministic, levels_from_differences, vecm_fit};
 pub use zivot::{AutoLag, ZaRegression, ZivotAndrews, zivot_andrews};
 
 /// Why a cold-path model or test (VAR, Johansen, variance ratio, Hurst, breaks, Zivot-Andrews)

@@ -8,10 +8,17 @@
 //! triggering tick's sequence number. Time comes only from the quotes: the strategy never reads a
 //! clock, so a replay is deterministic.
 //!
-//! Models: [`seed`] (the original model), [`zscore`] (default) and [`kalman`].
+//! Models: [`seed`] (the original model), [`zscore`] (default), [`kalman`] and [`var`] (a VAR
+//! or VECM forecast fitted on the cold model thread). Any of them can enable the [`filters`]
+//! (breaks, trend, Markov regime), whose fits also run on the cold thread ([`refit`]; the
+//! strategy's side of the hand-over is in `cold.rs`).
 
+mod cold;
+pub mod filters;
 pub mod kalman;
+pub mod refit;
 pub mod seed;
+pub mod var;
 pub mod zscore;
 
 use crate::config::{CostParams, EngineParams, PairParams, Sizing, StrategyKind, StrategyParams};
@@ -121,6 +128,11 @@ impl ZScoreBands {
                 exit: params.kalman.exit_k,
                 stop: None,
             }),
+            StrategyKind::Var => Some(ZScoreBands {
+                entry: params.var.entry,
+                exit: params.var.exit,
+                stop: None,
+            }),
         }
     }
 }
@@ -137,6 +149,8 @@ pub struct StrategyCounters {
     /// Entries skipped because the expected edge did not cover costs.
     pub edge_too_small: u64,
     pub intents: u64,
+    /// Entries the pair filters (breaks, trend, regime) held back.
+    pub filtered: u64,
     /// Outcomes from dispatch that changed what the strategy believed it held (an entry
     /// refused or unwound, a close that had nothing to close).
     pub corrected: u64,
@@ -158,6 +172,7 @@ enum Model {
     Seed(seed::SeedModel),
     ZScore(zscore::ZScoreModel),
     Kalman(kalman::KalmanModel),
+    Var(var::VarModel),
 }
 
 impl Model {
@@ -166,6 +181,7 @@ impl Model {
             Model::Seed(m) => m.on_row(a, b),
             Model::ZScore(m) => m.on_row(a, b),
             Model::Kalman(m) => m.on_row(a, b),
+            Model::Var(m) => m.on_row(a, b),
         }
     }
 
@@ -175,6 +191,7 @@ impl Model {
             Model::Seed(m) => m.evaluate(),
             Model::ZScore(m) => m.evaluate(),
             Model::Kalman(m) => m.evaluate(),
+            Model::Var(m) => m.evaluate(),
         }
     }
 
@@ -188,6 +205,7 @@ impl Model {
             Model::Seed(m) => m.decide(mkt, pos, counters),
             Model::ZScore(m) => m.decide(mkt, pos, counters),
             Model::Kalman(m) => m.decide(mkt, pos, counters),
+            Model::Var(m) => m.decide(mkt, pos, counters),
         }
     }
 
@@ -196,6 +214,7 @@ impl Model {
             Model::Seed(m) => m.hedge_ratio(),
             Model::ZScore(m) => m.hedge_ratio(),
             Model::Kalman(m) => m.hedge_ratio(),
+            Model::Var(m) => m.hedge_ratio(),
         }
     }
 
@@ -206,6 +225,7 @@ impl Model {
             Model::Seed(m) => (m.volatility_ratio(), None),
             Model::ZScore(m) => (None, m.zscore(a, b)),
             Model::Kalman(m) => (None, m.forecast(a, b).map(|(e, sd)| e / sd)),
+            Model::Var(m) => (None, m.forecast(a, b).map(|(d, sd)| d / sd)),
         };
         let (position_a, position_b) = position.signed_legs();
         GridSample {
@@ -241,6 +261,9 @@ pub struct PairStrategy {
     base_qty: u32,
     sizing: Sizing,
     counters: StrategyCounters,
+    filters: filters::PairFilters,
+    /// The rows and the schedule of the cold fits, when the pair has any.
+    cold: Option<Box<cold::ColdHistory>>,
 }
 
 impl PairStrategy {
@@ -273,11 +296,12 @@ impl PairStrategy {
     ) -> Self {
         let window = ((params.window_secs / params.grid_secs).round() as usize).max(2);
         let model = match params.kind {
-            StrategyKind::Seed => Model::Seed(seed::SeedModel::new(window)),
+            StrategyKind::Seed => Model::Seed(seed::SeedModel::new(window, params)),
             StrategyKind::Zscore => Model::ZScore(zscore::ZScoreModel::new(params, *costs)),
             StrategyKind::Kalman => {
                 Model::Kalman(kalman::KalmanModel::new(params.kalman, seed_stats))
             }
+            StrategyKind::Var => Model::Var(var::VarModel::new(params, *costs)),
         };
         let step_ns = (params.grid_secs * 1e9) as u64;
         PairStrategy {
@@ -296,6 +320,8 @@ impl PairStrategy {
             base_qty: params.base_qty,
             sizing: params.sizing,
             counters: StrategyCounters::default(),
+            filters: filters::PairFilters::new(params.filters),
+            cold: cold::ColdHistory::for_params(params, window, step_ns),
         }
     }
 
@@ -439,10 +465,18 @@ impl PairStrategy {
         self.counters.quotes += 1;
         self.last_t_ns = q.t_ns;
         let leg = if q.instrument == self.a { 0 } else { 1 };
-        let (model, counters, position) = (&mut self.model, &mut self.counters, &self.position);
+        let (model, counters, position, cold) = (
+            &mut self.model,
+            &mut self.counters,
+            &self.position,
+            &mut self.cold,
+        );
         self.resampler.on_tick(leg, q.t_ns, q.mid(), |t, row| {
             model.on_row(row[0], row[1]);
             counters.grid_rows += 1;
+            if let Some(c) = cold {
+                c.on_row(t, row[0], row[1]);
+            }
             on_row(model.sample(t, row[0], row[1], position));
         });
         if q.t_ns >= self.next_eval_ns {
@@ -456,7 +490,17 @@ impl PairStrategy {
             return None;
         };
         let mkt = Market { a, b, t_ns: q.t_ns };
-        match self.model.decide(&mkt, &self.position, &mut self.counters) {
+        let decision = match self.model.decide(&mkt, &self.position, &mut self.counters) {
+            Decision::Open(_) if !self.filters.entry_allowed(q.t_ns) => {
+                self.counters.filtered += 1;
+                Decision::Hold
+            }
+            _ if self.filters.take_flatten() && self.position != Position::Flat => {
+                Decision::Close(CloseReason::Stop)
+            }
+            d => d,
+        };
+        match decision {
             Decision::Hold => None,
             Decision::Open(direction) => {
                 let (qty_a, qty_b) = self.quantities(&a, &b)?;

@@ -7,9 +7,16 @@
 //! Its weaknesses are documented in the README: VR compares volatilities, it does not measure
 //! trend; there is no entry threshold (any deviation from fair value is a signal, so it churns on
 //! noise), no stop and no holding limit; and the mean ratio is not a hedge ratio.
+//!
+//! With `strategy.seed.trend = "variance_ratio"` a real trend test replaces VR: the
+//! Lo-MacKinlay variance ratio of the spread (fitted on the cold model thread,
+//! `strategy.filters.vr_lags`) says "trending" when its z statistic is above
+//! `strategy.filters.vr_max_stat` (where the original had VR > 1) and "reverting" when it is below
+//! minus that (VR < 1); in between, or before the first test, there is no signal.
 
 use super::{Decision, Direction, Market, Position, StrategyCounters};
-use crate::stats::{RollingMean, RollingReturns};
+use crate::config::{StrategyParams, TrendTest};
+use crate::stats::{RollingMean, RollingReturns, VarianceRatio};
 
 /// Rolling state of the original model for one pair.
 #[derive(Debug, Clone)]
@@ -20,12 +27,20 @@ pub struct SeedModel {
     returns_b: RollingReturns,
     beta: Option<f64>,
     volatility_ratio: Option<f64>,
+    /// The variance-ratio trend test replaces VR (with its threshold), when asked.
+    trend_test: Option<f64>,
+    /// The latest variance ratio of the spread from the cold thread.
+    variance_ratio: Option<VarianceRatio>,
 }
 
 impl SeedModel {
-    /// A model over `window` grid rows (the original: 120 rows of 30 s = 1 h).
-    pub fn new(window: usize) -> Self {
+    /// A model over `window` grid rows (the original: 120 rows of 30 s = 1 h), with
+    /// `strategy.seed.trend` from `params`.
+    pub fn new(window: usize, params: &StrategyParams) -> Self {
         SeedModel {
+            trend_test: (params.seed.trend == TrendTest::VarianceRatio)
+                .then_some(params.filters.vr_max_stat),
+            variance_ratio: None,
             mean_a: RollingMean::new(window),
             mean_b: RollingMean::new(window),
             returns_a: RollingReturns::new(window),
@@ -65,6 +80,38 @@ impl SeedModel {
         self.volatility_ratio
     }
 
+    /// Takes the cold thread's variance ratio of the spread.
+    pub(crate) fn set_trend(&mut self, vr: Option<VarianceRatio>) {
+        self.variance_ratio = vr;
+    }
+
+    /// Forgets the windows (after a structural break).
+    pub(crate) fn restart(&mut self) {
+        self.mean_a.reset();
+        self.mean_b.reset();
+        self.returns_a.reset();
+        self.returns_b.reset();
+        self.beta = None;
+        self.volatility_ratio = None;
+    }
+
+    /// Whether the pair trends (`Some(true)`), reverts (`Some(false)`) or neither.
+    fn trending(&self, vr: f64) -> Option<bool> {
+        match self.trend_test {
+            None => Some(vr > 1.0).filter(|_| vr != 1.0),
+            Some(max_stat) => {
+                let stat = self.variance_ratio?.stat;
+                if stat > max_stat {
+                    Some(true)
+                } else if stat < -max_stat {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
     pub(crate) fn decide(
         &mut self,
         mkt: &Market,
@@ -76,9 +123,10 @@ impl SeedModel {
         };
         let a = mkt.a.mid();
         let fair = beta * mkt.b.mid();
-        let signal = if a < fair && vr < 1.0 {
+        let trending = self.trending(vr);
+        let signal = if a < fair && trending == Some(false) {
             Some(Direction::ShortSpread)
-        } else if a > fair && vr > 1.0 {
+        } else if a > fair && trending == Some(true) {
             Some(Direction::LongSpread)
         } else {
             None

@@ -152,6 +152,22 @@ impl ZScoreModel {
         }
     }
 
+    /// Forgets the window (after a structural break): the moments, beta and the regime filter
+    /// start again from the next row.
+    pub(crate) fn restart(&mut self) {
+        self.moments.reset();
+        self.rows_seen = 0;
+        self.beta = None;
+        self.alpha = 0.0;
+        self.cooling_down = false;
+        self.set_spread(None);
+        if let Some(r) = self.regime.as_mut() {
+            r.hurst.reset();
+            r.previous_row = None;
+            r.trending = true;
+        }
+    }
+
     /// The hedge ratio in use, once defined.
     pub fn hedge_ratio(&self) -> Option<f64> {
         self.beta
