@@ -929,6 +929,7 @@ fn constant_prices_give_no_signal_and_no_nan() {
         StrategyKind::Seed,
         StrategyKind::Zscore,
         StrategyKind::Kalman,
+        StrategyKind::Var,
     ] {
         for evaluation_secs in [0.0, 5.0] {
             let p = params(kind, evaluation_secs, Sizing::Beta);
@@ -957,11 +958,13 @@ fn constant_prices_give_no_signal_and_no_nan() {
                     )
                 }
                 StrategyKind::Kalman => assert!(strategy.hedge_ratio().is_some()),
+                // No cold fit here (and none is defined on constant prices).
+                StrategyKind::Var => assert_eq!(strategy.hedge_ratio(), None),
             }
         }
     }
     // Through the backtest: no orders, and every number of the summary is finite.
-    for kind in ["seed", "zscore", "kalman"] {
+    for kind in ["seed", "zscore", "kalman", "var"] {
         let csv = quotes_csv(&quotes);
         let out = backtest(kind, &csv);
         assert_eq!(out.summary.orders, 0, "{kind}");
@@ -1008,6 +1011,7 @@ fn engine_text(kind: &str) -> String {
          base_qty = 100\nsizing = \"equal\"\n\n[strategy.zscore]\nentry = 2.0\nexit = 0.5\n\
          stop = 4.0\nmax_hold_secs = 120.0\nmin_edge_ratio = 1.0\n\n[strategy.kalman]\n\
          delta = 0.000001\nobservation_var = 0.01\nentry_k = 1.0\nexit_k = 0.0\n\n\
+         [strategy.var]\nmax_lags = 2\nrefit_secs = 10.0\n\n\
          [[pairs]]\na = \"AAA\"\nb = \"BBB\"\n"
     )
 }
