@@ -129,6 +129,7 @@ fn params(kind: StrategyKind, evaluation_secs: f64, sizing: Sizing) -> StrategyP
         var: Default::default(),
         filters: Default::default(),
         seed: Default::default(),
+        basket: Default::default(),
     }
 }
 
@@ -960,6 +961,8 @@ fn constant_prices_give_no_signal_and_no_nan() {
                 StrategyKind::Kalman => assert!(strategy.hedge_ratio().is_some()),
                 // No cold fit here (and none is defined on constant prices).
                 StrategyKind::Var => assert_eq!(strategy.hedge_ratio(), None),
+                // Baskets have no pair strategy (tests/basket.rs).
+                StrategyKind::Basket => unreachable!("not among the kinds above"),
             }
         }
     }

@@ -13,6 +13,8 @@
 //! (breaks, trend, Markov regime), whose fits also run on the cold thread ([`refit`]; the
 //! strategy's side of the hand-over is in `cold.rs`).
 
+pub mod basket;
+pub mod basket_fit;
 mod cold;
 pub mod filters;
 pub mod kalman;
@@ -117,7 +119,8 @@ impl ZScoreBands {
     /// The bands of the configured model; `None` for the seed model (no thresholds).
     pub fn of(params: &StrategyParams) -> Option<Self> {
         match params.kind {
-            StrategyKind::Seed => None,
+            // The basket's bands are its s-score rules, charted with its own series.
+            StrategyKind::Seed | StrategyKind::Basket => None,
             StrategyKind::Zscore => Some(ZScoreBands {
                 entry: params.zscore.entry,
                 exit: params.zscore.exit,
@@ -297,7 +300,11 @@ impl PairStrategy {
         let window = ((params.window_secs / params.grid_secs).round() as usize).max(2);
         let model = match params.kind {
             StrategyKind::Seed => Model::Seed(seed::SeedModel::new(window, params)),
-            StrategyKind::Zscore => Model::ZScore(zscore::ZScoreModel::new(params, *costs)),
+            // A basket params file has no pairs (validated); a pair built from one anyway (a
+            // test, `hft measure`) runs the default model.
+            StrategyKind::Zscore | StrategyKind::Basket => {
+                Model::ZScore(zscore::ZScoreModel::new(params, *costs))
+            }
             StrategyKind::Kalman => {
                 Model::Kalman(kalman::KalmanModel::new(params.kalman, seed_stats))
             }
