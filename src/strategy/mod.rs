@@ -15,6 +15,8 @@
 
 pub mod basket;
 pub mod basket_fit;
+#[cfg(test)]
+mod basket_tests;
 mod cold;
 pub mod filters;
 pub mod kalman;
