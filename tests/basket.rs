@@ -85,3 +85,24 @@ fn a_basket_params_file_with_pairs_or_too_many_names_is_refused_naming_the_key()
     let e = EngineParams::from_toml("b.toml", &bad_rule).unwrap_err();
     assert!(e.to_string().contains("strategy.basket.open_long"), "{e}");
 }
+
+#[test]
+fn the_charts_show_the_s_scores_and_the_basket_positions() {
+    let csv = universe_quotes(8 * 1800);
+    let out = run(&params(), &csv);
+    let dir = std::env::temp_dir().join(format!("hft-basket-charts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    hft::backtest::write_outputs(&out, &dir).unwrap();
+    // One row per fit: each name's s-score and the shares the basket then targeted.
+    let text = std::fs::read_to_string(dir.join("series/basket-0.csv")).unwrap();
+    let series = hft::rundir::read_basket_series(&text).unwrap();
+    assert_eq!(series.names.len(), 8);
+    assert!(series.t_ns.len() > 10);
+    assert!(series.s_score.iter().flatten().any(|s| s.abs() > 1.25));
+    assert!(series.target.iter().flatten().any(|&q| q != 0));
+    let written = hft::charts::draw_run(&dir).unwrap();
+    let png = dir.join("charts/basket-0.png");
+    assert!(written.contains(&png), "{written:?}");
+    assert!(std::fs::metadata(&png).unwrap().len() > 10_000);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -480,6 +480,22 @@ impl Backtest {
             pairs: Vec::with_capacity(pairs.len()),
         };
         let mut series_csv = Vec::with_capacity(pairs.len());
+        let baskets = std::mem::take(&mut self.router.baskets);
+        let basket_names: Vec<Vec<String>> = baskets
+            .baskets
+            .iter()
+            .map(|b| {
+                b.instruments()
+                    .map(|i| symbols[i as usize].clone())
+                    .collect()
+            })
+            .collect();
+        for (b, (names, log)) in basket_names.iter().zip(baskets.into_series()).enumerate() {
+            series_csv.push((
+                crate::rundir::basket_series_file(b),
+                crate::rundir::basket_series_csv(names, log.as_slice()),
+            ));
+        }
         let legs: Vec<(u16, u16)> = self.router.pairs.iter().map(|s| s.instruments()).collect();
         for ((a, b), log) in legs.into_iter().zip(self.router.into_series()) {
             let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
