@@ -531,6 +531,7 @@ mod ends {
             strategies: Vec::new(),
             hedge_ratios: Vec::new(),
             series: Vec::new(),
+            basket_series: Vec::new(),
         }
     }
 
