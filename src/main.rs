@@ -105,6 +105,8 @@ enum Command {
         /// Significance level of the cointegration test, in percent: 1, 5 or 10.
         #[arg(long, default_value_t = 5)]
         level: u8,
+        #[command(flatten)]
+        valuation: hft::cli::valuation::ValuationArgs,
     },
     /// Run the paper gateway (a TWS on loopback) until killed or for --duration.
     Sim {
@@ -175,6 +177,8 @@ enum Command {
         /// A JSON array instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        valuation: hft::cli::valuation::ValuationArgs,
     },
     /// Every research statistic (EMA kernels, VAR, Johansen, variance ratio, Hurst, CUSUM, Chow,
     /// Zivot-Andrews, Engle-Granger) of named series of a closes file; exit status 2 on bad input.
@@ -246,7 +250,8 @@ fn main() -> ExitCode {
             out,
             top,
             level,
-        } => hft::cli::bootstrap::run(params.as_deref(), &out, top, level),
+            valuation,
+        } => hft::cli::bootstrap::run(params.as_deref(), &out, top, level, &valuation),
         Command::Sim {
             params,
             listen,
@@ -285,7 +290,8 @@ fn main() -> ExitCode {
             top,
             level,
             json,
-        } => hft::cli::pairs::run(&closes, top, level, json),
+            valuation,
+        } => hft::cli::pairs::run(&closes, top, level, json, &valuation),
         Command::Analyze(args) => return hft::cli::analyze::run(args),
     };
     match result {

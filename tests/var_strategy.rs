@@ -11,6 +11,7 @@ use hft::signal::PairRouter;
 use hft::sim::Rng;
 use hft::strategy::PairStrategy;
 use hft::types::{CloseReason, Direction, IntentKind, OrderIntent, Quote};
+use std::path::PathBuf;
 
 const SEC: u64 = 1_000_000_000;
 const T0: u64 = 1_700_000_000 * SEC;
@@ -179,12 +180,18 @@ fn the_model_thread_publishes_fits_to_the_router() {
     let p = var_params();
     let mut r = router(&p);
     r.start_model_thread().unwrap();
-    run(&mut r, &qs);
-    // Keep quoting the last prices until a fit has come back (no clock involved: the loop ends
-    // when the thread has published).
-    let last = *qs.last().unwrap();
+    // Requests made while the thread still fits are skipped, so keep the rows coming (the same
+    // prices, later in time) until a fit has come back: no clock involved, the loop ends when
+    // the thread has published a defined forecast.
+    let span = qs.len() as u64 / 2 * SEC;
+    let mut pass = 0;
     while r.pairs[0].spread_forecast().is_none() {
-        r.on_quote(&last, |_| {});
+        for q in &qs {
+            let mut q = *q;
+            q.t_ns += pass * span;
+            r.on_quote(&q, |_| {});
+        }
+        pass += 1;
         std::thread::yield_now();
     }
     let c = r.model_counters()[0].unwrap();
@@ -223,7 +230,7 @@ fn a_level_shift_in_the_hedge_ratio_stops_entries_flattens_and_re_estimates() {
         let mut on = off.clone();
         on.filters.breaks = BreakTest::Chow;
         on.filters.break_recent_secs = 120.0;
-        on.filters.break_pvalue = 1e-6;
+        on.filters.break_pvalue = 1e-4;
         on.filters.flatten_on_break = true;
         on.filters.break_resume_secs = 300.0;
         on.filters.refit_secs = 10.0;
@@ -294,4 +301,77 @@ fn a_level_shift_in_the_hedge_ratio_stops_entries_flattens_and_re_estimates() {
         assert!((end - 2.6).abs() < 0.05, "seed {seed}: final beta {end}");
     }
     assert!(flattened >= 1, "no seed had a position open at the break");
+}
+
+/// A backtest of the `var` strategy with every filter on, charted: the series files carry the
+/// filter columns and the pair figure gains a panel per active filter.
+#[test]
+fn the_pair_chart_gains_the_filter_panels() {
+    use hft::backtest::{Backtest, write_outputs};
+    use hft::config::TrendTest;
+    use std::fmt::Write as _;
+    let mut rng = Rng::new(21, 0);
+    let (a, b, _) = pair(&mut rng, 1800, 0.4, 0.9, |_| 2.0);
+    let mut text = format!("{}\n", hft::rundir::QUOTE_HEADER);
+    for k in 0..a.len() {
+        let ts = T0 + k as u64 * SEC + SEC / 2;
+        for (symbol, mid) in [("AAA", a[k]), ("BBB", b[k])] {
+            let bid = (mid * 100.0).round() / 100.0;
+            let _ = writeln!(text, "{ts},{symbol},{bid:.2},300,{:.2},200", bid + 0.01);
+        }
+    }
+    let mut params = EngineParams::embedded();
+    params.pairs = vec![pair_params()];
+    params.engine.tick_by_tick = true;
+    params.strategy = var_params();
+    params.strategy.var.entry = 1.0;
+    let f = &mut params.strategy.filters;
+    f.breaks = BreakTest::Chow;
+    f.trend = TrendTest::VarianceRatio;
+    f.vr_max_stat = 3.0;
+    f.markov = true;
+    f.markov_min_prob = 0.2;
+    f.refit_secs = 60.0;
+    params.validate("test").unwrap();
+    let mut bt = Backtest::new(&params);
+    bt.run_reader(text.as_bytes(), |_| {}).expect("reads");
+    let out = bt.finish();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("var-chart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write_outputs(&out, &dir).unwrap();
+    let series = std::fs::read_to_string(dir.join("series/AAA-BBB.csv")).unwrap();
+    let rows = hft::rundir::read_series(&series).unwrap();
+    let last = rows.last().unwrap().filters;
+    assert!(last.spread.is_some() && last.forecast.is_some(), "{last:?}");
+    assert!(
+        last.vr_stat.is_some() && last.reverting_prob.is_some(),
+        "{last:?}"
+    );
+    let charts = hft::cli::report::run(&dir).expect("charts");
+    let png = charts
+        .iter()
+        .find(|p| p.ends_with("charts/pair-AAA-BBB.png"))
+        .unwrap();
+    let bytes = std::fs::read(png).unwrap();
+    let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert_eq!(height, 1750 + 3 * 250, "three filter panels");
+    let svg_path = charts
+        .iter()
+        .find(|p| p.ends_with("charts/pair-AAA-BBB.svg"))
+        .unwrap();
+    let svg = std::fs::read_to_string(svg_path).unwrap();
+    for title in [
+        "Regime filter",
+        "markov_min_prob 0.2",
+        "Trend test: variance-ratio z",
+        "vr_max_stat 3",
+        "VAR / VECM forecast of the spread",
+        "VAR forecast of the spread",
+    ] {
+        assert!(svg.contains(title), "the SVG lacks `{title}`");
+    }
+    if std::env::var_os("KEEP_CHART").is_none() {
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

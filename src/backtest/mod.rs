@@ -31,7 +31,7 @@ use crate::rundir::{
 };
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::{BasketRouter, PairRouter};
-use crate::strategy::{PairStrategy, ZScoreBands};
+use crate::strategy::{FilterLevels, PairStrategy, ZScoreBands};
 use crate::types::{CloseReason, IntentKind, MAX_LEGS, OrderEvent, OrderIntent, Quote, Stamped};
 use std::io::Write;
 use std::sync::Arc;
@@ -68,6 +68,7 @@ pub struct Backtest {
     dispatcher: Dispatcher,
     venue: Venue,
     zscore_bands: Option<ZScoreBands>,
+    filter_levels: Option<FilterLevels>,
     stats: Vec<PairStats>,
     mids: Vec<f64>,
     /// Scratch, allocated once: the outbox batch, the venue's answers, the pairs that traded,
@@ -149,6 +150,7 @@ impl Backtest {
                 params.costs.commission_min,
             ),
             zscore_bands: ZScoreBands::of(&params.strategy),
+            filter_levels: FilterLevels::of(&params.strategy),
             mids: vec![0.0; n],
             batch: Vec::with_capacity(1024),
             events: Vec::with_capacity(1024),
@@ -477,6 +479,7 @@ impl Backtest {
         let (sharpe, max_drawdown) = risk_stats(&self.equity, self.sample_every_ns);
         let mut series = SeriesIndex {
             zscore_bands: self.zscore_bands,
+            filter_levels: self.filter_levels,
             pairs: Vec::with_capacity(pairs.len()),
         };
         let mut series_csv = Vec::with_capacity(pairs.len());

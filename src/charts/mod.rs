@@ -28,6 +28,7 @@
 mod basket;
 mod data;
 mod decimate;
+mod filters;
 mod fonts;
 mod heatmap;
 mod html;
@@ -38,7 +39,7 @@ mod panel;
 pub use heatmap::{Heatmap, draw_heatmap};
 pub use html::{HTML_FILE, write_html};
 
-use crate::strategy::ZScoreBands;
+use crate::strategy::{FilterLevels, ZScoreBands};
 use anyhow::{Context, bail};
 use data::PairData;
 use latency::Curve;
@@ -106,6 +107,13 @@ pub fn draw_run(run_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&charts)
         .with_context(|| format!("cannot create {}", charts.display()))?;
     let bands = index.as_ref().and_then(|i| i.zscore_bands);
+    let levels = index.as_ref().and_then(|i| i.filter_levels);
+    let extra = filters::panels(levels);
+    // Each filter panel adds the height of a panel.
+    let pair_size = (
+        PAIR_SIZE.0,
+        PAIR_SIZE.1 + PAIR_SIZE.1 / 7 * extra.len() as u32,
+    );
     let mut written = Vec::new();
     for pair in &pairs {
         let name = crate::rundir::series_file(&pair.a, &pair.b);
@@ -117,8 +125,9 @@ pub fn draw_run(run_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             pair,
             strategy: &strategy,
             bands,
+            filters: (levels, &extra),
         };
-        written.extend(save(&charts, &format!("pair-{stem}"), PAIR_SIZE, &chart)?);
+        written.extend(save(&charts, &format!("pair-{stem}"), pair_size, &chart)?);
     }
     for (stem, series) in &baskets {
         let chart = Chart::Basket { series };
@@ -153,6 +162,7 @@ enum Chart<'a> {
         pair: &'a PairData,
         strategy: &'a str,
         bands: Option<ZScoreBands>,
+        filters: (Option<FilterLevels>, &'a [filters::FilterPanel]),
     },
     Latency {
         title: &'a str,
@@ -198,7 +208,8 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> any
             pair,
             strategy,
             bands,
-        } => pair::draw_pair(root, pair, strategy, *bands),
+            filters,
+        } => pair::draw_pair(root, pair, strategy, *bands, *filters),
         Chart::Latency {
             title,
             curves,

@@ -1,11 +1,13 @@
 //! The pair figure: one time axis, seven panels (both prices, the hedge ratio, the volatility
-//! ratio, the z-score with its bands, both legs' positions, cumulative PnL).
+//! ratio, the z-score with its bands, both legs' positions, cumulative PnL), and after the
+//! z-score one panel per active filter (`filters.rs`).
 
 use super::data::PairData;
 use super::decimate::decimate;
+use super::filters::{FilterPanel, draw_filter_panel};
 use super::panel::{Level, Line, panel};
 use super::{BLUE_, DARK, GREEN_, GREY, ORANGE, PURPLE, RED_, chart_error};
-use crate::strategy::{GridSample, ZScoreBands};
+use crate::strategy::{FilterLevels, GridSample, ZScoreBands};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::ops::Range;
@@ -64,7 +66,7 @@ impl TimeAxis {
 }
 
 /// Points of `value` over the rows, split where it is undefined.
-fn segments(
+pub(super) fn segments(
     rows: &[GridSample],
     axis: &TimeAxis,
     value: impl Fn(&GridSample) -> Option<f64>,
@@ -158,6 +160,7 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
     pair: &PairData,
     strategy: &str,
     bands: Option<ZScoreBands>,
+    filters: (Option<FilterLevels>, &[FilterPanel]),
 ) -> anyhow::Result<()> {
     let rows = &pair.rows;
     let history = &pair.history;
@@ -188,7 +191,10 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
             ("sans-serif", 22).into_font().style(FontStyle::Bold),
         )
         .map_err(chart_error)?;
-    let areas = root.split_evenly((7, 1));
+    let (levels, extra) = filters;
+    let areas = root.split_evenly((7 + extra.len(), 1));
+    // The filter panels go after the z-score; positions and PnL (with the time axis) last.
+    let (positions, pnl_area) = (5 + extra.len(), 6 + extra.len());
     let line = |label: &str, color, segments| Line {
         label: label.to_string(),
         color,
@@ -312,8 +318,17 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         &z_levels,
         "no z-score: the seed model trades any deviation from fair value",
     )?;
+    for (k, which) in extra.iter().enumerate() {
+        draw_filter_panel(
+            &areas[5 + k],
+            *which,
+            pair,
+            &axis,
+            levels.unwrap_or_default(),
+        )?;
+    }
     panel(
-        &areas[5],
+        &areas[positions],
         "Positions (shares, as the strategy holds them)",
         "shares",
         &axis,
@@ -346,7 +361,7 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         ));
     }
     panel(
-        &areas[6],
+        &areas[pnl_area],
         "Cumulative PnL",
         "USD",
         &axis,

@@ -7,6 +7,7 @@
 //! is the input file's text, comments included, with its `[[pairs]]` tables replaced by the
 //! selected pairs and their initial statistics, so the engine can be started on it directly.
 
+use super::valuation::ValuationArgs;
 use crate::bootstrap::{self, History};
 use crate::config::{DEFAULT_PARAMS, EngineParams, PairParams, ParamsError, SimParams};
 use crate::pairs::{PairStats, Significance, select_pairs};
@@ -24,7 +25,16 @@ use std::path::Path;
 /// universe of fewer than two symbols, bootstrap failures (IB errors name their code, e.g. 162
 /// pacing, 200 no security definition, 354 no market-data subscription), no cointegrated pair
 /// (nothing is written then), or a failed write.
-pub fn run(params: Option<&Path>, out: &Path, top: usize, level: u8) -> anyhow::Result<()> {
+///
+/// With `valuation` (`--fundamentals`), pairs are filtered and optionally ranked by valuation
+/// similarity on the values known on the last bar's day (or `--as-of`) before the `top` are kept.
+pub fn run(
+    params: Option<&Path>,
+    out: &Path,
+    top: usize,
+    level: u8,
+    valuation: &ValuationArgs,
+) -> anyhow::Result<()> {
     let significance = Significance::from_percent(level)
         .with_context(|| format!("--level must be 1, 5 or 10, not {level}"))?;
     anyhow::ensure!(top >= 1, "--top must be at least 1");
@@ -88,7 +98,11 @@ pub fn run(params: Option<&Path>, out: &Path, top: usize, level: u8) -> anyhow::
     let history = fetched.context("bootstrap failed")?;
     println!("bootstrap: {} aligned bars per symbol", history.times.len());
 
-    let selected = select_pairs(&history.symbols, &history.closes, significance, top);
+    let last_day = history.times.last().map(|t| t.div_euclid(86_400));
+    let selected = match valuation.filter(last_day)? {
+        Some(f) => f.select(&history.symbols, &history.closes, significance, top),
+        None => select_pairs(&history.symbols, &history.closes, significance, top),
+    };
     let possible = universe.len() * (universe.len() - 1) / 2;
     print!(
         "{}",

@@ -10,3 +10,4 @@ pub mod report;
 pub mod run;
 pub mod sim;
 pub mod sweep;
+pub mod valuation;

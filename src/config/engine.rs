@@ -73,7 +73,7 @@ pub struct EngineSection {
     /// Where run directories are created.
     pub runs_dir: String,
     /// Grid rows recorded per pair for the charts (`series/<A>-<B>.csv`), allocated at start-up;
-    /// rows past it are counted, not recorded. 88 bytes a row.
+    /// rows past it are counted, not recorded. 144 bytes a row.
     pub series_capacity: usize,
     /// Executions recorded for `fills.csv`, allocated at start-up; later ones are counted.
     pub fills_capacity: usize,

@@ -44,6 +44,7 @@
 
 mod csv;
 mod stats;
+pub mod valuation;
 
 pub use csv::{CsvError, read_closes_csv};
 pub use stats::{adf_no_constant, ols};

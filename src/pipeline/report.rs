@@ -9,7 +9,7 @@ use crate::rundir::{
     PlacementSummary, Pnl, PositionSummary, RunMode, StrategySummary, Summary,
 };
 use crate::rundir::{SeriesEntry, SeriesIndex};
-use crate::strategy::ZScoreBands;
+use crate::strategy::{FilterLevels, ZScoreBands};
 use anyhow::Context;
 use std::path::Path;
 use std::time::Duration;
@@ -54,6 +54,7 @@ pub(super) fn report(
 
     let mut series = SeriesIndex {
         zscore_bands: ZScoreBands::of(&params.strategy),
+        filter_levels: FilterLevels::of(&params.strategy),
         pairs: Vec::with_capacity(params.pairs.len()),
     };
     for (p, log) in params.pairs.iter().zip(&sig.series) {

@@ -10,13 +10,13 @@
 //!   kept and dropped, and the z-score bands the strategy trades on.
 
 use crate::record::FillRecord;
-use crate::strategy::{GridSample, ZScoreBands};
+use crate::strategy::{FilterLevels, FilterSample, GridSample, ZScoreBands};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 /// Header of `series/<A>-<B>.csv`.
-pub const SERIES_HEADER: &str =
-    "t_ns,a_mid,b_mid,hedge_ratio,volatility_ratio,zscore,position_a,position_b";
+pub const SERIES_HEADER: &str = "t_ns,a_mid,b_mid,hedge_ratio,volatility_ratio,zscore,position_a,\
+     position_b,spread,forecast,hurst,vr_stat,reverting_prob,break_t_ns";
 
 /// Header of `fills.csv`.
 pub const FILLS_HEADER: &str = "order_id,t_ns,symbol,side,qty,price,commission,pair,signal_t_ns";
@@ -26,6 +26,9 @@ pub const FILLS_HEADER: &str = "order_id,t_ns,symbol,side,qty,price,commission,p
 pub struct SeriesIndex {
     /// Bands of the samples' `zscore` (none for the seed model).
     pub zscore_bands: Option<ZScoreBands>,
+    /// Thresholds of the pair filters (none when no filter is on and the model is not `var`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter_levels: Option<FilterLevels>,
     pub pairs: Vec<SeriesEntry>,
 }
 
@@ -92,7 +95,19 @@ pub fn series_csv(rows: &[GridSample]) -> Vec<u8> {
         opt(&mut out, r.volatility_ratio);
         out.push(',');
         opt(&mut out, r.zscore);
-        let _ = writeln!(out, ",{},{}", r.position_a, r.position_b);
+        let _ = write!(out, ",{},{}", r.position_a, r.position_b);
+        let f = &r.filters;
+        for x in [f.spread, f.forecast, f.hurst, f.vr_stat, f.reverting_prob] {
+            out.push(',');
+            if let Some(x) = x.filter(|x| x.is_finite()) {
+                let _ = write!(out, "{x}");
+            }
+        }
+        out.push(',');
+        if let Some(t) = f.break_t_ns {
+            let _ = write!(out, "{t}");
+        }
+        out.push('\n');
     }
     out.into_bytes()
 }
@@ -233,7 +248,8 @@ fn data_lines(text: &str) -> Result<(&str, impl Iterator<Item = (usize, &str)>),
 /// use hft::strategy::GridSample;
 ///
 /// let row = GridSample { t_ns: 5, a_mid: 1.5, b_mid: 2.0, hedge_ratio: Some(0.75),
-///     volatility_ratio: None, zscore: Some(-1.25), position_a: 100, position_b: -75 };
+///     volatility_ratio: None, zscore: Some(-1.25), position_a: 100, position_b: -75,
+///     filters: Default::default() };
 /// assert_eq!(read_series(std::str::from_utf8(&series_csv(&[row])).unwrap()).unwrap(), [row]);
 /// assert_eq!(read_series("t_ns,a_mid,b_mid\n1,x,2\n").unwrap_err().line, 2);
 /// ```
@@ -251,6 +267,9 @@ pub fn read_series(text: &str) -> Result<Vec<GridSample>, ParseError> {
         cols.find("zscore"),
     );
     let (pa, pb) = (cols.find("position_a"), cols.find("position_b"));
+    let filter_cols =
+        ["spread", "forecast", "hurst", "vr_stat", "reverting_prob"].map(|c| (c, cols.find(c)));
+    let break_col = cols.find("break_t_ns");
     let mut out = Vec::new();
     let mut last_t = 0u64;
     for (line, text) in lines {
@@ -273,6 +292,23 @@ pub fn read_series(text: &str) -> Result<Vec<GridSample>, ParseError> {
             zscore: row.opt_f64(z, "zscore")?,
             position_a: position(pa, "position_a")?,
             position_b: position(pb, "position_b")?,
+            filters: {
+                let mut v = [None; 5];
+                for (slot, (name, i)) in v.iter_mut().zip(filter_cols) {
+                    *slot = row.opt_f64(i, name)?.map(|x| x as f32);
+                }
+                FilterSample {
+                    spread: v[0],
+                    forecast: v[1],
+                    hurst: v[2],
+                    vr_stat: v[3],
+                    reverting_prob: v[4],
+                    break_t_ns: match break_col {
+                        Some(i) if !row.text(i).is_empty() => Some(row.parse(i, "break_t_ns")?),
+                        _ => None,
+                    },
+                }
+            },
         });
     }
     Ok(out)
@@ -400,13 +436,14 @@ mod tests {
             zscore: Some(-0.1),
             position_a: -100,
             position_b: 200,
+            filters: FilterSample::default(),
         }
     }
 
     #[test]
-    fn a_row_is_88_bytes() {
+    fn a_row_is_144_bytes() {
         // As params/default.toml says for engine.series_capacity.
-        assert_eq!(std::mem::size_of::<GridSample>(), 88);
+        assert_eq!(std::mem::size_of::<GridSample>(), 144);
     }
 
     #[test]
@@ -416,6 +453,14 @@ mod tests {
                 let mut s = sample(1_700_000_000_000_000_000 + k);
                 s.volatility_ratio = (k % 2 == 0).then_some(0.3 * k as f64);
                 s.hedge_ratio = (k > 0).then_some(1.0 / (k as f64 + 3.0));
+                s.filters = FilterSample {
+                    spread: (k > 1).then_some(0.1 * k as f32),
+                    forecast: (k > 1).then_some(-0.3 / k as f32),
+                    hurst: (k % 2 == 1).then_some(0.45),
+                    vr_stat: Some(-1.5 + k as f32),
+                    reverting_prob: (k > 2).then_some(0.9),
+                    break_t_ns: (k > 3).then_some(1_700_000_000_000_000_000),
+                };
                 s
             })
             .collect();

@@ -2,8 +2,9 @@
 //! signal thread), the refit schedule in event time, and applying a published [`PairFit`]. The
 //! hand-over itself (snapshot buffer, parameter slot, the cold thread) is `signal::model`'s.
 
+use super::filters::{FilterSample, PairFilters};
 use super::refit::{PairFit, PairRefit, PairSnapshot};
-use super::{Model, PairStrategy};
+use super::{GridSample, Model, PairStrategy};
 use crate::config::{StrategyKind, StrategyParams};
 use crate::stats::Ring;
 
@@ -45,13 +46,16 @@ impl ColdHistory {
         }))
     }
 
-    /// Records a grid row at `t_ns`; a fit falls due every `refit_secs` of row time.
+    /// Records a grid row at `t_ns`; a fit falls due every `refit_secs` of row time, the first
+    /// `refit_secs` after the first row.
     #[inline]
     pub(crate) fn on_row(&mut self, t_ns: u64, a: f64, b: f64) {
         self.a.push(a);
         self.b.push(b);
         self.last_row_ns = t_ns;
-        if t_ns >= self.next_refit_ns {
+        if self.next_refit_ns == 0 {
+            self.next_refit_ns = t_ns.saturating_add(self.refit_every_ns);
+        } else if t_ns >= self.next_refit_ns {
             self.due = true;
             self.next_refit_ns = t_ns.saturating_add(self.refit_every_ns);
         }
@@ -141,5 +145,33 @@ impl PairStrategy {
     /// What the pair filters last found.
     pub fn filter_state(&self) -> &super::refit::FilterState {
         self.filters.state()
+    }
+}
+
+impl GridSample {
+    /// The row with what the filters and the `var` model saw at its mids.
+    #[inline]
+    pub(super) fn with_filters(mut self, model: &Model, filters: &PairFilters) -> GridSample {
+        let state = filters.state();
+        let narrow = |x: f64| x as f32;
+        let mut f = FilterSample {
+            vr_stat: state.variance_ratio.map(|v| narrow(v.stat)),
+            reverting_prob: state.reverting_prob.map(narrow),
+            break_t_ns: state.break_t_ns,
+            ..FilterSample::default()
+        };
+        match model {
+            Model::Var(m) => {
+                let spread = m.spread(self.a_mid, self.b_mid);
+                f.spread = spread.map(narrow);
+                f.forecast = spread
+                    .zip(m.forecast(self.a_mid, self.b_mid))
+                    .map(|(s, (delta, _))| narrow(s + delta));
+            }
+            Model::ZScore(m) => f.hurst = m.hurst().map(narrow),
+            _ => {}
+        }
+        self.filters = f;
+        self
     }
 }

@@ -17,6 +17,24 @@
 use super::refit::FilterState;
 use crate::config::{BreakTest, FilterParams, TrendTest};
 
+/// What a grid row records of the filters and the `var` model, for the charts (stored as `f32`
+/// to keep a row small; `None` when off or undefined).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FilterSample {
+    /// The `var` model's spread `A - hedge B - intercept` at the row.
+    pub spread: Option<f32>,
+    /// Its forecast `horizon` rows ahead (the spread plus the forecast change).
+    pub forecast: Option<f32>,
+    /// The z-score model's Hurst exponent (its `max_hurst` filter).
+    pub hurst: Option<f32>,
+    /// The spread's variance-ratio z statistic (trend test).
+    pub vr_stat: Option<f32>,
+    /// The Markov regime model's probability of the mean-reverting state.
+    pub reverting_prob: Option<f32>,
+    /// Grid time of the latest structural break.
+    pub break_t_ns: Option<u64>,
+}
+
 /// A pair's filter state on the signal thread.
 #[derive(Debug, Clone)]
 pub struct PairFilters {

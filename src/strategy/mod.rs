@@ -13,6 +13,7 @@
 //! (breaks, trend, Markov regime), whose fits also run on the cold thread ([`refit`]; the
 //! strategy's side of the hand-over is in `cold.rs`).
 
+mod bands;
 pub mod basket;
 pub mod basket_fit;
 #[cfg(test)]
@@ -31,7 +32,9 @@ use crate::stats::GridResampler;
 use crate::types::{
     CloseReason, Direction, IntentKind, IntentOutcome, Leg, OrderIntent, Quote, Side,
 };
-use serde::{Deserialize, Serialize};
+
+pub use bands::{FilterLevels, ZScoreBands};
+pub use filters::FilterSample;
 
 /// A model's decision on a quote.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,39 +110,8 @@ pub struct GridSample {
     /// decided on).
     pub position_a: i64,
     pub position_b: i64,
-}
-
-/// Entry, exit and stop levels of [`GridSample::zscore`], symmetric around zero, for the charts.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ZScoreBands {
-    pub entry: f64,
-    pub exit: f64,
-    pub stop: Option<f64>,
-}
-
-impl ZScoreBands {
-    /// The bands of the configured model; `None` for the seed model (no thresholds).
-    pub fn of(params: &StrategyParams) -> Option<Self> {
-        match params.kind {
-            // The basket's bands are its s-score rules, charted with its own series.
-            StrategyKind::Seed | StrategyKind::Basket => None,
-            StrategyKind::Zscore => Some(ZScoreBands {
-                entry: params.zscore.entry,
-                exit: params.zscore.exit,
-                stop: Some(params.zscore.stop),
-            }),
-            StrategyKind::Kalman => Some(ZScoreBands {
-                entry: params.kalman.entry_k,
-                exit: params.kalman.exit_k,
-                stop: None,
-            }),
-            StrategyKind::Var => Some(ZScoreBands {
-                entry: params.var.entry,
-                exit: params.var.exit,
-                stop: None,
-            }),
-        }
-    }
+    /// What the pair filters and the `var` model saw (all `None` when off).
+    pub filters: FilterSample,
 }
 
 /// Counters a strategy keeps (reported in summaries).
@@ -242,6 +214,7 @@ impl Model {
             zscore,
             position_a,
             position_b,
+            filters: FilterSample::default(),
         }
     }
 }
@@ -418,7 +391,11 @@ impl PairStrategy {
             self.model.evaluate();
             self.next_eval_ns = t_ns.saturating_add(self.eval_every_ns.max(1));
         }
-        Some(self.model.sample(t_ns, a_mid, b_mid, &self.position))
+        Some(
+            self.model
+                .sample(t_ns, a_mid, b_mid, &self.position)
+                .with_filters(&self.model, &self.filters),
+        )
     }
 
     /// Ends the warm-up: re-estimates the slow statistics from the rows fed so far (the first
@@ -474,11 +451,12 @@ impl PairStrategy {
         self.counters.quotes += 1;
         self.last_t_ns = q.t_ns;
         let leg = if q.instrument == self.a { 0 } else { 1 };
-        let (model, counters, position, cold) = (
+        let (model, counters, position, cold, filters) = (
             &mut self.model,
             &mut self.counters,
             &self.position,
             &mut self.cold,
+            &self.filters,
         );
         self.resampler.on_tick(leg, q.t_ns, q.mid(), |t, row| {
             model.on_row(row[0], row[1]);
@@ -486,7 +464,11 @@ impl PairStrategy {
             if let Some(c) = cold {
                 c.on_row(t, row[0], row[1]);
             }
-            on_row(model.sample(t, row[0], row[1], position));
+            on_row(
+                model
+                    .sample(t, row[0], row[1], position)
+                    .with_filters(model, filters),
+            );
         });
         if q.t_ns >= self.next_eval_ns {
             self.counters.evaluations += 1;

@@ -27,8 +27,9 @@ use crate::config::{
     VarModel,
 };
 use crate::stats::{
-    LevelsVar, VarianceRatio, VecmDeterministic, chow_test, cusum_ols_resid, johansen,
-    levels_from_differences, markov_ar1_fit, var_fit, var_select_order, variance_ratio, vecm_fit,
+    LevelsVar, VarianceRatio, VecmDeterministic, chow_test, cusum_ols_resid, f_sf, johansen,
+    kolmogorov_sf, levels_from_differences, markov_ar1_fit, var_fit, var_select_order,
+    variance_ratio, vecm_fit,
 };
 
 /// The most lags of the levels form: a VAR(`max_lags`) in differences is a VAR(`max_lags + 1`)
@@ -200,6 +201,15 @@ impl PairRefit {
 
     /// The break test on rows `start..`: `Some((break row if declared, p-value))`, `None` when
     /// the test is undefined (too few rows, a flat leg).
+    ///
+    /// Both tests assume independent errors, and a spread's are autocorrelated (that is what
+    /// mean reversion is): with the textbook statistics they reject on almost every window of a
+    /// persistent spread. So each statistic is scaled by the long-run variance of AR(1) errors,
+    /// `(1 + ρ) / (1 - ρ)` times the variance (ρ the lag-1 autocorrelation of the residuals
+    /// *within* the two segments, so that the break itself does not inflate it; clamped to
+    /// `0..=0.99`): CUSUM's statistic is divided by its square root (Ploberger and Krämer's
+    /// statistic with a long-run scale), Chow's F by it (a Wald test with an AR(1) long-run
+    /// variance). The p-values then come from the same distributions as statsmodels'.
     fn break_test(&self, snap: &PairSnapshot, start: usize) -> Option<(Option<usize>, f64)> {
         let f = self.params.filters;
         let (a, b) = (&snap.a[start..], &snap.b[start..]);
@@ -207,12 +217,7 @@ impl PairRefit {
         match f.breaks {
             BreakTest::Off => None,
             BreakTest::Cusum => {
-                let (intercept, slope) = ols(a, b)?;
-                let resid: Vec<f64> = a
-                    .iter()
-                    .zip(b)
-                    .map(|(x, y)| x - intercept - slope * y)
-                    .collect();
+                let resid = residuals(a, b)?;
                 let test = cusum_ols_resid(&resid, 2).ok()?;
                 // The break sits where the cumulative sum peaks.
                 let (mut sum, mut peak, mut at) = (0.0f64, 0.0f64, 0);
@@ -222,17 +227,26 @@ impl PairRefit {
                         (peak, at) = (sum.abs(), i + 1);
                     }
                 }
-                let declared = test.pvalue < f.break_pvalue && at >= 3 && at + 3 <= n;
-                Some((declared.then_some(start + at), test.pvalue))
+                if at < 3 || at + 3 > n {
+                    return Some((None, test.pvalue));
+                }
+                let factor = long_run_factor(&[
+                    residuals(&a[..at], &b[..at])?,
+                    residuals(&a[at..], &b[at..])?,
+                ]);
+                let pvalue = kolmogorov_sf(test.stat / factor.sqrt());
+                Some(((pvalue < f.break_pvalue).then_some(start + at), pvalue))
             }
             BreakTest::Chow => {
                 let recent = (f.break_recent_secs * 1e9 / snap.step_ns as f64).round() as usize;
                 let at = n.checked_sub(recent)?;
                 let test = chow_test(a, b, at).ok()?;
-                Some((
-                    (test.pvalue < f.break_pvalue).then_some(start + at),
-                    test.pvalue,
-                ))
+                let factor = long_run_factor(&[
+                    residuals(&a[..at], &b[..at])?,
+                    residuals(&a[at..], &b[at..])?,
+                ]);
+                let pvalue = f_sf(test.stat / factor, 2.0, (n - 4) as f64);
+                Some(((pvalue < f.break_pvalue).then_some(start + at), pvalue))
             }
         }
     }
@@ -338,6 +352,35 @@ fn spread_forecast(
         gb,
         sd,
     })
+}
+
+/// The OLS residuals of `y` on `x` (with an intercept); `None` when the line is undefined.
+fn residuals(y: &[f64], x: &[f64]) -> Option<Vec<f64>> {
+    let (intercept, slope) = ols(y, x)?;
+    Some(
+        y.iter()
+            .zip(x)
+            .map(|(a, b)| a - intercept - slope * b)
+            .collect(),
+    )
+}
+
+/// `(1 + ρ) / (1 - ρ)` for the lag-1 autocorrelation `ρ` pooled over the segments (lags taken
+/// within each), clamped to `0..=0.99`: the long-run variance of AR(1) errors over their variance.
+fn long_run_factor(segments: &[Vec<f64>]) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    for e in segments {
+        for w in e.windows(2) {
+            num += w[1] * w[0];
+            den += w[0] * w[0];
+        }
+    }
+    let rho = if den > 0.0 {
+        (num / den).clamp(0.0, 0.99)
+    } else {
+        0.0
+    };
+    (1.0 + rho) / (1.0 - rho)
 }
 
 /// `(intercept, slope)` of the OLS line `y = intercept + slope x`; `None` when `x` is flat.

@@ -61,6 +61,8 @@ struct RegimeFilter {
     hurst: RollingHurst,
     previous_row: Option<(f64, f64)>,
     trending: bool,
+    /// The exponent at the last re-estimation.
+    last: Option<f64>,
 }
 
 impl ZScoreModel {
@@ -87,6 +89,7 @@ impl ZScoreModel {
             hurst: RollingHurst::new(hurst_window.max(64), 8, HurstMethod::Dfa),
             previous_row: None,
             trending: false,
+            last: None,
         });
         ZScoreModel {
             regime,
@@ -126,7 +129,8 @@ impl ZScoreModel {
     /// Re-estimates beta and alpha by OLS over the window; false while undefined.
     pub(crate) fn evaluate(&mut self) -> bool {
         if let Some(r) = self.regime.as_mut() {
-            r.trending = r.hurst.value().is_none_or(|h| h > self.params.max_hurst);
+            r.last = r.hurst.value();
+            r.trending = r.last.is_none_or(|h| h > self.params.max_hurst);
         }
         if self.rows_seen < self.warmup_rows {
             self.set_spread(None);
@@ -165,7 +169,14 @@ impl ZScoreModel {
             r.hurst.reset();
             r.previous_row = None;
             r.trending = true;
+            r.last = None;
         }
+    }
+
+    /// The Hurst exponent of the regime filter at the last re-estimation (`None` when the filter
+    /// is off or the exponent undefined).
+    pub fn hurst(&self) -> Option<f64> {
+        self.regime.as_ref().and_then(|r| r.last)
     }
 
     /// The hedge ratio in use, once defined.
