@@ -75,6 +75,22 @@ impl Instruments {
             .collect()
     }
 
+    /// The instrument indices of each basket's names.
+    ///
+    /// # Panics
+    /// When a basket names a symbol outside the universe (build it with [`Instruments::of`]).
+    pub fn basket_legs(&self, baskets: &[crate::config::BasketParams]) -> Vec<Vec<u16>> {
+        baskets
+            .iter()
+            .map(|b| {
+                b.symbols
+                    .iter()
+                    .map(|s| self.index(s).expect("basket symbols are in the universe"))
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The index of `symbol`, if it is in the universe.
     pub fn index(&self, symbol: &str) -> Option<u16> {
         self.symbols

@@ -129,6 +129,7 @@ fn params(kind: StrategyKind, evaluation_secs: f64, sizing: Sizing) -> StrategyP
         var: Default::default(),
         filters: Default::default(),
         seed: Default::default(),
+        basket: Default::default(),
     }
 }
 
@@ -227,7 +228,7 @@ fn expected(
         if let Some(kind) = model.decide(&tick, held) {
             held = match kind {
                 IntentKind::Open(d) => Held::Open(d, q.t_ns),
-                IntentKind::Close(_) => Held::Flat,
+                IntentKind::Close(_) | IntentKind::Rebalance => Held::Flat,
             };
             out.push((q.seq, kind));
         }
@@ -547,7 +548,7 @@ fn check_legs(intent: &OrderIntent, qty_b: u32) {
     let (side_a, side_b) = match intent.kind {
         IntentKind::Open(Direction::LongSpread) => (Side::Buy, Side::Sell),
         IntentKind::Open(Direction::ShortSpread) => (Side::Sell, Side::Buy),
-        IntentKind::Close(_) => return,
+        IntentKind::Close(_) | IntentKind::Rebalance => return,
     };
     assert_eq!(
         (intent.legs[0].instrument, intent.legs[1].instrument),
@@ -622,6 +623,7 @@ fn zscore_enters_beyond_entry_and_exits_at_exit_on_a_mean_reverting_spread() {
                 // A mean-reverting spread has its tails too.
                 IntentKind::Close(CloseReason::Stop) => assert!(z.abs() > 4.0, "{z}"),
                 IntentKind::Close(reason) => panic!("unexpected close {reason:?} at z = {z}"),
+                IntentKind::Rebalance => panic!("a pair never rebalances"),
             }
             // Beta-weighted: B quantity = round(100 x beta), beta the rolling OLS estimate at the
             // decision (of the generating 2, but noisy over 60 rows of an autocorrelated spread).
@@ -959,6 +961,8 @@ fn constant_prices_give_no_signal_and_no_nan() {
                 StrategyKind::Kalman => assert!(strategy.hedge_ratio().is_some()),
                 // No cold fit here (and none is defined on constant prices).
                 StrategyKind::Var => assert_eq!(strategy.hedge_ratio(), None),
+                // Baskets have no pair strategy (tests/basket.rs).
+                StrategyKind::Basket => unreachable!("not among the kinds above"),
             }
         }
     }
@@ -1251,6 +1255,7 @@ fn a_refused_entry_leaves_the_strategy_flat_and_an_old_outcome_changes_nothing()
         pair: 0,
         seq: entry.seq - 1,
         held: [0, 0],
+        reached: false,
     };
     strategy.on_outcome(&old);
     assert!(matches!(strategy.position(), Position::Open { .. }));
@@ -1260,6 +1265,7 @@ fn a_refused_entry_leaves_the_strategy_flat_and_an_old_outcome_changes_nothing()
         pair: 0,
         seq: entry.seq,
         held: [0, 0],
+        reached: false,
     });
     assert_eq!(strategy.position(), Position::Flat);
     assert_eq!(strategy.counters().corrected, 1);
@@ -1272,6 +1278,7 @@ fn a_refused_entry_leaves_the_strategy_flat_and_an_old_outcome_changes_nothing()
         pair: 0,
         seq: entry.seq,
         held: [sa * 40, sb * 30],
+        reached: false,
     });
     match strategy.position() {
         Position::Open { qty_a, qty_b, .. } => assert_eq!((qty_a, qty_b), (40, 30)),

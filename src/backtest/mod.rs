@@ -30,9 +30,9 @@ use crate::rundir::{
     RowCounters, RowError, RunMode, StrategySummary, Summary, SymbolKeys, cents,
 };
 use crate::rundir::{SeriesEntry, SeriesIndex};
-use crate::signal::PairRouter;
+use crate::signal::{BasketRouter, PairRouter};
 use crate::strategy::{FilterLevels, PairStrategy, ZScoreBands};
-use crate::types::{CloseReason, IntentKind, OrderEvent, OrderIntent, Quote, Stamped};
+use crate::types::{CloseReason, IntentKind, MAX_LEGS, OrderEvent, OrderIntent, Quote, Stamped};
 use std::io::Write;
 use std::sync::Arc;
 use summary::{risk_stats, round6};
@@ -91,7 +91,7 @@ pub struct Backtest {
     /// By order id: the mid of its instrument when its intent was decided.
     decision_mids: Vec<f64>,
     /// By intent sequence number: the mids of its legs' instruments when it was decided.
-    intent_mids: std::collections::HashMap<u64, [(u16, f64); 2]>,
+    intent_mids: std::collections::HashMap<u64, arrayvec::ArrayVec<(u16, f64), MAX_LEGS>>,
     /// What executions paid against those mids (USD), and their shares.
     shortfall: f64,
     shares_traded: f64,
@@ -110,6 +110,7 @@ impl Backtest {
             DispatcherSetup {
                 symbols: instruments.symbols().to_vec(),
                 pairs: instruments.pair_legs(&params.pairs),
+                baskets: instruments.basket_legs(&params.baskets),
                 account: String::new(),
                 client_id: 0,
                 next_order_id: 1,
@@ -130,9 +131,17 @@ impl Backtest {
             scanner: QuoteScanner::default(),
             normalizer: Normalizer::new(n, params.normalize),
             feed,
-            stats: vec![PairStats::default(); pairs.len()],
+            // Pairs, then baskets (dispatch's slots).
+            stats: vec![PairStats::default(); params.slots()],
             router: PairRouter::with_series(pairs, n, params.engine.series_capacity)
-                .with_models(&params.strategy),
+                .with_models(&params.strategy)
+                .with_baskets(BasketRouter::new(
+                    &instruments.basket_legs(&params.baskets),
+                    params.pairs.len(),
+                    n,
+                    &params.strategy,
+                    params.engine.series_capacity,
+                )),
             dispatcher,
             venue: Venue::new(
                 n,
@@ -251,7 +260,7 @@ impl Backtest {
     /// pair will hold once its orders complete.
     fn dispatch_intent(&mut self, intent: &OrderIntent, now: u64) {
         let p = intent.pair as usize;
-        let held_before = self.dispatcher.pair_target(intent.pair).is_some_and(held);
+        let held_before = self.dispatcher.slot_target(intent.pair).is_some_and(held);
         let msg = Stamped {
             value: *intent,
             t_recv_ns: now,
@@ -260,14 +269,18 @@ impl Backtest {
         self.stats[p].last_intent = Some((intent.seq, intent.kind));
         let mids = intent
             .legs
-            .map(|l| (l.instrument, self.mids[l.instrument as usize]));
+            .iter()
+            .map(|l| (l.instrument, self.mids[l.instrument as usize]))
+            .collect();
         self.intent_mids.insert(intent.seq, mids);
         self.dispatcher.on_intent(&msg, now);
         self.carry_out(now);
-        let held_after = self.dispatcher.pair_target(intent.pair).is_some_and(held);
+        let held_after = self.dispatcher.slot_target(intent.pair).is_some_and(held);
         let st = &mut self.stats[p];
         match intent.kind {
-            IntentKind::Open(_) if !held_before && held_after => st.open_since_ns = Some(now),
+            IntentKind::Open(_) | IntentKind::Rebalance if !held_before && held_after => {
+                st.open_since_ns = Some(now)
+            }
             IntentKind::Close(reason) if held_before => {
                 if let Some(since) = st.open_since_ns.take() {
                     st.in_market_ns += now - since;
@@ -389,22 +402,37 @@ impl Backtest {
         );
     }
 
-    /// Net PnL of pair `p` so far: realized and open at the last mids, after commissions.
-    fn pair_pnl(&self, p: usize) -> f64 {
-        let Some(b) = self.dispatcher.pair_books().nth(p) else {
-            return 0.0;
+    /// Net PnL of every pair and basket so far: realized and open at the last mids, after
+    /// commissions.
+    fn books_pnl(&self) -> f64 {
+        let leg_pnl = |leg: &crate::dispatch::PositionState, i: u16| {
+            leg.realized + leg.unrealized(self.mids[i as usize]) - leg.commissions
         };
-        (0..2)
-            .map(|k| {
-                let leg = &b.legs[k];
-                leg.realized + leg.unrealized(self.mids[b.instruments[k] as usize])
-                    - leg.commissions
+        let pairs: f64 = self
+            .dispatcher
+            .pair_books()
+            .map(|b| {
+                (0..2)
+                    .map(|k| leg_pnl(&b.legs[k], b.instruments[k]))
+                    .sum::<f64>()
             })
-            .sum()
+            .sum();
+        let baskets: f64 = self
+            .dispatcher
+            .basket_books()
+            .map(|b| {
+                b.legs()
+                    .iter()
+                    .zip(b.instruments())
+                    .map(|(l, &i)| leg_pnl(l, i))
+                    .sum::<f64>()
+            })
+            .sum();
+        pairs + baskets
     }
 
     fn sample_equity(&mut self) {
-        let total: f64 = (0..self.stats.len()).map(|p| self.pair_pnl(p)).sum();
+        let total = self.books_pnl();
         self.equity.push(total);
     }
 
@@ -427,7 +455,7 @@ impl Backtest {
             let s = &self.router.pairs[p];
             let (a, b) = s.instruments();
             let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
-            let mut summary = PairSummary::of(a, b, book, &self.mids);
+            let mut summary = PairSummary::of(a, b, &book, &self.mids);
             round_pnl(&mut summary);
             let trading = PairTrading {
                 trades: st.trades,
@@ -455,6 +483,22 @@ impl Backtest {
             pairs: Vec::with_capacity(pairs.len()),
         };
         let mut series_csv = Vec::with_capacity(pairs.len());
+        let baskets = std::mem::take(&mut self.router.baskets);
+        let basket_names: Vec<Vec<String>> = baskets
+            .baskets
+            .iter()
+            .map(|b| {
+                b.instruments()
+                    .map(|i| symbols[i as usize].clone())
+                    .collect()
+            })
+            .collect();
+        for (b, (names, log)) in basket_names.iter().zip(baskets.into_series()).enumerate() {
+            series_csv.push((
+                crate::rundir::basket_series_file(b),
+                crate::rundir::basket_series_csv(names, log.as_slice()),
+            ));
+        }
         let legs: Vec<(u16, u16)> = self.router.pairs.iter().map(|s| s.instruments()).collect();
         for ((a, b), log) in legs.into_iter().zip(self.router.into_series()) {
             let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
@@ -544,7 +588,7 @@ fn round_pnl(s: &mut PairSummary) {
     }
 }
 
-/// True when a pair target holds shares on either leg.
-fn held(target: [f64; 2]) -> bool {
+/// True when a slot's target holds shares on any leg.
+fn held(target: &[f64]) -> bool {
     target.iter().any(|q| q.abs() > 1e-9)
 }

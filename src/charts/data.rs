@@ -1,6 +1,7 @@
 //! What the charts read from a run directory: the `series` index and strategy of
 //! `summary.json`, each pair's grid rows and fills.
 
+use crate::rundir::BasketSeries;
 use crate::rundir::{FillRow, ParseError, SeriesEntry, SeriesIndex};
 use crate::strategy::GridSample;
 use anyhow::Context;
@@ -27,6 +28,22 @@ pub(super) fn read_summary(run_dir: &Path) -> anyhow::Result<(Option<SeriesIndex
         None => None,
     };
     Ok((index, strategy))
+}
+
+/// Every `series/basket-<b>.csv` of the run, in basket order, with its chart's stem.
+pub(super) fn read_baskets(run_dir: &Path) -> anyhow::Result<Vec<(String, BasketSeries)>> {
+    let mut out = Vec::new();
+    for b in 0.. {
+        let file = crate::rundir::basket_series_file(b);
+        let path = run_dir.join(&file);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            break;
+        };
+        let series = crate::rundir::read_basket_series(&text)
+            .with_context(|| format!("{}", path.display()))?;
+        out.push((format!("basket-{b}"), series));
+    }
+    Ok(out)
 }
 
 /// One pair's data.
@@ -71,6 +88,10 @@ pub(super) fn read_pairs(
                 .iter()
                 .filter_map(|p| {
                     let stem = p.file_stem()?.to_str()?;
+                    // A basket's series is charted by `basket.rs`.
+                    if stem.starts_with("basket-") {
+                        return None;
+                    }
                     let (a, b) = stem.split_once('-').unwrap_or((stem, ""));
                     Some(SeriesEntry {
                         a: a.to_string(),

@@ -12,6 +12,10 @@
 //!   log scale, labelled 0 %, 90 %, 99 %, 99.9 % ..., so each decade is one more nine
 //!   (`latency.rs`).
 //!
+//! - `charts/basket-<b>.{png,svg}`, one figure per basket: the s-score of each name at each fit
+//!   with the rules' levels, and the shares the basket targeted per name, from
+//!   `series/basket-<b>.csv` (`basket.rs`).
+//!
 //! - `heatmap.png` of `hft sweep` (`heatmap.rs`): net PnL over two grid axes.
 //!
 //! - `report.html` (`html.rs`): the summary, the latency table and every chart on one
@@ -21,6 +25,7 @@
 //! line. Text is drawn with the embedded DejaVu Sans through `ab_glyph`, so the charts need no
 //! system font (no fontconfig; `fonts.rs`).
 
+mod basket;
 mod data;
 mod decimate;
 mod filters;
@@ -83,6 +88,7 @@ pub fn draw_run(run_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     );
     let (index, strategy) = data::read_summary(run_dir)?;
     let pairs = data::read_pairs(run_dir, index.as_ref())?;
+    let baskets = data::read_baskets(run_dir)?;
     let curves = match crate::rundir::read_latency(run_dir)? {
         Some(files) => latency::curves(files),
         None => {
@@ -90,7 +96,7 @@ pub fn draw_run(run_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             Vec::new()
         }
     };
-    if pairs.is_empty() && curves.is_empty() {
+    if pairs.is_empty() && baskets.is_empty() && curves.is_empty() {
         bail!(
             "nothing to plot in {}: no series/*.csv with grid rows and no latency/*.hgrm with samples",
             run_dir.display()
@@ -122,6 +128,10 @@ pub fn draw_run(run_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             filters: (levels, &extra),
         };
         written.extend(save(&charts, &format!("pair-{stem}"), pair_size, &chart)?);
+    }
+    for (stem, series) in &baskets {
+        let chart = Chart::Basket { series };
+        written.extend(save(&charts, stem, PAIR_SIZE, &chart)?);
     }
     if !curves.is_empty() {
         let all: Vec<&Curve> = curves.iter().collect();
@@ -158,6 +168,9 @@ enum Chart<'a> {
         title: &'a str,
         curves: &'a [&'a Curve],
         log_y: bool,
+    },
+    Basket {
+        series: &'a crate::rundir::BasketSeries,
     },
 }
 
@@ -202,5 +215,11 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart) -> any
             curves,
             log_y,
         } => latency::draw_latency(root, title, curves, *log_y),
+        // The rules' levels as params/default.toml sets them (the run's own are not recorded).
+        Chart::Basket { series } => basket::draw_basket(
+            root,
+            series,
+            &crate::config::BasketStrategyParams::default(),
+        ),
     }
 }

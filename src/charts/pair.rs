@@ -27,7 +27,13 @@ impl TimeAxis {
     fn new(history: &[GridSample], rows: &[GridSample]) -> Self {
         let first = history.first().or(rows.first());
         let t0_ns = first.map_or(0, |r| r.t_ns);
-        let span = rows.last().map_or(0, |r| r.t_ns.saturating_sub(t0_ns)) as f64 / 1e9;
+        let last_ns = rows.last().map_or(t0_ns, |r| r.t_ns);
+        Self::spanning(t0_ns, last_ns).with_bootstrap(history, rows)
+    }
+
+    /// An axis from `t0_ns` to `last_ns`, in hours, minutes or seconds by the span.
+    pub(super) fn spanning(t0_ns: u64, last_ns: u64) -> Self {
+        let span = last_ns.saturating_sub(t0_ns) as f64 / 1e9;
         let (unit_secs, unit) = if span > 3.0 * 3600.0 {
             (3600.0, "hours")
         } else if span > 300.0 {
@@ -45,7 +51,6 @@ impl TimeAxis {
             range: 0.0..(span / unit_secs).max(1.0),
             bootstrap: None,
         }
-        .with_bootstrap(history, rows)
     }
 
     fn with_bootstrap(mut self, history: &[GridSample], rows: &[GridSample]) -> Self {

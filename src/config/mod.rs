@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 mod backtest;
+mod basket;
 mod bootstrap;
 mod connection;
 mod engine;
@@ -33,6 +34,7 @@ mod sim;
 mod strategy;
 
 pub use backtest::BacktestParams;
+pub use basket::{BasketParams, BasketStrategyParams, MAX_BASKET_NAMES};
 pub use bootstrap::{BootstrapParams, bar_size_for};
 pub use connection::ConnectionParams;
 pub use engine::{EngineSection, FsyncPolicy, NormalizeParams, QueuePolicy, WaitStrategy};
@@ -206,6 +208,9 @@ pub struct EngineParams {
     /// The traded pairs (leg A, leg B); `hft bootstrap` fills in their statistics.
     #[serde(default)]
     pub pairs: Vec<PairParams>,
+    /// The traded baskets (`kind = "basket"`): each a universe of 2 to 16 names.
+    #[serde(default)]
+    pub baskets: Vec<BasketParams>,
     /// Commissions and the fill model (`[costs]`).
     #[serde(default)]
     pub costs: CostParams,
@@ -281,6 +286,28 @@ impl EngineParams {
         for (i, pair) in self.pairs.iter().enumerate() {
             pair.validate(file, &format!("pairs[{i}]"))?;
         }
+        let basket = self.strategy.kind == StrategyKind::Basket;
+        check(
+            basket || self.baskets.is_empty(),
+            file,
+            "baskets",
+            "baskets trade only with strategy.kind = \"basket\"",
+        )?;
+        check(
+            !basket || self.pairs.is_empty(),
+            file,
+            "pairs",
+            "strategy.kind = \"basket\" trades [[baskets]], not pairs",
+        )?;
+        check(
+            self.baskets.len() <= 256,
+            file,
+            "baskets",
+            "at most 256 baskets",
+        )?;
+        for (i, b) in self.baskets.iter().enumerate() {
+            b.validate(file, &format!("baskets[{i}]"))?;
+        }
         self.bootstrap.validate(file, "bootstrap")?;
         self.costs.validate(file, "costs")?;
         self.engine.validate(file, "engine")?;
@@ -290,17 +317,21 @@ impl EngineParams {
         self.normalize.validate(file, "normalize")
     }
 
-    /// Distinct symbols of all pairs, in order of first appearance.
+    /// Distinct symbols of all pairs and baskets, in order of first appearance.
     pub fn symbols(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for p in &self.pairs {
-            for s in [&p.a, &p.b] {
-                if !out.contains(s) {
-                    out.push(s.clone());
-                }
+        let pairs = self.pairs.iter().flat_map(|p| [&p.a, &p.b]);
+        for s in pairs.chain(self.baskets.iter().flat_map(|b| &b.symbols)) {
+            if !out.contains(s) {
+                out.push(s.clone());
             }
         }
         out
+    }
+
+    /// How many strategy slots trade: pairs, then baskets (dispatch numbers them so).
+    pub fn slots(&self) -> usize {
+        self.pairs.len() + self.baskets.len()
     }
 }
 

@@ -32,6 +32,11 @@ pub struct RiskParams {
     /// Largest gross notional (sum over instruments of |position| x last mid, USD) after an
     /// entry.
     pub max_gross_notional: f64,
+    /// Largest net notional (sum over instruments of position x last mid, USD; longs minus
+    /// shorts) after an entry that moves it away from zero.
+    pub max_net_notional: f64,
+    /// Largest notional in one name (|position| x last mid, USD) after an entry that trades it.
+    pub max_name_notional: f64,
     /// Staleness watchdog: an instrument without a quote for this long blocks entries in its
     /// pairs (milliseconds).
     pub max_quote_age_ms: u64,
@@ -55,6 +60,8 @@ impl Default for RiskParams {
             flatten_on_kill: true,
             flatten_on_stop: false,
             max_gross_notional: 5_000_000.0,
+            max_net_notional: 5_000_000.0,
+            max_name_notional: 5_000_000.0,
             max_quote_age_ms: 5_000,
             flatten_on_start: false,
         }
@@ -120,6 +127,18 @@ impl RiskParams {
             self.max_gross_notional > 0.0 && self.max_gross_notional.is_finite(),
             file,
             &key("max_gross_notional"),
+            "must be positive",
+        )?;
+        check(
+            self.max_net_notional > 0.0 && self.max_net_notional.is_finite(),
+            file,
+            &key("max_net_notional"),
+            "must be positive",
+        )?;
+        check(
+            self.max_name_notional > 0.0 && self.max_name_notional.is_finite(),
+            file,
+            &key("max_name_notional"),
             "must be positive",
         )?;
         check(

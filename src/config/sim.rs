@@ -274,6 +274,12 @@ pub struct SymbolParams {
     /// Volatility of the spread to the leader per trading day.
     #[serde(default = "default_spread_vol")]
     pub spread_vol_per_day: f64,
+    /// A symbol without a leader: its own (idiosyncratic) component mean-reverts with this
+    /// half-life, seconds (an Ornstein-Uhlenbeck process of volatility `vol_per_day`), so the
+    /// symbol is `beta` x the market factor plus a stationary residual: the factor structure
+    /// the basket strategy trades. 0 (default): a random walk.
+    #[serde(default)]
+    pub residual_half_life_secs: f64,
 }
 
 fn default_symbol_vol() -> f64 {
@@ -326,6 +332,12 @@ impl SymbolParams {
             file,
             &key("spread_vol_per_day"),
             "must be in [0, 1)",
+        )?;
+        check(
+            self.residual_half_life_secs >= 0.0 && self.residual_half_life_secs.is_finite(),
+            file,
+            &key("residual_half_life_secs"),
+            "must be >= 0 (0: a random walk)",
         )
     }
 }

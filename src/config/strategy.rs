@@ -17,6 +17,9 @@ pub enum StrategyKind {
     /// Entry and exit from a VAR or VECM forecast of the spread, fitted on the cold model thread
     /// (`[strategy.var]`).
     Var,
+    /// Avellaneda-Lee baskets: PCA factors, AR(1) s-scores of the residuals, N-leg hedged
+    /// positions, fitted on the cold model thread (`[strategy.basket]`, `[[baskets]]`).
+    Basket,
 }
 
 /// How leg quantities are sized.
@@ -87,6 +90,9 @@ pub struct StrategyParams {
     /// The seed model's options.
     #[serde(default)]
     pub seed: SeedParams,
+    /// The basket strategy's model and rules.
+    #[serde(default)]
+    pub basket: super::BasketStrategyParams,
 }
 
 fn default_grid_secs() -> f64 {
@@ -165,6 +171,9 @@ impl StrategyParams {
         if self.kind == StrategyKind::Var {
             self.var
                 .validate(file, &key("var"), window_rows, self.grid_secs)?;
+        }
+        if self.kind == StrategyKind::Basket {
+            self.basket.validate(file, &key("basket"))?;
         }
         self.filters
             .validate(file, &key("filters"), self.window_secs, self.grid_secs)

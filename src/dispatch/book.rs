@@ -1,7 +1,7 @@
 //! Positions with average-cost accounting, per instrument and per pair, and the table of
 //! executions already counted.
 
-use crate::types::ExecId;
+use crate::types::{ExecId, MAX_LEGS};
 
 /// Position in one instrument (or one leg of a pair).
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -67,6 +67,83 @@ impl PairBook {
     /// The leg index trading `instrument`, if any.
     pub fn leg_of(&self, instrument: u16) -> Option<usize> {
         self.instruments.iter().position(|&i| i == instrument)
+    }
+}
+
+/// What one strategy slot (a pair or a basket) holds, leg by leg: each leg as the slot's own
+/// orders traded it. Up to [`MAX_LEGS`] legs inline, so the dispatcher's tables stay fixed.
+///
+/// # Examples
+/// ```
+/// use hft::dispatch::LegBook;
+/// let mut b = LegBook::new(&[4, 7, 9]).unwrap();
+/// assert_eq!(b.leg_of(7), Some(1));
+/// b.legs_mut()[2].apply(-100.0, 20.0);
+/// assert!(!b.is_flat());
+/// assert_eq!(b.instruments(), &[4, 7, 9]);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LegBook {
+    instruments: [u16; MAX_LEGS],
+    legs: [PositionState; MAX_LEGS],
+    len: u8,
+}
+
+impl LegBook {
+    /// A flat book over `instruments` (`None`: more than [`MAX_LEGS`]).
+    pub fn new(instruments: &[u16]) -> Option<Self> {
+        if instruments.len() > MAX_LEGS {
+            return None;
+        }
+        let mut b = LegBook {
+            instruments: [0; MAX_LEGS],
+            legs: [PositionState::default(); MAX_LEGS],
+            len: instruments.len() as u8,
+        };
+        b.instruments[..instruments.len()].copy_from_slice(instruments);
+        Some(b)
+    }
+
+    /// The instruments of its legs, in leg order.
+    pub fn instruments(&self) -> &[u16] {
+        &self.instruments[..self.len as usize]
+    }
+
+    /// Its legs' positions, in leg order.
+    pub fn legs(&self) -> &[PositionState] {
+        &self.legs[..self.len as usize]
+    }
+
+    /// Its legs' positions, to update.
+    pub fn legs_mut(&mut self) -> &mut [PositionState] {
+        &mut self.legs[..self.len as usize]
+    }
+
+    /// The leg index trading `instrument`, if any.
+    pub fn leg_of(&self, instrument: u16) -> Option<usize> {
+        self.instruments().iter().position(|&i| i == instrument)
+    }
+
+    /// True when every leg is flat.
+    pub fn is_flat(&self) -> bool {
+        self.legs().iter().all(|l| l.qty == 0.0)
+    }
+
+    /// The book as a pair's (its first two legs).
+    pub fn pair(&self) -> PairBook {
+        PairBook {
+            instruments: [self.instruments[0], self.instruments[1]],
+            legs: [self.legs[0], self.legs[1]],
+        }
+    }
+
+    /// Gross and net shares held (the sum of |qty| and of qty over the legs).
+    pub fn gross_net(&self) -> [i64; 2] {
+        let q = |l: &PositionState| l.qty.round() as i64;
+        [
+            self.legs().iter().map(|l| q(l).abs()).sum(),
+            self.legs().iter().map(q).sum(),
+        ]
     }
 }
 

@@ -220,7 +220,7 @@ fn an_adopted_position_moves_the_pair_and_a_legged_pair_is_unwound() {
     }
     assert_eq!(h.d.counters().position_mismatches, 1);
     assert_eq!(h.d.positions()[1].qty, -120.0);
-    let book = h.d.pair_books().next().copied().unwrap();
+    let book = h.d.pair_books().next().unwrap();
     assert_eq!(book.legs[1].qty, -120.0);
     let p = places(&h.sent);
     let unwind: Vec<_> = p[2..]

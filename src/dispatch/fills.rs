@@ -117,7 +117,7 @@ impl Dispatcher {
         self.positions[instrument as usize].apply(signed, price);
         if let Some(p) = self.pairs.get_mut(pair as usize) {
             if let Some(k) = p.book.leg_of(instrument) {
-                p.book.legs[k].apply(signed, price);
+                p.book.legs_mut()[k].apply(signed, price);
             }
         }
     }
@@ -163,7 +163,7 @@ impl Dispatcher {
                 self.positions[s.instrument as usize].commissions += commission;
                 if let Some(p) = self.pairs.get_mut(s.pair as usize) {
                     if let Some(k) = p.book.leg_of(s.instrument) {
-                        p.book.legs[k].commissions += commission;
+                        p.book.legs_mut()[k].commissions += commission;
                     }
                 }
                 if let Some(f) = self.fills.get_mut(s.fill as usize) {

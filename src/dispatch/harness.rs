@@ -15,6 +15,8 @@ pub(super) struct Harness {
     pub next_exec: u32,
     /// Bid and ask of A and B as `quote` publishes them (locked at 100 and 50 by default).
     pub touch: [(f64, f64); 2],
+    /// Instruments quoted (past A and B: locked at 50).
+    pub instruments: usize,
 }
 
 impl Harness {
@@ -38,6 +40,7 @@ impl Harness {
             DispatcherSetup {
                 symbols: vec!["A".into(), "B".into()],
                 pairs,
+                baskets: Vec::new(),
                 account: "DU1".into(),
                 client_id: 7,
                 next_order_id: 100,
@@ -59,14 +62,84 @@ impl Harness {
             sent: Vec::new(),
             next_exec: 0,
             touch: [(100.0, 100.0), (50.0, 50.0)],
+            instruments: 2,
         };
         h.quote();
         h
     }
 
+    /// A dispatcher for one basket of `n` names (instruments 0..n, slot 0), started and
+    /// reconciled; names past A and B quote at 50.
+    pub fn basket(risk: RiskParams, n: u16) -> Self {
+        let now = 1_000 * MS;
+        let feed = Arc::new(FeedState::new(n as usize));
+        let d = Dispatcher::new(
+            DispatcherSetup {
+                symbols: (0..n).map(|i| format!("S{i}")).collect(),
+                pairs: Vec::new(),
+                baskets: vec![(0..n).collect()],
+                account: "DU1".into(),
+                client_id: 7,
+                next_order_id: 100,
+                risk,
+                wall_offset_ns: 0,
+                fills_capacity: 64,
+                requests_sent: 0,
+                feed: feed.clone(),
+                execution: ExecutionParams::default(),
+                policies: Vec::new(),
+            },
+            None,
+            now,
+        );
+        let mut h = Harness {
+            d,
+            feed,
+            now,
+            sent: Vec::new(),
+            next_exec: 0,
+            touch: [(100.0, 100.0), (50.0, 50.0)],
+            instruments: n as usize,
+        };
+        h.quote();
+        Self::started_with(h)
+    }
+
+    /// A basket intent of slot `pair`: a rebalance to `targets` (signed shares per
+    /// instrument), or a close when `targets` is empty.
+    pub fn basket_intent(&mut self, pair: u16, seq: u64, targets: &[(u16, i64)]) -> Vec<Outbound> {
+        let legs = targets
+            .iter()
+            .map(|&(instrument, q)| Leg {
+                instrument,
+                side: if q < 0 { Side::Sell } else { Side::Buy },
+                qty: q.unsigned_abs() as u32,
+            })
+            .collect::<Vec<_>>();
+        let kind = if targets.is_empty() {
+            IntentKind::Close(crate::types::CloseReason::Exit)
+        } else {
+            IntentKind::Rebalance
+        };
+        let msg = Stamped {
+            value: OrderIntent {
+                pair,
+                seq,
+                t_ns: self.now,
+                kind,
+                legs: crate::types::Legs::from_slice(&legs).unwrap(),
+            },
+            t_recv_ns: self.now,
+            t_enq_ns: self.now,
+        };
+        self.d.on_intent(&msg, self.now);
+        self.take()
+    }
+
     /// Both instruments quoted now (the feed is fresh).
     pub fn quote(&mut self) {
-        for (i, (bid, ask)) in self.touch.into_iter().enumerate() {
+        for i in 0..self.instruments {
+            let (bid, ask) = self.touch.get(i).copied().unwrap_or((50.0, 50.0));
             self.feed
                 .publish(i as u16, self.now, bid, ask, 100.0, 100.0);
         }
@@ -130,7 +203,8 @@ impl Harness {
                     side: Side::Sell,
                     qty: 200,
                 },
-            ],
+            ]
+            .into(),
         };
         let msg = Stamped {
             value: intent,
@@ -154,7 +228,7 @@ impl Harness {
                 seq,
                 t_ns: self.now,
                 kind: IntentKind::Close(crate::types::CloseReason::Exit),
-                legs: [leg(0), leg(1)],
+                legs: [leg(0), leg(1)].into(),
             },
             t_recv_ns: self.now,
             t_enq_ns: self.now,

@@ -145,7 +145,9 @@ impl Dispatcher {
             }
         }
         for p in self.pairs.iter_mut() {
-            p.target = [p.book.legs[0].qty, p.book.legs[1].qty];
+            for (t, l) in p.target.iter_mut().zip(p.book.legs()) {
+                *t = l.qty;
+            }
         }
         for (x, p) in self.projected.iter_mut().zip(self.positions.iter()) {
             *x = p.qty;
@@ -468,7 +470,7 @@ impl Dispatcher {
             return;
         };
         let s = &mut self.pairs[k];
-        let l = &mut s.book.legs[leg];
+        let l = &mut s.book.legs_mut()[leg];
         if l.qty == 0.0 {
             l.avg_cost = avg;
         }

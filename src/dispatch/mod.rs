@@ -32,7 +32,7 @@ mod tickets;
 mod view;
 mod wire_out;
 
-pub use book::{ExecTable, PairBook, PositionState, SeenExec};
+pub use book::{ExecTable, LegBook, PairBook, PositionState, SeenExec};
 pub use counters::{DispatchCounters, KillReason};
 pub use execution::OrderKind;
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
@@ -44,7 +44,7 @@ use crate::config::{ExecutionParams, Policy, RiskParams};
 use crate::journal::{JournalEntry, Recovered};
 use crate::normalize::FeedState;
 use crate::record::{FillRecord, FixedLog};
-use crate::types::{IntentMsg, IntentOutcome, OrderMsg, OrderStatusKind, Side};
+use crate::types::{IntentMsg, IntentOutcome, MAX_LEGS, OrderMsg, OrderStatusKind, Side};
 use link::Link;
 use std::sync::Arc;
 use tickets::Ticket;
@@ -116,14 +116,16 @@ struct PendingOrder {
     cancel_id: i32,
 }
 
-/// What dispatch knows of one pair.
+/// What dispatch knows of one strategy slot: a pair (two legs) or a basket (up to
+/// [`MAX_LEGS`]). Every rule below (targets, closes, unwinds, adoption) is written over the
+/// slot's legs, so pairs and baskets share it.
 #[derive(Debug, Clone, Copy)]
 struct PairState {
-    /// Both legs as the pair's own orders traded them.
-    book: PairBook,
+    /// Every leg as the slot's own orders traded it.
+    book: LegBook,
     /// What each leg will hold once every order submitted for it completes (the book plus
     /// what is working or queued). Entries need it flat; closes are sized from it.
-    target: [f64; 2],
+    target: [f64; MAX_LEGS],
     /// A close waiting for the session, for the pair's entries to end, or for room in the
     /// ticket table.
     close_pending: bool,
@@ -144,6 +146,9 @@ pub struct DispatcherSetup {
     pub symbols: Vec<String>,
     /// Instrument indices of each pair's legs.
     pub pairs: Vec<[u16; 2]>,
+    /// Instrument indices of each basket's names (at most [`MAX_LEGS`] each); baskets are
+    /// the strategy slots after the pairs (basket `b` is slot `pairs.len() + b`).
+    pub baskets: Vec<Vec<u16>>,
     pub account: String,
     pub client_id: i32,
     pub next_order_id: i32,
@@ -187,7 +192,10 @@ pub struct Dispatcher {
     /// position plus what is working or queued). Risk limits apply to this, so a decision does
     /// not depend on how fast fills come back.
     projected: Box<[f64]>,
+    /// Pairs, then baskets.
     pairs: Box<[PairState]>,
+    /// How many of `pairs` are pairs (the rest are baskets).
+    pair_count: usize,
     seen: ExecTable,
     fills: FixedLog<FillRecord>,
     unattributed_commissions: f64,
@@ -238,15 +246,15 @@ impl Dispatcher {
     /// previous run) when given. Nothing is sent until [`start`](Self::start).
     pub fn new(s: DispatcherSetup, restored: Option<&Recovered>, now: u64) -> Self {
         let n = s.symbols.len();
+        let pair_count = s.pairs.len();
         let pairs: Box<[PairState]> = s
             .pairs
             .iter()
-            .map(|&instruments| PairState {
-                book: PairBook {
-                    instruments,
-                    legs: [PositionState::default(); 2],
-                },
-                target: [0.0; 2],
+            .map(|p| &p[..])
+            .chain(s.baskets.iter().map(|b| &b[..MAX_LEGS.min(b.len())]))
+            .map(|instruments| PairState {
+                book: LegBook::new(instruments).unwrap_or_else(|| unreachable!("legs capped")),
+                target: [0.0; MAX_LEGS],
                 close_pending: false,
                 close_seq: 0,
                 close_t_ns: 0,
@@ -276,14 +284,17 @@ impl Dispatcher {
             kill_reason: KillReason::None,
             flatten_attempts: 3,
             stopping: false,
-            // One call appends at most: a flatten of every instrument and pair leg, the
+            // One call appends at most: a flatten of every instrument and slot leg, the
             // cancels of every slot, and the subscriptions.
-            outbox: Outbox::with_capacity(2 * (n + 2 * pairs.len() + s.risk.max_orders) + 64),
+            outbox: Outbox::with_capacity(
+                2 * (n + MAX_LEGS * pairs.len() + s.risk.max_orders) + 64,
+            ),
             slots: vec![None; s.risk.max_orders].into_boxed_slice(),
             first_order_id: s.next_order_id,
             positions: vec![PositionState::default(); n].into_boxed_slice(),
             projected: vec![0.0; n].into_boxed_slice(),
             pairs,
+            pair_count,
             seen: ExecTable::with_capacity(exec_capacity),
             fills: FixedLog::preallocated(s.fills_capacity),
             unattributed_commissions: 0.0,
@@ -446,8 +457,8 @@ impl Dispatcher {
                 "the run ends before these executions' commission reports came"
             );
         }
-        for (p, s) in self.pairs.iter().enumerate() {
-            let b = &s.book;
+        for (p, s) in self.pairs[..self.pair_count].iter().enumerate() {
+            let b = s.book.pair();
             if b.is_legged() {
                 tracing::error!(
                     pair = p,
@@ -460,7 +471,14 @@ impl Dispatcher {
         DispatchOutcome {
             counters: self.counters,
             positions: self.positions.to_vec(),
-            pair_books: self.pairs.iter().map(|p| p.book).collect(),
+            pair_books: self.pairs[..self.pair_count]
+                .iter()
+                .map(|p| p.book.pair())
+                .collect(),
+            basket_books: self.pairs[self.pair_count..]
+                .iter()
+                .map(|p| p.book)
+                .collect(),
             unattributed_commissions: self.unattributed_commissions,
             disconnected: self.link == Link::Down,
             kill_reason: self.kill_reason,
@@ -484,17 +502,31 @@ impl Dispatcher {
     }
 
     /// Tells pair `pair`'s strategy what its intent `seq` came to: what the pair holds now
-    /// (nothing for seq 0, which no intent has).
-    fn report_outcome(&mut self, pair: u16, seq: u64) {
+    /// (a basket: its gross and net shares), and whether its trade completed (nothing for seq
+    /// 0, which no intent has).
+    fn report_outcome(&mut self, pair: u16, seq: u64, reached: bool) {
         let Some(p) = self.pairs.get(pair as usize) else {
             return;
         };
         if seq == 0 {
             return;
         }
-        let held = p.book.legs.map(|l| l.qty.round() as i64);
-        self.outbox
-            .push(Outbound::Outcome(IntentOutcome { pair, seq, held }));
+        let held = if (pair as usize) < self.pair_count {
+            [0, 1].map(|k| p.book.legs()[k].qty.round() as i64)
+        } else {
+            p.book.gross_net()
+        };
+        self.outbox.push(Outbound::Outcome(IntentOutcome {
+            pair,
+            seq,
+            held,
+            reached,
+        }));
+    }
+
+    /// True when slot `pair` is a basket (numbered after the pairs).
+    fn is_basket(&self, pair: u16) -> bool {
+        (pair as usize) >= self.pair_count && (pair as usize) < self.pairs.len()
     }
 
     fn journal(&mut self, e: JournalEntry) {
@@ -512,6 +544,8 @@ pub struct DispatchOutcome {
     pub positions: Vec<PositionState>,
     /// Per pair: both legs as its own orders traded them.
     pub pair_books: Vec<PairBook>,
+    /// Per basket: every name as its own orders traded it.
+    pub basket_books: Vec<LegBook>,
     /// Commissions whose execution was not seen (e.g. from before start-up).
     pub unattributed_commissions: f64,
     /// The session was down when dispatch stopped.
@@ -521,6 +555,8 @@ pub struct DispatchOutcome {
     pub fills: FixedLog<FillRecord>,
 }
 
+#[cfg(test)]
+mod basket_tests;
 #[cfg(test)]
 mod execution_tests;
 #[cfg(test)]

@@ -2,14 +2,14 @@
 //! limit, the kill switch and flattening.
 
 use super::{Dispatcher, KillReason, Link, PendingOrder};
-use crate::types::{IntentKind, IntentMsg, Side};
+use crate::types::{IntentKind, IntentMsg, MAX_LEGS, Side};
 
 impl Dispatcher {
     pub(super) fn handle_intent(&mut self, msg: &IntentMsg) {
         self.counters.intents += 1;
         if !self.intent_taken(msg) {
             // Refused (or nothing to close): the strategy learns what the pair holds.
-            self.report_outcome(msg.value.pair, msg.value.seq);
+            self.report_outcome(msg.value.pair, msg.value.seq, false);
         }
     }
 
@@ -41,6 +41,11 @@ impl Dispatcher {
             self.counters.entries_while_down += 1;
             return false;
         }
+        // A basket rebalances; a pair opens. Anything else is not the slot's kind of intent.
+        if self.is_basket(intent.pair) != (intent.kind == IntentKind::Rebalance) {
+            self.counters.intents_blocked += 1;
+            return false;
+        }
         let max_age = self.risk.max_quote_age_ms * 1_000_000;
         if intent
             .legs
@@ -50,32 +55,103 @@ impl Dispatcher {
             self.counters.entries_stale += 1;
             return false;
         }
+        if intent.kind == IntentKind::Rebalance {
+            return self.rebalance(msg);
+        }
         // The pair must be flat once what is in flight completes (a close still working
         // counts as done: a reversal on one tick trades at once).
         if self.pairs[p].target.iter().any(|&q| q.abs() > 1e-9) {
             self.counters.entries_not_flat += 1;
             return false;
         }
-        // Both legs or neither: a risk check failing on one leg must not leave the other alone.
-        let orders = intent.legs.map(|leg| PendingOrder {
-            instrument: leg.instrument,
-            pair: intent.pair,
-            side: leg.side,
-            qty: leg.qty,
-            seq: intent.seq,
-            ticket: 0,
-            leg: 0,
-            t_recv_ns: msg.t_recv_ns,
-            t_event_ns: intent.t_ns,
-            cancel_id: 0,
-        });
-        if !self.risk_allows(&orders) || self.open_tickets.is_full() {
+        let orders: arrayvec::ArrayVec<PendingOrder, MAX_LEGS> = intent
+            .legs
+            .iter()
+            .map(|leg| PendingOrder {
+                instrument: leg.instrument,
+                pair: intent.pair,
+                side: leg.side,
+                qty: leg.qty,
+                seq: intent.seq,
+                ticket: 0,
+                leg: 0,
+                t_recv_ns: msg.t_recv_ns,
+                t_event_ns: intent.t_ns,
+                cancel_id: 0,
+            })
+            .collect();
+        self.open_checked(intent.pair, intent.seq, &orders)
+    }
+
+    /// Every leg or none: a risk check failing on one leg must not leave the others alone.
+    /// Opens the entry's ticket when the checks pass.
+    fn open_checked(&mut self, pair: u16, seq: u64, orders: &[PendingOrder]) -> bool {
+        if !self.risk_allows(orders) || self.open_tickets.is_full() {
             self.counters.rejected_by_risk += 1;
             return false;
         }
-        let policy = self.policy_of(intent.pair);
-        self.open_ticket(intent.pair, intent.seq, false, policy, orders);
+        let policy = self.policy_of(pair);
+        self.open_ticket(pair, seq, false, policy, orders);
         true
+    }
+
+    /// A basket's rebalance: its legs are targets; what differs from what each name will hold
+    /// goes as one ticket (one order per name: buys and sells of one name net before they are
+    /// sent). The basket must have nothing in flight: its targets are then its book, and a
+    /// strategy that asks again later (it asks for a state, not a trade) trades the rest.
+    fn rebalance(&mut self, msg: &IntentMsg) -> bool {
+        let intent = &msg.value;
+        let p = intent.pair as usize;
+        let busy = self.pairs[p].close_pending
+            || self
+                .open_tickets
+                .iter()
+                .any(|&id| self.ticket(id).is_some_and(|t| t.pair == intent.pair));
+        if busy {
+            self.counters.entries_not_flat += 1;
+            return false;
+        }
+        let state = self.pairs[p];
+        let mut wanted = state.target;
+        for (k, leg) in intent.legs.iter().enumerate() {
+            // Every leg a name of the basket, each name once.
+            let twice = intent.legs[..k]
+                .iter()
+                .any(|l| l.instrument == leg.instrument);
+            let Some(at) = state.book.leg_of(leg.instrument).filter(|_| !twice) else {
+                self.counters.intents_blocked += 1;
+                return false;
+            };
+            wanted[at] = leg.signed() as f64;
+        }
+        let orders: arrayvec::ArrayVec<PendingOrder, MAX_LEGS> = state
+            .book
+            .instruments()
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| (wanted[k] - state.target[k]).abs() > 0.5)
+            .map(|(k, &instrument)| {
+                let delta = wanted[k] - state.target[k];
+                PendingOrder {
+                    instrument,
+                    pair: intent.pair,
+                    side: if delta > 0.0 { Side::Buy } else { Side::Sell },
+                    qty: delta.abs().round() as u32,
+                    seq: intent.seq,
+                    ticket: 0,
+                    leg: 0,
+                    t_recv_ns: msg.t_recv_ns,
+                    t_event_ns: intent.t_ns,
+                    cancel_id: 0,
+                }
+            })
+            .collect();
+        if orders.is_empty() {
+            // Already there: the strategy hears so (its trade is complete).
+            self.report_outcome(intent.pair, intent.seq, true);
+            return true;
+        }
+        self.open_checked(intent.pair, intent.seq, &orders)
     }
 
     /// Closes what pair `pair` holds, both legs as one ticket. Entries of the pair still in
@@ -108,9 +184,11 @@ impl Dispatcher {
             self.pairs[pair as usize].close_pending = true;
             return true;
         }
-        let state = self.pairs[pair as usize];
-        let target = state.target;
-        if target.iter().all(|&q| q.abs() < 1e-9) {
+        if self.pairs[pair as usize]
+            .target
+            .iter()
+            .all(|&q| q.abs() < 1e-9)
+        {
             self.counters.closes_flat += 1;
             return false;
         }
@@ -121,36 +199,24 @@ impl Dispatcher {
             self.pairs[pair as usize].close_pending = true;
             return true;
         }
-        let orders = [0, 1].map(|k| {
-            let q = target[k];
-            PendingOrder {
-                instrument: state.book.instruments[k],
-                pair,
-                side: if q > 0.0 { Side::Sell } else { Side::Buy },
-                qty: q.abs().round() as u32,
-                seq,
-                ticket: 0,
-                leg: k as u8,
-                t_recv_ns,
-                t_event_ns,
-                cancel_id: 0,
-            }
-        });
+        let orders = self.reducing_orders(pair, seq, t_recv_ns, t_event_ns);
         // A reducing ticket: legs that do not fill are retried, never reversed.
         let policy = self.policy_of(pair);
-        self.open_ticket(pair, seq, true, policy, orders);
+        self.open_ticket(pair, seq, true, policy, &orders);
         true
     }
 
-    /// Pre-trade limits on both legs of an entry, applied to what each instrument will hold
-    /// once everything already submitted completes (not to what has filled so far).
-    fn risk_allows(&mut self, legs: &[PendingOrder; 2]) -> bool {
+    /// Pre-trade limits on every leg of an entry together, applied to what each instrument
+    /// will hold once everything already submitted completes (not to what has filled so far):
+    /// order size, per name (shares and notional), gross notional, net notional (when the
+    /// entry moves it away from zero), open orders and the order table.
+    fn risk_allows(&mut self, legs: &[PendingOrder]) -> bool {
         let r = self.risk;
         if legs.iter().any(|o| o.qty as f64 > r.max_order_qty) {
             self.counters.rejected_order_qty += 1;
             return false;
         }
-        let mut gross = 0.0;
+        let (mut gross, mut net, mut net_before) = (0.0, 0.0, 0.0);
         for (i, p) in self.positions.iter().enumerate() {
             let delta: f64 = legs
                 .iter()
@@ -158,27 +224,33 @@ impl Dispatcher {
                 .map(|o| o.side.signed(o.qty as f64))
                 .sum();
             let after = self.projected[i] + delta;
-            if delta != 0.0 && after.abs() > r.max_position {
+            let (_, mid) = self.feed.last(i as u16);
+            let price = if mid > 0.0 { mid } else { p.avg_cost };
+            if delta != 0.0
+                && (after.abs() > r.max_position || after.abs() * price > r.max_name_notional)
+            {
                 self.counters.rejected_position += 1;
                 return false;
             }
-            let (_, mid) = self.feed.last(i as u16);
-            let price = if mid > 0.0 { mid } else { p.avg_cost };
             gross += after.abs() * price;
+            net += after * price;
+            net_before += self.projected[i] * price;
         }
-        if gross > r.max_gross_notional {
+        if gross > r.max_gross_notional
+            || (net.abs() > r.max_net_notional && net.abs() > net_before.abs())
+        {
             self.counters.rejected_notional += 1;
             return false;
         }
         let queued = self.pending.iter().filter(|o| o.cancel_id == 0).count();
-        if self.live.len() + queued + 2 > r.max_open_orders {
+        if self.live.len() + queued + legs.len() > r.max_open_orders {
             self.counters.rejected_open_orders += 1;
             return false;
         }
         // The order table never overwrites a working order: an entry whose two orders would
         // land on working ones is refused whole, rather than sent one leg short.
         let next = self.next_order_id.saturating_add(queued as i32);
-        let taken = (0..2).any(|k| {
+        let taken = (0..legs.len() as i32).any(|k| {
             self.slot_of(next.saturating_add(k))
                 .and_then(|i| self.slots[i])
                 .is_some_and(|s| !s.status.is_terminal())
@@ -360,13 +432,13 @@ impl Dispatcher {
             self.positions.iter().take(4096).map(|p| p.qty).collect();
         for p in 0..self.pairs.len() {
             let b = self.pairs[p].book;
-            for k in 0..2 {
-                let q = b.legs[k].qty;
+            for (&instrument, leg) in b.instruments().iter().zip(b.legs()) {
+                let q = leg.qty;
                 if q != 0.0 {
-                    if let Some(r) = residual.get_mut(b.instruments[k] as usize) {
+                    if let Some(r) = residual.get_mut(instrument as usize) {
                         *r -= q;
                     }
-                    self.flatten_order(b.instruments[k], p as u16, q);
+                    self.flatten_order(instrument, p as u16, q);
                 }
             }
         }
@@ -433,7 +505,7 @@ impl Dispatcher {
                 let (seq, t_ns) = (self.pairs[p].close_seq, self.pairs[p].close_t_ns);
                 if !self.close_pair(p as u16, seq, self.now, t_ns) {
                     // Nothing left to close: the strategy hears so now.
-                    self.report_outcome(p as u16, seq);
+                    self.report_outcome(p as u16, seq, false);
                 }
             }
         }

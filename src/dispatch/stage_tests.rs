@@ -50,6 +50,7 @@ fn fixture(journal: Option<JournalTx>) -> Fixture {
         dispatcher: DispatcherSetup {
             symbols: vec!["A".into(), "B".into()],
             pairs: vec![[0, 1]],
+            baskets: Vec::new(),
             account: "DU1".into(),
             client_id: 7,
             next_order_id: 100,
@@ -122,7 +123,8 @@ fn entry(stage: &mut DispatchStage) {
                     side: Side::Sell,
                     qty: 200,
                 },
-            ],
+            ]
+            .into(),
         },
         t_recv_ns: now,
         t_enq_ns: now,

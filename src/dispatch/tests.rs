@@ -325,7 +325,8 @@ fn a_close_still_working_frees_its_room_for_the_next_entry() {
                 side: Side::Buy,
                 qty: 200,
             },
-        ],
+        ]
+        .into(),
     };
     let msg = Stamped {
         value: close,

@@ -1,7 +1,9 @@
-//! Pair tickets: both legs of one intent tracked until hedged or unwound. A leg that fails
+//! Tickets: every leg of one intent (a pair's two, a basket's names) tracked until hedged or
+//! unwound, all legs or none. A leg that fails
 //! (rejected, cancelled, lost, or not filled within `risk.leg_timeout_ms`) is re-sent
-//! `risk.leg_retries` times to complete the hedge; then the filled leg is unwound and the pair
-//! stops trading. An unwind that cannot fill is a naked leg, logged and counted.
+//! `risk.leg_retries` times to complete the hedge; then what the slot holds is unwound (every
+//! leg, as one reducing ticket) and the slot stops trading. An unwind that cannot fill is a
+//! naked leg, logged and counted.
 //!
 //! A leg is re-sent only once none of its orders can fill any more: a leg that times out
 //! while working is cancelled first, and what it lacks is re-sent when the cancel (or a fill)
@@ -10,7 +12,7 @@
 use super::execution::PassivePhase;
 use super::{Dispatcher, Link, OPEN_TICKETS, PendingOrder, TICKETS};
 use crate::config::Policy;
-use crate::types::Side;
+use crate::types::{MAX_LEGS, Side};
 
 /// Attempts at each leg of a reducing trade (close or unwind) ...
 const UNWIND_RETRIES: u8 = 5;
@@ -51,6 +53,9 @@ pub(super) struct Ticket {
     pub unwind: bool,
     /// Out of retries, the legs still working were cancelled; the ticket decides once they end.
     pub cancelling: bool,
+    /// The engine's own repair (an unwind of a legged trade): it reports under the intent's
+    /// sequence number but never as the intent's trade completed.
+    pub repair: bool,
     /// An entry a close took over: its working legs were cancelled, it never completes, and
     /// it ends once none of its orders can fill (the close is sized then, from what is held).
     pub superseded: bool,
@@ -58,22 +63,56 @@ pub(super) struct Ticket {
     pub policy: Policy,
     /// A `passive` ticket's resting phase (`None` once over, or for other policies).
     pub passive: Option<PassivePhase>,
-    pub legs: [LegState; 2],
+    /// The legs (the first `leg_count` of them).
+    pub legs: [LegState; MAX_LEGS],
+    pub leg_count: u8,
+}
+
+impl Ticket {
+    /// The ticket's legs.
+    pub fn legs(&self) -> &[LegState] {
+        &self.legs[..self.leg_count as usize]
+    }
+}
+
+impl LegState {
+    const NONE: LegState = LegState {
+        instrument: 0,
+        side: Side::Buy,
+        qty: 0.0,
+        filled: 0.0,
+        live: 0,
+    };
 }
 
 const _: () = assert!(OPEN_TICKETS <= TICKETS);
 
 impl Dispatcher {
-    /// Opens a ticket for `orders` (both legs) and submits the legs with a quantity (for a
-    /// `passive` ticket, only the leg that rests: the other follows its fills).
+    /// Opens a ticket for `orders` (every leg, at most [`MAX_LEGS`]) and submits the legs
+    /// with a quantity (for a `passive` ticket of two legs, only the leg that rests: the other
+    /// follows its fills; a passive ticket of more legs sends them all at market).
     pub(super) fn open_ticket(
         &mut self,
         pair: u16,
         seq: u64,
         unwind: bool,
         policy: Policy,
-        orders: [PendingOrder; 2],
+        orders: &[PendingOrder],
     ) -> u32 {
+        self.open_ticket_for(pair, seq, unwind, false, policy, orders)
+    }
+
+    /// [`open_ticket`](Self::open_ticket), saying whether the ticket is the engine's repair.
+    fn open_ticket_for(
+        &mut self,
+        pair: u16,
+        seq: u64,
+        unwind: bool,
+        repair: bool,
+        policy: Policy,
+        orders: &[PendingOrder],
+    ) -> u32 {
+        let orders = &orders[..orders.len().min(MAX_LEGS)];
         let id = self.next_ticket;
         self.next_ticket = self.next_ticket.wrapping_add(1).max(1);
         let leg_state = |o: &PendingOrder| LegState {
@@ -83,6 +122,10 @@ impl Dispatcher {
             filled: 0.0,
             live: 0,
         };
+        let mut legs = [LegState::NONE; MAX_LEGS];
+        for (l, o) in legs.iter_mut().zip(orders) {
+            *l = leg_state(o);
+        }
         self.tickets[id as usize % TICKETS] = Some(Ticket {
             id,
             pair,
@@ -92,15 +135,21 @@ impl Dispatcher {
             state: TicketState::Working,
             unwind,
             cancelling: false,
+            repair,
             superseded: false,
             policy,
             passive: None,
-            legs: [leg_state(&orders[0]), leg_state(&orders[1])],
+            legs,
+            leg_count: orders.len() as u8,
         });
         self.open_tickets.push(id);
         // A passive trade of two legs rests one of them; the other is hedged as it fills.
-        let resting = (policy == Policy::Passive && orders.iter().all(|o| o.qty != 0))
-            .then(|| self.passive_leg(&orders));
+        let resting = match orders {
+            [a, b] if policy == Policy::Passive && a.qty != 0 && b.qty != 0 => {
+                Some(self.passive_leg(&[*a, *b]))
+            }
+            _ => None,
+        };
         let now = self.now;
         if let (Some(leg), Some(t)) = (resting, self.ticket_mut(id)) {
             let hedge = orders[1 - leg as usize];
@@ -117,12 +166,13 @@ impl Dispatcher {
             self.adjust_target(pair, hedge.instrument, buy, f64::from(hedge.qty));
         }
         let sent_now = |k: usize| orders[k].qty != 0 && resting.is_none_or(|r| r as usize == k);
-        for k in 0..2 {
+        for k in 0..orders.len() {
             if sent_now(k) {
                 self.leg_order_started(id, k as u8);
             }
         }
-        for (k, mut order) in orders.into_iter().enumerate() {
+        for (k, &order) in orders.iter().enumerate() {
+            let mut order = order;
             if !sent_now(k) {
                 continue;
             }
@@ -203,12 +253,12 @@ impl Dispatcher {
             return;
         }
         let complete = |l: &LegState| l.filled + 1e-9 >= l.qty;
-        if t.legs.iter().all(complete) {
+        if t.legs().iter().all(complete) {
             self.close_ticket(id, TicketState::Hedged);
             return;
         }
         if t.superseded {
-            if t.legs.iter().all(|l| l.live == 0) {
+            if t.legs().iter().all(|l| l.live == 0) {
                 self.close_ticket(id, TicketState::Unwound);
             }
             return;
@@ -224,19 +274,19 @@ impl Dispatcher {
         let Some(t) = self.ticket_mut(id).copied() else {
             return;
         };
-        if timed_out && t.legs.iter().any(|l| !complete(l) && l.live > 0) {
+        if timed_out && t.legs().iter().any(|l| !complete(l) && l.live > 0) {
             self.cancel_late_legs(&t);
         }
         // A leg is missing when its orders ended short (time running out cancels them first).
-        let missing: arrayvec::ArrayVec<usize, 2> = (0..2)
+        let missing: arrayvec::ArrayVec<usize, MAX_LEGS> = (0..t.legs().len())
             .filter(|&k| !complete(&t.legs[k]) && t.legs[k].live == 0)
             .collect();
         if missing.is_empty() {
             return;
         }
         self.counters.legged += 1;
-        let any_filled = t.legs.iter().any(|l| l.filled > 0.0);
-        if !t.unwind && !any_filled && missing.len() == 2 {
+        let any_filled = t.legs().iter().any(|l| l.filled > 0.0);
+        if !t.unwind && !any_filled && missing.len() == t.legs().len() {
             // Nothing traded: no exposure, nothing to repair.
             self.close_ticket(id, TicketState::Hedged);
             return;
@@ -285,7 +335,7 @@ impl Dispatcher {
         // Out of retries: what is taken back is sized from the pair's target, which counts
         // the other leg's working order as if it will fill. Cancel it first, decide once it
         // has ended (filled or not), as for a timeout.
-        if t.legs.iter().any(|l| !complete(l) && l.live > 0) {
+        if t.legs().iter().any(|l| !complete(l) && l.live > 0) {
             if !t.cancelling {
                 if let Some(tm) = self.ticket_mut(id) {
                     tm.cancelling = true;
@@ -309,7 +359,7 @@ impl Dispatcher {
                 self.flatten_pair(t.pair, t.seq);
                 return;
             }
-            for l in t.legs.iter().filter(|l| l.filled + 1e-9 < l.qty) {
+            for l in t.legs().iter().filter(|l| l.filled + 1e-9 < l.qty) {
                 self.counters.naked_legs += 1;
                 tracing::error!(
                     pair = t.pair,
@@ -334,13 +384,15 @@ impl Dispatcher {
         self.flatten_pair(t.pair, t.seq);
     }
 
-    /// Takes back what pair `pair` will hold once everything in flight completes (filled legs
+    /// Takes back what slot `pair` will hold once everything in flight completes (filled legs
     /// of a failed trade, and any close or entry overlapping it), as one reducing ticket, so no
     /// leg is left alone whatever else was working.
     fn flatten_pair(&mut self, pair: u16, seq: u64) {
-        let target = self.pairs[pair as usize].target;
-        let book = self.pairs[pair as usize].book;
-        if target.iter().all(|q| q.abs() < 1e-9) {
+        if self.pairs[pair as usize]
+            .target
+            .iter()
+            .all(|q| q.abs() < 1e-9)
+        {
             return;
         }
         if self.open_tickets.is_full() {
@@ -348,23 +400,41 @@ impl Dispatcher {
             tracing::error!(pair, "naked leg: no room to track the unwind");
             return;
         }
-        let orders = [0, 1].map(|k| PendingOrder {
-            instrument: book.instruments[k],
-            pair,
-            side: if target[k] > 0.0 {
-                Side::Sell
-            } else {
-                Side::Buy
-            },
-            qty: target[k].abs().round() as u32,
-            seq,
-            ticket: 0,
-            leg: k as u8,
-            t_recv_ns: self.now,
-            t_event_ns: 0,
-            cancel_id: 0,
-        });
-        self.open_ticket(pair, seq, true, Policy::Market, orders);
+        let orders = self.reducing_orders(pair, seq, self.now, 0);
+        self.open_ticket_for(pair, seq, true, true, Policy::Market, &orders);
+    }
+
+    /// The orders that take slot `pair` from its target back to flat, one per leg (a leg
+    /// already flat gets a zero quantity: it is complete at once).
+    pub(super) fn reducing_orders(
+        &self,
+        pair: u16,
+        seq: u64,
+        t_recv_ns: u64,
+        t_event_ns: u64,
+    ) -> arrayvec::ArrayVec<PendingOrder, MAX_LEGS> {
+        let state = &self.pairs[pair as usize];
+        state
+            .book
+            .instruments()
+            .iter()
+            .enumerate()
+            .map(|(k, &instrument)| {
+                let q = state.target[k];
+                PendingOrder {
+                    instrument,
+                    pair,
+                    side: if q > 0.0 { Side::Sell } else { Side::Buy },
+                    qty: q.abs().round() as u32,
+                    seq,
+                    ticket: 0,
+                    leg: k as u8,
+                    t_recv_ns,
+                    t_event_ns,
+                    cancel_id: 0,
+                }
+            })
+            .collect()
     }
 
     pub(super) fn close_ticket(&mut self, id: u32, state: TicketState) {
@@ -373,13 +443,17 @@ impl Dispatcher {
         let mut ended = None;
         if let Some(t) = self.ticket_mut(id) {
             t.state = state;
-            ended = Some((t.pair, t.seq));
+            // Reached: the intent's own trade filled every leg and still stands (not a repair,
+            // not an entry a close took over; a ticket ended with nothing traded is not).
+            let reached =
+                !t.repair && !t.superseded && t.legs().iter().all(|l| l.filled + 1e-9 >= l.qty);
+            ended = Some((t.pair, t.seq, reached));
         }
         self.open_tickets.retain(|x| *x != id);
         self.closes_due = true;
         // An unwind to come reports again under the same sequence number.
-        if let Some((pair, seq)) = ended {
-            self.report_outcome(pair, seq);
+        if let Some((pair, seq, reached)) = ended {
+            self.report_outcome(pair, seq, reached);
         }
     }
 

@@ -2,7 +2,7 @@
 //! outbox to carry out, counters, positions and books, and the few requests the socket's owner
 //! makes itself.
 
-use super::{DispatchCounters, Dispatcher, KillReason, Outbox, PairBook, PositionState};
+use super::{DispatchCounters, Dispatcher, KillReason, LegBook, Outbox, PairBook, PositionState};
 use crate::normalize::FeedState;
 use crate::record::{FillRecord, FixedLog};
 
@@ -29,14 +29,29 @@ impl Dispatcher {
     }
 
     /// What each pair holds.
-    pub fn pair_books(&self) -> impl Iterator<Item = &PairBook> + '_ {
-        self.pairs.iter().map(|p| &p.book)
+    pub fn pair_books(&self) -> impl Iterator<Item = PairBook> + '_ {
+        self.pairs[..self.pair_count].iter().map(|p| p.book.pair())
+    }
+
+    /// What each basket holds (slot `pair_books().count() + b` is basket `b`).
+    pub fn basket_books(&self) -> impl Iterator<Item = &LegBook> + '_ {
+        self.pairs[self.pair_count..].iter().map(|p| &p.book)
     }
 
     /// What pair `pair` will hold once every order submitted for it completes (`None`: no
     /// such pair).
     pub fn pair_target(&self, pair: u16) -> Option<[f64; 2]> {
-        self.pairs.get(pair as usize).map(|p| p.target)
+        self.pairs
+            .get(pair as usize)
+            .map(|p| [p.target[0], p.target[1]])
+    }
+
+    /// What each leg of slot `pair` (a pair or a basket) will hold once every order submitted
+    /// for it completes, in the order of its book's instruments.
+    pub fn slot_target(&self, pair: u16) -> Option<&[f64]> {
+        self.pairs
+            .get(pair as usize)
+            .map(|p| &p.target[..p.book.instruments().len()])
     }
 
     /// The feed it reads (published by normalize).

@@ -34,7 +34,7 @@ use crate::latency::{Named, now_ns};
 use crate::metrics::EngineMetrics;
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
 use crate::runtime::{Cadence, Waiter, Waker};
-use crate::signal::{PairRouter, SignalReport, SignalStage};
+use crate::signal::{BasketRouter, PairRouter, SignalReport, SignalStage};
 use crate::strategy::PairStrategy;
 use anyhow::Context;
 use placement::spawn;
@@ -89,7 +89,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     let instruments = Instruments::of(params);
     anyhow::ensure!(
         !instruments.is_empty(),
-        "no pairs to trade (params [[pairs]] is empty)"
+        "nothing to trade (params [[pairs]] and [[baskets]] are empty)"
     );
     std::fs::create_dir_all(&opts.run_dir)
         .with_context(|| format!("cannot create {}", opts.run_dir.display()))?;
@@ -330,7 +330,14 @@ fn build_stages(
     // Cold fits (the `var` strategy, the pair filters) run on the model thread, which stops
     // when the router is dropped with the signal stage.
     let mut router = PairRouter::with_series(pairs, symbols.len(), params.engine.series_capacity)
-        .with_models(&params.strategy);
+        .with_models(&params.strategy)
+        .with_baskets(BasketRouter::new(
+            &instruments.basket_legs(&params.baskets),
+            params.pairs.len(),
+            symbols.len(),
+            &params.strategy,
+            params.engine.series_capacity,
+        ));
     router
         .start_model_thread()
         .context("cannot start the model thread")?;
@@ -356,6 +363,7 @@ fn build_stages(
         DispatchSetup {
             dispatcher: DispatcherSetup {
                 pairs: instruments.pair_legs(&params.pairs),
+                baskets: instruments.basket_legs(&params.baskets),
                 symbols,
                 account,
                 client_id: params.connection.client_id,
@@ -544,6 +552,7 @@ mod ends {
             strategies: Vec::new(),
             hedge_ratios: Vec::new(),
             series: Vec::new(),
+            basket_series: Vec::new(),
         }
     }
 

@@ -77,6 +77,18 @@ pub(super) fn report(
             dropped_rows: log.dropped(),
         });
     }
+    for (b, (basket, log)) in params.baskets.iter().zip(&sig.basket_series).enumerate() {
+        let path = run_dir.join(crate::rundir::basket_series_file(b));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::write(
+            &path,
+            crate::rundir::basket_series_csv(&basket.symbols, log.as_slice()),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let fills_path = run_dir.join("fills.csv");
     std::fs::write(
         &fills_path,

@@ -8,6 +8,7 @@
 //! - the directory itself: [`new_run_dir`] (`run-YYYYMMDD-HHMMSS[-n]`).
 //! - `latency/<name>.hgrm`: [`write_latency`], [`read_latency`] (format and parser in `hgrm.rs`).
 
+mod basket;
 mod dirs;
 mod hgrm;
 mod logs;
@@ -15,6 +16,7 @@ mod quotes;
 mod summary;
 
 pub use crate::types::cents;
+pub use basket::{BasketSeries, basket_series_csv, basket_series_file, read_basket_series};
 pub use dirs::new_run_dir;
 pub use logs::{
     FILLS_HEADER, FillRow, ParseError, SERIES_HEADER, SeriesEntry, SeriesIndex, bootstrap_file,

@@ -1,9 +1,11 @@
 //! Stage 3, signal: the pair strategies (the same code as `hft backtest`) over normalized quotes,
 //! emitting order intents for dispatch.
 
+mod baskets;
 pub mod model;
 mod stage;
 
+pub use baskets::BasketRouter;
 pub use stage::{SignalReport, SignalStage};
 
 use crate::config::StrategyParams;
@@ -32,6 +34,8 @@ pub struct PairRouter {
     series: Vec<FixedLog<GridSample>>,
     /// One per pair with cold fits.
     links: Vec<Option<ModelLink<PairRefit>>>,
+    /// The baskets (strategy slots after the pairs).
+    pub baskets: BasketRouter,
     model_thread: Option<ModelThread>,
 }
 
@@ -66,6 +70,7 @@ impl PairRouter {
         for link in self.links.iter_mut().flatten() {
             builder.attach(link);
         }
+        self.baskets.attach(&mut builder);
         let thread = builder.spawn("hft-model")?;
         if thread.is_running() {
             self.model_thread = Some(thread);
@@ -101,13 +106,23 @@ impl PairRouter {
             pairs,
             by_instrument,
             links: Vec::new(),
+            baskets: BasketRouter::default(),
             model_thread: None,
         }
+    }
+
+    /// Adds the baskets (built with [`BasketRouter::new`]); they take quotes after the pairs.
+    pub fn with_baskets(mut self, baskets: BasketRouter) -> Self {
+        self.baskets = baskets;
+        self
     }
 
     /// Feeds `q` to every pair with that instrument.
     #[inline]
     pub fn on_quote(&mut self, q: &Quote, mut emit: impl FnMut(OrderIntent)) {
+        if !self.baskets.baskets.is_empty() {
+            self.baskets.on_quote(q, &mut emit);
+        }
         let Some(list) = self.by_instrument.get(q.instrument as usize) else {
             return;
         };
@@ -136,8 +151,9 @@ impl PairRouter {
 
     /// What became of an intent: its pair's strategy corrects what it believes it holds.
     pub fn on_outcome(&mut self, o: &IntentOutcome) {
-        if let Some(p) = self.pairs.get_mut(o.pair as usize) {
-            p.on_outcome(o);
+        match self.pairs.get_mut(o.pair as usize) {
+            Some(p) => p.on_outcome(o),
+            None => self.baskets.on_outcome(o),
         }
     }
 

@@ -5,6 +5,7 @@ use crate::latency::now_ns;
 use crate::metrics::EngineMetrics;
 use crate::record::FixedLog;
 use crate::runtime::{Cadence, Step, Waiter, Waker, consume, push_waiting};
+use crate::strategy::basket::BasketSample;
 use crate::strategy::{GridSample, StrategyCounters};
 use crate::types::{IntentMsg, IntentOutcome, QuoteMsg};
 use hdrhistogram::Histogram;
@@ -21,6 +22,8 @@ pub struct SignalReport {
     pub hedge_ratios: Vec<Option<f64>>,
     /// Each pair's grid rows ([`PairRouter::with_series`]), in pair order.
     pub series: Vec<FixedLog<GridSample>>,
+    /// Each basket's chart rows (one per fit), in basket order.
+    pub basket_series: Vec<FixedLog<BasketSample>>,
 }
 
 /// The signal thread.
@@ -89,6 +92,7 @@ impl SignalStage {
             intents,
             strategies: self.router.pairs.iter().map(|p| p.counters()).collect(),
             hedge_ratios: self.router.pairs.iter().map(|p| p.hedge_ratio()).collect(),
+            basket_series: std::mem::take(&mut self.router.baskets).into_series(),
             series: self.router.into_series(),
         }
     }

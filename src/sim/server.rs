@@ -233,6 +233,7 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
             follows: None,
             spread_half_life_secs: 600.0,
             spread_vol_per_day: 0.004,
+            residual_half_life_secs: 0.0,
         });
     }
     let mut universe = Universe::new(&market);

@@ -37,10 +37,12 @@ pub struct MarketEvent {
 #[derive(Debug, Clone)]
 enum Driver {
     /// `x = log p0 + beta * M + eps`, eps a Brownian motion.
+    /// `x = log_p0 + beta * market + eps`; eps a random walk (`theta` 0) or an OU process.
     Free {
         log_p0: f64,
         beta: f64,
         sigma: f64,
+        theta: f64,
         eps: f64,
     },
     /// `x = log(ratio) + x_leader + s`, s an OU process.
@@ -117,12 +119,27 @@ impl Universe {
                         s: s0,
                     }
                 }
-                None => Driver::Free {
-                    log_p0: s.price.ln(),
-                    beta: s.beta,
-                    sigma: per_sec(s.vol_per_day),
-                    eps: 0.0,
-                },
+                None => {
+                    let theta = if s.residual_half_life_secs > 0.0 {
+                        std::f64::consts::LN_2 / s.residual_half_life_secs
+                    } else {
+                        0.0
+                    };
+                    let sigma = per_sec(s.vol_per_day);
+                    // A stationary residual starts in its stationary distribution.
+                    let eps = if theta > 0.0 {
+                        rng.normal() * sigma / (2.0 * theta).sqrt()
+                    } else {
+                        0.0
+                    };
+                    Driver::Free {
+                        log_p0: s.price.ln(),
+                        beta: s.beta,
+                        sigma,
+                        theta,
+                        eps,
+                    }
+                }
             };
             symbols.push(SymbolState {
                 driver,
@@ -187,18 +204,20 @@ impl Universe {
                 log_p0,
                 beta,
                 sigma,
+                theta,
                 eps,
             } => {
                 self.advance_market(t);
-                let eps = if dt > 0.0 {
-                    eps + sigma * dt.sqrt() * self.rng.normal()
-                } else {
-                    eps
+                let eps = match (dt > 0.0, theta > 0.0) {
+                    (false, _) => eps,
+                    (true, true) => ou_step(eps, theta, sigma, dt, self.rng.normal()),
+                    (true, false) => eps + sigma * dt.sqrt() * self.rng.normal(),
                 };
                 self.symbols[i].driver = Driver::Free {
                     log_p0,
                     beta,
                     sigma,
+                    theta,
                     eps,
                 };
                 self.symbols[i].t = self.symbols[i].t.max(t);
@@ -320,6 +339,10 @@ impl Universe {
             market -= self.market_sigma * sq * rng.normal();
             for (i, s) in self.symbols.iter().enumerate() {
                 match s.driver {
+                    // An OU process is time-reversible: the backward step is a forward one.
+                    Driver::Free { sigma, theta, .. } if theta > 0.0 => {
+                        eps[i] = ou_step(eps[i], theta, sigma, step_secs, rng.normal())
+                    }
                     Driver::Free { sigma, .. } => eps[i] -= sigma * sq * rng.normal(),
                     Driver::Follower { theta, sigma, .. } => {
                         spread[i] = ou_step(spread[i], theta, sigma, step_secs, rng.normal())

@@ -16,7 +16,8 @@ impl ZScoreBands {
     /// The bands of the configured model; `None` for the seed model (no thresholds).
     pub fn of(params: &StrategyParams) -> Option<Self> {
         match params.kind {
-            StrategyKind::Seed => None,
+            // The basket's bands are its s-score rules, charted with its own series.
+            StrategyKind::Seed | StrategyKind::Basket => None,
             StrategyKind::Zscore => Some(ZScoreBands {
                 entry: params.zscore.entry,
                 exit: params.zscore.exit,

@@ -14,6 +14,10 @@
 //! strategy's side of the hand-over is in `cold.rs`).
 
 mod bands;
+pub mod basket;
+pub mod basket_fit;
+#[cfg(test)]
+mod basket_tests;
 mod cold;
 pub mod filters;
 pub mod kalman;
@@ -271,7 +275,11 @@ impl PairStrategy {
         let window = ((params.window_secs / params.grid_secs).round() as usize).max(2);
         let model = match params.kind {
             StrategyKind::Seed => Model::Seed(seed::SeedModel::new(window, params)),
-            StrategyKind::Zscore => Model::ZScore(zscore::ZScoreModel::new(params, *costs)),
+            // A basket params file has no pairs (validated); a pair built from one anyway (a
+            // test, `hft measure`) runs the default model.
+            StrategyKind::Zscore | StrategyKind::Basket => {
+                Model::ZScore(zscore::ZScoreModel::new(params, *costs))
+            }
             StrategyKind::Kalman => {
                 Model::Kalman(kalman::KalmanModel::new(params.kalman, seed_stats))
             }
@@ -567,7 +575,8 @@ impl PairStrategy {
                     side: side_b,
                     qty: qty_b,
                 },
-            ],
+            ]
+            .into(),
         }
     }
 }

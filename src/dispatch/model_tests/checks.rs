@@ -27,7 +27,7 @@ impl Model {
             .ticket_mut(ticket)
             .ok_or_else(|| format!("order {} for unknown ticket {ticket}", p.order_id))?;
         if !t
-            .legs
+            .legs()
             .iter()
             .any(|l| l.instrument == p.instrument && l.side == p.side)
         {
@@ -72,7 +72,7 @@ impl Model {
             let Some(t) = d.tickets[id as usize % TICKETS].filter(|t| t.id == id) else {
                 continue;
             };
-            for (k, leg) in t.legs.iter().enumerate() {
+            for (k, leg) in t.legs().iter().enumerate() {
                 let working: f64 = d
                     .slots
                     .iter()
