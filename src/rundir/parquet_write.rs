@@ -209,39 +209,47 @@ impl<W: Write + Send> ParquetQuoteWriter<W> {
     }
 }
 
-/// A column of a CSV table, typed by its values: every one an integer, every one a number
-/// (an empty field is a null), or text (dictionary-encoded).
+/// A column of a run directory's CSV table, typed as the Python package types it: integers
+/// (ids and nanosecond times), text (symbol, side, intent) and numbers (everything else); an
+/// empty field is a null. A column whose values do not fit its type is written as text.
 enum Column {
-    Int(Vec<i64>),
+    Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
     Text(Vec<ByteArray>),
 }
 
-fn infer(values: &[&[u8]]) -> Column {
-    if !values.is_empty() {
-        if let Some(ints) = values.iter().map(|v| crate::wire::parse_i64(v)).collect() {
-            return Column::Int(ints);
-        }
+/// Columns of integers in `orders.csv`, `fills.csv` and `series/*.csv`.
+const INTEGER_COLUMNS: [&str; 5] = ["order_id", "t_ns", "seq", "pair", "signal_t_ns"];
+/// Columns of text.
+const TEXT_COLUMNS: [&str; 3] = ["symbol", "side", "intent"];
+
+fn typed(name: &str, values: &[&[u8]]) -> Column {
+    fn all<T>(values: &[&[u8]], parse: impl Fn(&[u8]) -> Option<T>) -> Option<Vec<Option<T>>> {
+        values
+            .iter()
+            .map(|v| {
+                if v.is_empty() {
+                    Some(None)
+                } else {
+                    parse(v).map(Some)
+                }
+            })
+            .collect()
     }
-    let floats: Option<Vec<Option<f64>>> = values
-        .iter()
-        .map(|v| {
-            if v.is_empty() {
-                Some(None)
-            } else {
-                crate::wire::parse_f64(v).map(Some)
-            }
-        })
-        .collect();
-    match floats {
-        Some(f) if f.iter().any(Option::is_some) => Column::Float(f),
-        _ => Column::Text(values.iter().map(|v| ByteArray::from(v.to_vec())).collect()),
+    let text = || Column::Text(values.iter().map(|v| ByteArray::from(v.to_vec())).collect());
+    if TEXT_COLUMNS.contains(&name) {
+        text()
+    } else if INTEGER_COLUMNS.contains(&name) {
+        all(values, crate::wire::parse_i64).map_or_else(text, Column::Int)
+    } else {
+        all(values, crate::wire::parse_f64).map_or_else(text, Column::Float)
     }
 }
 
 /// Converts a run directory's CSV table (a header line, then rows of plain comma-separated
 /// fields, as `orders.csv`, `fills.csv` and `series/*.csv` are written) into Parquet with typed
-/// columns, snappy-compressed, written to `out`.
+/// columns (nullable INT64 for ids and times, DOUBLE for numbers, UTF-8 strings for symbol,
+/// side and intent: the dtypes of the Python package), snappy-compressed, written to `out`.
 ///
 /// # Errors
 /// A row with a different number of fields than the header, or the writer's I/O error.
@@ -273,13 +281,15 @@ pub fn csv_table_to_parquet<W: Write + Send>(csv: &[u8], out: W) -> std::io::Res
             c.push(f);
         }
     }
-    let columns: Vec<Column> = cells.iter().map(|c| infer(c)).collect();
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| String::from_utf8_lossy(n).trim().to_string())
+        .collect();
+    let columns: Vec<Column> = names.iter().zip(&cells).map(|(n, c)| typed(n, c)).collect();
     let mut schema = String::from("message table {\n");
     for (name, col) in names.iter().zip(&columns) {
-        let name = String::from_utf8_lossy(name);
-        let name = name.trim();
         let ty = match col {
-            Column::Int(_) => "required int64",
+            Column::Int(_) => "optional int64",
             Column::Float(_) => "optional double",
             Column::Text(_) => "required binary",
         };
@@ -299,12 +309,19 @@ pub fn csv_table_to_parquet<W: Write + Send>(csv: &[u8], out: W) -> std::io::Res
     let mut rg = writer.next_row_group().map_err(err)?;
     let mut k = 0;
     while let Some(mut col) = rg.next_column().map_err(err)? {
+        fn levels<T: Copy>(v: &[Option<T>]) -> (Vec<i16>, Vec<T>) {
+            let defs = v.iter().map(|x| i16::from(x.is_some())).collect();
+            (defs, v.iter().flatten().copied().collect())
+        }
         match &columns[k] {
-            Column::Int(v) => col.typed::<Int64Type>().write_batch(v, None, None),
             Column::Text(v) => col.typed::<ByteArrayType>().write_batch(v, None, None),
+            Column::Int(v) => {
+                let (defs, vals) = levels(v);
+                col.typed::<Int64Type>()
+                    .write_batch(&vals, Some(&defs), None)
+            }
             Column::Float(v) => {
-                let defs: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
-                let vals: Vec<f64> = v.iter().flatten().copied().collect();
+                let (defs, vals) = levels(v);
                 col.typed::<DoubleType>()
                     .write_batch(&vals, Some(&defs), None)
             }
