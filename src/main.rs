@@ -59,6 +59,9 @@ enum Command {
         /// with the gateway before trading.
         #[arg(long, value_name = "RUN_DIR")]
         resume: Option<PathBuf>,
+        /// `parquet`: also fills.parquet and series/<A>-<B>.parquet in the run directory.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
+        format: OutputFormat,
     },
     /// Trip the kill switch of a running engine: cancel its working orders, flatten if
     /// risk.flatten_on_kill, dump the latency and summary, exit.
@@ -253,6 +256,7 @@ fn main() -> ExitCode {
         no_bootstrap: false,
         live: false,
         resume: None,
+        format: OutputFormat::Csv,
     };
     let result = match cli.command.unwrap_or(default) {
         Command::Run {
@@ -263,6 +267,7 @@ fn main() -> ExitCode {
             no_bootstrap,
             live,
             resume,
+            format,
         } => hft::cli::run::run(hft::cli::run::RunArgs {
             params,
             duration,
@@ -271,6 +276,7 @@ fn main() -> ExitCode {
             no_bootstrap,
             live,
             resume,
+            parquet: format == OutputFormat::Parquet,
         }),
         Command::Kill { run_dir } => hft::cli::run::kill(&run_dir),
         Command::Backtest {

@@ -583,3 +583,99 @@ fn sweep_rows_from_any_format_match_the_csv_scan() {
     assert_same("sweep rows", &run(&from_csv), &run(&from_parquet));
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn many_row_groups_and_pages_with_nulls_read_in_order() {
+    use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+    let d = dir("groups");
+    let path = d.join("groups.parquet");
+    // 50,000 rows in row groups of 7,000 and pages of 500 rows (data pages v2 for the sizes'
+    // nulls), symbols cycling through 5, every 97th bid null.
+    let n = 50_000usize;
+    let schema = "message q { required int64 ts_ns; optional binary symbol (STRING);
+        optional double bid; required double bid_size; required double ask;
+        required double ask_size; }";
+    let schema = Arc::new(parquet::schema::parser::parse_message_type(schema).unwrap());
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(7_000))
+        .set_data_page_row_count_limit(500)
+        .set_write_batch_size(500)
+        .set_writer_version(parquet::file::properties::WriterVersion::PARQUET_2_0)
+        .build();
+    let mut w = SerializedFileWriter::new(
+        std::fs::File::create(&path).unwrap(),
+        schema,
+        Arc::new(props),
+    )
+    .unwrap();
+    for start in (0..n).step_by(7_000) {
+        let rows: Vec<usize> = (start..(start + 7_000).min(n)).collect();
+        let mut rg = w.next_row_group().unwrap();
+        let mut k = 0;
+        while let Some(mut col) = rg.next_column().unwrap() {
+            match k {
+                0 => {
+                    let ts: Vec<i64> = rows.iter().map(|&i| i as i64 * 10).collect();
+                    col.typed::<Int64Type>()
+                        .write_batch(&ts, None, None)
+                        .unwrap();
+                }
+                1 => {
+                    let v: Vec<ByteArray> = rows
+                        .iter()
+                        .map(|&i| ByteArray::from(format!("S{}", i % 5).as_str()))
+                        .collect();
+                    let defs = vec![1i16; rows.len()];
+                    col.typed::<ByteArrayType>()
+                        .write_batch(&v, Some(&defs), None)
+                        .unwrap();
+                }
+                2 => {
+                    let defs: Vec<i16> = rows.iter().map(|&i| i16::from(i % 97 != 0)).collect();
+                    let v: Vec<f64> = rows
+                        .iter()
+                        .filter(|&&i| i % 97 != 0)
+                        .map(|&i| 100.0 + (i % 13) as f64)
+                        .collect();
+                    col.typed::<DoubleType>()
+                        .write_batch(&v, Some(&defs), None)
+                        .unwrap();
+                }
+                _ => {
+                    let v: Vec<f64> = rows.iter().map(|&i| 200.0 + (i % 7) as f64).collect();
+                    col.typed::<DoubleType>()
+                        .write_batch(&v, None, None)
+                        .unwrap();
+                }
+            }
+            col.close().unwrap();
+            k += 1;
+        }
+        rg.close().unwrap();
+    }
+    w.close().unwrap();
+    let mut inputs = QuoteInputs::open(&[path], None).unwrap();
+    let rows = inputs.read_all().unwrap();
+    assert_eq!(rows.len(), n);
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r.row, i as u64 + 2);
+        assert_eq!(
+            inputs.symbols().name(r.symbol),
+            format!("S{}", i % 5),
+            "row {i}"
+        );
+        if i % 97 == 0 {
+            assert_eq!(r.problem, Some(RowProblem::BadNumber), "row {i}");
+        } else {
+            assert_eq!(
+                (r.ts_ns, r.bid, r.problem),
+                (i as i64 * 10, 100.0 + (i % 13) as f64, None)
+            );
+            assert_eq!(r.ask_size, 200.0 + (i % 7) as f64);
+        }
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -1,11 +1,11 @@
 //! `hft backtest --params FILE --ticks QUOTES... [--symbols A,B] --out DIR [--format parquet]`.
 
-use crate::backtest::{BacktestOutput, write_outputs};
+use crate::backtest::write_outputs;
 use crate::config::EngineParams;
-use crate::rundir::{QuoteFormat, QuoteInputs, csv_table_to_parquet, write_atomic};
+use crate::rundir::{QuoteFormat, QuoteInputs, write_parquet_tables};
 use crate::sweep::Setup;
 use anyhow::Context;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// The arguments of `hft backtest`.
@@ -69,7 +69,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
     let secs = started.elapsed().as_secs_f64();
     write_outputs(&output, out).with_context(|| format!("cannot write to {}", out.display()))?;
     if args.parquet {
-        write_parquet_tables(&output, out)
+        write_parquet_tables(out)
             .with_context(|| format!("cannot write Parquet to {}", out.display()))?;
     }
     let s = &output.summary;
@@ -134,24 +134,4 @@ fn progress_bar(size: u64) -> Option<indicatif::ProgressBar> {
         );
         pb
     })
-}
-
-/// `orders.parquet`, `fills.parquet` and `series/<A>-<B>.parquet` beside their CSV files,
-/// typed columns for pandas and polars; each written under a temporary name and renamed.
-///
-/// # Errors
-/// I/O.
-pub fn write_parquet_tables(output: &BacktestOutput, dir: &Path) -> std::io::Result<()> {
-    let mut tables: Vec<(PathBuf, &[u8])> = vec![
-        (dir.join("orders.parquet"), &output.orders_csv),
-        (dir.join("fills.parquet"), &output.fills_csv),
-    ];
-    for (file, bytes) in &output.series_csv {
-        tables.push((dir.join(file).with_extension("parquet"), bytes));
-    }
-    for (path, csv) in tables {
-        let parquet = csv_table_to_parquet(csv, Vec::new())?;
-        write_atomic(&path, &parquet)?;
-    }
-    Ok(())
 }

@@ -44,7 +44,7 @@ pub use records::{
     NO_SYMBOL, QuoteFormat, QuoteInputError, QuoteRecord, QuoteSource, SymbolTable, open_source,
 };
 pub use rle::decode_rle_hybrid;
-pub use sink::{AtomicFile, QuoteOutput, write_atomic};
+pub use sink::{AtomicFile, QuoteOutput, write_atomic, write_parquet_tables};
 pub use summary::{
     BacktestSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,
     PairTrading, Percentiles, PlacementSummary, Pnl, PositionSummary, RowCounters, RowError,

@@ -244,31 +244,42 @@ impl QuoteSource for ParquetSource {
                 .take(n, symbols)
                 .map_err(|e| at(format!("column `symbol`: {e}")))?;
             group.rows_left -= n;
-            out.reserve(n);
+            // Every column sliced to `n` rows: the loop below indexes without bounds checks,
+            // and an exact-size `extend` writes the rows without a capacity check each.
             let [bid, bid_size, ask, ask_size] = &s.numbers;
-            for i in 0..n {
-                let (ts_ns, symbol) = (s.ts[i], ids[i]);
-                self.row += 1;
-                let (b, bs, a, az) = (bid[i], bid_size[i], ask[i], ask_size[i]);
-                let last = self.scanner.last_ts().max(0);
-                let problem = match self.scanner.check(ts_ns, b, bs, a, az) {
+            let (ts, ids) = (&s.ts[..n], &ids[..n]);
+            let (bid, bid_size, ask, ask_size) =
+                (&bid[..n], &bid_size[..n], &ask[..n], &ask_size[..n]);
+            let (first_row, file, scanner) = (self.row + 2, self.file, &mut self.scanner);
+            self.row += n as u64;
+            let record = |i: usize, scanner: &mut QuoteScanner| {
+                let (ts_ns, symbol) = (ts[i], ids[i]);
+                let last = scanner.last_ts().max(0);
+                let problem = match scanner.check(ts_ns, bid[i], bid_size[i], ask[i], ask_size[i]) {
                     Ok(()) => (symbol == NO_SYMBOL).then_some(RowProblem::UnknownSymbol),
                     Err(p) => Some(p),
                 };
-                if !symbols.kept(symbol) {
-                    continue;
-                }
-                out.push(QuoteRecord {
+                QuoteRecord {
                     ts_ns: if problem.is_none() { ts_ns } else { last },
-                    bid: b,
-                    bid_size: bs,
-                    ask: a,
-                    ask_size: az,
-                    row: self.row + 1,
+                    bid: bid[i],
+                    bid_size: bid_size[i],
+                    ask: ask[i],
+                    ask_size: ask_size[i],
+                    row: first_row + i as u64,
                     symbol,
-                    file: self.file,
+                    file,
                     problem,
-                });
+                }
+            };
+            if symbols.keeps_all() {
+                out.extend((0..n).map(|i| record(i, scanner)));
+            } else {
+                for i in 0..n {
+                    let r = record(i, scanner);
+                    if symbols.kept(r.symbol) {
+                        out.push(r);
+                    }
+                }
             }
             return Ok(true);
         }

@@ -97,6 +97,12 @@ impl SymbolTable {
         self.kept.get(id as usize).copied().unwrap_or(true)
     }
 
+    /// Whether there is no filter (every row is kept).
+    #[inline]
+    pub fn keeps_all(&self) -> bool {
+        self.filter.is_none()
+    }
+
     /// The name of `id`.
     ///
     /// # Panics

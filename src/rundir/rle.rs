@@ -93,8 +93,23 @@ fn unpack(packed: &[u8], bit_width: u32, n: usize, out: &mut Vec<u32>) {
     } else {
         (1u64 << bit_width) - 1
     };
-    let (mut acc, mut bits, mut next) = (0u64, 0u32, 0usize);
-    for _ in 0..n {
+    let w = bit_width as usize;
+    let mut done = 0;
+    if w <= 8 {
+        // Eight values of `w` bits fill exactly `w` bytes: one load per group of eight (the
+        // common case: dictionary indices of up to 256 symbols, definition levels).
+        let groups = n / 8;
+        out.reserve(n);
+        for group in packed.chunks_exact(w).take(groups) {
+            let mut word = [0u8; 8];
+            word[..w].copy_from_slice(group);
+            let word = u64::from_le_bytes(word);
+            out.extend((0..8).map(|k| ((word >> (k * w)) & mask) as u32));
+        }
+        done = groups * 8;
+    }
+    let (mut acc, mut bits, mut next) = (0u64, 0u32, done * w / 8);
+    for _ in done..n {
         while bits < bit_width {
             acc |= u64::from(packed[next]) << bits;
             next += 1;
@@ -130,7 +145,7 @@ mod tests {
     fn bit_packed_runs_at_every_width() {
         for width in 1..=20u32 {
             let values: Vec<u32> = (0..64u32)
-                .map(|k| (k * 2_654_435_761) % (1 << width))
+                .map(|k| k.wrapping_mul(2_654_435_761) % (1 << width))
                 .collect();
             let mut out = vec![7];
             decode_rle_hybrid(&pack(&values, width), width, 61, &mut out).unwrap();

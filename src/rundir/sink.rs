@@ -91,6 +91,34 @@ pub fn write_atomic(dest: &Path, data: &[u8]) -> io::Result<()> {
     f.commit()
 }
 
+/// Writes a Parquet copy of each of a run directory's tables that exists (`orders.csv`,
+/// `fills.csv`, `series/*.csv`) beside it ([`super::csv_table_to_parquet`], typed columns), each
+/// under a temporary name renamed when complete; returns the files written.
+///
+/// # Errors
+/// I/O, or a table whose rows do not match its header.
+pub fn write_parquet_tables(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut tables = vec![dir.join("orders.csv"), dir.join("fills.csv")];
+    if let Ok(series) = std::fs::read_dir(dir.join("series")) {
+        let mut files: Vec<PathBuf> = series
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+            .collect();
+        files.sort();
+        tables.extend(files);
+    }
+    let mut written = Vec::new();
+    for csv in tables.into_iter().filter(|p| p.exists()) {
+        let text = std::fs::read(&csv)?;
+        let parquet = super::csv_table_to_parquet(&text, Vec::new())
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", csv.display())))?;
+        let dest = csv.with_extension("parquet");
+        write_atomic(&dest, &parquet)?;
+        written.push(dest);
+    }
+    Ok(written)
+}
+
 enum Sink {
     Csv(BufWriter<File>),
     Parquet(ParquetQuoteWriter<BufWriter<File>>),
