@@ -252,36 +252,65 @@ impl QuoteSource for ParquetSource {
                 (&bid[..n], &bid_size[..n], &ask[..n], &ask_size[..n]);
             let (first_row, file, scanner) = (self.row + 2, self.file, &mut self.scanner);
             self.row += n as u64;
-            let record = |i: usize, scanner: &mut QuoteScanner| {
-                let (ts_ns, symbol) = (ts[i], ids[i]);
-                let last = scanner.last_ts().max(0);
-                let problem = match scanner.check(ts_ns, bid[i], bid_size[i], ask[i], ask_size[i]) {
-                    Ok(()) => (symbol == NO_SYMBOL).then_some(RowProblem::UnknownSymbol),
-                    Err(p) => Some(p),
-                };
-                QuoteRecord {
-                    ts_ns: if problem.is_none() { ts_ns } else { last },
-                    bid: bid[i],
-                    bid_size: bid_size[i],
-                    ask: ask[i],
-                    ask_size: ask_size[i],
-                    row: first_row + i as u64,
-                    symbol,
-                    file,
-                    problem,
-                }
+            let cols = Columns {
+                ts,
+                ids,
+                bid,
+                bid_size,
+                ask,
+                ask_size,
+                first_row,
+                file,
             };
             if symbols.keeps_all() {
-                out.extend((0..n).map(|i| record(i, scanner)));
+                out.extend((0..n).map(|i| cols.record(i, scanner)));
             } else {
                 for i in 0..n {
-                    let r = record(i, scanner);
+                    let r = cols.record(i, scanner);
                     if symbols.kept(r.symbol) {
                         out.push(r);
                     }
                 }
             }
             return Ok(true);
+        }
+    }
+}
+
+/// One chunk's decoded columns, each exactly the chunk's length.
+struct Columns<'a> {
+    ts: &'a [i64],
+    ids: &'a [u32],
+    bid: &'a [f64],
+    bid_size: &'a [f64],
+    ask: &'a [f64],
+    ask_size: &'a [f64],
+    first_row: u64,
+    file: u16,
+}
+
+impl Columns<'_> {
+    /// Row `i` under the rules.
+    #[inline(always)]
+    fn record(&self, i: usize, scanner: &mut QuoteScanner) -> QuoteRecord {
+        let (ts_ns, symbol) = (self.ts[i], self.ids[i]);
+        let (bid, bid_size, ask, ask_size) =
+            (self.bid[i], self.bid_size[i], self.ask[i], self.ask_size[i]);
+        let last = scanner.last_ts().max(0);
+        let problem = match scanner.check(ts_ns, bid, bid_size, ask, ask_size) {
+            Ok(()) => (symbol == NO_SYMBOL).then_some(RowProblem::UnknownSymbol),
+            Err(p) => Some(p),
+        };
+        QuoteRecord {
+            ts_ns: if problem.is_none() { ts_ns } else { last },
+            bid,
+            bid_size,
+            ask,
+            ask_size,
+            row: self.first_row + i as u64,
+            symbol,
+            file: self.file,
+            problem,
         }
     }
 }
