@@ -200,7 +200,7 @@ impl QuoteSource for DbnSource {
             self.record = at;
             seen += 1;
             let mut mapped = None;
-            let header: RecordHeader = rec.header().clone();
+            let header: RecordHeader = *rec.header();
             self.consumed += header.record_size() as u64;
             let (ts_recv, level): (u64, BidAskPair) = match header.rtype {
                 rtype::MBP_1 => match rec.get::<Mbp1Msg>() {

@@ -121,7 +121,7 @@ pub fn write_parquet_tables(dir: &Path) -> io::Result<Vec<PathBuf>> {
 
 enum Sink {
     Csv(BufWriter<File>),
-    Parquet(ParquetQuoteWriter<BufWriter<File>>),
+    Parquet(Box<ParquetQuoteWriter<BufWriter<File>>>),
     /// DBN's metadata (symbols, start and end) comes first: rows are kept until the end.
     Dbn {
         zstd: bool,
@@ -151,7 +151,9 @@ impl QuoteOutput {
                 writeln!(w, "{QUOTE_HEADER}")?;
                 Sink::Csv(w)
             }
-            QuoteFormat::Parquet => Sink::Parquet(ParquetQuoteWriter::new(file.take(), parquet)?),
+            QuoteFormat::Parquet => {
+                Sink::Parquet(Box::new(ParquetQuoteWriter::new(file.take(), parquet)?))
+            }
             QuoteFormat::Dbn { zstd } => Sink::Dbn {
                 zstd,
                 rows: Vec::new(),
