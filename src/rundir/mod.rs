@@ -19,6 +19,7 @@ mod hgrm;
 mod logs;
 mod merge;
 mod parquet;
+mod parquet_pages;
 mod parquet_write;
 mod quotes;
 mod records;
