@@ -20,6 +20,12 @@ struct Cli {
     command: Option<Command>,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    Csv,
+    Parquet,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LogFormat {
     Text,
@@ -53,6 +59,9 @@ enum Command {
         /// with the gateway before trading.
         #[arg(long, value_name = "RUN_DIR")]
         resume: Option<PathBuf>,
+        /// `parquet`: also fills.parquet and series/<A>-<B>.parquet in the run directory.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
+        format: OutputFormat,
     },
     /// Trip the kill switch of a running engine: cancel its working orders, flatten if
     /// risk.flatten_on_kill, dump the latency and summary, exit.
@@ -60,17 +69,52 @@ enum Command {
         /// The engine's run directory (printed at start-up).
         run_dir: PathBuf,
     },
-    /// The strategy over a recorded quote file, in-process and deterministic.
+    /// The strategy over recorded quote files, in-process and deterministic.
     Backtest {
         /// Engine parameters (default: the embedded params/default.toml).
         #[arg(long)]
         params: Option<PathBuf>,
-        /// Quote file: ts_ns,symbol,bid,bid_size,ask,ask_size.
-        #[arg(long, value_name = "QUOTES.csv")]
-        ticks: PathBuf,
+        /// Quote files: CSV (ts_ns,symbol,bid,bid_size,ask,ask_size), Parquet or Databento DBN
+        /// (MBP-1, TBBO, BBO), by their first bytes; several are merged by time (equal times:
+        /// command-line order).
+        #[arg(long, value_name = "QUOTES", num_args = 1.., required = true)]
+        ticks: Vec<PathBuf>,
+        /// Only these symbols' rows (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        symbols: Option<Vec<String>>,
         /// Output directory for orders.csv, fills.csv and summary.json.
         #[arg(long)]
         out: PathBuf,
+        /// `parquet`: also orders.parquet, fills.parquet and series/<A>-<B>.parquet.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
+        format: OutputFormat,
+    },
+    /// Quote files between CSV, Parquet and DBN: the inputs' formats from their first bytes,
+    /// the output's from its name (.csv, .parquet, .dbn, .dbn.zst); several inputs are merged
+    /// by time. Written under a temporary name, renamed when complete.
+    Convert {
+        /// Input files, then the output file.
+        #[arg(num_args = 2.., required = true, value_name = "IN... OUT")]
+        files: Vec<PathBuf>,
+        /// Only these symbols (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        symbols: Option<Vec<String>>,
+        /// Parquet output's codec: none, snappy or zstd.
+        #[arg(long, default_value = "snappy", value_parser = hft::cli::convert::parse_compression)]
+        compression: hft::rundir::ParquetCompression,
+        /// Parquet output's prices as INT64 ticks with this many decimals (DECIMAL(18, D))
+        /// instead of DOUBLE.
+        #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(0..=9))]
+        price_decimals: Option<u8>,
+    },
+    /// How fast quote files read into the backtest's rows (one core): format, size, rows/s.
+    MeasureQuotes {
+        /// Quote files of any format.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Reads per file; the best is printed.
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
     },
     /// One backtest per parameter set of a grid file over one quote file, on threads.
     Sweep {
@@ -81,9 +125,12 @@ enum Command {
         /// axis fastest) or [[set]] tables of dotted keys -> values.
         #[arg(long, value_name = "G.toml")]
         grid: PathBuf,
-        /// Quote file: ts_ns,symbol,bid,bid_size,ask,ask_size.
-        #[arg(long, value_name = "QUOTES.csv")]
-        ticks: PathBuf,
+        /// Quote files (CSV, Parquet, DBN), merged by time.
+        #[arg(long, value_name = "QUOTES", num_args = 1.., required = true)]
+        ticks: Vec<PathBuf>,
+        /// Only these symbols' rows (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        symbols: Option<Vec<String>>,
         /// Backtest threads (default: one per core); the results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
@@ -118,9 +165,13 @@ enum Command {
         /// Allow a non-loopback listen address.
         #[arg(long)]
         allow_remote: bool,
-        /// Replay a quote file (ts_ns,symbol,bid,bid_size,ask,ask_size) instead of the synthetic feed.
-        #[arg(long)]
-        replay: Option<PathBuf>,
+        /// Replay quote files (CSV, Parquet or DBN; several merged by time) instead of the
+        /// synthetic feed.
+        #[arg(long, num_args = 1..)]
+        replay: Vec<PathBuf>,
+        /// Replay only these symbols (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        symbols: Option<Vec<String>>,
         /// Replay speed factor (0 = as fast as clients read).
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
@@ -207,6 +258,7 @@ fn main() -> ExitCode {
         no_bootstrap: false,
         live: false,
         resume: None,
+        format: OutputFormat::Csv,
     };
     let result = match cli.command.unwrap_or(default) {
         Command::Run {
@@ -217,6 +269,7 @@ fn main() -> ExitCode {
             no_bootstrap,
             live,
             resume,
+            format,
         } => hft::cli::run::run(hft::cli::run::RunArgs {
             params,
             duration,
@@ -225,21 +278,52 @@ fn main() -> ExitCode {
             no_bootstrap,
             live,
             resume,
+            parquet: format == OutputFormat::Parquet,
         }),
         Command::Kill { run_dir } => hft::cli::run::kill(&run_dir),
-        Command::Backtest { params, ticks, out } => {
-            hft::cli::backtest::run(params.as_deref(), &ticks, &out)
+        Command::Backtest {
+            params,
+            ticks,
+            symbols,
+            out,
+            format,
+        } => hft::cli::backtest::run(&hft::cli::backtest::BacktestArgs {
+            params,
+            ticks,
+            symbols,
+            out,
+            parquet: format == OutputFormat::Parquet,
+        }),
+        Command::Convert {
+            mut files,
+            symbols,
+            compression,
+            price_decimals,
+        } => {
+            let out = files.pop().expect("clap requires two files");
+            hft::cli::convert::run(&hft::cli::convert::ConvertArgs {
+                inputs: files,
+                out,
+                symbols,
+                parquet: hft::rundir::ParquetOptions {
+                    compression,
+                    price_decimals,
+                },
+            })
         }
+        Command::MeasureQuotes { files, repeat } => hft::cli::convert::measure(&files, repeat),
         Command::Sweep {
             params,
             grid,
             ticks,
+            symbols,
             threads,
             out,
         } => hft::cli::sweep::run(&hft::cli::sweep::SweepArgs {
             params,
             grid,
             ticks,
+            symbols,
             threads,
             out,
         }),
@@ -255,6 +339,7 @@ fn main() -> ExitCode {
             listen,
             allow_remote,
             replay,
+            symbols,
             speed,
             unpaced,
             write_ticks,
@@ -265,6 +350,7 @@ fn main() -> ExitCode {
             listen,
             allow_remote,
             replay,
+            symbols,
             speed,
             unpaced,
             write_ticks,
@@ -297,6 +383,14 @@ fn main() -> ExitCode {
         Err(e) => {
             if let Some(p) = e.downcast_ref::<hft::config::ParamsError>() {
                 eprintln!("invalid parameters: {p}");
+                return ExitCode::from(2);
+            }
+            // A quote file that cannot be read is bad input, as a bad parameter file is.
+            if let Some(q) = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<hft::rundir::QuoteInputError>())
+            {
+                eprintln!("bad quote file: {q}");
                 return ExitCode::from(2);
             }
             eprintln!("error: {e:#}");

@@ -105,6 +105,8 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
     sim.market.symbols.clear();
     sim.replay = Some(ReplayParams {
         file: file.clone(),
+        more_files: Vec::new(),
+        symbols: Vec::new(),
         speed: 0.0,
         rate: 500.0,
     });

@@ -313,6 +313,8 @@ fn replayed_quotes_arrive_in_order_and_fill_limits_and_partials() {
     let mut params = test_params();
     params.replay = Some(ReplayParams {
         file: file.clone(),
+        more_files: Vec::new(),
+        symbols: Vec::new(),
         speed: 1.0,
         rate: 0.0,
     });

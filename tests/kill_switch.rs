@@ -15,6 +15,8 @@ fn loss_limit_flattens_and_stops_the_engine() {
     sim.market.symbols.clear();
     sim.replay = Some(ReplayParams {
         file: path.clone(),
+        more_files: Vec::new(),
+        symbols: Vec::new(),
         speed: 0.0,
         rate: 0.0,
     });
@@ -62,6 +64,8 @@ fn flatten_on_stop_closes_every_position_at_the_end() {
     sim.market.symbols.clear();
     sim.replay = Some(ReplayParams {
         file: path.clone(),
+        more_files: Vec::new(),
+        symbols: Vec::new(),
         speed: 0.0,
         rate: 0.0,
     });

@@ -22,6 +22,8 @@ fn every_order_is_matched_to_its_tick() {
     sim.gateway.disconnect_messages_per_sec = 100_000;
     sim.replay = Some(ReplayParams {
         file: path.clone(),
+        more_files: Vec::new(),
+        symbols: Vec::new(),
         speed: 1.0,
         rate: 4_000.0,
     });

@@ -1,9 +1,13 @@
 //! The quote file into the backtest: rows read in fixed-size chunks, parsed by the one quote
 //! scanner ([`crate::rundir::QuoteScanner`]), malformed rows counted (the first kept with their
-//! line numbers).
+//! line numbers). Quote files of any format, several merged by time
+//! ([`crate::rundir::QuoteInputs`]), come in as [`QuoteRecord`]s ([`Backtest::run_inputs`]).
 
 use super::{Backtest, KEPT_ERRORS};
-use crate::rundir::{QUOTE_HEADER, QuoteFields, RowError, RowProblem};
+use crate::rundir::{
+    NO_SYMBOL, QUOTE_HEADER, QuoteFields, QuoteInputError, QuoteInputs, QuoteRecord, RowError,
+    RowProblem,
+};
 use crate::types::Quote;
 use std::io::{self, Read};
 
@@ -113,6 +117,63 @@ impl Backtest {
                 io::ErrorKind::InvalidData,
                 "empty quote file (no header)",
             ));
+        }
+        Ok(())
+    }
+
+    /// Processes one row of a quote file of any format, its symbol already looked up
+    /// (`instrument`): the same as [`Backtest::feed_row`] on the row's text, with the row
+    /// number (line, Parquet or DBN row) kept for a skipped row.
+    #[inline]
+    pub fn feed_record(&mut self, row: &QuoteRecord, instrument: Option<u16>) {
+        self.counters.rows += 1;
+        if let Some(problem) = row.problem {
+            return self.reject(row.row, problem);
+        }
+        let Some(instrument) = instrument else {
+            return self.reject(row.row, RowProblem::UnknownSymbol);
+        };
+        self.seq += 1;
+        let q = Quote {
+            seq: self.seq,
+            instrument,
+            t_ns: row.ts_ns as u64,
+            bid: row.bid,
+            ask: row.ask,
+            bid_size: row.bid_size,
+            ask_size: row.ask_size,
+        };
+        self.on_quote(&q);
+    }
+
+    /// Reads every row of `inputs` (any formats, merged by time): each symbol is looked up once.
+    /// `progress` gets the rows read so far after each batch.
+    ///
+    /// # Errors
+    /// A file that cannot be read on, naming it and the place (row group, record, line).
+    pub fn run_inputs(
+        &mut self,
+        inputs: &mut QuoteInputs,
+        mut progress: impl FnMut(u64),
+    ) -> Result<(), QuoteInputError> {
+        let mut batch = Vec::with_capacity(1 << 14);
+        let mut instruments: Vec<Option<u16>> = Vec::new();
+        let mut rows = 0u64;
+        while inputs.next_batch(&mut batch)? {
+            let names = inputs.symbols().names();
+            while instruments.len() < names.len() {
+                instruments.push(self.keys.find(names[instruments.len()].as_bytes()));
+            }
+            for r in &batch {
+                let instrument = if r.symbol == NO_SYMBOL {
+                    None
+                } else {
+                    instruments[r.symbol as usize]
+                };
+                self.feed_record(r, instrument);
+            }
+            rows += batch.len() as u64;
+            progress(rows);
         }
         Ok(())
     }

@@ -1,17 +1,33 @@
-//! `hft backtest --params FILE --ticks QUOTES.csv --out DIR`.
+//! `hft backtest --params FILE --ticks QUOTES... [--symbols A,B] --out DIR [--format parquet]`.
 
 use crate::backtest::write_outputs;
 use crate::config::EngineParams;
+use crate::rundir::{QuoteFormat, QuoteInputs, write_parquet_tables};
 use crate::sweep::Setup;
 use anyhow::Context;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
+
+/// The arguments of `hft backtest`.
+pub struct BacktestArgs {
+    pub params: Option<PathBuf>,
+    /// Quote files of any format, merged by time.
+    pub ticks: Vec<PathBuf>,
+    /// Only these symbols' rows.
+    pub symbols: Option<Vec<String>>,
+    pub out: PathBuf,
+    /// Also write `orders.parquet`, `fills.parquet` and `series/<A>-<B>.parquet`.
+    pub parquet: bool,
+}
 
 /// Runs the backtest and writes its outputs.
 ///
 /// # Errors
-/// Invalid parameters, an unreadable or header-less quote file, output I/O.
-pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()> {
+/// Invalid parameters, a quote file that cannot be read
+/// ([`crate::rundir::QuoteInputError`]), output I/O.
+pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
+    let params = args.params.as_deref();
+    let out = args.out.as_path();
     let params_file = params.map_or("<embedded params/default.toml>".into(), |p| {
         p.display().to_string()
     });
@@ -21,34 +37,41 @@ pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()
     };
     // The latency profile is read here, as an input file: unreadable, it is a params error.
     let setup = Setup::of(params, &params_file)?;
-    let file =
-        std::fs::File::open(ticks).with_context(|| format!("cannot open {}", ticks.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar =
-        (std::io::IsTerminal::is_terminal(&std::io::stderr()) && size > 50 << 20).then(|| {
-            let pb = indicatif::ProgressBar::new(size);
-            pb.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "backtest {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            pb
-        });
     let started = Instant::now();
     let mut bt = setup.backtest();
-    bt.run_reader(file, |bytes| {
-        if let Some(pb) = &bar {
-            pb.set_position(bytes);
+    let plain_csv = args.ticks.len() == 1
+        && args.symbols.is_none()
+        && QuoteFormat::detect(&args.ticks[0])? == QuoteFormat::Csv;
+    if plain_csv {
+        // One CSV file: streamed in chunks, with a progress bar on its bytes.
+        let ticks = &args.ticks[0];
+        let file = std::fs::File::open(ticks)
+            .with_context(|| format!("cannot open {}", ticks.display()))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let bar = progress_bar(size);
+        bt.run_reader(file, |bytes| {
+            if let Some(pb) = &bar {
+                pb.set_position(bytes);
+            }
+        })
+        .map_err(|e| crate::rundir::QuoteInputError::new(ticks, e.to_string()))?;
+        if let Some(pb) = bar {
+            pb.finish_and_clear();
         }
-    })
-    .with_context(|| format!("reading {}", ticks.display()))?;
-    if let Some(pb) = bar {
-        pb.finish_and_clear();
+    } else {
+        let mut inputs = QuoteInputs::open(&args.ticks, args.symbols.as_deref())?;
+        bt.run_inputs(&mut inputs, |_| {})?;
+        for missing in inputs.symbols().missing_from_filter() {
+            eprintln!("warning: no row of symbol {missing}");
+        }
     }
     let output = bt.finish();
     let secs = started.elapsed().as_secs_f64();
     write_outputs(&output, out).with_context(|| format!("cannot write to {}", out.display()))?;
+    if args.parquet {
+        write_parquet_tables(out)
+            .with_context(|| format!("cannot write Parquet to {}", out.display()))?;
+    }
     let s = &output.summary;
     let b = s.backtest();
     let skipped = b.rows.rows - b.rows.quotes;
@@ -98,4 +121,17 @@ pub fn run(params: Option<&Path>, ticks: &Path, out: &Path) -> anyhow::Result<()
     super::report::print_charts(out);
     println!("outputs: {}", out.display());
     Ok(())
+}
+
+fn progress_bar(size: u64) -> Option<indicatif::ProgressBar> {
+    (std::io::IsTerminal::is_terminal(&std::io::stderr()) && size > 50 << 20).then(|| {
+        let pb = indicatif::ProgressBar::new(size);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "backtest {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    })
 }

@@ -213,6 +213,8 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
         sim.gateway.disconnect_messages_per_sec = u32::MAX / 2;
         sim.replay = Some(ReplayParams {
             file: file.clone(),
+            more_files: Vec::new(),
+            symbols: Vec::new(),
             speed: 1.0,
             rate,
         });

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod backtest;
 pub mod bootstrap;
+pub mod convert;
 pub mod duration;
 pub mod measure;
 pub mod pairs;

@@ -21,6 +21,8 @@ pub struct RunArgs {
     pub live: bool,
     /// Run directory of an earlier run whose journal is restored.
     pub resume: Option<PathBuf>,
+    /// Also write the run directory's tables (fills, series) as Parquet at the end.
+    pub parquet: bool,
 }
 
 /// Ports TWS and IB Gateway use for live accounts by default.
@@ -185,6 +187,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         gw.shutdown();
     }
     super::report::print_charts(&report.run_dir);
+    if args.parquet {
+        crate::rundir::write_parquet_tables(&report.run_dir)
+            .with_context(|| format!("cannot write Parquet to {}", report.run_dir.display()))?;
+    }
     println!("run directory: {}", report.run_dir.display());
     Ok(())
 }

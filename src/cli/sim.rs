@@ -13,7 +13,10 @@ pub struct SimArgs {
     pub params: Option<PathBuf>,
     pub listen: Option<String>,
     pub allow_remote: bool,
-    pub replay: Option<PathBuf>,
+    /// Quote files to replay (any format, merged by time); empty: the synthetic feed.
+    pub replay: Vec<PathBuf>,
+    /// Replay only these symbols.
+    pub symbols: Option<Vec<String>>,
     pub speed: f64,
     pub unpaced: bool,
     pub write_ticks: Option<u64>,
@@ -62,12 +65,15 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    if let Some(file) = args.replay {
+    let mut replay = args.replay.into_iter();
+    if let Some(file) = replay.next() {
         if !(args.speed >= 0.0 && args.speed.is_finite()) {
             return Err(crate::config::ParamsError::new("--speed", "speed", "must be >= 0").into());
         }
         params.replay = Some(ReplayParams {
             file,
+            more_files: replay.collect(),
+            symbols: args.symbols.unwrap_or_default(),
             speed: args.speed,
             rate: 0.0,
         });

@@ -1,4 +1,4 @@
-//! `hft sweep --params P --grid G.toml --ticks FILE [--threads N] [--out DIR]`: one backtest per
+//! `hft sweep --params P --grid G.toml --ticks FILE... [--symbols A,B] [--threads N] [--out DIR]`: one backtest per
 //! parameter set of a grid file ([`crate::sweep::ParamSets`]) over the quote file scanned once;
 //! a summary table on stdout, and with `--out` the files `sweep.csv`, `sweep.json` and
 //! `heatmap.png` (net PnL over the first two grid axes).
@@ -18,7 +18,10 @@ const TABLE_ROWS: usize = 40;
 pub struct SweepArgs {
     pub params: Option<PathBuf>,
     pub grid: PathBuf,
-    pub ticks: PathBuf,
+    /// Quote files of any format, merged by time.
+    pub ticks: Vec<PathBuf>,
+    /// Only these symbols' rows.
+    pub symbols: Option<Vec<String>>,
     /// `None`: one thread per core.
     pub threads: Option<usize>,
     pub out: Option<PathBuf>,
@@ -49,12 +52,19 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let started = Instant::now();
-    let text = std::fs::read(&args.ticks)
-        .with_context(|| format!("cannot read {}", args.ticks.display()))?;
-    let quotes = ScannedQuotes::from_csv_bytes(&text)
-        .map_err(anyhow::Error::msg)
-        .with_context(|| format!("reading {}", args.ticks.display()))?;
-    drop(text);
+    let plain_csv = args.ticks.len() == 1
+        && args.symbols.is_none()
+        && crate::rundir::QuoteFormat::detect(&args.ticks[0])? == crate::rundir::QuoteFormat::Csv;
+    let quotes = if plain_csv {
+        let ticks = &args.ticks[0];
+        let text =
+            std::fs::read(ticks).with_context(|| format!("cannot read {}", ticks.display()))?;
+        ScannedQuotes::from_csv_bytes(&text)
+            .map_err(|e| crate::rundir::QuoteInputError::new(ticks, e))?
+    } else {
+        let mut inputs = crate::rundir::QuoteInputs::open(&args.ticks, args.symbols.as_deref())?;
+        ScannedQuotes::from_inputs(&mut inputs)?
+    };
     let scan_secs = started.elapsed().as_secs_f64();
     let threads = args
         .threads

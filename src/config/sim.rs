@@ -346,8 +346,15 @@ impl SymbolParams {
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ReplayParams {
-    /// The recorded quotes.
+    /// The recorded quotes: CSV, Parquet or DBN (by its first bytes).
     pub file: PathBuf,
+    /// More quote files, merged with `file` by time (equal times: `file` first, then these in
+    /// order).
+    #[serde(default)]
+    pub more_files: Vec<PathBuf>,
+    /// Replay only these symbols (empty: all).
+    #[serde(default)]
+    pub symbols: Vec<String>,
     /// Multiplier of the recorded pace; 0 sends as fast as the client reads.
     #[serde(default = "default_speed")]
     pub speed: f64,

@@ -245,6 +245,8 @@ fn every_section_names_its_key_and_message() {
     );
     sim.replay = Some(ReplayParams {
         file: "q.csv".into(),
+        more_files: Vec::new(),
+        symbols: Vec::new(),
         speed: 1.0,
         rate: -1.0,
     });

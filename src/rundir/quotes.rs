@@ -123,17 +123,61 @@ impl QuoteScanner {
                 None => parse_f64(f.trim_ascii()),
             }
         }
-        let ts_ns = int(fields[0])
-            .filter(|t| *t >= 0)
-            .ok_or(RowProblem::BadTimestamp)?;
+        let ts_ns = int(fields[0]).unwrap_or(-1);
         let (Some(bid), Some(bid_size), Some(ask), Some(ask_size)) = (
             num(fields[2]),
             num(fields[3]),
             num(fields[4]),
             num(fields[5]),
         ) else {
-            return Err(RowProblem::BadNumber);
+            // The timestamp rule comes first, as in `check`.
+            return Err(if ts_ns < 0 {
+                RowProblem::BadTimestamp
+            } else {
+                RowProblem::BadNumber
+            });
         };
+        self.check(ts_ns, bid, bid_size, ask, ask_size)?;
+        Ok(QuoteFields {
+            ts_ns,
+            symbol: trim(fields[1]),
+            bid,
+            bid_size,
+            ask,
+            ask_size,
+        })
+    }
+}
+
+impl QuoteScanner {
+    /// The rules of the module documentation after the field count, on values already decoded
+    /// (a binary quote file's row, or a CSV row's parsed fields): a negative `ts_ns` is
+    /// [`RowProblem::BadTimestamp`], a NaN price or size (a null) is [`RowProblem::BadNumber`].
+    /// An accepted row becomes the new time to compare with.
+    ///
+    /// # Errors
+    /// The first rule the row breaks.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::rundir::{QuoteScanner, RowProblem};
+    /// let mut s = QuoteScanner::default();
+    /// assert_eq!(s.check(5, 10.0, 1.0, 10.01, 1.0), Ok(()));
+    /// assert_eq!(s.check(4, 10.0, 1.0, 10.01, 1.0), Err(RowProblem::TimeBackwards));
+    /// assert_eq!(s.check(6, f64::NAN, 1.0, 10.01, 1.0), Err(RowProblem::BadNumber));
+    /// ```
+    #[inline(always)]
+    pub fn check(
+        &mut self,
+        ts_ns: i64,
+        bid: f64,
+        bid_size: f64,
+        ask: f64,
+        ask_size: f64,
+    ) -> Result<(), RowProblem> {
+        if ts_ns < 0 {
+            return Err(RowProblem::BadTimestamp);
+        }
         if !(bid > 0.0
             && ask > 0.0
             && bid.is_finite()
@@ -150,14 +194,12 @@ impl QuoteScanner {
             return Err(RowProblem::CrossedQuote);
         }
         self.last_ts = ts_ns;
-        Ok(QuoteFields {
-            ts_ns,
-            symbol: trim(fields[1]),
-            bid,
-            bid_size,
-            ask,
-            ask_size,
-        })
+        Ok(())
+    }
+
+    /// The time of the last accepted row (`i64::MIN` before the first).
+    pub fn last_ts(&self) -> i64 {
+        self.last_ts
     }
 }
 

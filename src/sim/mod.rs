@@ -28,7 +28,7 @@ pub use history::{
     BarQuery, HistoryCache, HistoryError, OwnedBar, Pacing, WhatToShow, parse_bar_size,
     parse_duration,
 };
-pub use replay::{QuoteFileError, QuoteRow, read_quotes, write_synthetic};
+pub use replay::{QuoteFileError, QuoteRow, read_quote_files, read_quotes, write_synthetic};
 pub use report::{ExecSnapshot, GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use rng::Rng;
 pub use server::{Gateway, GatewayError, GatewayOptions};

@@ -3,8 +3,9 @@
 
 use super::universe::Universe;
 use crate::exchange::BookTop;
-use crate::rundir::{QUOTE_HEADER, QuoteScanner};
+use crate::rundir::{QUOTE_HEADER, QuoteInputError, QuoteInputs, QuoteScanner};
 use std::io::{BufRead, Write};
+use std::path::PathBuf;
 
 /// One recorded quote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +87,72 @@ pub fn read_quotes<R: BufRead>(
         };
         let (ts_ns, top) = (row.ts_ns, row.book_top());
         rows.push(QuoteRow { ts_ns, symbol, top });
+    }
+    Ok((rows, errors))
+}
+
+/// Reads quote files of any format (CSV, Parquet, DBN), merged by time, keeping only `filter`'s
+/// symbols when given. Symbols are indexed in order of first appearance (`symbols` is
+/// extended); rows that break a rule are skipped and returned as errors with their line or row
+/// (and their file when there are several).
+///
+/// # Errors
+/// A file that cannot be read (missing, corrupt, truncated, a wrong column type), naming it.
+pub fn read_quote_files(
+    paths: &[PathBuf],
+    filter: Option<&[String]>,
+    symbols: &mut Vec<String>,
+) -> Result<(Vec<QuoteRow>, Vec<QuoteFileError>), QuoteInputError> {
+    let mut inputs = QuoteInputs::open(paths, filter)?;
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut index: Vec<Option<usize>> = Vec::new();
+    let mut batch = Vec::new();
+    while inputs.next_batch(&mut batch)? {
+        let table = inputs.symbols();
+        for r in &batch {
+            if let Some(problem) = r.problem {
+                let reason = if paths.len() > 1 {
+                    format!(
+                        "{}: {}",
+                        paths[usize::from(r.file)].display(),
+                        problem.reason()
+                    )
+                } else {
+                    problem.reason().to_string()
+                };
+                errors.push(QuoteFileError {
+                    line: r.row as usize,
+                    reason,
+                });
+                continue;
+            }
+            let id = r.symbol as usize;
+            if index.len() <= id {
+                index.resize(id + 1, None);
+            }
+            let symbol = *index[id].get_or_insert_with(|| {
+                let name = table.name(r.symbol);
+                symbols.iter().position(|s| s == name).unwrap_or_else(|| {
+                    symbols.push(name.to_string());
+                    symbols.len() - 1
+                })
+            });
+            let top = crate::rundir::QuoteFields {
+                ts_ns: r.ts_ns,
+                symbol: b"",
+                bid: r.bid,
+                bid_size: r.bid_size,
+                ask: r.ask,
+                ask_size: r.ask_size,
+            }
+            .book_top();
+            rows.push(QuoteRow {
+                ts_ns: r.ts_ns,
+                symbol,
+                top,
+            });
+        }
     }
     Ok((rows, errors))
 }

@@ -3,7 +3,7 @@
 
 use super::core::{Cmd, Core};
 use super::market::Feed;
-use super::replay::read_quotes;
+use super::replay::read_quote_files;
 use super::report::{GatewayStats, LedgerSnapshot};
 use super::universe::Universe;
 use crate::config::SimParams;
@@ -33,6 +33,8 @@ pub enum GatewayError {
     Replay { path: String, source: io::Error },
     #[error("quote file {path} has no valid rows")]
     EmptyReplay { path: String },
+    #[error("cannot replay: {0}")]
+    Quotes(#[from] crate::rundir::QuoteInputError),
 }
 
 /// How the gateway is started.
@@ -192,22 +194,16 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
         ));
     };
     let path = replay.file.display().to_string();
-    let file = std::fs::File::open(&replay.file).map_err(|source| GatewayError::Replay {
-        path: path.clone(),
-        source,
-    })?;
     let mut names: Vec<String> = params
         .market
         .symbols
         .iter()
         .map(|s| s.name.clone())
         .collect();
-    let (rows, errors) = read_quotes(io::BufReader::new(file), &mut names).map_err(|source| {
-        GatewayError::Replay {
-            path: path.clone(),
-            source,
-        }
-    })?;
+    let mut files = vec![replay.file.clone()];
+    files.extend(replay.more_files.iter().cloned());
+    let filter = (!replay.symbols.is_empty()).then_some(replay.symbols.as_slice());
+    let (rows, errors) = read_quote_files(&files, filter, &mut names)?;
     for e in errors.iter().take(20) {
         tracing::warn!(file = %path, "{e}");
     }

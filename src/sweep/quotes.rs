@@ -6,7 +6,9 @@
 //! skips and counts it exactly as `hft backtest` does on the file.
 
 use crate::backtest::Backtest;
-use crate::rundir::{QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem};
+use crate::rundir::{
+    QUOTE_HEADER, QuoteFields, QuoteInputError, QuoteInputs, QuoteScanner, RowProblem,
+};
 use std::collections::HashMap;
 
 /// One scanned row; the symbol is an index into [`ScannedQuotes::symbols`].
@@ -114,6 +116,36 @@ impl ScannedQuotes {
             }
         }
         Ok(b.finish())
+    }
+
+    /// Every row of `inputs` (quote files of any format, merged by time), each kept with its
+    /// problem as [`ScannedQuotes::from_csv_bytes`] keeps a bad line.
+    ///
+    /// # Errors
+    /// A file that cannot be read, naming it and the place.
+    pub fn from_inputs(inputs: &mut QuoteInputs) -> Result<Self, QuoteInputError> {
+        let mut rows = Vec::new();
+        let mut batch = Vec::new();
+        while inputs.next_batch(&mut batch)? {
+            rows.extend(batch.iter().map(|r| Row {
+                line_no: r.row,
+                scanned: match r.problem {
+                    Some(p) => Err(p),
+                    None => Ok(Fields {
+                        ts_ns: r.ts_ns,
+                        symbol: r.symbol,
+                        bid: r.bid,
+                        bid_size: r.bid_size,
+                        ask: r.ask,
+                        ask_size: r.ask_size,
+                    }),
+                },
+            }));
+        }
+        Ok(ScannedQuotes {
+            rows,
+            symbols: inputs.symbols().names().to_vec(),
+        })
     }
 
     /// Rows, scanned or skipped.

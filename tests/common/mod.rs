@@ -195,6 +195,8 @@ pub fn replaying_gateway(
     sim.market.symbols.clear();
     sim.replay = Some(hft::config::ReplayParams {
         file: path.clone(),
+        more_files: Vec::new(),
+        symbols: Vec::new(),
         speed,
         rate: 0.0,
     });
