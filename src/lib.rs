@@ -6,7 +6,7 @@
 //! - [`types`], [`instruments`], [`config`], [`latency`], [`metrics`]: messages, symbol
 //!   indices, parameter files, clocks and histograms, the numbers the stages publish for the
 //!   operators (Prometheus endpoint, status line);
-//! - [`wire`] (the TWS codec), [`stats`], [`strategy`], [`exchange`] (book, matcher, ledger,
+//! - [`wire`] (the TWS codec), [`calendar`] (US-equity sessions, on the codec's dates), [`stats`], [`strategy`], [`exchange`] (book, matcher, ledger,
 //!   accounting), [`runtime`] (wait strategies, the stage loop);
 //! - the stages in data-flow order, [`io`] -> [`normalize`] -> [`signal`] -> [`dispatch`], with
 //!   [`journal`], [`record`] and [`rundir`] (every run file);
@@ -18,6 +18,7 @@
 pub mod analysis;
 pub mod backtest;
 pub mod bootstrap;
+pub mod calendar;
 pub mod charts;
 pub mod cli;
 pub mod config;

@@ -4,6 +4,8 @@
 
 use super::account::PositionValue;
 use super::encode_account;
+use super::encode_ticks;
+use super::ticks::{HistTick, TickKind};
 use super::history::OwnedBar;
 use crate::exchange::{ExecRec, OrderRec, Tif};
 use crate::wire::ids::incoming as id;
@@ -125,6 +127,12 @@ pub enum Out<'a> {
         value: &'a PositionValue,
         account: &'a str,
     },
+    /// The answer to REQ_HISTORICAL_TICKS (96, 97 or 98 by kind).
+    HistoricalTicks {
+        req_id: i32,
+        kind: TickKind,
+        ticks: &'a [HistTick],
+    },
 }
 
 /// A decimal quantity as IB writes it (no trailing `.0`).
@@ -144,6 +152,13 @@ impl Out<'_> {
                 value,
                 account,
             } => return encode_account::portfolio(out, neg.protobuf, contract, value, account),
+            Out::HistoricalTicks {
+                req_id,
+                kind,
+                ticks,
+            } => {
+                return encode_ticks::historical_ticks(out, neg.protobuf, req_id, kind, ticks);
+            }
             _ => {}
         }
         if neg.protobuf {
@@ -255,7 +270,7 @@ impl Out<'_> {
                 req_id: -1,
             }
             .encode(out),
-            Out::Account(_) | Out::Portfolio { .. } => {}
+            Out::Account(_) | Out::Portfolio { .. } | Out::HistoricalTicks { .. } => {}
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod proto;
 mod proto_request;
 pub mod request;
 pub mod text;
+mod ticks_request;
 
 pub use account_request::AccountRequest;
 pub use fields::{DecodeError, Fields, parse_f64, parse_i64};
@@ -32,6 +33,7 @@ pub use handshake::{
 pub use order_extras::{ComboLeg, MAX_COMBO_LEGS, OrderExtras};
 pub use proto_request::ProtoRequest;
 pub use request::{ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request};
+pub use ticks_request::HistoricalTicksRequest;
 pub use text::{
     Bar, CommissionReport, ContractDataView, ContractView, EndMarker, ErrorMsg, ExecutionData,
     HistoricalData, ManagedAccts, NextValidId, OpenOrderHead, OpenOrderView, OrderStatus,

@@ -24,13 +24,14 @@ pub use account::{
 };
 pub use requests::{
     AutoOpenOrdersRequest, CancelOrderRequest, ContractDataRequest, Empty, ExecutionFilter,
-    ExecutionRequest, HistoricalDataRequest, IdsRequest, MarketDataRequest, MarketDataTypeRequest,
+    ExecutionRequest, HistoricalDataRequest, HistoricalTicksRequest, IdsRequest, MarketDataRequest, MarketDataTypeRequest,
     PlaceOrderRequest, ReqIdOnly, StartApiRequest, TickByTickRequest,
 };
 pub use responses::{
     CommissionAndFeesReport, CompletedOrder, ContractData, CurrentTime, ErrorMessage, Execution,
     ExecutionDetails, HistoricalData, HistoricalDataBar, HistoricalDataEnd, HistoricalTick,
-    HistoricalTickBidAsk, HistoricalTickLast, ManagedAccounts, NextValidId, OpenOrder, OrderStatus,
+    HistoricalTickBidAsk, HistoricalTickLast, HistoricalTicks, HistoricalTicksBidAsk,
+    HistoricalTicksLast, ManagedAccounts, NextValidId, OpenOrder, OrderStatus,
     Position, Tick, TickAttribBidAsk, TickAttribLast, TickByTickData, TickPrice, TickReqParams,
     TickSize,
 };
