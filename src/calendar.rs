@@ -64,7 +64,9 @@ const EARLY_CLOSES: &[(i64, u32, u32)] = &[
 ];
 
 /// One trading session, `[open, close)` in Unix seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Session {
     pub open: i64,
     pub close: i64,

@@ -11,7 +11,7 @@
 //! - the stages in data-flow order, [`io`] -> [`normalize`] -> [`signal`] -> [`dispatch`], with
 //!   [`journal`], [`record`] and [`rundir`] (every run file);
 //! - [`backtest`], [`sim`] (the paper gateway), [`pipeline`] (the engine's threads), [`pairs`],
-//!   [`bootstrap`], [`sweep`] (one backtest per parameter set on threads), [`charts`], and [`cli`].
+//!   [`bootstrap`], [`history`] (tick download), [`sweep`] (one backtest per parameter set on threads), [`charts`], and [`cli`].
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -24,6 +24,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod exchange;
+pub mod history;
 pub mod instruments;
 pub mod io;
 pub mod journal;

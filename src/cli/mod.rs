@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod backtest;
 pub mod bootstrap;
 pub mod duration;
+pub mod history;
 pub mod measure;
 pub mod pairs;
 pub mod report;

@@ -2,7 +2,7 @@
 //! place:
 //!
 //! - quote files (`ts_ns,symbol,bid,bid_size,ask,ask_size`): [`QuoteScanner`], the one parser of
-//!   the backtest and the gateway's replay.
+//!   the backtest and the gateway's replay, and [`write_quote_row`], the one writer.
 //! - `series/<A>-<B>.csv` and `fills.csv`: [`series_csv`], [`fills_csv`] and their readers.
 //! - `summary.json`: [`Summary`], one typed schema for the engine and the backtest.
 //! - the directory itself: [`new_run_dir`] (`run-YYYYMMDD-HHMMSS[-n]`).
@@ -20,7 +20,9 @@ pub use logs::{
     FILLS_HEADER, FillRow, ParseError, SERIES_HEADER, SeriesEntry, SeriesIndex, bootstrap_file,
     fills_csv, read_fills, read_series, series_csv, series_file,
 };
-pub use quotes::{QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys};
+pub use quotes::{
+    QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys, write_quote_row,
+};
 pub use summary::{
     BacktestSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,
     PairTrading, Percentiles, PlacementSummary, Pnl, PositionSummary, RowCounters, RowError,

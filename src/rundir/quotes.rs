@@ -18,6 +18,40 @@ use crate::wire::{parse_f64, parse_i64};
 /// The header every quote file starts with.
 pub const QUOTE_HEADER: &str = "ts_ns,symbol,bid,bid_size,ask,ask_size";
 
+/// Appends one row in the layout [`QuoteScanner`] reads (numbers in their shortest exact form,
+/// whole sizes without a fraction): the one quote writer.
+///
+/// # Examples
+/// ```
+/// use hft::rundir::{QuoteScanner, write_quote_row};
+/// let mut out = Vec::new();
+/// write_quote_row(&mut out, 1_700_000_000_000_000_007, "SPY", 451.53, 100.0, 451.56, 500.0);
+/// assert_eq!(out, b"1700000000000000007,SPY,451.53,100,451.56,500\n");
+/// let row = QuoteScanner::default().scan(&out[..out.len() - 1]).unwrap();
+/// assert_eq!((row.ts_ns, row.bid, row.ask_size), (1_700_000_000_000_000_007, 451.53, 500.0));
+/// ```
+pub fn write_quote_row(
+    out: &mut Vec<u8>,
+    ts_ns: i64,
+    symbol: &str,
+    bid: f64,
+    bid_size: f64,
+    ask: f64,
+    ask_size: f64,
+) {
+    let mut int = itoa::Buffer::new();
+    out.extend_from_slice(int.format(ts_ns).as_bytes());
+    out.push(b',');
+    out.extend_from_slice(symbol.as_bytes());
+    for x in [bid, bid_size, ask, ask_size] {
+        out.push(b',');
+        let mut b = ryu::Buffer::new();
+        let s = b.format(x);
+        out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+    }
+    out.push(b'\n');
+}
+
 /// Why a row was skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

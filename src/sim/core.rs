@@ -467,7 +467,9 @@ impl Core {
             Request::Account(a) => self.account_request(conn, a),
             Request::MarketDataType { data_type } => self.market_data_type(conn, data_type),
             Request::HistoricalTicks(_)
-                if self.history.tick_request_drops(self.faults.drop_on_tick_request) =>
+                if self
+                    .history
+                    .tick_request_drops(self.faults.drop_on_tick_request) =>
             {
                 self.drop_all()
             }

@@ -5,8 +5,8 @@
 use super::account::PositionValue;
 use super::encode_account;
 use super::encode_ticks;
-use super::ticks::{HistTick, TickKind};
 use super::history::OwnedBar;
+use super::ticks::{HistTick, TickKind};
 use crate::exchange::{ExecRec, OrderRec, Tif};
 use crate::wire::ids::incoming as id;
 use crate::wire::proto as pb;

@@ -442,7 +442,10 @@ mod tests {
         }
         let t = t1 + Duration::from_secs(200);
         assert!(p.admit(t, "XOM", "g", 1).is_err());
-        assert!(p.admit(t0 + Duration::from_secs(601), "XOM", "g", 1).is_ok());
+        assert!(
+            p.admit(t0 + Duration::from_secs(601), "XOM", "g", 1)
+                .is_ok()
+        );
     }
 
     #[test]

@@ -100,7 +100,9 @@ impl TickError {
             TickError::BadDates => {
                 "Error validating request:-'bW' : cause - exactly one of startDateTime and endDateTime must be set"
             }
-            TickError::NoData => "Historical Market Data Service error message:HMDS query returned no data",
+            TickError::NoData => {
+                "Historical Market Data Service error message:HMDS query returned no data"
+            }
         }
     }
 }
@@ -350,9 +352,18 @@ mod tests {
         assert_eq!(bad("", "", 10, "BID_ASK"), TickError::BadDates);
         let both = bad("20261106 10:00:00", "20261106 11:00:00", 10, "BID_ASK");
         assert_eq!(both, TickError::BadDates);
-        assert_eq!(bad("", "20261106 10:00:00", 1001, "BID_ASK"), TickError::BadCount);
-        assert_eq!(bad("", "20261106 10:00:00", 0, "BID_ASK"), TickError::BadCount);
-        assert_eq!(bad("", "20261106 10:00:00", 10, "BID"), TickError::BadWhatToShow);
+        assert_eq!(
+            bad("", "20261106 10:00:00", 1001, "BID_ASK"),
+            TickError::BadCount
+        );
+        assert_eq!(
+            bad("", "20261106 10:00:00", 0, "BID_ASK"),
+            TickError::BadCount
+        );
+        assert_eq!(
+            bad("", "20261106 10:00:00", 10, "BID"),
+            TickError::BadWhatToShow
+        );
         let (mut h, _) = history();
         // Before the served span, and after the live start: no data.
         let q = TickQuery::new(0, "", "20260101 20:00:00", 10, "BID_ASK", true).unwrap();

@@ -33,9 +33,9 @@ pub use handshake::{
 pub use order_extras::{ComboLeg, MAX_COMBO_LEGS, OrderExtras};
 pub use proto_request::ProtoRequest;
 pub use request::{ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request};
-pub use ticks_request::HistoricalTicksRequest;
 pub use text::{
     Bar, CommissionReport, ContractDataView, ContractView, EndMarker, ErrorMsg, ExecutionData,
     HistoricalData, ManagedAccts, NextValidId, OpenOrderHead, OpenOrderView, OrderStatus,
     PositionData, ServerMessage, TickByTick, TickByTickData, TickPrice, TickSize,
 };
+pub use ticks_request::HistoricalTicksRequest;

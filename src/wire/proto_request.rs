@@ -10,8 +10,7 @@ use super::ids::outgoing as id;
 use super::proto::{self as pb, decode};
 use super::{
     AccountRequest, ContractSpec, DecodeError, ExecutionFilter, HistoricalRequest,
-    HistoricalTicksRequest, OrderRequest,
-    Request, parse_f64,
+    HistoricalTicksRequest, OrderRequest, Request, parse_f64,
 };
 
 /// A decoded protobuf request; [`ProtoRequest::request`] borrows it as a [`Request`].
