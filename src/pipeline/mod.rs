@@ -17,11 +17,13 @@
 //! (logged by dispatch), which `hft report` charts.
 
 mod placement;
+mod recorder;
 mod report;
 mod warmup;
 mod watch;
 
 pub use placement::{Placement, place};
+pub use recorder::{QUOTES_FILE, RecorderReport};
 pub use warmup::{WarmRow, Warmup};
 
 use crate::config::EngineParams;
@@ -214,6 +216,7 @@ struct Stages {
     signal: SignalStage,
     dispatch: DispatchStage,
     journal: std::thread::JoinHandle<journal::JournalStats>,
+    recorder: Option<std::thread::JoinHandle<RecorderReport>>,
 }
 
 /// The stage threads, running.
@@ -223,6 +226,7 @@ struct Running {
     signal: std::thread::JoinHandle<SignalReport>,
     dispatch: std::thread::JoinHandle<DispatchReport>,
     journal: std::thread::JoinHandle<journal::JournalStats>,
+    recorder: Option<std::thread::JoinHandle<RecorderReport>>,
 }
 
 /// What every stage handed back.
@@ -232,6 +236,8 @@ pub(crate) struct StageEnds {
     pub signal: SignalReport,
     pub dispatch: DispatchReport,
     pub journal: journal::JournalStats,
+    /// The quote recorder's end state (`None`: recording off).
+    pub recorder: Option<RecorderReport>,
     /// Stages whose thread panicked (their report is empty).
     pub panicked: Vec<String>,
 }
@@ -300,7 +306,19 @@ fn build_stages(
         metrics: metrics.clone(),
         cadence,
     };
+    let (tap, recorder) = if params.engine.record_quotes {
+        let path = opts.run_dir.join(QUOTES_FILE);
+        let (tap, handle) =
+            recorder::spawn(&path, symbols.clone(), params.engine.record_queue_capacity)
+                .with_context(|| {
+                    format!("cannot start the quote recorder on {}", path.display())
+                })?;
+        (Some(tap), Some(handle))
+    } else {
+        (None, None)
+    };
     let normalize = NormalizeStage {
+        tap,
         rx: md_rx,
         tx: quote_tx,
         normalizer: Normalizer::new(symbols.len(), params.normalize),
@@ -366,6 +384,7 @@ fn build_stages(
         signal,
         dispatch,
         journal: journal_h,
+        recorder,
     };
     Ok((stages, control))
 }
@@ -378,8 +397,10 @@ impl Stages {
             signal,
             dispatch,
             journal,
+            recorder,
         } = self;
         Ok(Running {
+            recorder,
             io: spawn("hft-io", placement.cores[0], move || io.run())?,
             normalize: spawn("hft-normalize", placement.cores[1], move || normalize.run())?,
             signal: spawn("hft-signal", placement.cores[2], move || {
@@ -440,6 +461,13 @@ impl Running {
         control.io_done.store(true, Ordering::Release);
         let normalize = joined(self.normalize, "normalize", &mut panicked)
             .unwrap_or_else(|| ends::normalize(instruments));
+        // Normalize dropped its end of the recorder's queue: the recorder drains and stops.
+        let recorder = self
+            .recorder
+            .and_then(|h| joined(h, "recorder", &mut panicked));
+        if let Some(e) = recorder.as_ref().and_then(|r| r.error.as_ref()) {
+            tracing::error!(error = %e, "quote recording failed");
+        }
         control.normalize_done.store(true, Ordering::Release);
         let signal = joined(self.signal, "signal", &mut panicked).unwrap_or_else(ends::signal);
         control
@@ -461,6 +489,7 @@ impl Running {
             signal,
             dispatch,
             journal,
+            recorder,
             panicked,
         }
     }
@@ -504,6 +533,8 @@ mod ends {
             counters: Default::default(),
             quote_queue_full: 0,
             mids: vec![0.0; instruments],
+            recorded: 0,
+            record_dropped: 0,
         }
     }
 

@@ -1,6 +1,7 @@
 //! What the stages record in memory while they run: fixed-capacity logs the hot path appends to
-//! without allocating ([`FixedLog`]), and the executions dispatch saw ([`FillRecord`]). The
-//! files written from them live in `rundir`.
+//! without allocating ([`FixedLog`]), the executions dispatch saw ([`FillRecord`]), and the hot
+//! path's end of the quote recorder's queue ([`QuoteTap`]). The files written from them live in
+//! `rundir`.
 
 /// An append-only log with a fixed capacity, all allocated up front: once full it keeps what it
 /// has and counts the rest, so recording never allocates and a long run never grows it.
@@ -85,4 +86,56 @@ pub struct FillRecord {
     pub price: f64,
     /// Commission reported for this execution so far.
     pub commission: f64,
+}
+
+/// The hot path's end of the quote recorder's queue (an rtrb SPSC ring allocated at start-up):
+/// [`push`](Self::push) never waits and never allocates; a full queue drops the quote and counts
+/// it, so a slow disk cannot hold the stage back.
+///
+/// # Examples
+/// ```
+/// use hft::record::QuoteTap;
+/// use hft::types::Quote;
+/// let (producer, mut consumer) = rtrb::RingBuffer::new(1);
+/// let mut tap = QuoteTap::new(producer);
+/// tap.push(Quote { bid: 1.0, ask: 1.01, ..Default::default() });
+/// tap.push(Quote::default()); // full: dropped and counted
+/// assert_eq!((tap.sent(), tap.dropped()), (1, 1));
+/// assert_eq!(consumer.pop().unwrap().bid, 1.0);
+/// ```
+#[derive(Debug)]
+pub struct QuoteTap {
+    producer: rtrb::Producer<crate::types::Quote>,
+    sent: u64,
+    dropped: u64,
+}
+
+impl QuoteTap {
+    /// The tap on `producer`'s queue.
+    pub fn new(producer: rtrb::Producer<crate::types::Quote>) -> Self {
+        QuoteTap {
+            producer,
+            sent: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Hands `quote` to the recorder, or drops and counts it when the queue is full.
+    #[inline]
+    pub fn push(&mut self, quote: crate::types::Quote) {
+        match self.producer.push(quote) {
+            Ok(()) => self.sent += 1,
+            Err(_) => self.dropped += 1,
+        }
+    }
+
+    /// Quotes handed over so far.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Quotes dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
 }
