@@ -12,10 +12,10 @@ mod common;
 use common::{PATIENCE, start_gateway, text_client};
 use hft::calendar::{self, Session};
 use hft::config::SimParams;
-use hft::history::{self, HistoryError, Options, PacingRules, Report, What};
+use hft::history::{self, HistoryError, Options, PacingRules, Report};
 use hft::rundir::{QUOTE_HEADER, write_quote_row};
 use hft::sim::{Gateway, TickHistory};
-use hft::wire::{ContractSpec, Fields, HistoricalTicksRequest, Request, unix_from_civil};
+use hft::wire::{ContractSpec, Fields, HistoricalTicksRequest, Request, TickKind, unix_from_civil};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -47,7 +47,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn options(gw: &Gateway, symbols: &[&str], what: What, rth: bool, out: &Path) -> Options {
+fn options(gw: &Gateway, symbols: &[&str], what: TickKind, rth: bool, out: &Path) -> Options {
     Options {
         gateway: gw.local_addr().to_string(),
         client_id: 7,
@@ -64,7 +64,7 @@ fn options(gw: &Gateway, symbols: &[&str], what: What, rth: bool, out: &Path) ->
 
 /// The quote file the gateway's tick history gives for `symbols` on `DAY`, mapped as
 /// `hft history` documents (rows in time order, then in the order of `symbols`).
-fn expected_file(p: &SimParams, symbols: &[&str], what: What, rth: bool) -> String {
+fn expected_file(p: &SimParams, symbols: &[&str], what: TickKind, rth: bool) -> String {
     let mut h = TickHistory::new(p, p.market.start_unix);
     let names: Vec<&str> = p.market.symbols.iter().map(|s| s.name.as_str()).collect();
     let session: Session = calendar::session_of_day(DAY.0, DAY.1, DAY.2, rth).unwrap();
@@ -74,7 +74,7 @@ fn expected_file(p: &SimParams, symbols: &[&str], what: What, rth: bool) -> Stri
         let ticks: Vec<_> = h
             .ticks(index, session.open, session.close)
             .into_iter()
-            .filter(|t| what != What::Trades || t.trade_at_ask.is_some())
+            .filter(|t| what != TickKind::Trades || t.trade_at_ask.is_some())
             .collect();
         let mut j = 0;
         for (i, t) in ticks.iter().enumerate() {
@@ -85,14 +85,14 @@ fn expected_file(p: &SimParams, symbols: &[&str], what: What, rth: bool) -> Stri
                 0
             };
             let (bid, bs, ask, asz) = match what {
-                What::BidAsk => (
+                TickKind::BidAsk => (
                     t.bid as f64 * 0.01,
                     f64::from(t.bid_size),
                     t.ask as f64 * 0.01,
                     f64::from(t.ask_size),
                 ),
-                What::Midpoint => (t.mid(), 0.0, t.mid(), 0.0),
-                What::Trades => {
+                TickKind::Midpoint => (t.mid(), 0.0, t.mid(), 0.0),
+                TickKind::Trades => {
                     let price = t.trade_price().unwrap();
                     let size = f64::from(if t.trade_at_ask == Some(true) {
                         t.ask_size
@@ -135,9 +135,9 @@ fn bid_ask_pages_rejoin_every_boundary_second() {
     let gw = start_gateway(p.clone());
     let dir = scratch("bidask");
     let out = dir.join("ticks.csv");
-    let report = history::download(&options(&gw, &["SPY", "IVV"], What::BidAsk, true, &out))
+    let report = history::download(&options(&gw, &["SPY", "IVV"], TickKind::BidAsk, true, &out))
         .expect("download completes");
-    let expected = expected_file(&p, &["SPY", "IVV"], What::BidAsk, true);
+    let expected = expected_file(&p, &["SPY", "IVV"], TickKind::BidAsk, true);
     assert_same_file(&out, &expected);
     // 0..=8 ticks a second: almost every full page cut its oldest second, which was dropped and
     // read again whole as the newest second of the next page.
@@ -168,7 +168,7 @@ fn trades_and_midpoints_outside_rth() {
     let p = params(1.0);
     let gw = start_gateway(p.clone());
     let dir = scratch("trades");
-    for what in [What::Trades, What::Midpoint] {
+    for what in [TickKind::Trades, TickKind::Midpoint] {
         let out = dir.join(format!("{}.csv", what.as_str()));
         let report = history::download(&options(&gw, &["KO"], what, false, &out)).unwrap();
         assert_same_file(&out, &expected_file(&p, &["KO"], what, false));
@@ -203,7 +203,7 @@ fn client_pacing_keeps_the_gateway_rules() {
     let gw = start_gateway(p.clone());
     let dir = scratch("paced");
     let out = dir.join("ticks.csv");
-    let mut opts = options(&gw, &["SPY"], What::BidAsk, true, &out);
+    let mut opts = options(&gw, &["SPY"], TickKind::BidAsk, true, &out);
     // The gateway's limits, kept with a 20 % margin; BID_ASK weighs 2 on both sides.
     opts.pacing = PacingRules {
         max_per_window: 12,
@@ -215,7 +215,7 @@ fn client_pacing_keeps_the_gateway_rules() {
         max_retries: 6,
     };
     let report = history::download(&opts).expect("download completes");
-    assert_same_file(&out, &expected_file(&p, &["SPY"], What::BidAsk, true));
+    assert_same_file(&out, &expected_file(&p, &["SPY"], TickKind::BidAsk, true));
     assert_eq!(report.pacing_errors, 0, "{report:?}");
     assert!(
         report.pacing_waits > 0,
@@ -231,12 +231,12 @@ fn pacing_errors_are_waited_out_and_retried() {
     let gw = start_gateway(p.clone());
     let dir = scratch("violations");
     let out = dir.join("ticks.csv");
-    let mut opts = options(&gw, &["SPY"], What::BidAsk, true, &out);
+    let mut opts = options(&gw, &["SPY"], TickKind::BidAsk, true, &out);
     // A client that does not pace: the gateway answers 162 and the client backs off.
     opts.pacing.retry_after = Duration::from_millis(1100);
     let report = history::download(&opts).expect("download completes");
     assert!(report.pacing_errors > 0, "{report:?}");
-    assert_same_file(&out, &expected_file(&p, &["SPY"], What::BidAsk, true));
+    assert_same_file(&out, &expected_file(&p, &["SPY"], TickKind::BidAsk, true));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -248,7 +248,7 @@ fn interrupted_download_resumes_without_gap_or_duplicate() {
     let gw = start_gateway(p.clone());
     let dir = scratch("resume");
     let out = dir.join("ticks.csv");
-    let opts = options(&gw, &["SPY", "IVV"], What::BidAsk, true, &out);
+    let opts = options(&gw, &["SPY", "IVV"], TickKind::BidAsk, true, &out);
     let first = history::download(&opts);
     let err = match first {
         Err(e @ HistoryError::Interrupted { .. }) => e,
@@ -267,7 +267,7 @@ fn interrupted_download_resumes_without_gap_or_duplicate() {
     assert!(report.resumed);
     assert_same_file(
         &out,
-        &expected_file(&p, &["SPY", "IVV"], What::BidAsk, true),
+        &expected_file(&p, &["SPY", "IVV"], TickKind::BidAsk, true),
     );
     assert!(!state.exists());
     std::fs::remove_dir_all(&dir).unwrap();
@@ -362,7 +362,7 @@ fn text_clients_get_96_97_98_as_documented() {
             break text;
         }
     };
-    assert!(text.contains("\0321\0"), "{text:?}");
+    assert!(text.contains("\x00321\x00"), "{text:?}");
 }
 
 #[test]

@@ -6,8 +6,9 @@
 //! retries): what was received is kept and the same command resumes it.
 
 use crate::config::{DEFAULT_PARAMS, EngineParams, ParamsError, SimParams};
-use crate::history::{self, Day, Options, PacingRules, What};
+use crate::history::{self, Day, Options, PacingRules};
 use crate::sim::{Gateway, GatewayOptions};
+use crate::wire::TickKind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,7 +85,7 @@ fn run_inner(args: HistoryArgs) -> Result<(), Failure> {
             args.from, args.to
         )));
     }
-    let what = What::parse(&args.what).ok_or_else(|| {
+    let what = TickKind::parse(&args.what).ok_or_else(|| {
         Failure::BadInput(format!(
             "--what: `{}` is not BID_ASK, MIDPOINT or TRADES",
             args.what

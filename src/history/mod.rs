@@ -35,6 +35,7 @@ pub use store::{Fingerprint, Progress, Store, StoreError};
 
 use crate::calendar::{self, Session};
 use crate::rundir::write_quote_row;
+use crate::wire::TickKind;
 use ibapi::client::blocking::Client;
 use ibapi::market_data::historical::{TickBidAsk, TickDecoder, TickLast, TickMidpoint};
 use ibapi::market_data::{IgnoreSize, TradingHours};
@@ -48,37 +49,6 @@ pub const PAGE_TICKS: usize = 1000;
 
 /// IB's error code for pacing violations and other historical-data service errors.
 const PACING_CODE: i32 = 162;
-
-/// What to download.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum What {
-    BidAsk,
-    Midpoint,
-    Trades,
-}
-
-impl What {
-    /// IB's `whatToShow` name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            What::BidAsk => "BID_ASK",
-            What::Midpoint => "MIDPOINT",
-            What::Trades => "TRADES",
-        }
-    }
-
-    /// Parses IB's name.
-    pub fn parse(s: &str) -> Option<Self> {
-        [What::BidAsk, What::Midpoint, What::Trades]
-            .into_iter()
-            .find(|w| w.as_str() == s)
-    }
-
-    /// The request's weight in IB's pacing (BID_ASK counts twice).
-    pub fn weight(self) -> u32 {
-        if self == What::BidAsk { 2 } else { 1 }
-    }
-}
 
 /// A New York calendar day, `YYYY-MM-DD`.
 pub type Day = (i64, u32, u32);
@@ -111,7 +81,7 @@ pub struct Options {
     pub symbols: Vec<String>,
     pub from: Day,
     pub to: Day,
-    pub what: What,
+    pub what: TickKind,
     pub rth: bool,
     pub out: PathBuf,
     pub pacing: PacingRules,
@@ -240,7 +210,7 @@ fn fetch(
     client: &Client,
     contract: &Contract,
     end: i64,
-    what: What,
+    what: TickKind,
     rth: bool,
 ) -> Result<Fetched, String> {
     let end = time::OffsetDateTime::from_unix_timestamp(end).map_err(|e| e.to_string())?;
@@ -255,21 +225,21 @@ fn fetch(
         .trading_hours(hours);
     let size = |s: Option<f64>| s.unwrap_or(0.0);
     match what {
-        What::BidAsk => collect(builder.bid_ask(IgnoreSize::No), |t: TickBidAsk| PageTick {
+        TickKind::BidAsk => collect(builder.bid_ask(IgnoreSize::No), |t: TickBidAsk| PageTick {
             time: t.timestamp.unix_timestamp(),
             bid: t.price_bid,
             bid_size: size(t.size_bid),
             ask: t.price_ask,
             ask_size: size(t.size_ask),
         }),
-        What::Midpoint => collect(builder.mid_point(), |t: TickMidpoint| PageTick {
+        TickKind::Midpoint => collect(builder.mid_point(), |t: TickMidpoint| PageTick {
             time: t.timestamp.unix_timestamp(),
             bid: t.price,
             bid_size: 0.0,
             ask: t.price,
             ask_size: 0.0,
         }),
-        What::Trades => collect(builder.trade(), |t: TickLast| PageTick {
+        TickKind::Trades => collect(builder.trade(), |t: TickLast| PageTick {
             time: t.timestamp.unix_timestamp(),
             bid: t.price,
             bid_size: size(t.size),
@@ -382,7 +352,7 @@ pub fn download(opts: &Options) -> Result<Report, HistoryError> {
         })?;
     let progress = ProgressView::new(opts.progress_bar, jobs.len());
     let mut pacer = Pacer::new(opts.pacing);
-    let weight = opts.what.weight();
+    let weight = opts.what.pacing_weight();
     let mut rows = Vec::with_capacity(PAGE_TICKS * 48);
     let (mut job, mut next_end) = (store.progress().job, store.progress().next_end);
     while job < jobs.len() {

@@ -19,7 +19,7 @@ use crate::rundir::{QUOTE_HEADER, write_quote_row};
 use crate::types::Quote;
 use std::fs::File;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -65,7 +65,7 @@ pub fn spawn(
 fn run(
     mut rx: rtrb::Consumer<Quote>,
     mut file: File,
-    path: &PathBuf,
+    path: &Path,
     symbols: &[String],
 ) -> RecorderReport {
     let mut report = RecorderReport::default();

@@ -11,11 +11,11 @@
 //! content (`isDone` true), as the `ibapi` crate decodes them.
 
 use super::encode::decimal;
-use super::ticks::{HistTick, TickKind};
+use super::ticks::HistTick;
 use super::universe::TICK;
-use crate::wire::FrameWriter;
 use crate::wire::ids::incoming as id;
 use crate::wire::proto::{self as pb, encode_frame};
+use crate::wire::{FrameWriter, TickKind};
 
 /// The exchange reported on historical trades.
 const TRADE_EXCHANGE: &str = "ISLAND";

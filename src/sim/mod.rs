@@ -34,5 +34,5 @@ pub use replay::{QuoteFileError, QuoteRow, read_quotes, write_synthetic};
 pub use report::{ExecSnapshot, GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use rng::Rng;
 pub use server::{Gateway, GatewayError, GatewayOptions};
-pub use ticks::{HistTick, MAX_TICKS_PER_REQUEST, TickError, TickHistory, TickKind, TickQuery};
+pub use ticks::{HistTick, MAX_TICKS_PER_REQUEST, TickError, TickHistory, TickQuery};
 pub use universe::{MarketEvent, TICK, Trade, Universe};

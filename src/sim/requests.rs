@@ -5,7 +5,7 @@
 use super::encode::{ContractInfo, Out};
 use super::history::{BarQuery, HistoryCache, HistoryError, parse_end_date};
 use super::sessions::Session;
-use super::ticks::{TickHistory, TickKind, TickQuery};
+use super::ticks::{TickHistory, TickQuery};
 use super::universe::Universe;
 use crate::config::SimParams;
 use crate::exchange::{Ledger, Side};
@@ -114,7 +114,7 @@ impl History {
             "{contract_key}|{}|{}|{}|{}",
             h.start_date_time, h.end_date_time, h.number_of_ticks, h.use_rth
         );
-        let weight = if query.kind == TickKind::BidAsk { 2 } else { 1 };
+        let weight = query.kind.pacing_weight() as usize;
         if let Err(msg) = s.pacing.admit(Instant::now(), &contract_key, &key, weight) {
             return s.error(h.req_id, codes::HISTORICAL_PACING, msg);
         }

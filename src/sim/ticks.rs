@@ -19,6 +19,7 @@
 use super::universe::{TICK, Universe};
 use crate::calendar::{self, Session};
 use crate::config::SimParams;
+use crate::wire::TickKind;
 
 /// IB's largest `numberOfTicks`.
 pub const MAX_TICKS_PER_REQUEST: i32 = 1000;
@@ -42,35 +43,15 @@ impl HistTick {
         (self.bid + self.ask) as f64 * TICK / 2.0
     }
 
+    /// Whether the tick shows in an answer of `kind` (TRADES shows the trades only).
+    pub fn shown_in(&self, kind: TickKind) -> bool {
+        kind != TickKind::Trades || self.trade_at_ask.is_some()
+    }
+
     /// The trade price in dollars, when the tick is a trade.
     pub fn trade_price(&self) -> Option<f64> {
         self.trade_at_ask
             .map(|at_ask| if at_ask { self.ask } else { self.bid } as f64 * TICK)
-    }
-}
-
-/// What a request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TickKind {
-    BidAsk,
-    Midpoint,
-    Trades,
-}
-
-impl TickKind {
-    /// IB's `whatToShow` names.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "BID_ASK" => Some(TickKind::BidAsk),
-            "MIDPOINT" => Some(TickKind::Midpoint),
-            "TRADES" => Some(TickKind::Trades),
-            _ => None,
-        }
-    }
-
-    /// Whether a tick shows in this kind's answer.
-    pub fn shows(self, t: &HistTick) -> bool {
-        self != TickKind::Trades || t.trade_at_ask.is_some()
     }
 }
 
@@ -270,7 +251,7 @@ impl TickHistory {
                     s -= 1;
                     second.clear();
                     self.second(q.symbol, s, &mut second);
-                    picked.extend(second.iter().rev().filter(|t| q.kind.shows(t)));
+                    picked.extend(second.iter().rev().filter(|t| t.shown_in(q.kind)));
                 }
                 picked.truncate(q.count);
                 picked.reverse();
@@ -281,7 +262,7 @@ impl TickHistory {
                 while s < hi && picked.len() < q.count {
                     second.clear();
                     self.second(q.symbol, s, &mut second);
-                    picked.extend(second.iter().filter(|t| q.kind.shows(t)));
+                    picked.extend(second.iter().filter(|t| t.shown_in(q.kind)));
                     s += 1;
                 }
                 picked.truncate(q.count);

@@ -38,4 +38,4 @@ pub use text::{
     HistoricalData, ManagedAccts, NextValidId, OpenOrderHead, OpenOrderView, OrderStatus,
     PositionData, ServerMessage, TickByTick, TickByTickData, TickPrice, TickSize,
 };
-pub use ticks_request::HistoricalTicksRequest;
+pub use ticks_request::{HistoricalTicksRequest, TickKind};

@@ -14,6 +14,47 @@ use super::ids::outgoing as id;
 use super::proto as pb;
 use super::request::ContractSpec;
 
+/// What a historical-ticks request asks for (`whatToShow`); the answer's message follows from it
+/// (MIDPOINT: 96, BID_ASK: 97, TRADES: 98).
+///
+/// # Examples
+/// ```
+/// use hft::wire::TickKind;
+/// assert_eq!(TickKind::parse("BID_ASK"), Some(TickKind::BidAsk));
+/// assert_eq!(TickKind::Trades.as_str(), "TRADES");
+/// assert_eq!(TickKind::BidAsk.pacing_weight(), 2);
+/// assert_eq!(TickKind::parse("BID"), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TickKind {
+    BidAsk,
+    Midpoint,
+    Trades,
+}
+
+impl TickKind {
+    /// IB's `whatToShow` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TickKind::BidAsk => "BID_ASK",
+            TickKind::Midpoint => "MIDPOINT",
+            TickKind::Trades => "TRADES",
+        }
+    }
+
+    /// Parses IB's name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [TickKind::BidAsk, TickKind::Midpoint, TickKind::Trades]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
+    /// The request's weight in IB's historical pacing: a BID_ASK request counts twice.
+    pub fn pacing_weight(self) -> u32 {
+        if self == TickKind::BidAsk { 2 } else { 1 }
+    }
+}
+
 /// REQ_HISTORICAL_TICKS: up to `number_of_ticks` ticks before `end_date_time` or after
 /// `start_date_time`.
 #[derive(Debug, Clone, Copy, PartialEq)]
