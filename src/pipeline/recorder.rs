@@ -31,8 +31,9 @@ const FLUSH_BYTES: usize = 256 * 1024;
 const ROW_ROOM: usize = 256;
 
 /// How long the thread parks when the queue is empty (it is off the hot path: the producer
-/// never wakes it).
-const IDLE_PARK: Duration = Duration::from_millis(2);
+/// never wakes it). 10 ms holds well under the default queue of 65,536 rows even at 100,000
+/// quotes a second, and keeps the recorder's wake-ups (100 a second) off the stages' cores.
+const IDLE_PARK: Duration = Duration::from_millis(10);
 
 /// What the recorder did.
 #[derive(Debug, Clone, Default)]
