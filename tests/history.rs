@@ -402,6 +402,26 @@ fn bad_input_exits_2_naming_the_problem() {
     ]
     .concat());
     assert_eq!(o.status.code(), Some(2));
+    // An invalid params file: named with its key.
+    let bad_params = dir.join("bad.toml");
+    std::fs::write(
+        &bad_params,
+        hft::config::DEFAULT_PARAMS.replacen("control_client_id = 2", "control_client_id = -2", 1),
+    )
+    .unwrap();
+    let days = ["--from", "2026-11-02", "--to", "2026-11-02"];
+    let o = run(&[
+        &base[..],
+        &days,
+        &["--params", bad_params.to_str().unwrap()],
+    ]
+    .concat());
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("bad.toml") && stderr.contains("connection.control_client_id"),
+        "{stderr}"
+    );
     // The state of an interrupted download with other arguments, and a corrupt one.
     let state = dir.join("q.csv.state.json");
     let args = hft::history::Fingerprint {

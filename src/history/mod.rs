@@ -18,7 +18,7 @@
 //! - the j-th tick of a second is stamped `second x 1e9 + j` ns, so any time sort keeps IB's order;
 //! - pacing: [`Pacer`] waits before each request as IB's rules require (BID_ASK counts twice); a
 //!   pacing error (162) anyway waits [`PacingRules::retry_after`], doubling, and asks again;
-//! - every page is committed to disk before the next request ([`store`]): an interrupted run
+//! - every page is committed to disk before the next request ([`Store`]): an interrupted run
 //!   (a lost connection, too many pacing errors, a kill) resumes when re-run with the same
 //!   arguments.
 //!
