@@ -317,6 +317,94 @@ impl ProgressView {
     }
 }
 
+/// Asks for pages as IB's pacing allows: waits before each request, waits out pacing errors.
+struct Pager<'a> {
+    client: Client,
+    opts: &'a Options,
+    pacer: Pacer,
+    progress: ProgressView,
+    report: Report,
+}
+
+impl Pager<'_> {
+    /// The page of `symbol` ending at `end`, after whatever wait pacing needs; `saved_rows` is
+    /// what an error reports as kept.
+    fn page(
+        &mut self,
+        job: usize,
+        symbol: &str,
+        end: i64,
+        saved_rows: u64,
+    ) -> Result<Vec<PageTick>, HistoryError> {
+        let contract = Contract::stock(symbol).build();
+        let weight = self.opts.what.pacing_weight();
+        let mut attempt = 0;
+        loop {
+            let wait = self.pacer.wait_needed(Instant::now(), weight);
+            if !wait.is_zero() {
+                self.report.pacing_waits += 1;
+                self.wait(job, symbol, wait);
+            }
+            self.pacer.record(Instant::now(), weight);
+            let fetched = fetch(&self.client, &contract, end, self.opts.what, self.opts.rth)
+                .map_err(|reason| HistoryError::Interrupted {
+                    symbol: symbol.to_string(),
+                    reason,
+                    rows: saved_rows,
+                })?;
+            let (code, message) = match fetched {
+                Fetched::Page(p) => return Ok(p),
+                Fetched::Refused { code, message } => (code, message),
+            };
+            let pacing = code == PACING_CODE && message.contains("Pacing violation");
+            if pacing {
+                attempt += 1;
+                self.report.pacing_errors += 1;
+            }
+            if !pacing || attempt > self.opts.pacing.max_retries {
+                return Err(HistoryError::Ib {
+                    symbol: symbol.to_string(),
+                    code,
+                    message,
+                    rows: saved_rows,
+                });
+            }
+            let wait = self.pacer.backoff(attempt);
+            tracing::warn!(%symbol, %message, wait_s = wait.as_secs_f64(), "pacing error: waiting, then asking again");
+            self.wait(job, symbol, wait);
+        }
+    }
+
+    fn wait(&mut self, job: usize, symbol: &str, wait: Duration) {
+        self.report.pacing_wait += wait;
+        self.progress.update(job, symbol, &self.report, Some(wait));
+        std::thread::sleep(wait);
+    }
+}
+
+/// Appends `ticks` (one page's kept part, oldest first) as quote rows of `symbol`, the j-th tick
+/// of a second at `second x 1e9 + j` ns; returns the rows written. Ticks with a non-positive or
+/// crossed price are counted in `skipped` instead.
+fn page_rows(ticks: &[PageTick], symbol: &str, out: &mut Vec<u8>, skipped: &mut u64) -> u64 {
+    let mut written = 0;
+    let mut index_in_second = 0i64;
+    for (k, t) in ticks.iter().enumerate() {
+        index_in_second = if k > 0 && ticks[k - 1].time == t.time {
+            index_in_second + 1
+        } else {
+            0
+        };
+        if !(t.bid > 0.0 && t.ask >= t.bid && t.ask.is_finite()) {
+            *skipped += 1;
+            continue;
+        }
+        let ts_ns = t.time * 1_000_000_000 + index_in_second;
+        write_quote_row(out, ts_ns, symbol, t.bid, t.bid_size, t.ask, t.ask_size);
+        written += 1;
+    }
+    written
+}
+
 /// Downloads (or resumes) the ticks of `opts` into `opts.out`.
 ///
 /// # Errors
@@ -332,10 +420,6 @@ pub fn download(opts: &Options) -> Result<Report, HistoryError> {
         rth: opts.rth,
     };
     let mut store = Store::open(&opts.out, args)?;
-    let mut report = Report {
-        resumed: store.resumed(),
-        ..Report::default()
-    };
     if store.resumed() {
         let p = store.progress();
         tracing::info!(
@@ -350,66 +434,28 @@ pub fn download(opts: &Options) -> Result<Report, HistoryError> {
             addr: opts.gateway.clone(),
             reason: e.to_string(),
         })?;
-    let progress = ProgressView::new(opts.progress_bar, jobs.len());
-    let mut pacer = Pacer::new(opts.pacing);
-    let weight = opts.what.pacing_weight();
+    let mut pager = Pager {
+        client,
+        opts,
+        pacer: Pacer::new(opts.pacing),
+        progress: ProgressView::new(opts.progress_bar, jobs.len()),
+        report: Report {
+            resumed: store.resumed(),
+            ..Report::default()
+        },
+    };
     let mut rows = Vec::with_capacity(PAGE_TICKS * 48);
     let (mut job, mut next_end) = (store.progress().job, store.progress().next_end);
     while job < jobs.len() {
         let (sym, session) = jobs[job];
-        let symbol = &opts.symbols[sym];
-        let contract = Contract::stock(symbol.as_str()).build();
+        let symbol = opts.symbols[sym].as_str();
         let end = next_end.unwrap_or(session.close - 1);
         if end < session.open {
             (job, next_end) = (job + 1, None);
             continue;
         }
-        let mut attempt = 0;
-        let page = loop {
-            let wait = pacer.wait_needed(Instant::now(), weight);
-            if !wait.is_zero() {
-                report.pacing_waits += 1;
-                report.pacing_wait += wait;
-                progress.update(job, symbol, &report, Some(wait));
-                std::thread::sleep(wait);
-            }
-            pacer.record(Instant::now(), weight);
-            let interrupted = |reason: String| HistoryError::Interrupted {
-                symbol: symbol.clone(),
-                reason,
-                rows: store.progress().rows,
-            };
-            match fetch(&client, &contract, end, opts.what, opts.rth).map_err(interrupted)? {
-                Fetched::Page(p) => break p,
-                Fetched::Refused { code, message }
-                    if code == PACING_CODE && message.contains("Pacing violation") =>
-                {
-                    attempt += 1;
-                    report.pacing_errors += 1;
-                    if attempt > opts.pacing.max_retries {
-                        return Err(HistoryError::Ib {
-                            symbol: symbol.clone(),
-                            code,
-                            message,
-                            rows: store.progress().rows,
-                        });
-                    }
-                    let wait = pacer.backoff(attempt);
-                    tracing::warn!(%symbol, %message, wait_s = wait.as_secs_f64(), "pacing error: waiting, then asking again");
-                    report.pacing_wait += wait;
-                    progress.update(job, symbol, &report, Some(wait));
-                    std::thread::sleep(wait);
-                }
-                Fetched::Refused { code, message } => {
-                    return Err(HistoryError::Ib {
-                        symbol: symbol.clone(),
-                        code,
-                        message,
-                        rows: store.progress().rows,
-                    });
-                }
-            }
-        };
+        let page = pager.page(job, symbol, end, store.progress().rows)?;
+        let report = &mut pager.report;
         report.pages += 1;
         report.ticks_received += page.len() as u64;
         // IB answers one session; anything outside this job's part of it is not ours.
@@ -434,30 +480,13 @@ pub fn download(opts: &Options) -> Result<Report, HistoryError> {
             }
         };
         rows.clear();
-        let mut n_rows = 0;
-        let mut index_in_second = 0i64;
-        for (k, t) in keep.iter().enumerate() {
-            index_in_second = if k > 0 && keep[k - 1].time == t.time {
-                index_in_second + 1
-            } else {
-                0
-            };
-            let valid = t.bid > 0.0 && t.ask >= t.bid && t.ask.is_finite();
-            if !valid {
-                report.skipped_ticks += 1;
-                continue;
-            }
-            let ts_ns = t.time * 1_000_000_000 + index_in_second;
-            write_quote_row(
-                &mut rows, ts_ns, symbol, t.bid, t.bid_size, t.ask, t.ask_size,
-            );
-            n_rows += 1;
-        }
-        store.commit(&rows, n_rows, after.0, after.1)?;
+        let written = page_rows(keep, symbol, &mut rows, &mut report.skipped_ticks);
+        store.commit(&rows, written, after.0, after.1)?;
         (job, next_end) = after;
-        progress.update(job, symbol, &report, None);
+        pager.progress.update(job, symbol, &pager.report, None);
     }
-    progress.finish();
+    pager.progress.finish();
+    let mut report = pager.report;
     if report.skipped_ticks > 0 {
         tracing::warn!(
             skipped = report.skipped_ticks,
@@ -471,6 +500,24 @@ pub fn download(opts: &Options) -> Result<Report, HistoryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_number_ticks_within_their_second_and_skip_bad_prices() {
+        let tick = |time, bid| PageTick {
+            time,
+            bid,
+            bid_size: 100.0,
+            ask: 10.01,
+            ask_size: 200.0,
+        };
+        let ticks = [tick(5, 10.0), tick(5, 0.0), tick(5, 10.0), tick(6, 10.0)];
+        let (mut out, mut skipped) = (Vec::new(), 0);
+        assert_eq!(page_rows(&ticks, "SPY", &mut out, &mut skipped), 3);
+        assert_eq!(skipped, 1);
+        let text = String::from_utf8(out).unwrap();
+        let stamps: Vec<&str> = text.lines().map(|l| &l[..l.find(',').unwrap()]).collect();
+        assert_eq!(stamps, ["5000000000", "5000000002", "6000000000"]);
+    }
 
     #[test]
     fn jobs_are_symbol_major_and_oldest_first() {
