@@ -243,6 +243,8 @@ fn main() {
     params.engine.metrics_listen.clear();
     // The quote recorder (a cold thread fed by normalize) runs too: it must not allocate either.
     assert!(params.engine.record_quotes, "recording is on by default");
+    // And the raw-event recorder (off by default), a second cold thread of the same loop.
+    params.engine.record_events = true;
     let metrics = Arc::new(hft::metrics::EngineMetrics::new(&params.symbols()));
     let watched = metrics.clone();
     let run_dir = std::env::temp_dir().join(format!("hft-no-alloc-{}", std::process::id()));
@@ -406,6 +408,11 @@ fn main() {
         "the recorder wrote ({recorded} rows)"
     );
     assert_eq!(report.summary.engine().counters.quotes_record_dropped, 0);
+    let c = &report.summary.engine().counters;
+    assert_eq!(
+        (c.md_events_recorded, c.md_events_record_dropped),
+        (ticks, 0)
+    );
     assert_eq!(allocations, 0, "heap allocations on the hot path");
     println!("test no_alloc ... ok");
 }

@@ -12,7 +12,7 @@ mod common;
 use common::{PATIENCE, start_gateway, test_params, wait_replay_done};
 use hft::backtest::Backtest;
 use hft::config::{EngineParams, ReplayParams};
-use hft::pipeline::QUOTES_FILE;
+use hft::pipeline::{MD_EVENTS_FILE, QUOTES_FILE};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -101,8 +101,11 @@ fn a_recorded_live_run_replays_to_the_same_orders() {
     let mut params = common::fast_zscore_pair(30.0);
     params.risk.max_daily_loss = 1e6;
     assert!(params.engine.record_quotes, "recording is on by default");
+    // The raw events too (off by default): a row per market-data event.
+    let mut with_events = params.clone();
+    with_events.engine.record_events = true;
 
-    let (live, report) = live_run(&params, &source, "recorded");
+    let (live, report) = live_run(&with_events, &source, "recorded");
     assert!(live.len() >= 6, "the run trades ({} orders)", live.len());
     let c = &report.summary.engine().counters;
     assert_eq!(c.quotes_record_dropped, 0);
@@ -112,6 +115,14 @@ fn a_recorded_live_run_replays_to_the_same_orders() {
     let rows = std::fs::read_to_string(&recording).unwrap().lines().count() as u64 - 1;
     assert_eq!(c.quotes_recorded, rows);
     assert!(rows > 900, "{rows} rows");
+    let events = std::fs::read_to_string(report.run_dir.join(MD_EVENTS_FILE)).unwrap();
+    assert_eq!(events.lines().next(), Some(hft::rundir::MD_EVENTS_HEADER));
+    assert_eq!(events.lines().count() as u64 - 1, c.ticks);
+    assert_eq!(
+        (c.md_events_recorded, c.md_events_record_dropped),
+        (c.ticks, 0)
+    );
+    assert!(events.lines().nth(1).unwrap().contains(",bid_ask,"));
 
     // hft backtest of the recording: the live orders, the same tick rejected.
     let (replayed, jumps) = backtest_orders(&params, &recording);
@@ -135,5 +146,6 @@ fn a_recorded_live_run_replays_to_the_same_orders() {
     assert_eq!(orders_off, live);
     assert!(!report_off.run_dir.join(QUOTES_FILE).exists());
     assert_eq!(report_off.summary.engine().counters.quotes_recorded, 0);
+    assert!(!report_off.run_dir.join(MD_EVENTS_FILE).exists());
     std::fs::remove_file(&source).unwrap();
 }

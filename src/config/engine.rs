@@ -93,6 +93,9 @@ pub struct EngineSection {
     pub record_quotes: bool,
     /// Capacity of the recorder's queue; a full queue drops the quote (counted, never waits).
     pub record_queue_capacity: usize,
+    /// Also record every raw market-data event normalize receives into `md_events.csv` (a
+    /// diagnostics file; its own queue of `record_queue_capacity`).
+    pub record_events: bool,
 }
 
 impl Default for EngineSection {
@@ -114,6 +117,7 @@ impl Default for EngineSection {
             status_secs: 5.0,
             record_quotes: true,
             record_queue_capacity: 65_536,
+            record_events: false,
         }
     }
 }

@@ -4,7 +4,7 @@
 use super::{FeedState, NormalizeCounters, Normalizer};
 use crate::latency::now_ns;
 use crate::metrics::EngineMetrics;
-use crate::record::QuoteTap;
+use crate::record::{EventTap, QuoteTap};
 use crate::runtime::{Cadence, Step, Waiter, consume, push_waiting};
 use crate::types::{MdEvent, QuoteMsg};
 use hdrhistogram::Histogram;
@@ -21,6 +21,9 @@ pub struct NormalizeReport {
     /// Tops of book handed to the quote recorder, and dropped because its queue was full.
     pub recorded: u64,
     pub record_dropped: u64,
+    /// Raw events handed to the event recorder, and dropped because its queue was full.
+    pub events_recorded: u64,
+    pub events_record_dropped: u64,
 }
 
 /// The normalize thread.
@@ -39,6 +42,8 @@ pub struct NormalizeStage {
     /// The quote recorder's queue (`engine.record_quotes`): every top of book the normalizer
     /// evaluates, before its filter.
     pub tap: Option<QuoteTap>,
+    /// The raw-event recorder's queue (`engine.record_events`): every event, as received.
+    pub event_tap: Option<EventTap>,
 }
 
 impl NormalizeStage {
@@ -48,6 +53,7 @@ impl NormalizeStage {
         let mut full = 0u64;
         let (normalizer, feed, tx) = (&mut self.normalizer, &self.feed, &mut self.tx);
         let tap = &mut self.tap;
+        let event_tap = &mut self.event_tap;
         let cells = &self.metrics.normalize;
         let l = consume(
             &mut self.rx,
@@ -57,6 +63,9 @@ impl NormalizeStage {
             |e| e.t_enq_ns,
             |step| match step {
                 Step::Item(e, _) => {
+                    if let Some(events) = event_tap.as_mut() {
+                        events.push(e);
+                    }
                     let quote = normalizer.on_event_publishing(&e, feed, e.t_recv_ns);
                     if let (Some(tap), Some(top)) = (tap.as_mut(), normalizer.take_evaluated()) {
                         tap.push(top);
@@ -94,6 +103,8 @@ impl NormalizeStage {
             mids: self.normalizer.mids().collect(),
             recorded: self.tap.as_ref().map_or(0, QuoteTap::sent),
             record_dropped: self.tap.as_ref().map_or(0, QuoteTap::dropped),
+            events_recorded: self.event_tap.as_ref().map_or(0, EventTap::sent),
+            events_record_dropped: self.event_tap.as_ref().map_or(0, EventTap::dropped),
         }
     }
 }

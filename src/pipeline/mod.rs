@@ -23,7 +23,8 @@ mod warmup;
 mod watch;
 
 pub use placement::{Placement, place};
-pub use recorder::{QUOTES_FILE, RecorderReport};
+pub use recorder::{MD_EVENTS_FILE, QUOTES_FILE, RecorderReport};
+use recorder::{Recorders, spawn_recorders};
 pub use warmup::{WarmRow, Warmup};
 
 use crate::config::EngineParams;
@@ -216,7 +217,7 @@ struct Stages {
     signal: SignalStage,
     dispatch: DispatchStage,
     journal: std::thread::JoinHandle<journal::JournalStats>,
-    recorder: Option<std::thread::JoinHandle<RecorderReport>>,
+    recorder: Recorders,
 }
 
 /// The stage threads, running.
@@ -226,7 +227,7 @@ struct Running {
     signal: std::thread::JoinHandle<SignalReport>,
     dispatch: std::thread::JoinHandle<DispatchReport>,
     journal: std::thread::JoinHandle<journal::JournalStats>,
-    recorder: Option<std::thread::JoinHandle<RecorderReport>>,
+    recorder: Recorders,
 }
 
 /// What every stage handed back.
@@ -236,8 +237,9 @@ pub(crate) struct StageEnds {
     pub signal: SignalReport,
     pub dispatch: DispatchReport,
     pub journal: journal::JournalStats,
-    /// The quote recorder's end state (`None`: recording off).
+    /// The recorders' end states (`None`: that recording is off).
     pub recorder: Option<RecorderReport>,
+    pub event_recorder: Option<RecorderReport>,
     /// Stages whose thread panicked (their report is empty).
     pub panicked: Vec<String>,
 }
@@ -306,19 +308,10 @@ fn build_stages(
         metrics: metrics.clone(),
         cadence,
     };
-    let (tap, recorder) = if params.engine.record_quotes {
-        let path = opts.run_dir.join(QUOTES_FILE);
-        let (tap, handle) =
-            recorder::spawn(&path, symbols.clone(), params.engine.record_queue_capacity)
-                .with_context(|| {
-                    format!("cannot start the quote recorder on {}", path.display())
-                })?;
-        (Some(tap), Some(handle))
-    } else {
-        (None, None)
-    };
+    let (tap, event_tap, recorder) = spawn_recorders(params, opts, &symbols)?;
     let normalize = NormalizeStage {
         tap,
+        event_tap,
         rx: md_rx,
         tx: quote_tx,
         normalizer: Normalizer::new(symbols.len(), params.normalize),
@@ -461,13 +454,16 @@ impl Running {
         control.io_done.store(true, Ordering::Release);
         let normalize = joined(self.normalize, "normalize", &mut panicked)
             .unwrap_or_else(|| ends::normalize(instruments));
-        // Normalize dropped its end of the recorder's queue: the recorder drains and stops.
-        let recorder = self
-            .recorder
-            .and_then(|h| joined(h, "recorder", &mut panicked));
-        if let Some(e) = recorder.as_ref().and_then(|r| r.error.as_ref()) {
-            tracing::error!(error = %e, "quote recording failed");
-        }
+        // Normalize dropped its end of the recorders' queues: they drain and stop.
+        let mut join = |h: Option<std::thread::JoinHandle<RecorderReport>>| {
+            let r = h.and_then(|h| joined(h, "recorder", &mut panicked));
+            if let Some(e) = r.as_ref().and_then(|r| r.error.as_ref()) {
+                tracing::error!(error = %e, "recording failed");
+            }
+            r
+        };
+        let recorder = join(self.recorder.quotes);
+        let event_recorder = join(self.recorder.events);
         control.normalize_done.store(true, Ordering::Release);
         let signal = joined(self.signal, "signal", &mut panicked).unwrap_or_else(ends::signal);
         control
@@ -490,6 +486,7 @@ impl Running {
             dispatch,
             journal,
             recorder,
+            event_recorder,
             panicked,
         }
     }
@@ -535,6 +532,8 @@ mod ends {
             mids: vec![0.0; instruments],
             recorded: 0,
             record_dropped: 0,
+            events_recorded: 0,
+            events_record_dropped: 0,
         }
     }
 

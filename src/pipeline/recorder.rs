@@ -13,10 +13,15 @@
 //! The thread never allocates once started (a fixed buffer written out before it would grow, a
 //! timed park when the queue is empty), so the no-allocation test holds with recording on. It
 //! ends when normalize has dropped its end of the queue and the queue is empty.
+//!
+//! With `engine.record_events` a second recorder of the same loop writes `md_events.csv`: every
+//! raw market-data event normalize receives (a diagnostics file of what the feed sent).
 
-use crate::record::QuoteTap;
-use crate::rundir::{QUOTE_HEADER, write_quote_row};
-use crate::types::Quote;
+use crate::instruments::instrument_of_req;
+use crate::record::{EventTap, QuoteTap, RecordTap};
+use crate::rundir::{MD_EVENTS_HEADER, QUOTE_HEADER, write_md_event_row, write_quote_row};
+use crate::types::{MdEvent, Quote};
+use anyhow::Context;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
@@ -25,6 +30,9 @@ use std::time::Duration;
 
 /// The recording's file name in the run directory.
 pub const QUOTES_FILE: &str = "quotes.csv";
+
+/// The raw-event recording's file name (`engine.record_events`).
+pub const MD_EVENTS_FILE: &str = "md_events.csv";
 
 /// Bytes buffered before a write; rows are under 128 bytes.
 const FLUSH_BYTES: usize = 256 * 1024;
@@ -44,7 +52,38 @@ pub struct RecorderReport {
     pub error: Option<String>,
 }
 
-/// Creates `path` with the quote header and starts the recorder on a queue of `capacity`.
+/// The recorder threads that run (`engine.record_quotes`, `engine.record_events`).
+#[derive(Default)]
+pub(super) struct Recorders {
+    pub(super) quotes: Option<std::thread::JoinHandle<RecorderReport>>,
+    pub(super) events: Option<std::thread::JoinHandle<RecorderReport>>,
+}
+
+/// The recorders `params` ask for, started on their files in the run directory.
+pub(super) fn spawn_recorders(
+    params: &crate::config::EngineParams,
+    opts: &super::RunOptions,
+    symbols: &[String],
+) -> anyhow::Result<(Option<QuoteTap>, Option<EventTap>, Recorders)> {
+    let cap = params.engine.record_queue_capacity;
+    let (mut quote_tap, mut event_tap, mut threads) = (None, None, Recorders::default());
+    if params.engine.record_quotes {
+        let path = opts.run_dir.join(QUOTES_FILE);
+        let (tap, h) = spawn(&path, symbols.to_vec(), cap)
+            .with_context(|| format!("cannot start the quote recorder on {}", path.display()))?;
+        (quote_tap, threads.quotes) = (Some(tap), Some(h));
+    }
+    if params.engine.record_events {
+        let path = opts.run_dir.join(MD_EVENTS_FILE);
+        let (tap, h) = spawn_events(&path, symbols.to_vec(), cap)
+            .with_context(|| format!("cannot start the event recorder on {}", path.display()))?;
+        (event_tap, threads.events) = (Some(tap), Some(h));
+    }
+    Ok((quote_tap, event_tap, threads))
+}
+
+/// Creates `path` with the quote header and starts the quote recorder on a queue of
+/// `capacity`.
 ///
 /// # Errors
 /// The file cannot be created, or the thread cannot be spawned.
@@ -53,21 +92,75 @@ pub fn spawn(
     symbols: Vec<String>,
     capacity: usize,
 ) -> io::Result<(QuoteTap, JoinHandle<RecorderReport>)> {
+    spawn_writer(
+        path,
+        QUOTE_HEADER,
+        capacity,
+        "hft-recorder",
+        move |q: &Quote, out| {
+            let symbol = symbols
+                .get(usize::from(q.instrument))
+                .map_or("?", String::as_str);
+            write_quote_row(
+                out,
+                q.t_ns as i64,
+                symbol,
+                q.bid,
+                q.bid_size,
+                q.ask,
+                q.ask_size,
+            );
+        },
+    )
+}
+
+/// Creates `path` (`md_events.csv`) and starts the raw-event recorder (`engine.record_events`):
+/// every market-data event normalize receives, as [`write_md_event_row`] writes it.
+///
+/// # Errors
+/// The file cannot be created, or the thread cannot be spawned.
+pub fn spawn_events(
+    path: &Path,
+    symbols: Vec<String>,
+    capacity: usize,
+) -> io::Result<(EventTap, JoinHandle<RecorderReport>)> {
+    spawn_writer(
+        path,
+        MD_EVENTS_HEADER,
+        capacity,
+        "hft-recorder-md",
+        move |e: &MdEvent, out| {
+            let symbol = instrument_of_req(e.req_id)
+                .and_then(|i| symbols.get(usize::from(i)))
+                .map_or("?", String::as_str);
+            write_md_event_row(out, e, symbol);
+        },
+    )
+}
+
+/// The one recorder loop, for any row type: `path` gets `header`, then a row per item.
+fn spawn_writer<T: Send + 'static>(
+    path: &Path,
+    header: &str,
+    capacity: usize,
+    thread: &str,
+    row: impl FnMut(&T, &mut Vec<u8>) + Send + 'static,
+) -> io::Result<(RecordTap<T>, JoinHandle<RecorderReport>)> {
     let mut file = File::create(path)?;
-    writeln!(file, "{QUOTE_HEADER}")?;
+    writeln!(file, "{header}")?;
     let (producer, consumer) = rtrb::RingBuffer::new(capacity);
     let path = path.to_path_buf();
     let handle = std::thread::Builder::new()
-        .name("hft-recorder".into())
-        .spawn(move || run(consumer, file, &path, &symbols))?;
-    Ok((QuoteTap::new(producer), handle))
+        .name(thread.into())
+        .spawn(move || run(consumer, file, &path, row))?;
+    Ok((RecordTap::new(producer), handle))
 }
 
-fn run(
-    mut rx: rtrb::Consumer<Quote>,
+fn run<T>(
+    mut rx: rtrb::Consumer<T>,
     mut file: File,
     path: &Path,
-    symbols: &[String],
+    mut row: impl FnMut(&T, &mut Vec<u8>),
 ) -> RecorderReport {
     let mut report = RecorderReport::default();
     let mut buf = Vec::with_capacity(FLUSH_BYTES + ROW_ROOM);
@@ -75,7 +168,7 @@ fn run(
         if report.error.is_none() {
             if let Err(e) = file.write_all(buf) {
                 report.error = Some(format!("{}: {e}", path.display()));
-                tracing::error!(error = %e, path = %path.display(), "quote recording stopped");
+                tracing::error!(error = %e, path = %path.display(), "recording stopped");
             }
         }
         buf.clear();
@@ -84,20 +177,9 @@ fn run(
         // Checked before draining: once abandoned, this drain is the last.
         let last = rx.is_abandoned();
         let mut drained = false;
-        while let Ok(q) = rx.pop() {
+        while let Ok(item) = rx.pop() {
             drained = true;
-            let symbol = symbols
-                .get(usize::from(q.instrument))
-                .map_or("?", String::as_str);
-            write_quote_row(
-                &mut buf,
-                q.t_ns as i64,
-                symbol,
-                q.bid,
-                q.bid_size,
-                q.ask,
-                q.ask_size,
-            );
+            row(&item, &mut buf);
             report.rows += 1;
             if buf.len() >= FLUSH_BYTES {
                 write(&mut buf, &mut report);

@@ -31,6 +31,7 @@ pub(super) fn report(
         dispatch: disp,
         journal,
         recorder,
+        event_recorder,
         panicked,
     } = ends;
     let named = |name: &str, h: &hdrhistogram::Histogram<u64>| Named {
@@ -159,6 +160,8 @@ pub(super) fn report(
                 signals: sig.intents,
                 quotes_recorded: recorder.as_ref().map_or(0, |r| r.rows),
                 quotes_record_dropped: norm.record_dropped,
+                md_events_recorded: event_recorder.as_ref().map_or(0, |r| r.rows),
+                md_events_record_dropped: norm.events_record_dropped,
             },
             connectivity: io.counters,
             journal: JournalSummary {

@@ -1,6 +1,6 @@
 //! What the stages record in memory while they run: fixed-capacity logs the hot path appends to
 //! without allocating ([`FixedLog`]), the executions dispatch saw ([`FillRecord`]), and the hot
-//! path's end of the quote recorder's queue ([`QuoteTap`]). The files written from them live in
+//! path's end of the recorders' queues ([`RecordTap`]). The files written from them live in
 //! `rundir`.
 
 /// An append-only log with a fixed capacity, all allocated up front: once full it keeps what it
@@ -88,8 +88,8 @@ pub struct FillRecord {
     pub commission: f64,
 }
 
-/// The hot path's end of the quote recorder's queue (an rtrb SPSC ring allocated at start-up):
-/// [`push`](Self::push) never waits and never allocates; a full queue drops the quote and counts
+/// The hot path's end of a recorder's queue (an rtrb SPSC ring allocated at start-up):
+/// [`push`](Self::push) never waits and never allocates; a full queue drops the item and counts
 /// it, so a slow disk cannot hold the stage back.
 ///
 /// # Examples
@@ -104,37 +104,43 @@ pub struct FillRecord {
 /// assert_eq!(consumer.pop().unwrap().bid, 1.0);
 /// ```
 #[derive(Debug)]
-pub struct QuoteTap {
-    producer: rtrb::Producer<crate::types::Quote>,
+pub struct RecordTap<T> {
+    producer: rtrb::Producer<T>,
     sent: u64,
     dropped: u64,
 }
 
-impl QuoteTap {
+/// The quote recorder's tap: every top of book normalize judges.
+pub type QuoteTap = RecordTap<crate::types::Quote>;
+
+/// The raw-event recorder's tap: every market-data event normalize receives.
+pub type EventTap = RecordTap<crate::types::MdEvent>;
+
+impl<T> RecordTap<T> {
     /// The tap on `producer`'s queue.
-    pub fn new(producer: rtrb::Producer<crate::types::Quote>) -> Self {
-        QuoteTap {
+    pub fn new(producer: rtrb::Producer<T>) -> Self {
+        RecordTap {
             producer,
             sent: 0,
             dropped: 0,
         }
     }
 
-    /// Hands `quote` to the recorder, or drops and counts it when the queue is full.
+    /// Hands `item` to the recorder, or drops and counts it when the queue is full.
     #[inline]
-    pub fn push(&mut self, quote: crate::types::Quote) {
-        match self.producer.push(quote) {
+    pub fn push(&mut self, item: T) {
+        match self.producer.push(item) {
             Ok(()) => self.sent += 1,
             Err(_) => self.dropped += 1,
         }
     }
 
-    /// Quotes handed over so far.
+    /// Items handed over so far.
     pub fn sent(&self) -> u64 {
         self.sent
     }
 
-    /// Quotes dropped because the queue was full.
+    /// Items dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
         self.dropped
     }

@@ -21,7 +21,8 @@ pub use logs::{
     fills_csv, read_fills, read_series, series_csv, series_file,
 };
 pub use quotes::{
-    QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys, write_quote_row,
+    MD_EVENTS_HEADER, QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys,
+    write_md_event_row, write_quote_row,
 };
 pub use summary::{
     BacktestSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,
