@@ -23,13 +23,18 @@ use std::time::Duration;
 const DAY: (i64, u32, u32) = (2026, 11, 6);
 
 /// The embedded gateway with its live start after `DAY`, `ticks_per_sec` quote ticks per second
-/// on average, and historical pacing loose enough not to matter unless a test tightens it.
+/// on average, and historical pacing loose enough not to matter unless a test tightens it. A
+/// client that does not pace asks for a page as soon as the last one arrived, which on a fast
+/// machine can pass IB's 50 (error 100) and 100 (disconnect) messages a second: those limits are
+/// raised too.
 fn params(ticks_per_sec: f64) -> SimParams {
     let mut p = SimParams::embedded();
     p.market.start_unix = unix_from_civil(2026, 11, 7);
     p.market.ticks_per_sec = ticks_per_sec;
     p.gateway.pacing_same_contract_max = 1_000_000;
     p.gateway.pacing_max_per_10_min = 1_000_000;
+    p.gateway.max_messages_per_sec = 1_000_000;
+    p.gateway.disconnect_messages_per_sec = 1_000_000;
     p
 }
 
