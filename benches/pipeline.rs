@@ -175,6 +175,8 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
         feed: Arc::new(hft::normalize::FeedState::new(instruments)),
         metrics: metrics.clone(),
         cadence: Cadence::new(PUBLISH_NS),
+        tap: None,
+        event_tap: None,
     };
     // No dispatch here: nothing comes back (the producer end stays alive, unused).
     let (_outcome_tx, outcome_rx) = rtrb::RingBuffer::new(16);

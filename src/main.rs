@@ -232,6 +232,9 @@ enum Command {
     /// Every research statistic (EMA kernels, VAR, Johansen, variance ratio, Hurst, CUSUM, Chow,
     /// Zivot-Andrews, Engle-Granger) of named series of a closes file; exit status 2 on bad input.
     Analyze(hft::cli::analyze::AnalyzeArgs),
+    /// Historical ticks (REQ_HISTORICAL_TICKS through ibapi) into a quote file: paged, paced,
+    /// resumable; exit status 2 on bad input, 1 when stopped (re-run to resume).
+    History(hft::cli::history::HistoryArgs),
 }
 
 fn main() -> ExitCode {
@@ -377,6 +380,7 @@ fn main() -> ExitCode {
             valuation,
         } => hft::cli::pairs::run(&closes, top, &selection, json, &valuation),
         Command::Analyze(args) => return hft::cli::analyze::run(args),
+        Command::History(args) => return hft::cli::history::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

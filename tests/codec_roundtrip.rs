@@ -8,8 +8,8 @@ use codec::{expect_variant, split_all};
 use hft::wire::text::{AccountMessage, ServerMessage};
 use hft::wire::{
     AccountRequest, Bar, CommissionReport, ContractSpec, ContractView, ErrorMsg, ExecutionData,
-    ExecutionFilter, HistoricalData, HistoricalRequest, OrderRequest, OrderStatus, PositionData,
-    Request, TickByTick, TickByTickData, TickPrice, TickSize,
+    ExecutionFilter, HistoricalData, HistoricalRequest, HistoricalTicksRequest, OrderRequest,
+    OrderStatus, PositionData, Request, TickByTick, TickByTickData, TickPrice, TickSize,
 };
 use proptest::prelude::*;
 
@@ -244,7 +244,7 @@ struct RequestSeed {
 }
 
 /// How many `Request` variants there are; [`variant_of`] fails to compile when one is added.
-const REQUEST_VARIANTS: usize = 32;
+const REQUEST_VARIANTS: usize = 34;
 
 fn request_seed() -> impl Strategy<Value = RequestSeed> {
     (
@@ -402,6 +402,17 @@ fn build_request(s: &RequestSeed) -> Request<'_> {
             con_id: c,
         }),
         31 => Request::Account(AccountRequest::CancelPnlSingle { req_id: a }),
+        32 => Request::HistoricalTicks(HistoricalTicksRequest {
+            req_id: a,
+            contract: spec(s),
+            start_date_time: &w[10],
+            end_date_time: &w[11],
+            number_of_ticks: c,
+            what_to_show: &w[12],
+            use_rth: s.flags[0],
+            ignore_size: s.flags[1],
+        }),
+        33 => Request::CancelHistoricalTicks { req_id: a },
         other => unreachable!("variant {other}"),
     }
 }
@@ -444,6 +455,8 @@ fn variant_of(r: &Request<'_>) -> usize {
             AccountRequest::PnlSingle { .. } => 30,
             AccountRequest::CancelPnlSingle { .. } => 31,
         },
+        Request::HistoricalTicks(_) => 32,
+        Request::CancelHistoricalTicks { .. } => 33,
     }
 }
 

@@ -1,6 +1,7 @@
 //! No heap allocation on the hot path: the four engine stages run against a scripted gateway
-//! (this test) in steady state, with signals, orders and fills, while a counting global allocator
-//! watches. After a warm-up, 100,000 ticks must cause zero allocations.
+//! (this test) in steady state, with signals, orders and fills, and the quote recorder writing
+//! `quotes.csv`, while a counting global allocator watches. After a warm-up, 100,000 ticks must
+//! cause zero allocations.
 //!
 //! This test has its own `main` (`harness = false`) so no test-harness thread allocates while the
 //! counter is armed. The scripted gateway pre-encodes every frame before arming and answers orders
@@ -240,6 +241,10 @@ fn main() {
     params.engine.metrics_publish_ms = 1;
     params.engine.status_secs = 0.0;
     params.engine.metrics_listen.clear();
+    // The quote recorder (a cold thread fed by normalize) runs too: it must not allocate either.
+    assert!(params.engine.record_quotes, "recording is on by default");
+    // And the raw-event recorder (off by default), a second cold thread of the same loop.
+    params.engine.record_events = true;
     let metrics = Arc::new(hft::metrics::EngineMetrics::new(&params.symbols()));
     let watched = metrics.clone();
     let run_dir = std::env::temp_dir().join(format!("hft-no-alloc-{}", std::process::id()));
@@ -375,8 +380,9 @@ fn main() {
     let _ = r.join();
     let ticks = report.summary.engine().counters.ticks;
     println!(
-        "no_alloc: {ticks} ticks processed, {} measured ({measured_orders} orders filled in the measured window), {allocations} allocations while armed",
-        2 * MEASURED_STEPS
+        "no_alloc: {ticks} ticks processed, {} measured ({measured_orders} orders filled in the measured window), {} quotes recorded, {allocations} allocations while armed",
+        2 * MEASURED_STEPS,
+        report.summary.engine().counters.quotes_recorded
     );
     assert_eq!(ticks, total_ticks, "every tick reached the engine");
     assert!(
@@ -395,6 +401,16 @@ fn main() {
             && published_after.2 > published_before.2,
         "the stages published their metrics while armed ({published_before:?} -> {published_after:?})"
     );
+    let recorded = report.summary.engine().counters.quotes_recorded;
+    // A row per book change (B's quote changes every third step only). The ticks arrive as fast
+    // as the engine reads them, so a recorder starved of CPU may drop rows: every one is counted.
+    let c = &report.summary.engine().counters;
+    assert!(
+        recorded + c.quotes_record_dropped > MEASURED_STEPS / 2,
+        "the recorder wrote ({recorded} rows, {} dropped)",
+        c.quotes_record_dropped
+    );
+    assert_eq!(c.md_events_recorded + c.md_events_record_dropped, ticks);
     assert_eq!(allocations, 0, "heap allocations on the hot path");
     println!("test no_alloc ... ok");
 }

@@ -5,6 +5,7 @@ pub mod backtest;
 pub mod bootstrap;
 pub mod convert;
 pub mod duration;
+pub mod history;
 pub mod measure;
 pub mod pairs;
 pub mod report;

@@ -121,6 +121,14 @@ pub struct EngineSection {
     pub metrics_publish_ms: u64,
     /// Seconds between status lines on stderr (0: none).
     pub status_secs: f64,
+    /// Record every top of book normalize evaluates into `quotes.csv` of the run directory (a
+    /// quote file `hft backtest` and `hft sim --replay` read), through a cold writer thread.
+    pub record_quotes: bool,
+    /// Capacity of the recorder's queue; a full queue drops the quote (counted, never waits).
+    pub record_queue_capacity: usize,
+    /// Also record every raw market-data event normalize receives into `md_events.csv` (a
+    /// diagnostics file; its own queue of `record_queue_capacity`).
+    pub record_events: bool,
 }
 
 impl Default for EngineSection {
@@ -141,6 +149,9 @@ impl Default for EngineSection {
             metrics_allow_remote: false,
             metrics_publish_ms: 250,
             status_secs: 5.0,
+            record_quotes: true,
+            record_queue_capacity: 65_536,
+            record_events: false,
         }
     }
 }
@@ -163,6 +174,12 @@ impl EngineSection {
             file,
             &key("fills_capacity"),
             "at most 10,000,000 fills",
+        )?;
+        check(
+            (16..=1 << 24).contains(&self.record_queue_capacity),
+            file,
+            &key("record_queue_capacity"),
+            "must be in 16..=16777216",
         )?;
         check(
             self.cores.is_empty() || self.cores.len() == 4,

@@ -32,6 +32,9 @@ pub struct FaultParams {
     pub restart_gap_secs: f64,
     /// Restore with 1101 (data lost: market-data lines dropped) instead of 1102.
     pub restart_data_lost: bool,
+    /// Close every client connection when the gateway receives its Nth REQ_HISTORICAL_TICKS
+    /// (counted over the gateway's life, unanswered; once; 0 = never).
+    pub drop_on_tick_request: u64,
 }
 
 impl Default for FaultParams {
@@ -49,6 +52,7 @@ impl Default for FaultParams {
             restart_at_secs: Vec::new(),
             restart_gap_secs: 5.0,
             restart_data_lost: false,
+            drop_on_tick_request: 0,
         }
     }
 }

@@ -35,8 +35,12 @@ pub struct GatewayParams {
     pub pacing_same_contract_max: usize,
     /// ... within this many seconds ...
     pub pacing_same_contract_secs: u64,
-    /// ... and more than this many requests in 10 minutes.
+    /// ... and more than this many requests (a BID_ASK ticks request counts twice) ...
     pub pacing_max_per_10_min: usize,
+    /// ... within this many seconds (IB: 600; shorter in tests that hit the limit).
+    pub pacing_window_secs: u64,
+    /// How far back from the live start historical ticks are served, days.
+    pub tick_history_days: u64,
 }
 
 impl Default for GatewayParams {
@@ -56,6 +60,8 @@ impl Default for GatewayParams {
             pacing_same_contract_max: 6,
             pacing_same_contract_secs: 2,
             pacing_max_per_10_min: 60,
+            pacing_window_secs: 600,
+            tick_history_days: 10,
         }
     }
 }
@@ -109,6 +115,18 @@ impl GatewayParams {
             self.commission_per_share,
             self.commission_min,
             self.book_levels,
+        )?;
+        check(
+            self.pacing_window_secs >= 1,
+            file,
+            &key("pacing_window_secs"),
+            "must be at least 1",
+        )?;
+        check(
+            (1..=60).contains(&self.tick_history_days),
+            file,
+            &key("tick_history_days"),
+            "must be in 1..=60",
         )?;
         check(
             (1024..=64 << 20).contains(&self.max_frame_bytes),

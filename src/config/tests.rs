@@ -168,6 +168,12 @@ fn every_section_names_its_key_and_message() {
             "normalize.jump_confirm_ticks",
             "must be >= 1",
         ),
+        (
+            "record_queue_capacity = 65536",
+            "record_queue_capacity = 8",
+            "engine.record_queue_capacity",
+            "must be in 16..=16777216",
+        ),
     ];
     for (from, to, key, message) in engine_cases {
         let bad = DEFAULT_PARAMS.replacen(from, to, 1);
@@ -215,6 +221,18 @@ fn every_section_names_its_key_and_message() {
             "restart_gap_secs = -1.0",
             "faults.restart_gap_secs",
             "must be >= 0",
+        ),
+        (
+            "pacing_window_secs = 600",
+            "pacing_window_secs = 0",
+            "gateway.pacing_window_secs",
+            "must be at least 1",
+        ),
+        (
+            "tick_history_days = 10",
+            "tick_history_days = 61",
+            "gateway.tick_history_days",
+            "must be in 1..=60",
         ),
     ];
     for (from, to, key, message) in sim_cases {

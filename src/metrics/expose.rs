@@ -25,6 +25,8 @@ pub const FAMILIES: &[&str] = &[
     "hft_reconnect_failures_total",
     "hft_quotes_total",
     "hft_bad_ticks_total",
+    "hft_quotes_recorded_total",
+    "hft_quotes_record_dropped_total",
     "hft_intents_total",
     "hft_orders_total",
     "hft_fills_total",
@@ -86,7 +88,7 @@ pub fn render(m: &EngineMetrics) -> String {
         "Seconds since the run started.",
         &[(String::new(), m.uptime_secs())],
     );
-    let counters: [(&str, &str, u64); 19] = [
+    let counters: [(&str, &str, u64); 21] = [
         (
             "hft_ticks_total",
             "Market-data events decoded by io.",
@@ -141,6 +143,16 @@ pub fn render(m: &EngineMetrics) -> String {
             "hft_bad_ticks_total",
             "Ticks rejected by the bad-tick filter.",
             n.bad_ticks.get(),
+        ),
+        (
+            "hft_quotes_recorded_total",
+            "Tops of book handed to the quote recorder (quotes.csv).",
+            n.recorded.get(),
+        ),
+        (
+            "hft_quotes_record_dropped_total",
+            "Tops of book dropped because the recorder's queue was full.",
+            n.record_dropped.get(),
         ),
         (
             "hft_intents_total",

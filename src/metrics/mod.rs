@@ -124,6 +124,9 @@ pub struct NormalizeCells {
     pub bad_ticks: Cell,
     /// Market-data events waiting in its input queue.
     pub queue_depth: Cell,
+    /// Tops of book handed to the quote recorder, and those dropped because its queue was full.
+    pub recorded: Cell,
+    pub record_dropped: Cell,
     pub queue_wait: LatencyCells,
     pub service: LatencyCells,
 }

@@ -51,6 +51,8 @@ pub struct Normalizer {
     tops: Box<[Top]>,
     params: NormalizeParams,
     counters: NormalizeCounters,
+    /// The top of book the last event changed, before the filter (for the quote recorder).
+    evaluated: Option<Quote>,
 }
 
 impl Normalizer {
@@ -60,12 +62,37 @@ impl Normalizer {
             tops: vec![Top::default(); instruments].into_boxed_slice(),
             params,
             counters: NormalizeCounters::default(),
+            evaluated: None,
         }
     }
 
     /// Counters so far.
     pub fn counters(&self) -> NormalizeCounters {
         self.counters
+    }
+
+    /// The top of book the last event changed, taken (`None` when it changed none): what the
+    /// filter then judged, whatever it decided. Recording these (rather than the quotes that
+    /// passed) lets a backtest of the recording make the same filter decisions, jump
+    /// confirmations included.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::instruments::REQ_ID_BASE;
+    /// use hft::config::NormalizeParams;
+    /// use hft::normalize::Normalizer;
+    /// use hft::types::{MdEvent, MdTick};
+    /// let mut n = Normalizer::new(1, NormalizeParams::default());
+    /// let tick = |tick| MdEvent { seq: 1, t_recv_ns: 0, t_enq_ns: 0, t_event_ns: 7,
+    ///     req_id: REQ_ID_BASE, tick };
+    /// n.on_event(&tick(MdTick::Bid { price: 100.0, size: 100.0 }));
+    /// assert_eq!(n.take_evaluated().map(|q| (q.bid, q.ask)), Some((100.0, 0.0)));
+    /// n.on_event(&tick(MdTick::Bid { price: 100.0, size: 100.0 })); // no change
+    /// assert!(n.take_evaluated().is_none());
+    /// ```
+    #[inline]
+    pub fn take_evaluated(&mut self) -> Option<Quote> {
+        self.evaluated.take()
     }
 
     /// Last accepted mid of each instrument (0 when none yet).
@@ -222,6 +249,15 @@ impl Normalizer {
         if !changed {
             return None;
         }
+        self.evaluated = Some(Quote {
+            seq,
+            instrument: index as u16,
+            t_ns,
+            bid: top.bid,
+            ask: top.ask,
+            bid_size: top.bid_size,
+            ask_size: top.ask_size,
+        });
         if top.bid <= 0.0 || top.ask <= 0.0 {
             self.counters.incomplete += 1;
             return None;

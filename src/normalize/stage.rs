@@ -4,6 +4,7 @@
 use super::{FeedState, NormalizeCounters, Normalizer};
 use crate::latency::now_ns;
 use crate::metrics::EngineMetrics;
+use crate::record::{EventTap, QuoteTap};
 use crate::runtime::{Cadence, Step, Waiter, Waker, consume, push_waiting};
 use crate::types::{MdEvent, QuoteMsg};
 use hdrhistogram::Histogram;
@@ -17,6 +18,12 @@ pub struct NormalizeReport {
     pub counters: NormalizeCounters,
     pub quote_queue_full: u64,
     pub mids: Vec<f64>,
+    /// Tops of book handed to the quote recorder, and dropped because its queue was full.
+    pub recorded: u64,
+    pub record_dropped: u64,
+    /// Raw events handed to the event recorder, and dropped because its queue was full.
+    pub events_recorded: u64,
+    pub events_record_dropped: u64,
 }
 
 /// The normalize thread.
@@ -34,6 +41,11 @@ pub struct NormalizeStage {
     /// Where its counters and latency are published for the operators, and how often.
     pub metrics: Arc<EngineMetrics>,
     pub cadence: Cadence,
+    /// The quote recorder's queue (`engine.record_quotes`): every top of book the normalizer
+    /// evaluates, before its filter.
+    pub tap: Option<QuoteTap>,
+    /// The raw-event recorder's queue (`engine.record_events`): every event, as received.
+    pub event_tap: Option<EventTap>,
 }
 
 impl NormalizeStage {
@@ -43,6 +55,8 @@ impl NormalizeStage {
         let mut full = 0u64;
         let (normalizer, feed, tx, waker) =
             (&mut self.normalizer, &self.feed, &mut self.tx, &self.waker);
+        let tap = &mut self.tap;
+        let event_tap = &mut self.event_tap;
         let cells = &self.metrics.normalize;
         let l = consume(
             &mut self.rx,
@@ -52,7 +66,14 @@ impl NormalizeStage {
             |e| e.t_enq_ns,
             |step| match step {
                 Step::Item(e, _) => {
-                    if let Some(quote) = normalizer.on_event_publishing(&e, feed, e.t_recv_ns) {
+                    if let Some(events) = event_tap.as_mut() {
+                        events.push(e);
+                    }
+                    let quote = normalizer.on_event_publishing(&e, feed, e.t_recv_ns);
+                    if let (Some(tap), Some(top)) = (tap.as_mut(), normalizer.take_evaluated()) {
+                        tap.push(top);
+                    }
+                    if let Some(quote) = quote {
                         let msg = QuoteMsg {
                             value: quote,
                             t_recv_ns: e.t_recv_ns,
@@ -68,6 +89,10 @@ impl NormalizeStage {
                         .bad_ticks
                         .set(c.bad_price + c.crossed + c.jumps_rejected);
                     cells.queue_depth.set(depth as u64);
+                    if let Some(tap) = tap.as_ref() {
+                        cells.recorded.set(tap.sent());
+                        cells.record_dropped.set(tap.dropped());
+                    }
                     cells.queue_wait.publish(&l.queue_wait);
                     cells.service.publish(&l.service);
                 }
@@ -79,6 +104,10 @@ impl NormalizeStage {
             counters: self.normalizer.counters(),
             quote_queue_full: full,
             mids: self.normalizer.mids().collect(),
+            recorded: self.tap.as_ref().map_or(0, QuoteTap::sent),
+            record_dropped: self.tap.as_ref().map_or(0, QuoteTap::dropped),
+            events_recorded: self.event_tap.as_ref().map_or(0, EventTap::sent),
+            events_record_dropped: self.event_tap.as_ref().map_or(0, EventTap::dropped),
         }
     }
 }

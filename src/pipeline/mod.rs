@@ -17,11 +17,14 @@
 //! (logged by dispatch), which `hft report` charts.
 
 mod placement;
+mod recorder;
 mod report;
 mod warmup;
 mod watch;
 
 pub use placement::{Placement, place, without_spare_cores};
+pub use recorder::{MD_EVENTS_FILE, QUOTES_FILE, RecorderReport};
+use recorder::{Recorders, spawn_recorders};
 pub use warmup::{WarmRow, Warmup};
 
 use crate::config::EngineParams;
@@ -219,6 +222,7 @@ struct Stages {
     signal: SignalStage,
     dispatch: DispatchStage,
     journal: std::thread::JoinHandle<journal::JournalStats>,
+    recorder: Recorders,
 }
 
 /// The stage threads, running.
@@ -228,6 +232,7 @@ struct Running {
     signal: std::thread::JoinHandle<SignalReport>,
     dispatch: std::thread::JoinHandle<DispatchReport>,
     journal: std::thread::JoinHandle<journal::JournalStats>,
+    recorder: Recorders,
 }
 
 /// What every stage handed back.
@@ -237,6 +242,9 @@ pub(crate) struct StageEnds {
     pub signal: SignalReport,
     pub dispatch: DispatchReport,
     pub journal: journal::JournalStats,
+    /// The recorders' end states (`None`: that recording is off).
+    pub recorder: Option<RecorderReport>,
+    pub event_recorder: Option<RecorderReport>,
     /// Stages whose thread panicked (their report is empty).
     pub panicked: Vec<String>,
 }
@@ -316,7 +324,10 @@ fn build_stages(
         metrics: metrics.clone(),
         cadence,
     };
+    let (tap, event_tap, recorder) = spawn_recorders(params, opts, &symbols)?;
     let normalize = NormalizeStage {
+        tap,
+        event_tap,
         rx: md_rx,
         tx: quote_tx,
         normalizer: Normalizer::new(symbols.len(), params.normalize),
@@ -399,6 +410,7 @@ fn build_stages(
         signal,
         dispatch,
         journal: journal_h,
+        recorder,
     };
     Ok((stages, control))
 }
@@ -411,8 +423,10 @@ impl Stages {
             signal,
             dispatch,
             journal,
+            recorder,
         } = self;
         Ok(Running {
+            recorder,
             io: spawn("hft-io", placement.cores[0], move || io.run())?,
             normalize: spawn("hft-normalize", placement.cores[1], move || normalize.run())?,
             signal: spawn("hft-signal", placement.cores[2], move || {
@@ -474,6 +488,16 @@ impl Running {
         control.wake_normalize.wake();
         let normalize = joined(self.normalize, "normalize", &mut panicked)
             .unwrap_or_else(|| ends::normalize(instruments));
+        // Normalize dropped its end of the recorders' queues: they drain and stop.
+        let mut join = |h: Option<std::thread::JoinHandle<RecorderReport>>| {
+            let r = h.and_then(|h| joined(h, "recorder", &mut panicked));
+            if let Some(e) = r.as_ref().and_then(|r| r.error.as_ref()) {
+                tracing::error!(error = %e, "recording failed");
+            }
+            r
+        };
+        let recorder = join(self.recorder.quotes);
+        let event_recorder = join(self.recorder.events);
         control.normalize_done.store(true, Ordering::Release);
         control.wake_signal.wake();
         let signal = joined(self.signal, "signal", &mut panicked).unwrap_or_else(ends::signal);
@@ -497,6 +521,8 @@ impl Running {
             signal,
             dispatch,
             journal,
+            recorder,
+            event_recorder,
             panicked,
         }
     }
@@ -540,6 +566,10 @@ mod ends {
             counters: Default::default(),
             quote_queue_full: 0,
             mids: vec![0.0; instruments],
+            recorded: 0,
+            record_dropped: 0,
+            events_recorded: 0,
+            events_record_dropped: 0,
         }
     }
 

@@ -30,6 +30,8 @@ pub(super) fn report(
         signal: sig,
         dispatch: disp,
         journal,
+        recorder,
+        event_recorder,
         panicked,
     } = ends;
     let named = |name: &str, h: &hdrhistogram::Histogram<u64>| Named {
@@ -169,6 +171,10 @@ pub(super) fn report(
                 quote_queue_full: norm.quote_queue_full,
                 quotes: norm.counters.quotes,
                 signals: sig.intents,
+                quotes_recorded: recorder.as_ref().map_or(0, |r| r.rows),
+                quotes_record_dropped: norm.record_dropped,
+                md_events_recorded: event_recorder.as_ref().map_or(0, |r| r.rows),
+                md_events_record_dropped: norm.events_record_dropped,
             },
             connectivity: io.counters,
             journal: JournalSummary {

@@ -1,6 +1,7 @@
 //! What the stages record in memory while they run: fixed-capacity logs the hot path appends to
-//! without allocating ([`FixedLog`]), and the executions dispatch saw ([`FillRecord`]). The
-//! files written from them live in `rundir`.
+//! without allocating ([`FixedLog`]), the executions dispatch saw ([`FillRecord`]), and the hot
+//! path's end of the recorders' queues ([`RecordTap`]). The files written from them live in
+//! `rundir`.
 
 /// An append-only log with a fixed capacity, all allocated up front: once full it keeps what it
 /// has and counts the rest, so recording never allocates and a long run never grows it.
@@ -85,4 +86,62 @@ pub struct FillRecord {
     pub price: f64,
     /// Commission reported for this execution so far.
     pub commission: f64,
+}
+
+/// The hot path's end of a recorder's queue (an rtrb SPSC ring allocated at start-up):
+/// [`push`](Self::push) never waits and never allocates; a full queue drops the item and counts
+/// it, so a slow disk cannot hold the stage back.
+///
+/// # Examples
+/// ```
+/// use hft::record::QuoteTap;
+/// use hft::types::Quote;
+/// let (producer, mut consumer) = rtrb::RingBuffer::new(1);
+/// let mut tap = QuoteTap::new(producer);
+/// tap.push(Quote { bid: 1.0, ask: 1.01, ..Default::default() });
+/// tap.push(Quote::default()); // full: dropped and counted
+/// assert_eq!((tap.sent(), tap.dropped()), (1, 1));
+/// assert_eq!(consumer.pop().unwrap().bid, 1.0);
+/// ```
+#[derive(Debug)]
+pub struct RecordTap<T> {
+    producer: rtrb::Producer<T>,
+    sent: u64,
+    dropped: u64,
+}
+
+/// The quote recorder's tap: every top of book normalize judges.
+pub type QuoteTap = RecordTap<crate::types::Quote>;
+
+/// The raw-event recorder's tap: every market-data event normalize receives.
+pub type EventTap = RecordTap<crate::types::MdEvent>;
+
+impl<T> RecordTap<T> {
+    /// The tap on `producer`'s queue.
+    pub fn new(producer: rtrb::Producer<T>) -> Self {
+        RecordTap {
+            producer,
+            sent: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Hands `item` to the recorder, or drops and counts it when the queue is full.
+    #[inline]
+    pub fn push(&mut self, item: T) {
+        match self.producer.push(item) {
+            Ok(()) => self.sent += 1,
+            Err(_) => self.dropped += 1,
+        }
+    }
+
+    /// Items handed over so far.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Items dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
 }

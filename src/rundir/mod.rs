@@ -6,6 +6,7 @@
 //!   format: CSV, Parquet and Databento DBN ([`QuoteFormat`]), read as [`QuoteRecord`]s by a
 //!   [`QuoteSource`] each, several files merged by time ([`QuoteInputs`]), written by
 //!   [`QuoteOutput`] under a temporary name ([`AtomicFile`]).
+//!   [`write_quote_row`] is the one CSV quote writer (and [`write_md_event_row`] for raw events).
 //! - run-directory tables as Parquet: [`csv_table_to_parquet`].
 //! - `series/<A>-<B>.csv` and `fills.csv`: [`series_csv`], [`fills_csv`] and their readers.
 //! - `summary.json`: [`Summary`], one typed schema for the engine and the backtest.
@@ -42,7 +43,10 @@ pub use parquet::{ParquetSource, QUOTE_COLUMNS};
 pub use parquet_write::{
     ParquetCompression, ParquetOptions, ParquetQuoteWriter, QUOTE_ROW_GROUP, csv_table_to_parquet,
 };
-pub use quotes::{QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys};
+pub use quotes::{
+    MD_EVENTS_HEADER, QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys,
+    write_md_event_row, write_quote_row,
+};
 pub use records::{
     NO_SYMBOL, QuoteFormat, QuoteInputError, QuoteRecord, QuoteSource, SymbolTable, open_source,
 };

@@ -18,6 +18,98 @@ use crate::wire::{parse_f64, parse_i64};
 /// The header every quote file starts with.
 pub const QUOTE_HEADER: &str = "ts_ns,symbol,bid,bid_size,ask,ask_size";
 
+/// Appends one row in the layout [`QuoteScanner`] reads (numbers in their shortest exact form,
+/// whole sizes without a fraction): the one quote writer.
+///
+/// # Examples
+/// ```
+/// use hft::rundir::{QuoteScanner, write_quote_row};
+/// let mut out = Vec::new();
+/// write_quote_row(&mut out, 1_700_000_000_000_000_007, "SPY", 451.53, 100.0, 451.56, 500.0);
+/// assert_eq!(out, b"1700000000000000007,SPY,451.53,100,451.56,500\n");
+/// let row = QuoteScanner::default().scan(&out[..out.len() - 1]).unwrap();
+/// assert_eq!((row.ts_ns, row.bid, row.ask_size), (1_700_000_000_000_000_007, 451.53, 500.0));
+/// ```
+pub fn write_quote_row(
+    out: &mut Vec<u8>,
+    ts_ns: i64,
+    symbol: &str,
+    bid: f64,
+    bid_size: f64,
+    ask: f64,
+    ask_size: f64,
+) {
+    let mut int = itoa::Buffer::new();
+    out.extend_from_slice(int.format(ts_ns).as_bytes());
+    out.push(b',');
+    out.extend_from_slice(symbol.as_bytes());
+    for x in [bid, bid_size, ask, ask_size] {
+        out.push(b',');
+        let mut b = ryu::Buffer::new();
+        let s = b.format(x);
+        out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+    }
+    out.push(b'\n');
+}
+
+/// The header of `md_events.csv` (raw market-data events, `engine.record_events`).
+pub const MD_EVENTS_HEADER: &str = "seq,t_recv_ns,t_event_ns,symbol,tick,price,size,ask,ask_size";
+
+/// Appends one raw market-data event as a row of `md_events.csv`: its sequence number, receive
+/// time (monotonic ns), event time (Unix ns), symbol, tick kind (`bid`, `ask`, `bid_size`,
+/// `ask_size`, `last`, `last_size`, `volume`, `bid_ask`) and numbers (`bid_ask`: bid, bid size,
+/// ask, ask size; sizes alone in `size`; unused columns empty). A diagnostics file: what the feed
+/// sent, before normalize judged it.
+///
+/// # Examples
+/// ```
+/// use hft::rundir::write_md_event_row;
+/// use hft::types::{MdEvent, MdTick};
+/// let e = MdEvent { seq: 3, t_recv_ns: 10, t_enq_ns: 11, t_event_ns: 20, req_id: 1000,
+///     tick: MdTick::Bid { price: 99.5, size: 100.0 } };
+/// let mut out = Vec::new();
+/// write_md_event_row(&mut out, &e, "SPY");
+/// assert_eq!(out, b"3,10,20,SPY,bid,99.5,100,,\n");
+/// ```
+pub fn write_md_event_row(out: &mut Vec<u8>, e: &crate::types::MdEvent, symbol: &str) {
+    use crate::types::MdTick;
+    let mut int = itoa::Buffer::new();
+    for n in [e.seq, e.t_recv_ns, e.t_event_ns] {
+        out.extend_from_slice(int.format(n).as_bytes());
+        out.push(b',');
+    }
+    out.extend_from_slice(symbol.as_bytes());
+    let (kind, numbers): (&str, [Option<f64>; 4]) = match e.tick {
+        MdTick::Bid { price, size } => ("bid", [Some(price), Some(size), None, None]),
+        MdTick::Ask { price, size } => ("ask", [Some(price), Some(size), None, None]),
+        MdTick::BidSize(size) => ("bid_size", [None, Some(size), None, None]),
+        MdTick::AskSize(size) => ("ask_size", [None, Some(size), None, None]),
+        MdTick::Last { price, size } => ("last", [Some(price), Some(size), None, None]),
+        MdTick::LastSize(size) => ("last_size", [None, Some(size), None, None]),
+        MdTick::Volume(v) => ("volume", [None, Some(v), None, None]),
+        MdTick::BidAsk {
+            bid,
+            ask,
+            bid_size,
+            ask_size,
+        } => (
+            "bid_ask",
+            [Some(bid), Some(bid_size), Some(ask), Some(ask_size)],
+        ),
+    };
+    out.push(b',');
+    out.extend_from_slice(kind.as_bytes());
+    for x in numbers {
+        out.push(b',');
+        if let Some(x) = x {
+            let mut b = ryu::Buffer::new();
+            let s = b.format(x);
+            out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+        }
+    }
+    out.push(b'\n');
+}
+
 /// Why a row was skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -288,6 +288,13 @@ pub struct EngineCounters {
     pub quote_queue_full: u64,
     pub quotes: u64,
     pub signals: u64,
+    /// Rows written to `quotes.csv` (`engine.record_quotes`), and tops of book dropped because
+    /// the recorder's queue was full (never silently: a dropped row breaks an exact replay).
+    pub quotes_recorded: u64,
+    pub quotes_record_dropped: u64,
+    /// Rows written to `md_events.csv` (`engine.record_events`) and events dropped there.
+    pub md_events_recorded: u64,
+    pub md_events_record_dropped: u64,
 }
 
 /// The journal writer's end state.

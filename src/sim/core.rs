@@ -123,7 +123,7 @@ impl Core {
             .collect();
         let g = &params.gateway;
         // History is drawn backwards from the universe as the live feed starts.
-        let history = History::new(universe.clone(), start_unix);
+        let history = History::new(universe.clone(), params, start_unix);
         let market = Market::new(
             universe,
             feed,
@@ -209,13 +209,7 @@ impl Core {
                 control,
             } => {
                 GatewayStats::bump(&self.stats.connections);
-                let p = &self.p;
-                let pacing = Pacing::new(
-                    p.pacing_identical_secs,
-                    p.pacing_same_contract_max,
-                    p.pacing_same_contract_secs,
-                    p.pacing_max_per_10_min,
-                );
+                let pacing = Pacing::new(&self.p);
                 self.sessions.register(conn, neg, tx, control, pacing);
             }
             Cmd::Frame { conn, body, t_ns } => {
@@ -301,16 +295,7 @@ impl Core {
         let now = self.start.elapsed().as_secs_f64();
         match self.fault_clock.poll(&self.faults, now) {
             FaultAction::None => {}
-            FaultAction::DropAll => {
-                tracing::warn!(
-                    clients = self.sessions.len(),
-                    "fault injection: dropping every connection"
-                );
-                self.flush_all();
-                for c in self.sessions.conns() {
-                    self.close(c);
-                }
-            }
+            FaultAction::DropAll => self.drop_all(),
             FaultAction::RestartBegin => {
                 tracing::warn!("fault injection: daily restart begins (1100)");
                 self.sessions.notify_all(
@@ -337,6 +322,16 @@ impl Core {
                     "fault injection: daily restart ends"
                 );
             }
+        }
+    }
+
+    /// Fault injection: every connection closed, after what is already buffered.
+    fn drop_all(&mut self) {
+        let clients = self.sessions.len();
+        tracing::warn!(clients, "fault injection: dropping every connection");
+        self.flush_all();
+        for c in self.sessions.conns() {
+            self.close(c);
         }
     }
 
@@ -471,7 +466,15 @@ impl Core {
             Request::GlobalCancel => self.orders.cancel_all(&mut venue!(self)),
             Request::Account(a) => self.account_request(conn, a),
             Request::MarketDataType { data_type } => self.market_data_type(conn, data_type),
+            Request::HistoricalTicks(_)
+                if self
+                    .history
+                    .tick_request_drops(self.faults.drop_on_tick_request) =>
+            {
+                self.drop_all()
+            }
             Request::AutoOpenOrders { .. }
+            | Request::CancelHistoricalTicks { .. }
             | Request::CancelHistoricalData { .. }
             | Request::CancelContractData { .. } => {}
             _ => self.answer(conn, client_id, req),
@@ -497,6 +500,7 @@ impl Core {
                 requests::contract_data(s, contracts, req_id, &contract)
             }
             Request::HistoricalData(h) => self.history.request(s, contracts, &h),
+            Request::HistoricalTicks(h) => self.history.ticks(s, contracts, &h),
             Request::OpenOrders => flow.answer(s, |s| {
                 requests::open_orders(s, ledger, contracts, working, Some(client_id))
             }),

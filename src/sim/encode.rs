@@ -4,8 +4,11 @@
 
 use super::account::PositionValue;
 use super::encode_account;
+use super::encode_ticks;
 use super::history::OwnedBar;
+use super::ticks::HistTick;
 use crate::exchange::{ExecRec, OrderRec, Tif};
+use crate::wire::TickKind;
 use crate::wire::ids::incoming as id;
 use crate::wire::proto as pb;
 use crate::wire::text::AccountMessage;
@@ -125,6 +128,12 @@ pub enum Out<'a> {
         value: &'a PositionValue,
         account: &'a str,
     },
+    /// The answer to REQ_HISTORICAL_TICKS (96, 97 or 98 by kind).
+    HistoricalTicks {
+        req_id: i32,
+        kind: TickKind,
+        ticks: &'a [HistTick],
+    },
 }
 
 /// A decimal quantity as IB writes it (no trailing `.0`).
@@ -144,6 +153,13 @@ impl Out<'_> {
                 value,
                 account,
             } => return encode_account::portfolio(out, neg.protobuf, contract, value, account),
+            Out::HistoricalTicks {
+                req_id,
+                kind,
+                ticks,
+            } => {
+                return encode_ticks::historical_ticks(out, neg.protobuf, req_id, kind, ticks);
+            }
             _ => {}
         }
         if neg.protobuf {
@@ -255,7 +271,7 @@ impl Out<'_> {
                 req_id: -1,
             }
             .encode(out),
-            Out::Account(_) | Out::Portfolio { .. } => {}
+            Out::Account(_) | Out::Portfolio { .. } | Out::HistoricalTicks { .. } => {}
         }
     }
 }

@@ -105,7 +105,7 @@ impl Out<'_> {
             ),
             Out::PositionEnd => encode_frame(out, id::POSITION_END, &pb::Empty {}),
             // Encoded by `encode_account` before either protocol is chosen.
-            Out::Account(_) | Out::Portfolio { .. } => {}
+            Out::Account(_) | Out::Portfolio { .. } | Out::HistoricalTicks { .. } => {}
         }
     }
 }

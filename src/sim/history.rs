@@ -298,49 +298,61 @@ fn tws_utc(t: i64) -> String {
     format!("{y:04}{m:02}{d:02} {hh:02}:{mm:02}:{ss:02} UTC")
 }
 
-/// IB's historical pacing rules (error 162), applied per client.
+/// IB's historical pacing rules (error 162), applied per client: no identical request within
+/// `identical` seconds, at most `same_contract_max` requests for one contract (and data type)
+/// within `same_contract` seconds, at most `max_per_window` within `window` (IB: 60 in ten
+/// minutes). A request carries a weight: a BID_ASK ticks request counts twice, as at IB.
 #[derive(Debug)]
 pub struct Pacing {
     identical_window: Duration,
     same_contract_max: usize,
     same_contract_window: Duration,
-    max_per_10_min: usize,
-    recent: VecDeque<(Instant, String, String)>,
+    max_per_window: usize,
+    window: Duration,
+    /// Admitted requests: when, contract key, request key, weight.
+    recent: VecDeque<(Instant, String, String, usize)>,
 }
 
 impl Pacing {
     /// Rules from the gateway parameters.
-    pub fn new(
-        identical_secs: u64,
-        same_contract_max: usize,
-        same_contract_secs: u64,
-        max_per_10_min: usize,
-    ) -> Self {
+    pub fn new(p: &crate::config::GatewayParams) -> Self {
         Pacing {
-            identical_window: Duration::from_secs(identical_secs),
-            same_contract_max,
-            same_contract_window: Duration::from_secs(same_contract_secs),
-            max_per_10_min,
+            identical_window: Duration::from_secs(p.pacing_identical_secs),
+            same_contract_max: p.pacing_same_contract_max,
+            same_contract_window: Duration::from_secs(p.pacing_same_contract_secs),
+            max_per_window: p.pacing_max_per_10_min,
+            window: Duration::from_secs(p.pacing_window_secs),
             recent: VecDeque::new(),
         }
     }
 
-    /// Records a request at `now` if it respects the rules; otherwise returns the violation text.
+    /// Records a request of `weight` at `now` if it respects the rules; otherwise returns the
+    /// violation text.
     pub fn admit(
         &mut self,
         now: Instant,
         contract_key: &str,
         request_key: &str,
+        weight: usize,
     ) -> Result<(), &'static str> {
-        let ten_min = Duration::from_secs(600);
+        let horizon = self
+            .window
+            .max(self.identical_window)
+            .max(self.same_contract_window);
         while self
             .recent
             .front()
-            .is_some_and(|(t, ..)| now.duration_since(*t) > ten_min)
+            .is_some_and(|(t, ..)| now.duration_since(*t) > horizon)
         {
             self.recent.pop_front();
         }
-        if self.recent.len() >= self.max_per_10_min {
+        let in_window: usize = self
+            .recent
+            .iter()
+            .filter(|(t, ..)| now.duration_since(*t) < self.window)
+            .map(|r| r.3)
+            .sum();
+        if in_window + weight > self.max_per_window {
             return Err(
                 "Historical Market Data Service error message:Pacing violation: too many requests in 10 minutes",
             );
@@ -348,26 +360,31 @@ impl Pacing {
         let identical = self
             .recent
             .iter()
-            .any(|(t, _, r)| r == request_key && now.duration_since(*t) < self.identical_window);
+            .any(|(t, _, r, _)| r == request_key && now.duration_since(*t) < self.identical_window);
         if identical {
             return Err(
                 "Historical Market Data Service error message:Pacing violation: identical request within 15 seconds",
             );
         }
-        let same = self
+        let same: usize = self
             .recent
             .iter()
-            .filter(|(t, c, _)| {
+            .filter(|(t, c, ..)| {
                 c == contract_key && now.duration_since(*t) < self.same_contract_window
             })
-            .count();
-        if same >= self.same_contract_max {
+            .map(|r| r.3)
+            .sum();
+        if same + weight > self.same_contract_max {
             return Err(
                 "Historical Market Data Service error message:Pacing violation: too many requests for one contract",
             );
         }
-        self.recent
-            .push_back((now, contract_key.to_string(), request_key.to_string()));
+        self.recent.push_back((
+            now,
+            contract_key.to_string(),
+            request_key.to_string(),
+            weight,
+        ));
         Ok(())
     }
 }
@@ -403,15 +420,32 @@ mod tests {
 
     #[test]
     fn pacing_rules() {
-        let mut p = Pacing::new(15, 6, 2, 60);
+        let mut p = Pacing::new(&crate::config::GatewayParams::default());
         let t0 = Instant::now();
-        assert!(p.admit(t0, "SPY", "a").is_ok());
-        assert!(p.admit(t0, "SPY", "a").is_err());
+        assert!(p.admit(t0, "SPY", "a", 1).is_ok());
+        assert!(p.admit(t0, "SPY", "a", 1).is_err());
         for i in 0..5 {
-            assert!(p.admit(t0, "SPY", &format!("b{i}")).is_ok());
+            assert!(p.admit(t0, "SPY", &format!("b{i}"), 1).is_ok());
         }
-        assert!(p.admit(t0, "SPY", "c").is_err());
-        assert!(p.admit(t0 + Duration::from_secs(3), "SPY", "c").is_ok());
+        assert!(p.admit(t0, "SPY", "c", 1).is_err());
+        assert!(p.admit(t0 + Duration::from_secs(3), "SPY", "c", 1).is_ok());
+        // A weight of two (BID_ASK ticks) fills the burst allowance twice as fast.
+        let t1 = t0 + Duration::from_secs(10);
+        for i in 0..3 {
+            assert!(p.admit(t1, "IVV", &format!("d{i}"), 2).is_ok());
+        }
+        assert!(p.admit(t1, "IVV", "e", 1).is_err());
+        // 60 in the ten-minute window in all (1 + 5 + 1 + 6 so far).
+        for i in 0..47 {
+            let t = t1 + Duration::from_secs(3 * (i + 1));
+            assert!(p.admit(t, &format!("K{i}"), &format!("f{i}"), 1).is_ok());
+        }
+        let t = t1 + Duration::from_secs(200);
+        assert!(p.admit(t, "XOM", "g", 1).is_err());
+        assert!(
+            p.admit(t0 + Duration::from_secs(601), "XOM", "g", 1)
+                .is_ok()
+        );
     }
 
     #[test]

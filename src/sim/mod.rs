@@ -9,6 +9,7 @@ mod core;
 mod encode;
 mod encode_account;
 mod encode_proto;
+mod encode_ticks;
 mod faults;
 mod history;
 mod market;
@@ -21,6 +22,7 @@ mod requests;
 mod rng;
 mod server;
 mod sessions;
+mod ticks;
 mod universe;
 
 pub use encode::ContractInfo;
@@ -32,4 +34,5 @@ pub use replay::{QuoteFileError, QuoteRow, read_quote_files, read_quotes, write_
 pub use report::{ExecSnapshot, GatewayStats, LedgerSnapshot, OrderSnapshot, WireReport};
 pub use rng::Rng;
 pub use server::{Gateway, GatewayError, GatewayOptions};
+pub use ticks::{HistTick, MAX_TICKS_PER_REQUEST, TickError, TickHistory, TickQuery};
 pub use universe::{MarketEvent, TICK, Trade, Universe};

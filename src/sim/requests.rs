@@ -5,10 +5,12 @@
 use super::encode::{ContractInfo, Out};
 use super::history::{BarQuery, HistoryCache, HistoryError, parse_end_date};
 use super::sessions::Session;
+use super::ticks::{TickHistory, TickQuery};
 use super::universe::Universe;
+use crate::config::SimParams;
 use crate::exchange::{Ledger, Side};
 use crate::wire::ids::codes;
-use crate::wire::{ContractSpec, ExecutionFilter, HistoricalRequest};
+use crate::wire::{ContractSpec, ExecutionFilter, HistoricalRequest, HistoricalTicksRequest};
 use std::time::Instant;
 
 /// The symbol a request's contract names: a US stock, by contract id or by symbol.
@@ -53,21 +55,76 @@ pub(super) fn contract_data(
     }
 }
 
-/// Historical bars, drawn backwards from the universe as the live feed started (so bars do not
-/// depend on when they are requested), cached per query.
+/// Historical bars and ticks, drawn backwards from the universe as the live feed started (so
+/// they do not depend on when they are requested), cached per query.
 pub(super) struct History {
     cache: HistoryCache,
+    ticks: TickHistory,
     universe_at_start: Universe,
     /// Unix seconds of the live start.
     start_unix: i64,
+    /// REQ_HISTORICAL_TICKS received over the gateway's life (for `faults.drop_on_tick_request`).
+    tick_requests: u64,
 }
 
 impl History {
-    pub(super) fn new(universe_at_start: Universe, start_unix: i64) -> Self {
+    pub(super) fn new(universe_at_start: Universe, params: &SimParams, start_unix: i64) -> Self {
         History {
             cache: HistoryCache::default(),
+            ticks: TickHistory::from_universe(universe_at_start.clone(), params, start_unix),
             universe_at_start,
             start_unix,
+            tick_requests: 0,
+        }
+    }
+
+    /// Counts a REQ_HISTORICAL_TICKS; true when it is the `drop_on` th (0 = never), whose
+    /// connection the fault closes instead of answering.
+    pub(super) fn tick_request_drops(&mut self, drop_on: u64) -> bool {
+        self.tick_requests += 1;
+        drop_on != 0 && self.tick_requests == drop_on
+    }
+
+    /// REQ_HISTORICAL_TICKS: the ticks in one message, or the error IB sends (321 validation,
+    /// 162 pacing or no data).
+    pub(super) fn ticks(
+        &mut self,
+        s: &mut Session,
+        contracts: &[ContractInfo],
+        h: &HistoricalTicksRequest<'_>,
+    ) {
+        let Some(sym) = resolve(contracts, &h.contract) else {
+            return no_security_definition(s, h.req_id);
+        };
+        let query = TickQuery::new(
+            sym,
+            h.start_date_time,
+            h.end_date_time,
+            h.number_of_ticks,
+            h.what_to_show,
+            h.use_rth,
+        );
+        let query = match query {
+            Ok(q) => q,
+            Err(e) => return s.error(h.req_id, codes::ERROR_VALIDATING_REQUEST, e.message()),
+        };
+        let symbol = &contracts[sym].symbol;
+        let contract_key = format!("{symbol}|{}", h.what_to_show);
+        let key = format!(
+            "{contract_key}|{}|{}|{}|{}",
+            h.start_date_time, h.end_date_time, h.number_of_ticks, h.use_rth
+        );
+        let weight = query.kind.pacing_weight() as usize;
+        if let Err(msg) = s.pacing.admit(Instant::now(), &contract_key, &key, weight) {
+            return s.error(h.req_id, codes::HISTORICAL_PACING, msg);
+        }
+        match self.ticks.answer(&query) {
+            Ok(ticks) => s.send(Out::HistoricalTicks {
+                req_id: h.req_id,
+                kind: query.kind,
+                ticks: &ticks,
+            }),
+            Err(e) => s.error(h.req_id, codes::HISTORICAL_PACING, e.message()),
         }
     }
 
@@ -113,7 +170,7 @@ impl History {
             "{}|{}|{}|{}|{}",
             symbol, h.end_date_time, h.duration, h.bar_size, h.what_to_show
         );
-        if let Err(msg) = s.pacing.admit(Instant::now(), symbol, &key) {
+        if let Err(msg) = s.pacing.admit(Instant::now(), symbol, &key, 1) {
             return s.error(h.req_id, codes::HISTORICAL_PACING, msg);
         }
         let (bars, start, end) = self

@@ -35,6 +35,9 @@ pub mod incoming {
     pub const TICK_REQ_PARAMS: i32 = 81;
     pub const PNL: i32 = 94;
     pub const PNL_SINGLE: i32 = 95;
+    pub const HISTORICAL_TICKS: i32 = 96;
+    pub const HISTORICAL_TICKS_BID_ASK: i32 = 97;
+    pub const HISTORICAL_TICKS_LAST: i32 = 98;
     pub const TICK_BY_TICK: i32 = 99;
     pub const COMPLETED_ORDER: i32 = 101;
     pub const COMPLETED_ORDERS_END: i32 = 102;
@@ -74,7 +77,10 @@ pub mod outgoing {
     pub const REQ_TICK_BY_TICK_DATA: i32 = 97;
     pub const CANCEL_TICK_BY_TICK_DATA: i32 = 98;
     pub const REQ_COMPLETED_ORDERS: i32 = 99;
+    pub const REQ_HISTORICAL_TICKS: i32 = 96;
     pub const CANCEL_CONTRACT_DATA: i32 = 106;
+    /// Sent by the `ibapi` crate when an unfinished historical-ticks request is dropped.
+    pub const CANCEL_HISTORICAL_TICKS: i32 = 107;
 }
 
 /// Tick types carried by TICK_PRICE and TICK_SIZE.

@@ -20,6 +20,7 @@ pub mod proto;
 mod proto_request;
 pub mod request;
 pub mod text;
+mod ticks_request;
 
 pub use account_request::AccountRequest;
 pub use fields::{DecodeError, Fields, parse_f64, parse_i64};
@@ -37,3 +38,4 @@ pub use text::{
     HistoricalData, ManagedAccts, NextValidId, OpenOrderHead, OpenOrderView, OrderStatus,
     PositionData, ServerMessage, TickByTick, TickByTickData, TickPrice, TickSize,
 };
+pub use ticks_request::{HistoricalTicksRequest, TickKind};

@@ -9,8 +9,8 @@
 use super::ids::outgoing as id;
 use super::proto::{self as pb, decode};
 use super::{
-    AccountRequest, ContractSpec, DecodeError, ExecutionFilter, HistoricalRequest, OrderRequest,
-    Request, parse_f64,
+    AccountRequest, ContractSpec, DecodeError, ExecutionFilter, HistoricalRequest,
+    HistoricalTicksRequest, OrderRequest, Request, parse_f64,
 };
 
 /// A decoded protobuf request; [`ProtoRequest::request`] borrows it as a [`Request`].
@@ -37,6 +37,7 @@ enum Decoded {
     Executions(pb::ExecutionRequest),
     ContractData(pb::ContractDataRequest),
     HistoricalData(pb::HistoricalDataRequest),
+    HistoricalTicks(pb::HistoricalTicksRequest),
     TickByTick(pb::TickByTickRequest),
     AccountData(pb::AccountDataRequest),
     AccountUpdatesMulti(pb::AccountUpdatesMultiRequest),
@@ -60,6 +61,7 @@ impl ProtoRequest {
             id::REQ_EXECUTIONS => Decoded::Executions(decode(payload)?),
             id::REQ_CONTRACT_DATA => Decoded::ContractData(decode(payload)?),
             id::REQ_HISTORICAL_DATA => Decoded::HistoricalData(decode(payload)?),
+            id::REQ_HISTORICAL_TICKS => Decoded::HistoricalTicks(decode(payload)?),
             id::REQ_TICK_BY_TICK_DATA => Decoded::TickByTick(decode(payload)?),
             id::REQ_ACCOUNT_DATA => Decoded::AccountData(decode(payload)?),
             id::REQ_ACCOUNT_UPDATES_MULTI => Decoded::AccountUpdatesMulti(decode(payload)?),
@@ -104,6 +106,9 @@ impl ProtoRequest {
                 format_date: m.format_date.unwrap_or(1),
                 keep_up_to_date: m.keep_up_to_date.unwrap_or(false),
             }),
+            Decoded::HistoricalTicks(m) => Request::HistoricalTicks(
+                HistoricalTicksRequest::from_proto(m, spec(m.contract.as_ref())),
+            ),
             Decoded::TickByTick(m) => Request::TickByTick {
                 req_id: m.req_id.unwrap_or(0),
                 contract: spec(m.contract.as_ref()),
@@ -172,6 +177,9 @@ fn decode_plain(msg_id: i32, payload: &[u8]) -> Result<Request<'static>, DecodeE
                 num_ids: m.num_ids.unwrap_or(1),
             }
         }
+        id::CANCEL_HISTORICAL_TICKS => Request::CancelHistoricalTicks {
+            req_id: req_id(payload)?,
+        },
         id::CANCEL_CONTRACT_DATA => Request::CancelContractData {
             req_id: req_id(payload)?,
         },

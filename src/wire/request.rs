@@ -10,6 +10,7 @@ use super::fields::{DecodeError, Fields};
 use super::frame::FrameWriter;
 use super::ids::outgoing as id;
 use super::order_extras::OrderExtras;
+use super::ticks_request::HistoricalTicksRequest;
 
 /// The twelve contract fields most requests carry, in wire order.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -206,6 +207,12 @@ pub enum Request<'a> {
     },
     /// The account requests (values, portfolio, summary, PnL) and their cancels.
     Account(AccountRequest<'a>),
+    /// REQ_HISTORICAL_TICKS (96).
+    HistoricalTicks(HistoricalTicksRequest<'a>),
+    /// CANCEL_HISTORICAL_TICKS (107).
+    CancelHistoricalTicks {
+        req_id: i32,
+    },
 }
 
 impl<'a> Request<'a> {
@@ -373,6 +380,10 @@ impl<'a> Request<'a> {
                 api_only: f.bool()?,
             },
             id::CANCEL_CONTRACT_DATA => Request::CancelContractData { req_id: f.i32()? },
+            id::REQ_HISTORICAL_TICKS => {
+                Request::HistoricalTicks(HistoricalTicksRequest::decode_fields(f)?)
+            }
+            id::CANCEL_HISTORICAL_TICKS => Request::CancelHistoricalTicks { req_id: f.i32()? },
             other if AccountRequest::handles(other) => {
                 Request::Account(AccountRequest::decode_fields(other, f)?)
             }
@@ -492,6 +503,10 @@ impl<'a> Request<'a> {
                 w.i32(id::CANCEL_CONTRACT_DATA).i32(req_id);
             }
             Request::Account(ref a) => a.encode(&mut w),
+            Request::HistoricalTicks(ref h) => h.encode_fields(&mut w),
+            Request::CancelHistoricalTicks { req_id } => {
+                w.i32(id::CANCEL_HISTORICAL_TICKS).i32(req_id);
+            }
         }
         w.finish();
     }

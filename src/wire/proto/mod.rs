@@ -24,15 +24,15 @@ pub use account::{
 };
 pub use requests::{
     AutoOpenOrdersRequest, CancelOrderRequest, ContractDataRequest, Empty, ExecutionFilter,
-    ExecutionRequest, HistoricalDataRequest, IdsRequest, MarketDataRequest, MarketDataTypeRequest,
-    PlaceOrderRequest, ReqIdOnly, StartApiRequest, TickByTickRequest,
+    ExecutionRequest, HistoricalDataRequest, HistoricalTicksRequest, IdsRequest, MarketDataRequest,
+    MarketDataTypeRequest, PlaceOrderRequest, ReqIdOnly, StartApiRequest, TickByTickRequest,
 };
 pub use responses::{
     CommissionAndFeesReport, CompletedOrder, ContractData, CurrentTime, ErrorMessage, Execution,
     ExecutionDetails, HistoricalData, HistoricalDataBar, HistoricalDataEnd, HistoricalTick,
-    HistoricalTickBidAsk, HistoricalTickLast, ManagedAccounts, NextValidId, OpenOrder, OrderStatus,
-    Position, Tick, TickAttribBidAsk, TickAttribLast, TickByTickData, TickPrice, TickReqParams,
-    TickSize,
+    HistoricalTickBidAsk, HistoricalTickLast, HistoricalTicks, HistoricalTicksBidAsk,
+    HistoricalTicksLast, ManagedAccounts, NextValidId, OpenOrder, OrderStatus, Position, Tick,
+    TickAttribBidAsk, TickAttribLast, TickByTickData, TickPrice, TickReqParams, TickSize,
 };
 pub use shared::{Contract, ContractDetails, Order, OrderState};
 

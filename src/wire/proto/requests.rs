@@ -139,3 +139,23 @@ pub struct AutoOpenOrdersRequest {
 
 #[derive(Clone, PartialEq, Message)]
 pub struct Empty {}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct HistoricalTicksRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, optional, tag = "2")]
+    pub contract: Option<Contract>,
+    #[prost(string, optional, tag = "3")]
+    pub start_date_time: Option<String>,
+    #[prost(string, optional, tag = "4")]
+    pub end_date_time: Option<String>,
+    #[prost(int32, optional, tag = "5")]
+    pub number_of_ticks: Option<i32>,
+    #[prost(string, optional, tag = "6")]
+    pub what_to_show: Option<String>,
+    #[prost(bool, optional, tag = "7")]
+    pub use_rth: Option<bool>,
+    #[prost(bool, optional, tag = "8")]
+    pub ignore_size: Option<bool>,
+}

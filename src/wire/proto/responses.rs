@@ -313,3 +313,33 @@ pub struct Position {
     #[prost(double, optional, tag = "4")]
     pub avg_cost: Option<f64>,
 }
+
+#[derive(Clone, PartialEq, Message)]
+pub struct HistoricalTicks {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, repeated, tag = "2")]
+    pub historical_ticks: Vec<HistoricalTick>,
+    #[prost(bool, optional, tag = "3")]
+    pub is_done: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct HistoricalTicksBidAsk {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, repeated, tag = "2")]
+    pub historical_ticks_bid_ask: Vec<HistoricalTickBidAsk>,
+    #[prost(bool, optional, tag = "3")]
+    pub is_done: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct HistoricalTicksLast {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, repeated, tag = "2")]
+    pub historical_ticks_last: Vec<HistoricalTickLast>,
+    #[prost(bool, optional, tag = "3")]
+    pub is_done: Option<bool>,
+}
