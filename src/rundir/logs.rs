@@ -480,7 +480,7 @@ mod tests {
         let cases = [
             (good.replace("20,100.125", "20,1o0.125"), 3, "a_mid"),
             (good.replace("20,100.125", "5,100.125"), 3, "backwards"),
-            (good.replace(",200\n", ",200,9\n"), 2, "fields"),
+            (good.replacen(",,\n", ",,,9\n", 1), 2, "fields"),
             (good.replacen("a_mid", "a", 1), 1, "a_mid"),
             (String::new(), 1, "empty"),
         ];

@@ -85,7 +85,8 @@ type Params = [f64; 8];
 /// ```
 pub fn markov_ar1_loglike(y: &[f64], params: Params) -> Option<(f64, [f64; 2])> {
     let [p00, p10, m0, m1, s0, s1, a0, a1] = params;
-    if !(s0 > 0.0 && s1 > 0.0) || !(0.0..=1.0).contains(&p00) || !(0.0..=1.0).contains(&p10) {
+    let valid = s0 > 0.0 && s1 > 0.0 && (0.0..=1.0).contains(&p00) && (0.0..=1.0).contains(&p10);
+    if !valid {
         return None;
     }
     // P[i][j] = Pr(S_t = i | S_{t-1} = j), floored as statsmodels' log filter does.
