@@ -32,7 +32,7 @@ use super::ModelError;
 /// ```
 /// use hft::stats::markov_ar1_fit;
 /// // 300 rows reverting fast around 0, then 300 rows of a persistent walk.
-/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5;
+/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract().abs() - 0.5;
 /// let mut y = vec![0.0];
 /// for t in 1..600 {
 ///     let phi = if t < 300 { 0.2 } else { 0.98 };
