@@ -87,7 +87,7 @@ fn signal_filters(c: &mut Criterion) {
         for q in warm {
             router.on_quote(q, |_| intents += 1);
         }
-        let c = router.model_counters()[0].expect("a model link");
+        let c = router.model_counters(0).expect("a model link");
         eprintln!(
             "signal_filters/{name}: {intents} intents in the warm-up, {} fits applied, \
              forecast {:?}, filters {:?} (setup check)",

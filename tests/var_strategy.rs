@@ -150,7 +150,7 @@ fn var_strategy_trades_the_forecast_reversion_of_a_cointegrated_pair() {
         .filter(|(_, it)| it.kind == IntentKind::Close(CloseReason::Exit))
         .count();
     assert!(closes + 1 >= opens.len());
-    let c = r.model_counters()[0].unwrap();
+    let c = r.model_counters(0).unwrap();
     assert!(c.requested >= 40 && c.applied >= 40, "{c:?}");
 }
 
@@ -194,7 +194,7 @@ fn the_model_thread_publishes_fits_to_the_router() {
         pass += 1;
         std::thread::yield_now();
     }
-    let c = r.model_counters()[0].unwrap();
+    let c = r.model_counters(0).unwrap();
     assert!(c.requested >= 1 && c.applied >= 1, "{c:?}");
 }
 
@@ -374,4 +374,67 @@ fn the_pair_chart_gains_the_filter_panels() {
     if std::env::var_os("KEEP_CHART").is_none() {
         std::fs::remove_dir_all(&dir).ok();
     }
+}
+
+/// The spread reverts (AR(1), coefficient 0.5) for 1500 s, then becomes a random walk. With the
+/// variance-ratio trend filter asking for significant mean reversion (`vr_max_stat = -2`: entries
+/// only while the robust z of VR(8) is below -2), the z-score strategy keeps trading the
+/// reverting part and nearly stops once the window holds only the random walk; without it, it
+/// keeps entering.
+#[test]
+fn a_spread_that_becomes_a_random_walk_stops_entries_under_the_trend_filter() {
+    use hft::config::TrendTest;
+    let switch = 1500;
+    let (steps, window) = (3000, 300);
+    let mut rng = Rng::new(42, 0);
+    let (mut b, mut s) = (50.0, 0.0);
+    let (mut va, mut vb) = (vec![], vec![]);
+    for k in 0..steps {
+        b += 0.1 * rng.normal();
+        s = if k < switch {
+            0.5 * s + 0.3 * rng.normal()
+        } else {
+            s + 0.1 * rng.normal()
+        };
+        va.push(2.0 * b + 5.0 + s);
+        vb.push(b);
+    }
+    let qs = quotes(&va, &vb);
+    let mut off = EngineParams::embedded().strategy;
+    off.kind = StrategyKind::Zscore;
+    off.grid_secs = 1.0;
+    off.window_secs = window as f64;
+    off.evaluation_secs = 5.0;
+    off.zscore.entry = 1.0;
+    off.zscore.exit = 0.0;
+    off.zscore.stop = 50.0;
+    off.zscore.max_hold_secs = 0.0;
+    off.zscore.min_edge_ratio = 0.0;
+    let mut on = off.clone();
+    on.filters.trend = TrendTest::VarianceRatio;
+    on.filters.vr_lags = 8;
+    on.filters.vr_max_stat = -2.0;
+    on.filters.refit_secs = 10.0;
+    let entries = |p: &StrategyParams, from: usize, to: usize| {
+        run(&mut router(p), &qs)
+            .iter()
+            .filter(|(i, it)| {
+                (from..to).contains(&(i / 2)) && matches!(it.kind, IntentKind::Open(_))
+            })
+            .count()
+    };
+    let late = switch + window + 60;
+    let (reverting_on, reverting_off) = (
+        entries(&on, 2 * window, switch),
+        entries(&off, 2 * window, switch),
+    );
+    let (walk_on, walk_off) = (entries(&on, late, steps), entries(&off, late, steps));
+    assert!(
+        reverting_on * 2 >= reverting_off && reverting_on >= 10,
+        "reverting part: {reverting_on} entries with the filter, {reverting_off} without"
+    );
+    assert!(
+        walk_off >= 5 && walk_on * 4 <= walk_off,
+        "random walk: {walk_on} entries with the filter, {walk_off} without"
+    );
 }

@@ -78,16 +78,12 @@ impl PairRouter {
         Ok(())
     }
 
-    /// Each pair's link counters (`None` for a pair without cold fits), in pair order.
-    pub fn model_counters(&self) -> Vec<Option<LinkCounters>> {
-        (0..self.pairs.len())
-            .map(|i| {
-                self.links
-                    .get(i)
-                    .and_then(|l| l.as_ref())
-                    .map(|l| l.counters())
-            })
-            .collect()
+    /// Pair `pair`'s model-link counters (`None` for a pair without cold fits).
+    pub fn model_counters(&self, pair: usize) -> Option<LinkCounters> {
+        self.links
+            .get(pair)
+            .and_then(|l| l.as_ref())
+            .map(|l| l.counters())
     }
 
     /// As [`new`](Self::new), recording up to `series_capacity` grid rows per pair (all storage

@@ -32,7 +32,7 @@ use super::ModelError;
 /// ```
 /// use hft::stats::markov_ar1_fit;
 /// // 300 rows reverting fast around 0, then 300 rows of a persistent walk.
-/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5;
+/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract().abs() - 0.5;
 /// let mut y = vec![0.0];
 /// for t in 1..600 {
 ///     let phi = if t < 300 { 0.2 } else { 0.98 };
@@ -85,7 +85,8 @@ type Params = [f64; 8];
 /// ```
 pub fn markov_ar1_loglike(y: &[f64], params: Params) -> Option<(f64, [f64; 2])> {
     let [p00, p10, m0, m1, s0, s1, a0, a1] = params;
-    if !(s0 > 0.0 && s1 > 0.0 && (0.0..=1.0).contains(&p00) && (0.0..=1.0).contains(&p10)) {
+    let valid = s0 > 0.0 && s1 > 0.0 && (0.0..=1.0).contains(&p00) && (0.0..=1.0).contains(&p10);
+    if !valid {
         return None;
     }
     // P[i][j] = Pr(S_t = i | S_{t-1} = j), floored as statsmodels' log filter does.

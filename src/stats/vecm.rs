@@ -40,7 +40,7 @@ pub enum VecmDeterministic {
 /// ```
 /// use hft::stats::{VecmDeterministic, vecm_fit};
 /// // b a random walk (a deterministic hash standing in for draws), a = 2 b + 1 + noise.
-/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5;
+/// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract().abs() - 0.5;
 /// let b: Vec<f64> = (0..400).scan(0.0, |l, t| { *l += noise(t); Some(*l) }).collect();
 /// let a: Vec<f64> = b.iter().enumerate().map(|(t, v)| 2.0 * v + 1.0 + 0.3 * noise(t + 999)).collect();
 /// let v = vecm_fit(&[a, b], 1, 1, VecmDeterministic::Inside).unwrap();
@@ -152,7 +152,7 @@ impl Vecm {
     /// # Examples
     /// ```
     /// use hft::stats::{VecmDeterministic, vecm_fit};
-    /// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5;
+    /// let noise = |t: usize| ((t as f64 * 12.9898).sin() * 43758.5453).fract().abs() - 0.5;
     /// let b: Vec<f64> = (0..300).scan(0.0, |l, t| { *l += noise(t); Some(*l) }).collect();
     /// let a: Vec<f64> = b.iter().enumerate().map(|(t, v)| v + 0.3 * noise(t + 7)).collect();
     /// let v = vecm_fit(&[a, b], 2, 1, VecmDeterministic::Inside).unwrap();

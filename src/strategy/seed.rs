@@ -140,3 +140,93 @@ impl SeedModel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EngineParams;
+    use crate::types::Quote;
+
+    fn market(a: f64, b: f64) -> Market {
+        let q = |instrument, mid: f64| Quote {
+            instrument,
+            bid: mid - 0.01,
+            ask: mid + 0.01,
+            ..Default::default()
+        };
+        Market {
+            a: q(0, a),
+            b: q(1, b),
+            t_ns: 0,
+        }
+    }
+
+    /// A model whose beta is 2 and whose volatility ratio is below 1 (B moves more).
+    fn fed(trend: TrendTest) -> SeedModel {
+        let mut params = EngineParams::embedded().strategy;
+        params.seed.trend = trend;
+        params.filters.vr_max_stat = 2.0;
+        let mut m = SeedModel::new(20, &params);
+        for t in 0..40 {
+            let b = 50.0 + if t % 2 == 0 { 1.0 } else { -1.0 };
+            let a = 100.0 + if t % 2 == 0 { 0.5 } else { -0.5 };
+            m.on_row(a, b);
+        }
+        assert!(m.evaluate());
+        assert!(m.volatility_ratio().unwrap() < 1.0);
+        m
+    }
+
+    fn vr(stat: f64) -> VarianceRatio {
+        VarianceRatio {
+            lags: 8,
+            vr: 1.0,
+            stat,
+            pvalue: 0.5,
+        }
+    }
+
+    #[test]
+    fn the_variance_ratio_test_replaces_the_volatility_ratio_when_asked() {
+        let mut c = StrategyCounters::default();
+        let below_fair = market(99.0, 50.0);
+        let above_fair = market(101.0, 50.0);
+        // The original: VR < 1 with A below fair value opens short A / long B.
+        let mut original = fed(TrendTest::Off);
+        assert_eq!(
+            original.decide(&below_fair, &Position::Flat, &mut c),
+            Decision::Open(Direction::ShortSpread)
+        );
+        assert_eq!(
+            original.decide(&above_fair, &Position::Flat, &mut c),
+            Decision::Hold
+        );
+        // With the test: no signal before it is known, or inside the band, whatever VR says.
+        let mut tested = fed(TrendTest::VarianceRatio);
+        assert_eq!(
+            tested.decide(&below_fair, &Position::Flat, &mut c),
+            Decision::Hold
+        );
+        tested.set_trend(Some(vr(0.5)));
+        assert_eq!(
+            tested.decide(&below_fair, &Position::Flat, &mut c),
+            Decision::Hold
+        );
+        // Trending (z above the band) plays VR > 1: A above fair value opens long A / short B.
+        tested.set_trend(Some(vr(3.0)));
+        assert_eq!(
+            tested.decide(&above_fair, &Position::Flat, &mut c),
+            Decision::Open(Direction::LongSpread)
+        );
+        assert_eq!(
+            tested.decide(&below_fair, &Position::Flat, &mut c),
+            Decision::Hold
+        );
+        // Reverting (below minus the band) plays VR < 1.
+        tested.set_trend(Some(vr(-3.0)));
+        assert_eq!(
+            tested.decide(&below_fair, &Position::Flat, &mut c),
+            Decision::Open(Direction::ShortSpread)
+        );
+    }
+}
