@@ -95,10 +95,10 @@ fn setup() -> (EngineParams, Vec<PairStrategy>, Vec<MdEvent>) {
         .map(|k| {
             let instrument = k % instruments;
             let pair = instrument / 2;
-            if instrument % 2 == 0 {
+            if instrument.is_multiple_of(2) {
                 mids[pair] = paths[pair].step();
             }
-            let mid = if instrument % 2 == 0 {
+            let mid = if instrument.is_multiple_of(2) {
                 mids[pair].0
             } else {
                 mids[pair].1

@@ -165,10 +165,10 @@ fn daily_restart_with_data_lost_needs_a_resubscription() {
     .unwrap();
     let mut codes_seen = Vec::new();
     wait_for(&mut c, |m| {
-        if let ServerMessage::Error(e) = m {
-            if e.code == codes::CONNECTIVITY_LOST || e.code == codes::RESTORED_DATA_LOST {
-                codes_seen.push(e.code);
-            }
+        if let ServerMessage::Error(e) = m
+            && (e.code == codes::CONNECTIVITY_LOST || e.code == codes::RESTORED_DATA_LOST)
+        {
+            codes_seen.push(e.code);
         }
         (codes_seen.last() == Some(&codes::RESTORED_DATA_LOST)).then_some(())
     });
@@ -186,10 +186,10 @@ fn daily_restart_with_data_lost_needs_a_resubscription() {
     .unwrap();
     let mut after = 0;
     wait_for(&mut c, |m| {
-        if let ServerMessage::TickPrice(t) = m {
-            if t.req_id == 1 {
-                after += 1;
-            }
+        if let ServerMessage::TickPrice(t) = m
+            && t.req_id == 1
+        {
+            after += 1;
         }
         (after >= 10).then_some(())
     });

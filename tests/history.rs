@@ -284,10 +284,10 @@ fn frame_with_id(c: &mut hft::io::TwsConnection, id: i32) -> Vec<u8> {
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         assert!(!left.is_zero(), "message {id} did not arrive");
-        if let Ok(body) = c.next_frame(left) {
-            if Fields::new(body).i32() == Ok(id) {
-                return body.to_vec();
-            }
+        if let Ok(body) = c.next_frame(left)
+            && Fields::new(body).i32() == Ok(id)
+        {
+            return body.to_vec();
         }
     }
 }

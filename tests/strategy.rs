@@ -824,7 +824,11 @@ fn zscore_skips_entries_whose_edge_does_not_cover_costs() {
 /// A and B swinging around 100 and 50 by `swing_a` and `swing_b` (alternating each second).
 fn swings(series: &mut Series, steps: usize, swing_a: f64, swing_b: f64) {
     for _ in 0..steps {
-        let sign = if series.a.len() % 2 == 0 { 1.0 } else { -1.0 };
+        let sign = if series.a.len().is_multiple_of(2) {
+            1.0
+        } else {
+            -1.0
+        };
         series.push(100.0 + sign * swing_a, 50.0 + sign * swing_b);
     }
 }

@@ -303,10 +303,10 @@ pub(super) fn draw_pair<DB: DrawingBackend>(
         _ => ("Spread z-score".to_string(), "z"),
     };
     let z_extent = z.iter().flatten().fold(0.0f64, |m, p| m.max(p.1.abs()));
-    if let Some(stop) = bands.and_then(|b| b.stop) {
-        if stop > z_extent.max(bands.map_or(0.0, |b| b.entry)) * 1.06 {
-            z_title.push_str(&format!(" (stop ±{stop} is off this scale)"));
-        }
+    if let Some(stop) = bands.and_then(|b| b.stop)
+        && stop > z_extent.max(bands.map_or(0.0, |b| b.entry)) * 1.06
+    {
+        z_title.push_str(&format!(" (stop ±{stop} is off this scale)"));
     }
     panel(
         &areas[4],

@@ -85,10 +85,9 @@ impl Dispatcher {
             qty: signed,
             price,
             commission: 0.0,
-        }) {
-            if let Some(s) = self.seen.get_mut(&exec_id) {
-                s.fill = index as u32;
-            }
+        }) && let Some(s) = self.seen.get_mut(&exec_id)
+        {
+            s.fill = index as u32;
         }
         if let Some(c) = early_commission {
             // Waiting with the unattributed commissions until now.
@@ -115,10 +114,10 @@ impl Dispatcher {
     /// A fill into the instrument position and, when it belongs to a pair, the pair's book.
     pub(super) fn apply_fill(&mut self, instrument: u16, pair: u16, signed: f64, price: f64) {
         self.positions[instrument as usize].apply(signed, price);
-        if let Some(p) = self.pairs.get_mut(pair as usize) {
-            if let Some(k) = p.book.leg_of(instrument) {
-                p.book.legs_mut()[k].apply(signed, price);
-            }
+        if let Some(p) = self.pairs.get_mut(pair as usize)
+            && let Some(k) = p.book.leg_of(instrument)
+        {
+            p.book.legs_mut()[k].apply(signed, price);
         }
     }
 
@@ -161,10 +160,10 @@ impl Dispatcher {
         match self.seen.get(exec_id).copied() {
             Some(s) if (s.instrument as usize) < self.positions.len() => {
                 self.positions[s.instrument as usize].commissions += commission;
-                if let Some(p) = self.pairs.get_mut(s.pair as usize) {
-                    if let Some(k) = p.book.leg_of(s.instrument) {
-                        p.book.legs_mut()[k].commissions += commission;
-                    }
+                if let Some(p) = self.pairs.get_mut(s.pair as usize)
+                    && let Some(k) = p.book.leg_of(s.instrument)
+                {
+                    p.book.legs_mut()[k].commissions += commission;
                 }
                 if let Some(f) = self.fills.get_mut(s.fill as usize) {
                     f.commission += commission;

@@ -176,10 +176,8 @@ impl Model {
             if trace && !matches!(item, Outbound::Journal(_)) {
                 eprintln!("  -> {item:?}");
             }
-            if trace {
-                if let Outbound::Journal(j @ JournalEntry::Order { .. }) = item {
-                    eprintln!("  -> {j:?}");
-                }
+            if trace && let Outbound::Journal(j @ JournalEntry::Order { .. }) = item {
+                eprintln!("  -> {j:?}");
             }
             match *item {
                 Outbound::Journal(JournalEntry::Order {

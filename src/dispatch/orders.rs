@@ -43,10 +43,10 @@ impl Dispatcher {
             return;
         }
         self.live.swap_remove(at);
-        if let Some(&moved) = self.live.get(at) {
-            if let Some(s) = self.slots[moved as usize].as_mut() {
-                s.live_at = at as u32;
-            }
+        if let Some(&moved) = self.live.get(at)
+            && let Some(s) = self.slots[moved as usize].as_mut()
+        {
+            s.live_at = at as u32;
         }
     }
 
@@ -416,10 +416,10 @@ impl Dispatcher {
             self.counters.order_errors += 1;
         }
         // These may come without a status: the order is over (else its slot stays open).
-        if ORDER_ENDING_CODES.contains(&code) {
-            if let Some(i) = self.slot_index(id) {
-                self.order_ended(i, OrderStatusKind::Inactive);
-            }
+        if ORDER_ENDING_CODES.contains(&code)
+            && let Some(i) = self.slot_index(id)
+        {
+            self.order_ended(i, OrderStatusKind::Inactive);
         }
     }
 }

@@ -119,7 +119,7 @@ impl Matcher {
     ) -> Result<usize, usize> {
         self.orders_seen += 1;
         let nth = self.faults.reject_every_nth_order;
-        let reject = nth > 0 && self.orders_seen % nth == 0;
+        let reject = nth > 0 && self.orders_seen.is_multiple_of(nth);
         order.perm_id = ledger.next_perm_id();
         ledger.orders.push(order);
         let index = ledger.orders.len() - 1;

@@ -185,16 +185,15 @@ fn connect(params: &EngineParams, opts: &RunOptions) -> anyhow::Result<TwsConnec
     )
     .with_context(|| format!("cannot connect the engine to {}", opts.gateway))?;
     tracing::info!(version = conn.server_version, account = %conn.accounts, next_id = conn.next_valid_id, "engine connected");
-    if opts.require_paper {
-        if let Some(live) = conn
+    if opts.require_paper
+        && let Some(live) = conn
             .accounts
             .split(',')
             .find(|a| !a.trim().starts_with('D'))
-        {
-            anyhow::bail!(
-                "account {live} is not a paper account (paper ids start with D): pass --live to trade it"
-            );
-        }
+    {
+        anyhow::bail!(
+            "account {live} is not a paper account (paper ids start with D): pass --live to trade it"
+        );
     }
     Ok(conn)
 }

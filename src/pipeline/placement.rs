@@ -135,10 +135,10 @@ pub(super) fn spawn<T: Send + 'static>(
     std::thread::Builder::new()
         .name(name.to_string())
         .spawn(move || {
-            if let Some(id) = core {
-                if !core_affinity::set_for_current(core_affinity::CoreId { id }) {
-                    tracing::warn!(core = id, "could not pin thread");
-                }
+            if let Some(id) = core
+                && !core_affinity::set_for_current(core_affinity::CoreId { id })
+            {
+                tracing::warn!(core = id, "could not pin thread");
             }
             f()
         })

@@ -165,11 +165,11 @@ fn run<T>(
     let mut report = RecorderReport::default();
     let mut buf = Vec::with_capacity(FLUSH_BYTES + ROW_ROOM);
     let mut write = |buf: &mut Vec<u8>, report: &mut RecorderReport| {
-        if report.error.is_none() {
-            if let Err(e) = file.write_all(buf) {
-                report.error = Some(format!("{}: {e}", path.display()));
-                tracing::error!(error = %e, path = %path.display(), "recording stopped");
-            }
+        if report.error.is_none()
+            && let Err(e) = file.write_all(buf)
+        {
+            report.error = Some(format!("{}: {e}", path.display()));
+            tracing::error!(error = %e, path = %path.display(), "recording stopped");
         }
         buf.clear();
     };

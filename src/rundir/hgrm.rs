@@ -202,13 +202,13 @@ pub fn parse_hgrm(text: &str) -> Result<Vec<HgrmPoint>, ParseError> {
                 format!("total count is not an integer: `{}`", fields[2]),
             )
         })?;
-        if let Some(prev) = out.last() {
-            if percentile < prev.percentile || total_count < prev.total_count {
-                return Err(ParseError::new(
-                    line,
-                    "percentile or total count goes backwards",
-                ));
-            }
+        if let Some(prev) = out.last()
+            && (percentile < prev.percentile || total_count < prev.total_count)
+        {
+            return Err(ParseError::new(
+                line,
+                "percentile or total count goes backwards",
+            ));
         }
         out.push(HgrmPoint {
             value,

@@ -109,12 +109,13 @@ impl Doorbell {
     pub fn wake(&self) -> bool {
         fence(Ordering::SeqCst); // P2
         // P3, P4: the load keeps the line shared while the consumer is awake (no write).
-        if self.sleeping.load(Ordering::Relaxed) && self.sleeping.swap(false, Ordering::Acquire) {
-            if let Some(consumer) = self.consumer.get() {
-                consumer.unpark();
-                self.wakes.fetch_add(1, Ordering::Relaxed);
-                return true;
-            }
+        if self.sleeping.load(Ordering::Relaxed)
+            && self.sleeping.swap(false, Ordering::Acquire)
+            && let Some(consumer) = self.consumer.get()
+        {
+            consumer.unpark();
+            self.wakes.fetch_add(1, Ordering::Relaxed);
+            return true;
         }
         false
     }

@@ -33,18 +33,19 @@ pub(crate) enum FaultAction {
 impl FaultClock {
     /// The next due action at `now` seconds since start.
     pub(crate) fn poll(&mut self, f: &FaultParams, now: f64) -> FaultAction {
-        if let Some(until) = self.restart_until {
-            if now >= until {
-                self.restart_until = None;
-                return FaultAction::RestartEnd;
-            }
+        if let Some(until) = self.restart_until
+            && now >= until
+        {
+            self.restart_until = None;
+            return FaultAction::RestartEnd;
         }
-        if let Some(&t) = f.restart_at_secs.get(self.restarts_done) {
-            if now >= t && self.restart_until.is_none() {
-                self.restarts_done += 1;
-                self.restart_until = Some(now + f.restart_gap_secs);
-                return FaultAction::RestartBegin;
-            }
+        if let Some(&t) = f.restart_at_secs.get(self.restarts_done)
+            && now >= t
+            && self.restart_until.is_none()
+        {
+            self.restarts_done += 1;
+            self.restart_until = Some(now + f.restart_gap_secs);
+            return FaultAction::RestartBegin;
         }
         if f.drop_every_secs > 0.0 {
             if self.next_drop_every == 0.0 {
@@ -55,11 +56,11 @@ impl FaultClock {
                 return FaultAction::DropAll;
             }
         }
-        if let Some(&t) = f.drop_at_secs.get(self.drops_done) {
-            if now >= t {
-                self.drops_done += 1;
-                return FaultAction::DropAll;
-            }
+        if let Some(&t) = f.drop_at_secs.get(self.drops_done)
+            && now >= t
+        {
+            self.drops_done += 1;
+            return FaultAction::DropAll;
         }
         FaultAction::None
     }

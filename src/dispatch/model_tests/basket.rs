@@ -100,13 +100,13 @@ impl Model {
     fn check_netted(&mut self) -> Result<(), String> {
         let mut sides: BTreeMap<u16, Side> = BTreeMap::new();
         for item in self.d.outbox().as_slice() {
-            if let Outbound::Place(p) = item {
-                if *sides.entry(p.instrument).or_insert(p.side) != p.side {
-                    return Err(format!(
-                        "one step buys and sells instrument {}",
-                        p.instrument
-                    ));
-                }
+            if let Outbound::Place(p) = item
+                && *sides.entry(p.instrument).or_insert(p.side) != p.side
+            {
+                return Err(format!(
+                    "one step buys and sells instrument {}",
+                    p.instrument
+                ));
             }
         }
         Ok(())
