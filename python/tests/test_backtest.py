@@ -13,7 +13,22 @@ import hft
 
 ORDERS = ["order_id", "t_ns", "seq", "pair", "symbol", "side", "qty", "intent"]
 FILLS = ["order_id", "t_ns", "symbol", "side", "qty", "price", "commission", "pair", "signal_t_ns"]
-SERIES = ["t_ns", "a_mid", "b_mid", "hedge_ratio", "volatility_ratio", "zscore", "position_a", "position_b"]
+SERIES = [
+    "t_ns",
+    "a_mid",
+    "b_mid",
+    "hedge_ratio",
+    "volatility_ratio",
+    "zscore",
+    "position_a",
+    "position_b",
+    "spread",
+    "forecast",
+    "hurst",
+    "vr_stat",
+    "reverting_prob",
+    "break_t_ns",
+]
 
 
 def run(quotes, **kw):
