@@ -47,15 +47,23 @@ impl Backtest {
         let Some(instrument) = self.keys.find(row.symbol) else {
             return self.reject(line_no, RowProblem::UnknownSymbol);
         };
+        let top = [row.bid, row.bid_size, row.ask, row.ask_size];
+        self.accept(instrument, row.ts_ns, top);
+    }
+
+    /// A row that passed the rules, as the next quote: `top` is bid, bid size, ask, ask size.
+    #[inline]
+    fn accept(&mut self, instrument: u16, ts_ns: i64, top: [f64; 4]) {
+        let [bid, bid_size, ask, ask_size] = top;
         self.seq += 1;
         let q = Quote {
             seq: self.seq,
             instrument,
-            t_ns: row.ts_ns as u64,
-            bid: row.bid,
-            ask: row.ask,
-            bid_size: row.bid_size,
-            ask_size: row.ask_size,
+            t_ns: ts_ns as u64,
+            bid,
+            ask,
+            bid_size,
+            ask_size,
         };
         self.on_quote(&q);
     }
@@ -133,17 +141,8 @@ impl Backtest {
         let Some(instrument) = instrument else {
             return self.reject(row.row, RowProblem::UnknownSymbol);
         };
-        self.seq += 1;
-        let q = Quote {
-            seq: self.seq,
-            instrument,
-            t_ns: row.ts_ns as u64,
-            bid: row.bid,
-            ask: row.ask,
-            bid_size: row.bid_size,
-            ask_size: row.ask_size,
-        };
-        self.on_quote(&q);
+        let top = [row.bid, row.bid_size, row.ask, row.ask_size];
+        self.accept(instrument, row.ts_ns, top);
     }
 
     /// Reads every row of `inputs` (any formats, merged by time): each symbol is looked up once.
