@@ -86,6 +86,8 @@ pub struct Backtest {
     sample_every_ns: u64,
     next_sample_ns: u64,
     equity: Vec<f64>,
+    /// The trade printed with the row being processed (taken by the exchange's book).
+    row_trade: Option<crate::exchange::Trade>,
     /// Latency between the engine and the exchange (`None`: they act at the same instant).
     wire: Option<latency::Wire>,
     /// By order id: the mid of its instrument when its intent was decided.
@@ -165,6 +167,7 @@ impl Backtest {
             sample_every_ns: (params.strategy.grid_secs * 1e9) as u64,
             next_sample_ns: 0,
             equity: Vec::new(),
+            row_trade: None,
             wire: latency::Wire::new(&params.backtest),
             decision_mids: Vec::with_capacity(1 << 12),
             intent_mids: std::collections::HashMap::with_capacity(1 << 12),
@@ -213,10 +216,11 @@ impl Backtest {
         self.engine_quote(q, now);
     }
 
-    /// The exchange's book takes row `q`; working orders try again (their events wait in
-    /// `events`).
+    /// The exchange's book takes row `q` (and the row's trade, first: queues at its price move
+    /// and resting orders fill); working orders try again (their events wait in `events`).
     #[inline]
     fn exchange_quote(&mut self, q: &Quote) {
+        let trade = self.row_trade.take();
         let top = crate::exchange::BookTop {
             bid: cents(q.bid),
             ask: cents(q.ask),
@@ -226,6 +230,7 @@ impl Backtest {
         self.venue.on_quote(
             q.instrument,
             top,
+            trade,
             q.t_ns,
             &mut self.events,
             &mut self.traded,

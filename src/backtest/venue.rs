@@ -5,7 +5,7 @@
 use crate::dispatch::{Control, Outbound, PlaceOrder};
 use crate::exchange::{
     Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side as ExSide,
-    Tif,
+    Tif, Trade,
 };
 use crate::types::{EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
 use std::collections::HashMap;
@@ -44,12 +44,15 @@ impl Venue {
         }
     }
 
-    /// A new quote for `instrument`: the book refreshes and working orders on it try again.
+    /// A new quote for `instrument`, with the trade printed with it: the book refreshes, the
+    /// trade moves the queues at its price and fills what it reaches, then working orders on it
+    /// try again (the gateway's order, [`crate::exchange::Matcher::on_trade`]).
     #[inline]
     pub(super) fn on_quote(
         &mut self,
         instrument: u16,
         top: BookTop,
+        trade: Option<Trade>,
         t_ns: u64,
         events: &mut Vec<OrderEvent>,
         traded: &mut Vec<Traded>,
@@ -66,6 +69,17 @@ impl Venue {
             ..
         } = self;
         let unix_secs = (t_ns / 1_000_000_000) as i64;
+        if let Some(t) = trade {
+            matcher.on_trade(
+                ledger,
+                instrument as usize,
+                t.price,
+                t.size,
+                unix_secs,
+                t_ns,
+                |l, e| report(l, e, order_pairs, events, traded),
+            );
+        }
         matcher.on_quote(
             ledger,
             books,
@@ -212,5 +226,72 @@ fn report(
             });
         }
         MatchEvent::Expired { order } => events.push(status(&ledger.orders[order])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dispatch::OrderKind;
+
+    const TOP: BookTop = BookTop {
+        bid: 1000,
+        ask: 1002,
+        bid_size: 300,
+        ask_size: 300,
+    };
+
+    fn executions(events: &[OrderEvent]) -> Vec<(f64, f64)> {
+        events
+            .iter()
+            .filter_map(|e| match *e {
+                OrderEvent::Execution { shares, price, .. } => Some((shares, price)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn trades_at_the_price_consume_the_queue_then_fill() {
+        let mut v = Venue::new(1, 3, 0.0, 0.0);
+        let (mut events, mut traded) = (Vec::new(), Vec::new());
+        v.on_quote(0, TOP, None, 1, &mut events, &mut traded);
+        let place = PlaceOrder {
+            order_id: 1,
+            instrument: 0,
+            pair: 0,
+            side: Side::Buy,
+            qty: 200,
+            kind: OrderKind::Limit {
+                price: 1000,
+                ioc: false,
+            },
+            seq: 1,
+            t_recv_ns: 0,
+        };
+        v.carry_out(&Outbound::Place(place), 2, &mut events, &mut traded);
+        assert!(executions(&events).is_empty(), "joins behind 300 shares");
+        // 200 of the 300 ahead trade at the bid: nothing for us yet.
+        let at_bid = Trade {
+            price: 1000,
+            size: 200,
+        };
+        v.on_quote(0, TOP, Some(at_bid), 3, &mut events, &mut traded);
+        assert!(executions(&events).is_empty());
+        // A trade at the ask does not touch the bid's queue.
+        let at_ask = Trade {
+            price: 1002,
+            size: 500,
+        };
+        v.on_quote(0, TOP, Some(at_ask), 4, &mut events, &mut traded);
+        assert!(executions(&events).is_empty());
+        // 250 more at the bid: the last 100 ahead, then 150 to us, at our price.
+        let more = Trade {
+            price: 1000,
+            size: 250,
+        };
+        v.on_quote(0, TOP, Some(more), 5, &mut events, &mut traded);
+        assert_eq!(executions(&events), [(150.0, 10.0)]);
+        assert_eq!(traded.len(), 1);
     }
 }

@@ -12,7 +12,7 @@ mod matcher;
 mod queue;
 
 pub use accounting::Position;
-pub use book::{Book, BookTop, Fill, Side};
+pub use book::{Book, BookTop, Fill, Side, Trade};
 pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, Tif};
 pub use matcher::{FillFaults, MatchEvent, Matcher, ModifyError};
 pub use queue::QueuePos;

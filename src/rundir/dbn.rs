@@ -258,6 +258,8 @@ impl QuoteSource for DbnSource {
                 row: at + 1,
                 symbol,
                 file: self.file,
+                last: 0.0,
+                last_size: 0.0,
                 problem,
             });
         }

@@ -232,7 +232,7 @@ impl Market {
                     t_ns,
                     symbol: r.symbol,
                     top: r.top,
-                    trade: None,
+                    trade: r.trade,
                 })
             }
         }
