@@ -1,11 +1,13 @@
 //! The backtest's side of the wire: the dispatcher's outbox carried out against the exchange
 //! (the paper gateway's book, matcher and ledger), answered with the order events the gateway
-//! would send, in the gateway's order (execution, status, commission).
+//! would send, in the gateway's order (execution, status, commission). Pegged orders (MIDPRICE,
+//! PEG MID, the Adaptive algo) follow the quote by the gateway's rules ([`Pegs`]), placed and
+//! re-pegged in the gateway's order.
 
 use crate::dispatch::{Control, Outbound, PlaceOrder};
 use crate::exchange::{
-    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side as ExSide,
-    Tif, Trade,
+    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, PegContext, Pegs,
+    Side as ExSide, Tif, Trade,
 };
 use crate::types::{EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
 use std::collections::HashMap;
@@ -29,6 +31,8 @@ pub(super) struct Venue {
     by_order_id: HashMap<i32, usize>,
     /// The pair of each order, by ledger index.
     order_pairs: Vec<u16>,
+    /// The pegged orders, re-pegged on their symbol's quotes.
+    pegs: Pegs,
 }
 
 impl Venue {
@@ -41,6 +45,7 @@ impl Venue {
             matcher: Matcher::new(FillFaults::default()),
             by_order_id: HashMap::new(),
             order_pairs: Vec::new(),
+            pegs: Pegs::default(),
         }
     }
 
@@ -66,9 +71,11 @@ impl Venue {
             ledger,
             matcher,
             order_pairs,
+            pegs,
             ..
         } = self;
         let unix_secs = (t_ns / 1_000_000_000) as i64;
+        let mut on = |l: &Ledger, e| report(l, e, order_pairs, events, traded);
         if let Some(t) = trade {
             matcher.on_trade(
                 ledger,
@@ -77,17 +84,19 @@ impl Venue {
                 t.size,
                 unix_secs,
                 t_ns,
-                |l, e| report(l, e, order_pairs, events, traded),
+                &mut on,
             );
         }
-        matcher.on_quote(
+        matcher.on_quote(ledger, books, instrument as usize, unix_secs, t_ns, &mut on);
+        let mut cx = PegContext {
+            matcher,
             ledger,
             books,
-            instrument as usize,
+            now_secs: unix_secs,
             unix_secs,
-            t_ns,
-            |l, e| report(l, e, order_pairs, events, traded),
-        );
+            now_ns: t_ns,
+        };
+        pegs.on_quote(&mut cx, instrument as usize, &mut on);
     }
 
     /// Carries out one item of the dispatcher's outbox at `t_ns`.
@@ -133,21 +142,32 @@ impl Venue {
         events: &mut Vec<OrderEvent>,
         traded: &mut Vec<Traded>,
     ) {
+        let unix_secs = (t_ns / 1_000_000_000) as i64;
+        let side = match p.side {
+            Side::Buy => ExSide::Buy,
+            Side::Sell => ExSide::Sell,
+        };
+        // A pegged order starts at its peg's price of the moment, as at the gateway.
+        let peg = p.kind.peg(unix_secs);
+        let limit = match peg {
+            Some(peg) => {
+                let top = self.books[p.instrument as usize].top();
+                Some(peg.price(side, top, unix_secs).unwrap_or(1).max(1))
+            }
+            None => p.kind.limit(),
+        };
         let order = OrderRec {
             client_id: 0,
             order_id: p.order_id,
             perm_id: 0,
             account: String::new(),
             symbol: p.instrument as usize,
-            side: match p.side {
-                Side::Buy => ExSide::Buy,
-                Side::Sell => ExSide::Sell,
-            },
+            side,
             total: p.qty,
             filled: 0,
             avg_price: 0.0,
             last_fill_price: 0.0,
-            limit: p.kind.limit(),
+            limit,
             tif: if p.kind.is_ioc() { Tif::Ioc } else { Tif::Day },
             order_ref: String::new(),
             state: OrderState::Submitted,
@@ -162,12 +182,23 @@ impl Venue {
             ledger,
             matcher,
             order_pairs,
+            pegs,
             ..
         } = self;
-        let unix_secs = (t_ns / 1_000_000_000) as i64;
-        matcher.try_fill(ledger, books, index, unix_secs, t_ns, |l, e| {
-            report(l, e, order_pairs, events, traded)
-        });
+        let mut on = |l: &Ledger, e| report(l, e, order_pairs, events, traded);
+        if let (Some(peg), true) = (peg, ledger.orders[index].state.is_working()) {
+            pegs.insert(index, peg);
+            let mut cx = PegContext {
+                matcher,
+                ledger,
+                books,
+                now_secs: unix_secs,
+                unix_secs,
+                now_ns: t_ns,
+            };
+            pegs.repeg(&mut cx, index, &mut on);
+        }
+        matcher.try_fill(ledger, books, index, unix_secs, t_ns, &mut on);
     }
 }
 
