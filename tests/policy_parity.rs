@@ -29,8 +29,11 @@ const HOLD_SECS: i64 = 4;
 /// Shares of each trade print.
 const TRADE_SIZE: u32 = 1_000;
 
+/// Sets a run's `[execution]` keys beyond its policy.
+type Configure = fn(&mut ExecutionParams);
+
 /// How each policy is configured for the parity run.
-const POLICIES: [(Policy, fn(&mut ExecutionParams)); 5] = [
+const POLICIES: [(Policy, Configure); 5] = [
     (Policy::Market, |_| {}),
     (Policy::MarketableLimit, |e| e.collar_ticks = 1),
     (Policy::Passive, |e| {
@@ -75,7 +78,7 @@ fn quotes_with_trades(seconds: i64) -> String {
     text
 }
 
-fn params(policy: Policy, configure: fn(&mut ExecutionParams)) -> EngineParams {
+fn params(policy: Policy, configure: Configure) -> EngineParams {
     let mut p = common::fast_zscore_pair(30.0);
     p.strategy.base_qty = 100;
     p.costs.book_levels = 1;

@@ -356,7 +356,6 @@ mod tests {
         assert_eq!(cx.ledger.orders[b].state, OrderState::Submitted);
         assert_eq!(cx.ledger.orders[b].filled, 200);
         assert_eq!(cx.ledger.orders[b].avg_price, 10.05);
-        drop(on);
         assert_eq!(events.len(), 2);
     }
 }

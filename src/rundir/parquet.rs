@@ -148,11 +148,15 @@ impl ParquetSource {
                 Some([p, q])
             }
             (None, None) => None,
-            _ => {
-                return Err(err(
-                    "a trade column without the other (`last` and `last_size` go together)"
-                        .to_string(),
-                ));
+            (have, _) => {
+                let (found, missing) = if have.is_some() {
+                    (TRADE_COLUMNS[0], TRADE_COLUMNS[1])
+                } else {
+                    (TRADE_COLUMNS[1], TRADE_COLUMNS[0])
+                };
+                return Err(err(format!(
+                    "column `{found}` without `{missing}` (the trade columns go together)"
+                )));
             }
         };
         let mut numeric = [Numeric {
