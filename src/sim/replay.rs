@@ -1,5 +1,7 @@
-//! Quote files: `ts_ns,symbol,bid,bid_size,ask,ask_size` (Unix nanoseconds, non-decreasing).
-//! Read for replay by the gateway, written by `hft sim --write-ticks`.
+//! Quote files: `ts_ns,symbol,bid,bid_size,ask,ask_size` (Unix nanoseconds, non-decreasing),
+//! optionally with `last,last_size`, the trade printed with the quote (the replay hands it to
+//! the matcher before the quote, as the synthetic market's trades). Read for replay by the
+//! gateway, written by `hft sim --write-ticks` (with the market's trades).
 
 use super::universe::{Trade, Universe};
 use crate::exchange::BookTop;
