@@ -691,7 +691,7 @@ fn records(files: &[PathBuf]) -> Vec<QuoteRecord> {
 }
 
 #[test]
-fn trade_columns_survive_csv_and_parquet() {
+fn trade_columns_survive_csv_parquet_and_dbn() {
     let d = dir("trades");
     let csv = d.join("t.csv");
     std::fs::write(
@@ -717,6 +717,8 @@ fn trade_columns_survive_csv_and_parquet() {
             },
         ),
         ("back.csv", ParquetOptions::default()),
+        ("t.dbn", ParquetOptions::default()),
+        ("t.dbn.zst", ParquetOptions::default()),
     ] {
         let out = d.join(name);
         convert(std::slice::from_ref(&csv), &out, options);
