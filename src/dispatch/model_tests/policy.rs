@@ -272,6 +272,9 @@ fn policy_from_env() -> Option<Policy> {
 #[ignore]
 fn debug_seed() {
     let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
+    if let Some(p) = policy_from_env() {
+        eprintln!("{:?}", Execution::drawn(p, seed).params);
+    }
     let r = match policy_from_env() {
         None => run(seed),
         Some(p) => run_with(seed, Execution::drawn(p, seed)),
