@@ -7,7 +7,10 @@
 //! - open long when `s < open_long` (-1.25), open short when `s > open_short` (1.25);
 //! - close a long when `s > close_long` (-0.50), a short when `s < close_short` (0.75);
 //! - open only names whose mean-reversion time 1/kappa is below the bound (half the residual
-//!   window unless set).
+//!   window unless set);
+//! - with a value tilt ([`ValueTilt`], `strategy.basket.value_tilt` = `w`), every rule compares
+//!   `s - w z` instead of `s`, `z` the name's standardised value score known on the decision's
+//!   day (cheap names long sooner, rich names short sooner).
 //!
 //! Each position is `position_usd` dollars in its name, hedged with its factor loadings
 //! ([`BasketFit::hedge`]). The positions of all names are netted into one target per name and,
@@ -21,6 +24,7 @@
 
 use super::StrategyCounters;
 use super::basket_fit::{BasketFit, BasketRefit, BasketSnapshot};
+use super::basket_value::ValueTilt;
 use crate::config::StrategyParams;
 use crate::stats::GridResampler;
 use crate::types::{
@@ -82,6 +86,8 @@ pub struct BasketStrategy {
     pending: Option<u64>,
     params: crate::config::BasketStrategyParams,
     last_fit: Option<BasketFit>,
+    /// The value tilt, when `strategy.basket.value_tilt > 0` (set at start-up).
+    value_tilt: Option<ValueTilt>,
     counters: StrategyCounters,
 }
 
@@ -117,10 +123,17 @@ impl BasketStrategy {
             targets: [0; MAX_LEGS],
             confirmed_targets: [0; MAX_LEGS],
             pending: None,
-            params: params.basket,
+            params: params.basket.clone(),
             last_fit: None,
+            value_tilt: None,
             counters: StrategyCounters::default(),
         }
+    }
+
+    /// Tilts the rules by `tilt` (see the module docs); built at start-up from the
+    /// fundamentals file over this basket's names, in order.
+    pub fn set_value_tilt(&mut self, tilt: ValueTilt) {
+        self.value_tilt = Some(tilt);
     }
 
     /// Its cold fit and the snapshot buffer (allocated now).
@@ -232,9 +245,13 @@ impl BasketStrategy {
 
     fn decide(&mut self, fit: &BasketFit, seq: u64, t_ns: u64) -> Option<OrderIntent> {
         let p = &self.params;
+        let tilt = self
+            .value_tilt
+            .as_ref()
+            .map(|t| (t.weight(), t.scores_at(t_ns)));
         let mut changed = false;
         for i in 0..self.n {
-            let s = fit.s_score[i];
+            let s = fit.s_score[i] - tilt.map_or(0.0, |(w, z)| w * z[i]);
             if !s.is_finite() {
                 self.counters.undefined += 1;
                 continue;

@@ -16,6 +16,7 @@
 mod bands;
 pub mod basket;
 pub mod basket_fit;
+pub mod basket_value;
 #[cfg(test)]
 mod basket_tests;
 mod cold;
