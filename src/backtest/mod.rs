@@ -188,6 +188,15 @@ impl Backtest {
         self.wire = Some(latency::Wire::with_profile(params, profile));
     }
 
+    /// Tilts each basket's rules by its value tilt (`pairs::valuation::basket_value_tilts`).
+    pub fn use_value_tilts(
+        &mut self,
+        tilts: Vec<Option<crate::strategy::basket_value::ValueTilt>>,
+    ) {
+        let baskets = std::mem::take(&mut self.router.baskets);
+        self.router.baskets = baskets.with_value_tilts(tilts);
+    }
+
     /// Symbols in instrument-index order.
     pub fn symbols(&self) -> &[String] {
         self.instruments.symbols()

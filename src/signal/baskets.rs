@@ -7,6 +7,7 @@ use crate::config::StrategyParams;
 use crate::record::FixedLog;
 use crate::strategy::basket::{BasketSample, BasketStrategy};
 use crate::strategy::basket_fit::{BasketFit, BasketRefit, BasketSnapshot};
+use crate::strategy::basket_value::ValueTilt;
 use crate::types::{IntentOutcome, OrderIntent, Quote};
 
 impl Refit for BasketRefit {
@@ -68,6 +69,17 @@ impl BasketRouter {
             by_instrument,
             first_slot,
         }
+    }
+
+    /// Tilts each basket's rules by its value tilt (in basket order; `None`: no tilt), from
+    /// `pairs::valuation::basket_value_tilts`.
+    pub fn with_value_tilts(mut self, tilts: Vec<Option<ValueTilt>>) -> Self {
+        for (basket, tilt) in self.baskets.iter_mut().zip(tilts) {
+            if let Some(tilt) = tilt {
+                basket.set_value_tilt(tilt);
+            }
+        }
+        self
     }
 
     /// Moves every basket's fit to the model thread being built.

@@ -286,9 +286,7 @@ fn the_value_tilt_opens_cheap_names_long_and_rich_names_short_sooner() {
     let mut tilted = basket();
     tilted.set_value_tilt(tilt(0.5));
     feed(&mut tilted, 0, 3);
-    let i = tilted
-        .apply_fit(&fit(s, None), 1, 3 * SEC, |_| {})
-        .unwrap();
+    let i = tilted.apply_fit(&fit(s, None), 1, 3 * SEC, |_| {}).unwrap();
     assert_eq!(targets(&i), [(4, 100), (5, 0), (6, -25)]);
     // The mirror image: a cheap name does not open short at 1.3 (1.3 - 0.61 < 1.25), a rich
     // one does not open long at -1.3.

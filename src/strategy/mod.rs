@@ -16,9 +16,9 @@
 mod bands;
 pub mod basket;
 pub mod basket_fit;
-pub mod basket_value;
 #[cfg(test)]
 mod basket_tests;
+pub mod basket_value;
 mod cold;
 pub mod filters;
 pub mod kalman;
