@@ -147,6 +147,17 @@ fn the_engine_trades_the_basket_against_the_paper_gateway_with_fits_on_the_model
             .sum();
         assert_eq!(p.qty, at_gateway, "{symbol}");
     }
+    // Its section of summary.json: the basket's book is the engine's (its only slot).
+    let b = &report.summary.baskets[0];
+    assert_eq!(b.names, params().baskets[0].symbols);
+    assert!(b.fits_applied > 0 && b.intents > 0 && b.evaluations >= b.fits_applied);
+    assert!(
+        b.trading.is_none(),
+        "trades and turnover are the backtest's"
+    );
+    for (k, qty) in b.positions.iter().enumerate() {
+        assert_eq!(*qty, report.dispatch.positions[k].qty, "{}", b.names[k]);
+    }
     // Its chart rows were written.
     let text = std::fs::read_to_string(report.run_dir.join("series/basket-0.csv")).unwrap();
     assert!(hft::rundir::read_basket_series(&text).unwrap().t_ns.len() > 1);
@@ -306,4 +317,62 @@ fn a_value_tilt_without_a_readable_fundamentals_file_is_a_params_error_naming_th
     let e = hft::sweep::Setup::of(p, "b.toml").err().unwrap();
     assert!(e.to_string().contains("line 10"), "{e}");
     let _ = std::fs::remove_file(bad);
+}
+
+#[test]
+fn summary_json_has_a_section_per_basket_and_the_report_shows_it() {
+    let csv = universe_quotes(8 * 3600);
+    let out = run(&params(), &csv);
+    let s = &out.summary;
+    assert_eq!(s.baskets.len(), 1);
+    let b = &s.baskets[0];
+    assert_eq!(
+        b.names,
+        ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH"]
+    );
+    assert_eq!(b.positions.len(), 8);
+    // The only slot: its book is the whole run's.
+    assert!(
+        (b.net_pnl - s.pnl.net).abs() < 1e-6,
+        "{} vs {}",
+        b.net_pnl,
+        s.pnl.net
+    );
+    assert!((b.gross_pnl - s.backtest().gross_pnl).abs() < 1e-6);
+    assert!((b.gross_pnl - b.net_pnl - b.commissions).abs() < 1e-6);
+    let t = b.trading.expect("a backtest's trading section");
+    assert!(t.trades > 0 && t.trades == s.backtest().trades, "{t:?}");
+    assert!((t.turnover - s.backtest().turnover).abs() < 1e-6);
+    assert!(t.time_in_market > 0.0 && t.time_in_market <= 1.0, "{t:?}");
+    // Refits every 30 s once the 10-minute window is full: about 100 in the last 50 minutes.
+    assert!(
+        b.evaluations > 80 && b.evaluations < 110,
+        "{}",
+        b.evaluations
+    );
+    assert!(b.fits_applied > 0 && b.fits_applied <= b.evaluations);
+    assert!(b.intents > 0 && b.intents >= t.trades);
+    assert!(b.max_names_held >= 1 && b.max_names_held <= 8);
+    let dir = std::env::temp_dir().join(format!("hft-basket-summary-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    hft::backtest::write_outputs(&out, &dir).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let section = &json["baskets"][0];
+    for key in [
+        "names",
+        "trades",
+        "gross_pnl",
+        "net_pnl",
+        "turnover",
+        "evaluations",
+        "fits_applied",
+        "time_in_market",
+        "max_names_held",
+    ] {
+        assert!(!section[key].is_null(), "summary.json baskets[0].{key}");
+    }
+    let page = std::fs::read_to_string(hft::charts::write_html(&dir, &[]).unwrap()).unwrap();
+    assert!(page.contains("baskets") && page.contains("max_names_held"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -26,8 +26,9 @@ use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
 use crate::instruments::Instruments;
 use crate::normalize::{FeedState, Normalizer};
 use crate::rundir::{
-    BacktestSummary, FillsLog, PairSummary, PairTrading, Pnl, PositionSummary, QuoteScanner,
-    RowCounters, RowError, RunMode, StrategySummary, Summary, SymbolKeys, cents,
+    BacktestSummary, BasketSummary, BasketTrading, FillsLog, PairSummary, PairTrading, Pnl,
+    PositionSummary, QuoteScanner, RowCounters, RowError, RunMode, StrategySummary, Summary,
+    SymbolKeys, cents,
 };
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::{BasketRouter, PairRouter};
@@ -493,6 +494,52 @@ impl Backtest {
         };
         let mut series_csv = Vec::with_capacity(pairs.len());
         let baskets = std::mem::take(&mut self.router.baskets);
+        let n_pairs = pairs.len();
+        let basket_summaries: Vec<BasketSummary> = self
+            .dispatcher
+            .basket_books()
+            .zip(baskets.reports())
+            .zip(&baskets.baskets)
+            .enumerate()
+            .map(|(b, ((book, r), strategy))| {
+                let st = &mut self.stats[n_pairs + b];
+                if let Some(since) = st.open_since_ns.take() {
+                    st.in_market_ns += end_ns - since;
+                }
+                let names: Vec<String> = strategy
+                    .instruments()
+                    .map(|i| symbols[i as usize].clone())
+                    .collect();
+                let mut s = BasketSummary::of(
+                    &names,
+                    &book,
+                    &self.mids,
+                    &r.counters,
+                    r.fits.applied,
+                    r.max_names_held,
+                );
+                for x in [
+                    &mut s.realized_pnl,
+                    &mut s.unrealized_pnl,
+                    &mut s.commissions,
+                    &mut s.gross_pnl,
+                    &mut s.net_pnl,
+                ] {
+                    *x = round6(*x);
+                }
+                let trading = BasketTrading {
+                    trades: st.trades,
+                    time_in_market: round6(st.in_market_ns as f64 / span),
+                    turnover: round6(st.traded_notional),
+                };
+                // The run's totals count baskets as they count pairs.
+                trades += st.trades;
+                turnover += st.traded_notional;
+                tim += trading.time_in_market;
+                s.trading = Some(trading);
+                s
+            })
+            .collect();
         let basket_names: Vec<Vec<String>> = baskets
             .baskets
             .iter()
@@ -539,7 +586,7 @@ impl Backtest {
             net: round6(pnl.net),
         };
         let c = end.counters;
-        let n_pairs = pairs.len();
+        let slots = n_pairs + basket_summaries.len();
         let summary = Summary {
             mode: RunMode::Backtest,
             strategy: self.strategy_name.clone(),
@@ -549,6 +596,7 @@ impl Backtest {
             naked_pairs: end.pair_books.iter().filter(|b| b.is_legged()).count(),
             pairs,
             strategies,
+            baskets: basket_summaries,
             positions,
             kill_switch: end.kill_reason,
             bad_ticks,
@@ -569,11 +617,7 @@ impl Backtest {
                 turnover: round6(turnover),
                 shortfall: round6(self.shortfall),
                 shares_traded: self.shares_traded,
-                time_in_market: round6(if n_pairs == 0 {
-                    0.0
-                } else {
-                    tim / n_pairs as f64
-                }),
+                time_in_market: round6(if slots == 0 { 0.0 } else { tim / slots as f64 }),
             }),
         };
         BacktestOutput {

@@ -41,6 +41,7 @@ pub(super) fn signal() -> SignalReport {
         hedge_ratios: Vec::new(),
         series: Vec::new(),
         basket_series: Vec::new(),
+        baskets: Vec::new(),
     }
 }
 
@@ -54,6 +55,7 @@ pub(super) fn dispatch() -> DispatchReport {
         counters: Default::default(),
         positions: Vec::new(),
         pair_books: Vec::new(),
+        basket_books: Vec::new(),
         unattributed_commissions: 0.0,
         disconnected: true,
         kill_reason: Default::default(),

@@ -5,8 +5,8 @@ use crate::config::EngineParams;
 use crate::dispatch::KillReason;
 use crate::latency::{self, Named};
 use crate::rundir::{
-    self, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary, Percentiles,
-    PlacementSummary, Pnl, PositionSummary, RunMode, StrategySummary, Summary,
+    self, BasketSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,
+    Percentiles, PlacementSummary, Pnl, PositionSummary, RunMode, StrategySummary, Summary,
 };
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::strategy::{FilterLevels, ZScoreBands};
@@ -139,6 +139,22 @@ pub(super) fn report(
             .zip(&sig.strategies)
             .zip(&sig.hedge_ratios)
             .map(|((p, s), h)| StrategySummary::of(&p.a, &p.b, *h, s))
+            .collect(),
+        baskets: params
+            .baskets
+            .iter()
+            .zip(&disp.basket_books)
+            .zip(&sig.baskets)
+            .map(|((b, book), r)| {
+                BasketSummary::of(
+                    &b.symbols,
+                    book,
+                    mids,
+                    &r.counters,
+                    r.fits.applied,
+                    r.max_names_held,
+                )
+            })
             .collect(),
         positions,
         naked_pairs,

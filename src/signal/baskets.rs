@@ -18,6 +18,15 @@ impl Refit for BasketRefit {
     }
 }
 
+/// What one basket's strategy and its cold fit did (for `summary.json`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BasketReport {
+    pub counters: crate::strategy::StrategyCounters,
+    pub fits: LinkCounters,
+    /// [`BasketStrategy::max_names_held`].
+    pub max_names_held: usize,
+}
+
 /// Every basket of the engine (slots `first_slot..`), with its link and chart rows.
 #[derive(Default)]
 pub struct BasketRouter {
@@ -124,6 +133,19 @@ impl BasketRouter {
         if let Some(basket) = self.baskets.get_mut(b) {
             basket.on_outcome(o);
         }
+    }
+
+    /// What each basket's strategy and fit did, in basket order.
+    pub fn reports(&self) -> Vec<BasketReport> {
+        self.baskets
+            .iter()
+            .zip(&self.links)
+            .map(|(b, l)| BasketReport {
+                counters: b.counters(),
+                fits: l.counters(),
+                max_names_held: b.max_names_held(),
+            })
+            .collect()
     }
 
     /// Each basket's link counters, in basket order.

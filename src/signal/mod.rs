@@ -5,7 +5,7 @@ mod baskets;
 pub mod model;
 mod stage;
 
-pub use baskets::BasketRouter;
+pub use baskets::{BasketReport, BasketRouter};
 pub use stage::{SignalReport, SignalStage};
 
 use crate::config::StrategyParams;

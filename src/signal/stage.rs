@@ -24,6 +24,8 @@ pub struct SignalReport {
     pub series: Vec<FixedLog<GridSample>>,
     /// Each basket's chart rows (one per fit), in basket order.
     pub basket_series: Vec<FixedLog<BasketSample>>,
+    /// What each basket's strategy and fit did, in basket order.
+    pub baskets: Vec<super::BasketReport>,
 }
 
 /// The signal thread.
@@ -92,6 +94,7 @@ impl SignalStage {
             intents,
             strategies: self.router.pairs.iter().map(|p| p.counters()).collect(),
             hedge_ratios: self.router.pairs.iter().map(|p| p.hedge_ratio()).collect(),
+            baskets: self.router.baskets.reports(),
             basket_series: std::mem::take(&mut self.router.baskets).into_series(),
             series: self.router.into_series(),
         }

@@ -86,6 +86,8 @@ pub struct BasketStrategy {
     pending: Option<u64>,
     params: crate::config::BasketStrategyParams,
     last_fit: Option<BasketFit>,
+    /// The most names with a non-zero confirmed target at once.
+    max_names_held: usize,
     /// The value tilt, when `strategy.basket.value_tilt > 0` (set at start-up).
     value_tilt: Option<ValueTilt>,
     counters: StrategyCounters,
@@ -125,6 +127,7 @@ impl BasketStrategy {
             pending: None,
             params: params.basket.clone(),
             last_fit: None,
+            max_names_held: 0,
             value_tilt: None,
             counters: StrategyCounters::default(),
         }
@@ -154,6 +157,12 @@ impl BasketStrategy {
     /// Counters so far.
     pub fn counters(&self) -> StrategyCounters {
         self.counters
+    }
+
+    /// The most names it held at once: non-zero targets of the intents dispatch reported
+    /// complete.
+    pub fn max_names_held(&self) -> usize {
+        self.max_names_held
     }
 
     /// The states of its names as it believes them.
@@ -319,6 +328,8 @@ impl BasketStrategy {
         if o.reached {
             self.confirmed = self.states;
             self.confirmed_targets = self.targets;
+            let held = self.targets[..self.n].iter().filter(|&&q| q != 0).count();
+            self.max_names_held = self.max_names_held.max(held);
             return;
         }
         self.counters.corrected += 1;
