@@ -13,7 +13,7 @@
 //!   day (cheap names long sooner, rich names short sooner).
 //!
 //! Each position is `position_usd` dollars in its name, hedged with its factor loadings
-//! ([`BasketFit::hedge`]). The positions of all names are netted into one target per name and,
+//! ([`BasketFit::hedge`]), in shares at the mids of the grid row the fit was made at. The positions of all names are netted into one target per name and,
 //! when a name's state changed, sent as one [`IntentKind::Rebalance`] intent (one order per name
 //! in dispatch), or a close when every target is zero. Targets are kept until the next state
 //! change (the hedge is not re-traded on every fit). Time comes only from the quotes.
@@ -227,6 +227,7 @@ impl BasketStrategy {
         let (newer, older) = self.returns.split_at(split);
         snapshot.returns[..older.len()].copy_from_slice(older);
         snapshot.returns[older.len()..].copy_from_slice(newer);
+        snapshot.mids = self.last_row;
     }
 
     /// A new fit: the rules decide each name's state; an intent when a state changed (and no
@@ -290,7 +291,10 @@ impl BasketStrategy {
         }
         let mut legs = Legs::new();
         for (l, &usd) in dollars[..self.n].iter().enumerate() {
-            let mid = self.last_row[l];
+            // Sized at the fit's row, not the latest: the decision is a function of the fit
+            // alone, whichever quote applies it (the next one in a backtest, the first after
+            // the model thread publishes in the engine).
+            let mid = fit.mids[l];
             let shares = if mid > 0.0 {
                 (usd / mid).round() as i64
             } else {

@@ -49,7 +49,10 @@ fn fit(s: [f64; 3], hedge: Option<[[f64; 3]; 3]>) -> BasketFit {
         tradeable: [false; MAX_LEGS],
         reversion_rows: [1.0; MAX_LEGS],
         hedge: [[0.0; MAX_LEGS]; MAX_LEGS],
+        mids: [0.0; MAX_LEGS],
     };
+    // The row at t = 2 s that `feed(.., 0, 3)` ends on.
+    f.mids[..3].copy_from_slice(&[10.02, 20.04, 40.08]);
     for i in 0..3 {
         f.s_score[i] = s[i];
         f.tradeable[i] = true;
@@ -188,12 +191,16 @@ fn the_snapshot_is_the_returns_window_oldest_first() {
     assert!(!b.take_refit_request(), "taken once");
     let mut s = BasketSnapshot {
         returns: vec![0.0; 30],
+        mids: [0.0; MAX_LEGS],
     };
     b.fill_snapshot(&mut s);
     // Name 4's log return from row t to t + 1: ln((1 + (t + 1) / 1000) / (1 + t / 1000)).
     let r = |t: f64| ((1.0 + (t + 1.0) / 1000.0) / (1.0 + t / 1000.0)).ln();
     assert!((s.returns[0] - r(0.0)).abs() < 1e-12, "{}", s.returns[0]);
     assert!((s.returns[27] - r(9.0)).abs() < 1e-12);
+    // With the mids of the window's last row (the prices its decisions are sized at).
+    assert!(s.mids[0] > 10.0 && (s.mids[1] - 2.0 * s.mids[0]).abs() < 1e-9);
+    assert!((s.mids[2] - 4.0 * s.mids[0]).abs() < 1e-9);
     // Two more rows: the window slides by two, still oldest first.
     feed(&mut b, 12, 14);
     b.fill_snapshot(&mut s);
