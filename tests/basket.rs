@@ -158,6 +158,31 @@ fn the_engine_trades_the_basket_against_the_paper_gateway_with_fits_on_the_model
     for (k, qty) in b.positions.iter().enumerate() {
         assert_eq!(*qty, report.dispatch.positions[k].qty, "{}", b.names[k]);
     }
+    // The signal stage's service time split by the model thread's fitting windows: every quote
+    // it serviced is in one of the two histograms, both dumped with the others.
+    let count = |name: &str| {
+        report
+            .histograms
+            .iter()
+            .find(|h| h.name == name)
+            .unwrap_or_else(|| panic!("{name} histogram"))
+            .histogram
+            .len()
+    };
+    let serviced = count("signal.service");
+    assert!(serviced > 0);
+    assert_eq!(
+        count("signal.service_during_refit") + count("signal.service_idle"),
+        serviced
+    );
+    let latency = &report.summary.engine().latency;
+    assert!(latency.contains_key("signal.service_during_refit"));
+    assert!(
+        report
+            .run_dir
+            .join("latency/signal.service_idle.hgrm")
+            .is_file()
+    );
     // Its chart rows were written.
     let text = std::fs::read_to_string(report.run_dir.join("series/basket-0.csv")).unwrap();
     assert!(hft::rundir::read_basket_series(&text).unwrap().t_ns.len() > 1);

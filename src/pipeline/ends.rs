@@ -35,6 +35,8 @@ pub(super) fn signal() -> SignalReport {
     SignalReport {
         queue_wait: histogram(),
         service: histogram(),
+        service_during_refit: histogram(),
+        service_idle: histogram(),
         quotes: 0,
         intents: 0,
         strategies: Vec::new(),

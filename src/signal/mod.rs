@@ -78,6 +78,12 @@ impl PairRouter {
         Ok(())
     }
 
+    /// The model thread's fitting windows (`None` without a model thread: a backtest fits
+    /// inline).
+    pub fn refit_windows(&self) -> Option<model::RefitWindows> {
+        self.model_thread.as_ref().map(ModelThread::windows)
+    }
+
     /// Pair `pair`'s model-link counters (`None` for a pair without cold fits).
     pub fn model_counters(&self, pair: usize) -> Option<LinkCounters> {
         self.links

@@ -160,6 +160,56 @@ impl<T: Copy + Send> Subscriber<T> {
     }
 }
 
+/// When the model thread fits: a counter it increments as a fit starts and again as it ends
+/// (one writer), so it is odd while a fit runs. A reader stamps the start and the end of a span
+/// of its own work; the span overlapped a fit when either stamp is odd or they differ
+/// ([`overlapped`](Self::overlapped)). Reading is one atomic load, no waiting.
+///
+/// # Examples
+/// ```
+/// use hft::signal::model::RefitWindows;
+/// let w = RefitWindows::default();
+/// let before = w.stamp();
+/// assert!(!RefitWindows::overlapped(before, w.stamp()));
+/// w.begin();
+/// assert!(RefitWindows::overlapped(before, w.stamp())); // a fit started meanwhile
+/// assert!(RefitWindows::overlapped(w.stamp(), w.stamp())); // a fit is running
+/// w.end();
+/// assert!(!RefitWindows::overlapped(w.stamp(), w.stamp()));
+/// assert_eq!(w.fits(), 1);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct RefitWindows(Arc<CachePadded<AtomicU64>>);
+
+impl RefitWindows {
+    /// A fit starts (the model thread only).
+    pub fn begin(&self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+
+    /// The fit ended (the model thread only).
+    pub fn end(&self) {
+        self.0.fetch_add(1, Ordering::Release);
+    }
+
+    /// The counter now.
+    #[inline]
+    pub fn stamp(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// A span stamped `before` and `after` overlapped a fit.
+    #[inline]
+    pub fn overlapped(before: u64, after: u64) -> bool {
+        before & 1 == 1 || before != after
+    }
+
+    /// Fits completed.
+    pub fn fits(&self) -> u64 {
+        self.stamp() / 2
+    }
+}
+
 /// What became of a link's requests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LinkCounters {
@@ -276,6 +326,7 @@ struct Worker<R: Refit> {
     jobs: rtrb::Consumer<Box<R::Snapshot>>,
     free: rtrb::Producer<Box<R::Snapshot>>,
     publisher: Publisher<R::Params>,
+    windows: RefitWindows,
 }
 
 impl<R: Refit> Work for Worker<R> {
@@ -283,7 +334,10 @@ impl<R: Refit> Work for Worker<R> {
         let Ok(snapshot) = self.jobs.pop() else {
             return false;
         };
-        if let Some(p) = self.refit.refit(&snapshot) {
+        self.windows.begin();
+        let fitted = self.refit.refit(&snapshot);
+        self.windows.end();
+        if let Some(p) = fitted {
             self.publisher.publish(p);
         }
         // Capacity 1 and the buffer was here: the queue has room.
@@ -296,6 +350,7 @@ impl<R: Refit> Work for Worker<R> {
 pub struct ModelThreadBuilder {
     parker: Parker,
     work: Vec<Box<dyn Work>>,
+    windows: RefitWindows,
 }
 
 impl ModelThreadBuilder {
@@ -321,6 +376,7 @@ impl ModelThreadBuilder {
             jobs: jobs_rx,
             free: free_tx,
             publisher,
+            windows: self.windows.clone(),
         }));
         link.mode = Mode::Threaded {
             free: free_rx,
@@ -339,10 +395,12 @@ impl ModelThreadBuilder {
                 stop: Arc::new(AtomicBool::new(false)),
                 wake: None,
                 handle: None,
+                windows: self.windows,
             });
         }
         let stop = Arc::new(AtomicBool::new(false));
         let wake = self.parker.unparker().clone();
+        let windows = self.windows.clone();
         let (parker, mut work, stopping) = (self.parker, self.work, stop.clone());
         let handle = std::thread::Builder::new()
             .name(name.to_string())
@@ -362,6 +420,7 @@ impl ModelThreadBuilder {
             stop,
             wake: Some(wake),
             handle: Some(handle),
+            windows,
         })
     }
 }
@@ -394,6 +453,7 @@ pub struct ModelThread {
     stop: Arc<AtomicBool>,
     wake: Option<Unparker>,
     handle: Option<JoinHandle<()>>,
+    windows: RefitWindows,
 }
 
 impl ModelThread {
@@ -402,12 +462,18 @@ impl ModelThread {
         ModelThreadBuilder {
             parker: Parker::new(),
             work: Vec::new(),
+            windows: RefitWindows::default(),
         }
     }
 
     /// Whether a thread runs (something was attached).
     pub fn is_running(&self) -> bool {
         self.handle.is_some()
+    }
+
+    /// When it fits (for the signal stage's service time during and outside fits).
+    pub fn windows(&self) -> RefitWindows {
+        self.windows.clone()
     }
 }
 
@@ -488,8 +554,13 @@ mod tests {
         b.attach(&mut link);
         let thread = b.spawn("test-model").unwrap();
         assert!(thread.is_running());
+        let windows = thread.windows();
+        let before = windows.stamp();
         assert!(link.request(|s| *s = 7));
         gate.wait(); // the thread is inside the fit, holding the buffer
+        // Its fitting window is stamped: odd while it fits.
+        assert_eq!(windows.stamp() % 2, 1);
+        assert!(RefitWindows::overlapped(before, windows.stamp()));
         assert!(!link.request(|_| panic!("the buffer is away")));
         assert_eq!(link.poll(), None);
         gate.wait(); // let the fit finish
@@ -508,6 +579,7 @@ mod tests {
         let c = link.counters();
         assert!(c.busy >= 1);
         assert_eq!((c.requested, c.applied), (2, 2));
+        assert_eq!(thread.windows().fits(), 2);
         drop(thread);
     }
 
