@@ -12,7 +12,8 @@
 //! decision is a function of the fit alone (its s-scores, hedges and the mids of the grid row
 //! it was made at, which size the positions), so the intents carry other tick sequence numbers
 //! (`orderRef`) and event times, and nothing else differs (with the quote-age limit set above
-//! the file's longest gap: see `params`): the test asserts the same fits
+//! the file's longest gap: see `params`; with a value tilt, so the engine's tilt is checked
+//! against the backtest's): the test asserts the same fits
 //! (s-scores bit for bit) applied no earlier than in the backtest, the same orders (symbol,
 //! side, quantity) in the same sequence, all filled, and the engine's books equal to the
 //! gateway's and the backtest's. (The executions of an order may split differently: the
@@ -22,7 +23,6 @@
 mod common;
 
 use common::{PATIENCE, start_gateway, test_params};
-use hft::backtest::Backtest;
 use hft::config::{EngineParams, ReplayParams, SimParams};
 use hft::sim::{Universe, write_synthetic};
 use std::time::{Duration, Instant};
@@ -52,7 +52,25 @@ fn quote_file(seconds: u64) -> std::path::PathBuf {
     path
 }
 
-fn params() -> EngineParams {
+/// A fundamentals file (dated the quotes' day): AAA the cheapest name, HHH the richest.
+fn fundamentals() -> std::path::PathBuf {
+    let mut text = String::from("date,symbol,pe,pb\n");
+    for (i, s) in ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH"]
+        .iter()
+        .enumerate()
+    {
+        text.push_str(&format!("2023-11-14,{s},{},{}\n", 8 + 4 * i, 1.0 + 0.5 * i as f64));
+    }
+    let path = std::env::temp_dir().join(format!(
+        "hft-basket-parity-fundamentals-{}.csv",
+        std::process::id()
+    ));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// params/basket.toml with a value tilt (so the live path's tilt is checked too).
+fn params(fundamentals: &std::path::Path) -> EngineParams {
     let text = std::fs::read_to_string("params/basket.toml").unwrap();
     let mut p = EngineParams::from_toml("params/basket.toml", &text).unwrap();
     // Both books (the backtest's venue and the gateway's) are 5 levels deep from the file's
@@ -62,7 +80,19 @@ fn params() -> EngineParams {
     // that has not quoted for 5 s is stale), wall time in the engine (the replay runs 62 times
     // faster, so nothing is). A limit above the file's longest gap makes neither refuse.
     p.risk.max_quote_age_ms = 600_000;
+    p.strategy.basket.value_tilt = 0.5;
+    p.strategy.basket.fundamentals = fundamentals.display().to_string();
     p
+}
+
+/// A backtest of `params` on `file` through `Setup` (as `hft backtest` builds it: the
+/// fundamentals file read).
+fn backtest(params: &EngineParams, file: &std::path::Path) -> hft::backtest::BacktestOutput {
+    let setup = hft::sweep::Setup::of(params.clone(), "basket.toml").unwrap();
+    let mut bt = setup.backtest();
+    bt.run_reader(std::fs::File::open(file).unwrap(), |_| {})
+        .unwrap();
+    bt.finish()
 }
 
 fn basket_series(dir: &std::path::Path) -> hft::rundir::BasketSeries {
@@ -73,12 +103,14 @@ fn basket_series(dir: &std::path::Path) -> hft::rundir::BasketSeries {
 #[test]
 fn the_engine_against_the_replaying_gateway_sends_the_backtests_basket_orders() {
     let file = quote_file(1800);
-    let params = params();
+    let values = fundamentals();
+    let params = params(&values);
 
-    let mut bt = Backtest::new(&params);
-    bt.run_reader(std::fs::File::open(&file).unwrap(), |_| {})
-        .unwrap();
-    let out = bt.finish();
+    let out = backtest(&params, &file);
+    // The tilt matters on this file: without it the orders differ.
+    let mut untilted = params.clone();
+    untilted.strategy.basket.value_tilt = 0.0;
+    assert_ne!(backtest(&untilted, &file).orders_csv, out.orders_csv);
     let expected: Vec<(String, String, u32)> = String::from_utf8(out.orders_csv.clone())
         .unwrap()
         .lines()
@@ -190,4 +222,5 @@ fn the_engine_against_the_replaying_gateway_sends_the_backtests_basket_orders() 
     gw.shutdown();
     let _ = std::fs::remove_dir_all(&bt_dir);
     let _ = std::fs::remove_file(file);
+    let _ = std::fs::remove_file(values);
 }
