@@ -59,7 +59,11 @@ fn fundamentals() -> std::path::PathBuf {
         .iter()
         .enumerate()
     {
-        text.push_str(&format!("2023-11-14,{s},{},{}\n", 8 + 4 * i, 1.0 + 0.5 * i as f64));
+        text.push_str(&format!(
+            "2023-11-14,{s},{},{}\n",
+            8 + 4 * i,
+            1.0 + 0.5 * i as f64
+        ));
     }
     let path = std::env::temp_dir().join(format!(
         "hft-basket-parity-fundamentals-{}.csv",

@@ -26,9 +26,8 @@ use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
 use crate::instruments::Instruments;
 use crate::normalize::{FeedState, Normalizer};
 use crate::rundir::{
-    BacktestSummary, BasketSummary, BasketTrading, FillsLog, PairSummary, PairTrading, Pnl,
-    PositionSummary, QuoteScanner, RowCounters, RowError, RunMode, StrategySummary, Summary,
-    SymbolKeys, cents,
+    BacktestSummary, BasketSummary, FillsLog, PairSummary, PairTrading, Pnl, PositionSummary,
+    QuoteScanner, RowCounters, RowError, RunMode, StrategySummary, Summary, SymbolKeys, cents,
 };
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::{BasketRouter, PairRouter};
@@ -36,26 +35,13 @@ use crate::strategy::{FilterLevels, PairStrategy, ZScoreBands};
 use crate::types::{CloseReason, IntentKind, MAX_LEGS, OrderEvent, OrderIntent, Quote, Stamped};
 use std::io::Write;
 use std::sync::Arc;
-use summary::{risk_stats, round6};
+use summary::{PairStats, basket_summary, risk_stats, round_pnl, round6};
 use venue::{Traded, Venue};
 
 pub use summary::{BacktestOutput, write_outputs};
 
 /// The first malformed rows are kept with their line numbers; the rest are only counted.
 const KEPT_ERRORS: usize = 100;
-
-/// What the backtest tracks of a pair beyond the dispatcher's book.
-#[derive(Debug, Clone, Copy, Default)]
-struct PairStats {
-    trades: u64,
-    stops: u64,
-    timeouts: u64,
-    open_since_ns: Option<u64>,
-    in_market_ns: u64,
-    traded_notional: f64,
-    /// The last intent dispatched for the pair: its tick and kind (labels in `orders.csv`).
-    last_intent: Option<(u64, IntentKind)>,
-}
 
 /// A backtest in progress.
 pub struct Backtest {
@@ -495,51 +481,6 @@ impl Backtest {
         let mut series_csv = Vec::with_capacity(pairs.len());
         let baskets = std::mem::take(&mut self.router.baskets);
         let n_pairs = pairs.len();
-        let basket_summaries: Vec<BasketSummary> = self
-            .dispatcher
-            .basket_books()
-            .zip(baskets.reports())
-            .zip(&baskets.baskets)
-            .enumerate()
-            .map(|(b, ((book, r), strategy))| {
-                let st = &mut self.stats[n_pairs + b];
-                if let Some(since) = st.open_since_ns.take() {
-                    st.in_market_ns += end_ns - since;
-                }
-                let names: Vec<String> = strategy
-                    .instruments()
-                    .map(|i| symbols[i as usize].clone())
-                    .collect();
-                let mut s = BasketSummary::of(
-                    &names,
-                    &book,
-                    &self.mids,
-                    &r.counters,
-                    r.fits.applied,
-                    r.max_names_held,
-                );
-                for x in [
-                    &mut s.realized_pnl,
-                    &mut s.unrealized_pnl,
-                    &mut s.commissions,
-                    &mut s.gross_pnl,
-                    &mut s.net_pnl,
-                ] {
-                    *x = round6(*x);
-                }
-                let trading = BasketTrading {
-                    trades: st.trades,
-                    time_in_market: round6(st.in_market_ns as f64 / span),
-                    turnover: round6(st.traded_notional),
-                };
-                // The run's totals count baskets as they count pairs.
-                trades += st.trades;
-                turnover += st.traded_notional;
-                tim += trading.time_in_market;
-                s.trading = Some(trading);
-                s
-            })
-            .collect();
         let basket_names: Vec<Vec<String>> = baskets
             .baskets
             .iter()
@@ -549,6 +490,23 @@ impl Backtest {
                     .collect()
             })
             .collect();
+        let basket_summaries: Vec<BasketSummary> = self
+            .dispatcher
+            .basket_books()
+            .zip(baskets.reports())
+            .zip(&basket_names)
+            .enumerate()
+            .map(|(b, ((book, report), names))| {
+                let st = &mut self.stats[n_pairs + b];
+                basket_summary(names, book, &self.mids, &report, st, end_ns, span)
+            })
+            .collect();
+        // The run's totals count baskets as they count pairs.
+        for t in basket_summaries.iter().filter_map(|b| b.trading) {
+            trades += t.trades;
+            turnover += t.turnover;
+            tim += t.time_in_market;
+        }
         for (b, (names, log)) in basket_names.iter().zip(baskets.into_series()).enumerate() {
             series_csv.push((
                 crate::rundir::basket_series_file(b),
@@ -626,18 +584,6 @@ impl Backtest {
             fills_csv: crate::rundir::fills_csv(end.fills.as_slice(), &symbols, 0),
             series_csv,
         }
-    }
-}
-
-/// Rounds a pair's PnL to 6 decimals so summaries do not carry float noise.
-fn round_pnl(s: &mut PairSummary) {
-    for x in [
-        &mut s.realized_pnl,
-        &mut s.unrealized_pnl,
-        &mut s.commissions,
-        &mut s.net_pnl,
-    ] {
-        *x = round6(*x);
     }
 }
 

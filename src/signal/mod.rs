@@ -4,6 +4,7 @@
 mod baskets;
 pub mod model;
 mod stage;
+mod windows;
 
 pub use baskets::{BasketReport, BasketRouter};
 pub use stage::{SignalReport, SignalStage};
