@@ -54,9 +54,9 @@ pub use records::{
 pub use rle::decode_rle_hybrid;
 pub use sink::{AtomicFile, QuoteOutput, write_atomic, write_parquet_tables};
 pub use summary::{
-    BacktestSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,
-    PairTrading, Percentiles, PlacementSummary, Pnl, PositionSummary, RowCounters, RowError,
-    RunMode, StrategySummary, Summary,
+    BacktestSummary, BasketSummary, BasketTrading, EngineCounters, EngineSummary, FillsLog,
+    JournalSummary, PairSummary, PairTrading, Percentiles, PlacementSummary, Pnl, PositionSummary,
+    RowCounters, RowError, RunMode, StrategySummary, Summary,
 };
 
 pub use hgrm::{

@@ -1,7 +1,8 @@
 //! The signal thread: quotes in, each pair's strategy, intents out (never dropped).
 
 use super::PairRouter;
-use crate::latency::now_ns;
+use super::model::RefitWindows;
+use crate::latency::{self, now_ns};
 use crate::metrics::EngineMetrics;
 use crate::record::FixedLog;
 use crate::runtime::{Cadence, Step, Waiter, Waker, consume, push_waiting};
@@ -16,6 +17,11 @@ use std::sync::atomic::AtomicBool;
 pub struct SignalReport {
     pub queue_wait: Histogram<u64>,
     pub service: Histogram<u64>,
+    /// With a model thread: the service time of each quote, split by whether it overlapped a
+    /// fit on that thread (`signal.service_during_refit`) or not (`signal.service_idle`);
+    /// empty without one.
+    pub service_during_refit: Histogram<u64>,
+    pub service_idle: Histogram<u64>,
     pub quotes: u64,
     pub intents: u64,
     pub strategies: Vec<StrategyCounters>,
@@ -24,6 +30,8 @@ pub struct SignalReport {
     pub series: Vec<FixedLog<GridSample>>,
     /// Each basket's chart rows (one per fit), in basket order.
     pub basket_series: Vec<FixedLog<BasketSample>>,
+    /// What each basket's strategy and fit did, in basket order.
+    pub baskets: Vec<super::BasketReport>,
 }
 
 /// The signal thread.
@@ -54,6 +62,8 @@ impl SignalStage {
             &self.waker,
         );
         let cells = &self.metrics.signal;
+        let windows = router.refit_windows();
+        let (mut during_refit, mut idle) = (latency::histogram(), latency::histogram());
         let l = consume(
             &mut self.rx,
             &mut self.waiter,
@@ -62,6 +72,9 @@ impl SignalStage {
             |m| m.t_enq_ns,
             |step| match step {
                 Step::Item(msg, _) => {
+                    // Stamped only with a model thread: the quote's service time against the
+                    // thread's fitting windows.
+                    let stamped = windows.as_ref().map(|w| (w.stamp(), now_ns()));
                     quotes += 1;
                     while let Ok(o) = outcomes.pop() {
                         router.on_outcome(&o);
@@ -75,6 +88,15 @@ impl SignalStage {
                         };
                         push_waiting(tx, m, waker);
                     });
+                    if let (Some(w), Some((before, start))) = (&windows, stamped) {
+                        let (end, after) = (now_ns(), w.stamp());
+                        let h = if RefitWindows::overlapped(before, after) {
+                            &mut during_refit
+                        } else {
+                            &mut idle
+                        };
+                        latency::record(h, end.saturating_sub(start));
+                    }
                 }
                 Step::Publish(l, depth) => {
                     cells.quotes.set(quotes);
@@ -88,10 +110,13 @@ impl SignalStage {
         SignalReport {
             queue_wait: l.queue_wait,
             service: l.service,
+            service_during_refit: during_refit,
+            service_idle: idle,
             quotes,
             intents,
             strategies: self.router.pairs.iter().map(|p| p.counters()).collect(),
             hedge_ratios: self.router.pairs.iter().map(|p| p.hedge_ratio()).collect(),
+            baskets: self.router.baskets.reports(),
             basket_series: std::mem::take(&mut self.router.baskets).into_series(),
             series: self.router.into_series(),
         }
