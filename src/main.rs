@@ -88,6 +88,9 @@ enum Command {
         /// `parquet`: also orders.parquet, fills.parquet and series/<A>-<B>.parquet.
         #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
         format: OutputFormat,
+        /// Do not draw the charts and report.html (`hft report DIR` draws them later).
+        #[arg(long)]
+        no_charts: bool,
     },
     /// Quote files between CSV, Parquet and DBN: the inputs' formats from their first bytes,
     /// the output's from its name (.csv, .parquet, .dbn, .dbn.zst); several inputs are merged
@@ -290,12 +293,14 @@ fn main() -> ExitCode {
             symbols,
             out,
             format,
+            no_charts,
         } => hft::cli::backtest::run(&hft::cli::backtest::BacktestArgs {
             params,
             ticks,
             symbols,
             out,
             parquet: format == OutputFormat::Parquet,
+            charts: !no_charts,
         }),
         Command::Convert {
             mut files,

@@ -5,7 +5,7 @@
 
 use crate::charts::{Heatmap, draw_heatmap};
 use crate::config::{DEFAULT_PARAMS, ParamsError};
-use crate::sweep::{ParamSets, ScannedQuotes, Setup, SweepRow, run_all};
+use crate::sweep::{ParamSets, Setup, SweepRow, run_all};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -52,19 +52,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let started = Instant::now();
-    let plain_csv = args.ticks.len() == 1
-        && args.symbols.is_none()
-        && crate::rundir::QuoteFormat::detect(&args.ticks[0])? == crate::rundir::QuoteFormat::Csv;
-    let quotes = if plain_csv {
-        let ticks = &args.ticks[0];
-        let text =
-            std::fs::read(ticks).with_context(|| format!("cannot read {}", ticks.display()))?;
-        ScannedQuotes::from_csv_bytes(&text)
-            .map_err(|e| crate::rundir::QuoteInputError::new(ticks, e))?
-    } else {
-        let mut inputs = crate::rundir::QuoteInputs::open(&args.ticks, args.symbols.as_deref())?;
-        ScannedQuotes::from_inputs(&mut inputs)?
-    };
+    let quotes = super::backtest::read_columns(&args.ticks, args.symbols.as_deref())?;
     let scan_secs = started.elapsed().as_secs_f64();
     let threads = args
         .threads

@@ -17,11 +17,13 @@
 //! [`Backtest::feed_line`]: crate::backtest::Backtest::feed_line
 
 mod grid;
-mod quotes;
 mod setup;
 
+/// Appends rows to [`ScannedQuotes`].
+pub use crate::rundir::ColumnsBuilder as QuotesBuilder;
+/// The quotes a sweep runs over: the file parsed once into columns (the backtest's own input).
+pub use crate::rundir::QuoteColumns as ScannedQuotes;
 pub use grid::{Axis, MAX_SETS, ParamSets};
-pub use quotes::{QuotesBuilder, ScannedQuotes};
 pub use setup::{Override, Setup, set_dotted};
 
 use crate::backtest::BacktestOutput;

@@ -89,7 +89,7 @@ impl Setup {
     /// One backtest of `quotes`.
     pub fn run(&self, quotes: &ScannedQuotes) -> BacktestOutput {
         let mut bt = self.backtest();
-        quotes.feed(&mut bt);
+        bt.run_columns(quotes);
         bt.finish()
     }
 }

@@ -1,0 +1,331 @@
+//! Quote files parsed once into columns: what the backtest and every set of a sweep run over.
+//!
+//! ```text
+//!  CSV text ──> QuoteScanner ──┐
+//!                              ├──> ColumnsBuilder ──> QuoteColumns
+//!  QuoteInputs (any format) ───┘     ts_ns | symbol | bid | bid_size | ask | ask_size | row
+//!                                    + the skipped rows, each at its place among the others
+//! ```
+//!
+//! Rules:
+//! - A row that passes the quote rules ([`super::QuoteScanner`]) is one entry of every column, in
+//!   file order; its symbol is an id into [`QuoteColumns::symbols`] (interned once, in order of
+//!   first appearance), or [`super::NO_SYMBOL`] for a missing one.
+//! - A row that breaks a rule is not in the columns: it is a [`SkippedRow`] that remembers how
+//!   many accepted rows came before it (`at`), so a consumer counts it at the same place as the
+//!   text reader does (the first errors of a backtest keep their order).
+//! - `row` is the row's number as its file's CSV form has it (the header is line 1).
+//!
+//! Adding an optional column (e.g. trade prints): an `Option<Vec<T>>` field here, set by the
+//! builder when a source has the field (filled with the "absent" value for rows before it), and
+//! a getter that returns `Option<&[T]>`; consumers that do not read it are unaffected.
+
+use super::{
+    NO_SYMBOL, QUOTE_HEADER, QuoteInputError, QuoteInputs, QuoteRecord, QuoteScanner, RowProblem,
+};
+use std::collections::HashMap;
+
+/// A row that was not accepted, and where it was in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// How many accepted rows came before it.
+    pub at: usize,
+    /// Its number in the file (line of its CSV form).
+    pub row: u64,
+    pub problem: RowProblem,
+}
+
+/// Quote rows in columns (see the module documentation).
+///
+/// # Examples
+/// ```
+/// use hft::rundir::QuoteColumns;
+/// let text = b"ts_ns,symbol,bid,bid_size,ask,ask_size\n1,AAA,10,1,10.01,1\nbad row\n2,BBB,5,1,5.01,2\n";
+/// let q = QuoteColumns::from_csv_bytes(text).unwrap();
+/// assert_eq!((q.len(), q.accepted()), (3, 2)); // the bad row is kept, to be counted as skipped
+/// assert_eq!(q.symbols(), ["AAA", "BBB"]);
+/// assert_eq!((q.ts_ns(), q.symbol_ids()), (&[1i64, 2][..], &[0u32, 1][..]));
+/// assert_eq!((q.skipped()[0].at, q.skipped()[0].row), (1, 3));
+/// assert!(QuoteColumns::from_csv_bytes(b"ts,sym\n").is_err());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct QuoteColumns {
+    ts_ns: Vec<i64>,
+    symbol: Vec<u32>,
+    bid: Vec<f64>,
+    bid_size: Vec<f64>,
+    ask: Vec<f64>,
+    ask_size: Vec<f64>,
+    row: Vec<u64>,
+    skipped: Vec<SkippedRow>,
+    symbols: Vec<String>,
+}
+
+impl QuoteColumns {
+    /// Parses a quote file's text: the header first, then one row per non-empty line (a last
+    /// line without a newline included), as the backtest's text reader reads it.
+    ///
+    /// # Errors
+    /// An empty text or a wrong header (the message names line 1).
+    pub fn from_csv_bytes(text: &[u8]) -> Result<Self, String> {
+        if text.is_empty() {
+            return Err("empty quote file (no header)".into());
+        }
+        let header_end = memchr::memchr(b'\n', text).unwrap_or(text.len());
+        let header = &text[..header_end];
+        let header = header.strip_suffix(b"\r").unwrap_or(header);
+        if header != QUOTE_HEADER.as_bytes() {
+            return Err(format!("line 1: expected header `{QUOTE_HEADER}`"));
+        }
+        // About 46 bytes a row: room for them all, so the columns never grow while parsing.
+        let mut b = ColumnsBuilder::with_capacity(text.len() / 40 + 1);
+        let mut start = (header_end + 1).min(text.len());
+        let mut line_no = 1u64;
+        while start < text.len() {
+            let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |n| start + n);
+            line_no += 1;
+            let line = &text[start..end];
+            if !line.is_empty() {
+                b.push_line(line, line_no);
+            }
+            start = end + 1;
+        }
+        Ok(b.finish())
+    }
+
+    /// Every row of `inputs` (quote files of any format, merged by time).
+    ///
+    /// # Errors
+    /// A file that cannot be read, naming it and the place.
+    pub fn from_inputs(inputs: &mut QuoteInputs) -> Result<Self, QuoteInputError> {
+        let mut b = ColumnsBuilder::with_capacity(1 << 16);
+        let mut batch = Vec::with_capacity(1 << 14);
+        while inputs.next_batch(&mut batch)? {
+            for r in &batch {
+                b.push_record(r);
+            }
+        }
+        let mut columns = b.finish();
+        columns.symbols = inputs.symbols().names().to_vec();
+        Ok(columns)
+    }
+
+    /// Rows in all, accepted or skipped.
+    pub fn len(&self) -> usize {
+        self.ts_ns.len() + self.skipped.len()
+    }
+
+    /// No rows at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Rows in the columns (accepted by the quote rules).
+    pub fn accepted(&self) -> usize {
+        self.ts_ns.len()
+    }
+
+    /// Symbols by id, in order of first appearance.
+    pub fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+
+    /// Unix nanoseconds of each accepted row.
+    pub fn ts_ns(&self) -> &[i64] {
+        &self.ts_ns
+    }
+
+    /// Symbol id of each accepted row (into [`QuoteColumns::symbols`], or [`NO_SYMBOL`]).
+    pub fn symbol_ids(&self) -> &[u32] {
+        &self.symbol
+    }
+
+    /// Bid prices.
+    pub fn bid(&self) -> &[f64] {
+        &self.bid
+    }
+
+    /// Bid sizes.
+    pub fn bid_size(&self) -> &[f64] {
+        &self.bid_size
+    }
+
+    /// Ask prices.
+    pub fn ask(&self) -> &[f64] {
+        &self.ask
+    }
+
+    /// Ask sizes.
+    pub fn ask_size(&self) -> &[f64] {
+        &self.ask_size
+    }
+
+    /// Each accepted row's number in its file.
+    pub fn rows(&self) -> &[u64] {
+        &self.row
+    }
+
+    /// The skipped rows, in file order.
+    pub fn skipped(&self) -> &[SkippedRow] {
+        &self.skipped
+    }
+}
+
+/// Appends rows to a [`QuoteColumns`], interning their symbols.
+#[derive(Default)]
+pub struct ColumnsBuilder {
+    scanner: QuoteScanner,
+    /// The last symbols seen, checked before the map (a file of few symbols never hashes).
+    recent: Vec<(Box<[u8]>, u32)>,
+    index: HashMap<Box<[u8]>, u32>,
+    columns: QuoteColumns,
+}
+
+/// Symbols compared one by one before the map is asked.
+const RECENT_SYMBOLS: usize = 8;
+
+impl ColumnsBuilder {
+    /// A builder with room for `rows` rows.
+    pub fn with_capacity(rows: usize) -> Self {
+        let mut b = ColumnsBuilder::default();
+        let c = &mut b.columns;
+        c.ts_ns.reserve(rows);
+        c.symbol.reserve(rows);
+        c.bid.reserve(rows);
+        c.bid_size.reserve(rows);
+        c.ask.reserve(rows);
+        c.ask_size.reserve(rows);
+        c.row.reserve(rows);
+        b
+    }
+
+    /// Scans one data row (`ts_ns,symbol,bid,bid_size,ask,ask_size`, without its newline) by
+    /// the crate's one quote parser.
+    #[inline]
+    pub fn push_line(&mut self, line: &[u8], line_no: u64) {
+        match self.scanner.scan(line) {
+            Ok(f) => {
+                let symbol = self.intern(f.symbol);
+                self.push_accepted(
+                    f.ts_ns,
+                    symbol,
+                    [f.bid, f.bid_size, f.ask, f.ask_size],
+                    line_no,
+                );
+            }
+            Err(problem) => self.push_skipped(line_no, problem),
+        }
+    }
+
+    /// One row a [`super::QuoteSource`] decoded (its symbol id from the source's table).
+    #[inline]
+    pub fn push_record(&mut self, r: &QuoteRecord) {
+        match r.problem {
+            Some(problem) => self.push_skipped(r.row, problem),
+            None => self.push_accepted(
+                r.ts_ns,
+                r.symbol,
+                [r.bid, r.bid_size, r.ask, r.ask_size],
+                r.row,
+            ),
+        }
+    }
+
+    #[inline]
+    fn push_accepted(&mut self, ts_ns: i64, symbol: u32, top: [f64; 4], row: u64) {
+        let c = &mut self.columns;
+        c.ts_ns.push(ts_ns);
+        c.symbol.push(symbol);
+        c.bid.push(top[0]);
+        c.bid_size.push(top[1]);
+        c.ask.push(top[2]);
+        c.ask_size.push(top[3]);
+        c.row.push(row);
+    }
+
+    fn push_skipped(&mut self, row: u64, problem: RowProblem) {
+        let at = self.columns.ts_ns.len();
+        self.columns.skipped.push(SkippedRow { at, row, problem });
+    }
+
+    /// The id of `symbol` (not UTF-8 or empty: [`NO_SYMBOL`]).
+    #[inline]
+    fn intern(&mut self, symbol: &[u8]) -> u32 {
+        if let Some((_, id)) = self.recent.iter().find(|(s, _)| **s == *symbol) {
+            return *id;
+        }
+        self.intern_slow(symbol)
+    }
+
+    #[cold]
+    fn intern_slow(&mut self, symbol: &[u8]) -> u32 {
+        let id = match self.index.get(symbol) {
+            Some(&id) => id,
+            None => {
+                let Some(name) = std::str::from_utf8(symbol).ok().filter(|s| !s.is_empty()) else {
+                    return NO_SYMBOL;
+                };
+                let id = self.columns.symbols.len() as u32;
+                self.columns.symbols.push(name.to_string());
+                self.index.insert(symbol.into(), id);
+                id
+            }
+        };
+        if self.recent.len() < RECENT_SYMBOLS {
+            self.recent.push((symbol.into(), id));
+        }
+        id
+    }
+
+    /// The rows pushed so far.
+    pub fn finish(self) -> QuoteColumns {
+        self.columns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_rows_keep_their_place_and_line() {
+        let text = b"ts_ns,symbol,bid,bid_size,ask,ask_size\r\n\
+            5,AAA,10,1,10.01,1\r\n\
+            \n\
+            4,AAA,10,1,10.01,1\n\
+            6,,10,1,10.01,1\n\
+            7,BBB,10,1,9,1\n\
+            8,AAA,10,1,10.02,3";
+        let q = QuoteColumns::from_csv_bytes(text).unwrap();
+        assert_eq!(q.len(), 5);
+        assert_eq!(q.ts_ns(), [5, 6, 8]);
+        assert_eq!(q.symbol_ids(), [0, NO_SYMBOL, 0]);
+        assert_eq!(q.rows(), [2, 5, 7]);
+        assert_eq!(q.ask_size(), [1.0, 1.0, 3.0]);
+        let skipped: Vec<(usize, u64, RowProblem)> = q
+            .skipped()
+            .iter()
+            .map(|s| (s.at, s.row, s.problem))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (1, 4, RowProblem::TimeBackwards),
+                (2, 6, RowProblem::CrossedQuote)
+            ]
+        );
+        assert_eq!(q.symbols(), ["AAA"]);
+    }
+
+    #[test]
+    fn more_symbols_than_the_recent_list_intern_through_the_map() {
+        let mut text = String::from("ts_ns,symbol,bid,bid_size,ask,ask_size\n");
+        for k in 0..40 {
+            text.push_str(&format!("{k},S{},10,1,10.01,1\n", k % 20));
+        }
+        let q = QuoteColumns::from_csv_bytes(text.as_bytes()).unwrap();
+        let want: Vec<u32> = (0..40).map(|k| k % 20).collect();
+        assert_eq!(q.symbol_ids(), want);
+        assert_eq!(q.symbols().len(), 20);
+    }
+}
