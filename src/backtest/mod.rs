@@ -406,7 +406,17 @@ impl Backtest {
     }
 
     /// Final marks, summary and the output files' bytes.
-    pub fn finish(mut self) -> BacktestOutput {
+    pub fn finish(self) -> BacktestOutput {
+        self.finish_with(true)
+    }
+
+    /// Final marks and the summary only (what a sweep keeps): no output file is formatted.
+    pub fn finish_summary(self) -> Summary {
+        self.finish_with(false).summary
+    }
+
+    /// Final marks and summary; the output files' bytes when `files`, else they stay empty.
+    fn finish_with(mut self, files: bool) -> BacktestOutput {
         // What is still in flight arrives (no new rows: the exchange's book stays as it is).
         self.run_until(u64::MAX);
         self.sample_equity();
@@ -463,16 +473,20 @@ impl Backtest {
             })
             .collect();
         for (b, (names, log)) in basket_names.iter().zip(baskets.into_series()).enumerate() {
-            series_csv.push((
-                crate::rundir::basket_series_file(b),
-                crate::rundir::basket_series_csv(names, log.as_slice()),
-            ));
+            if files {
+                series_csv.push((
+                    crate::rundir::basket_series_file(b),
+                    crate::rundir::basket_series_csv(names, log.as_slice()),
+                ));
+            }
         }
         let legs: Vec<(u16, u16)> = self.router.pairs.iter().map(|s| s.instruments()).collect();
         for ((a, b), log) in legs.into_iter().zip(self.router.into_series()) {
             let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
             let file = crate::rundir::series_file(a, b);
-            series_csv.push((file.clone(), crate::rundir::series_csv(log.as_slice())));
+            if files {
+                series_csv.push((file.clone(), crate::rundir::series_csv(log.as_slice())));
+            }
             series.pairs.push(SeriesEntry {
                 a: a.clone(),
                 b: b.clone(),
@@ -538,8 +552,16 @@ impl Backtest {
         };
         BacktestOutput {
             summary,
-            orders_csv: orders_log::orders_csv(&self.order_lines, &symbols),
-            fills_csv: crate::rundir::fills_csv(end.fills.as_slice(), &symbols, 0),
+            orders_csv: if files {
+                orders_log::orders_csv(&self.order_lines, &symbols)
+            } else {
+                Vec::new()
+            },
+            fills_csv: if files {
+                crate::rundir::fills_csv(end.fills.as_slice(), &symbols, 0)
+            } else {
+                Vec::new()
+            },
             series_csv,
         }
     }
