@@ -113,6 +113,26 @@ impl RollingCovariance {
         })
     }
 
+    /// Means, sample variances and covariance from one look at the window: each the value its
+    /// own getter returns ([`Self::mean_x`], ..., [`Self::covariance`]), bit for bit.
+    #[inline]
+    pub(crate) fn snapshot(&self) -> super::kernel::MomentsSnapshot {
+        let Some(c) = self.centered() else {
+            return super::kernel::MomentsSnapshot::default();
+        };
+        super::kernel::MomentsSnapshot {
+            mean_x: finite(c.mean_x),
+            mean_y: finite(c.mean_y),
+            var_x: sample_variance(c.cxx, c.n),
+            var_y: sample_variance(c.cyy, c.n),
+            covariance: if c.n < 2 {
+                None
+            } else {
+                finite(c.cxy / (c.n - 1) as f64)
+            },
+        }
+    }
+
     /// The sample covariance (`n - 1` denominator); `None` until the window is full and for a
     /// window of one.
     ///

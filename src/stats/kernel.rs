@@ -354,7 +354,42 @@ pub enum KernelMoments {
     Ema(EwmMoments),
 }
 
+/// The moments a z-score reads at one grid row, each `None` where its getter says `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MomentsSnapshot {
+    pub mean_x: Option<f64>,
+    pub mean_y: Option<f64>,
+    pub var_x: Option<f64>,
+    pub var_y: Option<f64>,
+    pub covariance: Option<f64>,
+}
+
 impl KernelMoments {
+    /// Means, variances and covariance at once (a rectangular window is combined once, not
+    /// once per getter): the same values as [`Self::mean_x`], ..., [`Self::covariance`].
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 3 });
+    /// for (x, y) in [(1.0, 3.0), (2.0, 5.0), (4.0, 4.0)] { m.update(x, y); }
+    /// let s = m.snapshot();
+    /// assert_eq!((s.mean_x, s.var_y, s.covariance), (m.mean_x(), m.var_y(), m.covariance()));
+    /// ```
+    #[inline]
+    pub fn snapshot(&self) -> MomentsSnapshot {
+        match self {
+            KernelMoments::Rect(c, _) => c.snapshot(),
+            KernelMoments::Ema(m) => MomentsSnapshot {
+                mean_x: m.mean_x(),
+                mean_y: m.mean_y(),
+                var_x: m.var_x(),
+                var_y: m.var_y(),
+                covariance: m.covariance(),
+            },
+        }
+    }
+
     /// Empty moments under `kernel` (the only allocation: the rectangular window's buffers).
     ///
     /// # Panics

@@ -109,7 +109,7 @@ pub use factor::{
     SymmetricEigen,
 };
 pub use johansen::{Johansen, johansen};
-pub use kernel::{EwmMoments, Kernel, KernelMoments};
+pub use kernel::{EwmMoments, Kernel, KernelMoments, MomentsSnapshot};
 pub use linalg::{
     Matrix, cholesky, inverse, least_squares, spd_inverse, spd_log_det, symmetric_eigen,
     symmetric_eigenvalues,
