@@ -25,7 +25,7 @@ pub struct BacktestArgs {
     pub charts: bool,
 }
 
-/// Quote files parsed once into columns: one CSV file read whole and scanned in place, any other
+/// Quote files parsed once into columns: one CSV file read in 1 MB chunks, any other
 /// input (Parquet, DBN, several files merged by time, a symbol filter) through
 /// [`QuoteInputs`].
 ///
@@ -36,9 +36,10 @@ pub fn read_columns(ticks: &[PathBuf], symbols: Option<&[String]>) -> anyhow::Re
         && symbols.is_none()
         && QuoteFormat::detect(file)? == QuoteFormat::Csv
     {
-        let text = std::fs::read(file)
-            .map_err(|e| QuoteInputError::new(file, format!("cannot read: {e}")))?;
-        return Ok(QuoteColumns::from_csv_bytes(&text).map_err(|e| QuoteInputError::new(file, e))?);
+        let cannot = |e: std::io::Error| QuoteInputError::new(file, e.to_string());
+        let f = std::fs::File::open(file).map_err(cannot)?;
+        let size = f.metadata().map_or(0, |m| m.len());
+        return Ok(QuoteColumns::from_csv_reader(f, size).map_err(cannot)?);
     }
     let mut inputs = QuoteInputs::open(ticks, symbols)?;
     let quotes = QuoteColumns::from_inputs(&mut inputs)?;

@@ -68,29 +68,67 @@ impl QuoteColumns {
     /// # Errors
     /// An empty text or a wrong header (the message names line 1).
     pub fn from_csv_bytes(text: &[u8]) -> Result<Self, String> {
-        if text.is_empty() {
-            return Err("empty quote file (no header)".into());
-        }
-        let header_end = memchr::memchr(b'\n', text).unwrap_or(text.len());
-        let header = &text[..header_end];
-        let header = header.strip_suffix(b"\r").unwrap_or(header);
-        if header != QUOTE_HEADER.as_bytes() {
-            return Err(format!("line 1: expected header `{QUOTE_HEADER}`"));
-        }
+        Self::from_csv_reader(text, text.len() as u64).map_err(|e| e.to_string())
+    }
+
+    /// Reads a quote file's text from `input` in 1 MB chunks (the file is never held whole:
+    /// only the columns), with room reserved for a file of `size_hint` bytes; the same rows as
+    /// [`QuoteColumns::from_csv_bytes`].
+    ///
+    /// # Errors
+    /// I/O errors, an empty input or a wrong header (`InvalidData`, naming line 1).
+    pub fn from_csv_reader(mut input: impl std::io::Read, size_hint: u64) -> std::io::Result<Self> {
+        use std::io::{Error, ErrorKind};
         // About 46 bytes a row: room for them all, so the columns never grow while parsing.
-        let mut b = ColumnsBuilder::with_capacity(text.len() / 40 + 1);
-        let mut start = (header_end + 1).min(text.len());
-        let mut line_no = 1u64;
-        while start < text.len() {
-            let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |n| start + n);
-            line_no += 1;
-            let line = &text[start..end];
-            if !line.is_empty() {
-                b.push_line(line, line_no);
+        let rows = usize::try_from(size_hint / 40 + 1).unwrap_or(0);
+        let mut b = ColumnsBuilder::with_capacity(rows);
+        let mut buf = vec![0u8; 1 << 20];
+        let (mut filled, mut line_no, mut header_seen, mut any) = (0usize, 0u64, false, false);
+        loop {
+            let n = input.read(&mut buf[filled..])?;
+            any |= n > 0;
+            let eof = n == 0;
+            filled += n;
+            let mut start = 0;
+            while let Some(nl) = memchr::memchr(b'\n', &buf[start..filled]) {
+                let line = &buf[start..start + nl];
+                line_no += 1;
+                if !header_seen {
+                    let header = line.strip_suffix(b"\r").unwrap_or(line);
+                    if header != QUOTE_HEADER.as_bytes() {
+                        let m = format!("line 1: expected header `{QUOTE_HEADER}`");
+                        return Err(Error::new(ErrorKind::InvalidData, m));
+                    }
+                    header_seen = true;
+                } else if !line.is_empty() {
+                    b.push_line(line, line_no);
+                }
+                start += nl + 1;
             }
-            start = end + 1;
+            if eof {
+                let last = &buf[start..filled];
+                if !header_seen {
+                    let header = last.strip_suffix(b"\r").unwrap_or(last);
+                    if !any {
+                        let m = "empty quote file (no header)";
+                        return Err(Error::new(ErrorKind::InvalidData, m));
+                    }
+                    if header != QUOTE_HEADER.as_bytes() {
+                        let m = format!("line 1: expected header `{QUOTE_HEADER}`");
+                        return Err(Error::new(ErrorKind::InvalidData, m));
+                    }
+                } else if !last.is_empty() {
+                    b.push_line(last, line_no + 1);
+                }
+                return Ok(b.finish());
+            }
+            buf.copy_within(start..filled, 0);
+            filled -= start;
+            if filled == buf.len() {
+                // A single line longer than the buffer: grow once.
+                buf.resize(buf.len() * 2, 0);
+            }
         }
-        Ok(b.finish())
     }
 
     /// Every row of `inputs` (quote files of any format, merged by time).
