@@ -32,6 +32,7 @@ pub struct SkippedRow {
     pub at: usize,
     /// Its number in the file (line of its CSV form).
     pub row: u64,
+    /// Why it was skipped.
     pub problem: RowProblem,
 }
 

@@ -18,7 +18,9 @@ pub const SHARD_FILE: &str = "shard.json";
 /// Shard `index` (1-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
+    /// K: which shard, from 1.
     pub index: usize,
+    /// N: shards in all.
     pub count: usize,
 }
 
@@ -65,14 +67,19 @@ impl Shard {
 /// What a shard writes ([`SHARD_FILE`]) and the merge reads.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShardFile {
+    /// K (from 1).
     pub shard: usize,
+    /// N.
     pub of: usize,
     /// Sets in the whole grid.
     pub sets: usize,
+    /// The grid file as named on the command line, and its text.
     pub grid_file: String,
     pub grid: String,
+    /// The params file's label (a path, or the embedded defaults), and its text.
     pub params_file: String,
     pub params: String,
+    /// The quote files as named on the command line.
     pub ticks: Vec<String>,
     /// This shard's sets: index and [`SweepRow::cells`].
     pub rows: Vec<ShardRow>,
@@ -81,13 +88,17 @@ pub struct ShardFile {
 /// One set's metrics in a shard file.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ShardRow {
+    /// The set's index in the whole grid.
     pub set: usize,
+    /// Its [`SweepRow::cells`].
     pub metrics: Vec<String>,
 }
 
 /// The merged result of shard files: the grid's sets and every set's row, in set order.
 pub struct Merged {
+    /// The grid's sets.
     pub sets: ParamSets,
+    /// Every set's row, in set order.
     pub rows: Vec<SweepRow>,
     /// The first shard's file (the grid and params every shard shares).
     pub first: ShardFile,
