@@ -1,20 +1,20 @@
-//! Parameter sweeps: one backtest per parameter set over quotes scanned once, on threads
-//! (`hft sweep`, and `hft.sweep` in the Python package).
+//! Parameter sweeps: one backtest per parameter set over quotes parsed once into columns, on a
+//! rayon pool (`hft sweep`, and `hft.sweep` in the Python package); shards of a sweep for a
+//! cluster and their merge ([`Shard`], [`merge`]).
 //!
 //! ```text
-//!  quote file ──> ScannedQuotes (QuoteScanner, once) ──┬──> Backtest(set 0) ──> SweepRow 0
-//!  grid file ──> ParamSets ──> Setup per set ──────────┼──> Backtest(set 1) ──> SweepRow 1
-//!                                                      └──> ...  (N threads, shared rows)
+//!  quote file ──> QuoteColumns (QuoteScanner, once) ──┬──> pass: Backtest(set 0..4) ──> rows 0..4
+//!  grid file ──> ParamSets ──> Setup per set ─────────┼──> pass: Backtest(set 4..8) ──> rows 4..8
+//!                                                     └──> ...  (N threads, shared columns)
 //! ```
 //!
-//! Work is handed out by an atomic counter and each result is stored at its set's index, so the
-//! output is the same for any number of threads: each backtest is deterministic and shares
-//! nothing but the read-only rows. A set's row equals `hft backtest` of that set's parameters
-//! on the same file (`tests/sweep.rs` checks it): [`Backtest::feed_row`] is the second half of
-//! [`Backtest::feed_line`].
+//! A pass runs a few sets' backtests over the same chunk of rows, chunk after chunk; each
+//! result is stored at its set's index, so the output is the same for any number of threads:
+//! each backtest is deterministic and shares nothing but the read-only columns. A set's row
+//! equals `hft backtest` of that set's parameters on the same file (`tests/sweep.rs` checks
+//! it): both run [`Backtest::feed_columns`].
 //!
-//! [`Backtest::feed_row`]: crate::backtest::Backtest::feed_row
-//! [`Backtest::feed_line`]: crate::backtest::Backtest::feed_line
+//! [`Backtest::feed_columns`]: crate::backtest::Backtest::feed_columns
 
 mod grid;
 mod setup;
