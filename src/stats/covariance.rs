@@ -25,6 +25,17 @@ use super::{Ring, finite};
 /// assert_eq!(cov.correlation(), Some(1.0));
 /// assert_eq!(cov.value(), cov.covariance());
 /// ```
+/// The moments a z-score reads at one grid row ([`super::KernelMoments::snapshot`]), each `None`
+/// where its own getter says `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MomentsSnapshot {
+    pub mean_x: Option<f64>,
+    pub mean_y: Option<f64>,
+    pub var_x: Option<f64>,
+    pub var_y: Option<f64>,
+    pub covariance: Option<f64>,
+}
+
 #[derive(Debug, Clone)]
 pub struct RollingCovariance {
     xs: Ring,
@@ -116,11 +127,11 @@ impl RollingCovariance {
     /// Means, sample variances and covariance from one look at the window: each the value its
     /// own getter returns ([`Self::mean_x`], ..., [`Self::covariance`]), bit for bit.
     #[inline]
-    pub(crate) fn snapshot(&self) -> super::kernel::MomentsSnapshot {
+    pub(crate) fn snapshot(&self) -> MomentsSnapshot {
         let Some(c) = self.centered() else {
-            return super::kernel::MomentsSnapshot::default();
+            return MomentsSnapshot::default();
         };
-        super::kernel::MomentsSnapshot {
+        MomentsSnapshot {
             mean_x: finite(c.mean_x),
             mean_y: finite(c.mean_y),
             var_x: sample_variance(c.cxx, c.n),

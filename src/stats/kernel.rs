@@ -31,6 +31,7 @@
 //! [`RollingCovariance`] over `window` rows: sample (`n - 1`) moments, as pandas
 //! `rolling(window)` `mean`/`var`/`cov`/`corr`.
 
+use super::covariance::MomentsSnapshot;
 use super::{RollingCovariance, finite};
 
 /// The weighting of past rows.
@@ -352,16 +353,6 @@ pub enum KernelMoments {
     Rect(RollingCovariance, Option<f64>),
     /// Exponential weights.
     Ema(EwmMoments),
-}
-
-/// The moments a z-score reads at one grid row, each `None` where its getter says `None`.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct MomentsSnapshot {
-    pub mean_x: Option<f64>,
-    pub mean_y: Option<f64>,
-    pub var_x: Option<f64>,
-    pub var_y: Option<f64>,
-    pub covariance: Option<f64>,
 }
 
 impl KernelMoments {

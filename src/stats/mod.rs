@@ -102,14 +102,14 @@ mod vecm;
 mod zivot;
 
 pub use breaks::{TestResult, chow_test, cusum_ols_resid};
-pub use covariance::RollingCovariance;
+pub use covariance::{MomentsSnapshot, RollingCovariance};
 pub use ema::{Interpolation, IrregularEma};
 pub use factor::{
     EigenError, FactorConfig, FactorCount, FactorFit, FactorModel, FitError, NameFit,
     SymmetricEigen,
 };
 pub use johansen::{Johansen, johansen};
-pub use kernel::{EwmMoments, Kernel, KernelMoments, MomentsSnapshot};
+pub use kernel::{EwmMoments, Kernel, KernelMoments};
 pub use linalg::{
     Matrix, cholesky, inverse, least_squares, spd_inverse, spd_log_det, symmetric_eigen,
     symmetric_eigenvalues,
