@@ -88,6 +88,9 @@ enum Command {
         /// `parquet`: also orders.parquet, fills.parquet and series/<A>-<B>.parquet.
         #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
         format: OutputFormat,
+        /// Do not draw the charts and report.html (`hft report DIR` draws them later).
+        #[arg(long)]
+        no_charts: bool,
     },
     /// Quote files between CSV, Parquet and DBN: the inputs' formats from their first bytes,
     /// the output's from its name (.csv, .parquet, .dbn, .dbn.zst); several inputs are merged
@@ -116,15 +119,19 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
-    /// One backtest per parameter set of a grid file over one quote file, on threads.
+    /// One backtest per parameter set of a grid file over one quote file, on threads;
+    /// `hft sweep merge DIR... --out DIR` combines the outputs of `--shard` runs.
+    #[command(subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
     Sweep {
+        #[command(subcommand)]
+        merge: Option<SweepCommand>,
         /// Engine parameters the sets apply to (default: the embedded params/default.toml).
         #[arg(long)]
         params: Option<PathBuf>,
         /// The parameter sets: a [grid] of dotted keys -> arrays (every combination, the last
         /// axis fastest) or [[set]] tables of dotted keys -> values.
-        #[arg(long, value_name = "G.toml")]
-        grid: PathBuf,
+        #[arg(long, value_name = "G.toml", required = true)]
+        grid: Option<PathBuf>,
         /// Quote files (CSV, Parquet, DBN), merged by time.
         #[arg(long, value_name = "QUOTES", num_args = 1.., required = true)]
         ticks: Vec<PathBuf>,
@@ -137,6 +144,10 @@ enum Command {
         /// Output directory for sweep.csv, sweep.json and heatmap.png.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run only shard K of N (1 <= K <= N: the sets K-1, K-1+N, ...); with --out, also
+        /// shard.json for `hft sweep merge`.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<hft::sweep::Shard>,
     },
     /// Select cointegrated pairs from historical bars of a universe; write a derived params file.
     Bootstrap {
@@ -238,6 +249,26 @@ enum Command {
     History(hft::cli::history::HistoryArgs),
 }
 
+/// The subcommands of `hft sweep`.
+#[derive(clap::Subcommand)]
+enum SweepCommand {
+    /// Combine the output directories of `hft sweep --shard K/N --out DIR` (all N shards) into
+    /// exactly the outputs of the whole sweep on one machine.
+    Merge {
+        /// The shards' output directories (each with shard.json), in any order.
+        #[arg(required = true, value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Output directory for sweep.csv, sweep.json and heatmap.png.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `--shard K/N`.
+fn parse_shard(text: &str) -> Result<hft::sweep::Shard, String> {
+    hft::sweep::Shard::parse(text).map_err(|e| e.to_string())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter =
@@ -291,12 +322,14 @@ fn main() -> ExitCode {
             symbols,
             out,
             format,
+            no_charts,
         } => hft::cli::backtest::run(&hft::cli::backtest::BacktestArgs {
             params,
             ticks,
             symbols,
             out,
             parquet: format == OutputFormat::Parquet,
+            charts: !no_charts,
         }),
         Command::Convert {
             mut files,
@@ -317,20 +350,30 @@ fn main() -> ExitCode {
         }
         Command::MeasureQuotes { files, repeat } => hft::cli::convert::measure(&files, repeat),
         Command::Sweep {
+            merge: Some(SweepCommand::Merge { dirs, out }),
+            ..
+        } => hft::cli::sweep::merge(&dirs, &out),
+        Command::Sweep {
+            merge: None,
             params,
             grid,
             ticks,
             symbols,
             threads,
             out,
-        } => hft::cli::sweep::run(&hft::cli::sweep::SweepArgs {
-            params,
-            grid,
-            ticks,
-            symbols,
-            threads,
-            out,
-        }),
+            shard,
+        } => match grid {
+            Some(grid) => hft::cli::sweep::run(&hft::cli::sweep::SweepArgs {
+                params,
+                grid,
+                ticks,
+                symbols,
+                threads,
+                out,
+                shard,
+            }),
+            None => Err(anyhow::anyhow!("hft sweep needs --grid G.toml")),
+        },
         Command::Bootstrap {
             params,
             out,

@@ -577,7 +577,7 @@ fn sweep_rows_from_any_format_match_the_csv_scan() {
     assert_eq!(from_csv.symbols(), from_parquet.symbols());
     let run = |q: &hft::sweep::ScannedQuotes| {
         let mut bt = Backtest::new(&fast_zscore_pair(30.0));
-        q.feed(&mut bt);
+        bt.run_columns(q);
         bt.finish()
     };
     assert_same("sweep rows", &run(&from_csv), &run(&from_parquet));

@@ -1,5 +1,6 @@
 //! `hft sweep`: the grid's expansion order, results independent of the thread count, each row
-//! equal to `hft backtest` of its set, and bad grid files exiting 2 naming the key and the file.
+//! equal to `hft backtest` of its set, shards merging into the single-machine outputs, and bad
+//! grid files exiting 2 naming the key and the file.
 
 mod common;
 
@@ -104,12 +105,14 @@ fn a_grid_expands_in_file_order_the_last_axis_fastest() {
 fn threads_do_not_change_the_outputs() {
     let dir = setup("threads");
     let one = sweep(&dir, GRID, "1", "one");
-    let two = sweep(&dir, GRID, "2", "two");
     assert_eq!(one.len(), 6);
-    assert_eq!(one, two);
-    for f in ["sweep.csv", "sweep.json"] {
-        let a = std::fs::read(dir.join("one").join(f)).unwrap();
-        assert_eq!(a, std::fs::read(dir.join("two").join(f)).unwrap(), "{f}");
+    for threads in ["2", "3", "8"] {
+        let other = sweep(&dir, GRID, threads, threads);
+        assert_eq!(one, other, "{threads} threads");
+        for f in ["sweep.csv", "sweep.json"] {
+            let a = std::fs::read(dir.join("one").join(f)).unwrap();
+            assert_eq!(a, std::fs::read(dir.join(threads).join(f)).unwrap(), "{f}");
+        }
     }
     assert!(one.iter().any(|r| r["trades"].as_u64().unwrap() > 0));
     let png = std::fs::read(dir.join("one/heatmap.png")).unwrap();
@@ -217,4 +220,94 @@ fn bad_grid_files_exit_2_naming_the_key_and_the_file() {
         assert!(stderr.contains(s(&grid)), "names the file: {stderr}");
         assert!(stderr.contains(key), "names `{key}`: {stderr}");
     }
+}
+
+#[test]
+fn shards_merge_into_exactly_the_single_machine_outputs() {
+    let dir = setup("shards");
+    let grid = "[grid]\n\"strategy.zscore.exit\" = [0.0, 0.3]\nstrategy.window_secs = [20.0, 30.0, 60.0]\nstrategy.zscore.entry = [1.0, 1.5]\n";
+    let whole = sweep(&dir, grid, "2", "whole");
+    assert_eq!(whole.len(), 12);
+    let mut shard_dirs = Vec::new();
+    for k in 1..=5 {
+        let out = dir.join(format!("shard{k}"));
+        let o = hft(&[
+            "sweep",
+            "--params",
+            s(&dir.join("p.toml")),
+            "--grid",
+            s(&dir.join("g.toml")),
+            "--ticks",
+            s(&dir.join("q.csv")),
+            "--threads",
+            "1",
+            "--shard",
+            &format!("{k}/5"),
+            "--out",
+            s(&out),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        // Shard k holds the sets k-1, k-1+5, ...
+        let rows: Vec<serde_json::Value> =
+            serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
+        let sets: Vec<u64> = rows.iter().map(|r| r["set"].as_u64().unwrap()).collect();
+        let want: Vec<u64> = (0..12).filter(|i| i % 5 == k - 1).collect();
+        assert_eq!(sets, want, "shard {k}");
+        shard_dirs.push(out);
+    }
+    // Merged in any order: the whole sweep's files, byte for byte.
+    shard_dirs.reverse();
+    let merged = dir.join("merged");
+    let mut args = vec!["sweep", "merge"];
+    args.extend(shard_dirs.iter().map(|d| s(d)));
+    args.extend(["--out", s(&merged)]);
+    let o = hft(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["sweep.csv", "sweep.json", "heatmap.png"] {
+        let a = std::fs::read(dir.join("whole").join(f)).unwrap();
+        assert_eq!(a, std::fs::read(merged.join(f)).unwrap(), "{f}");
+    }
+
+    // A shard missing, or given twice: exit 2 naming the shard file and the key.
+    let o = hft(&[
+        "sweep",
+        "merge",
+        s(&shard_dirs[0]),
+        s(&shard_dirs[1]),
+        "--out",
+        s(&merged),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("shard.json") && stderr.contains("missing"),
+        "{stderr}"
+    );
+    let o = hft(&[
+        "sweep",
+        "merge",
+        s(&shard_dirs[0]),
+        s(&shard_dirs[0]),
+        "--out",
+        s(&merged),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("twice"), "{stderr}");
+    // A shard out of range.
+    let o = hft(&[
+        "sweep",
+        "--grid",
+        s(&dir.join("g.toml")),
+        "--ticks",
+        s(&dir.join("q.csv")),
+        "--shard",
+        "6/5",
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--shard") && stderr.contains("6/5"),
+        "{stderr}"
+    );
 }

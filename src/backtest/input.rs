@@ -1,15 +1,18 @@
 //! The quote file into the backtest: rows read in fixed-size chunks, parsed by the one quote
 //! scanner ([`crate::rundir::QuoteScanner`]), malformed rows counted (the first kept with their
 //! line numbers). Quote files of any format, several merged by time
-//! ([`crate::rundir::QuoteInputs`]), come in as [`QuoteRecord`]s ([`Backtest::run_inputs`]).
+//! ([`crate::rundir::QuoteInputs`]), come in as [`QuoteRecord`]s ([`Backtest::run_inputs`]), or
+//! parsed once into [`QuoteColumns`] ([`Backtest::run_columns`], what `hft backtest` and every
+//! set of `hft sweep` run).
 
 use super::{Backtest, KEPT_ERRORS};
 use crate::rundir::{
-    NO_SYMBOL, QUOTE_HEADER, QuoteFields, QuoteInputError, QuoteInputs, QuoteRecord, RowError,
-    RowProblem,
+    NO_SYMBOL, QUOTE_HEADER, QuoteColumns, QuoteFields, QuoteInputError, QuoteInputs, QuoteRecord,
+    RowError, RowProblem,
 };
 use crate::types::Quote;
 use std::io::{self, Read};
+use std::ops::Range;
 
 impl Backtest {
     fn reject(&mut self, line: u64, problem: RowProblem) {
@@ -180,5 +183,63 @@ impl Backtest {
             progress(rows);
         }
         Ok(())
+    }
+}
+
+impl Backtest {
+    /// Runs every row of `quotes` (parsed once into columns): the same as
+    /// [`Backtest::run_reader`] on the file's text, without parsing or allocating per row.
+    pub fn run_columns(&mut self, quotes: &QuoteColumns) {
+        self.feed_columns(quotes, 0..quotes.accepted());
+    }
+
+    /// Runs the accepted rows `range` of `quotes`, each skipped row counted at its place (those
+    /// after the last row with the last range): consecutive ranges are the same as one
+    /// [`Backtest::run_columns`], so a sweep can run many backtests over one chunk at a time.
+    ///
+    /// # Panics
+    /// If `range` is not within the accepted rows.
+    pub fn feed_columns(&mut self, quotes: &QuoteColumns, range: Range<usize>) {
+        if self.column_instruments.len() != quotes.symbols().len() {
+            self.column_instruments = quotes
+                .symbols()
+                .iter()
+                .map(|s| self.keys.find(s.as_bytes()))
+                .collect();
+        }
+        let (ts, ids, rows) = (quotes.ts_ns(), quotes.symbol_ids(), quotes.rows());
+        let (bid, bid_size, ask, ask_size) = (
+            quotes.bid(),
+            quotes.bid_size(),
+            quotes.ask(),
+            quotes.ask_size(),
+        );
+        let trades = quotes.trades();
+        let skipped = quotes.skipped();
+        let mut next_skip = skipped.partition_point(|s| s.at < range.start);
+        let last = range.end == quotes.accepted();
+        for i in range {
+            while let Some(s) = skipped.get(next_skip).filter(|s| s.at == i) {
+                self.counters.rows += 1;
+                self.reject(s.row, s.problem);
+                next_skip += 1;
+            }
+            self.counters.rows += 1;
+            match self.column_instruments.get(ids[i] as usize) {
+                Some(&Some(instrument)) => self.accept(
+                    instrument,
+                    ts[i],
+                    [bid[i], bid_size[i], ask[i], ask_size[i]],
+                    trades.map_or([0.0; 2], |t| t[i]),
+                ),
+                _ => self.reject(rows[i], RowProblem::UnknownSymbol),
+            }
+        }
+        if last {
+            for s in &skipped[next_skip..] {
+                self.counters.rows += 1;
+                self.reject(s.row, s.problem);
+            }
+        }
     }
 }

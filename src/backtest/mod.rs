@@ -18,11 +18,12 @@
 
 mod input;
 mod latency;
+mod orders_log;
 mod summary;
 mod venue;
 
 use crate::config::EngineParams;
-use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
+use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound};
 use crate::instruments::Instruments;
 use crate::normalize::{FeedState, Normalizer};
 use crate::rundir::{
@@ -33,7 +34,6 @@ use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::{BasketRouter, PairRouter};
 use crate::strategy::{FilterLevels, PairStrategy, ZScoreBands};
 use crate::types::{CloseReason, IntentKind, MAX_LEGS, OrderEvent, OrderIntent, Quote, Stamped};
-use std::io::Write;
 use std::sync::Arc;
 use summary::{PairStats, basket_summary, risk_stats, round_pnl, round6};
 use venue::{Traded, Venue};
@@ -64,7 +64,10 @@ pub struct Backtest {
     events: Vec<OrderEvent>,
     traded: Vec<Traded>,
     intents: Vec<OrderIntent>,
-    orders_csv: Vec<u8>,
+    /// `orders.csv`, written after the loop.
+    order_lines: Vec<orders_log::OrderLine>,
+    /// Instrument of each symbol id of the columns being run (`None`: not traded).
+    column_instruments: Vec<Option<u16>>,
     seq: u64,
     first_ns: Option<u64>,
     last_ns: u64,
@@ -92,8 +95,6 @@ impl Backtest {
         let instruments = Instruments::of(params);
         let n = instruments.len();
         let pairs = PairStrategy::for_pairs(params, &instruments);
-        let mut orders_csv = Vec::with_capacity(1 << 16);
-        orders_csv.extend_from_slice(b"order_id,t_ns,seq,pair,symbol,side,qty,intent\n");
         let feed = Arc::new(FeedState::new(n));
         let dispatcher = Dispatcher::new(
             DispatcherSetup {
@@ -145,7 +146,8 @@ impl Backtest {
             events: Vec::with_capacity(1024),
             traded: Vec::with_capacity(64),
             intents: Vec::with_capacity(16),
-            orders_csv,
+            order_lines: Vec::with_capacity(1 << 12),
+            column_instruments: Vec::new(),
             seq: 0,
             first_ns: None,
             last_ns: 0,
@@ -370,39 +372,6 @@ impl Backtest {
         self.traded.clear();
     }
 
-    fn log_order(&mut self, p: &PlaceOrder, now: u64) {
-        // The mid when the order's intent was decided (re-sends, re-prices and hedges are
-        // measured from there too); an order no intent decided, from the mid of now.
-        if let Ok(i) = usize::try_from(p.order_id) {
-            if self.decision_mids.len() <= i {
-                self.decision_mids.resize(i + 1, 0.0);
-            }
-            let decided = self
-                .intent_mids
-                .get(&p.seq)
-                .and_then(|legs| legs.iter().find(|(x, _)| *x == p.instrument))
-                .map(|(_, mid)| *mid);
-            self.decision_mids[i] = decided.unwrap_or(self.mids[p.instrument as usize]);
-        }
-        let label = match self.stats.get(p.pair as usize) {
-            None => "flatten",
-            Some(st) => match st.last_intent {
-                Some((seq, kind)) if seq == p.seq => kind.label(),
-                _ => "repair",
-            },
-        };
-        let _ = writeln!(
-            self.orders_csv,
-            "{},{now},{},{},{},{},{},{label}",
-            p.order_id,
-            p.seq,
-            p.pair,
-            self.instruments.symbol(p.instrument),
-            p.side.as_str(),
-            p.qty
-        );
-    }
-
     /// Net PnL of every pair and basket so far: realized and open at the last mids, after
     /// commissions.
     fn books_pnl(&self) -> f64 {
@@ -438,7 +407,17 @@ impl Backtest {
     }
 
     /// Final marks, summary and the output files' bytes.
-    pub fn finish(mut self) -> BacktestOutput {
+    pub fn finish(self) -> BacktestOutput {
+        self.finish_with(true)
+    }
+
+    /// Final marks and the summary only (what a sweep keeps): no output file is formatted.
+    pub fn finish_summary(self) -> Summary {
+        self.finish_with(false).summary
+    }
+
+    /// Final marks and summary; the output files' bytes when `files`, else they stay empty.
+    fn finish_with(mut self, files: bool) -> BacktestOutput {
         // What is still in flight arrives (no new rows: the exchange's book stays as it is).
         self.run_until(u64::MAX);
         self.sample_equity();
@@ -513,16 +492,20 @@ impl Backtest {
             tim += t.time_in_market;
         }
         for (b, (names, log)) in basket_names.iter().zip(baskets.into_series()).enumerate() {
-            series_csv.push((
-                crate::rundir::basket_series_file(b),
-                crate::rundir::basket_series_csv(names, log.as_slice()),
-            ));
+            if files {
+                series_csv.push((
+                    crate::rundir::basket_series_file(b),
+                    crate::rundir::basket_series_csv(names, log.as_slice()),
+                ));
+            }
         }
         let legs: Vec<(u16, u16)> = self.router.pairs.iter().map(|s| s.instruments()).collect();
         for ((a, b), log) in legs.into_iter().zip(self.router.into_series()) {
             let (a, b) = (&symbols[a as usize], &symbols[b as usize]);
             let file = crate::rundir::series_file(a, b);
-            series_csv.push((file.clone(), crate::rundir::series_csv(log.as_slice())));
+            if files {
+                series_csv.push((file.clone(), crate::rundir::series_csv(log.as_slice())));
+            }
             series.pairs.push(SeriesEntry {
                 a: a.clone(),
                 b: b.clone(),
@@ -585,8 +568,16 @@ impl Backtest {
         };
         BacktestOutput {
             summary,
-            orders_csv: self.orders_csv,
-            fills_csv: crate::rundir::fills_csv(end.fills.as_slice(), &symbols, 0),
+            orders_csv: if files {
+                orders_log::orders_csv(&self.order_lines, &symbols)
+            } else {
+                Vec::new()
+            },
+            fills_csv: if files {
+                crate::rundir::fills_csv(end.fills.as_slice(), &symbols, 0)
+            } else {
+                Vec::new()
+            },
             series_csv,
         }
     }

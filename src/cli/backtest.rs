@@ -1,8 +1,11 @@
-//! `hft backtest --params FILE --ticks QUOTES... [--symbols A,B] --out DIR [--format parquet]`.
+//! `hft backtest --params FILE --ticks QUOTES... [--symbols A,B] --out DIR [--format parquet]
+//! [--no-charts]`: the quote files parsed once into columns, then the run, then the outputs.
 
 use crate::backtest::write_outputs;
 use crate::config::EngineParams;
-use crate::rundir::{QuoteFormat, QuoteInputs, write_parquet_tables};
+use crate::rundir::{
+    QuoteColumns, QuoteFormat, QuoteInputError, QuoteInputs, write_parquet_tables,
+};
 use crate::sweep::Setup;
 use anyhow::Context;
 use std::path::PathBuf;
@@ -18,6 +21,32 @@ pub struct BacktestArgs {
     pub out: PathBuf,
     /// Also write `orders.parquet`, `fills.parquet` and `series/<A>-<B>.parquet`.
     pub parquet: bool,
+    /// Draw the charts and `report.html` at the end (`--no-charts`: not).
+    pub charts: bool,
+}
+
+/// Quote files parsed once into columns: one CSV file read in 1 MB chunks, any other
+/// input (Parquet, DBN, several files merged by time, a symbol filter) through
+/// [`QuoteInputs`].
+///
+/// # Errors
+/// A file that cannot be read, naming it ([`crate::rundir::QuoteInputError`]).
+pub fn read_columns(ticks: &[PathBuf], symbols: Option<&[String]>) -> anyhow::Result<QuoteColumns> {
+    if let [file] = ticks
+        && symbols.is_none()
+        && QuoteFormat::detect(file)? == QuoteFormat::Csv
+    {
+        let cannot = |e: std::io::Error| QuoteInputError::new(file, e.to_string());
+        let f = std::fs::File::open(file).map_err(cannot)?;
+        let size = f.metadata().map_or(0, |m| m.len());
+        return Ok(QuoteColumns::from_csv_reader(f, size).map_err(cannot)?);
+    }
+    let mut inputs = QuoteInputs::open(ticks, symbols)?;
+    let quotes = QuoteColumns::from_inputs(&mut inputs)?;
+    for missing in inputs.symbols().missing_from_filter() {
+        eprintln!("warning: no row of symbol {missing}");
+    }
+    Ok(quotes)
 }
 
 /// Runs the backtest and writes its outputs.
@@ -38,40 +67,19 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
     // The latency profile is read here, as an input file: unreadable, it is a params error.
     let setup = Setup::of(params, &params_file)?;
     let started = Instant::now();
+    let quotes = read_columns(&args.ticks, args.symbols.as_deref())?;
+    let parsed = Instant::now();
     let mut bt = setup.backtest();
-    let plain_csv = args.ticks.len() == 1
-        && args.symbols.is_none()
-        && QuoteFormat::detect(&args.ticks[0])? == QuoteFormat::Csv;
-    if plain_csv {
-        // One CSV file: streamed in chunks, with a progress bar on its bytes.
-        let ticks = &args.ticks[0];
-        let file = std::fs::File::open(ticks)
-            .with_context(|| format!("cannot open {}", ticks.display()))?;
-        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-        let bar = progress_bar(size);
-        bt.run_reader(file, |bytes| {
-            if let Some(pb) = &bar {
-                pb.set_position(bytes);
-            }
-        })
-        .map_err(|e| crate::rundir::QuoteInputError::new(ticks, e.to_string()))?;
-        if let Some(pb) = bar {
-            pb.finish_and_clear();
-        }
-    } else {
-        let mut inputs = QuoteInputs::open(&args.ticks, args.symbols.as_deref())?;
-        bt.run_inputs(&mut inputs, |_| {})?;
-        for missing in inputs.symbols().missing_from_filter() {
-            eprintln!("warning: no row of symbol {missing}");
-        }
-    }
+    bt.run_columns(&quotes);
     let output = bt.finish();
-    let secs = started.elapsed().as_secs_f64();
+    let ran = Instant::now();
     write_outputs(&output, out).with_context(|| format!("cannot write to {}", out.display()))?;
     if args.parquet {
         write_parquet_tables(out)
             .with_context(|| format!("cannot write Parquet to {}", out.display()))?;
     }
+    let written = Instant::now();
+    let secs = (written - started).as_secs_f64();
     let s = &output.summary;
     let b = s.backtest();
     let skipped = b.rows.rows - b.rows.quotes;
@@ -79,10 +87,13 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
         eprintln!("line {}: {:?}", e.line, e.problem);
     }
     println!(
-        "{} rows ({} skipped) in {secs:.3} s: {:.1} M rows/s",
+        "{} rows ({} skipped) in {secs:.3} s: {:.1} M rows/s (parse {:.3} s, run {:.3} s, outputs {:.3} s)",
         b.rows.rows,
         skipped,
-        b.rows.rows as f64 / secs / 1e6
+        b.rows.rows as f64 / secs / 1e6,
+        (parsed - started).as_secs_f64(),
+        (ran - parsed).as_secs_f64(),
+        (written - ran).as_secs_f64(),
     );
     println!(
         "{}: {} trades, net PnL {:.2} USD (gross {:.2}, commissions {:.2}), Sharpe {}, max drawdown {:.2}",
@@ -118,20 +129,9 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
             p.file, p.dropped_rows
         );
     }
-    super::report::print_charts(out);
+    if args.charts {
+        super::report::print_charts(out);
+    }
     println!("outputs: {}", out.display());
     Ok(())
-}
-
-fn progress_bar(size: u64) -> Option<indicatif::ProgressBar> {
-    (std::io::IsTerminal::is_terminal(&std::io::stderr()) && size > 50 << 20).then(|| {
-        let pb = indicatif::ProgressBar::new(size);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "backtest {bar:40} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        pb
-    })
 }

@@ -2,10 +2,16 @@
 //! parameter set of a grid file ([`crate::sweep::ParamSets`]) over the quote file scanned once;
 //! a summary table on stdout, and with `--out` the files `sweep.csv`, `sweep.json` and
 //! `heatmap.png` (net PnL over the first two grid axes).
+//!
+//! `--shard K/N` runs only shard K's sets ([`crate::sweep::Shard`]) and also writes
+//! `shard.json`; `hft sweep merge DIR... --out DIR` combines the N shards' files into the
+//! outputs a single machine writes ([`crate::sweep::merge`]).
 
 use crate::charts::{Heatmap, draw_heatmap};
 use crate::config::{DEFAULT_PARAMS, ParamsError};
-use crate::sweep::{ParamSets, ScannedQuotes, Setup, SweepRow, run_all};
+use crate::sweep::{
+    METRICS, ParamSets, SHARD_FILE, Setup, Shard, ShardFile, ShardRow, SweepRow, run_all,
+};
 use anyhow::Context;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -25,7 +31,12 @@ pub struct SweepArgs {
     /// `None`: one thread per core.
     pub threads: Option<usize>,
     pub out: Option<PathBuf>,
+    /// Only this shard's sets (`K/N`); the outputs then hold them and `shard.json`.
+    pub shard: Option<Shard>,
 }
+
+/// Rows of a sweep with their set indexes (all sets, or one shard's), in set order.
+type Indexed = [(usize, SweepRow)];
 
 /// Runs the sweep, prints the table and writes the outputs.
 ///
@@ -51,20 +62,17 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             Setup::resolve(Some(&params_text), &label, set)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let picked: Vec<usize> = (0..setups.len())
+        .filter(|&i| args.shard.is_none_or(|s| s.has(i)))
+        .collect();
+    let setups: Vec<Setup> = setups
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| args.shard.is_none_or(|s| s.has(*i)))
+        .map(|(_, s)| s)
+        .collect();
     let started = Instant::now();
-    let plain_csv = args.ticks.len() == 1
-        && args.symbols.is_none()
-        && crate::rundir::QuoteFormat::detect(&args.ticks[0])? == crate::rundir::QuoteFormat::Csv;
-    let quotes = if plain_csv {
-        let ticks = &args.ticks[0];
-        let text =
-            std::fs::read(ticks).with_context(|| format!("cannot read {}", ticks.display()))?;
-        ScannedQuotes::from_csv_bytes(&text)
-            .map_err(|e| crate::rundir::QuoteInputError::new(ticks, e))?
-    } else {
-        let mut inputs = crate::rundir::QuoteInputs::open(&args.ticks, args.symbols.as_deref())?;
-        ScannedQuotes::from_inputs(&mut inputs)?
-    };
+    let quotes = super::backtest::read_columns(&args.ticks, args.symbols.as_deref())?;
     let scan_secs = started.elapsed().as_secs_f64();
     let threads = args
         .threads
@@ -73,11 +81,12 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let rows = run_all(&setups, &quotes, threads);
     let secs = started.elapsed().as_secs_f64();
+    let rows: Vec<(usize, SweepRow)> = picked.into_iter().zip(rows).collect();
 
     print!("{}", table(&sets, &rows));
     let config_rows = rows.len() as f64 * quotes.len() as f64;
     println!(
-        "{} sets x {} rows = {:.0} config-rows in {secs:.3} s (threads: {}): {:.2} M config-rows/s; the quote file scanned once in {scan_secs:.3} s",
+        "{} sets x {} rows = {:.0} config-rows in {secs:.3} s (threads: {}): {:.2} M config-rows/s; the quote file parsed once in {scan_secs:.3} s",
         rows.len(),
         quotes.len(),
         config_rows,
@@ -85,9 +94,54 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         config_rows / secs.max(1e-9) / 1e6
     );
     if let Some(dir) = &args.out {
-        write_outputs(dir, &sets, &rows)?;
+        write_outputs(dir, &sets, &rows, args.shard.is_none())?;
+        if let Some(shard) = args.shard {
+            let file = ShardFile {
+                shard: shard.index,
+                of: shard.count,
+                sets: sets.sets.len(),
+                grid_file,
+                grid: read_params(&args.grid)?,
+                params_file,
+                params: params_text,
+                ticks: args.ticks.iter().map(|t| t.display().to_string()).collect(),
+                rows: rows
+                    .iter()
+                    .map(|(set, row)| ShardRow {
+                        set: *set,
+                        metrics: row.cells().to_vec(),
+                    })
+                    .collect(),
+            };
+            let mut bytes = serde_json::to_vec_pretty(&file)?;
+            bytes.push(b'\n');
+            let path = dir.join(SHARD_FILE);
+            std::fs::write(&path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         println!("outputs: {}", dir.display());
     }
+    Ok(())
+}
+
+/// `hft sweep merge DIR... --out OUT`: the shards' files combined into the single-machine
+/// outputs (`sweep.csv`, `sweep.json`, `heatmap.png`) in `out`, and the table printed.
+///
+/// # Errors
+/// A [`ParamsError`] naming the shard file for shards that do not make one sweep; output I/O.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> anyhow::Result<()> {
+    let merged = crate::sweep::merge(dirs)?;
+    let rows: Vec<(usize, SweepRow)> = merged.rows.into_iter().enumerate().collect();
+    print!("{}", table(&merged.sets, &rows));
+    println!(
+        "{} shards of {} sets merged (grid {}, params {})",
+        merged.first.of,
+        rows.len(),
+        merged.first.grid_file,
+        merged.first.params_file
+    );
+    write_outputs(out, &merged.sets, &rows, true)?;
+    println!("outputs: {}", out.display());
     Ok(())
 }
 
@@ -121,37 +175,6 @@ fn values_of(set: &[(String, toml::Value)], keys: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// The metrics of [`SweepRow`], in column order.
-const METRICS: [&str; 11] = [
-    "trades",
-    "net_pnl",
-    "gross_pnl",
-    "commissions",
-    "sharpe",
-    "max_drawdown",
-    "turnover",
-    "shortfall",
-    "time_in_market",
-    "orders",
-    "fills",
-];
-
-fn metric_cells(r: &SweepRow) -> [String; 11] {
-    [
-        r.trades.to_string(),
-        r.net_pnl.to_string(),
-        r.gross_pnl.to_string(),
-        r.commissions.to_string(),
-        r.sharpe.map_or(String::new(), |s| s.to_string()),
-        r.max_drawdown.to_string(),
-        r.turnover.to_string(),
-        r.shortfall.to_string(),
-        r.time_in_market.to_string(),
-        r.orders.to_string(),
-        r.fills.to_string(),
-    ]
-}
-
 /// A CSV field, quoted when it must be.
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -162,7 +185,7 @@ fn csv_field(s: &str) -> String {
 }
 
 /// `sweep.csv`: `set`, the sets' keys, then [`METRICS`]; one line per set in run order.
-fn csv(sets: &ParamSets, rows: &[SweepRow]) -> String {
+fn csv(sets: &ParamSets, rows: &Indexed) -> String {
     let keys = sets.keys();
     let header: Vec<&str> = ["set"]
         .into_iter()
@@ -175,10 +198,10 @@ fn csv(sets: &ParamSets, rows: &[SweepRow]) -> String {
         .collect::<Vec<_>>()
         .join(",");
     out.push('\n');
-    for (i, (set, row)) in sets.sets.iter().zip(rows).enumerate() {
+    for (i, row) in rows {
         let fields: Vec<String> = std::iter::once(i.to_string())
-            .chain(values_of(set, &keys))
-            .chain(metric_cells(row))
+            .chain(values_of(&sets.sets[*i], &keys))
+            .chain(row.cells())
             .map(|f| csv_field(&f))
             .collect();
         let _ = writeln!(out, "{}", fields.join(","));
@@ -196,14 +219,11 @@ struct JsonRow<'a> {
 }
 
 /// `sweep.json`: an array of `{set, params: {key: value}, trades, net_pnl, ...}`.
-fn json(sets: &ParamSets, rows: &[SweepRow]) -> anyhow::Result<Vec<u8>> {
-    let rows = sets
-        .sets
+fn json(sets: &ParamSets, rows: &Indexed) -> anyhow::Result<Vec<u8>> {
+    let rows = rows
         .iter()
-        .zip(rows)
-        .enumerate()
-        .map(|(i, (set, metrics))| {
-            let params = set
+        .map(|&(i, ref metrics)| {
+            let params = sets.sets[i]
                 .iter()
                 .map(|(k, v)| Ok((k.clone(), serde_json::to_value(v)?)))
                 .collect::<Result<_, serde_json::Error>>()?;
@@ -221,14 +241,14 @@ fn json(sets: &ParamSets, rows: &[SweepRow]) -> anyhow::Result<Vec<u8>> {
 
 /// The net PnL over the first two axes (rows: the first axis, columns: the second), the best
 /// over the other axes; `None` for a list or a one-axis grid.
-fn pnl_map(sets: &ParamSets, rows: &[SweepRow]) -> Option<(Vec<Option<f64>>, usize, usize)> {
+fn pnl_map(sets: &ParamSets, rows: &Indexed) -> Option<(Vec<Option<f64>>, usize, usize)> {
     let [first, second, ..] = sets.axes.as_slice() else {
         return None;
     };
     let (ny, nx) = (first.values.len(), second.values.len());
     let rest = rows.len() / (nx * ny).max(1);
     let mut cells: Vec<Option<f64>> = vec![None; nx * ny];
-    for (n, row) in rows.iter().enumerate() {
+    for &(n, ref row) in rows {
         let (y, x) = (n / (nx * rest), (n / rest) % nx);
         let c = &mut cells[y * nx + x];
         *c = Some(c.map_or(row.net_pnl, |best| best.max(row.net_pnl)));
@@ -236,7 +256,13 @@ fn pnl_map(sets: &ParamSets, rows: &[SweepRow]) -> Option<(Vec<Option<f64>>, usi
     Some((cells, nx, ny))
 }
 
-fn write_outputs(dir: &Path, sets: &ParamSets, rows: &[SweepRow]) -> anyhow::Result<()> {
+/// `sweep.csv`, `sweep.json` and, for all sets (`heatmap`), `heatmap.png`.
+fn write_outputs(
+    dir: &Path,
+    sets: &ParamSets,
+    rows: &Indexed,
+    heatmap: bool,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let write = |name: &str, bytes: &[u8]| {
         let path = dir.join(name);
@@ -244,6 +270,9 @@ fn write_outputs(dir: &Path, sets: &ParamSets, rows: &[SweepRow]) -> anyhow::Res
     };
     write("sweep.csv", csv(sets, rows).as_bytes())?;
     write("sweep.json", &json(sets, rows)?)?;
+    if !heatmap {
+        return Ok(());
+    }
     let Some((cells, _, _)) = pnl_map(sets, rows) else {
         println!("no heatmap: it needs a [grid] of at least two axes");
         return Ok(());
@@ -269,7 +298,7 @@ fn write_outputs(dir: &Path, sets: &ParamSets, rows: &[SweepRow]) -> anyhow::Res
 }
 
 /// The summary table: each set's keys and its main metrics, aligned.
-fn table(sets: &ParamSets, rows: &[SweepRow]) -> String {
+fn table(sets: &ParamSets, rows: &Indexed) -> String {
     let keys = sets.keys();
     let header: Vec<String> = ["set"]
         .into_iter()
@@ -286,9 +315,9 @@ fn table(sets: &ParamSets, rows: &[SweepRow]) -> String {
         .map(String::from)
         .collect();
     let mut lines = vec![header];
-    for (i, (set, r)) in sets.sets.iter().zip(rows).enumerate().take(TABLE_ROWS) {
+    for (i, r) in rows.iter().take(TABLE_ROWS) {
         let mut line = vec![i.to_string()];
-        line.extend(values_of(set, &keys));
+        line.extend(values_of(&sets.sets[*i], &keys));
         line.extend([
             r.trades.to_string(),
             format!("{:.2}", r.net_pnl),
@@ -321,7 +350,6 @@ fn table(sets: &ParamSets, rows: &[SweepRow]) -> String {
     }
     if let Some((i, best)) = rows
         .iter()
-        .enumerate()
         .max_by(|a, b| a.1.net_pnl.total_cmp(&b.1.net_pnl).then(b.0.cmp(&a.0)))
     {
         let _ = writeln!(out, "best net PnL: set {i}, {:.2} USD", best.net_pnl);
@@ -356,19 +384,20 @@ mod tests {
         let rows: Vec<SweepRow> = (0..12)
             .map(|n| row(if n == 4 { 99.0 } else { n as f64 }))
             .collect();
+        let rows: Vec<(usize, SweepRow)> = rows.into_iter().enumerate().collect();
         let (cells, nx, ny) = pnl_map(&sets, &rows).unwrap();
         assert_eq!((nx, ny), (3, 2));
         // Set n is (y, x, rest) = (n / 6, n / 2 % 3, n % 2); each cell the larger of its pair.
         let want = [1.0, 3.0, 99.0, 7.0, 9.0, 11.0].map(Some);
         assert_eq!(cells, want);
         let list = ParamSets::parse("l.toml", "[[set]]\nx = 1\n").unwrap();
-        assert!(pnl_map(&list, &[row(1.0)]).is_none());
+        assert!(pnl_map(&list, &[(0, row(1.0))]).is_none());
     }
 
     #[test]
     fn csv_quotes_what_must_be_quoted_and_leaves_an_undefined_sharpe_empty() {
         let sets = ParamSets::parse("l.toml", "[[set]]\nname = \"a,\\\"b\"\n").unwrap();
-        let text = csv(&sets, &[row(-1.5)]);
+        let text = csv(&sets, &[(0, row(-1.5))]);
         let mut lines = text.lines();
         assert_eq!(
             lines.next().unwrap().split(',').take(3).collect::<Vec<_>>(),

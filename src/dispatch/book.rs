@@ -191,6 +191,9 @@ impl SeenExec {
 /// ```
 pub struct ExecTable {
     keys: Box<[ExecId]>,
+    /// Each slot's key hash: compared before the key, so a probe past other keys (long runs
+    /// in a full table) reads one word per slot instead of comparing strings.
+    hashes: Box<[u32]>,
     values: Box<[SeenExec]>,
     len: usize,
     /// Inserts refused because the table was full (those executions cannot be de-duplicated).
@@ -204,6 +207,7 @@ impl ExecTable {
         let none = SeenExec::executed(u16::MAX, u16::MAX, u32::MAX);
         ExecTable {
             keys: vec![ExecId::new(); slots].into_boxed_slice(),
+            hashes: vec![0; slots].into_boxed_slice(),
             values: vec![none; slots].into_boxed_slice(),
             len: 0,
             overflow: 0,
@@ -223,8 +227,10 @@ impl ExecTable {
     /// The slot holding `id`, or the empty slot where it would go.
     fn probe(&self, id: &ExecId) -> usize {
         let mask = self.keys.len() - 1;
-        let mut i = Self::hash(id) & mask;
-        while !self.keys[i].is_empty() && self.keys[i] != *id {
+        let hash = Self::hash(id);
+        let tag = (hash as u64 >> 32) as u32;
+        let mut i = hash & mask;
+        while !self.keys[i].is_empty() && (self.hashes[i] != tag || self.keys[i] != *id) {
             i = (i + 1) & mask;
         }
         i
@@ -247,6 +253,7 @@ impl ExecTable {
             return false;
         }
         self.keys[i] = id;
+        self.hashes[i] = (Self::hash(&id) as u64 >> 32) as u32;
         self.values[i] = value;
         self.len += 1;
         true

@@ -7,6 +7,7 @@
 //!   [`QuoteSource`] each, several files merged by time ([`QuoteInputs`]), written by
 //!   [`QuoteOutput`] under a temporary name ([`AtomicFile`]).
 //!   [`write_quote_row`] is the one CSV quote writer (and [`write_md_event_row`] for raw events).
+//!   [`QuoteColumns`]: quote files parsed once into columns (the backtest's and the sweep's input).
 //! - run-directory tables as Parquet: [`csv_table_to_parquet`].
 //! - `series/<A>-<B>.csv` and `fills.csv`: [`series_csv`], [`fills_csv`] and their readers.
 //! - `summary.json`: [`Summary`], one typed schema for the engine and the backtest.
@@ -14,6 +15,7 @@
 //! - `latency/<name>.hgrm`: [`write_latency`], [`read_latency`] (format and parser in `hgrm.rs`).
 
 mod basket;
+mod columns;
 mod csv_source;
 mod dbn;
 mod dirs;
@@ -31,6 +33,7 @@ mod summary;
 
 pub use crate::types::cents;
 pub use basket::{BasketSeries, basket_series_csv, basket_series_file, read_basket_series};
+pub use columns::{ColumnsBuilder, QuoteColumns, SkippedRow};
 pub use csv_source::CsvSource;
 pub use dbn::{DbnSource, write_dbn};
 pub use dirs::new_run_dir;

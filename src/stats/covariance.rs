@@ -25,6 +25,17 @@ use super::{Ring, finite};
 /// assert_eq!(cov.correlation(), Some(1.0));
 /// assert_eq!(cov.value(), cov.covariance());
 /// ```
+/// The moments a z-score reads at one grid row ([`super::KernelMoments::snapshot`]), each `None`
+/// where its own getter says `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MomentsSnapshot {
+    pub mean_x: Option<f64>,
+    pub mean_y: Option<f64>,
+    pub var_x: Option<f64>,
+    pub var_y: Option<f64>,
+    pub covariance: Option<f64>,
+}
+
 #[derive(Debug, Clone)]
 pub struct RollingCovariance {
     xs: Ring,
@@ -111,6 +122,26 @@ impl RollingCovariance {
             cyy: c.cyy,
             cxy: c.cxy,
         })
+    }
+
+    /// Means, sample variances and covariance from one look at the window: each the value its
+    /// own getter returns ([`Self::mean_x`], ..., [`Self::covariance`]), bit for bit.
+    #[inline]
+    pub(crate) fn snapshot(&self) -> MomentsSnapshot {
+        let Some(c) = self.centered() else {
+            return MomentsSnapshot::default();
+        };
+        MomentsSnapshot {
+            mean_x: finite(c.mean_x),
+            mean_y: finite(c.mean_y),
+            var_x: sample_variance(c.cxx, c.n),
+            var_y: sample_variance(c.cyy, c.n),
+            covariance: if c.n < 2 {
+                None
+            } else {
+                finite(c.cxy / (c.n - 1) as f64)
+            },
+        }
     }
 
     /// The sample covariance (`n - 1` denominator); `None` until the window is full and for a

@@ -31,6 +31,7 @@
 //! [`RollingCovariance`] over `window` rows: sample (`n - 1`) moments, as pandas
 //! `rolling(window)` `mean`/`var`/`cov`/`corr`.
 
+use super::covariance::MomentsSnapshot;
 use super::{RollingCovariance, finite};
 
 /// The weighting of past rows.
@@ -355,6 +356,31 @@ pub enum KernelMoments {
 }
 
 impl KernelMoments {
+    /// Means, variances and covariance at once (a rectangular window is combined once, not
+    /// once per getter): the same values as [`Self::mean_x`], ..., [`Self::covariance`].
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::stats::{Kernel, KernelMoments};
+    /// let mut m = KernelMoments::new(Kernel::Rect { window: 3 });
+    /// for (x, y) in [(1.0, 3.0), (2.0, 5.0), (4.0, 4.0)] { m.update(x, y); }
+    /// let s = m.snapshot();
+    /// assert_eq!((s.mean_x, s.var_y, s.covariance), (m.mean_x(), m.var_y(), m.covariance()));
+    /// ```
+    #[inline]
+    pub fn snapshot(&self) -> MomentsSnapshot {
+        match self {
+            KernelMoments::Rect(c, _) => c.snapshot(),
+            KernelMoments::Ema(m) => MomentsSnapshot {
+                mean_x: m.mean_x(),
+                mean_y: m.mean_y(),
+                var_x: m.var_x(),
+                var_y: m.var_y(),
+                covariance: m.covariance(),
+            },
+        }
+    }
+
     /// Empty moments under `kernel` (the only allocation: the rectangular window's buffers).
     ///
     /// # Panics

@@ -102,7 +102,7 @@ mod vecm;
 mod zivot;
 
 pub use breaks::{TestResult, chow_test, cusum_ols_resid};
-pub use covariance::RollingCovariance;
+pub use covariance::{MomentsSnapshot, RollingCovariance};
 pub use ema::{Interpolation, IrregularEma};
 pub use factor::{
     EigenError, FactorConfig, FactorCount, FactorFit, FactorModel, FitError, NameFit,

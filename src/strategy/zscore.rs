@@ -23,7 +23,7 @@ use super::{
     CloseReason, Decision, Direction, Market, Position, StrategyCounters, round_trip_cost,
 };
 use crate::config::{CostParams, KernelKind, Sizing, StrategyParams, ZScoreParams};
-use crate::stats::{HurstMethod, Kernel, KernelMoments, RollingHurst};
+use crate::stats::{HurstMethod, Kernel, KernelMoments, MomentsSnapshot, RollingHurst};
 
 /// Rolling state of the z-score strategy for one pair.
 #[derive(Debug, Clone)]
@@ -136,21 +136,18 @@ impl ZScoreModel {
             self.set_spread(None);
             return false;
         }
-        match (
-            self.moments.covariance(),
-            self.moments.var_x(),
-            self.moments.mean_x(),
-            self.moments.mean_y(),
-        ) {
+        // One look at the window for the fit and the spread's moments.
+        let m = self.moments.snapshot();
+        match (m.covariance, m.var_x, m.mean_x, m.mean_y) {
             (Some(cov), Some(var_b), Some(mean_b), Some(mean_a)) if var_b > 0.0 => {
                 let beta = cov / var_b;
                 self.beta = Some(beta);
                 self.alpha = mean_a - beta * mean_b;
-                self.set_spread(self.compute_spread_moments());
+                self.set_spread(self.spread_moments_of(&m));
                 true
             }
             _ => {
-                self.set_spread(self.compute_spread_moments());
+                self.set_spread(self.spread_moments_of(&m));
                 false
             }
         }
@@ -199,13 +196,17 @@ impl ZScoreModel {
     }
 
     fn compute_spread_moments(&self) -> Option<(f64, f64)> {
+        self.spread_moments_of(&self.moments.snapshot())
+    }
+
+    /// The spread's mean and standard deviation from the window's moments `m`.
+    fn spread_moments_of(&self, m: &MomentsSnapshot) -> Option<(f64, f64)> {
         if self.rows_seen < self.warmup_rows {
             return None;
         }
         let beta = self.beta?;
-        let m = &self.moments;
-        let mean = m.mean_y()? - beta * m.mean_x()? - self.alpha;
-        let var = m.var_y()? + beta * beta * m.var_x()? - 2.0 * beta * m.covariance()?;
+        let mean = m.mean_y? - beta * m.mean_x? - self.alpha;
+        let var = m.var_y? + beta * beta * m.var_x? - 2.0 * beta * m.covariance?;
         // Below a hundredth of a cent the spread is flat: no z-score.
         if var.is_nan() || var <= 1e-8 {
             return None;

@@ -1,31 +1,35 @@
-//! Parameter sweeps: one backtest per parameter set over quotes scanned once, on threads
-//! (`hft sweep`, and `hft.sweep` in the Python package).
+//! Parameter sweeps: one backtest per parameter set over quotes parsed once into columns, on a
+//! rayon pool (`hft sweep`, and `hft.sweep` in the Python package); shards of a sweep for a
+//! cluster and their merge ([`Shard`], [`merge`]).
 //!
 //! ```text
-//!  quote file ──> ScannedQuotes (QuoteScanner, once) ──┬──> Backtest(set 0) ──> SweepRow 0
-//!  grid file ──> ParamSets ──> Setup per set ──────────┼──> Backtest(set 1) ──> SweepRow 1
-//!                                                      └──> ...  (N threads, shared rows)
+//!  quote file ──> QuoteColumns (QuoteScanner, once) ──┬──> pass: Backtest(set 0..4) ──> rows 0..4
+//!  grid file ──> ParamSets ──> Setup per set ─────────┼──> pass: Backtest(set 4..8) ──> rows 4..8
+//!                                                     └──> ...  (N threads, shared columns)
 //! ```
 //!
-//! Work is handed out by an atomic counter and each result is stored at its set's index, so the
-//! output is the same for any number of threads: each backtest is deterministic and shares
-//! nothing but the read-only rows. A set's row equals `hft backtest` of that set's parameters
-//! on the same file (`tests/sweep.rs` checks it): [`Backtest::feed_row`] is the second half of
-//! [`Backtest::feed_line`].
+//! A pass runs a few sets' backtests over the same chunk of rows, chunk after chunk; each
+//! result is stored at its set's index, so the output is the same for any number of threads:
+//! each backtest is deterministic and shares nothing but the read-only columns. A set's row
+//! equals `hft backtest` of that set's parameters on the same file (`tests/sweep.rs` checks
+//! it): both run [`Backtest::feed_columns`].
 //!
-//! [`Backtest::feed_row`]: crate::backtest::Backtest::feed_row
-//! [`Backtest::feed_line`]: crate::backtest::Backtest::feed_line
+//! [`Backtest::feed_columns`]: crate::backtest::Backtest::feed_columns
 
 mod grid;
-mod quotes;
 mod setup;
+mod shard;
 
+/// Appends rows to [`ScannedQuotes`].
+pub use crate::rundir::ColumnsBuilder as QuotesBuilder;
+/// The quotes a sweep runs over: the file parsed once into columns (the backtest's own input).
+pub use crate::rundir::QuoteColumns as ScannedQuotes;
 pub use grid::{Axis, MAX_SETS, ParamSets};
-pub use quotes::{QuotesBuilder, ScannedQuotes};
 pub use setup::{Override, Setup, set_dotted};
+pub use shard::{Merged, SHARD_FILE, Shard, ShardFile, ShardRow, merge};
 
 use crate::backtest::BacktestOutput;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::rundir::Summary;
 
 /// What a sweep keeps of one backtest (the `summary.json` fields of the same names).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -44,10 +48,29 @@ pub struct SweepRow {
     pub fills: u64,
 }
 
+/// The metrics of [`SweepRow`], in column order (`sweep.csv`, [`SweepRow::cells`]).
+pub const METRICS: [&str; 11] = [
+    "trades",
+    "net_pnl",
+    "gross_pnl",
+    "commissions",
+    "sharpe",
+    "max_drawdown",
+    "turnover",
+    "shortfall",
+    "time_in_market",
+    "orders",
+    "fills",
+];
+
 impl SweepRow {
     /// The row of one finished backtest.
     pub fn of(out: &BacktestOutput) -> SweepRow {
-        let s = &out.summary;
+        Self::of_summary(&out.summary)
+    }
+
+    /// The row of a finished backtest's summary.
+    pub fn of_summary(s: &Summary) -> SweepRow {
         let b = s.backtest();
         SweepRow {
             trades: b.trades,
@@ -63,10 +86,86 @@ impl SweepRow {
             fills: s.fills,
         }
     }
+
+    /// The metrics as `sweep.csv` writes them ([`METRICS`] order): numbers as Rust prints them
+    /// (the shortest text that reads back to the same value), an undefined Sharpe empty.
+    pub fn cells(&self) -> [String; 11] {
+        [
+            self.trades.to_string(),
+            self.net_pnl.to_string(),
+            self.gross_pnl.to_string(),
+            self.commissions.to_string(),
+            self.sharpe.map_or(String::new(), |s| s.to_string()),
+            self.max_drawdown.to_string(),
+            self.turnover.to_string(),
+            self.shortfall.to_string(),
+            self.time_in_market.to_string(),
+            self.orders.to_string(),
+            self.fills.to_string(),
+        ]
+    }
+
+    /// The row [`SweepRow::cells`] wrote: the same values, bit for bit.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::sweep::SweepRow;
+    /// let cells = ["3", "-1.5", "0.1", "1.6", "", "2", "1e21", "0.3", "0.25", "6", "7"];
+    /// let row = SweepRow::from_cells(&cells.map(String::from)).unwrap();
+    /// assert_eq!((row.sharpe, row.turnover), (None, 1e21));
+    /// assert_eq!(SweepRow::from_cells(&row.cells()), Some(row));
+    /// ```
+    pub fn from_cells(cells: &[String]) -> Option<SweepRow> {
+        let [
+            trades,
+            net,
+            gross,
+            comm,
+            sharpe,
+            dd,
+            turnover,
+            shortfall,
+            tim,
+            orders,
+            fills,
+        ] = cells
+        else {
+            return None;
+        };
+        let f = |s: &String| s.parse::<f64>().ok();
+        Some(SweepRow {
+            trades: trades.parse().ok()?,
+            net_pnl: f(net)?,
+            gross_pnl: f(gross)?,
+            commissions: f(comm)?,
+            sharpe: if sharpe.is_empty() {
+                None
+            } else {
+                Some(f(sharpe)?)
+            },
+            max_drawdown: f(dd)?,
+            turnover: f(turnover)?,
+            shortfall: f(shortfall)?,
+            time_in_market: f(tim)?,
+            orders: orders.parse().ok()?,
+            fills: fills.parse().ok()?,
+        })
+    }
 }
 
-/// Runs `setups` over `quotes` on `threads` threads (at least one, at most one per set); the
-/// rows in `setups` order, the same for any `threads`.
+/// Sets that run side by side in one pass over the rows (each chunk of rows is read once, for
+/// all of them, while it is in cache).
+pub const SETS_PER_PASS: usize = 4;
+/// Rows of one chunk of a pass (about 250 KB of columns).
+const CHUNK_ROWS: usize = 4096;
+
+/// Runs `setups` over `quotes` on `threads` threads (rayon; at least one); the rows in `setups`
+/// order, the same for any `threads`: each backtest is deterministic and shares nothing but
+/// the read-only columns, and its row is stored at its set's index.
+///
+/// The sets are cut into passes of at most [`SETS_PER_PASS`] consecutive sets, as many passes
+/// as keep every thread busy; a pass runs its sets' backtests over the same chunk of rows
+/// before it moves on to the next chunk.
 ///
 /// # Examples
 /// ```
@@ -81,28 +180,43 @@ impl SweepRow {
 /// # Panics
 /// When a backtest panics (the panic is resumed on the calling thread).
 pub fn run_all(setups: &[Setup], quotes: &ScannedQuotes, threads: usize) -> Vec<SweepRow> {
-    let next = AtomicUsize::new(0);
+    use rayon::prelude::*;
     let threads = threads.clamp(1, setups.len().max(1));
-    let mut indexed: Vec<(usize, SweepRow)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(setup) = setups.get(i) else {
-                            return done;
-                        };
-                        done.push((i, SweepRow::of(&setup.run(quotes))));
-                    }
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    let passes = threads * setups.len().div_ceil(threads * SETS_PER_PASS).max(1);
+    let per_pass = setups.len().div_ceil(passes).max(1);
+    let run = || -> Vec<SweepRow> {
+        setups
+            .par_chunks(per_pass)
+            .flat_map_iter(|pass| run_pass(pass, quotes))
             .collect()
-    });
-    indexed.sort_by_key(|(i, _)| *i);
-    indexed.into_iter().map(|(_, row)| row).collect()
+    };
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(run),
+        // No threads to be had: the same sets on this one.
+        Err(_) => setups
+            .chunks(per_pass)
+            .flat_map(|pass| run_pass(pass, quotes))
+            .collect(),
+    }
+}
+
+/// The backtests of `pass`, side by side over each chunk of rows in turn.
+fn run_pass(pass: &[Setup], quotes: &ScannedQuotes) -> Vec<SweepRow> {
+    let mut backtests: Vec<_> = pass.iter().map(Setup::sweep_backtest).collect();
+    let rows = quotes.accepted();
+    let mut start = 0;
+    loop {
+        let end = (start + CHUNK_ROWS).min(rows);
+        for bt in &mut backtests {
+            bt.feed_columns(quotes, start..end);
+        }
+        start = end;
+        if start >= rows {
+            break;
+        }
+    }
+    backtests
+        .into_iter()
+        .map(|bt| SweepRow::of_summary(&bt.finish_summary()))
+        .collect()
 }

@@ -95,10 +95,23 @@ impl Setup {
         bt
     }
 
+    /// A backtest of these parameters for a sweep, which keeps only the summary: no grid rows
+    /// are recorded for the charts (`engine.series_capacity` 0; nothing in the summary's numbers
+    /// depends on them).
+    pub fn sweep_backtest(&self) -> Backtest {
+        let mut params = self.params.clone();
+        params.engine.series_capacity = 0;
+        let mut bt = Backtest::new(&params);
+        if let Some(points) = &self.latency_profile {
+            bt.use_latency_profile(&params.backtest, points);
+        }
+        bt
+    }
+
     /// One backtest of `quotes`.
     pub fn run(&self, quotes: &ScannedQuotes) -> BacktestOutput {
         let mut bt = self.backtest();
-        quotes.feed(&mut bt);
+        bt.run_columns(quotes);
         bt.finish()
     }
 }
