@@ -18,11 +18,12 @@
 
 mod input;
 mod latency;
+mod orders_log;
 mod summary;
 mod venue;
 
 use crate::config::EngineParams;
-use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
+use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound};
 use crate::instruments::Instruments;
 use crate::normalize::{FeedState, Normalizer};
 use crate::rundir::{
@@ -33,7 +34,6 @@ use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::{BasketRouter, PairRouter};
 use crate::strategy::{FilterLevels, PairStrategy, ZScoreBands};
 use crate::types::{CloseReason, IntentKind, MAX_LEGS, OrderEvent, OrderIntent, Quote, Stamped};
-use std::io::Write;
 use std::sync::Arc;
 use summary::{risk_stats, round6};
 use venue::{Traded, Venue};
@@ -367,39 +367,6 @@ impl Backtest {
             }
         }
         self.traded.clear();
-    }
-
-    fn log_order(&mut self, p: &PlaceOrder, now: u64) {
-        // The mid when the order's intent was decided (re-sends, re-prices and hedges are
-        // measured from there too); an order no intent decided, from the mid of now.
-        if let Ok(i) = usize::try_from(p.order_id) {
-            if self.decision_mids.len() <= i {
-                self.decision_mids.resize(i + 1, 0.0);
-            }
-            let decided = self
-                .intent_mids
-                .get(&p.seq)
-                .and_then(|legs| legs.iter().find(|(x, _)| *x == p.instrument))
-                .map(|(_, mid)| *mid);
-            self.decision_mids[i] = decided.unwrap_or(self.mids[p.instrument as usize]);
-        }
-        let label = match self.stats.get(p.pair as usize) {
-            None => "flatten",
-            Some(st) => match st.last_intent {
-                Some((seq, kind)) if seq == p.seq => kind.label(),
-                _ => "repair",
-            },
-        };
-        let _ = writeln!(
-            self.orders_csv,
-            "{},{now},{},{},{},{},{},{label}",
-            p.order_id,
-            p.seq,
-            p.pair,
-            self.instruments.symbol(p.instrument),
-            p.side.as_str(),
-            p.qty
-        );
     }
 
     /// Net PnL of every pair and basket so far: realized and open at the last mids, after

@@ -19,6 +19,9 @@ pub enum Policy {
     /// order is re-priced when the market moves `reprice_ticks` away from it, and given up
     /// after `give_up_ms` (what it lacks then crosses).
     Passive,
+    /// One BAG (combo) order for both legs, NonGuaranteed=1, at a net price (`combo_price`)
+    /// or at market; given up after `give_up_ms` (what each leg lacks then crosses).
+    Combo,
 }
 
 impl Policy {
@@ -28,6 +31,7 @@ impl Policy {
             Policy::Market => "market",
             Policy::MarketableLimit => "marketable_limit",
             Policy::Passive => "passive",
+            Policy::Combo => "combo",
         }
     }
 }
@@ -70,6 +74,21 @@ pub enum PassivePrice {
     Mid,
 }
 
+/// How a `combo` order is priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ComboPrice {
+    /// LMT at the net of the legs' mids (per combo unit, rounded to the cent towards the
+    /// cheaper side) plus `combo_offset_ticks`.
+    #[default]
+    Mid,
+    /// LMT at the net of the legs' far touches (what crossing both costs now) plus
+    /// `combo_offset_ticks`.
+    Cross,
+    /// MKT: the legs fill at their touches.
+    Market,
+}
+
 /// `[execution]`.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -92,6 +111,11 @@ pub struct ExecutionParams {
     /// `passive`: after this many milliseconds the resting order is cancelled and what the
     /// leg lacks crosses (market), hedged as it fills.
     pub give_up_ms: u64,
+    /// `combo`: where the net limit goes.
+    pub combo_price: ComboPrice,
+    /// `combo`: cents per combo unit added to the net limit (towards paying more: a higher
+    /// chance to fill); may be negative (more patient).
+    pub combo_offset_ticks: i32,
 }
 
 impl Default for ExecutionParams {
@@ -105,6 +129,8 @@ impl Default for ExecutionParams {
             passive_price: PassivePrice::Join,
             reprice_ticks: 2,
             give_up_ms: 3_000,
+            combo_price: ComboPrice::Mid,
+            combo_offset_ticks: 0,
         }
     }
 }
@@ -133,6 +159,12 @@ impl ExecutionParams {
             file,
             &key("give_up_ms"),
             "must be in 1..=3600000",
+        )?;
+        check(
+            (-1_000..=1_000).contains(&self.combo_offset_ticks),
+            file,
+            &key("combo_offset_ticks"),
+            "must be in -1000..=1000",
         )?;
         check(
             self.reprices <= 20,

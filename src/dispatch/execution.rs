@@ -24,6 +24,7 @@
 //! market orders: getting out never waits for a price. The strategy's closes follow the pair's
 //! policy. Prices are in cents on a one-cent tick (US stocks above one dollar).
 
+use super::combo::ComboKind;
 use super::tickets::Ticket;
 use super::{Dispatcher, OrderSlot, PendingOrder};
 use crate::config::{PassiveLeg, PassivePrice, Policy, RestRule};
@@ -38,13 +39,16 @@ pub enum OrderKind {
         price: i64,
         ioc: bool,
     },
+    /// A BAG order for both legs of a pair (`combo.rs`): the order's instrument, side and
+    /// quantity are leg A's.
+    Combo(ComboKind),
 }
 
 impl OrderKind {
     /// The limit price in cents, if any.
     pub fn limit(self) -> Option<i64> {
         match self {
-            OrderKind::Market => None,
+            OrderKind::Market | OrderKind::Combo(_) => None,
             OrderKind::Limit { price, .. } => Some(price),
         }
     }
@@ -125,6 +129,9 @@ impl Dispatcher {
                 Some(ps) if ps.leg == o.leg => Style::Resting,
                 _ => Style::Market,
             },
+            // The BAG is written by `send_combo`; a combo ticket's single orders (what the legs
+            // lack after a give-up, re-sends) cross.
+            Policy::Combo => Style::Market,
         }
     }
 
@@ -241,6 +248,7 @@ impl Dispatcher {
                     t_recv_ns: self.now,
                     t_event_ns: 0,
                     cancel_id: 0,
+                    combo_b: 0,
                 });
             }
         }
@@ -267,6 +275,7 @@ impl Dispatcher {
                 t_recv_ns: self.now,
                 t_event_ns: 0,
                 cancel_id: 0,
+                combo_b: 0,
             });
             return true;
         }
@@ -299,6 +308,7 @@ impl Dispatcher {
                 t_recv_ns: now,
                 t_event_ns: 0,
                 cancel_id: 0,
+                combo_b: 0,
             });
         }
         true

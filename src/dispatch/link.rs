@@ -110,6 +110,9 @@ impl Dispatcher {
                 status,
                 epoch: 0,
                 live_at: 0,
+                // A restored combo's legs are plain orders (their executions name their
+                // instruments; the BAG-level one is never booked).
+                combo: None,
             };
             if o.done {
                 self.unlive(i);
@@ -252,11 +255,14 @@ impl Dispatcher {
             return;
         };
         match self.slot_index(order_id) {
-            Some(i) if !startup => {
+            Some(_) if !startup => {
                 let epoch = self.epoch;
-                if let Some(s) = self.slots[i].as_mut() {
-                    s.epoch = epoch;
-                    s.unlisted = false;
+                // A combo is listed once, for both its legs.
+                for i in self.order_slots(order_id).into_iter().flatten() {
+                    if let Some(s) = self.slots[i].as_mut() {
+                        s.epoch = epoch;
+                        s.unlisted = false;
+                    }
                 }
             }
             // Working orders of a previous run (known from the journal or not) belong to no

@@ -19,6 +19,7 @@
 //! ```
 
 mod book;
+mod combo;
 mod counters;
 mod execution;
 mod fills;
@@ -30,9 +31,11 @@ mod risk;
 mod stage;
 mod tickets;
 mod view;
+mod wire_combo;
 mod wire_out;
 
 pub use book::{ExecTable, LegBook, PairBook, PositionState, SeenExec};
+pub use combo::ComboKind;
 pub use counters::{DispatchCounters, KillReason};
 pub use execution::OrderKind;
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
@@ -89,6 +92,8 @@ struct OrderSlot {
     epoch: u32,
     /// Where a working order's slot index sits in [`Dispatcher::live`].
     live_at: u32,
+    /// The combo this order is a leg of (`combo.rs`).
+    combo: Option<combo::ComboSlot>,
 }
 
 impl OrderSlot {
@@ -114,6 +119,9 @@ struct PendingOrder {
     /// Event time of the triggering tick.
     t_event_ns: u64,
     cancel_id: i32,
+    /// A `combo`: leg B's shares (its instrument and side are its ticket's second leg); this
+    /// order's own fields are leg A's. 0: a single order.
+    combo_b: u32,
 }
 
 /// What dispatch knows of one strategy slot: a pair (two legs) or a basket (up to

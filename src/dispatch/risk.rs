@@ -78,6 +78,7 @@ impl Dispatcher {
                 t_recv_ns: msg.t_recv_ns,
                 t_event_ns: intent.t_ns,
                 cancel_id: 0,
+                combo_b: 0,
             })
             .collect();
         self.open_checked(intent.pair, intent.seq, &orders)
@@ -143,6 +144,7 @@ impl Dispatcher {
                     t_recv_ns: msg.t_recv_ns,
                     t_event_ns: intent.t_ns,
                     cancel_id: 0,
+                    combo_b: 0,
                 }
             })
             .collect();
@@ -403,6 +405,8 @@ impl Dispatcher {
     }
 
     pub(super) fn queue_cancel(&mut self, order_id: i32) {
+        // A combo leg is cancelled by its BAG's id (one cancel for both legs).
+        let order_id = self.wire_id(order_id);
         if self.pending.iter().any(|o| o.cancel_id == order_id) {
             return;
         }
@@ -417,6 +421,7 @@ impl Dispatcher {
             t_recv_ns: self.now,
             t_event_ns: 0,
             cancel_id: order_id,
+            combo_b: 0,
         });
     }
 
@@ -462,6 +467,7 @@ impl Dispatcher {
             t_recv_ns: self.now,
             t_event_ns: 0,
             cancel_id: 0,
+            combo_b: 0,
         });
     }
 
@@ -475,6 +481,7 @@ impl Dispatcher {
         if !self.open_tickets.is_empty() {
             self.check_timeouts();
             self.check_resting();
+            self.check_combos();
         }
         let max_age = self.risk.max_quote_age_ms * 1_000_000;
         for i in 0..self.stale.len() {

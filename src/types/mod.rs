@@ -13,6 +13,7 @@ mod orders;
 
 pub use market::{MdEvent, MdTick, Quote, QuoteMsg, cents};
 pub use orders::{
+    BAG_INSTRUMENT,
     Account, CloseReason, Direction, EndKind, ExecId, IntentKind, IntentMsg, IntentOutcome, Leg,
     Legs, MAX_LEGS, OrderEvent, OrderIntent, OrderMsg, OrderStatusKind, Side,
 };

@@ -4,7 +4,7 @@
 //! IOC orders after their first try. The money checks are the same as for market orders.
 
 use super::{Model, Rng, run, run_counted, run_with};
-use crate::config::{ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule};
+use crate::config::{ComboPrice, ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule};
 use crate::dispatch::DispatchCounters;
 use crate::dispatch::{OrderKind, PlaceOrder};
 use crate::types::Side;
@@ -60,7 +60,16 @@ impl Execution {
             },
             reprice_ticks: 1 + pick(&mut rng, 3) as u32,
             give_up_ms: [100, 1_000, 3_000, 10_000][pick(&mut rng, 4) as usize],
+            combo_price: ComboPrice::Mid,
+            combo_offset_ticks: 0,
         };
+        let mut params = params;
+        if policy == Policy::Combo {
+            // Drawn only for combos, so the other policies' schedules stay as recorded.
+            params.combo_price =
+                [ComboPrice::Mid, ComboPrice::Cross, ComboPrice::Market][pick(&mut rng, 3) as usize];
+            params.combo_offset_ticks = pick(&mut rng, 3) as i32 - 1;
+        }
         Execution {
             params,
             rng,
