@@ -115,14 +115,37 @@ impl Venue {
                     events.push(status(&self.ledger.orders[index]));
                 }
             }
-            // A fresh exchange: nothing to report, every answer is just its end marker.
+            // Executions were all reported as they happened (the dispatcher counts each once);
+            // open orders and positions are answered as the gateway would (a reconciliation
+            // may come mid-run: the `combo` policy asks for one after a BAG ended short).
             Outbound::Control(Control::Executions) => {
                 events.push(OrderEvent::End(EndKind::Executions))
             }
             Outbound::Control(Control::OpenOrders) => {
+                for &i in self.matcher.working() {
+                    let o = &self.ledger.orders[i];
+                    events.push(OrderEvent::OpenOrder {
+                        order_id: o.order_id,
+                        instrument: o.symbol as u16,
+                    });
+                }
+                for (bag_id, _, c) in self.combos.iter().filter(|c| c.2.is_working()) {
+                    events.push(OrderEvent::OpenOrder {
+                        order_id: *bag_id,
+                        instrument: c.legs()[0].symbol as u16,
+                    });
+                }
                 events.push(OrderEvent::End(EndKind::OpenOrders))
             }
             Outbound::Control(Control::Positions) => {
+                for ((_, symbol), p) in &self.ledger.positions {
+                    events.push(OrderEvent::Position {
+                        account: crate::types::Account::new(),
+                        instrument: *symbol as u16,
+                        qty: p.qty,
+                        avg_cost: p.avg_cost,
+                    });
+                }
                 events.push(OrderEvent::End(EndKind::Positions))
             }
             Outbound::Control(Control::CancelPositions | Control::Subscribe(_)) => {}

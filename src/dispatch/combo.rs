@@ -50,7 +50,7 @@ pub struct ComboKind {
 }
 
 /// The working phase of a `combo` ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct ComboPhase {
     /// The BAG order's id (0: not written yet) and its net limit.
     pub bag_id: i32,
@@ -60,6 +60,14 @@ pub(super) struct ComboPhase {
     /// Its cancel was asked to re-price it, or to give up.
     pub repricing: bool,
     pub giving_up: bool,
+    /// It was rejected (nothing can have filled).
+    pub rejected: bool,
+    /// It ended short: the reconciliation round (epoch) that must complete before what the
+    /// legs lack is acted on (a status in units cannot say what each leg filled).
+    pub confirm_after: Option<u32>,
+    /// Meanwhile what each leg lacks stays in the pair's target (a flatten or close decided
+    /// meanwhile sees the completion to come); late fills take their part out.
+    pub reserved: [f64; 2],
 }
 
 /// A leg slot's part in a combo: the BAG's order id (the first leg's) and the leg's ratio.
@@ -113,15 +121,21 @@ impl Dispatcher {
             .map_or(order_id, |c| c.bag_id)
     }
 
-    /// The order id of the slot an execution of `order_id` on `instrument` belongs to: a
-    /// combo leg's own slot, or `order_id`.
-    pub(super) fn leg_order_id(&self, order_id: i32, instrument: u16) -> i32 {
-        match self.order_slots(order_id) {
-            [Some(_), Some(j)] => match self.slots[j] {
-                Some(s) if s.instrument == instrument => s.order_id,
-                _ => order_id,
-            },
-            _ => order_id,
+    /// The order id of the slot an execution of `order_id` on `instrument` (a buy: `buy`)
+    /// belongs to: a combo leg's own slot, or `order_id`. An execution whose symbol the engine
+    /// does not know by name goes by its side (a pair trade's legs trade opposite sides).
+    pub(super) fn leg_order_id(&self, order_id: i32, instrument: u16, buy: bool) -> i32 {
+        let [Some(i), Some(j)] = self.order_slots(order_id) else {
+            return order_id;
+        };
+        let (Some(a), Some(b)) = (self.slots[i], self.slots[j]) else {
+            return order_id;
+        };
+        let known = instrument == a.instrument || instrument == b.instrument;
+        if instrument == b.instrument || (!known && b.buy == buy && a.buy != buy) {
+            b.order_id
+        } else {
+            order_id
         }
     }
 
@@ -146,6 +160,9 @@ impl Dispatcher {
         };
         if is_reject(code) {
             self.counters.combo_rejects += 1;
+            if let Some(cp) = self.ticket_mut(s.ticket).and_then(|t| t.combo.as_mut()) {
+                cp.rejected = true;
+            }
             tracing::warn!(
                 pair = s.pair,
                 order_id,
@@ -166,6 +183,9 @@ impl Dispatcher {
                 started_ns: 0,
                 repricing: false,
                 giving_up: false,
+                rejected: false,
+                confirm_after: None,
+                reserved: [0.0; 2],
             });
         }
         self.submit_combo(id, a, b.qty);
@@ -334,9 +354,38 @@ impl Dispatcher {
         if t.legs().iter().any(|l| l.live > 0) {
             return true;
         }
-        if let Some(tm) = self.ticket_mut(t.id) {
-            tm.combo = None;
+        let complete = t.legs().iter().all(|l| l.filled + 1e-9 >= l.qty);
+        if !complete && !cp.rejected {
+            // A legged BAG's final status does not say what each leg filled, and a leg's
+            // execution may still be on its way: nothing is sent for the legs before a
+            // reconciliation round started from now on has completed (its executions are in).
+            // The round is started from the poll, never inside another round's answers.
+            match cp.confirm_after {
+                None => {
+                    let next = self.epoch.wrapping_add(1);
+                    // (An entry a close took over completes nothing: nothing to reserve.)
+                    let lacking = [0, 1].map(|k| {
+                        let l = t.legs[k];
+                        if t.superseded { 0.0 } else { (l.qty - l.filled).max(0.0) }
+                    });
+                    if let Some(p) = self.ticket_mut(t.id).and_then(|t| t.combo.as_mut()) {
+                        p.confirm_after = Some(next);
+                        p.reserved = lacking;
+                    }
+                    for k in 0..2 {
+                        let l = t.legs[k];
+                        self.adjust_target(t.pair, l.instrument, l.side == Side::Buy, lacking[k]);
+                    }
+                    self.combo_round_due = true;
+                    return true;
+                }
+                Some(epoch) if (self.reconciled_epoch.wrapping_sub(epoch) as i32) < 0 => {
+                    return true;
+                }
+                Some(_) => {}
+            }
         }
+        self.end_combo(t.id);
         let part = |k: usize| t.legs[k].filled / t.legs[k].qty.max(1.0);
         let nothing = t.legs().iter().all(|l| l.filled < 1e-9);
         let legged = (part(0) - part(1)).abs() > 1e-9;
@@ -349,8 +398,7 @@ impl Dispatcher {
                 "non-guaranteed combo legged: completing each leg at market"
             );
         }
-        let complete = t.legs().iter().all(|l| l.filled + 1e-9 >= l.qty);
-        if complete || winding_down || !(cp.giving_up || cp.repricing) {
+        if complete || winding_down || t.superseded || !(cp.giving_up || cp.repricing) {
             // Filled, winding down, rejected or cancelled by someone else: the ordinary rules.
             return false;
         }
@@ -364,6 +412,8 @@ impl Dispatcher {
             if let Some(tm) = self.ticket_mut(t.id) {
                 tm.combo = Some(ComboPhase {
                     repricing: false,
+                    confirm_after: None,
+                    reserved: [0.0; 2],
                     ..cp
                 });
             }
@@ -411,6 +461,62 @@ impl Dispatcher {
             });
         }
         true
+    }
+
+    /// A late fill of `gained` shares on leg `leg` of ticket `id` after its BAG ended: it is
+    /// no longer lacking, so it leaves the reservation (the fill itself enters the target).
+    pub(super) fn combo_late_fill(&mut self, id: u32, leg: u8, gained: f64) {
+        let Some(t) = self.ticket(id).copied() else {
+            return;
+        };
+        let Some(cp) = t.combo else { return };
+        let k = leg as usize;
+        let taken = gained.min(cp.reserved.get(k).copied().unwrap_or(0.0));
+        if taken <= 0.0 {
+            return;
+        }
+        if let Some(p) = self.ticket_mut(id).and_then(|t| t.combo.as_mut()) {
+            p.reserved[k] -= taken;
+        }
+        let l = t.legs[k];
+        self.adjust_target(t.pair, l.instrument, l.side == Side::Buy, -taken);
+    }
+
+    /// Ends ticket `id`'s combo phase (if any), releasing what it still reserves.
+    pub(super) fn end_combo(&mut self, id: u32) {
+        self.release_combo(id);
+        if let Some(tm) = self.ticket_mut(id) {
+            tm.combo = None;
+        }
+    }
+
+    /// Takes what ticket `id`'s combo reserves out of its pair's target (a close took over:
+    /// the completion never comes); the phase itself goes on until its round confirms.
+    pub(super) fn release_combo(&mut self, id: u32) {
+        let Some(t) = self.ticket(id).copied() else {
+            return;
+        };
+        let Some(cp) = t.combo else { return };
+        for k in 0..2 {
+            let l = t.legs[k];
+            let r = cp.reserved[k];
+            if r > 0.0 {
+                self.adjust_target(t.pair, l.instrument, l.side == Side::Buy, -r);
+            }
+        }
+        if let Some(p) = self.ticket_mut(id).and_then(|t| t.combo.as_mut()) {
+            p.reserved = [0.0; 2];
+        }
+    }
+
+    /// An entry combo of pair `pair` waits for its confirming round: a close waits for it
+    /// (a leg's late execution would else be closed twice, or not at all).
+    pub(super) fn combo_confirming(&self, pair: u16) -> bool {
+        self.open_tickets.iter().any(|&id| {
+            self.ticket(id).is_some_and(|t| {
+                t.pair == pair && !t.unwind && t.combo.is_some_and(|c| c.confirm_after.is_some())
+            })
+        })
     }
 
     /// Every watchdog period: combos whose net moved `reprice_ticks` away are re-priced, those

@@ -323,6 +323,7 @@ impl Dispatcher {
         }
         self.recheck_at = 0;
         self.link = Link::Up;
+        self.reconciled_epoch = self.epoch;
         self.closes_due = true;
         if subscribe {
             self.resubscribe();
@@ -408,6 +409,11 @@ impl Dispatcher {
     pub(super) fn poll_recheck(&mut self) {
         if self.recheck_at != 0 && self.now >= self.recheck_at && self.outstanding.all_in() {
             self.recheck_at = 0;
+            self.start_reconcile(false, false);
+        }
+        // A round a combo waits for (`combo.rs`), never started inside another's answers.
+        if self.combo_round_due && self.link != Link::Down && self.outstanding.all_in() {
+            self.combo_round_due = false;
             self.start_reconcile(false, false);
         }
     }

@@ -227,8 +227,12 @@ pub struct Dispatcher {
     link: Link,
     /// (start-up, subscribe) of a reconciliation a link loss interrupted: owed by the next one.
     unfinished_round: (bool, bool),
-    /// Reconciliation round (order slots confirmed working carry it).
+    /// Reconciliation round (order slots confirmed working carry it), the latest round whose
+    /// answers were all in when trading resumed, and whether a combo that ended short waits for
+    /// a new round (`combo.rs`).
     epoch: u32,
+    reconciled_epoch: u32,
+    combo_round_due: bool,
     /// Reconciliation answers asked for and not yet ended.
     outstanding: link::Outstanding,
     /// Gateway positions received in the current reconciliation.
@@ -318,6 +322,8 @@ impl Dispatcher {
             link: Link::Up,
             unfinished_round: (false, false),
             epoch: 0,
+            reconciled_epoch: 0,
+            combo_round_due: false,
             outstanding: link::Outstanding::default(),
             recon_positions: vec![None; n].into_boxed_slice(),
             suspect: vec![None; n].into_boxed_slice(),

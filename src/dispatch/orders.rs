@@ -336,6 +336,9 @@ impl Dispatcher {
         }
         if s.status.is_terminal() {
             self.adjust_target(s.pair, s.instrument, s.buy, gained);
+            if s.combo.is_some() {
+                self.combo_late_fill(s.ticket, s.leg, gained);
+            }
         }
         if s.ticket != 0 {
             if let Some(t) = self.ticket_mut(s.ticket) {
@@ -376,7 +379,7 @@ impl Dispatcher {
                     return;
                 }
                 // A combo leg's execution goes to that leg's slot.
-                let order_id = self.leg_order_id(order_id, instrument);
+                let order_id = self.leg_order_id(order_id, instrument, buy);
                 self.on_execution(
                     msg.t_recv_ns,
                     order_id,

@@ -175,9 +175,10 @@ impl Dispatcher {
                 if t.passive.is_some() {
                     self.end_passive(id);
                 }
+                self.release_combo(id);
             }
         }
-        if self.stop_entries(Some(pair)) {
+        if self.stop_entries(Some(pair)) | self.combo_confirming(pair) {
             if !self.pairs[pair as usize].close_pending {
                 self.counters.closes_after_cancel += 1;
             }
@@ -288,6 +289,9 @@ impl Dispatcher {
         for &o in dropped.iter() {
             self.counters.entries_dropped += 1;
             self.adjust_target(o.pair, o.instrument, o.side == Side::Buy, -(o.qty as f64));
+            if o.combo_b > 0 {
+                self.combo_not_queued(&o);
+            }
             self.leg_order_ended(o.ticket, o.leg);
         }
         let mut working = false;
@@ -405,8 +409,17 @@ impl Dispatcher {
     }
 
     pub(super) fn queue_cancel(&mut self, order_id: i32) {
-        // A combo leg is cancelled by its BAG's id (one cancel for both legs).
-        let order_id = self.wire_id(order_id);
+        // A combo leg is cancelled by its BAG's id: one cancel for both legs.
+        let wire = self.wire_id(order_id);
+        if wire != order_id
+            && let Some(bag) = self.slot_index(wire).and_then(|i| self.slots[i].as_mut())
+        {
+            if bag.cancel_asked {
+                return;
+            }
+            bag.cancel_asked = true;
+        }
+        let order_id = wire;
         if self.pending.iter().any(|o| o.cancel_id == order_id) {
             return;
         }

@@ -271,23 +271,27 @@ impl Dispatcher {
             self.close_ticket(id, TicketState::Hedged);
             return;
         }
+        let winding_down = self.counters.kill_switch > 0 || self.stopping;
+        // A combo ended short waits for its confirming round, even when a close took over.
+        if let Some(cp) = t.combo
+            && self.combo_step(&t, cp, winding_down)
+        {
+            return;
+        }
+        let Some(t) = self.ticket_mut(id).copied() else {
+            return;
+        };
         if t.superseded {
             if t.legs().iter().all(|l| l.live == 0) {
                 self.close_ticket(id, TicketState::Unwound);
             }
             return;
         }
-        let winding_down = self.counters.kill_switch > 0 || self.stopping;
         if let Some(ps) = t.passive {
             // Resting (its own clock, `give_up_ms`, governs; the leg timeout does not).
             if self.passive_step(&t, ps, winding_down) {
                 return;
             }
-        }
-        if let Some(cp) = t.combo
-            && self.combo_step(&t, cp, winding_down)
-        {
-            return;
         }
         // The passive or combo phase may have just ended: decide on the ticket as it is now.
         let Some(t) = self.ticket_mut(id).copied() else {
@@ -461,6 +465,7 @@ impl Dispatcher {
     pub(super) fn close_ticket(&mut self, id: u32, state: TicketState) {
         // A hedge still reserved will not be sent: the target no longer counts it.
         self.end_passive(id);
+        self.end_combo(id);
         let mut ended = None;
         if let Some(t) = self.ticket_mut(id) {
             t.state = state;

@@ -7,10 +7,18 @@
 //! or the pool at random, so every interleaving that keeps each stream's order can happen:
 //! statuses before or after their executions, commissions before their executions, answers
 //! interleaved.
-
+//!
+//! A combo (BAG) order `N` is kept as its two legs, `N` and `N + 1` (the dispatcher's own
+//! numbering), each filled on its own (non-guaranteed: one leg may fill while the other
+//! waits); what the engine hears names `N` only, as IB does: leg executions (with the leg's
+//! instrument), a BAG-level execution when complete units grow (before or after the leg's),
+//! the BAG's status in units, commissions for legs only, one open order. The BAG's statuses
+//! wait in the executions' stream, behind the executions they follow (PROTOCOL.md: the
+//! status with the net average price after the executions): a status in units cannot say
+//! what each leg filled, so only that order lets an engine know a legged BAG has ended.
 use super::Rng;
-use crate::dispatch::{Control, PlaceOrder};
-use crate::types::{Account, EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
+use crate::dispatch::{ComboKind, Control, OrderKind, PlaceOrder};
+use crate::types::{Account, BAG_INSTRUMENT, EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
 use crate::wire::ids::codes;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -40,6 +48,8 @@ pub(super) struct GwOrder {
     /// Something about it reached the engine (an order nobody heard of can be lost with the
     /// socket: its bytes never arrived).
     pub announced: bool,
+    /// A combo leg: its BAG's order id and the leg's ratio.
+    pub bag: Option<(i32, f64)>,
 }
 
 /// One execution of the day.
@@ -87,6 +97,10 @@ pub(super) struct Gateway {
     pub next_exec: u32,
     /// The model's clock.
     pub now: u64,
+    /// Per BAG: complete units reported; and every BAG-level execution (replayed with the
+    /// day's executions).
+    bag_units: BTreeMap<i32, f64>,
+    bag_execs: Vec<OrderEvent>,
 }
 
 impl Gateway {
@@ -103,6 +117,8 @@ impl Gateway {
             hostile: false,
             next_exec: 0,
             now: 0,
+            bag_units: BTreeMap::new(),
+            bag_execs: Vec::new(),
         }
     }
 
@@ -112,7 +128,91 @@ impl Gateway {
         }
     }
 
+    /// The orders behind id `order_id` as the engine names it: a BAG's two legs, or itself.
+    fn legs_of(&self, order_id: i32) -> Vec<i32> {
+        match self.orders.get(&order_id).and_then(|o| o.bag) {
+            Some((bag, _)) => vec![bag, bag + 1],
+            None => vec![order_id],
+        }
+    }
+
+    /// A BAG's complete units and its total, from its legs.
+    fn units(&self, bag: i32) -> (f64, f64) {
+        let legs = [bag, bag + 1].map(|id| self.orders[&id]);
+        let ratio = |o: &GwOrder| o.bag.map_or(1.0, |(_, r)| r);
+        let done = legs
+            .iter()
+            .map(|o| (o.filled / ratio(o)).floor())
+            .fold(f64::INFINITY, f64::min);
+        (done, legs[0].qty / ratio(&legs[0]))
+    }
+
+    /// A BAG's status, in units: Filled only once both legs are, Cancelled only once both
+    /// ended.
+    fn bag_status(&mut self, bag: i32, status: OrderStatusKind) {
+        let (done, total) = self.units(bag);
+        let legs = [bag, bag + 1].map(|id| self.orders[&id]);
+        let status = match status {
+            OrderStatusKind::Filled if done < total => OrderStatusKind::Submitted,
+            OrderStatusKind::Cancelled if legs.iter().any(|o| o.state != GwState::Done) => {
+                return;
+            }
+            s => s,
+        };
+        let e = OrderEvent::Status {
+            order_id: bag,
+            status,
+            filled: done,
+            remaining: total - done,
+            avg_fill_price: 0.0,
+            last_fill_price: 0.0,
+        };
+        self.push(EXECS, e, Some(bag));
+    }
+
+    /// Places combo `p` (leg A is `p`'s) as its two legs.
+    fn place_combo(&mut self, rng: &mut Rng, p: &PlaceOrder, c: &ComboKind) {
+        let reject = rng.below(100) < self.reject_percent;
+        let state = if reject {
+            GwState::Done
+        } else {
+            GwState::Working
+        };
+        let legs = [
+            (p.order_id, p.instrument, p.side, p.qty, c.ratio_a),
+            (p.order_id + 1, c.instrument_b, c.side_b, c.qty_b, c.ratio_b),
+        ];
+        for (id, instrument, side, qty, ratio) in legs {
+            let order = GwOrder {
+                instrument,
+                buy: side == Side::Buy,
+                qty: f64::from(qty),
+                filled: 0.0,
+                state,
+                announced: false,
+                bag: Some((p.order_id, f64::from(ratio))),
+            };
+            self.orders.insert(id, order);
+        }
+        if reject {
+            self.hostile = true;
+            let code = REJECT_CODES[rng.below(REJECT_CODES.len() as u64) as usize];
+            let e = OrderEvent::Error {
+                id: p.order_id,
+                code,
+            };
+            self.push(STATUS, e, Some(p.order_id));
+            return;
+        }
+        if rng.chance(70) {
+            self.bag_status(p.order_id, OrderStatusKind::Submitted);
+        }
+    }
+
     fn status(&mut self, order_id: i32, status: OrderStatusKind) {
+        if let Some((bag, _)) = self.orders[&order_id].bag {
+            return self.bag_status(bag, status);
+        }
         let o = self.orders[&order_id];
         let e = OrderEvent::Status {
             order_id,
@@ -126,6 +226,9 @@ impl Gateway {
     }
 
     pub fn place(&mut self, rng: &mut Rng, p: &PlaceOrder) {
+        if let OrderKind::Combo(c) = p.kind {
+            return self.place_combo(rng, p, &c);
+        }
         let reject = rng.below(100) < self.reject_percent;
         let order = GwOrder {
             instrument: p.instrument,
@@ -138,6 +241,7 @@ impl Gateway {
                 GwState::Working
             },
             announced: false,
+            bag: None,
         };
         self.orders.insert(p.order_id, order);
         if reject {
@@ -182,6 +286,27 @@ impl Gateway {
     }
 
     pub fn cancel(&mut self, rng: &mut Rng, order_id: i32) {
+        if let [bag, leg_b] = self.legs_of(order_id)[..] {
+            // A BAG: both legs at once, one status.
+            let states = [bag, leg_b].map(|id| self.orders[&id].state);
+            if states.iter().all(|s| *s == GwState::Done) {
+                let e = OrderEvent::Error {
+                    id: bag,
+                    code: 10148,
+                };
+                return self.push(STATUS, e, Some(bag));
+            }
+            for id in [bag, leg_b] {
+                let o = self.orders.get_mut(&id).expect("both legs");
+                if o.state == GwState::Working {
+                    o.state = GwState::PendingCancel;
+                }
+            }
+            if rng.chance(70) {
+                self.bag_status(bag, OrderStatusKind::PendingCancel);
+            }
+            return;
+        }
         let Some(o) = self.orders.get_mut(&order_id) else {
             let e = OrderEvent::Error {
                 id: order_id,
@@ -210,6 +335,27 @@ impl Gateway {
 
     /// A cancel takes effect.
     pub fn complete_cancel(&mut self, rng: &mut Rng, order_id: i32) {
+        if let [bag, leg_b] = self.legs_of(order_id)[..] {
+            let mut ended = false;
+            for id in [bag, leg_b] {
+                let o = self.orders.get_mut(&id).expect("both legs");
+                if o.state == GwState::PendingCancel {
+                    o.state = GwState::Done;
+                    ended = true;
+                }
+            }
+            if ended {
+                if rng.chance(30) {
+                    let e = OrderEvent::Error {
+                        id: bag,
+                        code: codes::ORDER_CANCELLED,
+                    };
+                    self.push(STATUS, e, Some(bag));
+                }
+                self.bag_status(bag, OrderStatusKind::Cancelled);
+            }
+            return;
+        }
         let Some(o) = self.orders.get_mut(&order_id) else {
             return;
         };
@@ -247,8 +393,10 @@ impl Gateway {
         let exec_id = ExecId::from(format!("x{}", self.next_exec).as_str()).unwrap();
         // Multiples of 1/4: sums are exact, so the ledger compares with ==.
         let commission = 1.0 + f64::from(self.next_exec % 4) * 0.25;
+        // A combo leg's execution names its BAG.
+        let reported_id = o.bag.map_or(order_id, |(bag, _)| bag);
         let x = GwExec {
-            order_id,
+            order_id: reported_id,
             exec_id,
             instrument: o.instrument,
             buy: o.buy,
@@ -259,11 +407,20 @@ impl Gateway {
         };
         self.execs.push(x);
         self.positions[o.instrument as usize] += if o.buy { shares } else { -shares };
+        let bag_exec = o.bag.and_then(|(bag, _)| self.bag_exec(bag));
+        // (Drawn only for combos: the other policies' schedules stay as recorded.)
+        let bag_first = bag_exec.is_some() && rng.chance(50);
+        if let (Some(e), true) = (bag_exec, bag_first) {
+            self.push(EXECS, e, Some(reported_id));
+        }
         let copies = if rng.chance(5) { 2 } else { 1 };
         for _ in 0..copies {
             // Sometimes the symbol is not one the engine knows by name.
             let unknown = rng.chance(5);
-            self.push(EXECS, exec_event(&x, unknown), Some(order_id));
+            self.push(EXECS, exec_event(&x, unknown), Some(reported_id));
+        }
+        if let (Some(e), false) = (bag_exec, bag_first) {
+            self.push(EXECS, e, Some(reported_id));
         }
         if done {
             self.status(order_id, OrderStatusKind::Filled);
@@ -285,6 +442,29 @@ impl Gateway {
                 self.push_commission(&x);
             }
         }
+    }
+
+    /// The BAG-level execution of the units combo `bag` completed since the last one, if any.
+    fn bag_exec(&mut self, bag: i32) -> Option<OrderEvent> {
+        let (done, _) = self.units(bag);
+        let reported = self.bag_units.entry(bag).or_insert(0.0);
+        if done <= *reported {
+            return None;
+        }
+        let units = done - *reported;
+        *reported = done;
+        self.next_exec += 1;
+        let e = OrderEvent::Execution {
+            order_id: bag,
+            exec_id: ExecId::from(format!("bag{}", self.next_exec).as_str()).unwrap(),
+            instrument: BAG_INSTRUMENT,
+            buy: true,
+            shares: units,
+            price: -1.5,
+            cum_qty: done,
+        };
+        self.bag_execs.push(e);
+        Some(e)
     }
 
     fn push_commission(&mut self, x: &GwExec) {
@@ -322,11 +502,20 @@ impl Gateway {
             .orders
             .iter()
             .filter(|(_, o)| !o.announced && o.filled == 0.0)
+            .filter(|(id, o)| o.bag.is_none_or(|(bag, _)| bag == **id))
             .map(|(&id, _)| id)
             .collect();
         for id in unheard {
-            if rng.chance(50) {
-                self.orders.remove(&id);
+            let legs = self.legs_of(id);
+            let heard = legs.iter().any(|l| {
+                self.orders
+                    .get(l)
+                    .is_some_and(|o| o.announced || o.filled > 0.0)
+            });
+            if !heard && rng.chance(50) {
+                for l in legs {
+                    self.orders.remove(&l);
+                }
             }
         }
     }
@@ -342,6 +531,9 @@ impl Gateway {
                         self.push_commission(x);
                     }
                 }
+                for e in self.bag_execs.clone() {
+                    self.push(RECON_EXECS, e, None);
+                }
                 self.push(RECON_EXECS, OrderEvent::End(EndKind::Executions), None);
             }
             Control::OpenOrders => {
@@ -349,6 +541,8 @@ impl Gateway {
                     .orders
                     .iter()
                     .filter(|(_, o)| o.state != GwState::Done)
+                    // A combo is listed once, by its BAG's id.
+                    .filter(|(id, o)| o.bag.is_none_or(|(bag, _)| bag == **id))
                     .map(|(&id, o)| (id, *o))
                     .collect();
                 for (order_id, o) in open {

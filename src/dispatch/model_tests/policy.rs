@@ -115,6 +115,11 @@ impl Model {
         let policy = self.exec.params.policy;
         match (p.kind, policy) {
             (OrderKind::Market, _) => Ok(()),
+            (OrderKind::Combo(_), Policy::Combo) => Ok(()),
+            (OrderKind::Combo(_), _) => Err(format!(
+                "order {} is a combo under another policy",
+                p.order_id
+            )),
             (OrderKind::Limit { .. }, Policy::Market) => Err(format!(
                 "order {} is a limit under the market policy",
                 p.order_id
@@ -157,6 +162,11 @@ fn check_policy(policy: Policy) -> DispatchCounters {
                 total.passive_reprices += c.passive_reprices;
                 total.passive_give_ups += c.passive_give_ups;
                 total.orders_cancelled += c.orders_cancelled;
+                total.combo_executions += c.combo_executions;
+                total.combo_rejects += c.combo_rejects;
+                total.combo_give_ups += c.combo_give_ups;
+                total.combo_reprices += c.combo_reprices;
+                total.combo_legged += c.combo_legged;
             }
             Err(e) => panic!(
                 "model schedule failed: {} seed {seed}: {e}",
@@ -180,6 +190,21 @@ fn random_schedules_with_passive_legs_agree_with_the_gateway_ledger() {
     // Resting legs were hedged as they filled, re-priced as the quote moved, and given up.
     assert!(
         c.passive_hedges > 0 && c.passive_reprices > 0 && c.passive_give_ups > 0,
+        "{c:?}"
+    );
+}
+
+#[test]
+fn random_schedules_with_combos_agree_with_the_gateway_ledger() {
+    let c = check_policy(Policy::Combo);
+    // BAG-level executions came (and were not booked: the ledger check would fail), legs
+    // filled apart (non-guaranteed), combos were rejected, re-priced and given up.
+    assert!(
+        c.combo_executions > 0
+            && c.combo_legged > 0
+            && c.combo_rejects > 0
+            && c.combo_reprices > 0
+            && c.combo_give_ups > 0,
         "{c:?}"
     );
 }
@@ -224,6 +249,7 @@ fn policy_from_env() -> Option<Policy> {
     match std::env::var("MODEL_POLICY").ok()?.as_str() {
         "marketable_limit" => Some(Policy::MarketableLimit),
         "passive" => Some(Policy::Passive),
+        "combo" => Some(Policy::Combo),
         _ => None,
     }
 }
