@@ -572,6 +572,8 @@ pub struct DispatchOutcome {
 #[cfg(test)]
 mod basket_tests;
 #[cfg(test)]
+mod combo_tests;
+#[cfg(test)]
 mod execution_tests;
 #[cfg(test)]
 mod exit_tests;
