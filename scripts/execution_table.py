@@ -2,10 +2,11 @@
 """The README's execution-policy table: one backtest per policy over the same quote file.
 
 Usage: python3 scripts/execution_table.py [--hft target/release/hft] [--ticks N]
-       [--latency-us FEED,ORDER] [--keep DIR]
+       [--latency-us FEED,ORDER] [--keep DIR] [--policies market,combo,...]
 
 Writes N ticks of the embedded synthetic universe (params/sim.toml), then runs `hft backtest`
-with the embedded engine params and `[execution] policy` set to each policy (and, with
+with the embedded engine params and `[execution] policy` set to each policy (a `combo:PRICE`
+row sets `combo_price = "PRICE"`: mid, cross or market; plain `combo` is the default, mid) (and, with
 --latency-us, `[backtest] feed_latency_us` / `order_latency_us`), and prints a Markdown table
 from each run's summary.json: round trips, fill rate (orders filled / orders sent), cost per
 round trip (implementation shortfall against the mid the engine saw when it wrote each order,
@@ -19,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 
-POLICIES = ["market", "marketable_limit", "passive"]
+POLICIES = ["market", "marketable_limit", "passive", "combo", "combo:cross", "combo:market"]
 
 
 def main() -> int:
@@ -28,6 +29,7 @@ def main() -> int:
     ap.add_argument("--ticks", type=int, default=2_000_000)
     ap.add_argument("--latency-us", default="0,0")
     ap.add_argument("--keep", default="")
+    ap.add_argument("--policies", default=",".join(POLICIES))
     args = ap.parse_args()
     feed_us, order_us = (float(x) for x in args.latency_us.split(","))
     root = pathlib.Path(__file__).resolve().parent.parent
@@ -42,13 +44,17 @@ def main() -> int:
         )
     base = (root / "params" / "default.toml").read_text()
     rows = []
-    for policy in POLICIES:
+    for row in args.policies.split(","):
+        policy, _, price = row.partition(":")
         text = base.replace('policy = "market"', f'policy = "{policy}"', 1)
+        if price:
+            text = text.replace('combo_price = "mid"', f'combo_price = "{price}"', 1)
         if feed_us or order_us:
             text += f"\n[backtest]\nfeed_latency_us = {feed_us}\norder_latency_us = {order_us}\n"
-        params = work / f"{policy}.toml"
+        name = row.replace(":", "-")
+        params = work / f"{name}.toml"
         params.write_text(text)
-        out = work / policy
+        out = work / name
         subprocess.run(
             [args.hft, "backtest", "--params", str(params), "--ticks", str(ticks), "--out", str(out)],
             check=True,
@@ -61,7 +67,7 @@ def main() -> int:
         shares = max(b["shares_traded"], 1.0)
         rows.append(
             (
-                policy,
+                row,
                 b["trades"],
                 d["orders_filled"] / max(d["orders_sent"], 1),
                 (b["shortfall"] + s["pnl"]["commissions"]) / trades,
