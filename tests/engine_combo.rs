@@ -55,7 +55,10 @@ fn engine_with_combos_matches_backtest_orders_and_gateway_positions() {
         s.dispatch.combo_executions > 0,
         "the backtest's combos report BAG-level executions"
     );
-    assert!(s.dispatch.fills > s.dispatch.orders_sent, "legs fill in parts");
+    assert!(
+        s.dispatch.fills > s.dispatch.orders_sent,
+        "legs fill in parts"
+    );
     assert_eq!(s.dispatch.combo_rejects, 0);
 
     let mut sim = test_params();
@@ -94,7 +97,11 @@ fn engine_with_combos_matches_backtest_orders_and_gateway_positions() {
     );
     let d = &report.dispatch.counters;
     assert!(d.combo_executions > 0);
-    assert_eq!(d.fills as usize, snap.exec_ids.len(), "legs' executions only");
+    assert_eq!(
+        d.fills as usize,
+        snap.exec_ids.len(),
+        "legs' executions only"
+    );
     let symbols = params.symbols();
     for (_, symbol, qty, _) in &snap.positions {
         let i = symbols.iter().position(|x| x == symbol).unwrap();

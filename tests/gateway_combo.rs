@@ -72,8 +72,8 @@ struct Heard {
 fn listen(c: &mut TwsConnection, id: i32) -> Heard {
     let mut h = Heard::default();
     loop {
-        let done = h.final_status.is_some()
-            && h.leg_exec_ids.iter().all(|e| h.commissions.contains(e));
+        let done =
+            h.final_status.is_some() && h.leg_exec_ids.iter().all(|e| h.commissions.contains(e));
         if done {
             return h;
         }
@@ -84,10 +84,11 @@ fn listen(c: &mut TwsConnection, id: i32) -> Heard {
                         h.bag_units += e.shares;
                         h.bag_exec_ids.push(e.exec_id.to_string());
                     } else {
-                        let leg = h
-                            .legs
-                            .entry(e.contract.symbol.to_string())
-                            .or_insert((e.side.to_string(), 0.0, 0.0));
+                        let leg = h.legs.entry(e.contract.symbol.to_string()).or_insert((
+                            e.side.to_string(),
+                            0.0,
+                            0.0,
+                        ));
                         leg.1 += e.shares;
                         leg.2 += e.shares * e.price;
                         h.leg_exec_ids.push(e.exec_id.to_string());
@@ -97,8 +98,12 @@ fn listen(c: &mut TwsConnection, id: i32) -> Heard {
                 ServerMessage::OrderStatus(s)
                     if s.order_id == id && (s.status == "Filled" || s.status == "Cancelled") =>
                 {
-                    h.final_status =
-                        Some((s.status.to_string(), s.filled, s.remaining, s.avg_fill_price));
+                    h.final_status = Some((
+                        s.status.to_string(),
+                        s.filled,
+                        s.remaining,
+                        s.avg_fill_price,
+                    ));
                 }
                 ServerMessage::Error(e) if e.id == id && e.code != 202 => {
                     panic!("combo {id}: {e:?}")
@@ -120,7 +125,10 @@ fn a_market_combo_fills_leg_by_leg_and_is_reported_as_ib_does() {
     // Two legs, each its ratio times the units, on its own side.
     assert_eq!(h.legs.len(), 2, "{h:?}");
     let sides: Vec<(&str, f64)> = h.legs.values().map(|l| (l.0.as_str(), l.1)).collect();
-    assert!(sides.contains(&("BOT", 10.0)) && sides.contains(&("SLD", 20.0)), "{sides:?}");
+    assert!(
+        sides.contains(&("BOT", 10.0)) && sides.contains(&("SLD", 20.0)),
+        "{sides:?}"
+    );
     // The BAG-level executions add up to the units; no commission report is about them.
     assert_eq!(h.bag_units, 10.0);
     assert!(h.bag_exec_ids.iter().all(|e| !h.commissions.contains(e)));

@@ -78,8 +78,8 @@ pub enum PassivePrice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum ComboPrice {
-    /// LMT at the net of the legs' mids (per combo unit, rounded to the cent towards the
-    /// cheaper side) plus `combo_offset_ticks`.
+    /// LMT at the net of the legs' mids (per combo unit, rounded down: a buyer pays at most
+    /// the mid) plus `combo_offset_ticks`.
     #[default]
     Mid,
     /// LMT at the net of the legs' far touches (what crossing both costs now) plus
@@ -113,8 +113,9 @@ pub struct ExecutionParams {
     pub give_up_ms: u64,
     /// `combo`: where the net limit goes.
     pub combo_price: ComboPrice,
-    /// `combo`: cents per combo unit added to the net limit (towards paying more: a higher
-    /// chance to fill); may be negative (more patient).
+    /// `combo`: cents a share of the larger leg (times its ratio per combo unit) added to the
+    /// net limit (towards paying more: a higher chance to fill); may be negative (more
+    /// patient).
     pub combo_offset_ticks: i32,
 }
 

@@ -1,6 +1,6 @@
 //! The `combo` policy: one BAG order for a pair trade (both legs, NonGuaranteed=1), at a net
 //! price (`combo_price`: the legs' net mid or net far touches, plus `combo_offset_ticks` cents
-//! per unit) or at market.
+//! a share of the larger leg, i.e. times its ratio per unit) or at market.
 //!
 //! Inside the dispatcher a combo is two order slots, one per leg, so every rule written over
 //! orders (tickets, targets, fills once, reconciliation, the journal) holds per leg. The BAG's
@@ -20,7 +20,9 @@
 //! `a / gcd` and `b / gcd`. The combo is bought; each leg's action is its side.
 //!
 //! Re-pricing and giving up, as for `passive`: every watchdog period a combo whose net (by the
-//! same rule, now) moved `reprice_ticks` cents per unit away from its limit is cancelled and,
+//! same rule, now) moved `reprice_ticks` cents a share of the larger leg (times its ratio per
+//! unit: a unit of 100 and 73 shares moves its net by cents at every tick) away from its limit
+//! is cancelled and,
 //! when neither leg has filled, sent again at the new net (`combo_reprices`); after
 //! `give_up_ms` it is cancelled and what each leg lacks then crosses at market
 //! (`combo_give_ups`). Non-guaranteed legging (one leg filled more than the other when the
@@ -91,6 +93,11 @@ pub(super) fn units_of(a: u32, b: u32) -> (u32, u32, u32) {
     (g, a / g, b / g)
 }
 
+/// The larger of two ratios: what a per-share setting is multiplied by per unit.
+fn larger(a: u32, b: u32) -> i64 {
+    i64::from(a.max(b))
+}
+
 /// Codes that reject a combo (an order-ending code that is not about a cancel, or IB's 10043
 /// for a combo without NonGuaranteed).
 fn is_reject(code: i32) -> bool {
@@ -105,9 +112,11 @@ impl Dispatcher {
             return [None, None];
         };
         let companion = match self.slots[i].and_then(|s| s.combo) {
-            Some(c) if c.bag_id == order_id => self
-                .slot_index(order_id.wrapping_add(1))
-                .filter(|&j| self.slots[j].and_then(|s| s.combo).map(|c| c.bag_id) == Some(order_id)),
+            Some(c) if c.bag_id == order_id => {
+                self.slot_index(order_id.wrapping_add(1)).filter(|&j| {
+                    self.slots[j].and_then(|s| s.combo).map(|c| c.bag_id) == Some(order_id)
+                })
+            }
             _ => None,
         };
         [Some(i), companion]
@@ -344,7 +353,8 @@ impl Dispatcher {
             twice += sign * i64::from(ratio) * price2;
         }
         // Rounded down: a buyer of the combo pays at most the mid.
-        Some(twice.div_euclid(2) + i64::from(self.execution.combo_offset_ticks))
+        let offset = i64::from(self.execution.combo_offset_ticks) * larger(ratio_a, ratio_b);
+        Some(twice.div_euclid(2) + offset)
     }
 
     /// Ticket `t`'s combo phase after a change. True while the BAG still works (its own clock
@@ -366,15 +376,18 @@ impl Dispatcher {
                     // (An entry a close took over completes nothing: nothing to reserve.)
                     let lacking = [0, 1].map(|k| {
                         let l = t.legs[k];
-                        if t.superseded { 0.0 } else { (l.qty - l.filled).max(0.0) }
+                        if t.superseded {
+                            0.0
+                        } else {
+                            (l.qty - l.filled).max(0.0)
+                        }
                     });
                     if let Some(p) = self.ticket_mut(t.id).and_then(|t| t.combo.as_mut()) {
                         p.confirm_after = Some(next);
                         p.reserved = lacking;
                     }
-                    for k in 0..2 {
-                        let l = t.legs[k];
-                        self.adjust_target(t.pair, l.instrument, l.side == Side::Buy, lacking[k]);
+                    for (l, qty) in t.legs.iter().zip(lacking) {
+                        self.adjust_target(t.pair, l.instrument, l.side == Side::Buy, qty);
                     }
                     self.combo_round_due = true;
                     return true;
@@ -546,7 +559,7 @@ impl Dispatcher {
                     let unpriced = self.counters.limits_unpriced;
                     let now = self.combo_net(&t, ra, rb);
                     self.counters.limits_unpriced = unpriced;
-                    now.is_some_and(|n| n >= net + away)
+                    now.is_some_and(|n| n >= net + away * larger(ra, rb))
                 }
                 _ => false,
             };

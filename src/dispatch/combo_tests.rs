@@ -79,11 +79,22 @@ fn one_bag_for_both_legs_and_the_bag_level_execution_is_never_a_position() {
     let sent = places(&out);
     assert_eq!(sent.len(), 1, "one BAG order for the pair");
     let bag = sent[0].order_id;
-    assert_eq!((sent[0].instrument, sent[0].side, sent[0].qty), (0, Side::Buy, 100));
+    assert_eq!(
+        (sent[0].instrument, sent[0].side, sent[0].qty),
+        (0, Side::Buy, 100)
+    );
     let c = kind(&sent[0]);
     // A buy 100, B sell 200: 100 units of (+1 A, -2 B); the net mid is 100.00 - 2 x 50.00.
     assert_eq!(
-        (c.instrument_b, c.side_b, c.qty_b, c.units, c.ratio_a, c.ratio_b, c.net),
+        (
+            c.instrument_b,
+            c.side_b,
+            c.qty_b,
+            c.units,
+            c.ratio_a,
+            c.ratio_b,
+            c.net
+        ),
         (1, Side::Sell, 200, 100, 1, 2, Some(0))
     );
     // Each leg is journaled (write-ahead), the BAG's own id last.
@@ -115,7 +126,10 @@ fn one_bag_for_both_legs_and_the_bag_level_execution_is_never_a_position() {
     assert_eq!(held, [100.0, -200.0]);
     let book = h.d.pair_books().next().expect("one pair");
     assert_eq!((book.legs[0].qty, book.legs[1].qty), (100.0, -200.0));
-    assert_eq!((book.legs[0].commissions, book.legs[1].commissions), (1.0, 1.0));
+    assert_eq!(
+        (book.legs[0].commissions, book.legs[1].commissions),
+        (1.0, 1.0)
+    );
     assert_eq!(h.d.counters().fills, 2);
     // A BAG-level execution replayed after the legs still books nothing.
     bag_exec(&mut h, bag, 100.0, 0.0);
@@ -157,12 +171,20 @@ fn a_legged_combo_given_up_is_confirmed_then_each_leg_completes_at_market() {
     for _ in 0..20 {
         out.extend(h.advance(60));
     }
-    assert_eq!(cancels(&out), [bag], "one cancel for both legs, after give_up_ms");
+    assert_eq!(
+        cancels(&out),
+        [bag],
+        "one cancel for both legs, after give_up_ms"
+    );
     // The BAG's final status is in units (0): it cannot say what A filled. Nothing is sent
     // before a reconciliation round confirms the legs.
     let out = h.status(bag, OrderStatusKind::Cancelled, 0.0);
     assert!(places(&out).is_empty());
-    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]), "B's completion reserved");
+    assert_eq!(
+        h.d.pair_target(0),
+        Some([100.0, -200.0]),
+        "B's completion reserved"
+    );
     let out = h.advance(60);
     assert_eq!(
         controls(&out),
@@ -201,7 +223,10 @@ fn a_late_leg_execution_after_the_final_status_is_not_traded_twice() {
     let out = reconcile(&mut h, [100.0, -120.0]);
     let crossed = places(&out);
     assert_eq!(
-        crossed.iter().map(|p| (p.instrument, p.qty)).collect::<Vec<_>>(),
+        crossed
+            .iter()
+            .map(|p| (p.instrument, p.qty))
+            .collect::<Vec<_>>(),
         [(1, 80)],
         "only what B still lacks"
     );
@@ -216,8 +241,14 @@ fn a_combo_the_market_moved_away_from_is_repriced_while_nothing_filled() {
         ..combo(ComboPrice::Mid)
     });
     let bag = places(&h.entry(1))[0].order_id;
-    // A's mid rises 3 cents: the net mid (per unit) is 3 cents above the limit.
+    // A's mid rises 5 cents: the net mid is 5 cents a unit above the limit, past 2 cents a
+    // share of the larger leg (B, 2 shares a unit).
     h.touch[0] = (100.02, 100.04);
+    assert!(
+        cancels(&h.advance(60)).is_empty(),
+        "3 cents a unit: not yet"
+    );
+    h.touch[0] = (100.04, 100.06);
     let out = h.advance(60);
     assert_eq!(cancels(&out), [bag]);
     h.status(bag, OrderStatusKind::Cancelled, 0.0);
@@ -225,6 +256,6 @@ fn a_combo_the_market_moved_away_from_is_repriced_while_nothing_filled() {
     let out = reconcile(&mut h, [0.0, 0.0]);
     let again = places(&out);
     assert_eq!(again.len(), 1);
-    assert_eq!(kind(&again[0]).net, Some(3));
+    assert_eq!(kind(&again[0]).net, Some(5));
     assert_eq!(h.d.counters().combo_reprices, 1);
 }

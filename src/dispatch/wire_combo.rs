@@ -16,7 +16,10 @@ impl Wire {
         let con_id = |i: u16| self.con_ids.get(i as usize).copied().unwrap_or(0);
         let (con_a, con_b) = (con_id(p.instrument), con_id(c.instrument_b));
         if con_a <= 0 || con_b <= 0 {
-            tracing::error!(order_id = p.order_id, "combo leg without a contract id: not sent");
+            tracing::error!(
+                order_id = p.order_id,
+                "combo leg without a contract id: not sent"
+            );
             return false;
         }
         // "A,B" without allocating: symbols are short, a longer pair is cut (IB keys the BAG

@@ -447,11 +447,17 @@ mod tests {
         assert_eq!(c.state, OrderState::Filled);
         assert!((c.avg_net(&ledger) - (10.00 - 20.02)).abs() < 1e-9);
         let mut d = ComboOrder::new(&mut ledger, template(), &LEGS, 10, Some(-1100));
-        assert_eq!(d.modify(&mut ledger, 0, None), Err(super::super::ModifyError::BadQuantity));
+        assert_eq!(
+            d.modify(&mut ledger, 0, None),
+            Err(super::super::ModifyError::BadQuantity)
+        );
         assert!(d.modify(&mut ledger, 20, Some(-1000)).is_ok());
         assert_eq!(ledger.orders[d.children[1]].total, 20);
         d.cancel(&mut ledger);
         assert!(!ledger.orders[d.children[0]].state.is_working());
-        assert_eq!(d.modify(&mut ledger, 5, None), Err(super::super::ModifyError::NotWorking));
+        assert_eq!(
+            d.modify(&mut ledger, 5, None),
+            Err(super::super::ModifyError::NotWorking)
+        );
     }
 }

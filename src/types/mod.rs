@@ -13,9 +13,8 @@ mod orders;
 
 pub use market::{MdEvent, MdTick, Quote, QuoteMsg, cents};
 pub use orders::{
-    BAG_INSTRUMENT,
-    Account, CloseReason, Direction, EndKind, ExecId, IntentKind, IntentMsg, IntentOutcome, Leg,
-    Legs, MAX_LEGS, OrderEvent, OrderIntent, OrderMsg, OrderStatusKind, Side,
+    Account, BAG_INSTRUMENT, CloseReason, Direction, EndKind, ExecId, IntentKind, IntentMsg,
+    IntentOutcome, Leg, Legs, MAX_LEGS, OrderEvent, OrderIntent, OrderMsg, OrderStatusKind, Side,
 };
 
 /// A message with the monotonic stamps of the tick behind it.

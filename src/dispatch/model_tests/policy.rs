@@ -66,8 +66,8 @@ impl Execution {
         let mut params = params;
         if policy == Policy::Combo {
             // Drawn only for combos, so the other policies' schedules stay as recorded.
-            params.combo_price =
-                [ComboPrice::Mid, ComboPrice::Cross, ComboPrice::Market][pick(&mut rng, 3) as usize];
+            params.combo_price = [ComboPrice::Mid, ComboPrice::Cross, ComboPrice::Market]
+                [pick(&mut rng, 3) as usize];
             params.combo_offset_ticks = pick(&mut rng, 3) as i32 - 1;
         }
         Execution {
