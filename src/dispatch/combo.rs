@@ -40,6 +40,7 @@ use crate::types::{BAG_INSTRUMENT, OrderStatusKind, Side};
 /// A combo order on the wire: leg A is [`PlaceOrder`]'s instrument, side and quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ComboKind {
+    /// Leg B: its instrument, side (its action when the combo is bought) and shares.
     pub instrument_b: u16,
     pub side_b: Side,
     pub qty_b: u32,

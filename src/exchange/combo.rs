@@ -80,6 +80,7 @@ pub struct ComboOrder {
     sold: bool,
     /// Complete units already reported.
     reported_units: u32,
+    /// Working, or how it ended (Filled once every unit is complete, Cancelled).
     pub state: OrderState,
     /// Scratch for one leg's fills, allocated once.
     fills: Vec<Fill>,
