@@ -2,7 +2,7 @@
 """The README's execution-policy table: one backtest per policy over the same quote file.
 
 Usage: python3 scripts/execution_table.py [--hft target/release/hft] [--ticks N]
-       [--latency-us FEED,ORDER] [--keep DIR] [--no-trades]
+       [--latency-us FEED,ORDER] [--keep DIR] [--no-trades] [--only LABEL,...]
 
 Writes N ticks of the embedded synthetic universe (params/sim.toml) with the market's trade
 prints (`last,last_size` columns; --no-trades strips them, as quote files were before), then
@@ -11,7 +11,8 @@ runs `hft backtest` with the embedded engine params and each entry of RUNS appli
 and prints a Markdown table from each run's summary.json: round trips, fill rate (orders filled
 / orders sent), cost per round trip (implementation shortfall against the mid the engine saw
 when the intent was decided, plus commissions, in USD, and the shortfall in cents per share),
-legging incidents, net PnL. A policy is one entry of RUNS (a combo policy is one more).
+legging incidents, net PnL. A policy is one entry of RUNS; `--only A,B` runs the entries whose
+labels start with A or B.
 """
 
 import argparse
@@ -35,6 +36,9 @@ RUNS = [
     ("adaptive (urgent)", {"policy": '"adaptive"', "adaptive_priority": '"urgent"'}),
     ("adaptive (normal)", {"policy": '"adaptive"', "adaptive_priority": '"normal"'}),
     ("adaptive (patient)", {"policy": '"adaptive"', "adaptive_priority": '"patient"'}),
+    ("combo (mid)", {"policy": '"combo"', "combo_price": '"mid"'}),
+    ("combo (cross)", {"policy": '"combo"', "combo_price": '"cross"'}),
+    ("combo (market)", {"policy": '"combo"', "combo_price": '"market"'}),
 ]
 
 
@@ -54,6 +58,7 @@ def main() -> int:
     ap.add_argument("--latency-us", default="0,0")
     ap.add_argument("--keep", default="")
     ap.add_argument("--no-trades", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated label prefixes (default: all)")
     args = ap.parse_args()
     feed_us, order_us = (float(x) for x in args.latency_us.split(","))
     root = pathlib.Path(__file__).resolve().parent.parent
@@ -75,7 +80,10 @@ def main() -> int:
                     dst.write(",".join(line.rstrip("\n").split(",")[:6]) + "\n")
     base = (root / "params" / "default.toml").read_text()
     rows = []
+    prefixes = [p for p in args.only.split(",") if p]
     for k, (label, keys) in enumerate(RUNS):
+        if prefixes and not any(label.startswith(p) for p in prefixes):
+            continue
         text = with_keys(base, keys)
         if feed_us or order_us:
             text += f"\n[backtest]\nfeed_latency_us = {feed_us}\norder_latency_us = {order_us}\n"

@@ -54,6 +54,9 @@ fn every_policy_trades_hedged_through_the_same_dispatcher() {
             // The algo works both legs at the venue (the midpoint, then the far touch) and
             // fills them there; nothing is hedged by the engine.
             Policy::Adaptive => assert!(d.orders_filled > 0 && d.passive_hedges == 0, "{d:?}"),
+            // One BAG per trade through the shared combo rule: BAG-level executions reported
+            // (and not booked: the books end flat or hedged, checked above), none rejected.
+            Policy::Combo => assert!(d.combo_executions > 0 && d.combo_rejects == 0, "{d:?}"),
             Policy::Market => {}
         }
         // Deterministic: the same run twice gives the same bytes.
@@ -116,4 +119,31 @@ fn a_late_wire_delays_every_fill_by_both_latencies() {
     assert_eq!(late.fills_csv, run(&p).fills_csv);
     let instant = run(&params(Policy::Market));
     assert_ne!(late.fills_csv, instant.fills_csv);
+}
+
+#[test]
+fn combos_take_the_same_late_wire() {
+    let mut p = params(Policy::Combo);
+    p.backtest = BacktestParams {
+        feed_latency_us: 200_000.0,
+        order_latency_us: 300_000.0,
+        order_latency_hgrm: String::new(),
+    };
+    let late = run(&p);
+    let orders = times(&late.orders_csv);
+    let fills = times(&late.fills_csv);
+    assert!(fills.len() >= 10, "{}", fills.len());
+    // Each leg's fill belongs to its leg's row (the BAG's id, or the id after it).
+    for (id, t_fill) in &fills {
+        let t_order = orders
+            .iter()
+            .find(|(o, _)| o == id)
+            .map(|(_, t)| *t)
+            .expect("every fill has its leg's order row");
+        assert!(*t_fill >= t_order + 500_000_000, "order {id}");
+    }
+    let d = &late.summary.dispatch;
+    assert_eq!(d.naked_legs, 0);
+    assert!(d.combo_executions > 0);
+    assert_eq!(late.fills_csv, run(&p).fills_csv);
 }

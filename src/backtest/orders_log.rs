@@ -3,7 +3,7 @@
 //! row).
 
 use super::Backtest;
-use crate::dispatch::PlaceOrder;
+use crate::dispatch::{OrderKind, PlaceOrder};
 use crate::types::Side;
 
 /// The header of `orders.csv`.
@@ -24,8 +24,25 @@ pub(super) struct OrderLine {
 }
 
 impl Backtest {
-    /// Keeps an order the dispatcher sent at `now`, with the mid it is measured from.
+    /// Keeps an order the dispatcher sent at `now`, with the mid it is measured from. A combo
+    /// is one line per leg; leg B's slot (and shortfall) is the BAG's id plus one.
     pub(super) fn log_order(&mut self, p: &PlaceOrder, now: u64) {
+        if let OrderKind::Combo(c) = p.kind {
+            self.log_leg(p, now);
+            let b = PlaceOrder {
+                order_id: p.order_id + 1,
+                instrument: c.instrument_b,
+                side: c.side_b,
+                qty: c.qty_b,
+                kind: OrderKind::Market,
+                ..*p
+            };
+            return self.log_leg(&b, now);
+        }
+        self.log_leg(p, now);
+    }
+
+    fn log_leg(&mut self, p: &PlaceOrder, now: u64) {
         // The mid when the order's intent was decided (re-sends, re-prices and hedges are
         // measured from there too); an order no intent decided, from the mid of now.
         if let Ok(i) = usize::try_from(p.order_id) {

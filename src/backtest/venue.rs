@@ -2,14 +2,17 @@
 //! (the paper gateway's book, matcher and ledger), answered with the order events the gateway
 //! would send, in the gateway's order (execution, status, commission). Pegged orders (MIDPRICE,
 //! PEG MID, the Adaptive algo) follow the quote by the gateway's rules ([`Pegs`]), placed and
-//! re-pegged in the gateway's order.
+//! re-pegged in the gateway's order. Combo orders go through
+//! the same combo rule as the gateway's ([`ComboOrder`]), reported as the gateway reports them
+//! (each leg's execution, the BAG-level execution when units complete, the BAG's status in
+//! units at the average net, the leg's commission).
 
-use crate::dispatch::{Control, Outbound, PlaceOrder};
+use crate::dispatch::{ComboKind, Control, OrderKind, Outbound, PlaceOrder};
 use crate::exchange::{
-    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, PegContext, Pegs,
-    Side as ExSide, Tif, Trade,
+    Book, BookTop, ComboEvent, ComboLegSpec, ComboOrder, FillFaults, Ledger, MatchEvent, Matcher,
+    OrderRec, OrderState, PegContext, Pegs, Side as ExSide, Tif, Trade,
 };
-use crate::types::{EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
+use crate::types::{BAG_INSTRUMENT, EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
 use std::collections::HashMap;
 
 /// Executions of one order, for `fills`-side accounting by the caller.
@@ -33,6 +36,8 @@ pub(super) struct Venue {
     order_pairs: Vec<u16>,
     /// The pegged orders, re-pegged on their symbol's quotes.
     pegs: Pegs,
+    /// Combo orders, by BAG order id; their legs' child orders are in the ledger.
+    combos: Vec<(i32, u16, ComboOrder)>,
 }
 
 impl Venue {
@@ -46,6 +51,7 @@ impl Venue {
             by_order_id: HashMap::new(),
             order_pairs: Vec::new(),
             pegs: Pegs::default(),
+            combos: Vec::new(),
         }
     }
 
@@ -63,6 +69,12 @@ impl Venue {
         traded: &mut Vec<Traded>,
     ) {
         self.books[instrument as usize].set_top(top);
+        let unix_secs = (t_ns / 1_000_000_000) as i64;
+        for k in 0..self.combos.len() {
+            if self.combos[k].2.is_working() && self.combos[k].2.trades(instrument as usize) {
+                self.try_combo(k, unix_secs, events, traded);
+            }
+        }
         if self.matcher.working().is_empty() {
             return;
         }
@@ -74,7 +86,6 @@ impl Venue {
             pegs,
             ..
         } = self;
-        let unix_secs = (t_ns / 1_000_000_000) as i64;
         let mut on = |l: &Ledger, e| report(l, e, order_pairs, events, traded);
         if let Some(t) = trade {
             matcher.on_trade(
@@ -111,6 +122,14 @@ impl Venue {
             Outbound::Journal(_) => {}
             Outbound::Place(p) => self.place(&p, t_ns, events, traded),
             Outbound::Cancel { order_id } => {
+                if let Some(k) = self.combos.iter().position(|c| c.0 == order_id) {
+                    let (_, _, combo) = &mut self.combos[k];
+                    if combo.is_working() {
+                        combo.cancel(&mut self.ledger);
+                        events.push(bag_status(order_id, combo, &self.ledger));
+                    }
+                    return;
+                }
                 let Some(&index) = self.by_order_id.get(&order_id) else {
                     return;
                 };
@@ -119,14 +138,37 @@ impl Venue {
                     events.push(status(&self.ledger.orders[index]));
                 }
             }
-            // A fresh exchange: nothing to report, every answer is just its end marker.
+            // Executions were all reported as they happened (the dispatcher counts each once);
+            // open orders and positions are answered as the gateway would (a reconciliation
+            // may come mid-run: the `combo` policy asks for one after a BAG ended short).
             Outbound::Control(Control::Executions) => {
                 events.push(OrderEvent::End(EndKind::Executions))
             }
             Outbound::Control(Control::OpenOrders) => {
+                for &i in self.matcher.working() {
+                    let o = &self.ledger.orders[i];
+                    events.push(OrderEvent::OpenOrder {
+                        order_id: o.order_id,
+                        instrument: o.symbol as u16,
+                    });
+                }
+                for (bag_id, _, c) in self.combos.iter().filter(|c| c.2.is_working()) {
+                    events.push(OrderEvent::OpenOrder {
+                        order_id: *bag_id,
+                        instrument: c.legs()[0].symbol as u16,
+                    });
+                }
                 events.push(OrderEvent::End(EndKind::OpenOrders))
             }
             Outbound::Control(Control::Positions) => {
+                for ((_, symbol), p) in &self.ledger.positions {
+                    events.push(OrderEvent::Position {
+                        account: crate::types::Account::new(),
+                        instrument: *symbol as u16,
+                        qty: p.qty,
+                        avg_cost: p.avg_cost,
+                    });
+                }
                 events.push(OrderEvent::End(EndKind::Positions))
             }
             Outbound::Control(Control::CancelPositions | Control::Subscribe(_)) => {}
@@ -142,6 +184,9 @@ impl Venue {
         events: &mut Vec<OrderEvent>,
         traded: &mut Vec<Traded>,
     ) {
+        if let OrderKind::Combo(c) = p.kind {
+            return self.place_combo(p, &c, t_ns, events, traded);
+        }
         let unix_secs = (t_ns / 1_000_000_000) as i64;
         let side = match p.side {
             Side::Buy => ExSide::Buy,
@@ -200,6 +245,133 @@ impl Venue {
         }
         matcher.try_fill(ledger, books, index, unix_secs, t_ns, &mut on);
     }
+}
+
+impl Venue {
+    /// A combo `p`: booked (its legs as child orders), acknowledged, tried at once.
+    fn place_combo(
+        &mut self,
+        p: &PlaceOrder,
+        c: &ComboKind,
+        t_ns: u64,
+        events: &mut Vec<OrderEvent>,
+        traded: &mut Vec<Traded>,
+    ) {
+        let side = |s: Side| match s {
+            Side::Buy => ExSide::Buy,
+            Side::Sell => ExSide::Sell,
+        };
+        let legs = [
+            ComboLegSpec {
+                symbol: p.instrument as usize,
+                side: side(p.side),
+                ratio: c.ratio_a,
+            },
+            ComboLegSpec {
+                symbol: c.instrument_b as usize,
+                side: side(c.side_b),
+                ratio: c.ratio_b,
+            },
+        ];
+        let template = ComboOrder::template(0, p.order_id, "", "");
+        let combo = ComboOrder::new(&mut self.ledger, template, &legs, c.units, c.net);
+        for _ in 0..legs.len() {
+            self.order_pairs.push(p.pair);
+        }
+        events.push(bag_status(p.order_id, &combo, &self.ledger));
+        self.combos.push((p.order_id, p.pair, combo));
+        let k = self.combos.len() - 1;
+        self.try_combo(k, (t_ns / 1_000_000_000) as i64, events, traded);
+    }
+
+    /// One try at combo `k`, reported as the gateway reports it.
+    fn try_combo(
+        &mut self,
+        k: usize,
+        unix_secs: i64,
+        events: &mut Vec<OrderEvent>,
+        traded: &mut Vec<Traded>,
+    ) {
+        let (bag_id, pair, combo) = &mut self.combos[k];
+        let (bag_id, pair) = (*bag_id, *pair);
+        let mut happened: arrayvec::ArrayVec<ComboEvent, 8> = arrayvec::ArrayVec::new();
+        combo.try_fill(&mut self.ledger, &mut self.books, unix_secs, |_, e| {
+            let _ = happened.try_push(e);
+        });
+        for e in happened {
+            match e {
+                ComboEvent::LegExecution { order, exec } => {
+                    let x = &self.ledger.executions[exec];
+                    let leg = combo.children.iter().position(|&c| c == order).unwrap_or(0);
+                    let exec_id = exec_id(&x.exec_id);
+                    events.push(OrderEvent::Execution {
+                        order_id: bag_id,
+                        exec_id,
+                        instrument: x.symbol as u16,
+                        buy: x.side == ExSide::Buy,
+                        shares: f64::from(x.qty),
+                        price: x.price,
+                        cum_qty: f64::from(x.cum_qty),
+                    });
+                    events.push(bag_status(bag_id, combo, &self.ledger));
+                    events.push(OrderEvent::Commission {
+                        exec_id,
+                        commission: x.commission,
+                        realized_pnl: x.realized_pnl,
+                    });
+                    // Leg k's slot in the dispatcher is the BAG's id plus k.
+                    traded.push(Traded {
+                        pair,
+                        order_id: bag_id + leg as i32,
+                        buy: x.side == ExSide::Buy,
+                        qty: f64::from(x.qty),
+                        price: x.price,
+                    });
+                }
+                ComboEvent::Units { units, net } => {
+                    let mut id = ExecId::new();
+                    let _ = std::fmt::Write::write_fmt(
+                        &mut id,
+                        format_args!("bag.{bag_id:08x}.{}", self.ledger.executions.len()),
+                    );
+                    events.push(OrderEvent::Execution {
+                        order_id: bag_id,
+                        exec_id: id,
+                        instrument: BAG_INSTRUMENT,
+                        buy: true,
+                        shares: f64::from(units),
+                        price: net,
+                        cum_qty: f64::from(combo.filled_units(&self.ledger)),
+                    });
+                    events.push(bag_status(bag_id, combo, &self.ledger));
+                }
+            }
+        }
+    }
+}
+
+/// A combo's status as the gateway reports it: units filled and remaining, the average net.
+fn bag_status(order_id: i32, c: &ComboOrder, ledger: &Ledger) -> OrderEvent {
+    let filled = c.filled_units(ledger);
+    OrderEvent::Status {
+        order_id,
+        status: match c.state {
+            OrderState::Filled => OrderStatusKind::Filled,
+            OrderState::Cancelled => OrderStatusKind::Cancelled,
+            OrderState::Inactive => OrderStatusKind::Inactive,
+            _ => OrderStatusKind::Submitted,
+        },
+        filled: f64::from(filled),
+        remaining: f64::from(if c.is_working() { c.units - filled } else { 0 }),
+        avg_fill_price: c.avg_net(ledger),
+        last_fill_price: c.avg_net(ledger),
+    }
+}
+
+fn exec_id(s: &str) -> ExecId {
+    let mut id = ExecId::new();
+    let _ = id.try_push_str(s);
+    id
 }
 
 /// The order's status as ORDER_STATUS reports it.

@@ -22,6 +22,9 @@ pub enum Policy {
     /// IB's Adaptive algo (`adaptive_priority`) as a market order on both legs; a leg the algo
     /// has not filled by `risk.leg_timeout_ms` is cancelled and re-sent at market.
     Adaptive,
+    /// One BAG (combo) order for both legs, NonGuaranteed=1, at a net price (`combo_price`)
+    /// or at market; given up after `give_up_ms` (what each leg lacks then crosses).
+    Combo,
 }
 
 impl Policy {
@@ -32,15 +35,17 @@ impl Policy {
             Policy::MarketableLimit => "marketable_limit",
             Policy::Passive => "passive",
             Policy::Adaptive => "adaptive",
+            Policy::Combo => "combo",
         }
     }
 
     /// Every policy, in the order reports list them.
-    pub const ALL: [Policy; 4] = [
+    pub const ALL: [Policy; 5] = [
         Policy::Market,
         Policy::MarketableLimit,
         Policy::Passive,
         Policy::Adaptive,
+        Policy::Combo,
     ];
 }
 
@@ -125,6 +130,21 @@ pub enum PassivePrice {
     PegMid,
 }
 
+/// How a `combo` order is priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ComboPrice {
+    /// LMT at the net of the legs' mids (per combo unit, rounded down: a buyer pays at most
+    /// the mid) plus `combo_offset_ticks`.
+    #[default]
+    Mid,
+    /// LMT at the net of the legs' far touches (what crossing both costs now) plus
+    /// `combo_offset_ticks`.
+    Cross,
+    /// MKT: the legs fill at their touches.
+    Market,
+}
+
 /// `[execution]`.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -149,6 +169,12 @@ pub struct ExecutionParams {
     pub give_up_ms: u64,
     /// `adaptive`: the algo's priority (`urgent`, `normal`, `patient`).
     pub adaptive_priority: AdaptivePriority,
+    /// `combo`: where the net limit goes.
+    pub combo_price: ComboPrice,
+    /// `combo`: cents a share of the larger leg (times its ratio per combo unit) added to the
+    /// net limit (towards paying more: a higher chance to fill); may be negative (more
+    /// patient).
+    pub combo_offset_ticks: i32,
 }
 
 impl Default for ExecutionParams {
@@ -163,6 +189,8 @@ impl Default for ExecutionParams {
             reprice_ticks: 2,
             give_up_ms: 3_000,
             adaptive_priority: AdaptivePriority::Normal,
+            combo_price: ComboPrice::Mid,
+            combo_offset_ticks: 0,
         }
     }
 }
@@ -191,6 +219,12 @@ impl ExecutionParams {
             file,
             &key("give_up_ms"),
             "must be in 1..=3600000",
+        )?;
+        check(
+            (-1_000..=1_000).contains(&self.combo_offset_ticks),
+            file,
+            &key("combo_offset_ticks"),
+            "must be in -1000..=1000",
         )?;
         check(
             self.reprices <= 20,

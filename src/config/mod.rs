@@ -39,7 +39,7 @@ pub use bootstrap::{BootstrapParams, bar_size_for};
 pub use connection::ConnectionParams;
 pub use engine::{EngineSection, FsyncPolicy, NormalizeParams, QueuePolicy, WaitStrategy};
 pub use execution::{
-    AdaptivePriority, ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule,
+    AdaptivePriority, ComboPrice, ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule,
 };
 pub use faults::FaultParams;
 pub use models::{

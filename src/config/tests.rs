@@ -389,6 +389,16 @@ fn execution_policies_are_validated_by_key_and_set_per_pair() {
             "passive_price = \"mid_price\"",
             "execution.passive_price",
         ),
+        (
+            "combo_price = \"mid\"",
+            "combo_price = \"best\"",
+            "execution.combo_price",
+        ),
+        (
+            "combo_offset_ticks = 0",
+            "combo_offset_ticks = 5000",
+            "execution.combo_offset_ticks",
+        ),
     ] {
         let bad = DEFAULT_PARAMS.replacen(from, to, 1);
         assert_ne!(bad, DEFAULT_PARAMS, "{from}");
@@ -419,6 +429,9 @@ fn execution_policies_are_validated_by_key_and_set_per_pair() {
         p.execution.passive_price,
         crate::config::PassivePrice::PegMid
     );
+    let combo_ko = DEFAULT_PARAMS.replacen("b = \"PEP\"", "b = \"PEP\"\nexecution = \"combo\"", 1);
+    let p = EngineParams::from_toml("e.toml", &combo_ko).unwrap();
+    assert_eq!(p.pair_policies(), [Policy::Market, Policy::Combo]);
     let bad = DEFAULT_PARAMS.replacen("b = \"PEP\"", "b = \"PEP\"\nexecution = \"fast\"", 1);
     assert_eq!(
         EngineParams::from_toml("e.toml", &bad).unwrap_err().key,

@@ -113,4 +113,12 @@ pub struct DispatchCounters {
     pub journal_full_waits: u64,
     /// Intent outcomes not delivered to the signal stage (its queue was full).
     pub outcomes_dropped: u64,
+    /// `combo`: BAG orders rejected (logged; never re-sent under another policy), BAG-level
+    /// executions seen (counted, never booked as positions), combos re-priced, combos given
+    /// up (what the legs lacked crossed), and combos that ended legged (one leg ahead).
+    pub combo_rejects: u64,
+    pub combo_executions: u64,
+    pub combo_reprices: u64,
+    pub combo_give_ups: u64,
+    pub combo_legged: u64,
 }

@@ -30,6 +30,7 @@
 //! market orders: getting out never waits for a price. The strategy's closes follow the pair's
 //! policy. Prices are in cents on a one-cent tick (US stocks above one dollar).
 
+use super::combo::ComboKind;
 use super::tickets::Ticket;
 use super::{Dispatcher, OrderSlot, PendingOrder};
 use crate::config::{AdaptivePriority, PassiveLeg, PassivePrice, Policy, RestRule};
@@ -57,6 +58,9 @@ pub enum OrderKind {
     PegMid {
         cap: i64,
     },
+    /// A BAG order for both legs of a pair (`combo.rs`): the order's instrument, side and
+    /// quantity are leg A's.
+    Combo(ComboKind),
 }
 
 impl OrderKind {
@@ -70,7 +74,8 @@ impl OrderKind {
     /// ```
     pub fn limit(self) -> Option<i64> {
         match self {
-            OrderKind::Market | OrderKind::Adaptive { .. } => None,
+            // A combo's net limit is not a leg's price (see `ComboKind::net`).
+            OrderKind::Market | OrderKind::Adaptive { .. } | OrderKind::Combo(_) => None,
             OrderKind::Limit { price, .. } => Some(price),
             OrderKind::MidPrice { cap } | OrderKind::PegMid { cap } => Some(cap),
         }
@@ -88,6 +93,8 @@ impl OrderKind {
             OrderKind::Limit { .. } => "LMT",
             OrderKind::MidPrice { .. } => "MIDPRICE",
             OrderKind::PegMid { .. } => "PEG MID",
+            OrderKind::Combo(c) if c.net.is_some() => "LMT",
+            OrderKind::Combo(_) => "MKT",
         }
     }
 
@@ -103,7 +110,7 @@ impl OrderKind {
     /// rule set of `exchange::Peg`, which the paper gateway applies to the same wire order.
     pub fn peg(self, now_secs: i64) -> Option<Peg> {
         match self {
-            OrderKind::Market | OrderKind::Limit { .. } => None,
+            OrderKind::Market | OrderKind::Limit { .. } | OrderKind::Combo(_) => None,
             OrderKind::Adaptive { priority } => Some(Peg::Adaptive {
                 priority,
                 cap: None,
@@ -204,6 +211,9 @@ impl Dispatcher {
             // The algo's one attempt; a re-send goes at market.
             Policy::Adaptive if t.retries == 0 => Style::Adaptive,
             Policy::Adaptive => Style::Market,
+            // The BAG is written by `send_combo`; a combo ticket's single orders (what the legs
+            // lack after a give-up, re-sends) cross.
+            Policy::Combo => Style::Market,
         }
     }
 
@@ -333,6 +343,7 @@ impl Dispatcher {
                     t_recv_ns: self.now,
                     t_event_ns: 0,
                     cancel_id: 0,
+                    combo_b: 0,
                 });
             }
         }
@@ -359,6 +370,7 @@ impl Dispatcher {
                 t_recv_ns: self.now,
                 t_event_ns: 0,
                 cancel_id: 0,
+                combo_b: 0,
             });
             return true;
         }
@@ -391,6 +403,7 @@ impl Dispatcher {
                 t_recv_ns: now,
                 t_event_ns: 0,
                 cancel_id: 0,
+                combo_b: 0,
             });
         }
         true

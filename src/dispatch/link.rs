@@ -110,6 +110,9 @@ impl Dispatcher {
                 status,
                 epoch: 0,
                 live_at: 0,
+                // A restored combo's legs are plain orders (their executions name their
+                // instruments; the BAG-level one is never booked).
+                combo: None,
             };
             if o.done {
                 self.unlive(i);
@@ -252,11 +255,14 @@ impl Dispatcher {
             return;
         };
         match self.slot_index(order_id) {
-            Some(i) if !startup => {
+            Some(_) if !startup => {
                 let epoch = self.epoch;
-                if let Some(s) = self.slots[i].as_mut() {
-                    s.epoch = epoch;
-                    s.unlisted = false;
+                // A combo is listed once, for both its legs.
+                for i in self.order_slots(order_id).into_iter().flatten() {
+                    if let Some(s) = self.slots[i].as_mut() {
+                        s.epoch = epoch;
+                        s.unlisted = false;
+                    }
                 }
             }
             // Working orders of a previous run (known from the journal or not) belong to no
@@ -317,6 +323,7 @@ impl Dispatcher {
         }
         self.recheck_at = 0;
         self.link = Link::Up;
+        self.reconciled_epoch = self.epoch;
         self.closes_due = true;
         if subscribe {
             self.resubscribe();
@@ -402,6 +409,11 @@ impl Dispatcher {
     pub(super) fn poll_recheck(&mut self) {
         if self.recheck_at != 0 && self.now >= self.recheck_at && self.outstanding.all_in() {
             self.recheck_at = 0;
+            self.start_reconcile(false, false);
+        }
+        // A round a combo waits for (`combo.rs`), never started inside another's answers.
+        if self.combo_round_due && self.link != Link::Down && self.outstanding.all_in() {
+            self.combo_round_due = false;
             self.start_reconcile(false, false);
         }
     }

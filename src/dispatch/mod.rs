@@ -19,6 +19,7 @@
 //! ```
 
 mod book;
+mod combo;
 mod counters;
 mod execution;
 mod fills;
@@ -30,9 +31,11 @@ mod risk;
 mod stage;
 mod tickets;
 mod view;
+mod wire_combo;
 mod wire_out;
 
 pub use book::{ExecTable, LegBook, PairBook, PositionState, SeenExec};
+pub use combo::ComboKind;
 pub use counters::{DispatchCounters, KillReason};
 pub use execution::OrderKind;
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
@@ -89,6 +92,8 @@ struct OrderSlot {
     epoch: u32,
     /// Where a working order's slot index sits in [`Dispatcher::live`].
     live_at: u32,
+    /// The combo this order is a leg of (`combo.rs`).
+    combo: Option<combo::ComboSlot>,
 }
 
 impl OrderSlot {
@@ -114,6 +119,9 @@ struct PendingOrder {
     /// Event time of the triggering tick.
     t_event_ns: u64,
     cancel_id: i32,
+    /// A `combo`: leg B's shares (its instrument and side are its ticket's second leg); this
+    /// order's own fields are leg A's. 0: a single order.
+    combo_b: u32,
 }
 
 /// What dispatch knows of one strategy slot: a pair (two legs) or a basket (up to
@@ -219,8 +227,12 @@ pub struct Dispatcher {
     link: Link,
     /// (start-up, subscribe) of a reconciliation a link loss interrupted: owed by the next one.
     unfinished_round: (bool, bool),
-    /// Reconciliation round (order slots confirmed working carry it).
+    /// Reconciliation round (order slots confirmed working carry it), the latest round whose
+    /// answers were all in when trading resumed, and whether a combo that ended short waits for
+    /// a new round (`combo.rs`).
     epoch: u32,
+    reconciled_epoch: u32,
+    combo_round_due: bool,
     /// Reconciliation answers asked for and not yet ended.
     outstanding: link::Outstanding,
     /// Gateway positions received in the current reconciliation.
@@ -310,6 +322,8 @@ impl Dispatcher {
             link: Link::Up,
             unfinished_round: (false, false),
             epoch: 0,
+            reconciled_epoch: 0,
+            combo_round_due: false,
             outstanding: link::Outstanding::default(),
             recon_positions: vec![None; n].into_boxed_slice(),
             suspect: vec![None; n].into_boxed_slice(),
@@ -557,6 +571,8 @@ pub struct DispatchOutcome {
 
 #[cfg(test)]
 mod basket_tests;
+#[cfg(test)]
+mod combo_tests;
 #[cfg(test)]
 mod execution_tests;
 #[cfg(test)]

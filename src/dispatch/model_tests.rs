@@ -487,6 +487,11 @@ impl Model {
                 flattened += 1;
             }
         }
+        if self.trace {
+            for &id in &self.d.open_tickets {
+                eprintln!("open ticket {:?}", self.d.ticket(id));
+            }
+        }
         Err(format!(
             "did not settle (flattens {flattened}, open orders {}, pending {}, tickets {})",
             self.d.open_orders(),

@@ -18,6 +18,9 @@ const ORDER_ENDING_CODES: [i32; 6] = [
     codes::ORDER_NOT_FOUND,
 ];
 
+/// IB's error for a combo without NonGuaranteed=1: it ends that order.
+const NON_GUARANTEED_REQUIRED: i32 = 10043;
+
 impl Dispatcher {
     /// Where order `order_id` lives in the order table (whether or not it is there).
     pub(super) fn slot_of(&self, order_id: i32) -> Option<usize> {
@@ -106,6 +109,9 @@ impl Dispatcher {
                         order.side == Side::Buy,
                         -(order.qty as f64),
                     );
+                    if order.combo_b > 0 {
+                        self.combo_not_queued(&order);
+                    }
                     self.leg_order_ended(order.ticket, order.leg);
                 }
             }
@@ -177,6 +183,9 @@ impl Dispatcher {
             });
             return;
         }
+        if o.combo_b > 0 {
+            return self.send_combo(o);
+        }
         let order_id = self.next_order_id;
         self.next_order_id += 1;
         // The table is sized at start-up: a slot still holding a working order is never
@@ -228,6 +237,7 @@ impl Dispatcher {
                 status: OrderStatusKind::PendingSubmit,
                 epoch: self.epoch,
                 live_at: 0,
+                combo: None,
             },
         );
         if o.ticket != 0 {
@@ -251,6 +261,16 @@ impl Dispatcher {
 
     /// An order whose bytes never left: it ends unfilled, as if never sent.
     pub(super) fn order_not_sent(&mut self, order_id: i32) {
+        // A combo never left: both its legs end.
+        if let [Some(_), Some(j)] = self.order_slots(order_id)
+            && let Some(companion) = self.slots[j].map(|s| s.order_id)
+        {
+            self.order_not_sent_one(companion);
+        }
+        self.order_not_sent_one(order_id);
+    }
+
+    fn order_not_sent_one(&mut self, order_id: i32) {
         let Some(i) = self.slot_index(order_id) else {
             return;
         };
@@ -316,6 +336,9 @@ impl Dispatcher {
         }
         if s.status.is_terminal() {
             self.adjust_target(s.pair, s.instrument, s.buy, gained);
+            if s.combo.is_some() {
+                self.combo_late_fill(s.ticket, s.leg, gained);
+            }
         }
         if s.ticket != 0 {
             if let Some(t) = self.ticket_mut(s.ticket) {
@@ -333,21 +356,14 @@ impl Dispatcher {
                 filled,
                 ..
             } => {
-                let Some(i) = self.slot_index(order_id) else {
-                    return;
-                };
-                // The fill first (the ticket sees it), then the state it reports.
-                self.record_filled(i, filled, 0.0);
-                let epoch = self.epoch;
-                // (What the ticket did may have reused an ended order's slot.)
-                let Some(slot) = self.slots[i].as_mut().filter(|s| s.order_id == order_id) else {
-                    return;
-                };
-                if status.is_terminal() {
-                    self.order_ended(i, status);
-                } else if !slot.status.is_terminal() {
-                    slot.status = status;
-                    slot.epoch = epoch;
+                // A combo's status (filled in units) is each leg's, times its ratio.
+                for i in self.order_slots(order_id).into_iter().flatten() {
+                    let Some((own_id, scale)) = self.slots[i]
+                        .map(|s| (s.order_id, s.combo.map_or(1.0, |c| f64::from(c.ratio))))
+                    else {
+                        continue;
+                    };
+                    self.status_of(i, own_id, status, filled * scale);
                 }
             }
             OrderEvent::Execution {
@@ -358,14 +374,21 @@ impl Dispatcher {
                 shares,
                 price,
                 ..
-            } => self.on_execution(
-                msg.t_recv_ns,
-                order_id,
-                exec_id,
-                instrument,
-                if buy { shares } else { -shares },
-                price,
-            ),
+            } => {
+                if self.bag_execution(instrument) {
+                    return;
+                }
+                // A combo leg's execution goes to that leg's slot.
+                let order_id = self.leg_order_id(order_id, instrument, buy);
+                self.on_execution(
+                    msg.t_recv_ns,
+                    order_id,
+                    exec_id,
+                    instrument,
+                    if buy { shares } else { -shares },
+                    price,
+                )
+            }
             OrderEvent::Commission {
                 exec_id,
                 commission,
@@ -416,10 +439,28 @@ impl Dispatcher {
             self.counters.order_errors += 1;
         }
         // These may come without a status: the order is over (else its slot stays open).
-        if ORDER_ENDING_CODES.contains(&code)
-            && let Some(i) = self.slot_index(id)
-        {
-            self.order_ended(i, OrderStatusKind::Inactive);
+        let combo = self.combo_error(id, code);
+        if ORDER_ENDING_CODES.contains(&code) || (combo && code == NON_GUARANTEED_REQUIRED) {
+            for i in self.order_slots(id).into_iter().flatten() {
+                self.order_ended(i, OrderStatusKind::Inactive);
+            }
+        }
+    }
+
+    /// ORDER_STATUS for slot `i` (order `own_id`): the fill first (the ticket sees it), then
+    /// the state it reports.
+    fn status_of(&mut self, i: usize, own_id: i32, status: OrderStatusKind, filled: f64) {
+        self.record_filled(i, filled, 0.0);
+        let epoch = self.epoch;
+        // (What the ticket did may have reused an ended order's slot.)
+        let Some(slot) = self.slots[i].as_mut().filter(|s| s.order_id == own_id) else {
+            return;
+        };
+        if status.is_terminal() {
+            self.order_ended(i, status);
+        } else if !slot.status.is_terminal() {
+            slot.status = status;
+            slot.epoch = epoch;
         }
     }
 }

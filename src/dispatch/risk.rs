@@ -78,6 +78,7 @@ impl Dispatcher {
                 t_recv_ns: msg.t_recv_ns,
                 t_event_ns: intent.t_ns,
                 cancel_id: 0,
+                combo_b: 0,
             })
             .collect();
         self.open_checked(intent.pair, intent.seq, &orders)
@@ -143,6 +144,7 @@ impl Dispatcher {
                     t_recv_ns: msg.t_recv_ns,
                     t_event_ns: intent.t_ns,
                     cancel_id: 0,
+                    combo_b: 0,
                 }
             })
             .collect();
@@ -173,9 +175,10 @@ impl Dispatcher {
                 if t.passive.is_some() {
                     self.end_passive(id);
                 }
+                self.release_combo(id);
             }
         }
-        if self.stop_entries(Some(pair)) {
+        if self.stop_entries(Some(pair)) | self.combo_confirming(pair) {
             if !self.pairs[pair as usize].close_pending {
                 self.counters.closes_after_cancel += 1;
             }
@@ -286,6 +289,9 @@ impl Dispatcher {
         for &o in dropped.iter() {
             self.counters.entries_dropped += 1;
             self.adjust_target(o.pair, o.instrument, o.side == Side::Buy, -(o.qty as f64));
+            if o.combo_b > 0 {
+                self.combo_not_queued(&o);
+            }
             self.leg_order_ended(o.ticket, o.leg);
         }
         let mut working = false;
@@ -403,6 +409,17 @@ impl Dispatcher {
     }
 
     pub(super) fn queue_cancel(&mut self, order_id: i32) {
+        // A combo leg is cancelled by its BAG's id: one cancel for both legs.
+        let wire = self.wire_id(order_id);
+        if wire != order_id
+            && let Some(bag) = self.slot_index(wire).and_then(|i| self.slots[i].as_mut())
+        {
+            if bag.cancel_asked {
+                return;
+            }
+            bag.cancel_asked = true;
+        }
+        let order_id = wire;
         if self.pending.iter().any(|o| o.cancel_id == order_id) {
             return;
         }
@@ -417,6 +434,7 @@ impl Dispatcher {
             t_recv_ns: self.now,
             t_event_ns: 0,
             cancel_id: order_id,
+            combo_b: 0,
         });
     }
 
@@ -462,6 +480,7 @@ impl Dispatcher {
             t_recv_ns: self.now,
             t_event_ns: 0,
             cancel_id: 0,
+            combo_b: 0,
         });
     }
 
@@ -475,6 +494,7 @@ impl Dispatcher {
         if !self.open_tickets.is_empty() {
             self.check_timeouts();
             self.check_resting();
+            self.check_combos();
         }
         let max_age = self.risk.max_quote_age_ms * 1_000_000;
         for i in 0..self.stale.len() {

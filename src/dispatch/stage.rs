@@ -71,6 +71,9 @@ pub struct DispatchSetup {
     /// how often.
     pub metrics: Arc<EngineMetrics>,
     pub cadence: Cadence,
+    /// IB contract ids per instrument (0: unknown), from contract details at start-up: the
+    /// legs of `combo` orders name them.
+    pub con_ids: Vec<i32>,
 }
 
 /// What the dispatch thread returns.
@@ -154,6 +157,7 @@ impl DispatchStage {
             stall_limit: WRITE_STALL_LIMIT,
             stalls: 0,
             symbols: s.dispatcher.symbols.clone(),
+            con_ids: s.con_ids,
             account: s.dispatcher.account.clone(),
             client_id: s.dispatcher.client_id,
             tick_by_tick: s.tick_by_tick,

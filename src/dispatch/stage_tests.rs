@@ -79,6 +79,7 @@ fn fixture(journal: Option<JournalTx>) -> Fixture {
             "B".into(),
         ])),
         cadence: crate::runtime::Cadence::new(1_000_000),
+        con_ids: Vec::new(),
     };
     let mut stage = DispatchStage::new(setup, None);
     stage.dispatcher.start(now_ns());

@@ -9,6 +9,7 @@
 //! while working is cancelled first, and what it lacks is re-sent when the cancel (or a fill)
 //! has ended it. Two orders never work for the same missing quantity (no over-hedge).
 
+use super::combo::ComboPhase;
 use super::execution::PassivePhase;
 use super::{Dispatcher, Link, OPEN_TICKETS, PendingOrder, TICKETS};
 use crate::config::Policy;
@@ -63,6 +64,8 @@ pub(super) struct Ticket {
     pub policy: Policy,
     /// A `passive` ticket's resting phase (`None` once over, or for other policies).
     pub passive: Option<PassivePhase>,
+    /// A `combo` ticket's BAG phase (`None` once over, or for other policies).
+    pub combo: Option<ComboPhase>,
     /// The legs (the first `leg_count` of them).
     pub legs: [LegState; MAX_LEGS],
     pub leg_count: u8,
@@ -139,10 +142,21 @@ impl Dispatcher {
             superseded: false,
             policy,
             passive: None,
+            combo: None,
             legs,
             leg_count: orders.len() as u8,
         });
         self.open_tickets.push(id);
+        if let [a, b] = orders
+            && policy == Policy::Combo
+            && a.qty != 0
+            && b.qty != 0
+        {
+            // One BAG order for both legs.
+            self.open_combo(id, *a, *b);
+            self.check_ticket(id, false);
+            return id;
+        }
         // A passive trade of two legs rests one of them; the other is hedged as it fills.
         let resting = match orders {
             [a, b] if policy == Policy::Passive && a.qty != 0 && b.qty != 0 => {
@@ -257,20 +271,29 @@ impl Dispatcher {
             self.close_ticket(id, TicketState::Hedged);
             return;
         }
+        let winding_down = self.counters.kill_switch > 0 || self.stopping;
+        // A combo ended short waits for its confirming round, even when a close took over.
+        if let Some(cp) = t.combo
+            && self.combo_step(&t, cp, winding_down)
+        {
+            return;
+        }
+        let Some(t) = self.ticket_mut(id).copied() else {
+            return;
+        };
         if t.superseded {
             if t.legs().iter().all(|l| l.live == 0) {
                 self.close_ticket(id, TicketState::Unwound);
             }
             return;
         }
-        let winding_down = self.counters.kill_switch > 0 || self.stopping;
         if let Some(ps) = t.passive {
             // Resting (its own clock, `give_up_ms`, governs; the leg timeout does not).
             if self.passive_step(&t, ps, winding_down) {
                 return;
             }
         }
-        // The passive phase may have just ended: decide on the ticket as it is now.
+        // The passive or combo phase may have just ended: decide on the ticket as it is now.
         let Some(t) = self.ticket_mut(id).copied() else {
             return;
         };
@@ -328,6 +351,7 @@ impl Dispatcher {
                     t_recv_ns: self.now,
                     t_event_ns: 0,
                     cancel_id: 0,
+                    combo_b: 0,
                 });
             }
             return;
@@ -432,6 +456,7 @@ impl Dispatcher {
                     t_recv_ns,
                     t_event_ns,
                     cancel_id: 0,
+                    combo_b: 0,
                 }
             })
             .collect()
@@ -440,6 +465,7 @@ impl Dispatcher {
     pub(super) fn close_ticket(&mut self, id: u32, state: TicketState) {
         // A hedge still reserved will not be sent: the target no longer counts it.
         self.end_passive(id);
+        self.end_combo(id);
         let mut ended = None;
         if let Some(t) = self.ticket_mut(id) {
             t.state = state;

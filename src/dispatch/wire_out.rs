@@ -20,6 +20,8 @@ pub(super) struct Wire {
     /// Frames given up at the stall limit.
     pub(super) stalls: u64,
     pub(super) symbols: Vec<String>,
+    /// IB contract ids per instrument (0: unknown), for combo legs (`wire_combo.rs`).
+    pub(super) con_ids: Vec<i32>,
     pub(super) account: String,
     pub(super) client_id: i32,
     pub(super) tick_by_tick: bool,
@@ -54,6 +56,9 @@ impl Wire {
     }
 
     pub(super) fn place(&mut self, p: &PlaceOrder) -> bool {
+        if let super::OrderKind::Combo(c) = p.kind {
+            return self.place_combo(p, &c);
+        }
         let mut order_ref = ArrayString::<24>::new();
         let _ = order_ref.try_push_str(itoa::Buffer::new().format(p.seq));
         let account = std::mem::take(&mut self.account);

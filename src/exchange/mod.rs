@@ -1,5 +1,5 @@
 //! What the paper gateway, the backtest and the engine's dispatcher share about an exchange: the
-//! book and its fill model ([`Book`]), the working-order matcher with queue position
+//! book and its fill model ([`Book`]), combo (BAG) orders ([`ComboOrder`]), the working-order matcher with queue position
 //! ([`Matcher`], [`QueuePos`]), the ledger of orders and
 //! executions with commissions ([`Ledger`]), the one average-cost rule ([`Position`]), and the
 //! pegged order types (MIDPRICE, PEG MID, Adaptive: [`Peg`], [`Pegs`]).
@@ -8,6 +8,7 @@
 
 mod accounting;
 mod book;
+mod combo;
 mod ledger;
 mod matcher;
 mod peg;
@@ -15,6 +16,7 @@ mod queue;
 
 pub use accounting::Position;
 pub use book::{Book, BookTop, Fill, Side, Trade};
+pub use combo::{ComboEvent, ComboLegSpec, ComboOrder};
 pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, Tif};
 pub use matcher::{FillFaults, MatchEvent, Matcher, ModifyError};
 pub use peg::{NORMAL_CROSS_SECS, PATIENT_CROSS_SECS, Peg, PegContext, Pegs};

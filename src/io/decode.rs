@@ -1,7 +1,9 @@
 //! io's decoding of one frame body: market data into [`MdEvent`]s, order messages into
 //! [`OrderEvent`]s, anything else skipped.
 
-use crate::types::{Account, EndKind, ExecId, MdEvent, MdTick, OrderEvent, OrderStatusKind};
+use crate::types::{
+    Account, BAG_INSTRUMENT, EndKind, ExecId, MdEvent, MdTick, OrderEvent, OrderStatusKind,
+};
 use crate::wire::Fields;
 use crate::wire::ids::{incoming as id, tick_type};
 use crate::wire::text::{
@@ -106,7 +108,12 @@ pub fn decode(
         }
         id::EXECUTION_DATA => {
             let e = ExecutionData::decode(&mut f)?;
-            let instrument = instrument_of(symbols, e.contract.symbol);
+            // A combo's BAG-level execution (units at a net) is told apart from its legs'.
+            let instrument = if e.contract.sec_type == "BAG" {
+                BAG_INSTRUMENT
+            } else {
+                instrument_of(symbols, e.contract.symbol)
+            };
             Decoded::Order(OrderEvent::Execution {
                 order_id: e.order_id,
                 exec_id: truncated(e.exec_id),

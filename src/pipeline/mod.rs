@@ -16,6 +16,7 @@
 //! the signal stage), `bootstrap/<A>-<B>.csv` (the warm-up's rows, `warmup.rs`) and `fills.csv`
 //! (logged by dispatch), which `hft report` charts.
 
+mod contract_ids;
 mod ends;
 mod placement;
 mod recorder;
@@ -109,6 +110,8 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
     };
     let restored = restore_journal(&opts, &instruments)?;
     let mut watch = Watch::start(params, metrics.clone())?;
+    // A combo policy the account cannot use fails here, before the engine connects.
+    let con_ids = contract_ids::combo_contract_ids(params, &opts.gateway, instruments.symbols())?;
     let conn = connect(params, &opts)?;
     let mut pairs = PairStrategy::for_pairs(params, &instruments);
     if let Some(rows) = &opts.warmup {
@@ -130,6 +133,7 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         wall_offset_ns,
         restored.as_ref(),
         metrics,
+        con_ids,
     )?;
     let started = Instant::now();
     let running = stages.spawn(&placement)?;
@@ -262,6 +266,7 @@ fn build_stages(
     wall_offset_ns: u64,
     restored: Option<&journal::Recovered>,
     metrics: Arc<EngineMetrics>,
+    con_ids: Vec<i32>,
 ) -> anyhow::Result<(Stages, Control)> {
     let symbols = instruments.symbols().to_vec();
     let cap = params.engine.queue_capacity;
@@ -406,6 +411,7 @@ fn build_stages(
             journal: Some(journal_tx),
             metrics,
             cadence,
+            con_ids,
         },
         restored,
     );

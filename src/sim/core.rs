@@ -119,6 +119,7 @@ impl Core {
                 con_id: 756_700 + i as i32 * 17,
                 symbol: s.clone(),
                 long_name: format!("{s} SYNTHETIC"),
+                sec_type: "STK",
             })
             .collect();
         let g = &params.gateway;
@@ -488,6 +489,7 @@ impl Core {
             .get_mut(conn)
             .expect("caller checked the session");
         let (ledger, contracts) = (&self.orders.ledger, &self.contracts[..]);
+        let combos = &self.orders.combos[..];
         let working = self.orders.matcher.working();
         let flow = &mut self.flow;
         match req {
@@ -502,10 +504,10 @@ impl Core {
             Request::HistoricalData(h) => self.history.request(s, contracts, &h),
             Request::HistoricalTicks(h) => self.history.ticks(s, contracts, &h),
             Request::OpenOrders => flow.answer(s, |s| {
-                requests::open_orders(s, ledger, contracts, working, Some(client_id))
+                requests::open_orders(s, (ledger, combos), contracts, working, Some(client_id))
             }),
             Request::AllOpenOrders => flow.answer(s, |s| {
-                requests::open_orders(s, ledger, contracts, working, None)
+                requests::open_orders(s, (ledger, combos), contracts, working, None)
             }),
             Request::CompletedOrders { .. } => requests::completed_orders(s, ledger, contracts),
             Request::Executions { req_id, filter } => flow.answer(s, |s| {

@@ -24,6 +24,8 @@ pub struct ContractInfo {
     pub con_id: i32,
     pub symbol: String,
     pub long_name: String,
+    /// `STK` for the universe's stocks, `BAG` for a combo's contract.
+    pub sec_type: &'static str,
 }
 
 impl ContractInfo {
@@ -31,9 +33,9 @@ impl ContractInfo {
         ContractView {
             con_id: self.con_id as i64,
             symbol: &self.symbol,
-            sec_type: "STK",
+            sec_type: self.sec_type,
             exchange: "SMART",
-            primary_exchange: "ARCA",
+            primary_exchange: if self.sec_type == "BAG" { "" } else { "ARCA" },
             currency: "USD",
             local_symbol: &self.symbol,
             trading_class: &self.symbol,
@@ -44,9 +46,9 @@ impl ContractInfo {
         pb::Contract {
             con_id: Some(self.con_id),
             symbol: Some(self.symbol.clone()),
-            sec_type: Some("STK".into()),
+            sec_type: Some(self.sec_type.into()),
             exchange: Some("SMART".into()),
-            primary_exch: Some("ARCA".into()),
+            primary_exch: Some(self.view().primary_exchange.into()),
             currency: Some("USD".into()),
             local_symbol: Some(self.symbol.clone()),
             trading_class: Some(self.symbol.clone()),

@@ -56,9 +56,11 @@ pub(super) struct Orders {
     /// The lowest id the gateway hands out.
     next_valid_id: i32,
     /// The one account the gateway keeps.
-    account: String,
+    pub(super) account: String,
     /// The pegged orders (MIDPRICE, PEG MID, Adaptive), re-priced per quote.
     pegs: Pegs,
+    /// BAG (combo) orders (`combos.rs`); their legs' child orders are in the ledger.
+    pub(super) combos: Vec<super::combos::GatewayCombo>,
 }
 
 impl Orders {
@@ -70,6 +72,7 @@ impl Orders {
             next_valid_id: p.next_valid_id,
             account: p.account.clone(),
             pegs: Pegs::default(),
+            combos: Vec::new(),
         }
     }
 
@@ -91,7 +94,18 @@ impl Orders {
         feed_unix: i64,
     ) {
         let order_id = o.order_id;
-        // A new order with a working id is a modification (IB semantics).
+        let time = feed_unix.max(now_ms() / 1000);
+        // A new order with a working id is a modification (IB semantics); a combo's legs share
+        // its id, so combos are looked up first.
+        if let Some(k) = self.combo_of(client_id, order_id) {
+            if self.combos[k].combo.is_working() {
+                self.modify_combo(v, conn, k, o, time);
+            } else {
+                let dup = codes::DUPLICATE_ORDER_ID;
+                v.sessions.error(conn, order_id, dup, "Duplicate order id");
+            }
+            return;
+        }
         if let Some(i) = self.ledger.find(client_id, order_id) {
             if self.ledger.orders[i].state.is_working() {
                 self.modify(v, conn, i, o);
@@ -109,8 +123,10 @@ impl Orders {
         }
         self.max_order_ids.insert(client_id, order_id);
         if o.contract.sec_type == "BAG" {
-            if let Err((code, msg)) = super::combos::check(v.contracts, o, x) {
-                v.sessions.error(conn, order_id, code, msg);
+            match super::combos::check(v.contracts, o, x) {
+                Err((code, msg)) => v.sessions.error(conn, order_id, code, msg),
+                Ok(_) if flow_rejects(v, conn, order_id) => {}
+                Ok(legs) => self.place_combo(v, client_id, (o, &legs), time),
             }
             return;
         }
@@ -134,11 +150,7 @@ impl Orders {
             let top = v.books[sym].top();
             limit = Some(peg.price(side, top, feed_unix).unwrap_or(1).max(1));
         }
-        if let Some(code) = v.flow.reject_order() {
-            // IB's rejects that end an order with no status at all.
-            GatewayStats::bump(&v.stats.orderflow_rejects);
-            let msg = format!("Order rejected (orderflow) - code {code}");
-            v.sessions.error(conn, order_id, code, &msg);
+        if flow_rejects(v, conn, order_id) {
             return;
         }
         let order = OrderRec {
@@ -180,7 +192,6 @@ impl Orders {
         if v.flow.disconnect_at(OrderMoment::Acknowledged) {
             v.drop_conn(conn, OrderMoment::Acknowledged);
         }
-        let time = feed_unix.max(now_ms() / 1000);
         if peg.is_some() {
             self.repeg(v, index, feed_unix, time);
         }
@@ -251,6 +262,11 @@ impl Orders {
 
     /// CANCEL_ORDER from `client_id`.
     pub(super) fn cancel(&mut self, v: &mut Venue<'_>, conn: u64, client_id: i32, order_id: i32) {
+        if let Some(k) = self.combo_of(client_id, order_id)
+            && self.combos[k].combo.is_working()
+        {
+            return self.cancel_combo(v, k);
+        }
         match self.ledger.find(client_id, order_id) {
             Some(i) if self.ledger.orders[i].state.is_working() => self.cancel_working(v, conn, i),
             Some(i) => {
@@ -306,6 +322,7 @@ impl Orders {
         for i in self.matcher.working().to_vec() {
             self.cancel_index(v, i);
         }
+        self.cancel_all_combos(v);
     }
 
     fn cancel_index(&mut self, v: &mut Venue<'_>, index: usize) {
@@ -372,6 +389,7 @@ impl Orders {
             now_ns,
         };
         self.pegs.on_quote(&mut cx, sym, &mut on);
+        self.combos_on_market(v, sym, time);
     }
 
     /// Pegged order `index` against its symbol's quote at feed time `now`, executions stamped
@@ -399,6 +417,18 @@ impl Orders {
     fn send_to_owner(&self, v: &mut Venue<'_>, index: usize, open: bool) {
         send_to_owner(v.sessions, v.contracts, &self.ledger, index, open);
     }
+}
+
+/// IB's rejects that end an order with no status at all (`[orderflow]`): true when this
+/// placement drew one (answered here).
+fn flow_rejects(v: &mut Venue<'_>, conn: u64, order_id: i32) -> bool {
+    let Some(code) = v.flow.reject_order() else {
+        return false;
+    };
+    GatewayStats::bump(&v.stats.orderflow_rejects);
+    let msg = format!("Order rejected (orderflow) - code {code}");
+    v.sessions.error(conn, order_id, code, &msg);
+    true
 }
 
 /// A limit price a client set (not IB's unset `f64::MAX`).

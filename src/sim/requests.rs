@@ -2,6 +2,7 @@
 //! contract details, historical bars (paced like IB), executions, positions, open and completed
 //! orders. Each answer is written to the asking session.
 
+use super::combos::GatewayCombo;
 use super::encode::{ContractInfo, Out};
 use super::history::{BarQuery, HistoryCache, HistoryError, parse_end_date};
 use super::sessions::Session;
@@ -233,20 +234,27 @@ pub(super) fn positions(s: &mut Session, ledger: &Ledger, contracts: &[ContractI
 }
 
 /// REQ_OPEN_ORDERS (the client's own, `client_id`) or REQ_ALL_OPEN_ORDERS (`None`): the orders
-/// in `working`, each as open order and status.
+/// in `working` and the working combos (with their BAG contract), each as open order and
+/// status.
 pub(super) fn open_orders(
     s: &mut Session,
-    ledger: &Ledger,
+    (ledger, combos): (&Ledger, &[GatewayCombo]),
     contracts: &[ContractInfo],
     working: &[usize],
     client_id: Option<i32>,
 ) {
-    let orders = working.iter().map(|&i| &ledger.orders[i]);
-    for o in orders.filter(|o| client_id.is_none_or(|c| o.client_id == c)) {
-        s.send(Out::OpenOrder {
-            order: o,
-            contract: &contracts[o.symbol],
-        });
+    let orders = working
+        .iter()
+        .map(|&i| (&ledger.orders[i], &contracts[ledger.orders[i].symbol]));
+    let bags = combos
+        .iter()
+        .filter(|c| c.combo.is_working())
+        .map(|c| (&c.bag, &c.contract));
+    for (o, contract) in orders
+        .chain(bags)
+        .filter(|(o, _)| client_id.is_none_or(|c| o.client_id == c))
+    {
+        s.send(Out::OpenOrder { order: o, contract });
         s.send(Out::OrderStatus(o));
     }
     s.send(Out::OpenOrderEnd);

@@ -13,8 +13,8 @@ mod orders;
 
 pub use market::{MdEvent, MdTick, Quote, QuoteMsg, cents};
 pub use orders::{
-    Account, CloseReason, Direction, EndKind, ExecId, IntentKind, IntentMsg, IntentOutcome, Leg,
-    Legs, MAX_LEGS, OrderEvent, OrderIntent, OrderMsg, OrderStatusKind, Side,
+    Account, BAG_INSTRUMENT, CloseReason, Direction, EndKind, ExecId, IntentKind, IntentMsg,
+    IntentOutcome, Leg, Legs, MAX_LEGS, OrderEvent, OrderIntent, OrderMsg, OrderStatusKind, Side,
 };
 
 /// A message with the monotonic stamps of the tick behind it.

@@ -311,7 +311,9 @@ pub enum OrderEvent {
         avg_fill_price: f64,
         last_fill_price: f64,
     },
-    /// `instrument` is `u16::MAX` when the symbol is not one of the engine's.
+    /// `instrument` is `u16::MAX` when the symbol is not one of the engine's, and
+    /// [`BAG_INSTRUMENT`] for a combo's BAG-level execution (combo units at a net price: no
+    /// position).
     Execution {
         order_id: i32,
         exec_id: ExecId,
@@ -353,6 +355,10 @@ pub enum OrderEvent {
     /// The end marker of a reconciliation request.
     End(EndKind),
 }
+
+/// The instrument of a BAG-level (combo) execution: its shares are combo units and its price
+/// a net, so it is never booked as a position (the legs' own executions are).
+pub const BAG_INSTRUMENT: u16 = u16::MAX - 1;
 
 /// Which reconciliation answer ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

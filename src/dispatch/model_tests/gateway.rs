@@ -7,12 +7,22 @@
 //! or the pool at random, so every interleaving that keeps each stream's order can happen:
 //! statuses before or after their executions, commissions before their executions, answers
 //! interleaved.
-
+//!
+//! A combo (BAG) order `N` is kept as its two legs, `N` and `N + 1` (the dispatcher's own
+//! numbering), each filled on its own (non-guaranteed: one leg may fill while the other
+//! waits); what the engine hears names `N` only, as IB does: leg executions (with the leg's
+//! instrument), a BAG-level execution when complete units grow (before or after the leg's),
+//! the BAG's status in units, commissions for legs only, one open order. The BAG's statuses
+//! wait in the executions' stream, behind the executions they follow (PROTOCOL.md: the
+//! status with the net average price after the executions): a status in units cannot say
+//! what each leg filled, so only that order lets an engine know a legged BAG has ended.
 use super::Rng;
-use crate::dispatch::{Control, PlaceOrder};
+use crate::dispatch::{Control, OrderKind, PlaceOrder};
 use crate::types::{Account, EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
 use crate::wire::ids::codes;
 use std::collections::{BTreeMap, VecDeque};
+
+mod combo;
 
 /// Codes that reject an order with no final status.
 const REJECT_CODES: [i32; 5] = [
@@ -40,6 +50,8 @@ pub(super) struct GwOrder {
     /// Something about it reached the engine (an order nobody heard of can be lost with the
     /// socket: its bytes never arrived).
     pub announced: bool,
+    /// A combo leg: its BAG's order id and the leg's ratio.
+    pub bag: Option<(i32, f64)>,
 }
 
 /// One execution of the day.
@@ -87,6 +99,10 @@ pub(super) struct Gateway {
     pub next_exec: u32,
     /// The model's clock.
     pub now: u64,
+    /// Per BAG: complete units reported; and every BAG-level execution (replayed with the
+    /// day's executions).
+    bag_units: BTreeMap<i32, f64>,
+    bag_execs: Vec<OrderEvent>,
 }
 
 impl Gateway {
@@ -103,6 +119,8 @@ impl Gateway {
             hostile: false,
             next_exec: 0,
             now: 0,
+            bag_units: BTreeMap::new(),
+            bag_execs: Vec::new(),
         }
     }
 
@@ -113,6 +131,9 @@ impl Gateway {
     }
 
     fn status(&mut self, order_id: i32, status: OrderStatusKind) {
+        if let Some((bag, _)) = self.orders[&order_id].bag {
+            return self.bag_status(bag, status);
+        }
         let o = self.orders[&order_id];
         let e = OrderEvent::Status {
             order_id,
@@ -126,6 +147,9 @@ impl Gateway {
     }
 
     pub fn place(&mut self, rng: &mut Rng, p: &PlaceOrder) {
+        if let OrderKind::Combo(c) = p.kind {
+            return self.place_combo(rng, p, &c);
+        }
         let reject = rng.below(100) < self.reject_percent;
         let order = GwOrder {
             instrument: p.instrument,
@@ -138,6 +162,7 @@ impl Gateway {
                 GwState::Working
             },
             announced: false,
+            bag: None,
         };
         self.orders.insert(p.order_id, order);
         if reject {
@@ -182,6 +207,27 @@ impl Gateway {
     }
 
     pub fn cancel(&mut self, rng: &mut Rng, order_id: i32) {
+        if let [bag, leg_b] = self.legs_of(order_id)[..] {
+            // A BAG: both legs at once, one status.
+            let states = [bag, leg_b].map(|id| self.orders[&id].state);
+            if states.iter().all(|s| *s == GwState::Done) {
+                let e = OrderEvent::Error {
+                    id: bag,
+                    code: 10148,
+                };
+                return self.push(STATUS, e, Some(bag));
+            }
+            for id in [bag, leg_b] {
+                let o = self.orders.get_mut(&id).expect("both legs");
+                if o.state == GwState::Working {
+                    o.state = GwState::PendingCancel;
+                }
+            }
+            if rng.chance(70) {
+                self.bag_status(bag, OrderStatusKind::PendingCancel);
+            }
+            return;
+        }
         let Some(o) = self.orders.get_mut(&order_id) else {
             let e = OrderEvent::Error {
                 id: order_id,
@@ -210,6 +256,27 @@ impl Gateway {
 
     /// A cancel takes effect.
     pub fn complete_cancel(&mut self, rng: &mut Rng, order_id: i32) {
+        if let [bag, leg_b] = self.legs_of(order_id)[..] {
+            let mut ended = false;
+            for id in [bag, leg_b] {
+                let o = self.orders.get_mut(&id).expect("both legs");
+                if o.state == GwState::PendingCancel {
+                    o.state = GwState::Done;
+                    ended = true;
+                }
+            }
+            if ended {
+                if rng.chance(30) {
+                    let e = OrderEvent::Error {
+                        id: bag,
+                        code: codes::ORDER_CANCELLED,
+                    };
+                    self.push(STATUS, e, Some(bag));
+                }
+                self.bag_status(bag, OrderStatusKind::Cancelled);
+            }
+            return;
+        }
         let Some(o) = self.orders.get_mut(&order_id) else {
             return;
         };
@@ -247,8 +314,10 @@ impl Gateway {
         let exec_id = ExecId::from(format!("x{}", self.next_exec).as_str()).unwrap();
         // Multiples of 1/4: sums are exact, so the ledger compares with ==.
         let commission = 1.0 + f64::from(self.next_exec % 4) * 0.25;
+        // A combo leg's execution names its BAG.
+        let reported_id = o.bag.map_or(order_id, |(bag, _)| bag);
         let x = GwExec {
-            order_id,
+            order_id: reported_id,
             exec_id,
             instrument: o.instrument,
             buy: o.buy,
@@ -259,11 +328,20 @@ impl Gateway {
         };
         self.execs.push(x);
         self.positions[o.instrument as usize] += if o.buy { shares } else { -shares };
+        let bag_exec = o.bag.and_then(|(bag, _)| self.bag_exec(bag));
+        // (Drawn only for combos: the other policies' schedules stay as recorded.)
+        let bag_first = bag_exec.is_some() && rng.chance(50);
+        if let (Some(e), true) = (bag_exec, bag_first) {
+            self.push(EXECS, e, Some(reported_id));
+        }
         let copies = if rng.chance(5) { 2 } else { 1 };
         for _ in 0..copies {
             // Sometimes the symbol is not one the engine knows by name.
             let unknown = rng.chance(5);
-            self.push(EXECS, exec_event(&x, unknown), Some(order_id));
+            self.push(EXECS, exec_event(&x, unknown), Some(reported_id));
+        }
+        if let (Some(e), false) = (bag_exec, bag_first) {
+            self.push(EXECS, e, Some(reported_id));
         }
         if done {
             self.status(order_id, OrderStatusKind::Filled);
@@ -322,11 +400,20 @@ impl Gateway {
             .orders
             .iter()
             .filter(|(_, o)| !o.announced && o.filled == 0.0)
+            .filter(|(id, o)| o.bag.is_none_or(|(bag, _)| bag == **id))
             .map(|(&id, _)| id)
             .collect();
         for id in unheard {
-            if rng.chance(50) {
-                self.orders.remove(&id);
+            let legs = self.legs_of(id);
+            let heard = legs.iter().any(|l| {
+                self.orders
+                    .get(l)
+                    .is_some_and(|o| o.announced || o.filled > 0.0)
+            });
+            if !heard && rng.chance(50) {
+                for l in legs {
+                    self.orders.remove(&l);
+                }
             }
         }
     }
@@ -342,6 +429,9 @@ impl Gateway {
                         self.push_commission(x);
                     }
                 }
+                for e in self.bag_execs.clone() {
+                    self.push(RECON_EXECS, e, None);
+                }
                 self.push(RECON_EXECS, OrderEvent::End(EndKind::Executions), None);
             }
             Control::OpenOrders => {
@@ -349,6 +439,8 @@ impl Gateway {
                     .orders
                     .iter()
                     .filter(|(_, o)| o.state != GwState::Done)
+                    // A combo is listed once, by its BAG's id.
+                    .filter(|(id, o)| o.bag.is_none_or(|(bag, _)| bag == **id))
                     .map(|(&id, o)| (id, *o))
                     .collect();
                 for (order_id, o) in open {

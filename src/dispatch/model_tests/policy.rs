@@ -1,11 +1,11 @@
 //! The model-based test for every execution policy: the same schedules, with the pairs'
-//! orders priced by `marketable_limit`, `passive` or `adaptive` (settings drawn per seed), quotes that
+//! orders priced by `marketable_limit`, `passive`, `adaptive` or `combo` (settings drawn per seed), quotes that
 //! walk (so resting orders get re-priced and IOCs see a touch), and the gateway expiring
 //! IOC orders after their first try. The money checks are the same as for market orders.
 
 use super::{Model, Rng, run, run_counted, run_with};
 use crate::config::{
-    AdaptivePriority, ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule,
+    AdaptivePriority, ComboPrice, ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule,
 };
 use crate::dispatch::DispatchCounters;
 use crate::dispatch::{OrderKind, PlaceOrder};
@@ -68,7 +68,16 @@ impl Execution {
                 AdaptivePriority::Normal,
                 AdaptivePriority::Patient,
             ][pick(&mut rng, 3) as usize],
+            combo_price: ComboPrice::Mid,
+            combo_offset_ticks: 0,
         };
+        let mut params = params;
+        if policy == Policy::Combo {
+            // Drawn only for combos, so the other policies' schedules stay as recorded.
+            params.combo_price = [ComboPrice::Mid, ComboPrice::Cross, ComboPrice::Market]
+                [pick(&mut rng, 3) as usize];
+            params.combo_offset_ticks = pick(&mut rng, 3) as i32 - 1;
+        }
         Execution {
             params,
             rng,
@@ -146,6 +155,11 @@ impl Model {
                 "order {} is pegged outside the passive policy",
                 p.order_id
             )),
+            (OrderKind::Combo(_), Policy::Combo) => Ok(()),
+            (OrderKind::Combo(_), _) => Err(format!(
+                "order {} is a combo under another policy",
+                p.order_id
+            )),
             (OrderKind::Limit { .. }, Policy::Market) => Err(format!(
                 "order {} is a limit under the market policy",
                 p.order_id
@@ -188,6 +202,11 @@ fn check_policy(policy: Policy) -> DispatchCounters {
                 total.passive_reprices += c.passive_reprices;
                 total.passive_give_ups += c.passive_give_ups;
                 total.orders_cancelled += c.orders_cancelled;
+                total.combo_executions += c.combo_executions;
+                total.combo_rejects += c.combo_rejects;
+                total.combo_give_ups += c.combo_give_ups;
+                total.combo_reprices += c.combo_reprices;
+                total.combo_legged += c.combo_legged;
             }
             Err(e) => panic!(
                 "model schedule failed: {} seed {seed}: {e}",
@@ -220,6 +239,21 @@ fn random_schedules_with_adaptive_orders_agree_with_the_gateway_ledger() {
     let c = check_policy(Policy::Adaptive);
     // Algo legs the gateway had not filled in time were cancelled and re-sent at market.
     assert!(c.orders_cancelled > 0 && c.leg_resends > 0, "{c:?}");
+}
+
+#[test]
+fn random_schedules_with_combos_agree_with_the_gateway_ledger() {
+    let c = check_policy(Policy::Combo);
+    // BAG-level executions came (and were not booked: the ledger check would fail), legs
+    // filled apart (non-guaranteed), combos were rejected, re-priced and given up.
+    assert!(
+        c.combo_executions > 0
+            && c.combo_legged > 0
+            && c.combo_rejects > 0
+            && c.combo_reprices > 0
+            && c.combo_give_ups > 0,
+        "{c:?}"
+    );
 }
 
 /// Runs every schedule and prints the first seed of each kind of failure (for hunting, not
@@ -263,6 +297,7 @@ fn policy_from_env() -> Option<Policy> {
         "marketable_limit" => Some(Policy::MarketableLimit),
         "passive" => Some(Policy::Passive),
         "adaptive" => Some(Policy::Adaptive),
+        "combo" => Some(Policy::Combo),
         _ => None,
     }
 }

@@ -1,0 +1,261 @@
+//! The `combo` policy driven by hand through IB message sequences: one BAG for both legs,
+//! per-leg executions into the pair's books (the BAG-level one never), rejects counted and
+//! never re-sent under another policy, a legged BAG confirmed by a reconciliation and then
+//! completed at market, and re-pricing.
+
+use super::harness::{Harness, cancels, places};
+use super::*;
+use crate::config::ComboPrice;
+use crate::types::{BAG_INSTRUMENT, EndKind, ExecId, OrderEvent};
+
+fn started(execution: ExecutionParams) -> Harness {
+    let risk = RiskParams {
+        leg_retries: 1,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::with_execution(risk, vec![[0, 1]], execution);
+    h.touch = [(99.99, 100.01), (49.99, 50.01)];
+    h.quote();
+    Harness::started_with(h)
+}
+
+fn combo(price: ComboPrice) -> ExecutionParams {
+    ExecutionParams {
+        policy: Policy::Combo,
+        combo_price: price,
+        give_up_ms: 1_000,
+        ..ExecutionParams::default()
+    }
+}
+
+fn kind(p: &PlaceOrder) -> ComboKind {
+    match p.kind {
+        OrderKind::Combo(c) => c,
+        other => panic!("a combo, not {other:?}"),
+    }
+}
+
+/// The BAG-level execution of `units` at `net`.
+fn bag_exec(h: &mut Harness, bag: i32, units: f64, net: f64) -> Vec<Outbound> {
+    h.next_exec += 1;
+    let mut id = ExecId::new();
+    id.push_str(&format!("bag{}", h.next_exec));
+    h.event(OrderEvent::Execution {
+        order_id: bag,
+        exec_id: id,
+        instrument: BAG_INSTRUMENT,
+        buy: true,
+        shares: units,
+        price: net,
+        cum_qty: units,
+    })
+}
+
+/// Answers the reconciliation round the dispatcher asked for, with positions `held`.
+fn reconcile(h: &mut Harness, held: [f64; 2]) -> Vec<Outbound> {
+    let mut out = h.event(OrderEvent::End(EndKind::Executions));
+    out.extend(h.event(OrderEvent::End(EndKind::OpenOrders)));
+    for (i, q) in held.into_iter().enumerate() {
+        out.extend(h.position(i as u16, q));
+    }
+    out.extend(h.event(OrderEvent::End(EndKind::Positions)));
+    out
+}
+
+fn controls(items: &[Outbound]) -> Vec<Control> {
+    items
+        .iter()
+        .filter_map(|o| match o {
+            Outbound::Control(c) => Some(*c),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn one_bag_for_both_legs_and_the_bag_level_execution_is_never_a_position() {
+    let mut h = started(combo(ComboPrice::Mid));
+    let out = h.entry(1);
+    let sent = places(&out);
+    assert_eq!(sent.len(), 1, "one BAG order for the pair");
+    let bag = sent[0].order_id;
+    assert_eq!(
+        (sent[0].instrument, sent[0].side, sent[0].qty),
+        (0, Side::Buy, 100)
+    );
+    let c = kind(&sent[0]);
+    // A buy 100, B sell 200: 100 units of (+1 A, -2 B); the net mid is 100.00 - 2 x 50.00.
+    assert_eq!(
+        (
+            c.instrument_b,
+            c.side_b,
+            c.qty_b,
+            c.units,
+            c.ratio_a,
+            c.ratio_b,
+            c.net
+        ),
+        (1, Side::Sell, 200, 100, 1, 2, Some(0))
+    );
+    // Each leg is journaled (write-ahead), the BAG's own id last.
+    let journaled: Vec<(i32, u16)> = out
+        .iter()
+        .filter_map(|o| match o {
+            Outbound::Journal(JournalEntry::Order {
+                order_id,
+                instrument,
+                ..
+            }) => Some((*order_id, *instrument)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(journaled, [(bag + 1, 1), (bag, 0)]);
+    // IB's order: the BAG-level execution may come first; it moves nothing.
+    bag_exec(&mut h, bag, 100.0, 0.0);
+    assert_eq!(h.d.counters().combo_executions, 1);
+    assert!(h.d.positions().iter().all(|p| p.qty == 0.0));
+    let ea = h.exec(bag, 0, true, 100.0);
+    let eb = h.exec(bag, 1, false, 200.0);
+    h.status(bag, OrderStatusKind::Filled, 100.0);
+    // Commissions per leg, late.
+    assert_eq!(h.d.commissions_pending(), 2);
+    h.commission(eb, 1.0);
+    h.commission(ea, 1.0);
+    assert_eq!(h.d.commissions_pending(), 0);
+    let held: Vec<f64> = h.d.positions().iter().map(|p| p.qty).collect();
+    assert_eq!(held, [100.0, -200.0]);
+    let book = h.d.pair_books().next().expect("one pair");
+    assert_eq!((book.legs[0].qty, book.legs[1].qty), (100.0, -200.0));
+    assert_eq!(
+        (book.legs[0].commissions, book.legs[1].commissions),
+        (1.0, 1.0)
+    );
+    assert_eq!(h.d.counters().fills, 2);
+    // A BAG-level execution replayed after the legs still books nothing.
+    bag_exec(&mut h, bag, 100.0, 0.0);
+    assert_eq!(h.d.counters().combo_executions, 2);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert!(h.d.settled());
+}
+
+#[test]
+fn a_rejected_combo_is_counted_and_never_resent_under_another_policy() {
+    let mut h = started(combo(ComboPrice::Cross));
+    let sent = places(&h.entry(1));
+    let c = kind(&sent[0]);
+    // Cross: 100.01 - 2 x 49.99 per unit.
+    assert_eq!(c.net, Some(10_001 - 2 * 4_999));
+    let out = h.error(sent[0].order_id, 201);
+    assert!(places(&out).is_empty(), "no fallback to single orders");
+    assert_eq!(h.d.counters().combo_rejects, 1);
+    // Later polls send nothing either.
+    let out = h.advance(5_000);
+    assert!(places(&out).is_empty());
+    assert_eq!(h.d.pair_target(0), Some([0.0, 0.0]));
+    assert!(h.d.settled());
+    // 10043 (NonGuaranteed missing) is a reject too.
+    let sent = places(&h.entry(2));
+    h.error(sent[0].order_id, 10043);
+    assert_eq!(h.d.counters().combo_rejects, 2);
+    assert!(h.d.settled());
+}
+
+#[test]
+fn a_legged_combo_given_up_is_confirmed_then_each_leg_completes_at_market() {
+    let mut h = started(combo(ComboPrice::Mid));
+    let bag = places(&h.entry(1))[0].order_id;
+    // Non-guaranteed: A fills, B does not.
+    h.exec(bag, 0, true, 100.0);
+    h.status(bag, OrderStatusKind::Submitted, 0.0);
+    let mut out = Vec::new();
+    for _ in 0..20 {
+        out.extend(h.advance(60));
+    }
+    assert_eq!(
+        cancels(&out),
+        [bag],
+        "one cancel for both legs, after give_up_ms"
+    );
+    // The BAG's final status is in units (0): it cannot say what A filled. Nothing is sent
+    // before a reconciliation round confirms the legs.
+    let out = h.status(bag, OrderStatusKind::Cancelled, 0.0);
+    assert!(places(&out).is_empty());
+    assert_eq!(
+        h.d.pair_target(0),
+        Some([100.0, -200.0]),
+        "B's completion reserved"
+    );
+    let out = h.advance(60);
+    assert_eq!(
+        controls(&out),
+        [Control::Executions, Control::OpenOrders, Control::Positions]
+    );
+    let out = reconcile(&mut h, [100.0, 0.0]);
+    let crossed = places(&out);
+    assert_eq!(
+        crossed
+            .iter()
+            .map(|p| (p.instrument, p.side, p.qty, p.kind))
+            .collect::<Vec<_>>(),
+        [(1, Side::Sell, 200, OrderKind::Market)]
+    );
+    let c = h.d.counters();
+    assert_eq!((c.combo_give_ups, c.combo_legged, c.legged), (1, 1, 1));
+    h.exec(crossed[0].order_id, 1, false, 200.0);
+    h.status(crossed[0].order_id, OrderStatusKind::Filled, 200.0);
+    let held: Vec<f64> = h.d.positions().iter().map(|p| p.qty).collect();
+    assert_eq!(held, [100.0, -200.0]);
+    assert!(h.d.settled());
+}
+
+#[test]
+fn a_late_leg_execution_after_the_final_status_is_not_traded_twice() {
+    let mut h = started(combo(ComboPrice::Mid));
+    let bag = places(&h.entry(1))[0].order_id;
+    h.exec(bag, 0, true, 100.0);
+    for _ in 0..20 {
+        h.advance(60);
+    }
+    h.status(bag, OrderStatusKind::Cancelled, 0.0);
+    h.advance(60);
+    // B's execution (filled before the cancel) arrives after the final status.
+    h.exec(bag, 1, false, 120.0);
+    let out = reconcile(&mut h, [100.0, -120.0]);
+    let crossed = places(&out);
+    assert_eq!(
+        crossed
+            .iter()
+            .map(|p| (p.instrument, p.qty))
+            .collect::<Vec<_>>(),
+        [(1, 80)],
+        "only what B still lacks"
+    );
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+}
+
+#[test]
+fn a_combo_the_market_moved_away_from_is_repriced_while_nothing_filled() {
+    let mut h = started(ExecutionParams {
+        give_up_ms: 60_000,
+        reprice_ticks: 2,
+        ..combo(ComboPrice::Mid)
+    });
+    let bag = places(&h.entry(1))[0].order_id;
+    // A's mid rises 5 cents: the net mid is 5 cents a unit above the limit, past 2 cents a
+    // share of the larger leg (B, 2 shares a unit).
+    h.touch[0] = (100.02, 100.04);
+    assert!(
+        cancels(&h.advance(60)).is_empty(),
+        "3 cents a unit: not yet"
+    );
+    h.touch[0] = (100.04, 100.06);
+    let out = h.advance(60);
+    assert_eq!(cancels(&out), [bag]);
+    h.status(bag, OrderStatusKind::Cancelled, 0.0);
+    h.advance(60);
+    let out = reconcile(&mut h, [0.0, 0.0]);
+    let again = places(&out);
+    assert_eq!(again.len(), 1);
+    assert_eq!(kind(&again[0]).net, Some(5));
+    assert_eq!(h.d.counters().combo_reprices, 1);
+}
