@@ -1,7 +1,7 @@
 //! Parity per execution policy: one quote file with trade prints, through `hft backtest`'s code
 //! and through the live engine against the paper gateway replaying it, gives the same order
 //! sequence (symbol, side, quantity) for every policy, and the engine's positions equal the
-//! gateway's ledger. A policy is one entry of [`POLICIES`] (a combo policy is one more).
+//! gateway's ledger. A policy is one entry of [`POLICIES`].
 //!
 //! How the file keeps both paths comparable (see `tests/engine.rs` for the market-order parity
 //! and the time argument): whole-second timestamps; A's price moves in steps held for
@@ -18,7 +18,8 @@ mod common;
 use common::{PATIENCE, start_gateway, test_params};
 use hft::backtest::Backtest;
 use hft::config::{
-    AdaptivePriority, EngineParams, ExecutionParams, PassiveLeg, PassivePrice, Policy, ReplayParams,
+    AdaptivePriority, ComboPrice, EngineParams, ExecutionParams, PassiveLeg, PassivePrice, Policy,
+    ReplayParams,
 };
 use std::fmt::Write;
 use std::time::{Duration, Instant};
@@ -33,7 +34,7 @@ const TRADE_SIZE: u32 = 1_000;
 type Configure = fn(&mut ExecutionParams);
 
 /// How each policy is configured for the parity run.
-const POLICIES: [(Policy, Configure); 5] = [
+const POLICIES: [(Policy, Configure); 6] = [
     (Policy::Market, |_| {}),
     (Policy::MarketableLimit, |e| e.collar_ticks = 1),
     (Policy::Passive, |e| {
@@ -51,6 +52,8 @@ const POLICIES: [(Policy, Configure); 5] = [
     (Policy::Adaptive, |e| {
         e.adaptive_priority = AdaptivePriority::Normal
     }),
+    // One BAG at market per trade (a LMT combo resting across rows would meet other rows live).
+    (Policy::Combo, |e| e.combo_price = ComboPrice::Market),
 ];
 
 /// AAA in steps along a sine (period 240 s, one dollar wide) and BBB near 50, one-cent spreads,
