@@ -142,9 +142,11 @@ pub(super) struct PassivePhase {
     pub repricing: bool,
     /// ... or to give up (what the legs lack goes at market).
     pub giving_up: bool,
-    /// Shares of the hedge leg not yet submitted but counted in the pair's target (and the
-    /// instrument's projection): the target is what the pair will hold once the ticket
-    /// completes, so a close or an entry decided meanwhile sees the hedge to come.
+    /// Shares of the hedge leg the resting leg's fills do not call for yet, counted in the
+    /// pair's target (and the instrument's projection): the target is what the pair will hold
+    /// once the ticket completes, so a close or an entry decided meanwhile sees the hedge to
+    /// come. The hedge's orders count themselves, a lost one until it ends and its re-send
+    /// after: a share leaves the reservation once.
     pub reserved: f64,
 }
 
@@ -315,12 +317,19 @@ impl Dispatcher {
         if !winding_down && rest.qty > 0.0 {
             // The hedge of the decision: the other leg in the intent's ratio, pro rata.
             let want = (rest.filled / rest.qty * hedge.qty).round().min(hedge.qty);
+            // The reservation is the hedge the resting leg's fills do not call for yet: what
+            // they call for leaves it once (a hedge order that is lost and re-sent counts
+            // itself again; it was released when first sent).
+            let reserved = self
+                .ticket(t.id)
+                .and_then(|t| t.passive)
+                .map_or(0.0, |p| p.reserved);
+            self.release_reserved(t.id, reserved - (hedge.qty - want));
             let covered = hedge.filled + self.leg_in_flight(t.id, h as u8);
             let lacking = (want - covered).round();
             if lacking >= 1.0 {
                 self.counters.passive_hedges += 1;
-                // From the reservation to a submitted order (which counts itself).
-                self.release_reserved(t.id, lacking);
+                // A submitted order counts itself in the target.
                 self.leg_order_started(t.id, h as u8);
                 self.submit_started(PendingOrder {
                     instrument: hedge.instrument,

@@ -297,14 +297,7 @@ impl Dispatcher {
             self.close_ticket(id, TicketState::Unwound);
             return;
         }
-        let max_retries = if t.unwind {
-            UNWIND_RETRIES
-        } else if winding_down {
-            0
-        } else {
-            self.risk.leg_retries + self.extra_retries(t.policy)
-        };
-        if t.retries < max_retries {
+        if t.retries < self.max_retries(&t) {
             // Complete the hedge (or the unwind): re-send what each missing leg still lacks.
             let now = self.now;
             if let Some(tm) = self.ticket_mut(id) {
@@ -382,6 +375,66 @@ impl Dispatcher {
         }
         self.close_ticket(id, TicketState::Unwound);
         self.flatten_pair(t.pair, t.seq);
+    }
+
+    /// The re-sends ticket `t` may make: a reducing trade's, or an entry's (none while winding
+    /// down).
+    fn max_retries(&self, t: &Ticket) -> u8 {
+        let winding_down = self.counters.kill_switch > 0 || self.stopping;
+        if t.unwind {
+            UNWIND_RETRIES
+        } else if winding_down {
+            0
+        } else {
+            self.risk.leg_retries + self.extra_retries(t.policy)
+        }
+    }
+
+    /// An order of ticket `id`'s leg `leg` ended with `unfilled` shares it will not fill while
+    /// other orders of the leg still work (a passive ticket's hedge leg holds several). What it
+    /// lacked is re-sent now, as a retry, instead of once the others end: meanwhile the pair's
+    /// target would not count it, and a close or entry sized from the target would trade the
+    /// same shares again. False when the ticket's ordinary rules decide instead (no retry
+    /// left, a close took over, out of retries and cancelling, in its passive phase, or the
+    /// leg has no other order: it is then missing, and re-sent by [`Self::check_ticket`]).
+    pub(super) fn resend_short(&mut self, id: u32, leg: u8, unfilled: f64) -> bool {
+        let Some(t) = self.ticket(id).copied() else {
+            return false;
+        };
+        let l = t.legs[leg as usize];
+        // Never more than neither its fills nor its other orders cover (no over-hedge).
+        let uncovered = l.qty - l.filled - self.leg_in_flight(id, leg);
+        let qty = unfilled.min(uncovered).round();
+        let others_work = l.live >= 2;
+        if t.state != TicketState::Working
+            || t.superseded
+            || t.cancelling
+            || t.passive.is_some()
+            || !others_work
+            || qty < 1.0
+            || t.retries >= self.max_retries(&t)
+        {
+            return false;
+        }
+        let now = self.now;
+        if let Some(tm) = self.ticket_mut(id) {
+            tm.retries += 1;
+        }
+        self.counters.leg_resends += 1;
+        self.leg_order_started(id, leg);
+        self.submit_started(PendingOrder {
+            instrument: l.instrument,
+            pair: t.pair,
+            side: l.side,
+            qty: qty as u32,
+            seq: t.seq,
+            ticket: id,
+            leg,
+            t_recv_ns: now,
+            t_event_ns: 0,
+            cancel_id: 0,
+        });
+        true
     }
 
     /// Takes back what slot `pair` will hold once everything in flight completes (filled legs
