@@ -286,20 +286,30 @@ impl Dispatcher {
 
     /// What leg `leg` of ticket `id` has working or queued and not yet filled (shares).
     pub(super) fn leg_in_flight(&self, id: u32, leg: u8) -> f64 {
-        let working: f64 = self
+        self.leg_cover(id, leg).0
+    }
+
+    /// [`leg_in_flight`](Self::leg_in_flight), and the number of orders it comes from.
+    pub(super) fn leg_cover(&self, id: u32, leg: u8) -> (f64, usize) {
+        let (mut shares, mut orders) = (0.0, 0);
+        let working = self
             .live
             .iter()
             .filter_map(|&i| self.slots[i as usize])
-            .filter(|s: &OrderSlot| s.ticket == id && s.leg == leg)
-            .map(|s| (s.qty - s.filled()).max(0.0))
-            .sum();
-        let queued: f64 = self
+            .filter(|s: &OrderSlot| s.ticket == id && s.leg == leg);
+        for s in working {
+            shares += (s.qty - s.filled()).max(0.0);
+            orders += 1;
+        }
+        let queued = self
             .pending
             .iter()
-            .filter(|o| o.cancel_id == 0 && o.ticket == id && o.leg == leg)
-            .map(|o| f64::from(o.qty))
-            .sum();
-        working + queued
+            .filter(|o| o.cancel_id == 0 && o.ticket == id && o.leg == leg);
+        for o in queued {
+            shares += f64::from(o.qty);
+            orders += 1;
+        }
+        (shares, orders)
     }
 
     /// The passive phase of ticket `t` after a change: hedges what the resting leg filled,

@@ -295,9 +295,6 @@ impl Dispatcher {
             order_id: s.order_id,
             filled: s.filled(),
         });
-        // Before the leg counts this order as ended: while other orders of the leg work, what
-        // this one lacked goes out again now.
-        self.resend_short(s.ticket, s.leg, unfilled);
         self.leg_order_ended(s.ticket, s.leg);
     }
 

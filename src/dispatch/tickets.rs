@@ -277,16 +277,23 @@ impl Dispatcher {
         if timed_out && t.legs().iter().any(|l| !complete(l) && l.live > 0) {
             self.cancel_late_legs(&t);
         }
-        // A leg is missing when its orders ended short (time running out cancels them first).
-        let missing: arrayvec::ArrayVec<usize, MAX_LEGS> = (0..t.legs().len())
-            .filter(|&k| !complete(&t.legs[k]) && t.legs[k].live == 0)
+        // A leg is missing what neither its fills nor its orders still working or queued cover:
+        // all of what it lacks once its orders ended short (time running out cancels them
+        // first), or the part an order left short while others of the leg still work (a
+        // passive ticket's hedge leg holds several). The pair's target counts a missing share
+        // only once it is re-sent, so it is re-sent at once: a close or an entry sized from the
+        // target meanwhile would trade it a second time.
+        let missing: arrayvec::ArrayVec<(usize, u32), MAX_LEGS> = (0..t.legs().len())
+            .filter(|&k| !complete(&t.legs[k]))
+            .filter_map(|k| self.leg_missing(&t, k).map(|qty| (k, qty)))
             .collect();
         if missing.is_empty() {
             return;
         }
         self.counters.legged += 1;
         let any_filled = t.legs().iter().any(|l| l.filled > 0.0);
-        if !t.unwind && !any_filled && missing.len() == t.legs().len() {
+        let none_live = t.legs().iter().all(|l| l.live == 0);
+        if !t.unwind && !any_filled && none_live && missing.len() == t.legs().len() {
             // Nothing traded: no exposure, nothing to repair.
             self.close_ticket(id, TicketState::Hedged);
             return;
@@ -304,17 +311,17 @@ impl Dispatcher {
                 tm.retries += 1;
                 tm.opened_ns = now;
             }
-            for &k in &missing {
+            for &(k, _) in &missing {
                 self.leg_order_started(id, k as u8);
             }
-            for &k in &missing {
+            for &(k, qty) in &missing {
                 let l = t.legs[k];
                 self.counters.leg_resends += 1;
                 self.submit_started(PendingOrder {
                     instrument: l.instrument,
                     pair: t.pair,
                     side: l.side,
-                    qty: (l.qty - l.filled).round() as u32,
+                    qty,
                     seq: t.seq,
                     ticket: id,
                     leg: k as u8,
@@ -377,6 +384,24 @@ impl Dispatcher {
         self.flatten_pair(t.pair, t.seq);
     }
 
+    /// The shares leg `k` of ticket `t` (incomplete) lacks and has no order for: everything
+    /// it lacks once none of its orders can fill any more, else what its fills and working or
+    /// queued orders leave uncovered (at least a share). `None` while it lacks nothing, or
+    /// while some order of the leg is counted live but not yet submitted (a ticket sending
+    /// several orders counts them all first): its cover is not known until then.
+    fn leg_missing(&self, t: &Ticket, k: usize) -> Option<u32> {
+        let l = t.legs[k];
+        if l.live == 0 {
+            return Some((l.qty - l.filled).round() as u32);
+        }
+        let (shares, orders) = self.leg_cover(t.id, k as u8);
+        if orders < usize::from(l.live) {
+            return None;
+        }
+        let uncovered = (l.qty - l.filled - shares).round();
+        (uncovered >= 1.0).then_some(uncovered as u32)
+    }
+
     /// The re-sends ticket `t` may make: a reducing trade's, or an entry's (none while winding
     /// down).
     fn max_retries(&self, t: &Ticket) -> u8 {
@@ -388,53 +413,6 @@ impl Dispatcher {
         } else {
             self.risk.leg_retries + self.extra_retries(t.policy)
         }
-    }
-
-    /// An order of ticket `id`'s leg `leg` ended with `unfilled` shares it will not fill while
-    /// other orders of the leg still work (a passive ticket's hedge leg holds several). What it
-    /// lacked is re-sent now, as a retry, instead of once the others end: meanwhile the pair's
-    /// target would not count it, and a close or entry sized from the target would trade the
-    /// same shares again. False when the ticket's ordinary rules decide instead (no retry
-    /// left, a close took over, out of retries and cancelling, in its passive phase, or the
-    /// leg has no other order: it is then missing, and re-sent by [`Self::check_ticket`]).
-    pub(super) fn resend_short(&mut self, id: u32, leg: u8, unfilled: f64) -> bool {
-        let Some(t) = self.ticket(id).copied() else {
-            return false;
-        };
-        let l = t.legs[leg as usize];
-        // Never more than neither its fills nor its other orders cover (no over-hedge).
-        let uncovered = l.qty - l.filled - self.leg_in_flight(id, leg);
-        let qty = unfilled.min(uncovered).round();
-        let others_work = l.live >= 2;
-        if t.state != TicketState::Working
-            || t.superseded
-            || t.cancelling
-            || t.passive.is_some()
-            || !others_work
-            || qty < 1.0
-            || t.retries >= self.max_retries(&t)
-        {
-            return false;
-        }
-        let now = self.now;
-        if let Some(tm) = self.ticket_mut(id) {
-            tm.retries += 1;
-        }
-        self.counters.leg_resends += 1;
-        self.leg_order_started(id, leg);
-        self.submit_started(PendingOrder {
-            instrument: l.instrument,
-            pair: t.pair,
-            side: l.side,
-            qty: qty as u32,
-            seq: t.seq,
-            ticket: id,
-            leg,
-            t_recv_ns: now,
-            t_event_ns: 0,
-            cancel_id: 0,
-        });
-        true
     }
 
     /// Takes back what slot `pair` will hold once everything in flight completes (filled legs
