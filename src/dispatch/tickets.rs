@@ -5,9 +5,11 @@
 //! leg, as one reducing ticket) and the slot stops trading. An unwind that cannot fill is a
 //! naked leg, logged and counted.
 //!
-//! A leg is re-sent only once none of its orders can fill any more: a leg that times out
+//! A leg is re-sent only for what none of its orders can fill any more: a leg that times out
 //! while working is cancelled first, and what it lacks is re-sent when the cancel (or a fill)
-//! has ended it. Two orders never work for the same missing quantity (no over-hedge).
+//! has ended it; a leg with several orders (a passive hedge) re-sends what one of them left
+//! short at once, beside the others, so the pair's target never lacks a share the ticket will
+//! still send. Two orders never work for the same missing quantity (no over-hedge).
 
 use super::execution::PassivePhase;
 use super::{Dispatcher, Link, OPEN_TICKETS, PendingOrder, TICKETS};
