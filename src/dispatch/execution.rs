@@ -149,9 +149,11 @@ pub(super) struct PassivePhase {
     pub repricing: bool,
     /// ... or to give up (what the legs lack goes at market).
     pub giving_up: bool,
-    /// Shares of the hedge leg not yet submitted but counted in the pair's target (and the
-    /// instrument's projection): the target is what the pair will hold once the ticket
-    /// completes, so a close or an entry decided meanwhile sees the hedge to come.
+    /// Shares of the hedge leg the resting leg's fills do not call for yet, counted in the
+    /// pair's target (and the instrument's projection): the target is what the pair will hold
+    /// once the ticket completes, so a close or an entry decided meanwhile sees the hedge to
+    /// come. The hedge's orders count themselves, a lost one until it ends and its re-send
+    /// after: a share leaves the reservation once.
     pub reserved: f64,
 }
 
@@ -294,20 +296,30 @@ impl Dispatcher {
 
     /// What leg `leg` of ticket `id` has working or queued and not yet filled (shares).
     pub(super) fn leg_in_flight(&self, id: u32, leg: u8) -> f64 {
-        let working: f64 = self
+        self.leg_cover(id, leg).0
+    }
+
+    /// [`leg_in_flight`](Self::leg_in_flight), and the number of orders it comes from.
+    pub(super) fn leg_cover(&self, id: u32, leg: u8) -> (f64, usize) {
+        let (mut shares, mut orders) = (0.0, 0);
+        let working = self
             .live
             .iter()
             .filter_map(|&i| self.slots[i as usize])
-            .filter(|s: &OrderSlot| s.ticket == id && s.leg == leg)
-            .map(|s| (s.qty - s.filled()).max(0.0))
-            .sum();
-        let queued: f64 = self
+            .filter(|s: &OrderSlot| s.ticket == id && s.leg == leg);
+        for s in working {
+            shares += (s.qty - s.filled()).max(0.0);
+            orders += 1;
+        }
+        let queued = self
             .pending
             .iter()
-            .filter(|o| o.cancel_id == 0 && o.ticket == id && o.leg == leg)
-            .map(|o| f64::from(o.qty))
-            .sum();
-        working + queued
+            .filter(|o| o.cancel_id == 0 && o.ticket == id && o.leg == leg);
+        for o in queued {
+            shares += f64::from(o.qty);
+            orders += 1;
+        }
+        (shares, orders)
     }
 
     /// The passive phase of ticket `t` after a change: hedges what the resting leg filled,
@@ -325,12 +337,19 @@ impl Dispatcher {
         if !winding_down && rest.qty > 0.0 {
             // The hedge of the decision: the other leg in the intent's ratio, pro rata.
             let want = (rest.filled / rest.qty * hedge.qty).round().min(hedge.qty);
+            // The reservation is the hedge the resting leg's fills do not call for yet: what
+            // they call for leaves it once (a hedge order that is lost and re-sent counts
+            // itself again; it was released when first sent).
+            let reserved = self
+                .ticket(t.id)
+                .and_then(|t| t.passive)
+                .map_or(0.0, |p| p.reserved);
+            self.release_reserved(t.id, reserved - (hedge.qty - want));
             let covered = hedge.filled + self.leg_in_flight(t.id, h as u8);
             let lacking = (want - covered).round();
             if lacking >= 1.0 {
                 self.counters.passive_hedges += 1;
-                // From the reservation to a submitted order (which counts itself).
-                self.release_reserved(t.id, lacking);
+                // A submitted order counts itself in the target.
                 self.leg_order_started(t.id, h as u8);
                 self.submit_started(PendingOrder {
                     instrument: hedge.instrument,

@@ -249,3 +249,56 @@ fn a_midprice_passive_leg_is_capped_at_the_far_touch_and_repriced_past_it() {
         [OrderKind::MidPrice { cap: 10_005 }]
     );
 }
+
+/// A passive ticket with leg A (buy 100) resting and half of it filled: its hedge of B (sell
+/// 100 of 200) is out. Returns the resting order and the hedge.
+fn half_hedged() -> (Harness, i32, i32) {
+    let mut h = started(ExecutionParams {
+        policy: Policy::Passive,
+        passive_leg: PassiveLeg::A,
+        ..ExecutionParams::default()
+    });
+    let rest = places(&h.entry(1))[0].order_id;
+    let before = h.sent.len();
+    h.exec(rest, 0, true, 50.0);
+    let hedge = places(&h.sent[before..]);
+    assert_eq!(
+        hedge.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Sell, 100, None, false)]
+    );
+    // The target counts the whole trade: A's order, B's hedge and the hedge still to come.
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    (h, rest, hedge[0].order_id)
+}
+
+#[test]
+fn a_lost_passive_hedge_is_resent_and_its_shares_leave_the_reservation_once() {
+    let (mut h, _rest, hedge) = half_hedged();
+    // The hedge ends unfilled (lost, cancelled): it goes out again, and the target still
+    // counts the other 100 the resting leg's fills do not call for yet (seed 5999's kind).
+    let again = places(&h.status(hedge, OrderStatusKind::Cancelled, 0.0));
+    assert_eq!(
+        again.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Sell, 100, None, false)]
+    );
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+}
+
+#[test]
+fn a_hedge_order_ending_short_beside_another_is_resent_at_once() {
+    let (mut h, rest, first) = half_hedged();
+    // The resting leg fills: the second half of the hedge goes out, the passive phase ends.
+    let before = h.sent.len();
+    h.exec(rest, 0, true, 50.0);
+    assert_eq!(places(&h.sent[before..]).len(), 1, "the second hedge");
+    h.status(rest, OrderStatusKind::Filled, 100.0);
+    // The first hedge ends unfilled while the second still works: what it lacked is re-sent
+    // now, not once the second ends, so a close sized from the target meanwhile would not
+    // trade the same shares again (seeds 7634, 7740).
+    let again = places(&h.status(first, OrderStatusKind::Cancelled, 0.0));
+    assert_eq!(
+        again.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Sell, 100, None, false)]
+    );
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+}

@@ -5,9 +5,11 @@
 //! leg, as one reducing ticket) and the slot stops trading. An unwind that cannot fill is a
 //! naked leg, logged and counted.
 //!
-//! A leg is re-sent only once none of its orders can fill any more: a leg that times out
+//! A leg is re-sent only for what none of its orders can fill any more: a leg that times out
 //! while working is cancelled first, and what it lacks is re-sent when the cancel (or a fill)
-//! has ended it. Two orders never work for the same missing quantity (no over-hedge).
+//! has ended it; a leg with several orders (a passive hedge) re-sends what one of them left
+//! short at once, beside the others, so the pair's target never lacks a share the ticket will
+//! still send. Two orders never work for the same missing quantity (no over-hedge).
 
 use super::combo::ComboPhase;
 use super::execution::PassivePhase;
@@ -300,16 +302,23 @@ impl Dispatcher {
         if timed_out && t.legs().iter().any(|l| !complete(l) && l.live > 0) {
             self.cancel_late_legs(&t);
         }
-        // A leg is missing when its orders ended short (time running out cancels them first).
-        let missing: arrayvec::ArrayVec<usize, MAX_LEGS> = (0..t.legs().len())
-            .filter(|&k| !complete(&t.legs[k]) && t.legs[k].live == 0)
+        // A leg is missing what neither its fills nor its orders still working or queued cover:
+        // all of what it lacks once its orders ended short (time running out cancels them
+        // first), or the part an order left short while others of the leg still work (a
+        // passive ticket's hedge leg holds several). The pair's target counts a missing share
+        // only once it is re-sent, so it is re-sent at once: a close or an entry sized from the
+        // target meanwhile would trade it a second time.
+        let missing: arrayvec::ArrayVec<(usize, u32), MAX_LEGS> = (0..t.legs().len())
+            .filter(|&k| !complete(&t.legs[k]))
+            .filter_map(|k| self.leg_missing(&t, k).map(|qty| (k, qty)))
             .collect();
         if missing.is_empty() {
             return;
         }
         self.counters.legged += 1;
         let any_filled = t.legs().iter().any(|l| l.filled > 0.0);
-        if !t.unwind && !any_filled && missing.len() == t.legs().len() {
+        let none_live = t.legs().iter().all(|l| l.live == 0);
+        if !t.unwind && !any_filled && none_live && missing.len() == t.legs().len() {
             // Nothing traded: no exposure, nothing to repair.
             self.close_ticket(id, TicketState::Hedged);
             return;
@@ -320,31 +329,24 @@ impl Dispatcher {
             self.close_ticket(id, TicketState::Unwound);
             return;
         }
-        let max_retries = if t.unwind {
-            UNWIND_RETRIES
-        } else if winding_down {
-            0
-        } else {
-            self.risk.leg_retries + self.extra_retries(t.policy)
-        };
-        if t.retries < max_retries {
+        if t.retries < self.max_retries(&t) {
             // Complete the hedge (or the unwind): re-send what each missing leg still lacks.
             let now = self.now;
             if let Some(tm) = self.ticket_mut(id) {
                 tm.retries += 1;
                 tm.opened_ns = now;
             }
-            for &k in &missing {
+            for &(k, _) in &missing {
                 self.leg_order_started(id, k as u8);
             }
-            for &k in &missing {
+            for &(k, qty) in &missing {
                 let l = t.legs[k];
                 self.counters.leg_resends += 1;
                 self.submit_started(PendingOrder {
                     instrument: l.instrument,
                     pair: t.pair,
                     side: l.side,
-                    qty: (l.qty - l.filled).round() as u32,
+                    qty,
                     seq: t.seq,
                     ticket: id,
                     leg: k as u8,
@@ -406,6 +408,37 @@ impl Dispatcher {
         }
         self.close_ticket(id, TicketState::Unwound);
         self.flatten_pair(t.pair, t.seq);
+    }
+
+    /// The shares leg `k` of ticket `t` (incomplete) lacks and has no order for: everything
+    /// it lacks once none of its orders can fill any more, else what its fills and working or
+    /// queued orders leave uncovered (at least a share). `None` while it lacks nothing, or
+    /// while some order of the leg is counted live but not yet submitted (a ticket sending
+    /// several orders counts them all first): its cover is not known until then.
+    fn leg_missing(&self, t: &Ticket, k: usize) -> Option<u32> {
+        let l = t.legs[k];
+        if l.live == 0 {
+            return Some((l.qty - l.filled).round() as u32);
+        }
+        let (shares, orders) = self.leg_cover(t.id, k as u8);
+        if orders < usize::from(l.live) {
+            return None;
+        }
+        let uncovered = (l.qty - l.filled - shares).round();
+        (uncovered >= 1.0).then_some(uncovered as u32)
+    }
+
+    /// The re-sends ticket `t` may make: a reducing trade's, or an entry's (none while winding
+    /// down).
+    fn max_retries(&self, t: &Ticket) -> u8 {
+        let winding_down = self.counters.kill_switch > 0 || self.stopping;
+        if t.unwind {
+            UNWIND_RETRIES
+        } else if winding_down {
+            0
+        } else {
+            self.risk.leg_retries + self.extra_retries(t.policy)
+        }
     }
 
     /// Takes back what slot `pair` will hold once everything in flight completes (filled legs
