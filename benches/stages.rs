@@ -11,7 +11,8 @@
 //!   `params/default.toml`), warmed with a full window, fed alternating A/B quotes 100 ms apart
 //!   (a grid row every 10 quotes).
 //! - `dispatch/*`: the rate limiter and PLACE_ORDER encoded into a preallocated buffer as the
-//!   dispatch stage does (order id, `orderRef` from the tick sequence number). Dispatch's risk
+//!   dispatch stage did before templates (order id, `orderRef` from the tick sequence number), and
+//!   from an [`OrderTemplate`] per instrument and side as it does now. Dispatch's risk
 //!   check is private (three comparisons) and is not measured on its own.
 //! - `backtest/zscore_1_pair_on_quote`: the backtest loop over 1M quotes already in memory
 //!   ([`Backtest::on_quote`]: the exchange's book, the normalizer, the strategy, the dispatcher
@@ -37,8 +38,8 @@ use hft::types::{MdEvent, MdTick};
 use hft::wire::handshake::MAX_TEXT_VERSION;
 use hft::wire::ids::tick_type;
 use hft::wire::{
-    ContractSpec, OrderRequest, Request, TickByTick, TickByTickData, TickPrice, TickSize,
-    split_frame,
+    ContractSpec, OrderRequest, OrderTemplate, Request, TickByTick, TickByTickData, TickPrice,
+    TickSize, split_frame,
 };
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -361,6 +362,23 @@ fn dispatch(c: &mut Criterion) {
             });
             out.clear();
             req.encode_text(&mut out);
+            black_box(out.len())
+        })
+    });
+    // The same orders from the per-instrument, per-side templates dispatch builds at start-up:
+    // only the order id, quantity and orderRef are written per order.
+    let templates: Vec<[OrderTemplate; 2]> = symbols
+        .iter()
+        .map(|s| ["BUY", "SELL"].map(|side| OrderTemplate::market_day(s, side, &account).unwrap()))
+        .collect();
+    g.bench_function("place_order_template", |b| {
+        let (mut order_id, mut seq) = (1_000i32, 1_000_000u64);
+        b.iter(|| {
+            order_id += 1;
+            seq += 7;
+            let t = &templates[order_id as usize % templates.len()][(order_id % 2) as usize];
+            out.clear();
+            t.write(order_id, black_box(100), black_box(seq), &mut out);
             black_box(out.len())
         })
     });

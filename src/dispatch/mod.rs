@@ -111,9 +111,17 @@ struct PendingOrder {
     ticket: u32,
     leg: u8,
     t_recv_ns: u64,
-    /// Event time of the triggering tick.
+    /// Event time of the triggering tick (0: no tick triggered it, see [`PendingOrder::from_tick`]).
     t_event_ns: u64,
     cancel_id: i32,
+}
+
+impl PendingOrder {
+    /// Whether a tick's intent triggered this order. Re-sends, hedges, give-ups and flattens
+    /// are built by the dispatcher on its own clock with no event time.
+    fn from_tick(&self) -> bool {
+        self.t_event_ns != 0
+    }
 }
 
 /// What dispatch knows of one strategy slot: a pair (two legs) or a basket (up to

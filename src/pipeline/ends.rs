@@ -35,6 +35,7 @@ pub(super) fn signal() -> SignalReport {
     SignalReport {
         queue_wait: histogram(),
         service: histogram(),
+        tick_to_decision: histogram(),
         quotes: 0,
         intents: 0,
         strategies: Vec::new(),
@@ -49,6 +50,7 @@ pub(super) fn dispatch() -> DispatchReport {
         queue_wait: histogram(),
         service: histogram(),
         end_to_end: histogram(),
+        resend_to_wire: histogram(),
         read_to_signal: histogram(),
         order_events: histogram(),
         counters: Default::default(),

@@ -45,11 +45,13 @@ pub(super) fn report(
         named("normalize.service", &norm.service),
         named("signal.queue_wait", &sig.queue_wait),
         named("signal.service", &sig.service),
+        named("tick_to_decision", &sig.tick_to_decision),
         named("dispatch.queue_wait", &disp.queue_wait),
         named("dispatch.service", &disp.service),
         named("dispatch.order_events", &disp.order_events),
         named("read_to_signal", &disp.read_to_signal),
         named("end_to_end", &disp.end_to_end),
+        named("resend_to_wire", &disp.resend_to_wire),
     ];
     rundir::write_latency(run_dir, &histograms)?;
     let table = latency::table(&histograms);

@@ -1,7 +1,7 @@
 //! The signal thread: quotes in, each pair's strategy, intents out (never dropped).
 
 use super::PairRouter;
-use crate::latency::now_ns;
+use crate::latency::{self, now_ns};
 use crate::metrics::EngineMetrics;
 use crate::record::FixedLog;
 use crate::runtime::{Cadence, Step, Waiter, Waker, consume, push_waiting};
@@ -16,6 +16,9 @@ use std::sync::atomic::AtomicBool;
 pub struct SignalReport {
     pub queue_wait: Histogram<u64>,
     pub service: Histogram<u64>,
+    /// Socket read of every quote's tick to the strategy's decision on it, whether it traded
+    /// or not.
+    pub tick_to_decision: Histogram<u64>,
     pub quotes: u64,
     pub intents: u64,
     pub strategies: Vec<StrategyCounters>,
@@ -54,6 +57,7 @@ impl SignalStage {
             &self.waker,
         );
         let cells = &self.metrics.signal;
+        let mut tick_to_decision = latency::histogram();
         let l = consume(
             &mut self.rx,
             &mut self.waiter,
@@ -66,15 +70,20 @@ impl SignalStage {
                     while let Ok(o) = outcomes.pop() {
                         router.on_outcome(&o);
                     }
+                    let mut decided = None;
                     router.on_quote(&msg.value, |intent| {
                         intents += 1;
+                        // The decision's stamp is the intent's enqueue time.
+                        let t = *decided.get_or_insert_with(now_ns);
                         let m = IntentMsg {
                             value: intent,
                             t_recv_ns: msg.t_recv_ns,
-                            t_enq_ns: now_ns(),
+                            t_enq_ns: t,
                         };
                         push_waiting(tx, m, waker);
                     });
+                    let decided = decided.unwrap_or_else(now_ns);
+                    latency::record(&mut tick_to_decision, decided.saturating_sub(msg.t_recv_ns));
                 }
                 Step::Publish(l, depth) => {
                     cells.quotes.set(quotes);
@@ -82,12 +91,14 @@ impl SignalStage {
                     cells.queue_depth.set(depth as u64);
                     cells.queue_wait.publish(&l.queue_wait);
                     cells.service.publish(&l.service);
+                    cells.tick_to_decision.publish(&tick_to_decision);
                 }
             },
         );
         SignalReport {
             queue_wait: l.queue_wait,
             service: l.service,
+            tick_to_decision,
             quotes,
             intents,
             strategies: self.router.pairs.iter().map(|p| p.counters()).collect(),
