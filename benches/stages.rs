@@ -14,6 +14,7 @@
 //!   dispatch stage did before templates (order id, `orderRef` from the tick sequence number), and
 //!   from an [`OrderTemplate`] per instrument and side as it does now. Dispatch's risk
 //!   check is private (three comparisons) and is not measured on its own.
+//! - `clock/*`: one read of the engine's clock (TSC) and of `std::time::Instant`.
 //! - `backtest/zscore_1_pair_on_quote`: the backtest loop over 1M quotes already in memory
 //!   ([`Backtest::on_quote`]: the exchange's book, the normalizer, the strategy, the dispatcher
 //!   and the fills), reported in quotes per second.
@@ -423,8 +424,24 @@ fn backtest(c: &mut Criterion) {
     g.finish();
 }
 
+/// The engine's clock (the TSC through `quanta`) against `std::time::Instant` (CLOCK_MONOTONIC
+/// through the vDSO), one read each.
+fn clock(c: &mut Criterion) {
+    hft::latency::start_clock();
+    let mut g = c.benchmark_group("clock");
+    g.bench_function("now_ns_tsc", |b| {
+        b.iter(|| black_box(hft::latency::now_ns()))
+    });
+    let epoch = Instant::now();
+    g.bench_function("std_instant_elapsed", |b| {
+        b.iter(|| black_box(epoch.elapsed().as_nanos() as u64))
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    clock,
     decode_frames,
     normalize,
     signal_update,

@@ -90,6 +90,7 @@ pub struct RunReport {
 /// # Errors
 /// Connection failures, thread spawn failures, run-directory I/O.
 pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport> {
+    crate::latency::start_clock();
     let instruments = Instruments::of(params);
     anyhow::ensure!(
         !instruments.is_empty(),
