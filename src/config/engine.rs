@@ -129,6 +129,10 @@ pub struct EngineSection {
     /// Also record every raw market-data event normalize receives into `md_events.csv` (a
     /// diagnostics file; its own queue of `record_queue_capacity`).
     pub record_events: bool,
+    /// Lock every page of the process in RAM at start-up (`mlockall(MCL_CURRENT | MCL_FUTURE)`),
+    /// after the queues and buffers were pre-faulted. A refusal (e.g. `RLIMIT_MEMLOCK` too low)
+    /// stops the start with an error naming the limit.
+    pub lock_memory: bool,
 }
 
 impl Default for EngineSection {
@@ -152,6 +156,7 @@ impl Default for EngineSection {
             record_quotes: true,
             record_queue_capacity: 65_536,
             record_events: false,
+            lock_memory: false,
         }
     }
 }

@@ -456,6 +456,11 @@ impl Dispatcher {
         self.counters.journal_full_waits = waits;
     }
 
+    /// Writes the fills log's preallocated room once (no page fault when fills are logged).
+    pub fn prefault(&mut self) {
+        self.fills.prefault();
+    }
+
     /// Logs the pairs that end with one leg only and hands the end state over.
     pub fn finish(mut self) -> DispatchOutcome {
         self.counters.commissions_missing = self.commissions_awaited;

@@ -151,7 +151,7 @@ impl DispatchStage {
     /// Builds the stage with all tables allocated, restoring `restored` (the journal of a
     /// previous run) when given.
     pub fn new(s: DispatchSetup, restored: Option<&Recovered>) -> Self {
-        let wire = Wire {
+        let mut wire = Wire {
             writer: Some(s.writer),
             gate: SessionGate::default(),
             stall_limit: WRITE_STALL_LIMIT,
@@ -171,8 +171,12 @@ impl DispatchStage {
                     + 64,
             ),
         };
+        // Written once now, so the hot path takes no page fault in them.
+        crate::runtime::prefault_spare(&mut wire.out);
+        let mut dispatcher = Dispatcher::new(s.dispatcher, restored, now_ns());
+        dispatcher.prefault();
         DispatchStage {
-            dispatcher: Dispatcher::new(s.dispatcher, restored, now_ns()),
+            dispatcher,
             intents: s.intents,
             orders: s.orders,
             outcomes: s.outcomes,

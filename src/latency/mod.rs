@@ -53,7 +53,8 @@ pub fn now_ns() -> u64 {
 }
 
 /// A histogram with the engine's fixed bounds: 1 ns to 60 s at 3 significant digits. All memory
-/// is allocated here; recording never allocates.
+/// is allocated here and zeroed (written, so its pages are mapped now, not at a stage's first
+/// samples); recording never allocates.
 ///
 /// # Examples
 /// ```
@@ -65,6 +66,7 @@ pub fn histogram() -> Histogram<u64> {
     let mut h = Histogram::new_with_bounds(1, MAX_TRACKABLE_NS, SIGNIFICANT_DIGITS)
         .expect("constant histogram bounds are valid");
     h.auto(false);
+    h.reset();
     h
 }
 
