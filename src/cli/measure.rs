@@ -277,7 +277,10 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
         if let Ok(Ok(r)) = &ran
             && r.dispatch.counters.kill_switch > 0
         {
-            println!("          (the kill switch tripped: {:?})", r.dispatch.kill_reason);
+            println!(
+                "          (the kill switch tripped: {:?})",
+                r.dispatch.kill_reason
+            );
         }
         let w = gw
             .wire_report()

@@ -3,12 +3,12 @@
 //! queue-fed stage runs ([`consume`]). Below the stages, above nothing but the configuration and
 //! latency recording.
 
-mod memory;
+mod os;
 mod stage;
 mod wait;
 mod wake;
 
-pub use memory::{LockError, lock_all, prefault_queue, prefault_spare};
+pub use os::{LockError, fine_timer_slack, lock_all, prefault_queue, prefault_spare};
 pub use stage::{Cadence, StageLatency, Step, consume, push_waiting};
 pub use wait::{BLOCK_PARK_LIMIT, DEFAULT_SPIN_BEFORE_BLOCK, QueuePolicy, WaitStrategy, Waiter};
 pub use wake::{Doorbell, Waker};

@@ -108,7 +108,11 @@ impl Gateway {
         threads.push(
             std::thread::Builder::new()
                 .name("sim-core".into())
-                .spawn(move || core.run(rx))
+                .spawn(move || {
+                    // The market clock sleeps until each tick is due: wake it on time.
+                    crate::runtime::fine_timer_slack();
+                    core.run(rx)
+                })
                 .expect("spawn sim-core"),
         );
         let limits = Limits {
