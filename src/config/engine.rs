@@ -98,6 +98,11 @@ pub struct EngineSection {
     pub queue_capacity: usize,
     /// What the io stage does when the market-data queue is full.
     pub md_queue_policy: QueuePolicy,
+    /// Quotes pass from normalize to signal through one conflating slot per instrument (the
+    /// latest quote wins; replaced quotes are counted as `quotes_conflated`) instead of the
+    /// `queue_capacity`-deep FIFO that waits when full. Off by default: the strategy then sees
+    /// every quote, as the backtest does.
+    pub md_conflate: bool,
     /// Subscribe tick-by-tick BidAsk (one event per book change, with exchange time) instead of
     /// REQ_MKT_DATA.
     pub tick_by_tick: bool,
@@ -143,6 +148,7 @@ impl Default for EngineSection {
             cores: Vec::new(),
             queue_capacity: 65_536,
             md_queue_policy: QueuePolicy::Backpressure,
+            md_conflate: false,
             tick_by_tick: false,
             duration_secs: 25.0,
             runs_dir: "runs".into(),

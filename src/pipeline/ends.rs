@@ -23,6 +23,7 @@ pub(super) fn normalize(instruments: usize) -> NormalizeReport {
         service: histogram(),
         counters: Default::default(),
         quote_queue_full: 0,
+        quotes_conflated: 0,
         mids: vec![0.0; instruments],
         recorded: 0,
         record_dropped: 0,

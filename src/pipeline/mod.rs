@@ -38,7 +38,7 @@ use crate::journal;
 use crate::latency::{Named, now_ns};
 use crate::metrics::EngineMetrics;
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
-use crate::runtime::{Cadence, Waiter, Waker, lock_all};
+use crate::runtime::{Cadence, Waiter, Waker, link, lock_all};
 use crate::signal::{BasketRouter, PairRouter, SignalReport, SignalStage};
 use crate::strategy::PairStrategy;
 use anyhow::Context;
@@ -274,7 +274,12 @@ fn build_stages(
     let symbols = instruments.symbols().to_vec();
     let cap = params.engine.queue_capacity;
     let (mut md_tx, mut md_rx) = rtrb::RingBuffer::new(cap);
-    let (mut quote_tx, mut quote_rx) = rtrb::RingBuffer::new(cap);
+    let (mut quote_tx, mut quote_rx) = link(
+        params.engine.md_conflate,
+        cap,
+        symbols.len(),
+        prefault::quote_sample(),
+    );
     let (mut intent_tx, mut intent_rx) = rtrb::RingBuffer::new(cap);
     let (mut order_tx, mut order_rx) = rtrb::RingBuffer::new(cap);
     let (mut outcome_tx, mut outcome_rx) = rtrb::RingBuffer::new(cap);

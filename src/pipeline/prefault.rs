@@ -1,7 +1,7 @@
 //! Start-up: every slot of the stage queues written once, so no stage takes a page fault on
 //! its first pass through a queue (see [`crate::runtime::prefault_queue`]).
 
-use crate::runtime::prefault_queue;
+use crate::runtime::{LinkRx, LinkTx, prefault_queue};
 use crate::types::{
     IntentKind, IntentMsg, IntentOutcome, Legs, MdEvent, MdTick, OrderEvent, OrderIntent, OrderMsg,
     Quote, QuoteMsg, Stamped,
@@ -10,7 +10,7 @@ use crate::types::{
 /// Writes every slot of the five stage queues once (see [`prefault_queue`]).
 pub(super) fn prefault_queues(
     md: (&mut rtrb::Producer<MdEvent>, &mut rtrb::Consumer<MdEvent>),
-    quotes: (&mut rtrb::Producer<QuoteMsg>, &mut rtrb::Consumer<QuoteMsg>),
+    quotes: (&mut LinkTx<QuoteMsg>, &mut LinkRx<QuoteMsg>),
     intents: (
         &mut rtrb::Producer<IntentMsg>,
         &mut rtrb::Consumer<IntentMsg>,
@@ -35,7 +35,10 @@ pub(super) fn prefault_queues(
         reached: false,
     };
     prefault_queue(md.0, md.1, md_sample());
-    prefault_queue(quotes.0, quotes.1, stamped(Quote::default()));
+    // Conflating slots are written when created.
+    if let (LinkTx::Fifo(tx), LinkRx::Fifo(rx)) = quotes {
+        prefault_queue(tx, rx, quote_sample());
+    }
     prefault_queue(intents.0, intents.1, stamped(intent));
     prefault_queue(orders.0, orders.1, stamped(OrderEvent::Disconnected));
     prefault_queue(outcomes.0, outcomes.1, outcome);
@@ -51,6 +54,11 @@ pub(super) fn md_sample() -> MdEvent {
         req_id: 0,
         tick: MdTick::BidSize(0.0),
     }
+}
+
+/// A quote message to fill queues and slots with (never delivered).
+pub(super) fn quote_sample() -> QuoteMsg {
+    stamped(Quote::default())
 }
 
 /// `value`, unstamped (a filler: it is popped before any stage runs).

@@ -171,6 +171,7 @@ pub(super) fn report(
                 md_queue_full: io.counters.md_queue_full,
                 md_dropped: io.counters.md_dropped,
                 quote_queue_full: norm.quote_queue_full,
+                quotes_conflated: norm.quotes_conflated,
                 quotes: norm.counters.quotes,
                 signals: sig.intents,
                 quotes_recorded: recorder.as_ref().map_or(0, |r| r.rows),

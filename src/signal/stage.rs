@@ -4,7 +4,7 @@ use super::PairRouter;
 use crate::latency::{self, now_ns};
 use crate::metrics::EngineMetrics;
 use crate::record::FixedLog;
-use crate::runtime::{Cadence, Step, Waiter, Waker, consume, push_waiting};
+use crate::runtime::{Cadence, LinkRx, Step, Waiter, Waker, consume, push_waiting};
 use crate::strategy::basket::BasketSample;
 use crate::strategy::{GridSample, StrategyCounters};
 use crate::types::{IntentMsg, IntentOutcome, QuoteMsg};
@@ -31,7 +31,8 @@ pub struct SignalReport {
 
 /// The signal thread.
 pub struct SignalStage {
-    pub rx: rtrb::Consumer<QuoteMsg>,
+    /// From normalize: a FIFO or conflating slots (`engine.md_conflate`).
+    pub rx: LinkRx<QuoteMsg>,
     pub tx: rtrb::Producer<IntentMsg>,
     /// What became of the intents, from dispatch: read before each quote.
     pub outcomes: rtrb::Consumer<IntentOutcome>,
