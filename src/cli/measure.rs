@@ -62,7 +62,7 @@ pub fn stream(ticks: u64) -> anyhow::Result<()> {
 }
 
 /// Percentiles of a histogram in microseconds: p50, p90, p99, p99.9, max.
-fn us_percentiles(h: &hdrhistogram::Histogram<u64>) -> [f64; 5] {
+pub(super) fn us_percentiles(h: &hdrhistogram::Histogram<u64>) -> [f64; 5] {
     let p = |q: f64| {
         if h.is_empty() {
             0.0
@@ -149,7 +149,7 @@ fn bench_quotes(t0: i64, seconds: i64) -> String {
 /// The engine parameters of `hft bench-wire`, for the pair of [`bench_quotes`]: z-score on a 1 s
 /// grid over a 30 s window, re-estimated every row, entry 1.5, exit 0.3, equal legs, no cost
 /// gate, tick-by-tick data (exchange times), so it trades often and deterministically.
-fn bench_engine_params() -> EngineParams {
+pub(super) fn bench_engine_params() -> EngineParams {
     let mut p = EngineParams::embedded();
     p.pairs = vec![PairParams {
         a: "AAA".into(),
