@@ -149,6 +149,11 @@ fn bench_quotes(t0: i64, seconds: i64) -> String {
 /// The engine parameters of `hft bench-wire`, for the pair of [`bench_quotes`]: z-score on a 1 s
 /// grid over a 30 s window, re-estimated every row, entry 1.5, exit 0.3, equal legs, no cost
 /// gate, tick-by-tick data (exchange times), so it trades often and deterministically.
+///
+/// Measurement settings, not trading ones: the message-rate limiter, the position, open-order
+/// and notional limits are lifted so every signal becomes an order at once, and so is the
+/// daily-loss kill switch (the synthetic spread loses money at the touch: the kill switch would
+/// end the measurement, not the ticks).
 pub(super) fn bench_engine_params() -> EngineParams {
     let mut p = EngineParams::embedded();
     p.pairs = vec![PairParams {
@@ -172,6 +177,13 @@ pub(super) fn bench_engine_params() -> EngineParams {
     p.strategy.zscore.stop = 50.0;
     p.strategy.zscore.min_edge_ratio = 0.0;
     p.strategy.zscore.max_hold_secs = 0.0;
+    p.risk.max_messages_per_sec = u32::MAX / 2;
+    p.risk.max_position = 1e12;
+    p.risk.max_open_orders = 1 << 20;
+    p.risk.max_gross_notional = f64::MAX;
+    p.risk.max_net_notional = f64::MAX;
+    p.risk.max_name_notional = f64::MAX;
+    p.risk.max_daily_loss = 1e18;
     p
 }
 
@@ -234,15 +246,6 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
         if spin {
             p.engine.wait = WaitStrategy::Spin;
         }
-        p.risk.max_messages_per_sec = u32::MAX / 2;
-        p.risk.max_position = 1e12;
-        p.risk.max_open_orders = 1 << 20;
-        p.risk.max_gross_notional = f64::MAX;
-        p.risk.max_net_notional = f64::MAX;
-        p.risk.max_name_notional = f64::MAX;
-        // The synthetic spread loses money at the touch: the daily-loss kill switch would end
-        // the measurement, not the run's ticks.
-        p.risk.max_daily_loss = 1e18;
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let run_dir =
             std::env::temp_dir().join(format!("hft-bench-wire-run-{}", std::process::id()));
