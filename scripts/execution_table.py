@@ -2,24 +2,49 @@
 """The README's execution-policy table: one backtest per policy over the same quote file.
 
 Usage: python3 scripts/execution_table.py [--hft target/release/hft] [--ticks N]
-       [--latency-us FEED,ORDER] [--keep DIR]
+       [--latency-us FEED,ORDER] [--keep DIR] [--no-trades]
 
-Writes N ticks of the embedded synthetic universe (params/sim.toml), then runs `hft backtest`
-with the embedded engine params and `[execution] policy` set to each policy (and, with
---latency-us, `[backtest] feed_latency_us` / `order_latency_us`), and prints a Markdown table
-from each run's summary.json: round trips, fill rate (orders filled / orders sent), cost per
-round trip (implementation shortfall against the mid the engine saw when it wrote each order,
-plus commissions, in USD, and the shortfall in cents per share), legging incidents, net PnL.
+Writes N ticks of the embedded synthetic universe (params/sim.toml) with the market's trade
+prints (`last,last_size` columns; --no-trades strips them, as quote files were before), then
+runs `hft backtest` with the embedded engine params and each entry of RUNS applied to its
+`[execution]` section (and, with --latency-us, `[backtest] feed_latency_us` / `order_latency_us`),
+and prints a Markdown table from each run's summary.json: round trips, fill rate (orders filled
+/ orders sent), cost per round trip (implementation shortfall against the mid the engine saw
+when the intent was decided, plus commissions, in USD, and the shortfall in cents per share),
+legging incidents, net PnL. A policy is one entry of RUNS (a combo policy is one more).
 """
 
 import argparse
 import json
 import pathlib
+import re
 import subprocess
 import sys
 import tempfile
 
-POLICIES = ["market", "marketable_limit", "passive"]
+# (label, [execution] keys set for the run)
+RUNS = [
+    ("market", {"policy": '"market"'}),
+    ("marketable_limit", {"policy": '"marketable_limit"'}),
+    ("passive (join, less_liquid)", {"policy": '"passive"'}),
+    ("passive (mid, less_liquid)", {"policy": '"passive"', "passive_price": '"mid"'}),
+    (
+        "passive (midprice, wider_spread)",
+        {"policy": '"passive"', "passive_price": '"midprice"', "passive_leg": '"wider_spread"'},
+    ),
+    ("adaptive (urgent)", {"policy": '"adaptive"', "adaptive_priority": '"urgent"'}),
+    ("adaptive (normal)", {"policy": '"adaptive"', "adaptive_priority": '"normal"'}),
+    ("adaptive (patient)", {"policy": '"adaptive"', "adaptive_priority": '"patient"'}),
+]
+
+
+def with_keys(base: str, keys: dict) -> str:
+    """`base` with each `[execution]` key set (the first line that sets it)."""
+    for key, value in keys.items():
+        base, n = re.subn(rf"(?m)^{key}\s*=\s*\S+", f"{key} = {value}", base, count=1)
+        if n != 1:
+            raise SystemExit(f"params/default.toml has no `{key}` line")
+    return base
 
 
 def main() -> int:
@@ -28,6 +53,7 @@ def main() -> int:
     ap.add_argument("--ticks", type=int, default=2_000_000)
     ap.add_argument("--latency-us", default="0,0")
     ap.add_argument("--keep", default="")
+    ap.add_argument("--no-trades", action="store_true")
     args = ap.parse_args()
     feed_us, order_us = (float(x) for x in args.latency_us.split(","))
     root = pathlib.Path(__file__).resolve().parent.parent
@@ -40,17 +66,24 @@ def main() -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+    quotes = ticks
+    if args.no_trades:
+        quotes = work / "ticks-no-trades.csv"
+        if not quotes.exists():
+            with open(ticks) as src, open(quotes, "w") as dst:
+                for line in src:
+                    dst.write(",".join(line.rstrip("\n").split(",")[:6]) + "\n")
     base = (root / "params" / "default.toml").read_text()
     rows = []
-    for policy in POLICIES:
-        text = base.replace('policy = "market"', f'policy = "{policy}"', 1)
+    for k, (label, keys) in enumerate(RUNS):
+        text = with_keys(base, keys)
         if feed_us or order_us:
             text += f"\n[backtest]\nfeed_latency_us = {feed_us}\norder_latency_us = {order_us}\n"
-        params = work / f"{policy}.toml"
+        params = work / f"run{k}.toml"
         params.write_text(text)
-        out = work / policy
+        out = work / f"run{k}"
         subprocess.run(
-            [args.hft, "backtest", "--params", str(params), "--ticks", str(ticks), "--out", str(out)],
+            [args.hft, "backtest", "--params", str(params), "--ticks", str(quotes), "--out", str(out)],
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -61,7 +94,7 @@ def main() -> int:
         shares = max(b["shares_traded"], 1.0)
         rows.append(
             (
-                policy,
+                label,
                 b["trades"],
                 d["orders_filled"] / max(d["orders_sent"], 1),
                 (b["shortfall"] + s["pnl"]["commissions"]) / trades,
@@ -70,8 +103,15 @@ def main() -> int:
                 s["pnl"]["net"],
             )
         )
-    print(f"quotes: {args.ticks} ticks of params/sim.toml; latency feed {feed_us} us, order {order_us} us")
-    print("| policy | round trips | fill rate | cost per round trip (USD) | shortfall (cents/share) | legging incidents | net PnL (USD) |")
+    prints = "without trade prints" if args.no_trades else "with trade prints"
+    print(
+        f"quotes: {args.ticks} ticks of params/sim.toml {prints}; "
+        f"latency feed {feed_us} us, order {order_us} us"
+    )
+    print(
+        "| policy | round trips | fill rate | cost per round trip (USD) | shortfall (cents/share) "
+        "| legging incidents | net PnL (USD) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| `{r[0]}` | {r[1]} | {r[2]:.2f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]} | {r[6]:.2f} |")

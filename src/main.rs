@@ -178,7 +178,8 @@ enum Command {
         /// Synthetic feed as fast as clients read instead of paced to the wall clock.
         #[arg(long)]
         unpaced: bool,
-        /// Write N ticks of the synthetic universe to --out and exit.
+        /// Write N ticks of the synthetic universe (quotes with their trade prints,
+        /// `...,last,last_size`) to --out and exit.
         #[arg(long, value_name = "N")]
         write_ticks: Option<u64>,
         /// Output file for --write-ticks.

@@ -147,8 +147,257 @@ fn the_engine_trades_the_basket_against_the_paper_gateway_with_fits_on_the_model
             .sum();
         assert_eq!(p.qty, at_gateway, "{symbol}");
     }
+    // Its section of summary.json: the basket's book is the engine's (its only slot).
+    let b = &report.summary.baskets[0];
+    assert_eq!(b.names, params().baskets[0].symbols);
+    assert!(b.fits_applied > 0 && b.intents > 0 && b.evaluations >= b.fits_applied);
+    assert!(
+        b.trading.is_none(),
+        "trades and turnover are the backtest's"
+    );
+    for (k, qty) in b.positions.iter().enumerate() {
+        assert_eq!(*qty, report.dispatch.positions[k].qty, "{}", b.names[k]);
+    }
+    // The signal stage's service time split by the model thread's fitting windows: every quote
+    // it serviced is in one of the two histograms, both dumped with the others.
+    let count = |name: &str| {
+        report
+            .histograms
+            .iter()
+            .find(|h| h.name == name)
+            .unwrap_or_else(|| panic!("{name} histogram"))
+            .histogram
+            .len()
+    };
+    let serviced = count("signal.service");
+    assert!(serviced > 0);
+    assert_eq!(
+        count("signal.service_during_refit") + count("signal.service_idle"),
+        serviced
+    );
+    let latency = &report.summary.engine().latency;
+    assert!(latency.contains_key("signal.service_during_refit"));
+    assert!(
+        report
+            .run_dir
+            .join("latency/signal.service_idle.hgrm")
+            .is_file()
+    );
     // Its chart rows were written.
     let text = std::fs::read_to_string(report.run_dir.join("series/basket-0.csv")).unwrap();
     assert!(hft::rundir::read_basket_series(&text).unwrap().t_ns.len() > 1);
     gw.shutdown();
+}
+
+/// 2023-11-15 00:00 UTC: the factor universe's quotes start at 2023-11-14 22:13:20.
+const MIDNIGHT_NS: u64 = 1_700_006_400 * 1_000_000_000;
+
+/// A fundamentals file: on 2023-11-14 AAA is the cheapest name and HHH the richest; `extra`
+/// appended as further rows.
+fn fundamentals(tag: &str, extra: &str) -> std::path::PathBuf {
+    let mut text = String::from("date,symbol,pe,pb\n2023-11-14,AAA,8,1.0\n");
+    for (i, s) in ["BBB", "CCC", "DDD", "EEE", "FFF", "GGG"]
+        .iter()
+        .enumerate()
+    {
+        text.push_str(&format!(
+            "2023-11-14,{s},{},{}\n",
+            15 + i,
+            2.0 + 0.2 * i as f64
+        ));
+    }
+    text.push_str("2023-11-14,HHH,40,8.0\n");
+    text.push_str(extra);
+    let path = std::env::temp_dir().join(format!(
+        "hft-basket-fundamentals-{tag}-{}.csv",
+        std::process::id()
+    ));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A backtest of params/basket.toml tilted by `weight` with `file` (through `Setup`, as
+/// `hft backtest` and `hft sweep` build it).
+fn run_tilted(weight: f64, file: &std::path::Path, csv: &str) -> hft::backtest::BacktestOutput {
+    let mut p = params();
+    p.strategy.basket.value_tilt = weight;
+    p.strategy.basket.fundamentals = file.display().to_string();
+    let setup = hft::sweep::Setup::of(p, "basket.toml").unwrap();
+    assert_eq!(
+        setup.value_tilts.iter().flatten().count(),
+        usize::from(weight > 0.0)
+    );
+    let mut bt = setup.backtest();
+    bt.run_reader(csv.as_bytes(), |_| {}).expect("reads");
+    bt.finish()
+}
+
+/// The orders decided before `t_ns` (orders.csv rows: `order_id,t_ns,...`).
+fn orders_before(out: &hft::backtest::BacktestOutput, t_ns: u64) -> Vec<String> {
+    String::from_utf8_lossy(&out.orders_csv)
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap() < t_ns)
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_fundamentals_row_dated_after_a_decision_does_not_change_it() {
+    // Two hours of quotes across midnight.
+    let csv = universe_quotes(8 * 7200);
+    let base = fundamentals("base", "");
+    // From 2023-11-15 the valuations are reversed: AAA rich, HHH cheap.
+    let reversal = fundamentals("reversal", "2023-11-15,AAA,40,8.0\n2023-11-15,HHH,8,1.0\n");
+    let after_the_run = fundamentals("later", "2023-11-16,AAA,40,8.0\n2023-11-16,HHH,8,1.0\n");
+    let a = run_tilted(1.0, &base, &csv);
+    let b = run_tilted(1.0, &reversal, &csv);
+    let c = run_tilted(1.0, &after_the_run, &csv);
+    // Rows dated after the run change nothing at all.
+    assert_eq!(a.orders_csv, c.orders_csv);
+    assert_eq!(a.fills_csv, c.fills_csv);
+    // The reversal dated 2023-11-15 changes nothing decided on the 14th...
+    let before = orders_before(&a, MIDNIGHT_NS);
+    assert!(before.len() > 20, "{} orders before midnight", before.len());
+    assert_eq!(before, orders_before(&b, MIDNIGHT_NS));
+    // ... and does change what is decided after midnight (the test can see a change).
+    assert_ne!(a.orders_csv, b.orders_csv);
+    for f in [base, reversal, after_the_run] {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+#[test]
+fn the_value_tilt_holds_the_cheap_name_long_and_the_rich_name_short() {
+    let csv = universe_quotes(8 * 3600);
+    let file = fundamentals("direction", "");
+    let mean_targets = |out: &hft::backtest::BacktestOutput, tag: &str| {
+        let dir =
+            std::env::temp_dir().join(format!("hft-basket-tilt-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        hft::backtest::write_outputs(out, &dir).unwrap();
+        let text = std::fs::read_to_string(dir.join("series/basket-0.csv")).unwrap();
+        let series = hft::rundir::read_basket_series(&text).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        // `target[name]`: the name's target shares at each fit.
+        let mean = |name: usize| {
+            let column = &series.target[name];
+            column.iter().map(|&q| q as f64).sum::<f64>() / column.len() as f64
+        };
+        (mean(0), mean(7))
+    };
+    let plain = run_tilted(0.0, &file, &csv);
+    let tilted = run_tilted(2.0, &file, &csv);
+    assert_ne!(plain.orders_csv, tilted.orders_csv);
+    let (aaa_plain, hhh_plain) = mean_targets(&plain, "plain");
+    let (aaa, hhh) = mean_targets(&tilted, "tilted");
+    eprintln!("mean target shares AAA {aaa_plain} -> {aaa}, HHH {hhh_plain} -> {hhh}");
+    // AAA (cheap, z > 0) is held longer than without the tilt and long on average; HHH (rich)
+    // shorter and short on average.
+    assert!(aaa > aaa_plain && aaa > 0.0, "AAA {aaa_plain} -> {aaa}");
+    assert!(hhh < hhh_plain && hhh < 0.0, "HHH {hhh_plain} -> {hhh}");
+    let _ = std::fs::remove_file(file);
+}
+
+#[test]
+fn a_value_tilt_without_a_readable_fundamentals_file_is_a_params_error_naming_the_key() {
+    let text = std::fs::read_to_string("params/basket.toml").unwrap();
+    let no_file = text.replace(
+        "position_usd = 10000.0",
+        "position_usd = 10000.0\nvalue_tilt = 0.5",
+    );
+    let e = EngineParams::from_toml("b.toml", &no_file).unwrap_err();
+    assert!(
+        e.to_string().contains("strategy.basket.fundamentals"),
+        "{e}"
+    );
+    let negative = text.replace(
+        "position_usd = 10000.0",
+        "position_usd = 10000.0\nvalue_tilt = -1.0",
+    );
+    let e = EngineParams::from_toml("b.toml", &negative).unwrap_err();
+    assert!(e.to_string().contains("strategy.basket.value_tilt"), "{e}");
+    let missing = no_file.replace(
+        "value_tilt = 0.5",
+        "value_tilt = 0.5\nfundamentals = \"/nonexistent/fundamentals.csv\"",
+    );
+    let p = EngineParams::from_toml("b.toml", &missing).unwrap();
+    let e = hft::sweep::Setup::of(p, "b.toml").err().unwrap();
+    assert!(e.to_string().contains("b.toml"), "{e}");
+    assert!(
+        e.to_string().contains("strategy.basket.fundamentals"),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("/nonexistent/fundamentals.csv"),
+        "{e}"
+    );
+    // A malformed row names the fundamentals file and its line.
+    let bad = fundamentals("bad", "2023-11-15,AAA,cheap,1\n");
+    let p = EngineParams::from_toml(
+        "b.toml",
+        &missing.replace("/nonexistent/fundamentals.csv", &bad.display().to_string()),
+    )
+    .unwrap();
+    let e = hft::sweep::Setup::of(p, "b.toml").err().unwrap();
+    assert!(e.to_string().contains("line 10"), "{e}");
+    let _ = std::fs::remove_file(bad);
+}
+
+#[test]
+fn summary_json_has_a_section_per_basket_and_the_report_shows_it() {
+    let csv = universe_quotes(8 * 3600);
+    let out = run(&params(), &csv);
+    let s = &out.summary;
+    assert_eq!(s.baskets.len(), 1);
+    let b = &s.baskets[0];
+    assert_eq!(
+        b.names,
+        ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF", "GGG", "HHH"]
+    );
+    assert_eq!(b.positions.len(), 8);
+    // The only slot: its book is the whole run's.
+    assert!(
+        (b.net_pnl - s.pnl.net).abs() < 1e-6,
+        "{} vs {}",
+        b.net_pnl,
+        s.pnl.net
+    );
+    assert!((b.gross_pnl - s.backtest().gross_pnl).abs() < 1e-6);
+    assert!((b.gross_pnl - b.net_pnl - b.commissions).abs() < 1e-6);
+    let t = b.trading.expect("a backtest's trading section");
+    assert!(t.trades > 0 && t.trades == s.backtest().trades, "{t:?}");
+    assert!((t.turnover - s.backtest().turnover).abs() < 1e-6);
+    assert!(t.time_in_market > 0.0 && t.time_in_market <= 1.0, "{t:?}");
+    // Refits every 30 s once the 10-minute window is full: about 100 in the last 50 minutes.
+    assert!(
+        b.evaluations > 80 && b.evaluations < 110,
+        "{}",
+        b.evaluations
+    );
+    assert!(b.fits_applied > 0 && b.fits_applied <= b.evaluations);
+    assert!(b.intents > 0 && b.intents >= t.trades);
+    assert!(b.max_names_held >= 1 && b.max_names_held <= 8);
+    let dir = std::env::temp_dir().join(format!("hft-basket-summary-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    hft::backtest::write_outputs(&out, &dir).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    let section = &json["baskets"][0];
+    for key in [
+        "names",
+        "trades",
+        "gross_pnl",
+        "net_pnl",
+        "turnover",
+        "evaluations",
+        "fits_applied",
+        "time_in_market",
+        "max_names_held",
+    ] {
+        assert!(!section[key].is_null(), "summary.json baskets[0].{key}");
+    }
+    let page = std::fs::read_to_string(hft::charts::write_html(&dir, &[]).unwrap()).unwrap();
+    assert!(page.contains("baskets") && page.contains("max_names_held"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -679,3 +679,52 @@ fn many_row_groups_and_pages_with_nulls_read_in_order() {
     }
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// Every row of `files`, read through the one input path.
+fn records(files: &[PathBuf]) -> Vec<QuoteRecord> {
+    let mut q = QuoteInputs::open(files, None).unwrap();
+    let (mut all, mut batch) = (Vec::new(), Vec::new());
+    while q.next_batch(&mut batch).unwrap() {
+        all.append(&mut batch);
+    }
+    all
+}
+
+#[test]
+fn trade_columns_survive_csv_parquet_and_dbn() {
+    let d = dir("trades");
+    let csv = d.join("t.csv");
+    std::fs::write(
+        &csv,
+        "ts_ns,symbol,bid,bid_size,ask,ask_size,last,last_size\n\
+         1000,AAA,10,100,10.02,200,10.02,300\n\
+         2000,AAA,10,100,10.03,200,,\n\
+         3000,BBB,20,100,20.01,200,20,100\n",
+    )
+    .unwrap();
+    let trades = |rows: &[QuoteRecord]| -> Vec<(f64, f64)> {
+        rows.iter().map(|r| (r.last, r.last_size)).collect()
+    };
+    let want = vec![(10.02, 300.0), (0.0, 0.0), (20.0, 100.0)];
+    assert_eq!(trades(&records(std::slice::from_ref(&csv))), want);
+    for (name, options) in [
+        ("t.parquet", ParquetOptions::default()),
+        (
+            "c.parquet",
+            ParquetOptions {
+                price_decimals: Some(2),
+                ..ParquetOptions::default()
+            },
+        ),
+        ("back.csv", ParquetOptions::default()),
+        ("t.dbn", ParquetOptions::default()),
+        ("t.dbn.zst", ParquetOptions::default()),
+    ] {
+        let out = d.join(name);
+        convert(std::slice::from_ref(&csv), &out, options);
+        assert_eq!(trades(&records(&[out])), want, "{name}");
+    }
+    // A file without trade columns reads as before: no trades.
+    let old = quotes_csv(&d);
+    assert!(records(&[old]).iter().all(|r| r.last_size == 0.0));
+}

@@ -57,7 +57,35 @@ def test_pandas_parquet_quotes_backtest_like_their_csv(quotes, tmp_path):
     # hft's Parquet output reads back in pandas as the same frame.
     back = tmp_path / "back.parquet"
     subprocess.run([cli, "convert", dbn, back], check=True, capture_output=True)
-    pd.testing.assert_frame_equal(pd.read_parquet(back), quotes, check_dtype=False)
+    back_frame = pd.read_parquet(back)
+    pd.testing.assert_frame_equal(back_frame[list(quotes.columns)], quotes, check_dtype=False)
+    # The trade columns hft writes: none of these quotes had a trade.
+    assert (back_frame["last_size"] == 0).all() and (back_frame["last"] == 0).all()
+
+
+def test_pandas_trade_columns_read_as_trades(quotes, tmp_path):
+    """`last` / `last_size` columns (NaN where a row has no trade, as pandas writes nulls) are
+    read as the rows' trades: converted to CSV they come out as the eight-column layout."""
+    cli = _cli()
+    if cli is None:
+        pytest.skip("no hft binary (cargo build, or HFT_BIN)")
+    frame = quotes.copy()
+    traded = frame.index % 3 == 0
+    frame["last"] = frame["ask"].where(traded)
+    frame["last_size"] = pd.Series(100.0, index=frame.index).where(traded)
+    parquet = tmp_path / "trades.parquet"
+    frame.to_parquet(parquet)
+    csv = tmp_path / "trades.csv"
+    subprocess.run([cli, "convert", parquet, csv], check=True, capture_output=True)
+    back = pd.read_csv(csv)
+    assert list(back.columns) == ["ts_ns", "symbol", "bid", "bid_size", "ask", "ask_size", "last", "last_size"]
+    pd.testing.assert_series_equal(back["last"], frame["last"], check_names=False)
+    pd.testing.assert_series_equal(back["last_size"], frame["last_size"], check_names=False)
+    # One trade column without the other is refused, naming it.
+    lone = tmp_path / "lone.parquet"
+    frame.drop(columns=["last_size"]).to_parquet(lone)
+    done = subprocess.run([cli, "convert", lone, tmp_path / "x.csv"], capture_output=True, text=True)
+    assert done.returncode == 2 and "`last` without `last_size`" in done.stderr, done.stderr
 
 
 def test_run_directory_tables_read_with_the_package_types(quotes, tmp_path):

@@ -48,13 +48,19 @@ impl Backtest {
             return self.reject(line_no, RowProblem::UnknownSymbol);
         };
         let top = [row.bid, row.bid_size, row.ask, row.ask_size];
-        self.accept(instrument, row.ts_ns, top);
+        self.accept(instrument, row.ts_ns, top, [row.last, row.last_size]);
     }
 
-    /// A row that passed the rules, as the next quote: `top` is bid, bid size, ask, ask size.
+    /// A row that passed the rules, as the next quote: `top` is bid, bid size, ask, ask size;
+    /// `trade` the trade printed with it (price, size; size 0: none), which the exchange applies
+    /// before the quote.
     #[inline]
-    fn accept(&mut self, instrument: u16, ts_ns: i64, top: [f64; 4]) {
+    fn accept(&mut self, instrument: u16, ts_ns: i64, top: [f64; 4], trade: [f64; 2]) {
         let [bid, bid_size, ask, ask_size] = top;
+        self.row_trade = (trade[1] > 0.0).then(|| crate::exchange::Trade {
+            price: crate::types::cents(trade[0]),
+            size: trade[1] as u32,
+        });
         self.seq += 1;
         let q = Quote {
             seq: self.seq,
@@ -89,8 +95,7 @@ impl Backtest {
                 let line = &buf[start..start + nl];
                 line_no += 1;
                 if !header_seen {
-                    let h = line.strip_suffix(b"\r").unwrap_or(line);
-                    if h != QUOTE_HEADER.as_bytes() {
+                    if !crate::rundir::is_quote_header(line) {
                         return Err(io::Error::new(
                             io::ErrorKind::InvalidData,
                             format!("line 1: expected header `{}`", QUOTE_HEADER),
@@ -142,7 +147,7 @@ impl Backtest {
             return self.reject(row.row, RowProblem::UnknownSymbol);
         };
         let top = [row.bid, row.bid_size, row.ask, row.ask_size];
-        self.accept(instrument, row.ts_ns, top);
+        self.accept(instrument, row.ts_ns, top, [row.last, row.last_size]);
     }
 
     /// Reads every row of `inputs` (any formats, merged by time): each symbol is looked up once.

@@ -26,8 +26,8 @@ use crate::dispatch::{Dispatcher, DispatcherSetup, Outbound, PlaceOrder};
 use crate::instruments::Instruments;
 use crate::normalize::{FeedState, Normalizer};
 use crate::rundir::{
-    BacktestSummary, FillsLog, PairSummary, PairTrading, Pnl, PositionSummary, QuoteScanner,
-    RowCounters, RowError, RunMode, StrategySummary, Summary, SymbolKeys, cents,
+    BacktestSummary, BasketSummary, FillsLog, PairSummary, PairTrading, Pnl, PositionSummary,
+    QuoteScanner, RowCounters, RowError, RunMode, StrategySummary, Summary, SymbolKeys, cents,
 };
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::{BasketRouter, PairRouter};
@@ -35,26 +35,13 @@ use crate::strategy::{FilterLevels, PairStrategy, ZScoreBands};
 use crate::types::{CloseReason, IntentKind, MAX_LEGS, OrderEvent, OrderIntent, Quote, Stamped};
 use std::io::Write;
 use std::sync::Arc;
-use summary::{risk_stats, round6};
+use summary::{PairStats, basket_summary, risk_stats, round_pnl, round6};
 use venue::{Traded, Venue};
 
 pub use summary::{BacktestOutput, write_outputs};
 
 /// The first malformed rows are kept with their line numbers; the rest are only counted.
 const KEPT_ERRORS: usize = 100;
-
-/// What the backtest tracks of a pair beyond the dispatcher's book.
-#[derive(Debug, Clone, Copy, Default)]
-struct PairStats {
-    trades: u64,
-    stops: u64,
-    timeouts: u64,
-    open_since_ns: Option<u64>,
-    in_market_ns: u64,
-    traded_notional: f64,
-    /// The last intent dispatched for the pair: its tick and kind (labels in `orders.csv`).
-    last_intent: Option<(u64, IntentKind)>,
-}
 
 /// A backtest in progress.
 pub struct Backtest {
@@ -86,6 +73,8 @@ pub struct Backtest {
     sample_every_ns: u64,
     next_sample_ns: u64,
     equity: Vec<f64>,
+    /// The trade printed with the row being processed (taken by the exchange's book).
+    row_trade: Option<crate::exchange::Trade>,
     /// Latency between the engine and the exchange (`None`: they act at the same instant).
     wire: Option<latency::Wire>,
     /// By order id: the mid of its instrument when its intent was decided.
@@ -165,6 +154,7 @@ impl Backtest {
             sample_every_ns: (params.strategy.grid_secs * 1e9) as u64,
             next_sample_ns: 0,
             equity: Vec::new(),
+            row_trade: None,
             wire: latency::Wire::new(&params.backtest),
             decision_mids: Vec::with_capacity(1 << 12),
             intent_mids: std::collections::HashMap::with_capacity(1 << 12),
@@ -186,6 +176,15 @@ impl Backtest {
         profile: &[crate::rundir::HgrmPoint],
     ) {
         self.wire = Some(latency::Wire::with_profile(params, profile));
+    }
+
+    /// Tilts each basket's rules by its value tilt (`pairs::valuation::basket_value_tilts`).
+    pub fn use_value_tilts(
+        &mut self,
+        tilts: Vec<Option<crate::strategy::basket_value::ValueTilt>>,
+    ) {
+        let baskets = std::mem::take(&mut self.router.baskets);
+        self.router.baskets = baskets.with_value_tilts(tilts);
     }
 
     /// Symbols in instrument-index order.
@@ -213,10 +212,11 @@ impl Backtest {
         self.engine_quote(q, now);
     }
 
-    /// The exchange's book takes row `q`; working orders try again (their events wait in
-    /// `events`).
+    /// The exchange's book takes row `q` (and the row's trade, first: queues at its price move
+    /// and resting orders fill); working orders try again (their events wait in `events`).
     #[inline]
     fn exchange_quote(&mut self, q: &Quote) {
+        let trade = self.row_trade.take();
         let top = crate::exchange::BookTop {
             bid: cents(q.bid),
             ask: cents(q.ask),
@@ -226,6 +226,7 @@ impl Backtest {
         self.venue.on_quote(
             q.instrument,
             top,
+            trade,
             q.t_ns,
             &mut self.events,
             &mut self.traded,
@@ -484,6 +485,7 @@ impl Backtest {
         };
         let mut series_csv = Vec::with_capacity(pairs.len());
         let baskets = std::mem::take(&mut self.router.baskets);
+        let n_pairs = pairs.len();
         let basket_names: Vec<Vec<String>> = baskets
             .baskets
             .iter()
@@ -493,6 +495,23 @@ impl Backtest {
                     .collect()
             })
             .collect();
+        let basket_summaries: Vec<BasketSummary> = self
+            .dispatcher
+            .basket_books()
+            .zip(baskets.reports())
+            .zip(&basket_names)
+            .enumerate()
+            .map(|(b, ((book, report), names))| {
+                let st = &mut self.stats[n_pairs + b];
+                basket_summary(names, book, &self.mids, &report, st, end_ns, span)
+            })
+            .collect();
+        // The run's totals count baskets as they count pairs.
+        for t in basket_summaries.iter().filter_map(|b| b.trading) {
+            trades += t.trades;
+            turnover += t.turnover;
+            tim += t.time_in_market;
+        }
         for (b, (names, log)) in basket_names.iter().zip(baskets.into_series()).enumerate() {
             series_csv.push((
                 crate::rundir::basket_series_file(b),
@@ -530,7 +549,7 @@ impl Backtest {
             net: round6(pnl.net),
         };
         let c = end.counters;
-        let n_pairs = pairs.len();
+        let slots = n_pairs + basket_summaries.len();
         let summary = Summary {
             mode: RunMode::Backtest,
             strategy: self.strategy_name.clone(),
@@ -540,6 +559,7 @@ impl Backtest {
             naked_pairs: end.pair_books.iter().filter(|b| b.is_legged()).count(),
             pairs,
             strategies,
+            baskets: basket_summaries,
             positions,
             kill_switch: end.kill_reason,
             bad_ticks,
@@ -560,11 +580,7 @@ impl Backtest {
                 turnover: round6(turnover),
                 shortfall: round6(self.shortfall),
                 shares_traded: self.shares_traded,
-                time_in_market: round6(if n_pairs == 0 {
-                    0.0
-                } else {
-                    tim / n_pairs as f64
-                }),
+                time_in_market: round6(if slots == 0 { 0.0 } else { tim / slots as f64 }),
             }),
         };
         BacktestOutput {
@@ -573,18 +589,6 @@ impl Backtest {
             fills_csv: crate::rundir::fills_csv(end.fills.as_slice(), &symbols, 0),
             series_csv,
         }
-    }
-}
-
-/// Rounds a pair's PnL to 6 decimals so summaries do not carry float noise.
-fn round_pnl(s: &mut PairSummary) {
-    for x in [
-        &mut s.realized_pnl,
-        &mut s.unrealized_pnl,
-        &mut s.commissions,
-        &mut s.net_pnl,
-    ] {
-        *x = round6(*x);
     }
 }
 

@@ -1,6 +1,9 @@
 //! What a backtest produces: the typed summary ([`crate::rundir::Summary`]) and the output files.
 
-use crate::rundir::Summary;
+use crate::dispatch::LegBook;
+use crate::rundir::{BasketSummary, BasketTrading, PairSummary, Summary};
+use crate::signal::BasketReport;
+use crate::types::IntentKind;
 use std::io;
 use std::path::Path;
 
@@ -13,9 +16,74 @@ pub struct BacktestOutput {
     pub series_csv: Vec<(String, Vec<u8>)>,
 }
 
+/// What the backtest tracks of a strategy slot (a pair or a basket) beyond the dispatcher's book.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PairStats {
+    pub(super) trades: u64,
+    pub(super) stops: u64,
+    pub(super) timeouts: u64,
+    pub(super) open_since_ns: Option<u64>,
+    pub(super) in_market_ns: u64,
+    pub(super) traded_notional: f64,
+    /// The last intent dispatched for the pair: its tick and kind (labels in `orders.csv`).
+    pub(super) last_intent: Option<(u64, IntentKind)>,
+}
+
+/// Rounds a pair's PnL to 6 decimals so summaries do not carry float noise.
+pub(super) fn round_pnl(s: &mut PairSummary) {
+    for x in [
+        &mut s.realized_pnl,
+        &mut s.unrealized_pnl,
+        &mut s.commissions,
+        &mut s.net_pnl,
+    ] {
+        *x = round6(*x);
+    }
+}
+
 /// Rounds to 6 decimals so summaries do not carry float noise.
 pub(super) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+/// One basket's section of the summary (rounded like the pairs'): its book marked at `mids`,
+/// what its strategy did, and the round trips, time in market (its slot's `st`, an open
+/// position closed at `end_ns`, over `span` ns) and turnover of its slot.
+pub(super) fn basket_summary(
+    names: &[String],
+    book: &LegBook,
+    mids: &[f64],
+    report: &BasketReport,
+    st: &mut PairStats,
+    end_ns: u64,
+    span: f64,
+) -> BasketSummary {
+    if let Some(since) = st.open_since_ns.take() {
+        st.in_market_ns += end_ns - since;
+    }
+    let mut s = BasketSummary::of(
+        names,
+        book,
+        mids,
+        &report.counters,
+        report.fits.applied,
+        report.max_names_held,
+    );
+    for x in [
+        &mut s.realized_pnl,
+        &mut s.unrealized_pnl,
+        &mut s.commissions,
+        &mut s.gross_pnl,
+        &mut s.net_pnl,
+    ] {
+        *x = round6(*x);
+    }
+    s.trading = Some(BasketTrading {
+        trades: st.trades,
+        time_in_market: round6(st.in_market_ns as f64 / span),
+        turnover: round6(st.traded_notional),
+    });
+    s
 }
 
 /// Annualized Sharpe ratio of equity changes and the maximum drawdown of the equity curve.

@@ -1,11 +1,13 @@
 //! The backtest's side of the wire: the dispatcher's outbox carried out against the exchange
 //! (the paper gateway's book, matcher and ledger), answered with the order events the gateway
-//! would send, in the gateway's order (execution, status, commission).
+//! would send, in the gateway's order (execution, status, commission). Pegged orders (MIDPRICE,
+//! PEG MID, the Adaptive algo) follow the quote by the gateway's rules ([`Pegs`]), placed and
+//! re-pegged in the gateway's order.
 
 use crate::dispatch::{Control, Outbound, PlaceOrder};
 use crate::exchange::{
-    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side as ExSide,
-    Tif,
+    Book, BookTop, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, PegContext, Pegs,
+    Side as ExSide, Tif, Trade,
 };
 use crate::types::{EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
 use std::collections::HashMap;
@@ -29,6 +31,8 @@ pub(super) struct Venue {
     by_order_id: HashMap<i32, usize>,
     /// The pair of each order, by ledger index.
     order_pairs: Vec<u16>,
+    /// The pegged orders, re-pegged on their symbol's quotes.
+    pegs: Pegs,
 }
 
 impl Venue {
@@ -41,15 +45,19 @@ impl Venue {
             matcher: Matcher::new(FillFaults::default()),
             by_order_id: HashMap::new(),
             order_pairs: Vec::new(),
+            pegs: Pegs::default(),
         }
     }
 
-    /// A new quote for `instrument`: the book refreshes and working orders on it try again.
+    /// A new quote for `instrument`, with the trade printed with it: the book refreshes, the
+    /// trade moves the queues at its price and fills what it reaches, then working orders on it
+    /// try again (the gateway's order, [`crate::exchange::Matcher::on_trade`]).
     #[inline]
     pub(super) fn on_quote(
         &mut self,
         instrument: u16,
         top: BookTop,
+        trade: Option<Trade>,
         t_ns: u64,
         events: &mut Vec<OrderEvent>,
         traded: &mut Vec<Traded>,
@@ -63,17 +71,32 @@ impl Venue {
             ledger,
             matcher,
             order_pairs,
+            pegs,
             ..
         } = self;
         let unix_secs = (t_ns / 1_000_000_000) as i64;
-        matcher.on_quote(
+        let mut on = |l: &Ledger, e| report(l, e, order_pairs, events, traded);
+        if let Some(t) = trade {
+            matcher.on_trade(
+                ledger,
+                instrument as usize,
+                t.price,
+                t.size,
+                unix_secs,
+                t_ns,
+                &mut on,
+            );
+        }
+        matcher.on_quote(ledger, books, instrument as usize, unix_secs, t_ns, &mut on);
+        let mut cx = PegContext {
+            matcher,
             ledger,
             books,
-            instrument as usize,
+            now_secs: unix_secs,
             unix_secs,
-            t_ns,
-            |l, e| report(l, e, order_pairs, events, traded),
-        );
+            now_ns: t_ns,
+        };
+        pegs.on_quote(&mut cx, instrument as usize, &mut on);
     }
 
     /// Carries out one item of the dispatcher's outbox at `t_ns`.
@@ -119,21 +142,32 @@ impl Venue {
         events: &mut Vec<OrderEvent>,
         traded: &mut Vec<Traded>,
     ) {
+        let unix_secs = (t_ns / 1_000_000_000) as i64;
+        let side = match p.side {
+            Side::Buy => ExSide::Buy,
+            Side::Sell => ExSide::Sell,
+        };
+        // A pegged order starts at its peg's price of the moment, as at the gateway.
+        let peg = p.kind.peg(unix_secs);
+        let limit = match peg {
+            Some(peg) => {
+                let top = self.books[p.instrument as usize].top();
+                Some(peg.price(side, top, unix_secs).unwrap_or(1).max(1))
+            }
+            None => p.kind.limit(),
+        };
         let order = OrderRec {
             client_id: 0,
             order_id: p.order_id,
             perm_id: 0,
             account: String::new(),
             symbol: p.instrument as usize,
-            side: match p.side {
-                Side::Buy => ExSide::Buy,
-                Side::Sell => ExSide::Sell,
-            },
+            side,
             total: p.qty,
             filled: 0,
             avg_price: 0.0,
             last_fill_price: 0.0,
-            limit: p.kind.limit(),
+            limit,
             tif: if p.kind.is_ioc() { Tif::Ioc } else { Tif::Day },
             order_ref: String::new(),
             state: OrderState::Submitted,
@@ -148,12 +182,23 @@ impl Venue {
             ledger,
             matcher,
             order_pairs,
+            pegs,
             ..
         } = self;
-        let unix_secs = (t_ns / 1_000_000_000) as i64;
-        matcher.try_fill(ledger, books, index, unix_secs, t_ns, |l, e| {
-            report(l, e, order_pairs, events, traded)
-        });
+        let mut on = |l: &Ledger, e| report(l, e, order_pairs, events, traded);
+        if let (Some(peg), true) = (peg, ledger.orders[index].state.is_working()) {
+            pegs.insert(index, peg);
+            let mut cx = PegContext {
+                matcher,
+                ledger,
+                books,
+                now_secs: unix_secs,
+                unix_secs,
+                now_ns: t_ns,
+            };
+            pegs.repeg(&mut cx, index, &mut on);
+        }
+        matcher.try_fill(ledger, books, index, unix_secs, t_ns, &mut on);
     }
 }
 
@@ -212,5 +257,73 @@ fn report(
             });
         }
         MatchEvent::Expired { order } => events.push(status(&ledger.orders[order])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dispatch::OrderKind;
+
+    const TOP: BookTop = BookTop {
+        bid: 1000,
+        ask: 1002,
+        bid_size: 300,
+        ask_size: 300,
+    };
+
+    fn executions(events: &[OrderEvent]) -> Vec<(f64, f64)> {
+        events
+            .iter()
+            .filter_map(|e| match *e {
+                OrderEvent::Execution { shares, price, .. } => Some((shares, price)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn trades_at_the_price_consume_the_queue_then_fill() {
+        let mut v = Venue::new(1, 3, 0.0, 0.0);
+        let (mut events, mut traded) = (Vec::new(), Vec::new());
+        v.on_quote(0, TOP, None, 1, &mut events, &mut traded);
+        let place = PlaceOrder {
+            order_id: 1,
+            instrument: 0,
+            pair: 0,
+            side: Side::Buy,
+            qty: 200,
+            kind: OrderKind::Limit {
+                price: 1000,
+                ioc: false,
+            },
+            seq: 1,
+            t_recv_ns: 0,
+            from_tick: true,
+        };
+        v.carry_out(&Outbound::Place(place), 2, &mut events, &mut traded);
+        assert!(executions(&events).is_empty(), "joins behind 300 shares");
+        // 200 of the 300 ahead trade at the bid: nothing for us yet.
+        let at_bid = Trade {
+            price: 1000,
+            size: 200,
+        };
+        v.on_quote(0, TOP, Some(at_bid), 3, &mut events, &mut traded);
+        assert!(executions(&events).is_empty());
+        // A trade at the ask does not touch the bid's queue.
+        let at_ask = Trade {
+            price: 1002,
+            size: 500,
+        };
+        v.on_quote(0, TOP, Some(at_ask), 4, &mut events, &mut traded);
+        assert!(executions(&events).is_empty());
+        // 250 more at the bid: the last 100 ahead, then 150 to us, at our price.
+        let more = Trade {
+            price: 1000,
+            size: 250,
+        };
+        v.on_quote(0, TOP, Some(more), 5, &mut events, &mut traded);
+        assert_eq!(executions(&events), [(150.0, 10.0)]);
+        assert_eq!(traded.len(), 1);
     }
 }

@@ -38,6 +38,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(p) => EngineParams::load(p)?,
         None => EngineParams::embedded(),
     };
+    // The fundamentals file of a value tilt is an input like the params: checked before
+    // connecting, naming the params file (the engine reads it again when it builds the baskets).
+    if let Some(p) = &args.params {
+        crate::pairs::valuation::basket_value_tilts(&params, &p.display().to_string())?;
+    }
     if let Some(dir) = &args.resume {
         let journal = dir.join(crate::journal::FILE);
         anyhow::ensure!(

@@ -10,7 +10,7 @@ pub const MAX_BASKET_NAMES: usize = 16;
 
 /// The basket strategy's model and rules (`kind = "basket"`). Rows are grid rows
 /// (`strategy.grid_secs`); the model is refitted every `strategy.evaluation_secs` of event time.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct BasketStrategyParams {
     /// Rows of returns in the correlation (PCA) window.
@@ -34,6 +34,15 @@ pub struct BasketStrategyParams {
     pub max_reversion_rows: f64,
     /// Dollars long or short per position in a name (its hedge follows its factor loadings).
     pub position_usd: f64,
+    /// The value tilt's weight `w` (0: off): every rule compares `s - w z` with its threshold,
+    /// `z` the name's value score from `fundamentals` standardised across the basket's names
+    /// (higher = cheaper), so cheap names open long sooner and short later, rich names the
+    /// reverse (`strategy::basket_value`).
+    pub value_tilt: f64,
+    /// The point-in-time fundamentals file of the value tilt (`date,symbol,pe,pb,...`,
+    /// `pairs::valuation`); needed when `value_tilt > 0`, read at start-up; a relative path is
+    /// taken from the current directory.
+    pub fundamentals: String,
 }
 
 impl Default for BasketStrategyParams {
@@ -49,6 +58,8 @@ impl Default for BasketStrategyParams {
             close_short: 0.75,
             max_reversion_rows: 0.0,
             position_usd: 10_000.0,
+            value_tilt: 0.0,
+            fundamentals: String::new(),
         }
     }
 }
@@ -122,6 +133,18 @@ impl BasketStrategyParams {
             file,
             &key("position_usd"),
             "must be in (0, 1e9]",
+        )?;
+        check(
+            (0.0..=100.0).contains(&self.value_tilt),
+            file,
+            &key("value_tilt"),
+            "must be in [0, 100] (0: no value tilt)",
+        )?;
+        check(
+            self.value_tilt == 0.0 || !self.fundamentals.trim().is_empty(),
+            file,
+            &key("fundamentals"),
+            "a value_tilt above 0 needs the fundamentals file",
         )
     }
 }

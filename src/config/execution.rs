@@ -19,6 +19,9 @@ pub enum Policy {
     /// order is re-priced when the market moves `reprice_ticks` away from it, and given up
     /// after `give_up_ms` (what it lacks then crosses).
     Passive,
+    /// IB's Adaptive algo (`adaptive_priority`) as a market order on both legs; a leg the algo
+    /// has not filled by `risk.leg_timeout_ms` is cancelled and re-sent at market.
+    Adaptive,
 }
 
 impl Policy {
@@ -28,6 +31,50 @@ impl Policy {
             Policy::Market => "market",
             Policy::MarketableLimit => "marketable_limit",
             Policy::Passive => "passive",
+            Policy::Adaptive => "adaptive",
+        }
+    }
+
+    /// Every policy, in the order reports list them.
+    pub const ALL: [Policy; 4] = [
+        Policy::Market,
+        Policy::MarketableLimit,
+        Policy::Passive,
+        Policy::Adaptive,
+    ];
+}
+
+/// IB's `adaptivePriority` of the Adaptive algo (how the paper gateway works it: see
+/// `exchange::Peg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AdaptivePriority {
+    /// Marketable at once (the far touch).
+    Urgent,
+    /// The midpoint, then the far touch after 5 s.
+    #[default]
+    Normal,
+    /// The near touch, then the far touch after 30 s.
+    Patient,
+}
+
+impl AdaptivePriority {
+    /// The algoParams value IB reads (`Urgent`, `Normal`, `Patient`).
+    pub fn as_ib(self) -> &'static str {
+        match self {
+            AdaptivePriority::Urgent => "Urgent",
+            AdaptivePriority::Normal => "Normal",
+            AdaptivePriority::Patient => "Patient",
+        }
+    }
+
+    /// The priority of IB's algoParams value, if it is one.
+    pub fn from_ib(value: &str) -> Option<Self> {
+        match value {
+            "Urgent" => Some(AdaptivePriority::Urgent),
+            "Normal" => Some(AdaptivePriority::Normal),
+            "Patient" => Some(AdaptivePriority::Patient),
+            _ => None,
         }
     }
 }
@@ -68,6 +115,14 @@ pub enum PassivePrice {
     Join,
     /// The mid, rounded to the tick towards its own side (a one-tick spread joins).
     Mid,
+    /// IB's MIDPRICE order type capped at the far touch when written (a buy never pays more
+    /// than the ask it saw); the venue works it (a midpoint match when the spread allows one,
+    /// else at the near touch).
+    #[serde(rename = "midprice")]
+    MidPrice,
+    /// IB's PEG MID (offset 0) capped at the far touch when written: pegged to the midpoint by
+    /// the venue, re-pegged on every quote.
+    PegMid,
 }
 
 /// `[execution]`.
@@ -92,6 +147,8 @@ pub struct ExecutionParams {
     /// `passive`: after this many milliseconds the resting order is cancelled and what the
     /// leg lacks crosses (market), hedged as it fills.
     pub give_up_ms: u64,
+    /// `adaptive`: the algo's priority (`urgent`, `normal`, `patient`).
+    pub adaptive_priority: AdaptivePriority,
 }
 
 impl Default for ExecutionParams {
@@ -105,6 +162,7 @@ impl Default for ExecutionParams {
             passive_price: PassivePrice::Join,
             reprice_ticks: 2,
             give_up_ms: 3_000,
+            adaptive_priority: AdaptivePriority::Normal,
         }
     }
 }

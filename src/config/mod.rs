@@ -38,7 +38,9 @@ pub use basket::{BasketParams, BasketStrategyParams, MAX_BASKET_NAMES};
 pub use bootstrap::{BootstrapParams, bar_size_for};
 pub use connection::ConnectionParams;
 pub use engine::{EngineSection, FsyncPolicy, NormalizeParams, QueuePolicy, WaitStrategy};
-pub use execution::{ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule};
+pub use execution::{
+    AdaptivePriority, ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule,
+};
 pub use faults::FaultParams;
 pub use models::{
     BreakTest, FilterParams, LagCriterion, MAX_VAR_LAGS, SeedParams, TrendTest, VarHedge, VarModel,

@@ -379,6 +379,16 @@ fn execution_policies_are_validated_by_key_and_set_per_pair() {
             "passive_leg = \"c\"",
             "execution.passive_leg",
         ),
+        (
+            "adaptive_priority = \"normal\"",
+            "adaptive_priority = \"Urgent\"",
+            "execution.adaptive_priority",
+        ),
+        (
+            "passive_price = \"join\"",
+            "passive_price = \"mid_price\"",
+            "execution.passive_price",
+        ),
     ] {
         let bad = DEFAULT_PARAMS.replacen(from, to, 1);
         assert_ne!(bad, DEFAULT_PARAMS, "{from}");
@@ -391,6 +401,24 @@ fn execution_policies_are_validated_by_key_and_set_per_pair() {
         DEFAULT_PARAMS.replacen("b = \"PEP\"", "b = \"PEP\"\nexecution = \"passive\"", 1);
     let p = EngineParams::from_toml("e.toml", &passive_ko).unwrap();
     assert_eq!(p.pair_policies(), [Policy::Market, Policy::Passive]);
+    let adaptive = DEFAULT_PARAMS
+        .replacen("policy = \"market\"", "policy = \"adaptive\"", 1)
+        .replacen(
+            "adaptive_priority = \"normal\"",
+            "adaptive_priority = \"patient\"",
+            1,
+        )
+        .replacen("passive_price = \"join\"", "passive_price = \"peg_mid\"", 1);
+    let p = EngineParams::from_toml("e.toml", &adaptive).unwrap();
+    assert_eq!(p.pair_policies(), [Policy::Adaptive, Policy::Adaptive]);
+    assert_eq!(
+        p.execution.adaptive_priority,
+        crate::config::AdaptivePriority::Patient
+    );
+    assert_eq!(
+        p.execution.passive_price,
+        crate::config::PassivePrice::PegMid
+    );
     let bad = DEFAULT_PARAMS.replacen("b = \"PEP\"", "b = \"PEP\"\nexecution = \"fast\"", 1);
     assert_eq!(
         EngineParams::from_toml("e.toml", &bad).unwrap_err().key,

@@ -18,7 +18,13 @@
 //!   its side's touch moved `reprice_ticks` away from its price it is cancelled and what it
 //!   lacks rests again at the new touch (a cancel and a new order: a new price loses queue
 //!   priority anyway); after `give_up_ms` it is cancelled and what both legs lack then goes at
-//!   market, as a legged ticket's re-send does.
+//!   market, as a legged ticket's re-send does. With `passive_price = "midprice"` or
+//!   `"peg_mid"` the resting order is IB's MIDPRICE or PEG MID (offset 0) capped at the far
+//!   touch it saw: the venue keeps it at the midpoint (or the near touch), and the re-price rule
+//!   applies to the cap (the market ran `reprice_ticks` past it).
+//! - `adaptive`: IB's Adaptive algo (`adaptive_priority`) as a market order on both legs; a
+//!   leg not filled by `risk.leg_timeout_ms` is cancelled and what it lacks is re-sent at
+//!   market (the ticket's retry budget is `risk.leg_retries` plus that one algo attempt).
 //!
 //! Reducing trades the engine decides itself (unwinds of a legged trade, flattens) are always
 //! market orders: getting out never waits for a price. The strategy's closes follow the pair's
@@ -26,7 +32,8 @@
 
 use super::tickets::Ticket;
 use super::{Dispatcher, OrderSlot, PendingOrder};
-use crate::config::{PassiveLeg, PassivePrice, Policy, RestRule};
+use crate::config::{AdaptivePriority, PassiveLeg, PassivePrice, Policy, RestRule};
+use crate::exchange::Peg;
 use crate::types::Side;
 
 /// How an order is priced on the wire.
@@ -38,20 +45,86 @@ pub enum OrderKind {
         price: i64,
         ioc: bool,
     },
+    /// IB's Adaptive algo on a market order (algoStrategy `Adaptive`, adaptivePriority).
+    Adaptive {
+        priority: AdaptivePriority,
+    },
+    /// IB's MIDPRICE, DAY, capped at `cap` cents (its lmtPrice).
+    MidPrice {
+        cap: i64,
+    },
+    /// IB's PEG MID with offset 0, DAY, capped at `cap` cents (its lmtPrice).
+    PegMid {
+        cap: i64,
+    },
 }
 
 impl OrderKind {
-    /// The limit price in cents, if any.
+    /// The lmtPrice in cents, if any: a limit's price, a pegged order's cap.
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::dispatch::OrderKind;
+    /// assert_eq!(OrderKind::MidPrice { cap: 1003 }.limit(), Some(1003));
+    /// assert_eq!(OrderKind::Market.limit(), None);
+    /// ```
     pub fn limit(self) -> Option<i64> {
         match self {
-            OrderKind::Market => None,
+            OrderKind::Market | OrderKind::Adaptive { .. } => None,
             OrderKind::Limit { price, .. } => Some(price),
+            OrderKind::MidPrice { cap } | OrderKind::PegMid { cap } => Some(cap),
         }
     }
 
     /// True for an immediate-or-cancel order.
     pub fn is_ioc(self) -> bool {
         matches!(self, OrderKind::Limit { ioc: true, .. })
+    }
+
+    /// IB's orderType: `MKT`, `LMT`, `MIDPRICE` or `PEG MID` (Adaptive is an algo on `MKT`).
+    pub fn order_type(self) -> &'static str {
+        match self {
+            OrderKind::Market | OrderKind::Adaptive { .. } => "MKT",
+            OrderKind::Limit { .. } => "LMT",
+            OrderKind::MidPrice { .. } => "MIDPRICE",
+            OrderKind::PegMid { .. } => "PEG MID",
+        }
+    }
+
+    /// The Adaptive algo's priority, for an order that runs it.
+    pub fn algo(self) -> Option<AdaptivePriority> {
+        match self {
+            OrderKind::Adaptive { priority } => Some(priority),
+            _ => None,
+        }
+    }
+
+    /// The venue's peg for this order placed at feed time `now_secs` (Unix seconds): the one
+    /// rule set of `exchange::Peg`, which the paper gateway applies to the same wire order.
+    pub fn peg(self, now_secs: i64) -> Option<Peg> {
+        match self {
+            OrderKind::Market | OrderKind::Limit { .. } => None,
+            OrderKind::Adaptive { priority } => Some(Peg::Adaptive {
+                priority,
+                cap: None,
+                since: now_secs,
+            }),
+            OrderKind::MidPrice { cap } => Some(Peg::MidPrice { cap: Some(cap) }),
+            OrderKind::PegMid { cap } => Some(Peg::Mid {
+                offset: 0,
+                cap: Some(cap),
+            }),
+        }
+    }
+
+    /// True for the resting order of a `passive` ticket (a DAY limit or a pegged DAY order).
+    pub fn rests(self) -> bool {
+        matches!(
+            self,
+            OrderKind::Limit { ioc: false, .. }
+                | OrderKind::MidPrice { .. }
+                | OrderKind::PegMid { .. }
+        )
     }
 }
 
@@ -81,8 +154,10 @@ enum Style {
     Market,
     /// LMT IOC at the touch plus the collar.
     Marketable,
-    /// LMT DAY at the touch (or the mid) on its own side.
+    /// LMT DAY at the touch (or the mid) on its own side, or a pegged DAY order.
     Resting,
+    /// The Adaptive algo on a market order.
+    Adaptive,
 }
 
 impl Dispatcher {
@@ -100,6 +175,7 @@ impl Dispatcher {
         match (policy, self.execution.rest) {
             (Policy::MarketableLimit, RestRule::Reprice) => self.execution.reprices,
             (Policy::MarketableLimit, RestRule::Cross) => 1,
+            (Policy::Adaptive, _) => 1,
             _ => 0,
         }
     }
@@ -125,6 +201,9 @@ impl Dispatcher {
                 Some(ps) if ps.leg == o.leg => Style::Resting,
                 _ => Style::Market,
             },
+            // The algo's one attempt; a re-send goes at market.
+            Policy::Adaptive if t.retries == 0 => Style::Adaptive,
+            Policy::Adaptive => Style::Market,
         }
     }
 
@@ -132,8 +211,14 @@ impl Dispatcher {
     /// no quote yet goes at market (counted in `limits_unpriced`).
     pub(super) fn price(&mut self, o: &PendingOrder) -> OrderKind {
         let style = self.style_of(o);
-        if style == Style::Market {
-            return OrderKind::Market;
+        match style {
+            Style::Market => return OrderKind::Market,
+            Style::Adaptive => {
+                return OrderKind::Adaptive {
+                    priority: self.execution.adaptive_priority,
+                };
+            }
+            Style::Marketable | Style::Resting => {}
         }
         let Some(touch) = self
             .feed
@@ -154,10 +239,17 @@ impl Dispatcher {
                 ioc: true,
             },
             (Style::Resting, side) => {
-                let price = resting_price(self.execution.passive_price, side, touch);
-                OrderKind::Limit { price, ioc: false }
+                let rule = self.execution.passive_price;
+                let price = resting_price(rule, side, touch);
+                match rule {
+                    PassivePrice::Join | PassivePrice::Mid => {
+                        OrderKind::Limit { price, ioc: false }
+                    }
+                    PassivePrice::MidPrice => OrderKind::MidPrice { cap: price },
+                    PassivePrice::PegMid => OrderKind::PegMid { cap: price },
+                }
             }
-            (Style::Market, _) => OrderKind::Market,
+            (Style::Market | Style::Adaptive, _) => OrderKind::Market,
         }
     }
 
@@ -374,9 +466,12 @@ impl Dispatcher {
 }
 
 /// Where a resting order on `side` goes: its own touch, or the mid rounded to the tick towards
-/// its own side (never through the other side).
+/// its own side (never through the other side); for a pegged order (MIDPRICE, PEG MID) the cap
+/// it is sent with, the far touch (a buy never pays more than the ask it saw).
 fn resting_price(rule: PassivePrice, side: Side, touch: crate::normalize::Touch) -> i64 {
     match (rule, side) {
+        (PassivePrice::MidPrice | PassivePrice::PegMid, Side::Buy) => touch.ask,
+        (PassivePrice::MidPrice | PassivePrice::PegMid, Side::Sell) => touch.bid,
         (PassivePrice::Join, Side::Buy) => touch.bid,
         (PassivePrice::Join, Side::Sell) => touch.ask,
         (PassivePrice::Mid, Side::Buy) => (touch.bid + touch.ask).div_euclid(2),
@@ -401,6 +496,15 @@ mod tests {
         assert_eq!(resting_price(PassivePrice::Join, Side::Sell, wide), 10_005);
         assert_eq!(resting_price(PassivePrice::Mid, Side::Buy, wide), 10_002);
         assert_eq!(resting_price(PassivePrice::Mid, Side::Sell, wide), 10_003);
+        // Pegged orders are capped at the far touch.
+        assert_eq!(
+            resting_price(PassivePrice::MidPrice, Side::Buy, wide),
+            10_005
+        );
+        assert_eq!(
+            resting_price(PassivePrice::PegMid, Side::Sell, wide),
+            10_000
+        );
         let tight = Touch {
             ask: 10_001,
             ..wide

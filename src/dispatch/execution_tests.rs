@@ -172,3 +172,80 @@ fn a_close_over_a_resting_entry_is_sized_from_what_is_held_not_the_hedge_to_come
         [(Side::Buy, 100, None, false)]
     );
 }
+
+#[test]
+fn adaptive_legs_go_out_together_and_a_late_leg_is_resent_at_market() {
+    let mut h = started(ExecutionParams {
+        policy: Policy::Adaptive,
+        adaptive_priority: crate::config::AdaptivePriority::Patient,
+        ..ExecutionParams::default()
+    });
+    let sent = places(&h.entry(1));
+    let algo = crate::config::AdaptivePriority::Patient;
+    assert_eq!(
+        sent.iter()
+            .map(|p| (p.side, p.qty, p.kind))
+            .collect::<Vec<_>>(),
+        [
+            (Side::Buy, 100, OrderKind::Adaptive { priority: algo }),
+            (Side::Sell, 200, OrderKind::Adaptive { priority: algo })
+        ],
+        "both legs at once, as MKT orders with the Adaptive algo"
+    );
+    assert_eq!(sent[0].kind.order_type(), "MKT");
+    let (a, b) = (sent[0].order_id, sent[1].order_id);
+    h.exec(a, 0, true, 100.0);
+    h.status(a, OrderStatusKind::Filled, 100.0);
+    h.exec(b, 1, false, 80.0);
+    h.status(b, OrderStatusKind::Submitted, 80.0);
+    // The algo works B's rest past the leg timeout: it is cancelled ...
+    let mut out = Vec::new();
+    for _ in 0..(RiskParams::default().leg_timeout_ms / 50 + 2) {
+        out.extend(h.advance(50));
+    }
+    assert_eq!(cancels(&out), [b]);
+    // ... and what it lacks goes at market.
+    let resend = places(&h.status(b, OrderStatusKind::Cancelled, 80.0));
+    assert_eq!(
+        resend.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Sell, 120, None, false)]
+    );
+    h.exec(resend[0].order_id, 1, false, 120.0);
+    h.status(resend[0].order_id, OrderStatusKind::Filled, 120.0);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert_eq!(h.d.counters().naked_legs, 0);
+    assert!(h.d.settled());
+}
+
+#[test]
+fn a_midprice_passive_leg_is_capped_at_the_far_touch_and_repriced_past_it() {
+    let mut h = started(ExecutionParams {
+        policy: Policy::Passive,
+        passive_leg: PassiveLeg::A,
+        passive_price: PassivePrice::MidPrice,
+        reprice_ticks: 2,
+        give_up_ms: 10_000,
+        ..ExecutionParams::default()
+    });
+    let sent = places(&h.entry(1));
+    assert_eq!(
+        sent.iter()
+            .map(|p| (p.side, p.qty, p.kind))
+            .collect::<Vec<_>>(),
+        [(Side::Buy, 100, OrderKind::MidPrice { cap: 10_001 })],
+        "the resting leg as MIDPRICE, capped at the ask it saw"
+    );
+    assert_eq!(sent[0].kind.order_type(), "MIDPRICE");
+    // The market moving within the cap is the venue's business: no re-price.
+    h.touch[0] = (100.00, 100.02);
+    assert!(cancels(&h.advance(60)).is_empty());
+    // Two cents past the cap: cancelled and sent again with the new cap.
+    h.touch[0] = (100.03, 100.05);
+    let out = h.advance(60);
+    assert_eq!(cancels(&out), [sent[0].order_id]);
+    let again = places(&h.status(sent[0].order_id, OrderStatusKind::Cancelled, 0.0));
+    assert_eq!(
+        again.iter().map(|p| p.kind).collect::<Vec<_>>(),
+        [OrderKind::MidPrice { cap: 10_005 }]
+    );
+}

@@ -1,7 +1,7 @@
 //! Orders out (through the rate limiter) and their lives: statuses, errors, and the one
 //! definition of what each has filled (executions and commissions are in `fills.rs`).
 
-use super::{Control, Dispatcher, Link, OrderKind, OrderSlot, Outbound, PendingOrder, PlaceOrder};
+use super::{Control, Dispatcher, Link, OrderSlot, Outbound, PendingOrder, PlaceOrder};
 use crate::journal::JournalEntry;
 use crate::types::{OrderEvent, OrderMsg, OrderStatusKind, Side};
 use crate::wire::ids::codes;
@@ -234,7 +234,7 @@ impl Dispatcher {
             self.leg_sent(o.ticket);
         }
         let kind = self.price(o);
-        if let OrderKind::Limit { price, ioc: false } = kind {
+        if let (true, Some(price)) = (kind.rests(), kind.limit()) {
             self.resting_written(o.ticket, o.leg, order_id, price);
         }
         self.outbox.push(Outbound::Place(PlaceOrder {

@@ -19,8 +19,8 @@
 
 use super::wire_out::{Wire, order_templates};
 use super::{
-    DispatchCounters, Dispatcher, DispatcherSetup, KillReason, Outbound, PairBook, PlaceOrder,
-    PositionState,
+    DispatchCounters, Dispatcher, DispatcherSetup, KillReason, LegBook, Outbound, PairBook,
+    PlaceOrder, PositionState,
 };
 use crate::io::{SessionGate, WriterMailbox};
 use crate::journal::{JournalEntry, JournalTx, Recovered};
@@ -90,6 +90,8 @@ pub struct DispatchReport {
     pub positions: Vec<PositionState>,
     /// Per pair: both legs as its own orders traded them.
     pub pair_books: Vec<PairBook>,
+    /// Per basket: every name as its own orders traded it.
+    pub basket_books: Vec<LegBook>,
     /// Commissions whose execution was not seen (e.g. from before start-up).
     pub unattributed_commissions: f64,
     /// The session was down when dispatch stopped.
@@ -289,6 +291,7 @@ impl DispatchStage {
             counters: end.counters,
             positions: end.positions,
             pair_books: end.pair_books,
+            basket_books: end.basket_books,
             unattributed_commissions: end.unattributed_commissions,
             disconnected: end.disconnected,
             kill_reason: end.kill_reason,

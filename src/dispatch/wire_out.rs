@@ -10,7 +10,9 @@ use super::{Control, Outbound, PlaceOrder, RECONCILE_REQ_ID};
 use crate::instruments::req_id;
 use crate::io::SessionGate;
 use crate::types::Side;
-use crate::wire::{ContractSpec, ExecutionFilter, OrderRequest, OrderTemplate, Request};
+use crate::wire::{
+    ContractSpec, ExecutionFilter, OrderExtras, OrderRequest, OrderTemplate, Request,
+};
 use arrayvec::ArrayString;
 use std::io::{ErrorKind, Write};
 use std::net::{Shutdown, TcpStream};
@@ -143,16 +145,12 @@ impl Wire {
         let _ = order_ref.try_push_str(itoa::Buffer::new().format(p.seq));
         let account = std::mem::take(&mut self.account);
         let symbol = std::mem::take(&mut self.symbols[p.instrument as usize]);
-        Request::PlaceOrder(OrderRequest {
+        let order = OrderRequest {
             order_id: p.order_id,
             contract: ContractSpec::stock(&symbol),
             action: p.side.as_str(),
             total_quantity: p.qty as f64,
-            order_type: if p.kind.limit().is_some() {
-                "LMT"
-            } else {
-                "MKT"
-            },
+            order_type: p.kind.order_type(),
             lmt_price: p
                 .kind
                 .limit()
@@ -163,8 +161,20 @@ impl Wire {
             order_ref: &order_ref,
             transmit: true,
             parent_id: 0,
-        })
-        .encode_text(&mut self.out);
+        };
+        // The Adaptive algo rides on the order's tail (algoStrategy and its algoParams).
+        match p.kind.algo() {
+            None => Request::PlaceOrder(order).encode_text(&mut self.out),
+            Some(priority) => Request::PlaceOrderExt(
+                order,
+                OrderExtras {
+                    algo_strategy: "Adaptive",
+                    adaptive_priority: priority.as_ib(),
+                    ..OrderExtras::default()
+                },
+            )
+            .encode_text(&mut self.out),
+        }
         self.account = account;
         self.symbols[p.instrument as usize] = symbol;
     }

@@ -4,6 +4,14 @@
 //! `depth_lot * (k + 1)` shares. Liquidity taken at a level stays taken until the quote changes,
 //! so two orders on the same quote do not both fill at the touch.
 
+/// A trade print of the market: `size` shares at `price` cents (the synthetic market's trades,
+/// a quote file's `last,last_size` columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trade {
+    pub price: i64,
+    pub size: u32,
+}
+
 /// A top-of-book quote in integer cents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BookTop {

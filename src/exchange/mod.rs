@@ -1,7 +1,8 @@
 //! What the paper gateway, the backtest and the engine's dispatcher share about an exchange: the
 //! book and its fill model ([`Book`]), the working-order matcher with queue position
 //! ([`Matcher`], [`QueuePos`]), the ledger of orders and
-//! executions with commissions ([`Ledger`]), and the one average-cost rule ([`Position`]).
+//! executions with commissions ([`Ledger`]), the one average-cost rule ([`Position`]), and the
+//! pegged order types (MIDPRICE, PEG MID, Adaptive: [`Peg`], [`Pegs`]).
 //!
 //! This room sits below `sim`, `backtest` and `dispatch` and imports none of them.
 
@@ -9,12 +10,14 @@ mod accounting;
 mod book;
 mod ledger;
 mod matcher;
+mod peg;
 mod queue;
 
 pub use accounting::Position;
-pub use book::{Book, BookTop, Fill, Side};
+pub use book::{Book, BookTop, Fill, Side, Trade};
 pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, Tif};
 pub use matcher::{FillFaults, MatchEvent, Matcher, ModifyError};
+pub use peg::{NORMAL_CROSS_SECS, PATIENT_CROSS_SECS, Peg, PegContext, Pegs};
 pub use queue::QueuePos;
 
 #[cfg(test)]

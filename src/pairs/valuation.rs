@@ -28,6 +28,8 @@
 //!   `rank` the passing pairs are ranked by distance (closest first) instead of by statistic.
 
 use super::PairStats;
+use crate::config::{EngineParams, ParamsError};
+use crate::strategy::basket_value::ValueTilt;
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::Path;
@@ -318,12 +320,81 @@ pub fn value_scores(f: &Fundamentals, date: &str, symbols: &[&str]) -> Vec<Optio
         return vec![None; symbols.len()];
     };
     f.standardised_yields(symbols, day)
-        .into_iter()
-        .map(|z| {
-            let known: Vec<f64> = z.iter().flatten().copied().collect();
-            (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
-        })
+        .iter()
+        .map(mean_of_known)
         .collect()
+}
+
+/// A basket's value tilt of weight `weight` over `symbols` (in the basket's order): every day on
+/// which `f` has a value of a scored column for one of them, with each name's
+/// [`value_scores`] of that day (the tilt standardises them across the names and looks them up
+/// point in time: [`ValueTilt`]). Between two such days the scores cannot change, so the table
+/// answers every day exactly as [`value_scores`] would.
+///
+/// # Examples
+/// ```
+/// use hft::pairs::valuation::{Fundamentals, basket_value_tilt};
+/// let text = "date,symbol,pe,pb\n1970-01-02,A,10,1\n1970-01-02,B,40,4\n";
+/// let f = Fundamentals::parse("f.csv", text.as_bytes()).unwrap();
+/// let tilt = basket_value_tilt(&f, &["A", "B"], 0.5);
+/// let day = 86_400_000_000_000u64;
+/// assert_eq!(tilt.scores_at(0), &[0.0, 0.0]); // day 0: nothing known yet
+/// assert_eq!(tilt.scores_at(day), &[1.0, -1.0]); // A cheap, B rich
+/// ```
+pub fn basket_value_tilt(f: &Fundamentals, symbols: &[&str], weight: f64) -> ValueTilt {
+    let scored: Vec<usize> = SCORE_COLUMNS
+        .iter()
+        .filter_map(|c| f.columns.iter().position(|n| n == c))
+        .collect();
+    let mut days: Vec<i64> = symbols
+        .iter()
+        .flat_map(|s| scored.iter().map(move |&c| (s.to_string(), c)))
+        .filter_map(|key| f.values.get(&key))
+        .flat_map(|history| history.iter().map(|(day, _)| *day))
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    let rows = days
+        .into_iter()
+        .map(|day| {
+            let z = f.standardised_yields(symbols, day);
+            (day, z.iter().map(mean_of_known).collect())
+        })
+        .collect();
+    ValueTilt::new(weight, symbols.len(), rows)
+}
+
+/// Each basket's value tilt (`None` where `strategy.basket.value_tilt` is 0), the
+/// fundamentals file `strategy.basket.fundamentals` read once.
+///
+/// # Errors
+/// An unreadable or malformed fundamentals file: a [`ParamsError`] naming the key
+/// `strategy.basket.fundamentals` in `file` (the params file) and the fundamentals file, line
+/// and column (an input file like the quotes, so a params error, exit status 2).
+pub fn basket_value_tilts(
+    params: &EngineParams,
+    file: &str,
+) -> Result<Vec<Option<ValueTilt>>, ParamsError> {
+    let basket = &params.strategy.basket;
+    if basket.value_tilt == 0.0 || params.baskets.is_empty() {
+        return Ok(vec![None; params.baskets.len()]);
+    }
+    let f = Fundamentals::read(Path::new(&basket.fundamentals))
+        .map_err(|e| ParamsError::new(file, "strategy.basket.fundamentals", e.to_string()))?;
+    Ok(params
+        .baskets
+        .iter()
+        .map(|b| {
+            let names: Vec<&str> = b.symbols.iter().map(String::as_str).collect();
+            Some(basket_value_tilt(&f, &names, basket.value_tilt))
+        })
+        .collect())
+}
+
+/// The mean of a name's known standardised yields (its value score).
+fn mean_of_known(z: &[Option<f64>; 2]) -> Option<f64> {
+    let known: Vec<f64> = z.iter().flatten().copied().collect();
+    (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
 }
 
 /// The valuation filter and ranking of `hft pairs` / `hft bootstrap` (see the module docs).

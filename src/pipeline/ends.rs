@@ -37,12 +37,15 @@ pub(super) fn signal() -> SignalReport {
         queue_wait: histogram(),
         service: histogram(),
         tick_to_decision: histogram(),
+        service_during_refit: histogram(),
+        service_idle: histogram(),
         quotes: 0,
         intents: 0,
         strategies: Vec::new(),
         hedge_ratios: Vec::new(),
         series: Vec::new(),
         basket_series: Vec::new(),
+        baskets: Vec::new(),
     }
 }
 
@@ -57,6 +60,7 @@ pub(super) fn dispatch() -> DispatchReport {
         counters: Default::default(),
         positions: Vec::new(),
         pair_books: Vec::new(),
+        basket_books: Vec::new(),
         unattributed_commissions: 0.0,
         disconnected: true,
         kill_reason: Default::default(),

@@ -362,13 +362,18 @@ fn build_stages(
     // when the router is dropped with the signal stage.
     let mut router = PairRouter::with_series(pairs, symbols.len(), params.engine.series_capacity)
         .with_models(&params.strategy)
-        .with_baskets(BasketRouter::new(
-            &instruments.basket_legs(&params.baskets),
-            params.pairs.len(),
-            symbols.len(),
-            &params.strategy,
-            params.engine.series_capacity,
-        ));
+        .with_baskets(
+            BasketRouter::new(
+                &instruments.basket_legs(&params.baskets),
+                params.pairs.len(),
+                symbols.len(),
+                &params.strategy,
+                params.engine.series_capacity,
+            )
+            .with_value_tilts(crate::pairs::valuation::basket_value_tilts(
+                params, "params",
+            )?),
+        );
     router.prefault();
     router
         .start_model_thread()

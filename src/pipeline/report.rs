@@ -5,8 +5,8 @@ use crate::config::EngineParams;
 use crate::dispatch::KillReason;
 use crate::latency::{self, Named};
 use crate::rundir::{
-    self, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary, Percentiles,
-    PlacementSummary, Pnl, PositionSummary, RunMode, StrategySummary, Summary,
+    self, BasketSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,
+    Percentiles, PlacementSummary, Pnl, PositionSummary, RunMode, StrategySummary, Summary,
 };
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::strategy::{FilterLevels, ZScoreBands};
@@ -38,7 +38,7 @@ pub(super) fn report(
         name: name.to_string(),
         histogram: h.clone(),
     };
-    let histograms = vec![
+    let mut histograms = vec![
         named("io.queue_wait", &io.queue_wait),
         named("io.service", &io.service),
         named("normalize.queue_wait", &norm.queue_wait),
@@ -53,6 +53,15 @@ pub(super) fn report(
         named("end_to_end", &disp.end_to_end),
         named("resend_to_wire", &disp.resend_to_wire),
     ];
+    // With a model thread (cold fits): the signal stage's service time during its fits and
+    // outside them.
+    if !(sig.service_during_refit.is_empty() && sig.service_idle.is_empty()) {
+        histograms.push(named(
+            "signal.service_during_refit",
+            &sig.service_during_refit,
+        ));
+        histograms.push(named("signal.service_idle", &sig.service_idle));
+    }
     rundir::write_latency(run_dir, &histograms)?;
     let table = latency::table(&histograms);
 
@@ -141,6 +150,22 @@ pub(super) fn report(
             .zip(&sig.strategies)
             .zip(&sig.hedge_ratios)
             .map(|((p, s), h)| StrategySummary::of(&p.a, &p.b, *h, s))
+            .collect(),
+        baskets: params
+            .baskets
+            .iter()
+            .zip(&disp.basket_books)
+            .zip(&sig.baskets)
+            .map(|((b, book), r)| {
+                BasketSummary::of(
+                    &b.symbols,
+                    book,
+                    mids,
+                    &r.counters,
+                    r.fits.applied,
+                    r.max_names_held,
+                )
+            })
             .collect(),
         positions,
         naked_pairs,

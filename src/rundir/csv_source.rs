@@ -2,7 +2,7 @@
 //! parsed by the one scanner ([`QuoteScanner`]).
 
 use super::records::{NO_SYMBOL, QuoteInputError, QuoteRecord, QuoteSource, SymbolTable};
-use super::{QUOTE_HEADER, QuoteScanner, RowProblem};
+use super::{QUOTE_HEADER, QuoteScanner, RowProblem, is_quote_header};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -62,8 +62,7 @@ impl<R: Read> CsvSource<R> {
         self.line_no += 1;
         let text = &self.buf[line.0..line.1];
         if !self.header_seen {
-            let h = text.strip_suffix(b"\r").unwrap_or(text);
-            if h != QUOTE_HEADER.as_bytes() {
+            if !is_quote_header(text) {
                 return Err(QuoteInputError::new(
                     &self.path,
                     format!("line 1: expected header `{QUOTE_HEADER}`"),
@@ -88,6 +87,8 @@ impl<R: Read> CsvSource<R> {
                     bid_size: row.bid_size,
                     ask: row.ask,
                     ask_size: row.ask_size,
+                    last: row.last,
+                    last_size: row.last_size,
                     row: self.line_no,
                     symbol,
                     file: self.file,
@@ -100,6 +101,8 @@ impl<R: Read> CsvSource<R> {
                 bid_size: f64::NAN,
                 ask: f64::NAN,
                 ask_size: f64::NAN,
+                last: 0.0,
+                last_size: 0.0,
                 row: self.line_no,
                 symbol: NO_SYMBOL,
                 file: self.file,

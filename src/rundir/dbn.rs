@@ -2,7 +2,8 @@
 //! [`QuoteSource`], and written by [`write_dbn`].
 //!
 //! Schemas read as quotes: MBP-1 and TBBO (`Mbp1Msg`: the top level's `bid_px`, `ask_px`,
-//! `bid_sz`, `ask_sz`), BBO-1s and BBO-1m (`BboMsg`, the same level). Time is `ts_recv`, the
+//! `bid_sz`, `ask_sz`; a record whose `action` is `T` is also a trade print of `size` at `price`,
+//! the row's `last,last_size`), BBO-1s and BBO-1m (`BboMsg`, the same level). Time is `ts_recv`, the
 //! index time the files are sorted by. Prices are DBN's fixed point (1e-9 units); an undefined
 //! price (`UNDEF_PRICE`, an empty side) is a NaN, which the rules reject as a bad number.
 //! Symbols come from the file's metadata (its mappings of raw symbols to instrument ids) and
@@ -14,7 +15,7 @@
 //! file that ends inside a record is reported as truncated.
 
 use super::records::{NO_SYMBOL, QuoteInputError, QuoteRecord, QuoteSource, SymbolTable};
-use super::{QuoteScanner, RowProblem};
+use super::{QuoteScanner, RowProblem, check_trade};
 use dbn::decode::dbn::Decoder;
 use dbn::decode::{DbnMetadata, DecodeRecordRef};
 use dbn::{
@@ -144,6 +145,9 @@ impl DbnSource {
     }
 }
 
+/// MBP-1's `action` of a trade.
+const TRADE_ACTION: std::ffi::c_char = b'T' as std::ffi::c_char;
+
 /// DBN's fixed-point price as a number; undefined: NaN.
 #[inline]
 fn price(px: i64) -> f64 {
@@ -202,9 +206,15 @@ impl QuoteSource for DbnSource {
             let mut mapped = None;
             let header: RecordHeader = *rec.header();
             self.consumed += header.record_size() as u64;
+            let mut trade = (0.0, 0.0);
             let (ts_recv, level): (u64, BidAskPair) = match header.rtype {
                 rtype::MBP_1 => match rec.get::<Mbp1Msg>() {
-                    Some(m) => (m.ts_recv, m.levels[0].clone()),
+                    Some(m) => {
+                        if m.action == TRADE_ACTION {
+                            trade = (price(m.price), f64::from(m.size));
+                        }
+                        (m.ts_recv, m.levels[0].clone())
+                    }
                     None => return Err(bad_record(&self.path, at, "a short MBP-1 record")),
                 },
                 rtype::BBO_1S | rtype::BBO_1M => match rec.get::<BboMsg>() {
@@ -242,7 +252,9 @@ impl QuoteSource for DbnSource {
             let (bid, ask) = (price(level.bid_px), price(level.ask_px));
             let (bid_size, ask_size) = (f64::from(level.bid_sz), f64::from(level.ask_sz));
             let last = self.scanner.last_ts().max(0);
-            let problem = match self.scanner.check(ts_ns, bid, bid_size, ask, ask_size) {
+            let problem = match check_trade(trade.0, trade.1)
+                .and_then(|()| self.scanner.check(ts_ns, bid, bid_size, ask, ask_size))
+            {
                 Ok(()) => (symbol == NO_SYMBOL).then_some(RowProblem::UnknownSymbol),
                 Err(p) => Some(p),
             };
@@ -258,6 +270,8 @@ impl QuoteSource for DbnSource {
                 row: at + 1,
                 symbol,
                 file: self.file,
+                last: trade.0,
+                last_size: trade.1,
                 problem,
             });
         }
@@ -348,6 +362,13 @@ pub fn write_dbn<W: Write>(
             }],
             ..Default::default()
         });
+        if r.last_size > 0.0 {
+            // A row's trade is the record's event: action T, its price and size.
+            let m = records.last_mut().expect("pushed above");
+            m.price = fixed(r.last)?;
+            m.size = size(r.last_size)?;
+            m.action = TRADE_ACTION;
+        }
     }
     let to_io = |e: dbn::Error| io::Error::other(e.to_string());
     use dbn::encode::EncodeRecord;

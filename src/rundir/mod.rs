@@ -44,8 +44,9 @@ pub use parquet_write::{
     ParquetCompression, ParquetOptions, ParquetQuoteWriter, QUOTE_ROW_GROUP, csv_table_to_parquet,
 };
 pub use quotes::{
-    MD_EVENTS_HEADER, QUOTE_HEADER, QuoteFields, QuoteScanner, RowProblem, SymbolKeys,
-    write_md_event_row, write_quote_row,
+    MD_EVENTS_HEADER, QUOTE_HEADER, QUOTE_HEADER_TRADES, QuoteFields, QuoteScanner, RowProblem,
+    SymbolKeys, check_trade, is_quote_header, write_md_event_row, write_quote_row,
+    write_trade_columns,
 };
 pub use records::{
     NO_SYMBOL, QuoteFormat, QuoteInputError, QuoteRecord, QuoteSource, SymbolTable, open_source,
@@ -53,9 +54,9 @@ pub use records::{
 pub use rle::decode_rle_hybrid;
 pub use sink::{AtomicFile, QuoteOutput, write_atomic, write_parquet_tables};
 pub use summary::{
-    BacktestSummary, EngineCounters, EngineSummary, FillsLog, JournalSummary, PairSummary,
-    PairTrading, Percentiles, PlacementSummary, Pnl, PositionSummary, RowCounters, RowError,
-    RunMode, StrategySummary, Summary,
+    BacktestSummary, BasketSummary, BasketTrading, EngineCounters, EngineSummary, FillsLog,
+    JournalSummary, PairSummary, PairTrading, Percentiles, PlacementSummary, Pnl, PositionSummary,
+    RowCounters, RowError, RunMode, StrategySummary, Summary,
 };
 
 pub use hgrm::{

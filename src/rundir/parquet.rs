@@ -1,7 +1,9 @@
 //! Parquet quote files read as a [`QuoteSource`]: columns `ts_ns` (INT64, Unix nanoseconds),
 //! `symbol` (a UTF-8 BYTE_ARRAY, dictionary-encoded as every writer does by default), `bid`,
 //! `ask` (DOUBLE or FLOAT, or integer ticks: INT64 / INT32 with a DECIMAL scale) and
-//! `bid_size`, `ask_size` (DOUBLE, FLOAT, INT64 or INT32). Other columns are ignored; columns
+//! `bid_size`, `ask_size` (DOUBLE, FLOAT, INT64 or INT32), and optionally the trade printed
+//! with the quote, `last` (a price column) and `last_size` (a size column; a null or 0 in both is
+//! no trade; one without the other is an error). Other columns are ignored; columns
 //! may be required or nullable (a null breaks a rule of [`super::QuoteScanner::check`]: the row
 //! is skipped and counted).
 //!
@@ -19,7 +21,7 @@
 
 use super::parquet_pages::SymbolPages;
 use super::records::{NO_SYMBOL, QuoteInputError, QuoteRecord, QuoteSource, SymbolTable};
-use super::{QuoteScanner, RowProblem};
+use super::{QuoteScanner, RowProblem, check_trade};
 use parquet::basic::{ConvertedType, LogicalType, Type as PhysicalType};
 use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
 use parquet::data_type::DataType;
@@ -33,6 +35,10 @@ const CHUNK_ROWS: usize = 1 << 15;
 
 /// The quote columns, in the order of [`QuoteRecord`]'s numbers.
 pub const QUOTE_COLUMNS: [&str; 6] = ["ts_ns", "symbol", "bid", "bid_size", "ask", "ask_size"];
+
+/// The optional trade columns (DOUBLE, FLOAT or integer like the quote's; a null or a 0 is no
+/// trade): the trade printed with the row's quote.
+pub const TRADE_COLUMNS: [&str; 2] = ["last", "last_size"];
 
 /// How a numeric column becomes `f64`: its value divided by `divisor` (10^scale of a DECIMAL,
 /// exact for every price with at most that many decimals).
@@ -49,8 +55,10 @@ pub struct ParquetSource {
     reader: SerializedFileReader<File>,
     /// Leaf column index of each of [`QUOTE_COLUMNS`].
     columns: [usize; 6],
-    /// `bid`, `bid_size`, `ask`, `ask_size`.
-    numeric: [Numeric; 4],
+    /// `bid`, `bid_size`, `ask`, `ask_size`, then `last`, `last_size` when the file has them.
+    numeric: [Numeric; 6],
+    /// Leaf column indices of [`TRADE_COLUMNS`], when the file has both.
+    trade_columns: Option<[usize; 2]>,
     ts_nullable: bool,
     symbol_nullable: bool,
     next_group: usize,
@@ -66,6 +74,7 @@ struct GroupReader {
     rows_left: usize,
     ts: ColumnReader,
     numbers: [ColumnReader; 4],
+    trades: Option<[ColumnReader; 2]>,
     symbols: SymbolPages,
 }
 
@@ -73,7 +82,7 @@ struct GroupReader {
 #[derive(Default)]
 struct Scratch {
     ts: Vec<i64>,
-    numbers: [Vec<f64>; 4],
+    numbers: [Vec<f64>; 6],
     f64s: Vec<f64>,
     i64s: Vec<i64>,
     i32s: Vec<i32>,
@@ -129,11 +138,35 @@ impl ParquetSource {
         if descrs[1].physical_type() != PhysicalType::BYTE_ARRAY {
             return Err(wrong(&descrs[1], "BYTE_ARRAY (a UTF-8 string)"));
         }
+        let find = |name: &str| {
+            (0..schema.num_columns()).find(|&i| schema.column(i).path().string() == name)
+        };
+        let trade_columns = match (find(TRADE_COLUMNS[0]), find(TRADE_COLUMNS[1])) {
+            (Some(p), Some(q)) => {
+                descrs.push(schema.column(p));
+                descrs.push(schema.column(q));
+                Some([p, q])
+            }
+            (None, None) => None,
+            (have, _) => {
+                let (found, missing) = if have.is_some() {
+                    (TRADE_COLUMNS[0], TRADE_COLUMNS[1])
+                } else {
+                    (TRADE_COLUMNS[1], TRADE_COLUMNS[0])
+                };
+                return Err(err(format!(
+                    "column `{found}` without `{missing}` (the trade columns go together)"
+                )));
+            }
+        };
         let mut numeric = [Numeric {
             divisor: 1.0,
             nullable: false,
-        }; 4];
+        }; 6];
         for (k, d) in descrs[2..].iter().enumerate() {
+            if d.max_rep_level() > 0 {
+                return Err(err(format!("column `{}` is repeated (a list)", d.name())));
+            }
             let price = k % 2 == 0;
             let decimal = (matches!(d.logical_type_ref(), Some(LogicalType::Decimal(..)))
                 || d.converted_type() == ConvertedType::DECIMAL)
@@ -163,6 +196,7 @@ impl ParquetSource {
             reader,
             columns,
             numeric,
+            trade_columns,
             next_group: 0,
             group: None,
             row: 0,
@@ -187,6 +221,16 @@ impl ParquetSource {
                 .map_err(|e| format!("column `{}`: {e}", QUOTE_COLUMNS[k]))
         };
         let numbers = [col(2)?, col(3)?, col(4)?, col(5)?];
+        let trades = match self.trade_columns {
+            Some([p, q]) => {
+                let c = |i: usize, k: usize| {
+                    rg.get_column_reader(i)
+                        .map_err(|e| format!("column `{}`: {e}", TRADE_COLUMNS[k]))
+                };
+                Some([c(p, 0)?, c(q, 1)?])
+            }
+            None => None,
+        };
         let pages = rg
             .get_column_page_reader(self.columns[1])
             .map_err(|e| format!("column `symbol`: {e}"))?;
@@ -195,6 +239,7 @@ impl ParquetSource {
             rows_left: rows,
             ts: col(0)?,
             numbers,
+            trades,
             symbols: SymbolPages {
                 pages,
                 nullable: self.symbol_nullable,
@@ -239,6 +284,13 @@ impl QuoteSource for ParquetSource {
                 read_f64(&mut group.numbers[k], n, self.numeric[k], k, s)
                     .map_err(|e| at(format!("column `{}`: {e}", QUOTE_COLUMNS[k + 2])))?;
             }
+            if let Some(trades) = group.trades.as_mut() {
+                for (k, col) in trades.iter_mut().enumerate() {
+                    read_f64(col, n, self.numeric[k + 4], k + 4, s)
+                        .map_err(|e| at(format!("column `{}`: {e}", TRADE_COLUMNS[k])))?;
+                }
+            }
+            let has_trades = group.trades.is_some();
             let ids = group
                 .symbols
                 .take(n, symbols)
@@ -246,7 +298,8 @@ impl QuoteSource for ParquetSource {
             group.rows_left -= n;
             // Every column sliced to `n` rows: the loop below indexes without bounds checks,
             // and an exact-size `extend` writes the rows without a capacity check each.
-            let [bid, bid_size, ask, ask_size] = &s.numbers;
+            let [bid, bid_size, ask, ask_size, last, last_size] = &s.numbers;
+            let trades = has_trades.then(|| (&last[..n], &last_size[..n]));
             let (ts, ids) = (&s.ts[..n], &ids[..n]);
             let (bid, bid_size, ask, ask_size) =
                 (&bid[..n], &bid_size[..n], &ask[..n], &ask_size[..n]);
@@ -259,6 +312,7 @@ impl QuoteSource for ParquetSource {
                 bid_size,
                 ask,
                 ask_size,
+                trades,
                 first_row,
                 file,
             };
@@ -285,6 +339,8 @@ struct Columns<'a> {
     bid_size: &'a [f64],
     ask: &'a [f64],
     ask_size: &'a [f64],
+    /// `last` and `last_size`, when the file has them.
+    trades: Option<(&'a [f64], &'a [f64])>,
     first_row: u64,
     file: u16,
 }
@@ -297,7 +353,14 @@ impl Columns<'_> {
         let (bid, bid_size, ask, ask_size) =
             (self.bid[i], self.bid_size[i], self.ask[i], self.ask_size[i]);
         let last = scanner.last_ts().max(0);
-        let problem = match scanner.check(ts_ns, bid, bid_size, ask, ask_size) {
+        // A null trade column (NaN) is no trade.
+        let (last_price, last_size) = match self.trades {
+            Some((p, q)) if !(p[i].is_nan() && q[i].is_nan()) => (p[i], q[i]),
+            _ => (0.0, 0.0),
+        };
+        let problem = match check_trade(last_price, last_size)
+            .and_then(|()| scanner.check(ts_ns, bid, bid_size, ask, ask_size))
+        {
             Ok(()) => (symbol == NO_SYMBOL).then_some(RowProblem::UnknownSymbol),
             Err(p) => Some(p),
         };
@@ -307,6 +370,8 @@ impl Columns<'_> {
             bid_size,
             ask,
             ask_size,
+            last: last_price,
+            last_size,
             row: self.first_row + i as u64,
             symbol,
             file: self.file,

@@ -63,8 +63,10 @@ pub struct ParquetQuoteWriter<W: Write + Send> {
     options: ParquetOptions,
     ts: Vec<i64>,
     symbol: Vec<ByteArray>,
-    prices: [Vec<f64>; 2],
-    sizes: [Vec<f64>; 2],
+    /// bid, ask, last (0: no trade).
+    prices: [Vec<f64>; 3],
+    /// bid size, ask size, last size (0: no trade).
+    sizes: [Vec<f64>; 3],
     /// Each symbol id's bytes, made once.
     names: Vec<ByteArray>,
 }
@@ -87,9 +89,12 @@ impl<W: Write + Send> ParquetQuoteWriter<W> {
                 required double bid_size;
                 {}
                 required double ask_size;
+                {}
+                required double last_size;
             }}",
             price("bid"),
-            price("ask")
+            price("ask"),
+            price("last")
         );
         let schema = Arc::new(parse_message_type(&schema).map_err(err)?);
         // Encodings that make the file small without a codec, so reading is decoding rather
@@ -105,7 +110,7 @@ impl<W: Write + Send> ParquetQuoteWriter<W> {
             .set_created_by(format!("hft {}", env!("CARGO_PKG_VERSION")))
             .set_key_value_metadata(Some(vec![KeyValue::new(
                 "hft.quotes".to_string(),
-                "ts_ns,symbol,bid,bid_size,ask,ask_size".to_string(),
+                "ts_ns,symbol,bid,bid_size,ask,ask_size,last,last_size".to_string(),
             )]))
             .build();
         Ok(ParquetQuoteWriter {
@@ -135,6 +140,8 @@ impl<W: Write + Send> ParquetQuoteWriter<W> {
             self.sizes[0].push(r.bid_size);
             self.prices[1].push(r.ask);
             self.sizes[1].push(r.ask_size);
+            self.prices[2].push(r.last);
+            self.sizes[2].push(r.last_size);
             if self.ts.len() == QUOTE_ROW_GROUP {
                 self.flush()?;
             }
@@ -173,7 +180,7 @@ impl<W: Write + Send> ParquetQuoteWriter<W> {
                     .typed::<ByteArrayType>()
                     .write_batch(&self.symbol, None, None)
                     .map(drop),
-                2 | 4 => {
+                2 | 4 | 6 => {
                     let p = &self.prices[(k - 2) / 2];
                     match self.options.price_decimals {
                         None => col

@@ -1,13 +1,17 @@
-//! Quote files, `ts_ns,symbol,bid,bid_size,ask,ask_size` (Unix nanoseconds, non-decreasing): the
-//! one parser, used by `hft backtest` and by the paper gateway's replay, so both read every row
-//! the same way.
+//! Quote files, `ts_ns,symbol,bid,bid_size,ask,ask_size` (Unix nanoseconds, non-decreasing),
+//! optionally with the last trade of the event, `...,last,last_size` ([`QUOTE_HEADER_TRADES`]):
+//! the one parser, used by `hft backtest` and by the paper gateway's replay, so both read every
+//! row the same way.
 //!
 //! Rules, in the order they are checked:
-//! - exactly six comma-separated fields (a trailing `\r` is ignored) else [`RowProblem::FieldCount`];
+//! - six comma-separated fields, or eight with the trade columns (a trailing `\r` is ignored),
+//!   else [`RowProblem::FieldCount`];
 //! - `ts_ns` a non-negative integer, else [`RowProblem::BadTimestamp`];
 //! - prices positive and finite, sizes non-negative, else [`RowProblem::BadNumber`];
 //! - `ts_ns` not below the previous accepted row's, else [`RowProblem::TimeBackwards`];
-//! - `bid <= ask` (a locked quote is kept), else [`RowProblem::CrossedQuote`].
+//! - `bid <= ask` (a locked quote is kept), else [`RowProblem::CrossedQuote`];
+//! - the trade columns both empty (no trade with this quote), or a positive finite `last` and
+//!   a positive `last_size`, else [`RowProblem::BadNumber`].
 //!
 //! A rejected row leaves the scanner as it was. Prices become exchange cents by [`cents`].
 
@@ -17,6 +21,58 @@ use crate::wire::{parse_f64, parse_i64};
 
 /// The header every quote file starts with.
 pub const QUOTE_HEADER: &str = "ts_ns,symbol,bid,bid_size,ask,ask_size";
+
+/// The header of a quote file whose rows may carry a trade print: the trade that happened with
+/// the quote (`last` its price, `last_size` its shares; both empty for a row without one). The
+/// exchange applies the trade before the quote (queues at its price move, resting orders fill).
+pub const QUOTE_HEADER_TRADES: &str = "ts_ns,symbol,bid,bid_size,ask,ask_size,last,last_size";
+
+/// True for either quote file header ([`QUOTE_HEADER`], [`QUOTE_HEADER_TRADES`]); a trailing
+/// `\r` is ignored.
+///
+/// # Examples
+/// ```
+/// use hft::rundir::is_quote_header;
+/// assert!(is_quote_header(b"ts_ns,symbol,bid,bid_size,ask,ask_size"));
+/// assert!(is_quote_header(b"ts_ns,symbol,bid,bid_size,ask,ask_size,last,last_size\r"));
+/// assert!(!is_quote_header(b"ts,symbol,bid,ask"));
+/// ```
+pub fn is_quote_header(line: &[u8]) -> bool {
+    let h = line.strip_suffix(b"\r").unwrap_or(line);
+    h == QUOTE_HEADER.as_bytes() || h == QUOTE_HEADER_TRADES.as_bytes()
+}
+
+/// Appends the trade columns of a [`QUOTE_HEADER_TRADES`] row to a row [`write_quote_row`]
+/// wrote (its newline is replaced): `last,last_size`, or two empty fields when `last_size` is
+/// 0 (no trade).
+///
+/// # Examples
+/// ```
+/// use hft::rundir::{QuoteScanner, write_quote_row, write_trade_columns};
+/// let mut out = Vec::new();
+/// write_quote_row(&mut out, 7, "SPY", 451.53, 100.0, 451.56, 500.0);
+/// write_trade_columns(&mut out, 451.56, 200.0);
+/// assert_eq!(out, b"7,SPY,451.53,100,451.56,500,451.56,200\n");
+/// let row = QuoteScanner::default().scan(&out[..out.len() - 1]).unwrap();
+/// assert_eq!((row.last, row.last_size), (451.56, 200.0));
+/// ```
+pub fn write_trade_columns(out: &mut Vec<u8>, last: f64, last_size: f64) {
+    if out.last() == Some(&b'\n') {
+        out.pop();
+    }
+    out.push(b',');
+    if last_size > 0.0 {
+        let mut b = ryu::Buffer::new();
+        let s = b.format(last);
+        out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+        out.push(b',');
+        let s = b.format(last_size);
+        out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+    } else {
+        out.push(b',');
+    }
+    out.push(b'\n');
+}
 
 /// Appends one row in the layout [`QuoteScanner`] reads (numbers in their shortest exact form,
 /// whole sizes without a fraction): the one quote writer.
@@ -126,7 +182,7 @@ impl RowProblem {
     /// What is wrong, in words.
     pub fn reason(self) -> &'static str {
         match self {
-            RowProblem::FieldCount => "expected 6 comma-separated fields",
+            RowProblem::FieldCount => "expected 6 comma-separated fields (8 with last,last_size)",
             RowProblem::BadTimestamp => "ts_ns is not a non-negative integer",
             RowProblem::BadNumber => "a price is not positive or a size is negative",
             RowProblem::UnknownSymbol => "unknown symbol",
@@ -145,6 +201,10 @@ pub struct QuoteFields<'a> {
     pub bid_size: f64,
     pub ask: f64,
     pub ask_size: f64,
+    /// The trade printed with this quote (cents-exact price), 0 when none.
+    pub last: f64,
+    /// Its shares, 0 when the row has no trade.
+    pub last_size: f64,
 }
 
 impl QuoteFields<'_> {
@@ -190,6 +250,12 @@ impl QuoteScanner {
     #[inline(always)]
     pub fn scan<'a>(&mut self, line: &'a [u8]) -> Result<QuoteFields<'a>, RowProblem> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let (line, trade) = match five_commas(line) {
+            Some(_) => (line, None),
+            None => split_trade(line)
+                .map(|(quote, trade)| (quote, Some(trade)))
+                .ok_or(RowProblem::FieldCount)?,
+        };
         let c = five_commas(line).ok_or(RowProblem::FieldCount)?;
         let fields: [&[u8]; 6] = [
             &line[..c[0]],
@@ -229,6 +295,22 @@ impl QuoteScanner {
                 RowProblem::BadNumber
             });
         };
+        let (last, last_size) = match trade {
+            None => (0.0, 0.0),
+            Some((p, q)) if p.is_empty() && q.is_empty() => (0.0, 0.0),
+            Some((p, q)) => match (num(p), num(q)) {
+                (Some(p), Some(q)) => (p, q),
+                _ if ts_ns < 0 => return Err(RowProblem::BadTimestamp),
+                _ => return Err(RowProblem::BadNumber),
+            },
+        };
+        check_trade(last, last_size).map_err(|p| {
+            if ts_ns < 0 {
+                RowProblem::BadTimestamp
+            } else {
+                p
+            }
+        })?;
         self.check(ts_ns, bid, bid_size, ask, ask_size)?;
         Ok(QuoteFields {
             ts_ns,
@@ -237,8 +319,41 @@ impl QuoteScanner {
             bid_size,
             ask,
             ask_size,
+            last,
+            last_size,
         })
     }
+}
+
+/// The trade columns' rule: no trade (both 0), or a positive finite price and a positive size.
+///
+/// # Errors
+/// [`RowProblem::BadNumber`] otherwise (a NaN, a null, a negative or a lone value).
+#[inline]
+pub fn check_trade(last: f64, last_size: f64) -> Result<(), RowProblem> {
+    let none = last == 0.0 && last_size == 0.0;
+    let trade = last > 0.0 && last.is_finite() && last_size > 0.0 && last_size.is_finite();
+    if none || trade {
+        Ok(())
+    } else {
+        Err(RowProblem::BadNumber)
+    }
+}
+
+/// A row's two trade fields: `last`, `last_size`.
+type TradeFields<'a> = (&'a [u8], &'a [u8]);
+
+/// An eight-field row split into its six quote fields and its two trade fields (the scanner
+/// tries the six-field layout first, so a file without trades never comes here).
+fn split_trade(line: &[u8]) -> Option<(&[u8], TradeFields<'_>)> {
+    let last_comma = memchr::memrchr(b',', line)?;
+    let mid_comma = memchr::memrchr(b',', &line[..last_comma])?;
+    let quote = &line[..mid_comma];
+    five_commas(quote)?;
+    Some((
+        quote,
+        (&line[mid_comma + 1..last_comma], &line[last_comma + 1..]),
+    ))
 }
 
 impl QuoteScanner {
@@ -386,7 +501,39 @@ fn five_commas(line: &[u8]) -> Option<[usize; 5]> {
 
 #[cfg(test)]
 mod tests {
-    use super::five_commas;
+    use super::{QuoteScanner, RowProblem, five_commas};
+
+    #[test]
+    fn trade_columns_are_read_and_checked() {
+        let mut s = QuoteScanner::default();
+        let row = s.scan(b"1,SPY,10,100,10.02,200,10.02,300").unwrap();
+        assert_eq!(
+            (row.ask_size, row.last, row.last_size),
+            (200.0, 10.02, 300.0)
+        );
+        // Empty trade columns: a quote without a trade.
+        let row = s.scan(b"2,SPY,10,100,10.02,200,,\r").unwrap();
+        assert_eq!((row.ask, row.last, row.last_size), (10.02, 0.0, 0.0));
+        // Six fields still read (an old file).
+        assert_eq!(s.scan(b"3,SPY,10,100,10.02,200").unwrap().last_size, 0.0);
+        for bad in [
+            &b"4,SPY,10,100,10.02,200,10.02,"[..],
+            b"4,SPY,10,100,10.02,200,,300",
+            b"4,SPY,10,100,10.02,200,-1,300",
+            b"4,SPY,10,100,10.02,200,10.02,0",
+            b"4,SPY,10,100,10.02,200,x,100",
+        ] {
+            assert_eq!(s.scan(bad), Err(RowProblem::BadNumber), "{bad:?}");
+        }
+        for bad in [
+            &b"5,SPY,10,100,10.02,200,10.02"[..],
+            b"5,SPY,10,100,10.02,200,1,2,3",
+        ] {
+            assert_eq!(s.scan(bad), Err(RowProblem::FieldCount), "{bad:?}");
+        }
+        // A rejected row leaves the scanner as it was: time 3 is still the last.
+        assert_eq!(s.last_ts(), 3);
+    }
 
     #[test]
     fn commas_found_at_every_position() {

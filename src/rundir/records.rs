@@ -26,6 +26,11 @@ pub struct QuoteRecord {
     pub bid_size: f64,
     pub ask: f64,
     pub ask_size: f64,
+    /// The trade printed with this quote ([`super::QUOTE_HEADER_TRADES`]), 0 when none (every
+    /// row of a file without trade columns).
+    pub last: f64,
+    /// Its shares, 0 when none.
+    pub last_size: f64,
     /// Where the row is in its file, counted as the line it has in the file's CSV form: the
     /// header is line 1, so the first row is 2 in every format (a skipped row is reported at
     /// the same number whichever format the quotes were converted to).

@@ -1,7 +1,7 @@
 //! Files written under a temporary name and renamed when complete ([`AtomicFile`]), and quote
 //! files written in any format ([`QuoteOutput`], the format from the file's name).
 
-use super::QUOTE_HEADER;
+use super::QUOTE_HEADER_TRADES;
 use super::dbn::write_dbn;
 use super::parquet_write::{ParquetOptions, ParquetQuoteWriter};
 use super::records::{QuoteFormat, QuoteRecord, SymbolTable};
@@ -148,7 +148,7 @@ impl QuoteOutput {
         let sink = match QuoteFormat::of_name(dest) {
             QuoteFormat::Csv => {
                 let mut w = file.take();
-                writeln!(w, "{QUOTE_HEADER}")?;
+                writeln!(w, "{QUOTE_HEADER_TRADES}")?;
                 Sink::Csv(w)
             }
             QuoteFormat::Parquet => {
@@ -184,6 +184,15 @@ impl QuoteOutput {
                     for v in [r.bid, r.bid_size, r.ask, r.ask_size] {
                         line.push(b',');
                         push_number(&mut line, v);
+                    }
+                    // The trade columns: empty when the row has no trade.
+                    line.push(b',');
+                    if r.last_size > 0.0 {
+                        push_number(&mut line, r.last);
+                        line.push(b',');
+                        push_number(&mut line, r.last_size);
+                    } else {
+                        line.push(b',');
                     }
                     line.push(b'\n');
                     w.write_all(&line)?;

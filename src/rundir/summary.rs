@@ -2,7 +2,7 @@
 //! modes have come first; `engine` and `backtest` add their own (flattened into the same
 //! object, absent in the other mode).
 
-use crate::dispatch::{DispatchCounters, KillReason, PairBook, PositionState};
+use crate::dispatch::{DispatchCounters, KillReason, LegBook, PairBook, PositionState};
 use crate::io::IoCounters;
 use crate::normalize::NormalizeCounters;
 use crate::rundir::RowProblem;
@@ -33,6 +33,10 @@ pub struct Summary {
     pub pairs: Vec<PairSummary>,
     /// Per pair: what its strategy saw and decided.
     pub strategies: Vec<StrategySummary>,
+    /// Per basket (`kind = "basket"`): its names, book, PnL and decisions (absent without
+    /// baskets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub baskets: Vec<BasketSummary>,
     pub positions: Vec<PositionSummary>,
     /// Pairs that end with one leg only.
     pub naked_pairs: usize,
@@ -139,6 +143,86 @@ pub struct PairTrading {
     pub trades: u64,
     pub stops: u64,
     pub timeouts: u64,
+    pub time_in_market: f64,
+    pub turnover: f64,
+}
+
+/// One basket's book (every name as the basket's own orders traded it, marked at the last mids)
+/// and what its strategy decided.
+#[derive(Debug, Clone, Serialize)]
+pub struct BasketSummary {
+    /// Its names, in `[[baskets]]` order (every per-name array follows it).
+    pub names: Vec<String>,
+    /// Shares held per name at the end.
+    pub positions: Vec<f64>,
+    pub realized_pnl: f64,
+    pub unrealized_pnl: f64,
+    pub commissions: f64,
+    /// Net PnL before commissions.
+    pub gross_pnl: f64,
+    pub net_pnl: f64,
+    /// Quotes of its names the strategy took, and grid rows.
+    pub quotes: u64,
+    pub grid_rows: u64,
+    /// Re-estimations of the factor model: requested (`evaluations`, every `evaluation_secs`
+    /// once the window is full) and applied by the strategy (`fits_applied`).
+    pub evaluations: u64,
+    pub fits_applied: u64,
+    /// Rebalance and close intents sent, and outcomes that corrected its beliefs.
+    pub intents: u64,
+    pub corrected: u64,
+    /// The most names with a non-zero position at once, as the strategy held them (targets of
+    /// the intents dispatch reported complete).
+    pub max_names_held: usize,
+    /// Backtest only: round trips, time in market, traded notional.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub trading: Option<BasketTrading>,
+}
+
+impl BasketSummary {
+    /// The summary of `book` marked at `mids` (by instrument), with its strategy's `counters`,
+    /// the fits it applied and the most names it held.
+    pub fn of(
+        names: &[String],
+        book: &LegBook,
+        mids: &[f64],
+        counters: &StrategyCounters,
+        fits_applied: u64,
+        max_names_held: usize,
+    ) -> Self {
+        let mid = |i: u16| mids.get(i as usize).copied().unwrap_or(0.0);
+        let pnl = Pnl::of(
+            book.legs()
+                .iter()
+                .zip(book.instruments())
+                .map(|(l, &i)| (l, mid(i))),
+        );
+        BasketSummary {
+            names: names.to_vec(),
+            positions: book.legs().iter().map(|l| l.qty).collect(),
+            realized_pnl: pnl.realized,
+            unrealized_pnl: pnl.unrealized,
+            commissions: pnl.commissions,
+            gross_pnl: pnl.net + pnl.commissions,
+            net_pnl: pnl.net,
+            quotes: counters.quotes,
+            grid_rows: counters.grid_rows,
+            evaluations: counters.evaluations,
+            fits_applied,
+            intents: counters.intents,
+            corrected: counters.corrected,
+            max_names_held,
+            trading: None,
+        }
+    }
+}
+
+/// Round trips and exposure of one basket (backtest): a trade is a close of a basket that held
+/// positions; time in market the fraction of event time between a rebalance that made it hold
+/// and the close; turnover the notional its orders traded, in USD.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct BasketTrading {
+    pub trades: u64,
     pub time_in_market: f64,
     pub turnover: f64,
 }
@@ -316,14 +400,14 @@ pub struct BacktestSummary {
     pub rows: RowCounters,
     /// The first malformed rows, by line.
     pub first_errors: Vec<RowError>,
-    /// Round trips closed.
+    /// Round trips closed, by pairs and baskets.
     pub trades: u64,
     /// Net PnL before commissions (the net is in `pnl`).
     pub gross_pnl: f64,
     /// Annualized (252 days of 6.5 h) from equity changes sampled on the strategy grid.
     pub sharpe: Option<f64>,
     pub max_drawdown: f64,
-    /// Traded notional in USD.
+    /// Traded notional in USD, of pairs and baskets.
     pub turnover: f64,
     /// Implementation shortfall in USD: what the executions paid against the mid of their
     /// instrument when the intent behind each order was decided (positive: paid away; half the
@@ -332,7 +416,7 @@ pub struct BacktestSummary {
     pub shortfall: f64,
     /// Shares executed.
     pub shares_traded: f64,
-    /// Mean over pairs of the fraction of event time with a position.
+    /// Mean over pairs and baskets of the fraction of event time with a position.
     pub time_in_market: f64,
 }
 

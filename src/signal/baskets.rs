@@ -7,6 +7,7 @@ use crate::config::StrategyParams;
 use crate::record::FixedLog;
 use crate::strategy::basket::{BasketSample, BasketStrategy};
 use crate::strategy::basket_fit::{BasketFit, BasketRefit, BasketSnapshot};
+use crate::strategy::basket_value::ValueTilt;
 use crate::types::{IntentOutcome, OrderIntent, Quote};
 
 impl Refit for BasketRefit {
@@ -15,6 +16,15 @@ impl Refit for BasketRefit {
     fn refit(&mut self, snapshot: &BasketSnapshot) -> Option<BasketFit> {
         self.fit(snapshot)
     }
+}
+
+/// What one basket's strategy and its cold fit did (for `summary.json`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BasketReport {
+    pub counters: crate::strategy::StrategyCounters,
+    pub fits: LinkCounters,
+    /// [`BasketStrategy::max_names_held`].
+    pub max_names_held: usize,
 }
 
 /// Every basket of the engine (slots `first_slot..`), with its link and chart rows.
@@ -75,6 +85,17 @@ impl BasketRouter {
         }
     }
 
+    /// Tilts each basket's rules by its value tilt (in basket order; `None`: no tilt), from
+    /// `pairs::valuation::basket_value_tilts`.
+    pub fn with_value_tilts(mut self, tilts: Vec<Option<ValueTilt>>) -> Self {
+        for (basket, tilt) in self.baskets.iter_mut().zip(tilts) {
+            if let Some(tilt) = tilt {
+                basket.set_value_tilt(tilt);
+            }
+        }
+        self
+    }
+
     /// Moves every basket's fit to the model thread being built.
     pub fn attach(&mut self, builder: &mut ModelThreadBuilder) {
         for link in &mut self.links {
@@ -117,6 +138,19 @@ impl BasketRouter {
         if let Some(basket) = self.baskets.get_mut(b) {
             basket.on_outcome(o);
         }
+    }
+
+    /// What each basket's strategy and fit did, in basket order.
+    pub fn reports(&self) -> Vec<BasketReport> {
+        self.baskets
+            .iter()
+            .zip(&self.links)
+            .map(|(b, l)| BasketReport {
+                counters: b.counters(),
+                fits: l.counters(),
+                max_names_held: b.max_names_held(),
+            })
+            .collect()
     }
 
     /// Each basket's link counters, in basket order.

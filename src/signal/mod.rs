@@ -4,8 +4,9 @@
 mod baskets;
 pub mod model;
 mod stage;
+mod windows;
 
-pub use baskets::BasketRouter;
+pub use baskets::{BasketReport, BasketRouter};
 pub use stage::{SignalReport, SignalStage};
 
 use crate::config::StrategyParams;
@@ -76,6 +77,12 @@ impl PairRouter {
             self.model_thread = Some(thread);
         }
         Ok(())
+    }
+
+    /// The model thread's fitting windows (`None` without a model thread: a backtest fits
+    /// inline).
+    pub fn refit_windows(&self) -> Option<model::RefitWindows> {
+        self.model_thread.as_ref().map(ModelThread::windows)
     }
 
     /// Pair `pair`'s model-link counters (`None` for a pair without cold fits).

@@ -29,6 +29,7 @@
 //! No allocation after start-up in the link, the slot or the thread's loop; the fit itself runs
 //! on the cold thread (or, in a backtest, inline) and may allocate.
 
+pub use super::windows::RefitWindows;
 use crossbeam::sync::{Parker, Unparker};
 use crossbeam::utils::CachePadded;
 use std::cell::UnsafeCell;
@@ -276,6 +277,7 @@ struct Worker<R: Refit> {
     jobs: rtrb::Consumer<Box<R::Snapshot>>,
     free: rtrb::Producer<Box<R::Snapshot>>,
     publisher: Publisher<R::Params>,
+    windows: RefitWindows,
 }
 
 impl<R: Refit> Work for Worker<R> {
@@ -283,7 +285,10 @@ impl<R: Refit> Work for Worker<R> {
         let Ok(snapshot) = self.jobs.pop() else {
             return false;
         };
-        if let Some(p) = self.refit.refit(&snapshot) {
+        self.windows.begin();
+        let fitted = self.refit.refit(&snapshot);
+        self.windows.end();
+        if let Some(p) = fitted {
             self.publisher.publish(p);
         }
         // Capacity 1 and the buffer was here: the queue has room.
@@ -296,6 +301,7 @@ impl<R: Refit> Work for Worker<R> {
 pub struct ModelThreadBuilder {
     parker: Parker,
     work: Vec<Box<dyn Work>>,
+    windows: RefitWindows,
 }
 
 impl ModelThreadBuilder {
@@ -321,6 +327,7 @@ impl ModelThreadBuilder {
             jobs: jobs_rx,
             free: free_tx,
             publisher,
+            windows: self.windows.clone(),
         }));
         link.mode = Mode::Threaded {
             free: free_rx,
@@ -339,10 +346,12 @@ impl ModelThreadBuilder {
                 stop: Arc::new(AtomicBool::new(false)),
                 wake: None,
                 handle: None,
+                windows: self.windows,
             });
         }
         let stop = Arc::new(AtomicBool::new(false));
         let wake = self.parker.unparker().clone();
+        let windows = self.windows.clone();
         let (parker, mut work, stopping) = (self.parker, self.work, stop.clone());
         let handle = std::thread::Builder::new()
             .name(name.to_string())
@@ -362,6 +371,7 @@ impl ModelThreadBuilder {
             stop,
             wake: Some(wake),
             handle: Some(handle),
+            windows,
         })
     }
 }
@@ -394,6 +404,7 @@ pub struct ModelThread {
     stop: Arc<AtomicBool>,
     wake: Option<Unparker>,
     handle: Option<JoinHandle<()>>,
+    windows: RefitWindows,
 }
 
 impl ModelThread {
@@ -402,12 +413,18 @@ impl ModelThread {
         ModelThreadBuilder {
             parker: Parker::new(),
             work: Vec::new(),
+            windows: RefitWindows::default(),
         }
     }
 
     /// Whether a thread runs (something was attached).
     pub fn is_running(&self) -> bool {
         self.handle.is_some()
+    }
+
+    /// When it fits (for the signal stage's service time during and outside fits).
+    pub fn windows(&self) -> RefitWindows {
+        self.windows.clone()
     }
 }
 
@@ -488,8 +505,13 @@ mod tests {
         b.attach(&mut link);
         let thread = b.spawn("test-model").unwrap();
         assert!(thread.is_running());
+        let windows = thread.windows();
+        let before = windows.stamp();
         assert!(link.request(|s| *s = 7));
         gate.wait(); // the thread is inside the fit, holding the buffer
+        // Its fitting window is stamped: odd while it fits.
+        assert_eq!(windows.stamp() % 2, 1);
+        assert!(RefitWindows::overlapped(before, windows.stamp()));
         assert!(!link.request(|_| panic!("the buffer is away")));
         assert_eq!(link.poll(), None);
         gate.wait(); // let the fit finish
@@ -508,6 +530,7 @@ mod tests {
         let c = link.counters();
         assert!(c.busy >= 1);
         assert_eq!((c.requested, c.applied), (2, 2));
+        assert_eq!(thread.windows().fits(), 2);
         drop(thread);
     }
 

@@ -1,6 +1,7 @@
 //! The signal thread: quotes in, each pair's strategy, intents out (never dropped).
 
 use super::PairRouter;
+use super::model::RefitWindows;
 use crate::latency::{self, now_ns};
 use crate::metrics::EngineMetrics;
 use crate::record::FixedLog;
@@ -19,6 +20,11 @@ pub struct SignalReport {
     /// Socket read of every quote's tick to the strategy's decision on it, whether it traded
     /// or not.
     pub tick_to_decision: Histogram<u64>,
+    /// With a model thread: the service time of each quote, split by whether it overlapped a
+    /// fit on that thread (`signal.service_during_refit`) or not (`signal.service_idle`);
+    /// empty without one.
+    pub service_during_refit: Histogram<u64>,
+    pub service_idle: Histogram<u64>,
     pub quotes: u64,
     pub intents: u64,
     pub strategies: Vec<StrategyCounters>,
@@ -27,6 +33,8 @@ pub struct SignalReport {
     pub series: Vec<FixedLog<GridSample>>,
     /// Each basket's chart rows (one per fit), in basket order.
     pub basket_series: Vec<FixedLog<BasketSample>>,
+    /// What each basket's strategy and fit did, in basket order.
+    pub baskets: Vec<super::BasketReport>,
 }
 
 /// The signal thread.
@@ -59,6 +67,8 @@ impl SignalStage {
         );
         let cells = &self.metrics.signal;
         let mut tick_to_decision = latency::histogram();
+        let windows = router.refit_windows();
+        let (mut during_refit, mut idle) = (latency::histogram(), latency::histogram());
         let l = consume(
             &mut self.rx,
             &mut self.waiter,
@@ -67,6 +77,9 @@ impl SignalStage {
             |m| m.t_enq_ns,
             |step| match step {
                 Step::Item(msg, _) => {
+                    // Stamped only with a model thread: the quote's service time against the
+                    // thread's fitting windows.
+                    let stamped = windows.as_ref().map(|w| (w.stamp(), now_ns()));
                     quotes += 1;
                     while let Ok(o) = outcomes.pop() {
                         router.on_outcome(&o);
@@ -85,6 +98,15 @@ impl SignalStage {
                     });
                     let decided = decided.unwrap_or_else(now_ns);
                     latency::record(&mut tick_to_decision, decided.saturating_sub(msg.t_recv_ns));
+                    if let (Some(w), Some((before, start))) = (&windows, stamped) {
+                        let (end, after) = (now_ns(), w.stamp());
+                        let h = if RefitWindows::overlapped(before, after) {
+                            &mut during_refit
+                        } else {
+                            &mut idle
+                        };
+                        latency::record(h, end.saturating_sub(start));
+                    }
                 }
                 Step::Publish(l, depth) => {
                     cells.quotes.set(quotes);
@@ -100,10 +122,13 @@ impl SignalStage {
             queue_wait: l.queue_wait,
             service: l.service,
             tick_to_decision,
+            service_during_refit: during_refit,
+            service_idle: idle,
             quotes,
             intents,
             strategies: self.router.pairs.iter().map(|p| p.counters()).collect(),
             hedge_ratios: self.router.pairs.iter().map(|p| p.hedge_ratio()).collect(),
+            baskets: self.router.baskets.reports(),
             basket_series: std::mem::take(&mut self.router.baskets).into_series(),
             series: self.router.into_series(),
         }

@@ -250,7 +250,7 @@ impl Market {
                     t_ns,
                     symbol: r.symbol,
                     top: r.top,
-                    trade: None,
+                    trade: r.trade,
                 })
             }
         }

@@ -5,7 +5,7 @@
 
 use super::GatewayStats;
 use super::encode::{ContractInfo, Out};
-use super::order_types::Peg;
+use super::order_types::peg_of;
 use super::orderflow::{Orderflow, PositionKey};
 use super::requests::resolve;
 use super::sessions::{Session, Sessions, now_ms};
@@ -13,9 +13,9 @@ use super::universe::Trade;
 use crate::config::FaultParams;
 use crate::config::GatewayParams;
 use crate::config::OrderMoment;
-use crate::exchange::Fill;
 use crate::exchange::{
-    Book, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, Side, Tif,
+    Book, FillFaults, Ledger, MatchEvent, Matcher, OrderRec, OrderState, PegContext, Pegs, Side,
+    Tif,
 };
 use crate::wire::ids::codes;
 use crate::wire::{OrderExtras, OrderRequest};
@@ -57,8 +57,8 @@ pub(super) struct Orders {
     next_valid_id: i32,
     /// The one account the gateway keeps.
     account: String,
-    /// The pegged orders (MIDPRICE, PEG MID, Adaptive) by ledger index, re-priced per quote.
-    pegs: HashMap<usize, Peg>,
+    /// The pegged orders (MIDPRICE, PEG MID, Adaptive), re-priced per quote.
+    pegs: Pegs,
 }
 
 impl Orders {
@@ -69,7 +69,7 @@ impl Orders {
             max_order_ids: HashMap::new(),
             next_valid_id: p.next_valid_id,
             account: p.account.clone(),
-            pegs: HashMap::new(),
+            pegs: Pegs::default(),
         }
     }
 
@@ -125,7 +125,7 @@ impl Orders {
         };
         let checked = self
             .validate(o)
-            .and_then(|c| Ok((c, Peg::of(o, x, feed_unix)?)));
+            .and_then(|c| Ok((c, peg_of(o, x, feed_unix)?)));
         let ((side, qty, mut limit, tif), peg) = match checked {
             Ok(checked) => checked,
             Err(reason) => return reject(v.sessions, conn, order_id, reason),
@@ -232,7 +232,7 @@ impl Orders {
         }
         let limit = match order.limit {
             // A pegged order keeps its peg: its price follows the quote.
-            keep if self.pegs.contains_key(&index) => keep,
+            keep if self.pegs.contains(index) => keep,
             Some(_) if valid_price(o.lmt_price) => Some((o.lmt_price * 100.0).round() as i64),
             keep => keep,
         };
@@ -363,61 +363,37 @@ impl Orders {
         }
         self.matcher
             .on_quote(ledger, books, sym, time, now_ns, &mut on);
-        let pegged: Vec<usize> = self.pegs.keys().copied().collect();
-        for index in pegged {
-            if !self.ledger.orders[index].state.is_working() {
-                self.pegs.remove(&index);
-            } else if self.ledger.orders[index].symbol == sym {
-                self.repeg(v, index, time, time);
-            }
-        }
+        let mut cx = PegContext {
+            matcher: &mut self.matcher,
+            ledger,
+            books,
+            now_secs: time,
+            unix_secs: time,
+            now_ns,
+        };
+        self.pegs.on_quote(&mut cx, sym, &mut on);
     }
 
-    /// Pegged order `index` against its symbol's quote at feed time `now`: a MIDPRICE midpoint
-    /// match fills at once; otherwise a changed working price is a modification (the queue
-    /// position is lost) and the order is tried again.
+    /// Pegged order `index` against its symbol's quote at feed time `now`, executions stamped
+    /// at `time` ([`Pegs::repeg`]).
     fn repeg(&mut self, v: &mut Venue<'_>, index: usize, now: i64, time: i64) {
-        let Some(peg) = self.pegs.get(&index).copied() else {
-            return;
+        let Venue {
+            sessions,
+            contracts,
+            books,
+            stats,
+            flow,
+        } = v;
+        let mut cx = PegContext {
+            matcher: &mut self.matcher,
+            ledger: &mut self.ledger,
+            books,
+            now_secs: now,
+            unix_secs: time,
+            now_ns: crate::latency::now_ns(),
         };
-        let o = &self.ledger.orders[index];
-        let top = v.books[o.symbol].top();
-        if let Some(mid) = peg.mid_match(o.side, top) {
-            let qty = match o.side {
-                Side::Buy => top.ask_size,
-                Side::Sell => top.bid_size,
-            };
-            let Venue {
-                sessions,
-                contracts,
-                stats,
-                flow,
-                ..
-            } = v;
-            let fill = Fill { price: mid, qty };
-            self.matcher
-                .fill_at(&mut self.ledger, index, fill, time, |l, e| {
-                    on_match_event(sessions, contracts, stats, flow, l, e)
-                });
-            if !self.ledger.orders[index].state.is_working() {
-                self.pegs.remove(&index);
-                return;
-            }
-        }
-        let o = &self.ledger.orders[index];
-        let Some(price) = peg.price(o.side, top, now) else {
-            return;
-        };
-        if o.limit != Some(price) {
-            let total = o.total;
-            if self
-                .matcher
-                .modify(&mut self.ledger, index, total, Some(price))
-                .is_ok()
-            {
-                self.try_fill(v, index, time);
-            }
-        }
+        let mut on = |l: &Ledger, e| on_match_event(sessions, contracts, stats, flow, l, e);
+        self.pegs.repeg(&mut cx, index, &mut on);
     }
 
     fn send_to_owner(&self, v: &mut Venue<'_>, index: usize, open: bool) {

@@ -1,9 +1,13 @@
-//! Quote files: `ts_ns,symbol,bid,bid_size,ask,ask_size` (Unix nanoseconds, non-decreasing).
-//! Read for replay by the gateway, written by `hft sim --write-ticks`.
+//! Quote files: `ts_ns,symbol,bid,bid_size,ask,ask_size` (Unix nanoseconds, non-decreasing),
+//! optionally with `last,last_size`, the trade printed with the quote (the replay hands it to
+//! the matcher before the quote, as the synthetic market's trades). Read for replay by the
+//! gateway, written by `hft sim --write-ticks` (with the market's trades).
 
-use super::universe::Universe;
+use super::universe::{Trade, Universe};
 use crate::exchange::BookTop;
-use crate::rundir::{QUOTE_HEADER, QuoteInputError, QuoteInputs, QuoteScanner};
+use crate::rundir::{
+    QUOTE_HEADER, QUOTE_HEADER_TRADES, QuoteInputError, QuoteInputs, QuoteScanner,
+};
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
@@ -13,6 +17,16 @@ pub struct QuoteRow {
     pub ts_ns: i64,
     pub symbol: usize,
     pub top: BookTop,
+    /// The trade printed with the quote (a file with `last,last_size` columns).
+    pub trade: Option<Trade>,
+}
+
+/// A row's trade columns as the market's trade print (none when the size is 0).
+fn trade_of(last: f64, last_size: f64) -> Option<Trade> {
+    (last_size > 0.0).then(|| Trade {
+        price: crate::types::cents(last),
+        size: last_size as u32,
+    })
 }
 
 /// A malformed line of a quote file.
@@ -40,7 +54,7 @@ pub fn read_quotes<R: BufRead>(
         let line = line?;
         let n = i + 1;
         if n == 1 {
-            if line.trim() != QUOTE_HEADER {
+            if !crate::rundir::is_quote_header(line.trim().as_bytes()) {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     QuoteFileError {
@@ -86,7 +100,13 @@ pub fn read_quotes<R: BufRead>(
             }
         };
         let (ts_ns, top) = (row.ts_ns, row.book_top());
-        rows.push(QuoteRow { ts_ns, symbol, top });
+        let trade = trade_of(row.last, row.last_size);
+        rows.push(QuoteRow {
+            ts_ns,
+            symbol,
+            top,
+            trade,
+        });
     }
     Ok((rows, errors))
 }
@@ -145,12 +165,15 @@ pub fn read_quote_files(
                 bid_size: r.bid_size,
                 ask: r.ask,
                 ask_size: r.ask_size,
+                last: r.last,
+                last_size: r.last_size,
             }
             .book_top();
             rows.push(QuoteRow {
                 ts_ns: r.ts_ns,
                 symbol,
                 top,
+                trade: trade_of(r.last, r.last_size),
             });
         }
     }
@@ -167,16 +190,16 @@ pub fn write_synthetic<W: Write>(
     start_unix: i64,
     out: &mut W,
 ) -> std::io::Result<()> {
-    writeln!(out, "{QUOTE_HEADER}")?;
+    writeln!(out, "{QUOTE_HEADER_TRADES}")?;
     let base = start_unix as i128 * 1_000_000_000;
     for _ in 0..n {
         let e = universe.next_event();
         let ts = base + e.t_ns as i128;
         let name = &universe.names()[e.symbol];
         let t = e.top;
-        writeln!(
+        write!(
             out,
-            "{ts},{name},{}.{:02},{},{}.{:02},{}",
+            "{ts},{name},{}.{:02},{},{}.{:02},{},",
             t.bid / 100,
             t.bid % 100,
             t.bid_size,
@@ -184,6 +207,10 @@ pub fn write_synthetic<W: Write>(
             t.ask % 100,
             t.ask_size
         )?;
+        match e.trade {
+            Some(tr) => writeln!(out, "{}.{:02},{}", tr.price / 100, tr.price % 100, tr.size)?,
+            None => writeln!(out, ",")?,
+        }
     }
     Ok(())
 }
@@ -212,5 +239,10 @@ mod tests {
         );
         assert_eq!(symbols.len(), 6);
         assert!(rows.windows(2).all(|w| w[0].ts_ns <= w[1].ts_ns));
+        // The market's trades come back with their quotes.
+        let mut again = Universe::new(&p.market);
+        let trades: Vec<_> = (0..500).map(|_| again.next_event().trade).collect();
+        assert!(trades.iter().filter(|t| t.is_some()).count() > 50);
+        assert_eq!(rows.iter().map(|r| r.trade).collect::<Vec<_>>(), trades);
     }
 }

@@ -17,12 +17,7 @@ const TRADING_DAY_SECS: f64 = 23_400.0;
 /// Prices are on a one-cent grid.
 pub const TICK: f64 = 0.01;
 
-/// A trade print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Trade {
-    pub price: i64,
-    pub size: u32,
-}
+pub use crate::exchange::Trade;
 
 /// One quote event of the synthetic feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,10 +7,13 @@
 //! - open long when `s < open_long` (-1.25), open short when `s > open_short` (1.25);
 //! - close a long when `s > close_long` (-0.50), a short when `s < close_short` (0.75);
 //! - open only names whose mean-reversion time 1/kappa is below the bound (half the residual
-//!   window unless set).
+//!   window unless set);
+//! - with a value tilt ([`ValueTilt`], `strategy.basket.value_tilt` = `w`), every rule compares
+//!   `s - w z` instead of `s`, `z` the name's standardised value score known on the decision's
+//!   day (cheap names long sooner, rich names short sooner).
 //!
 //! Each position is `position_usd` dollars in its name, hedged with its factor loadings
-//! ([`BasketFit::hedge`]). The positions of all names are netted into one target per name and,
+//! ([`BasketFit::hedge`]), in shares at the mids of the grid row the fit was made at. The positions of all names are netted into one target per name and,
 //! when a name's state changed, sent as one [`IntentKind::Rebalance`] intent (one order per name
 //! in dispatch), or a close when every target is zero. Targets are kept until the next state
 //! change (the hedge is not re-traded on every fit). Time comes only from the quotes.
@@ -21,6 +24,7 @@
 
 use super::StrategyCounters;
 use super::basket_fit::{BasketFit, BasketRefit, BasketSnapshot};
+use super::basket_value::ValueTilt;
 use crate::config::StrategyParams;
 use crate::stats::GridResampler;
 use crate::types::{
@@ -82,6 +86,10 @@ pub struct BasketStrategy {
     pending: Option<u64>,
     params: crate::config::BasketStrategyParams,
     last_fit: Option<BasketFit>,
+    /// The most names with a non-zero confirmed target at once.
+    max_names_held: usize,
+    /// The value tilt, when `strategy.basket.value_tilt > 0` (set at start-up).
+    value_tilt: Option<ValueTilt>,
     counters: StrategyCounters,
 }
 
@@ -117,10 +125,18 @@ impl BasketStrategy {
             targets: [0; MAX_LEGS],
             confirmed_targets: [0; MAX_LEGS],
             pending: None,
-            params: params.basket,
+            params: params.basket.clone(),
             last_fit: None,
+            max_names_held: 0,
+            value_tilt: None,
             counters: StrategyCounters::default(),
         }
+    }
+
+    /// Tilts the rules by `tilt` (see the module docs); built at start-up from the
+    /// fundamentals file over this basket's names, in order.
+    pub fn set_value_tilt(&mut self, tilt: ValueTilt) {
+        self.value_tilt = Some(tilt);
     }
 
     /// Its cold fit and the snapshot buffer (allocated now).
@@ -141,6 +157,12 @@ impl BasketStrategy {
     /// Counters so far.
     pub fn counters(&self) -> StrategyCounters {
         self.counters
+    }
+
+    /// The most names it held at once: non-zero targets of the intents dispatch reported
+    /// complete.
+    pub fn max_names_held(&self) -> usize {
+        self.max_names_held
     }
 
     /// The states of its names as it believes them.
@@ -205,6 +227,7 @@ impl BasketStrategy {
         let (newer, older) = self.returns.split_at(split);
         snapshot.returns[..older.len()].copy_from_slice(older);
         snapshot.returns[older.len()..].copy_from_slice(newer);
+        snapshot.mids = self.last_row;
     }
 
     /// A new fit: the rules decide each name's state; an intent when a state changed (and no
@@ -232,9 +255,13 @@ impl BasketStrategy {
 
     fn decide(&mut self, fit: &BasketFit, seq: u64, t_ns: u64) -> Option<OrderIntent> {
         let p = &self.params;
+        let tilt = self
+            .value_tilt
+            .as_ref()
+            .map(|t| (t.weight(), t.scores_at(t_ns)));
         let mut changed = false;
         for i in 0..self.n {
-            let s = fit.s_score[i];
+            let s = fit.s_score[i] - tilt.map_or(0.0, |(w, z)| w * z[i]);
             if !s.is_finite() {
                 self.counters.undefined += 1;
                 continue;
@@ -264,7 +291,10 @@ impl BasketStrategy {
         }
         let mut legs = Legs::new();
         for (l, &usd) in dollars[..self.n].iter().enumerate() {
-            let mid = self.last_row[l];
+            // Sized at the fit's row, not the latest: the decision is a function of the fit
+            // alone, whichever quote applies it (the next one in a backtest, the first after
+            // the model thread publishes in the engine).
+            let mid = fit.mids[l];
             let shares = if mid > 0.0 {
                 (usd / mid).round() as i64
             } else {
@@ -302,6 +332,8 @@ impl BasketStrategy {
         if o.reached {
             self.confirmed = self.states;
             self.confirmed_targets = self.targets;
+            let held = self.targets[..self.n].iter().filter(|&&q| q != 0).count();
+            self.max_names_held = self.max_names_held.max(held);
             return;
         }
         self.counters.corrected += 1;

@@ -12,6 +12,9 @@ use crate::types::MAX_LEGS;
 #[derive(Debug, Clone)]
 pub struct BasketSnapshot {
     pub returns: Vec<f64>,
+    /// The mids of the window's last grid row, one per name: the prices the fit's decisions are
+    /// sized at, so a decision does not depend on when the fit is applied.
+    pub mids: [f64; MAX_LEGS],
 }
 
 /// What a fit publishes, per name (the first `n` entries of each array are valid).
@@ -32,6 +35,9 @@ pub struct BasketFit {
     /// Mean-reversion time 1/kappa in rows (`NaN` where undefined).
     pub reversion_rows: [f64; MAX_LEGS],
     pub hedge: [[f64; MAX_LEGS]; MAX_LEGS],
+    /// The mids of the row the fit was made at ([`BasketSnapshot::mids`]): positions are sized
+    /// at these prices.
+    pub mids: [f64; MAX_LEGS],
 }
 
 /// The factor model of one basket, run on snapshots (allocation-free after [`new`](Self::new)).
@@ -60,6 +66,7 @@ impl BasketRefit {
         };
         let snapshot = BasketSnapshot {
             returns: vec![0.0; params.factor_window * n],
+            mids: [0.0; MAX_LEGS],
         };
         (refit, snapshot)
     }
@@ -76,6 +83,7 @@ impl BasketRefit {
             tradeable: [false; MAX_LEGS],
             reversion_rows: [f64::NAN; MAX_LEGS],
             hedge: [[0.0; MAX_LEGS]; MAX_LEGS],
+            mids: snapshot.mids,
         };
         for (i, name) in fit.names().iter().enumerate().take(MAX_LEGS) {
             let rows = name.kappa.map_or(f64::NAN, |kappa| 1.0 / kappa);

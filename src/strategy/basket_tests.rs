@@ -49,7 +49,10 @@ fn fit(s: [f64; 3], hedge: Option<[[f64; 3]; 3]>) -> BasketFit {
         tradeable: [false; MAX_LEGS],
         reversion_rows: [1.0; MAX_LEGS],
         hedge: [[0.0; MAX_LEGS]; MAX_LEGS],
+        mids: [0.0; MAX_LEGS],
     };
+    // The row at t = 2 s that `feed(.., 0, 3)` ends on.
+    f.mids[..3].copy_from_slice(&[10.02, 20.04, 40.08]);
     for i in 0..3 {
         f.s_score[i] = s[i];
         f.tradeable[i] = true;
@@ -188,12 +191,16 @@ fn the_snapshot_is_the_returns_window_oldest_first() {
     assert!(!b.take_refit_request(), "taken once");
     let mut s = BasketSnapshot {
         returns: vec![0.0; 30],
+        mids: [0.0; MAX_LEGS],
     };
     b.fill_snapshot(&mut s);
     // Name 4's log return from row t to t + 1: ln((1 + (t + 1) / 1000) / (1 + t / 1000)).
     let r = |t: f64| ((1.0 + (t + 1.0) / 1000.0) / (1.0 + t / 1000.0)).ln();
     assert!((s.returns[0] - r(0.0)).abs() < 1e-12, "{}", s.returns[0]);
     assert!((s.returns[27] - r(9.0)).abs() < 1e-12);
+    // With the mids of the window's last row (the prices its decisions are sized at).
+    assert!(s.mids[0] > 10.0 && (s.mids[1] - 2.0 * s.mids[0]).abs() < 1e-9);
+    assert!((s.mids[2] - 4.0 * s.mids[0]).abs() < 1e-9);
     // Two more rows: the window slides by two, still oldest first.
     feed(&mut b, 12, 14);
     b.fill_snapshot(&mut s);
@@ -259,4 +266,83 @@ fn a_hedged_position_carries_no_factor_exposure_over_the_residual_window() {
             "the name itself dominates"
         );
     }
+}
+
+/// A tilt of weight `w` where, from day 0 (the epoch), name 4 is cheap, 5 neutral and 6 rich
+/// (`z` = 1.2247, 0, -1.2247), and from day 1 the reverse.
+fn tilt(w: f64) -> super::basket_value::ValueTilt {
+    super::basket_value::ValueTilt::new(
+        w,
+        3,
+        vec![
+            (0, vec![Some(1.0), Some(0.0), Some(-1.0)]),
+            (1, vec![Some(-1.0), Some(0.0), Some(1.0)]),
+        ],
+    )
+}
+
+#[test]
+fn the_value_tilt_opens_cheap_names_long_and_rich_names_short_sooner() {
+    // s-scores inside the open thresholds: untilted, nothing opens.
+    let s = [-1.0, 0.0, 1.0];
+    let mut plain = basket();
+    feed(&mut plain, 0, 3);
+    assert!(plain.apply_fit(&fit(s, None), 1, 3 * SEC, |_| {}).is_none());
+    // Tilted by 0.5: name 4 (cheap) compares -1.0 - 0.61 < -1.25 and opens long; name 6 (rich)
+    // 1.0 + 0.61 > 1.25 and opens short; name 5 (z = 0) is untouched.
+    let mut tilted = basket();
+    tilted.set_value_tilt(tilt(0.5));
+    feed(&mut tilted, 0, 3);
+    let i = tilted.apply_fit(&fit(s, None), 1, 3 * SEC, |_| {}).unwrap();
+    assert_eq!(targets(&i), [(4, 100), (5, 0), (6, -25)]);
+    // The mirror image: a cheap name does not open short at 1.3 (1.3 - 0.61 < 1.25), a rich
+    // one does not open long at -1.3.
+    let mut mirror = basket();
+    mirror.set_value_tilt(tilt(0.5));
+    feed(&mut mirror, 0, 3);
+    assert!(
+        mirror
+            .apply_fit(&fit([1.3, 0.0, -1.3], None), 1, 3 * SEC, |_| {})
+            .is_none()
+    );
+    // The closes are shifted too: the cheap long stays open at s = -0.4 (-0.4 - 0.61 < -0.5).
+    tilted.on_outcome(&reached(1));
+    assert!(
+        tilted
+            .apply_fit(&fit([-0.4, 0.0, 1.0], None), 2, 4 * SEC, |_| {})
+            .is_none()
+    );
+    assert_eq!(tilted.states()[0], NameState::Long);
+}
+
+#[test]
+fn the_value_tilt_uses_only_values_known_on_the_decisions_day() {
+    // At day 0 the tilt says name 4 is cheap (long at s = -1.0); a row dated day 1 says the
+    // reverse and must not change a decision on day 0.
+    let day = 86_400 * SEC;
+    let one_day = super::basket_value::ValueTilt::new(
+        0.5,
+        3,
+        vec![(0, vec![Some(1.0), Some(0.0), Some(-1.0)])],
+    );
+    let decide = |t: super::basket_value::ValueTilt, at_ns: u64| {
+        let mut b = basket();
+        b.set_value_tilt(t);
+        feed(&mut b, 0, 3);
+        b.apply_fit(&fit([-1.0, 0.0, 0.0], None), 1, at_ns, |_| {})
+            .map(|i| targets(&i))
+    };
+    let last_ns_of_day_0 = day - 1;
+    assert_eq!(
+        decide(tilt(0.5), last_ns_of_day_0),
+        decide(one_day.clone(), last_ns_of_day_0)
+    );
+    assert_eq!(
+        decide(tilt(0.5), last_ns_of_day_0).unwrap()[0],
+        (4, 100),
+        "cheap on day 0: long"
+    );
+    // On day 1 the new row is known: name 4 is rich and does not open long at -1.0.
+    assert_eq!(decide(tilt(0.5), day), None);
+    assert!(decide(one_day, day).is_some(), "the old row still holds");
 }

@@ -18,6 +18,7 @@ pub mod basket;
 pub mod basket_fit;
 #[cfg(test)]
 mod basket_tests;
+pub mod basket_value;
 mod cold;
 pub mod filters;
 pub mod kalman;

@@ -20,6 +20,8 @@ struct Fields {
     bid_size: f64,
     ask: f64,
     ask_size: f64,
+    last: f64,
+    last_size: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +84,8 @@ impl QuotesBuilder {
                 bid_size: f.bid_size,
                 ask: f.ask,
                 ask_size: f.ask_size,
+                last: f.last,
+                last_size: f.last_size,
             }
         });
         self.quotes.rows.push(Row { line_no, scanned });
@@ -106,7 +110,7 @@ impl ScannedQuotes {
         if text.is_empty() {
             return Err("empty quote file (no header)".into());
         }
-        if header != QUOTE_HEADER.as_bytes() {
+        if !crate::rundir::is_quote_header(header) {
             return Err(format!("line 1: expected header `{QUOTE_HEADER}`"));
         }
         let mut b = QuotesBuilder::with_capacity(memchr::memchr_iter(b'\n', text).count());
@@ -138,6 +142,8 @@ impl ScannedQuotes {
                         bid_size: r.bid_size,
                         ask: r.ask,
                         ask_size: r.ask_size,
+                        last: r.last,
+                        last_size: r.last_size,
                     }),
                 },
             }));
@@ -173,6 +179,8 @@ impl ScannedQuotes {
                 bid_size: f.bid_size,
                 ask: f.ask,
                 ask_size: f.ask_size,
+                last: f.last,
+                last_size: f.last_size,
             });
             bt.feed_row(scanned, row.line_no);
         }

@@ -5,7 +5,9 @@
 use super::ScannedQuotes;
 use crate::backtest::{Backtest, BacktestOutput};
 use crate::config::{DEFAULT_PARAMS, EngineParams, ParamsError};
+use crate::pairs::valuation::basket_value_tilts;
 use crate::rundir::HgrmPoint;
+use crate::strategy::basket_value::ValueTilt;
 use std::path::Path;
 
 /// A dotted key (`strategy.zscore.entry`) and the TOML value set there.
@@ -16,6 +18,8 @@ pub struct Setup {
     pub params: EngineParams,
     /// `backtest.order_latency_hgrm`, read.
     pub latency_profile: Option<Vec<HgrmPoint>>,
+    /// Each basket's value tilt (`strategy.basket.fundamentals`, read).
+    pub value_tilts: Vec<Option<ValueTilt>>,
 }
 
 impl Setup {
@@ -62,8 +66,8 @@ impl Setup {
     /// `params` with its latency profile read.
     ///
     /// # Errors
-    /// An unreadable `backtest.order_latency_hgrm` (an input file like the quotes, so a params
-    /// error naming `file`).
+    /// An unreadable `backtest.order_latency_hgrm` or `strategy.basket.fundamentals` (input
+    /// files like the quotes, so a params error naming `file`).
     pub fn of(params: EngineParams, file: &str) -> Result<Setup, ParamsError> {
         let latency_profile = match params.backtest.order_latency_hgrm.as_str() {
             "" => None,
@@ -71,9 +75,11 @@ impl Setup {
                 ParamsError::new(file, "backtest.order_latency_hgrm", format!("{e:#}"))
             })?),
         };
+        let value_tilts = basket_value_tilts(&params, file)?;
         Ok(Setup {
             params,
             latency_profile,
+            value_tilts,
         })
     }
 
@@ -82,6 +88,9 @@ impl Setup {
         let mut bt = Backtest::new(&self.params);
         if let Some(points) = &self.latency_profile {
             bt.use_latency_profile(&self.params.backtest, points);
+        }
+        if self.value_tilts.iter().any(Option::is_some) {
+            bt.use_value_tilts(self.value_tilts.clone());
         }
         bt
     }

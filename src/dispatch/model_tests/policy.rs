@@ -1,10 +1,12 @@
 //! The model-based test for every execution policy: the same schedules, with the pairs'
-//! orders priced by `marketable_limit` or `passive` (settings drawn per seed), quotes that
+//! orders priced by `marketable_limit`, `passive` or `adaptive` (settings drawn per seed), quotes that
 //! walk (so resting orders get re-priced and IOCs see a touch), and the gateway expiring
 //! IOC orders after their first try. The money checks are the same as for market orders.
 
 use super::{Model, Rng, run, run_counted, run_with};
-use crate::config::{ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule};
+use crate::config::{
+    AdaptivePriority, ExecutionParams, PassiveLeg, PassivePrice, Policy, RestRule,
+};
 use crate::dispatch::DispatchCounters;
 use crate::dispatch::{OrderKind, PlaceOrder};
 use crate::types::Side;
@@ -53,13 +55,19 @@ impl Execution {
                 PassiveLeg::A,
                 PassiveLeg::B,
             ][pick(&mut rng, 4) as usize],
-            passive_price: if rng.chance(50) {
-                PassivePrice::Join
-            } else {
-                PassivePrice::Mid
-            },
+            passive_price: [
+                PassivePrice::Join,
+                PassivePrice::Mid,
+                PassivePrice::MidPrice,
+                PassivePrice::PegMid,
+            ][pick(&mut rng, 4) as usize],
             reprice_ticks: 1 + pick(&mut rng, 3) as u32,
             give_up_ms: [100, 1_000, 3_000, 10_000][pick(&mut rng, 4) as usize],
+            adaptive_priority: [
+                AdaptivePriority::Urgent,
+                AdaptivePriority::Normal,
+                AdaptivePriority::Patient,
+            ][pick(&mut rng, 3) as usize],
         };
         Execution {
             params,
@@ -101,11 +109,43 @@ impl Execution {
 
 impl Model {
     /// An order is priced as its pair's policy allows: limits only under a limit policy,
-    /// never through the other side by more than the collar, IOC only for marketable limits.
+    /// never through the other side by more than the collar, IOC only for marketable limits;
+    /// the Adaptive algo only under `adaptive`, with its priority; MIDPRICE and PEG MID only
+    /// for a passive leg, capped at the far touch.
     pub(super) fn check_priced(&self, p: &PlaceOrder) -> Result<(), String> {
         let policy = self.exec.params.policy;
         match (p.kind, policy) {
             (OrderKind::Market, _) => Ok(()),
+            (OrderKind::Adaptive { priority }, Policy::Adaptive)
+                if priority == self.exec.params.adaptive_priority =>
+            {
+                Ok(())
+            }
+            (OrderKind::Adaptive { .. }, _) => Err(format!(
+                "order {} runs the Adaptive algo outside its policy or priority",
+                p.order_id
+            )),
+            (OrderKind::MidPrice { cap } | OrderKind::PegMid { cap }, Policy::Passive) => {
+                let wanted = match self.exec.params.passive_price {
+                    PassivePrice::MidPrice => matches!(p.kind, OrderKind::MidPrice { .. }),
+                    PassivePrice::PegMid => matches!(p.kind, OrderKind::PegMid { .. }),
+                    _ => false,
+                };
+                let (bid, ask) = self.exec.bid_ask(p);
+                let far = if p.side == Side::Buy { ask } else { bid };
+                if wanted && cap == far {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "order {} is a pegged order of the wrong kind or cap {cap} (far touch {far})",
+                        p.order_id
+                    ))
+                }
+            }
+            (OrderKind::MidPrice { .. } | OrderKind::PegMid { .. }, _) => Err(format!(
+                "order {} is pegged outside the passive policy",
+                p.order_id
+            )),
             (OrderKind::Limit { .. }, Policy::Market) => Err(format!(
                 "order {} is a limit under the market policy",
                 p.order_id
@@ -175,6 +215,13 @@ fn random_schedules_with_passive_legs_agree_with_the_gateway_ledger() {
     );
 }
 
+#[test]
+fn random_schedules_with_adaptive_orders_agree_with_the_gateway_ledger() {
+    let c = check_policy(Policy::Adaptive);
+    // Algo legs the gateway had not filled in time were cancelled and re-sent at market.
+    assert!(c.orders_cancelled > 0 && c.leg_resends > 0, "{c:?}");
+}
+
 /// Runs every schedule and prints the first seed of each kind of failure (for hunting, not
 /// for `cargo test`): `MODEL_POLICY=passive cargo test --lib model_tests::policy::survey --
 /// --ignored --nocapture` (no `MODEL_POLICY`: market orders).
@@ -215,6 +262,7 @@ fn policy_from_env() -> Option<Policy> {
     match std::env::var("MODEL_POLICY").ok()?.as_str() {
         "marketable_limit" => Some(Policy::MarketableLimit),
         "passive" => Some(Policy::Passive),
+        "adaptive" => Some(Policy::Adaptive),
         _ => None,
     }
 }
@@ -224,6 +272,9 @@ fn policy_from_env() -> Option<Policy> {
 #[ignore]
 fn debug_seed() {
     let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
+    if let Some(p) = policy_from_env() {
+        eprintln!("{:?}", Execution::drawn(p, seed).params);
+    }
     let r = match policy_from_env() {
         None => run(seed),
         Some(p) => run_with(seed, Execution::drawn(p, seed)),
