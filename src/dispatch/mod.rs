@@ -111,7 +111,8 @@ struct PendingOrder {
     ticket: u32,
     leg: u8,
     t_recv_ns: u64,
-    /// Event time of the triggering tick (0: no tick triggered it, see [`PendingOrder::from_tick`]).
+    /// Event time of the triggering tick (0: no tick triggered it, see
+    /// [`PendingOrder::triggered_by_tick`]).
     t_event_ns: u64,
     cancel_id: i32,
 }
@@ -119,7 +120,7 @@ struct PendingOrder {
 impl PendingOrder {
     /// Whether a tick's intent triggered this order. Re-sends, hedges, give-ups and flattens
     /// are built by the dispatcher on its own clock with no event time.
-    fn from_tick(&self) -> bool {
+    fn triggered_by_tick(&self) -> bool {
         self.t_event_ns != 0
     }
 }

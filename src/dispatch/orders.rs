@@ -246,7 +246,7 @@ impl Dispatcher {
             kind,
             seq: o.seq,
             t_recv_ns: o.t_recv_ns,
-            from_tick: o.from_tick(),
+            from_tick: o.triggered_by_tick(),
         }));
     }
 
