@@ -28,7 +28,7 @@ use hft::latency::now_ns;
 use hft::metrics::EngineMetrics;
 use hft::normalize::{NormalizeReport, NormalizeStage, Normalizer};
 use hft::pipeline::place;
-use hft::runtime::{Cadence, WaitStrategy, Waiter};
+use hft::runtime::{Cadence, LinkRx, LinkTx, WaitStrategy, Waiter};
 use hft::signal::{PairRouter, SignalReport, SignalStage};
 use hft::strategy::PairStrategy;
 use hft::types::IntentMsg;
@@ -156,6 +156,7 @@ fn pass(params: &EngineParams, templates: &[PairStrategy], events: &[MdEvent]) -
     let cap = params.engine.queue_capacity;
     let (mut md_tx, md_rx) = rtrb::RingBuffer::<MdEvent>::new(cap);
     let (quote_tx, quote_rx) = rtrb::RingBuffer::new(cap);
+    let (quote_tx, quote_rx) = (LinkTx::Fifo(quote_tx), LinkRx::Fifo(quote_rx));
     let (intent_tx, mut intent_rx) = rtrb::RingBuffer::<IntentMsg>::new(cap);
     let io_done = Arc::new(AtomicBool::new(false));
     let normalize_done = Arc::new(AtomicBool::new(false));

@@ -11,8 +11,10 @@
 //!   `params/default.toml`), warmed with a full window, fed alternating A/B quotes 100 ms apart
 //!   (a grid row every 10 quotes).
 //! - `dispatch/*`: the rate limiter and PLACE_ORDER encoded into a preallocated buffer as the
-//!   dispatch stage does (order id, `orderRef` from the tick sequence number). Dispatch's risk
+//!   dispatch stage did before templates (order id, `orderRef` from the tick sequence number), and
+//!   from an [`OrderTemplate`] per instrument and side as it does now. Dispatch's risk
 //!   check is private (three comparisons) and is not measured on its own.
+//! - `clock/*`: one read of the engine's clock (TSC) and of `std::time::Instant`.
 //! - `backtest/zscore_1_pair_on_quote`: the backtest loop over 1M quotes already in memory
 //!   ([`Backtest::on_quote`]: the exchange's book, the normalizer, the strategy, the dispatcher
 //!   and the fills), reported in quotes per second.
@@ -37,8 +39,8 @@ use hft::types::{MdEvent, MdTick};
 use hft::wire::handshake::MAX_TEXT_VERSION;
 use hft::wire::ids::tick_type;
 use hft::wire::{
-    ContractSpec, OrderRequest, Request, TickByTick, TickByTickData, TickPrice, TickSize,
-    split_frame,
+    ContractSpec, OrderRequest, OrderTemplate, Request, TickByTick, TickByTickData, TickPrice,
+    TickSize, split_frame,
 };
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -364,6 +366,23 @@ fn dispatch(c: &mut Criterion) {
             black_box(out.len())
         })
     });
+    // The same orders from the per-instrument, per-side templates dispatch builds at start-up:
+    // only the order id, quantity and orderRef are written per order.
+    let templates: Vec<[OrderTemplate; 2]> = symbols
+        .iter()
+        .map(|s| ["BUY", "SELL"].map(|side| OrderTemplate::market_day(s, side, &account).unwrap()))
+        .collect();
+    g.bench_function("place_order_template", |b| {
+        let (mut order_id, mut seq) = (1_000i32, 1_000_000u64);
+        b.iter(|| {
+            order_id += 1;
+            seq += 7;
+            let t = &templates[order_id as usize % templates.len()][(order_id % 2) as usize];
+            out.clear();
+            t.write(order_id, black_box(100), black_box(seq), &mut out);
+            black_box(out.len())
+        })
+    });
     g.finish();
 }
 
@@ -405,8 +424,24 @@ fn backtest(c: &mut Criterion) {
     g.finish();
 }
 
+/// The engine's clock (the TSC through `quanta`) against `std::time::Instant` (CLOCK_MONOTONIC
+/// through the vDSO), one read each.
+fn clock(c: &mut Criterion) {
+    hft::latency::start_clock();
+    let mut g = c.benchmark_group("clock");
+    g.bench_function("now_ns_tsc", |b| {
+        b.iter(|| black_box(hft::latency::now_ns()))
+    });
+    let epoch = Instant::now();
+    g.bench_function("std_instant_elapsed", |b| {
+        b.iter(|| black_box(epoch.elapsed().as_nanos() as u64))
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
+    clock,
     decode_frames,
     normalize,
     signal_update,

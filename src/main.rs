@@ -209,9 +209,23 @@ enum Command {
         /// Ticks per rate for this long: 5s, 500ms, or plain seconds.
         #[arg(long, value_parser = parse_duration, default_value = "5")]
         seconds: Duration,
-        /// Busy-poll stages (falls back to backoff without a core per stage).
+        /// Busy-poll stages (falls back to block without a core per stage).
         #[arg(long)]
         spin: bool,
+        /// Soak instead: 100 instruments in 50 pairs at --soak-rate ticks/s for --duration,
+        /// a table row (RSS, drops, tick-to-trade percentiles) every --interval, books checked
+        /// against the gateway at the end.
+        #[arg(long)]
+        soak: bool,
+        /// Soak length: 10m, 90s, or plain seconds.
+        #[arg(long, value_parser = parse_duration, default_value = "10m")]
+        duration: Duration,
+        /// Soak ticks per second, all instruments together.
+        #[arg(long, default_value_t = 100_000.0, value_parser = hft::cli::soak::parse_rate)]
+        soak_rate: f64,
+        /// Soak table row every this long.
+        #[arg(long, value_parser = parse_duration, default_value = "60s")]
+        interval: Duration,
     },
     /// Measure how many ticks per second the gateway streams to one client that only reads.
     MeasureStream {
@@ -412,9 +426,21 @@ fn main() -> ExitCode {
             println!("{}", hft::cli::report::html_path(&run_dir).display());
         }),
         Command::BenchWire {
+            soak: true,
+            duration,
+            soak_rate,
+            interval,
+            ..
+        } => hft::cli::soak::soak(hft::cli::soak::SoakOptions {
+            rate: soak_rate,
+            duration,
+            interval,
+        }),
+        Command::BenchWire {
             rates,
             seconds,
             spin,
+            ..
         } => hft::cli::measure::wire(&rates, seconds.as_secs_f64(), spin),
         Command::Pairs {
             closes,

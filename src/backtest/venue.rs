@@ -471,6 +471,7 @@ mod tests {
             },
             seq: 1,
             t_recv_ns: 0,
+            from_tick: true,
         };
         v.carry_out(&Outbound::Place(place), 2, &mut events, &mut traded);
         assert!(executions(&events).is_empty(), "joins behind 300 shares");

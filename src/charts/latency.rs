@@ -26,12 +26,14 @@ fn stage_rank(name: &str) -> usize {
         "normalize.",
         "signal.",
         "dispatch.",
+        "tick_to_decision",
         "read_to_signal",
         "end_to_end",
+        "resend_to_wire",
     ]
     .iter()
     .position(|p| name.starts_with(p))
-    .unwrap_or(6)
+    .unwrap_or(8)
 }
 
 /// The curves of the histograms with samples, in pipeline order.

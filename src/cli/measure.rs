@@ -62,7 +62,7 @@ pub fn stream(ticks: u64) -> anyhow::Result<()> {
 }
 
 /// Percentiles of a histogram in microseconds: p50, p90, p99, p99.9, max.
-fn us_percentiles(h: &hdrhistogram::Histogram<u64>) -> [f64; 5] {
+pub(super) fn us_percentiles(h: &hdrhistogram::Histogram<u64>) -> [f64; 5] {
     let p = |q: f64| {
         if h.is_empty() {
             0.0
@@ -83,8 +83,9 @@ fn us_percentiles(h: &hdrhistogram::Histogram<u64>) -> [f64; 5] {
     ]
 }
 
-/// One-way loopback latency between two threads: TCP ping-pong of 64-byte messages, round trip
-/// halved. The floor under any wire-to-wire number on this machine.
+/// Loopback round trips between two threads: TCP ping-pong of 64-byte messages, each round
+/// trip whole (a tick in and an order out cross loopback once each, as one round trip does).
+/// The floor under any wire-to-wire number on this machine.
 ///
 /// # Errors
 /// Socket errors.
@@ -112,7 +113,7 @@ pub fn loopback_floor(round_trips: usize) -> anyhow::Result<hdrhistogram::Histog
         c.write_all(&buf)?;
         c.read_exact(&mut buf)?;
         if i >= 1000 {
-            crate::latency::record(&mut h, (crate::latency::now_ns() - start) / 2);
+            crate::latency::record(&mut h, crate::latency::now_ns() - start);
         }
     }
     drop(c);
@@ -148,7 +149,12 @@ fn bench_quotes(t0: i64, seconds: i64) -> String {
 /// The engine parameters of `hft bench-wire`, for the pair of [`bench_quotes`]: z-score on a 1 s
 /// grid over a 30 s window, re-estimated every row, entry 1.5, exit 0.3, equal legs, no cost
 /// gate, tick-by-tick data (exchange times), so it trades often and deterministically.
-fn bench_engine_params() -> EngineParams {
+///
+/// Measurement settings, not trading ones: the message-rate limiter, the position, open-order
+/// and notional limits are lifted so every signal becomes an order at once, and so is the
+/// daily-loss kill switch (the synthetic spread loses money at the touch: the kill switch would
+/// end the measurement, not the ticks).
+pub(super) fn bench_engine_params() -> EngineParams {
     let mut p = EngineParams::embedded();
     p.pairs = vec![PairParams {
         a: "AAA".into(),
@@ -171,6 +177,13 @@ fn bench_engine_params() -> EngineParams {
     p.strategy.zscore.stop = 50.0;
     p.strategy.zscore.min_edge_ratio = 0.0;
     p.strategy.zscore.max_hold_secs = 0.0;
+    p.risk.max_messages_per_sec = u32::MAX / 2;
+    p.risk.max_position = 1e12;
+    p.risk.max_open_orders = 1 << 20;
+    p.risk.max_gross_notional = f64::MAX;
+    p.risk.max_net_notional = f64::MAX;
+    p.risk.max_name_notional = f64::MAX;
+    p.risk.max_daily_loss = 1e18;
     p
 }
 
@@ -185,14 +198,16 @@ fn bench_engine_params() -> EngineParams {
 /// # Errors
 /// Gateway or engine failures.
 pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
+    crate::latency::start_clock();
+    println!("load average before: {}", load_average());
     let floor = loopback_floor(100_000)?;
     let f = us_percentiles(&floor);
     println!(
-        "loopback floor (TCP ping-pong / 2, 64 B): p50 {:.1} us, p90 {:.1}, p99 {:.1}, p99.9 {:.1}, max {:.1}",
+        "loopback round-trip floor (TCP ping-pong, 64 B): p50 {:.1} us, p90 {:.1}, p99 {:.1}, p99.9 {:.1}, max {:.1}",
         f[0], f[1], f[2], f[3], f[4]
     );
     println!(
-        "{:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10} {:>12}",
+        "{:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10} {:>10}",
         "rate/s",
         "ticks",
         "orders",
@@ -201,7 +216,8 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
         "p99 us",
         "p99.9 us",
         "max us",
-        "p50/floor"
+        "p50/floor",
+        "p99/floor"
     );
     for &rate in rates {
         let rows = ((rate * seconds) as usize).max(2_000);
@@ -230,10 +246,6 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
         if spin {
             p.engine.wait = WaitStrategy::Spin;
         }
-        p.risk.max_messages_per_sec = u32::MAX / 2;
-        p.risk.max_position = 1e12;
-        p.risk.max_open_orders = 1 << 20;
-        p.risk.max_gross_notional = f64::MAX;
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let run_dir =
             std::env::temp_dir().join(format!("hft-bench-wire-run-{}", std::process::id()));
@@ -262,15 +274,26 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
         }
         std::thread::sleep(Duration::from_millis(500));
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        let _ = engine.join();
+        let ran = engine
+            .join()
+            .map_err(|_| anyhow::anyhow!("the engine thread panicked"));
+        if let Ok(Ok(r)) = &ran
+            && r.dispatch.counters.kill_switch > 0
+        {
+            println!(
+                "          (the kill switch tripped: {:?})",
+                r.dispatch.kill_reason
+            );
+        }
         let w = gw
             .wire_report()
             .ok_or_else(|| anyhow::anyhow!("the gateway did not record"))?;
         gw.shutdown();
         let _ = std::fs::remove_file(&file);
         let q = us_percentiles(&w.tick_to_trade);
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
         println!(
-            "{:>9.0} {:>9} {:>8} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.1} {:>12.1}",
+            "{:>9.0} {:>9} {:>8} {:>9.1} {:>9.1} {:>9.1} {:>9.1} {:>10.1} {:>10.2} {:>10.2}",
             rate,
             w.ticks,
             w.matched,
@@ -279,11 +302,25 @@ pub fn wire(rates: &[f64], seconds: f64, spin: bool) -> anyhow::Result<()> {
             q[2],
             q[3],
             q[4],
-            if f[0] > 0.0 { q[0] / f[0] } else { 0.0 }
+            ratio(q[0], f[0]),
+            ratio(q[2], f[2])
         );
         if w.unmatched > 0 {
             println!("          ({} orders did not match a tick)", w.unmatched);
         }
+        match &ran {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) | Err(e) => println!("          (the engine ended with an error: {e})"),
+        }
     }
+    println!("load average after: {}", load_average());
     Ok(())
+}
+
+/// The 1, 5 and 15 minute load averages (`/proc/loadavg`), or `unknown`.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
 }

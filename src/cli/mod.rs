@@ -11,5 +11,6 @@ pub mod pairs;
 pub mod report;
 pub mod run;
 pub mod sim;
+pub mod soak;
 pub mod sweep;
 pub mod valuation;

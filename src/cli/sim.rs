@@ -82,6 +82,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<()> {
         listen: args.listen,
         allow_remote: args.allow_remote,
         unpaced: args.unpaced,
+        ..Default::default()
     };
     let gw = Gateway::start(params.clone(), opts)?;
     println!(

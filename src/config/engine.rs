@@ -98,6 +98,11 @@ pub struct EngineSection {
     pub queue_capacity: usize,
     /// What the io stage does when the market-data queue is full.
     pub md_queue_policy: QueuePolicy,
+    /// Quotes pass from normalize to signal through one conflating slot per instrument (the
+    /// latest quote wins; replaced quotes are counted as `quotes_conflated`) instead of the
+    /// `queue_capacity`-deep FIFO that waits when full. Off by default: the strategy then sees
+    /// every quote, as the backtest does.
+    pub md_conflate: bool,
     /// Subscribe tick-by-tick BidAsk (one event per book change, with exchange time) instead of
     /// REQ_MKT_DATA.
     pub tick_by_tick: bool,
@@ -129,6 +134,10 @@ pub struct EngineSection {
     /// Also record every raw market-data event normalize receives into `md_events.csv` (a
     /// diagnostics file; its own queue of `record_queue_capacity`).
     pub record_events: bool,
+    /// Lock every page of the process in RAM at start-up (`mlockall(MCL_CURRENT | MCL_FUTURE)`),
+    /// after the queues and buffers were pre-faulted. A refusal (e.g. `RLIMIT_MEMLOCK` too low)
+    /// stops the start with an error naming the limit.
+    pub lock_memory: bool,
 }
 
 impl Default for EngineSection {
@@ -139,6 +148,7 @@ impl Default for EngineSection {
             cores: Vec::new(),
             queue_capacity: 65_536,
             md_queue_policy: QueuePolicy::Backpressure,
+            md_conflate: false,
             tick_by_tick: false,
             duration_secs: 25.0,
             runs_dir: "runs".into(),
@@ -152,6 +162,7 @@ impl Default for EngineSection {
             record_quotes: true,
             record_queue_capacity: 65_536,
             record_events: false,
+            lock_memory: false,
         }
     }
 }

@@ -319,6 +319,7 @@ impl Dispatcher {
             }),
             seq: o.seq,
             t_recv_ns: o.t_recv_ns,
+            from_tick: o.triggered_by_tick(),
         }));
     }
 

@@ -116,12 +116,21 @@ struct PendingOrder {
     ticket: u32,
     leg: u8,
     t_recv_ns: u64,
-    /// Event time of the triggering tick.
+    /// Event time of the triggering tick (0: no tick triggered it, see
+    /// [`PendingOrder::triggered_by_tick`]).
     t_event_ns: u64,
     cancel_id: i32,
     /// A `combo`: leg B's shares (its instrument and side are its ticket's second leg); this
     /// order's own fields are leg A's. 0: a single order.
     combo_b: u32,
+}
+
+impl PendingOrder {
+    /// Whether a tick's intent triggered this order. Re-sends, hedges, give-ups and flattens
+    /// are built by the dispatcher on its own clock with no event time.
+    fn triggered_by_tick(&self) -> bool {
+        self.t_event_ns != 0
+    }
 }
 
 /// What dispatch knows of one strategy slot: a pair (two legs) or a basket (up to
@@ -460,6 +469,11 @@ impl Dispatcher {
     /// Records how often the journal's queue was full (reported with the counters).
     pub fn set_journal_full_waits(&mut self, waits: u64) {
         self.counters.journal_full_waits = waits;
+    }
+
+    /// Writes the fills log's preallocated room once (no page fault when fills are logged).
+    pub fn prefault(&mut self) {
+        self.fills.prefault();
     }
 
     /// Logs the pairs that end with one leg only and hands the end state over.

@@ -256,6 +256,7 @@ impl Dispatcher {
             kind,
             seq: o.seq,
             t_recv_ns: o.t_recv_ns,
+            from_tick: o.triggered_by_tick(),
         }));
     }
 

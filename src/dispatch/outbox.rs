@@ -22,6 +22,10 @@ pub struct PlaceOrder {
     pub seq: u64,
     /// Monotonic socket read of the triggering tick (0 for orders no tick triggered).
     pub t_recv_ns: u64,
+    /// Sent in answer to a tick's intent (its end to end runs from that tick's socket read);
+    /// false for re-sends, hedges of fills, give-ups and flattens, which the dispatcher decides
+    /// on its own clock (`t_recv_ns` is then that decision) and which are measured apart.
+    pub from_tick: bool,
 }
 
 /// A request that is not an order: reconciliation and market data.

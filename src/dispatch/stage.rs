@@ -17,7 +17,7 @@
 //!   has queued behind its rate limiter (a flatten, cancels) goes out, up to a second deadline
 //!   [`FINAL_GRACE`] later. The report says what was still working or unsent at the end.
 
-use super::wire_out::Wire;
+use super::wire_out::{Staged, Wire, order_templates};
 use super::{
     DispatchCounters, Dispatcher, DispatcherSetup, KillReason, LegBook, Outbound, PairBook,
     PlaceOrder, PositionState,
@@ -80,8 +80,12 @@ pub struct DispatchSetup {
 pub struct DispatchReport {
     pub queue_wait: Histogram<u64>,
     pub service: Histogram<u64>,
-    /// Socket read of the triggering tick to the order written.
+    /// Socket read of the triggering tick to the order written, for every order a tick's intent
+    /// triggered.
     pub end_to_end: Histogram<u64>,
+    /// The dispatcher's own decision to the order written: re-sends, hedges of fills, give-ups
+    /// and flattens (no tick triggered them).
+    pub resend_to_wire: Histogram<u64>,
     /// Socket read of the triggering tick to the strategy's decision.
     pub read_to_signal: Histogram<u64>,
     pub order_events: Histogram<u64>,
@@ -115,6 +119,7 @@ struct Latency {
     queue_wait: Histogram<u64>,
     service: Histogram<u64>,
     end_to_end: Histogram<u64>,
+    resend_to_wire: Histogram<u64>,
     read_to_signal: Histogram<u64>,
     order_events: Histogram<u64>,
 }
@@ -151,7 +156,7 @@ impl DispatchStage {
     /// Builds the stage with all tables allocated, restoring `restored` (the journal of a
     /// previous run) when given.
     pub fn new(s: DispatchSetup, restored: Option<&Recovered>) -> Self {
-        let wire = Wire {
+        let mut wire = Wire {
             writer: Some(s.writer),
             gate: SessionGate::default(),
             stall_limit: WRITE_STALL_LIMIT,
@@ -161,7 +166,10 @@ impl DispatchStage {
             account: s.dispatcher.account.clone(),
             client_id: s.dispatcher.client_id,
             tick_by_tick: s.tick_by_tick,
-            out: Vec::with_capacity(8192),
+            out: Vec::with_capacity(64 * 1024),
+            templates: order_templates(&s.dispatcher.symbols, &s.dispatcher.account),
+            staged: Vec::with_capacity(s.dispatcher.risk.max_orders.max(16) + 64),
+            writes: 0,
             batch: Vec::with_capacity(
                 2 * (s.dispatcher.symbols.len()
                     + 2 * s.dispatcher.pairs.len()
@@ -169,8 +177,12 @@ impl DispatchStage {
                     + 64,
             ),
         };
+        // Written once now, so the hot path takes no page fault in them.
+        crate::runtime::prefault_spare(&mut wire.out);
+        let mut dispatcher = Dispatcher::new(s.dispatcher, restored, now_ns());
+        dispatcher.prefault();
         DispatchStage {
-            dispatcher: Dispatcher::new(s.dispatcher, restored, now_ns()),
+            dispatcher,
             intents: s.intents,
             orders: s.orders,
             outcomes: s.outcomes,
@@ -192,6 +204,7 @@ impl DispatchStage {
                 queue_wait: latency::histogram(),
                 service: latency::histogram(),
                 end_to_end: latency::histogram(),
+                resend_to_wire: latency::histogram(),
                 read_to_signal: latency::histogram(),
                 order_events: latency::histogram(),
             },
@@ -276,6 +289,7 @@ impl DispatchStage {
             queue_wait: l.queue_wait,
             service: l.service,
             end_to_end: l.end_to_end,
+            resend_to_wire: l.resend_to_wire,
             read_to_signal: l.read_to_signal,
             order_events: l.order_events,
             counters: end.counters,
@@ -338,6 +352,7 @@ impl DispatchStage {
         cells.queue_wait.publish(&l.queue_wait);
         cells.service.publish(&l.service);
         cells.end_to_end.publish(&l.end_to_end);
+        cells.resend_to_wire.publish(&l.resend_to_wire);
         cells.read_to_signal.publish(&l.read_to_signal);
         cells.order_events.publish(&l.order_events);
     }
@@ -417,7 +432,8 @@ impl DispatchStage {
         }
     }
 
-    /// Writes an order whose journal record was queued; ends it unsent otherwise.
+    /// Stages an order whose journal record was queued (it leaves at [`Self::send_staged`]);
+    /// ends it unsent otherwise.
     fn place(&mut self, p: &PlaceOrder) {
         if self.journaled.take() != Some(p.order_id) {
             self.unjournaled_orders += 1;
@@ -429,15 +445,43 @@ impl DispatchStage {
             if !self.dispatcher.killed() {
                 self.dispatcher.kill_command(now_ns());
             }
-        } else if self.wire.place(p) {
-            latency::record(
-                &mut self.latency.end_to_end,
-                now_ns().saturating_sub(p.t_recv_ns),
-            );
         } else {
-            self.session_lost();
-            self.dispatcher.on_write_failed(p, now_ns());
+            match self.wire.stage(p) {
+                Staged::Yes => {}
+                Staged::SessionDown => {
+                    self.session_lost();
+                    self.dispatcher.on_write_failed(p, now_ns());
+                }
+                Staged::Refused => self.dispatcher.on_write_failed(p, now_ns()),
+            }
         }
+    }
+
+    /// Writes the staged orders in one write. Each whose frame went out whole is recorded
+    /// (end to end from its tick, or apart when no tick triggered it); the rest end unsent.
+    fn send_staged(&mut self) {
+        if self.wire.staged.is_empty() {
+            return;
+        }
+        let sent = self.wire.send_staged();
+        let now = now_ns();
+        let mut staged = std::mem::take(&mut self.wire.staged);
+        if sent.failed {
+            self.session_lost();
+        }
+        for (p, frame_end) in staged.drain(..) {
+            if frame_end <= sent.written {
+                let h = if p.from_tick {
+                    &mut self.latency.end_to_end
+                } else {
+                    &mut self.latency.resend_to_wire
+                };
+                latency::record(h, now.saturating_sub(p.t_recv_ns));
+            } else {
+                self.dispatcher.on_write_failed(&p, now);
+            }
+        }
+        self.wire.staged = staged;
     }
 
     /// One order (or session) event from io, carried out. Session events pass the gate: a
@@ -479,6 +523,11 @@ impl DispatchStage {
         let mut batch = std::mem::take(&mut self.wire.batch);
         self.dispatcher.outbox().swap_into(&mut batch);
         for item in batch.drain(..) {
+            // Orders handed out together leave together; anything else is written in order
+            // after them.
+            if matches!(item, Outbound::Cancel { .. } | Outbound::Control(_)) {
+                self.send_staged();
+            }
             match item {
                 Outbound::Journal(e) => self.journal_ahead(e),
                 Outbound::Place(p) => self.place(&p),
@@ -502,6 +551,7 @@ impl DispatchStage {
                 }
             }
         }
+        self.send_staged();
         self.wire.batch = batch;
         // A failed write may have ended orders (journal records, re-sends): carry those out too.
         if !self.dispatcher.outbox().is_empty() {

@@ -164,6 +164,37 @@ fn places(frames: &[Vec<u8>]) -> usize {
 }
 
 #[test]
+fn both_legs_of_a_pair_leave_in_one_write_from_their_templates() {
+    let mut f = fixture(None);
+    received(&mut f.peer);
+    let writes = f.stage.wire.writes;
+    entry(&mut f.stage);
+    assert_eq!(f.stage.wire.writes, writes + 1, "one write for both legs");
+    assert!(f.stage.wire.staged.is_empty());
+    let (frames, partial) = received(&mut f.peer);
+    assert_eq!((places(&frames), partial), (2, 0));
+    let orders: Vec<_> = frames
+        .iter()
+        .filter_map(|b| match Request::decode_text(b) {
+            Ok(Request::PlaceOrder(o)) => {
+                Some((o.order_id, o.action.to_string(), o.total_quantity))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        orders,
+        [
+            (100, "BUY".to_string(), 100.0),
+            (101, "SELL".to_string(), 200.0)
+        ]
+    );
+    // Both were triggered by the tick: end to end, none measured as a re-send.
+    assert_eq!(f.stage.latency.end_to_end.len(), 2);
+    assert_eq!(f.stage.latency.resend_to_wire.len(), 0);
+}
+
+#[test]
 fn a_failed_write_ends_the_session_and_nothing_more_is_written() {
     let mut f = fixture(None);
     let (frames, _) = received(&mut f.peer);

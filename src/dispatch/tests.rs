@@ -57,6 +57,10 @@ fn every_order_is_journaled_before_it_is_sent() {
         (p[1].instrument, p[1].side, p[1].qty, p[1].order_id),
         (1, Side::Sell, 200, 101)
     );
+    assert!(
+        p.iter().all(|p| p.from_tick),
+        "a tick's intent triggered both"
+    );
 }
 
 #[test]
@@ -258,6 +262,8 @@ fn winding_down_cancels_working_entries_and_flattens_when_asked() {
             .any(|p| p.instrument == 0 && p.side == Side::Sell && p.qty == 100),
         "{flat:?}"
     );
+    // A flatten is the dispatcher's own decision: measured apart from the ticks' orders.
+    assert!(flat.iter().all(|p| !p.from_tick), "{flat:?}");
 }
 
 #[test]

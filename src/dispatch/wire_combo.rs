@@ -9,10 +9,10 @@ use crate::wire::{ComboLeg, ContractSpec, OrderExtras, OrderRequest, Request};
 use arrayvec::ArrayString;
 
 impl Wire {
-    /// Writes combo `p` (leg A is `p`'s instrument and side, leg B is in `c`); false when it
-    /// could not be written, or a leg has no contract id (the start-up check refuses a combo
-    /// policy without them, so this is a defect, logged).
-    pub(super) fn place_combo(&mut self, p: &PlaceOrder, c: &ComboKind) -> bool {
+    /// Appends combo `p`'s PLACE_ORDER to the staged bytes (leg A is `p`'s instrument and side,
+    /// leg B is in `c`; never a template); false when a leg has no contract id (the start-up
+    /// check refuses a combo policy without them, so this is a defect, logged).
+    pub(super) fn encode_combo(&mut self, p: &PlaceOrder, c: &ComboKind) -> bool {
         let con_id = |i: u16| self.con_ids.get(i as usize).copied().unwrap_or(0);
         let (con_a, con_b) = (con_id(p.instrument), con_id(c.instrument_b));
         if con_a <= 0 || con_b <= 0 {
@@ -74,8 +74,8 @@ impl Wire {
             },
             extras,
         );
-        let written = self.write(&request);
+        request.encode_text(&mut self.out);
         self.account = account;
-        written
+        true
     }
 }

@@ -1,10 +1,18 @@
 //! The dispatch thread's socket side: requests encoded in the v178 text layout into one
 //! buffer and written whole, or the session ends (see `stage.rs`, "Writing rules").
+//!
+//! Orders are staged, not written one by one: the orders the dispatcher hands out together
+//! (both legs of a pair) are encoded back to back into one buffer and leave in one write (one
+//! syscall). A market order is written from its instrument's and side's [`OrderTemplate`] with
+//! only the order id, quantity and orderRef patched in; limit orders use the ordinary encoder.
 
 use super::{Control, Outbound, PlaceOrder, RECONCILE_REQ_ID};
 use crate::instruments::req_id;
 use crate::io::SessionGate;
-use crate::wire::{ContractSpec, ExecutionFilter, OrderExtras, OrderRequest, Request};
+use crate::types::Side;
+use crate::wire::{
+    ContractSpec, ExecutionFilter, OrderExtras, OrderRequest, OrderTemplate, Request,
+};
 use arrayvec::ArrayString;
 use std::io::{ErrorKind, Write};
 use std::net::{Shutdown, TcpStream};
@@ -28,21 +36,81 @@ pub(super) struct Wire {
     pub(super) out: Vec<u8>,
     /// The dispatcher's outbox is swapped in here and carried out.
     pub(super) batch: Vec<Outbound>,
+    /// Per instrument, the market DAY order's template for a buy and for a sell (`None` only if
+    /// the codec could not cut one: that instrument's orders use the ordinary encoder).
+    pub(super) templates: Vec<[Option<OrderTemplate>; 2]>,
+    /// Orders encoded into `out` and not yet written, each with the end of its frame in `out`.
+    pub(super) staged: Vec<(PlaceOrder, usize)>,
+    /// Buffers handed to the socket (each one write, or more only when it takes part).
+    pub(super) writes: u64,
+}
+
+/// Templates for every instrument and both sides, built once at start-up.
+pub(super) fn order_templates(
+    symbols: &[String],
+    account: &str,
+) -> Vec<[Option<OrderTemplate>; 2]> {
+    symbols
+        .iter()
+        .map(|s| {
+            [Side::Buy, Side::Sell].map(|side| {
+                OrderTemplate::market_day(s, side.as_str(), account)
+                    .map_err(|e| tracing::error!(symbol = %s, error = %e, "no order template"))
+                    .ok()
+            })
+        })
+        .collect()
+}
+
+/// What [`Wire::stage`] did with an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Staged {
+    /// Encoded behind the others; it leaves at [`Wire::send_staged`].
+    Yes,
+    /// No session: nothing staged (the session is lost).
+    SessionDown,
+    /// Not encodable (a combo leg without a contract id): nothing staged, the session stays.
+    Refused,
+}
+
+/// What became of the staged orders after their write.
+pub(super) struct Sent {
+    /// Bytes of the staged frames that went out whole (all of them when the write succeeded).
+    pub(super) written: usize,
+    /// The write failed: the session is over for dispatch.
+    pub(super) failed: bool,
 }
 
 impl Wire {
     /// Writes a request on the session, whole; false when it could not be written. A failed
     /// or stalled write ends the session here: the socket is shut down and dropped, so nothing
     /// (no frame after half a frame) is written on it again.
+    /// Staged orders must be written first ([`Wire::send_staged`]).
     pub(super) fn write(&mut self, req: &Request<'_>) -> bool {
-        let Some(w) = &mut self.writer else {
-            return false;
-        };
+        debug_assert!(self.staged.is_empty(), "staged orders go out first");
         self.out.clear();
         req.encode_text(&mut self.out);
-        match write_frame(w, &self.out, self.stall_limit) {
-            Ok(()) => true,
-            Err(e) => {
+        !self.write_out().failed
+    }
+
+    /// Writes all of `out`, whole, and clears it; a failed or stalled write ends the session.
+    fn write_out(&mut self) -> Sent {
+        let Some(w) = &mut self.writer else {
+            self.out.clear();
+            return Sent {
+                written: 0,
+                failed: true,
+            };
+        };
+        self.writes += 1;
+        let result = write_frame(w, &self.out, self.stall_limit);
+        self.out.clear();
+        match result {
+            Ok(()) => Sent {
+                written: usize::MAX,
+                failed: false,
+            },
+            Err((e, written)) => {
                 if e == WriteError::Stalled {
                     self.stalls += 1;
                 }
@@ -50,15 +118,48 @@ impl Wire {
                 if let Some(w) = self.writer.take() {
                     let _ = w.shutdown(Shutdown::Both);
                 }
-                false
+                Sent {
+                    written,
+                    failed: true,
+                }
             }
         }
     }
 
-    pub(super) fn place(&mut self, p: &PlaceOrder) -> bool {
-        if let super::OrderKind::Combo(c) = p.kind {
-            return self.place_combo(p, &c);
+    /// Encodes `p` behind the orders already staged; it leaves with them at
+    /// [`Wire::send_staged`]. Nothing is staged when the session is down, or for a combo whose
+    /// legs have no contract id (start-up refuses such a pair, so this is a defect, logged).
+    pub(super) fn stage(&mut self, p: &PlaceOrder) -> Staged {
+        if self.writer.is_none() {
+            return Staged::SessionDown;
         }
+        let side = usize::from(p.side != Side::Buy);
+        let template = self
+            .templates
+            .get(p.instrument as usize)
+            .and_then(|t| t[side].as_ref());
+        match (p.kind, template) {
+            (super::OrderKind::Combo(c), _) => {
+                if !self.encode_combo(p, &c) {
+                    return Staged::Refused;
+                }
+            }
+            (super::OrderKind::Market, Some(t)) => t.write(p.order_id, p.qty, p.seq, &mut self.out),
+            _ => self.encode_place(p),
+        }
+        self.staged.push((*p, self.out.len()));
+        Staged::Yes
+    }
+
+    /// Writes the staged orders in one write; `self.staged` keeps them (with their frame ends)
+    /// for the caller to account for.
+    pub(super) fn send_staged(&mut self) -> Sent {
+        self.write_out()
+    }
+
+    /// The ordinary encoder's PLACE_ORDER of `p`, appended to `out` (limit orders, and any
+    /// order without a template).
+    fn encode_place(&mut self, p: &PlaceOrder) {
         let mut order_ref = ArrayString::<24>::new();
         let _ = order_ref.try_push_str(itoa::Buffer::new().format(p.seq));
         let account = std::mem::take(&mut self.account);
@@ -81,20 +182,20 @@ impl Wire {
             parent_id: 0,
         };
         // The Adaptive algo rides on the order's tail (algoStrategy and its algoParams).
-        let written = match p.kind.algo() {
-            None => self.write(&Request::PlaceOrder(order)),
-            Some(priority) => self.write(&Request::PlaceOrderExt(
+        match p.kind.algo() {
+            None => Request::PlaceOrder(order).encode_text(&mut self.out),
+            Some(priority) => Request::PlaceOrderExt(
                 order,
                 OrderExtras {
                     algo_strategy: "Adaptive",
                     adaptive_priority: priority.as_ib(),
                     ..OrderExtras::default()
                 },
-            )),
-        };
+            )
+            .encode_text(&mut self.out),
+        }
         self.account = account;
         self.symbols[p.instrument as usize] = symbol;
-        written
     }
 
     pub(super) fn control(&mut self, c: Control) -> bool {
@@ -159,19 +260,25 @@ pub(super) enum WriteError {
 
 /// Writes all of `buf` to a non-blocking socket. `WouldBlock` is waited out (spin, then yield)
 /// until `stall_limit` after the first one; the clock is read only then. On an error part of
-/// the frame may have gone out: the caller must end the session.
-fn write_frame(w: &mut TcpStream, mut buf: &[u8], stall_limit: Duration) -> Result<(), WriteError> {
+/// the buffer may have gone out (the error carries how many bytes did): the caller must end the
+/// session.
+fn write_frame(
+    w: &mut TcpStream,
+    buf: &[u8],
+    stall_limit: Duration,
+) -> Result<(), (WriteError, usize)> {
     let mut deadline: Option<Instant> = None;
     let backoff = crossbeam::utils::Backoff::new();
-    while !buf.is_empty() {
-        match w.write(buf) {
-            Ok(0) => return Err(WriteError::Failed),
-            Ok(n) => buf = &buf[n..],
+    let mut written = 0;
+    while written < buf.len() {
+        match w.write(&buf[written..]) {
+            Ok(0) => return Err((WriteError::Failed, written)),
+            Ok(n) => written += n,
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) if e.kind() == ErrorKind::WouldBlock => {
                 let now = Instant::now();
                 if now >= *deadline.get_or_insert(now + stall_limit) {
-                    return Err(WriteError::Stalled);
+                    return Err((WriteError::Stalled, written));
                 }
                 if backoff.is_completed() {
                     std::thread::yield_now();
@@ -179,7 +286,7 @@ fn write_frame(w: &mut TcpStream, mut buf: &[u8], stall_limit: Duration) -> Resu
                     backoff.snooze();
                 }
             }
-            Err(_) => return Err(WriteError::Failed),
+            Err(_) => return Err((WriteError::Failed, written)),
         }
     }
     Ok(())

@@ -212,7 +212,14 @@ pub fn spawn(
         ));
     }
     let opened = open(path, policy)?;
-    let (producer, consumer) = RingBuffer::new(capacity);
+    let (mut producer, mut consumer) = RingBuffer::new(capacity);
+    // Dispatch appends on its hot path: the queue's pages are mapped now.
+    let filler = JournalEntry::Done {
+        t_ns: 0,
+        order_id: 0,
+        filled: 0.0,
+    };
+    crate::runtime::prefault_queue(&mut producer, &mut consumer, filler);
     let writer_failed = Arc::new(AtomicBool::new(false));
     let writer = Writer {
         failed_flag: writer_failed.clone(),

@@ -1,23 +1,44 @@
 //! Latency recording: a monotonic nanosecond clock, fixed-bound HDR histograms (no resize, no
 //! allocation when recording) and the percentile table printed at shutdown. The `.hgrm` files
 //! of a run directory are written and read by `rundir`.
-
-use hdrhistogram::Histogram;
-use std::fmt::Write as _;
-use std::sync::OnceLock;
-use std::time::Instant;
+//!
+//! The clock reads the CPU's time-stamp counter through `quanta` (one `rdtsc` and a
+//! multiply-shift, no system call and no vDSO page), calibrated once against CLOCK_MONOTONIC;
+//! where the TSC is not invariant (`constant_tsc`/`nonstop_tsc`), `quanta` falls back to
+//! CLOCK_MONOTONIC. Every thread reads the same calibrated clock, so stamps taken on one stage
+//! and compared on another agree.
 
 /// Highest value a histogram records, in nanoseconds (60 s); larger values saturate.
 pub const MAX_TRACKABLE_NS: u64 = 60_000_000_000;
 /// Significant decimal digits kept (0.1 % value resolution).
 pub const SIGNIFICANT_DIGITS: u8 = 3;
 
-fn epoch() -> &'static Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    EPOCH.get_or_init(Instant::now)
+use hdrhistogram::Histogram;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+/// The process's clock and its zero (a raw counter value).
+struct Clock {
+    clock: quanta::Clock,
+    epoch_raw: u64,
 }
 
-/// Monotonic nanoseconds since the first call in this process (CLOCK_MONOTONIC via `Instant`).
+fn clock() -> &'static Clock {
+    static CLOCK: OnceLock<Clock> = OnceLock::new();
+    CLOCK.get_or_init(|| {
+        let clock = quanta::Clock::new();
+        let epoch_raw = clock.raw();
+        Clock { clock, epoch_raw }
+    })
+}
+
+/// Calibrates the clock now (it takes milliseconds, once per process), so no stage pays for it
+/// on its first stamp. The engine calls it at start-up.
+pub fn start_clock() {
+    clock();
+}
+
+/// Monotonic nanoseconds since the clock started in this process (the TSC, see the module).
 ///
 /// # Examples
 /// ```
@@ -27,11 +48,13 @@ fn epoch() -> &'static Instant {
 /// ```
 #[inline]
 pub fn now_ns() -> u64 {
-    epoch().elapsed().as_nanos() as u64
+    let c = clock();
+    c.clock.delta_as_nanos(c.epoch_raw, c.clock.raw())
 }
 
 /// A histogram with the engine's fixed bounds: 1 ns to 60 s at 3 significant digits. All memory
-/// is allocated here; recording never allocates.
+/// is allocated here and zeroed (written, so its pages are mapped now, not at a stage's first
+/// samples); recording never allocates.
 ///
 /// # Examples
 /// ```
@@ -43,6 +66,7 @@ pub fn histogram() -> Histogram<u64> {
     let mut h = Histogram::new_with_bounds(1, MAX_TRACKABLE_NS, SIGNIFICANT_DIGITS)
         .expect("constant histogram bounds are valid");
     h.auto(false);
+    h.reset();
     h
 }
 

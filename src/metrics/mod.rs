@@ -140,6 +140,8 @@ pub struct SignalCells {
     pub queue_depth: Cell,
     pub queue_wait: LatencyCells,
     pub service: LatencyCells,
+    /// Socket read of each quote's tick to the strategy's decision on it (trade or not).
+    pub tick_to_decision: LatencyCells,
 }
 
 /// Link state as published by dispatch ([`DispatchCells::link`]).
@@ -183,6 +185,8 @@ pub struct DispatchCells {
     pub queue_wait: LatencyCells,
     pub service: LatencyCells,
     pub end_to_end: LatencyCells,
+    /// Re-sends, hedges, give-ups and flattens: decision to order written.
+    pub resend_to_wire: LatencyCells,
     pub read_to_signal: LatencyCells,
     pub order_events: LatencyCells,
 }
@@ -252,7 +256,7 @@ impl EngineMetrics {
     }
 
     /// Every latency histogram's cells with its stage and histogram name, in pipeline order.
-    pub fn latencies(&self) -> [(&'static str, &'static str, &LatencyCells); 11] {
+    pub fn latencies(&self) -> [(&'static str, &'static str, &LatencyCells); 13] {
         let (io, n, s, d) = (&self.io, &self.normalize, &self.signal, &self.dispatch);
         [
             ("io", "queue_wait", &io.queue_wait),
@@ -261,11 +265,13 @@ impl EngineMetrics {
             ("normalize", "service", &n.service),
             ("signal", "queue_wait", &s.queue_wait),
             ("signal", "service", &s.service),
+            ("signal", "tick_to_decision", &s.tick_to_decision),
             ("dispatch", "queue_wait", &d.queue_wait),
             ("dispatch", "service", &d.service),
             ("dispatch", "order_events", &d.order_events),
             ("dispatch", "read_to_signal", &d.read_to_signal),
             ("dispatch", "end_to_end", &d.end_to_end),
+            ("dispatch", "resend_to_wire", &d.resend_to_wire),
         ]
     }
 }

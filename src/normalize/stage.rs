@@ -5,7 +5,7 @@ use super::{FeedState, NormalizeCounters, Normalizer};
 use crate::latency::now_ns;
 use crate::metrics::EngineMetrics;
 use crate::record::{EventTap, QuoteTap};
-use crate::runtime::{Cadence, Step, Waiter, Waker, consume, push_waiting};
+use crate::runtime::{Cadence, LinkTx, Step, Waiter, Waker, consume, push_waiting};
 use crate::types::{MdEvent, QuoteMsg};
 use hdrhistogram::Histogram;
 use std::sync::Arc;
@@ -17,6 +17,9 @@ pub struct NormalizeReport {
     pub service: Histogram<u64>,
     pub counters: NormalizeCounters,
     pub quote_queue_full: u64,
+    /// Quotes replaced in their instrument's slot before signal read them
+    /// (`engine.md_conflate`).
+    pub quotes_conflated: u64,
     pub mids: Vec<f64>,
     /// Tops of book handed to the quote recorder, and dropped because its queue was full.
     pub recorded: u64,
@@ -29,7 +32,8 @@ pub struct NormalizeReport {
 /// The normalize thread.
 pub struct NormalizeStage {
     pub rx: rtrb::Consumer<MdEvent>,
-    pub tx: rtrb::Producer<QuoteMsg>,
+    /// To signal: a FIFO (every quote) or one conflating slot per instrument.
+    pub tx: LinkTx<QuoteMsg>,
     pub normalizer: Normalizer,
     pub waiter: Waiter,
     /// Rung after each push: signal's doorbell (a no-op unless it blocks).
@@ -79,7 +83,13 @@ impl NormalizeStage {
                             t_recv_ns: e.t_recv_ns,
                             t_enq_ns: now_ns(),
                         };
-                        full += push_waiting(tx, msg, waker);
+                        match tx {
+                            LinkTx::Fifo(q) => full += push_waiting(q, msg, waker),
+                            LinkTx::Latest(slots) => {
+                                slots.push(quote.instrument, msg);
+                                waker.wake();
+                            }
+                        }
                     }
                 }
                 Step::Publish(l, depth) => {
@@ -103,6 +113,10 @@ impl NormalizeStage {
             service: l.service,
             counters: self.normalizer.counters(),
             quote_queue_full: full,
+            quotes_conflated: match &self.tx {
+                LinkTx::Fifo(_) => 0,
+                LinkTx::Latest(slots) => slots.conflated(),
+            },
             mids: self.normalizer.mids().collect(),
             recorded: self.tap.as_ref().map_or(0, QuoteTap::sent),
             record_dropped: self.tap.as_ref().map_or(0, QuoteTap::dropped),

@@ -23,6 +23,7 @@ pub(super) fn normalize(instruments: usize) -> NormalizeReport {
         service: histogram(),
         counters: Default::default(),
         quote_queue_full: 0,
+        quotes_conflated: 0,
         mids: vec![0.0; instruments],
         recorded: 0,
         record_dropped: 0,
@@ -35,6 +36,7 @@ pub(super) fn signal() -> SignalReport {
     SignalReport {
         queue_wait: histogram(),
         service: histogram(),
+        tick_to_decision: histogram(),
         service_during_refit: histogram(),
         service_idle: histogram(),
         quotes: 0,
@@ -52,6 +54,7 @@ pub(super) fn dispatch() -> DispatchReport {
         queue_wait: histogram(),
         service: histogram(),
         end_to_end: histogram(),
+        resend_to_wire: histogram(),
         read_to_signal: histogram(),
         order_events: histogram(),
         counters: Default::default(),

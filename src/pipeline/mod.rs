@@ -19,6 +19,7 @@
 mod contract_ids;
 mod ends;
 mod placement;
+mod prefault;
 mod recorder;
 mod report;
 mod warmup;
@@ -38,11 +39,12 @@ use crate::journal;
 use crate::latency::{Named, now_ns};
 use crate::metrics::EngineMetrics;
 use crate::normalize::{FeedState, NormalizeReport, NormalizeStage, Normalizer};
-use crate::runtime::{Cadence, Waiter, Waker};
+use crate::runtime::{Cadence, Waiter, Waker, link, lock_all};
 use crate::signal::{BasketRouter, PairRouter, SignalReport, SignalStage};
 use crate::strategy::PairStrategy;
 use anyhow::Context;
 use placement::spawn;
+use prefault::prefault_queues;
 use report::report;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,6 +93,7 @@ pub struct RunReport {
 /// # Errors
 /// Connection failures, thread spawn failures, run-directory I/O.
 pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport> {
+    crate::latency::start_clock();
     let instruments = Instruments::of(params);
     anyhow::ensure!(
         !instruments.is_empty(),
@@ -135,6 +138,11 @@ pub fn run(params: &EngineParams, opts: RunOptions) -> anyhow::Result<RunReport>
         metrics,
         con_ids,
     )?;
+    if params.engine.lock_memory {
+        // After everything is allocated and pre-faulted: MCL_FUTURE covers what comes later.
+        lock_all().context("engine.lock_memory = true")?;
+        tracing::info!("memory locked (mlockall)");
+    }
     let started = Instant::now();
     let running = stages.spawn(&placement)?;
     supervise(&opts, &control, started, &running, &mut watch);
@@ -270,11 +278,23 @@ fn build_stages(
 ) -> anyhow::Result<(Stages, Control)> {
     let symbols = instruments.symbols().to_vec();
     let cap = params.engine.queue_capacity;
-    let (md_tx, md_rx) = rtrb::RingBuffer::new(cap);
-    let (quote_tx, quote_rx) = rtrb::RingBuffer::new(cap);
-    let (intent_tx, intent_rx) = rtrb::RingBuffer::new(cap);
-    let (order_tx, order_rx) = rtrb::RingBuffer::new(cap);
-    let (outcome_tx, outcome_rx) = rtrb::RingBuffer::new(cap);
+    let (mut md_tx, mut md_rx) = rtrb::RingBuffer::new(cap);
+    let (mut quote_tx, mut quote_rx) = link(
+        params.engine.md_conflate,
+        cap,
+        symbols.len(),
+        prefault::quote_sample(),
+    );
+    let (mut intent_tx, mut intent_rx) = rtrb::RingBuffer::new(cap);
+    let (mut order_tx, mut order_rx) = rtrb::RingBuffer::new(cap);
+    let (mut outcome_tx, mut outcome_rx) = rtrb::RingBuffer::new(cap);
+    prefault_queues(
+        (&mut md_tx, &mut md_rx),
+        (&mut quote_tx, &mut quote_rx),
+        (&mut intent_tx, &mut intent_rx),
+        (&mut order_tx, &mut order_rx),
+        (&mut outcome_tx, &mut outcome_rx),
+    );
     let account = conn.accounts.split(',').next().unwrap_or("").to_string();
     let (version, next_id) = (conn.server_version, conn.next_valid_id);
     let (stream, reader) = conn.into_parts();
@@ -359,6 +379,7 @@ fn build_stages(
                 params, "params",
             )?),
         );
+    router.prefault();
     router
         .start_model_thread()
         .context("cannot start the model thread")?;

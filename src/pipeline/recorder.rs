@@ -97,6 +97,7 @@ pub fn spawn(
         QUOTE_HEADER,
         capacity,
         "hft-recorder",
+        Quote::default(),
         move |q: &Quote, out| {
             let symbol = symbols
                 .get(usize::from(q.instrument))
@@ -129,6 +130,7 @@ pub fn spawn_events(
         MD_EVENTS_HEADER,
         capacity,
         "hft-recorder-md",
+        super::prefault::md_sample(),
         move |e: &MdEvent, out| {
             let symbol = instrument_of_req(e.req_id)
                 .and_then(|i| symbols.get(usize::from(i)))
@@ -138,17 +140,20 @@ pub fn spawn_events(
     )
 }
 
-/// The one recorder loop, for any row type: `path` gets `header`, then a row per item.
-fn spawn_writer<T: Send + 'static>(
+/// The one recorder loop, for any row type: `path` gets `header`, then a row per item. The
+/// queue is pre-faulted with `sample` (see [`crate::runtime::prefault_queue`]).
+fn spawn_writer<T: Copy + Send + 'static>(
     path: &Path,
     header: &str,
     capacity: usize,
     thread: &str,
+    sample: T,
     row: impl FnMut(&T, &mut Vec<u8>) + Send + 'static,
 ) -> io::Result<(RecordTap<T>, JoinHandle<RecorderReport>)> {
     let mut file = File::create(path)?;
     writeln!(file, "{header}")?;
-    let (producer, consumer) = rtrb::RingBuffer::new(capacity);
+    let (mut producer, mut consumer) = rtrb::RingBuffer::new(capacity);
+    crate::runtime::prefault_queue(&mut producer, &mut consumer, sample);
     let path = path.to_path_buf();
     let handle = std::thread::Builder::new()
         .name(thread.into())

@@ -45,11 +45,13 @@ pub(super) fn report(
         named("normalize.service", &norm.service),
         named("signal.queue_wait", &sig.queue_wait),
         named("signal.service", &sig.service),
+        named("tick_to_decision", &sig.tick_to_decision),
         named("dispatch.queue_wait", &disp.queue_wait),
         named("dispatch.service", &disp.service),
         named("dispatch.order_events", &disp.order_events),
         named("read_to_signal", &disp.read_to_signal),
         named("end_to_end", &disp.end_to_end),
+        named("resend_to_wire", &disp.resend_to_wire),
     ];
     // With a model thread (cold fits): the signal stage's service time during its fits and
     // outside them.
@@ -194,6 +196,7 @@ pub(super) fn report(
                 md_queue_full: io.counters.md_queue_full,
                 md_dropped: io.counters.md_dropped,
                 quote_queue_full: norm.quote_queue_full,
+                quotes_conflated: norm.quotes_conflated,
                 quotes: norm.counters.quotes,
                 signals: sig.intents,
                 quotes_recorded: recorder.as_ref().map_or(0, |r| r.rows),

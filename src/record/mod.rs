@@ -32,6 +32,12 @@ impl<T> FixedLog<T> {
         }
     }
 
+    /// Writes the log's whole preallocated room once (its length is unchanged), so recording
+    /// takes no page fault (the live engine calls it at start-up; a backtest does not need it).
+    pub fn prefault(&mut self) {
+        crate::runtime::prefault_spare(&mut self.items);
+    }
+
     /// Appends `item`; false (and counted as dropped) when the log is full.
     #[inline]
     pub fn push(&mut self, item: T) -> bool {

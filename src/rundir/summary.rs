@@ -370,6 +370,8 @@ pub struct EngineCounters {
     pub md_queue_full: u64,
     pub md_dropped: u64,
     pub quote_queue_full: u64,
+    /// Quotes replaced in their slot before signal read them (`engine.md_conflate`).
+    pub quotes_conflated: u64,
     pub quotes: u64,
     pub signals: u64,
     /// Rows written to `quotes.csv` (`engine.record_quotes`), and tops of book dropped because

@@ -1,6 +1,6 @@
 //! The loop every queue-fed stage runs, and the push that never drops.
 
-use super::{Waiter, Waker};
+use super::{Inbox, Waiter, Waker};
 use crate::latency::{self, now_ns};
 use hdrhistogram::Histogram;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,7 +44,7 @@ pub enum Step<'a, T> {
 /// assert_eq!((sum, l.service.len(), published), (3, 2, 2));
 /// ```
 pub fn consume<T>(
-    rx: &mut rtrb::Consumer<T>,
+    rx: &mut impl Inbox<T>,
     waiter: &mut Waiter,
     upstream_done: &AtomicBool,
     cadence: &mut Cadence,
@@ -55,20 +55,26 @@ pub fn consume<T>(
         queue_wait: latency::histogram(),
         service: latency::histogram(),
     };
+    // The stamp that ended the previous item starts the next one popped right after it (one
+    // clock read per item under load); after an idle turn the clock is read afresh.
+    let mut last_end: Option<u64> = None;
     loop {
         match rx.pop() {
-            Ok(item) => {
+            Some(item) => {
                 waiter.reset();
-                let start = now_ns();
+                let start = last_end.take().unwrap_or_else(now_ns);
                 latency::record(&mut l.queue_wait, start.saturating_sub(enqueued_ns(&item)));
                 handle(Step::Item(item, start));
                 let end = now_ns();
                 latency::record(&mut l.service, end.saturating_sub(start));
+                last_end = Some(end);
                 if cadence.due(end, false) {
                     handle(Step::Publish(&l, rx.slots()));
+                    last_end = None;
                 }
             }
-            Err(_) => {
+            None => {
+                last_end = None;
                 if upstream_done.load(Ordering::Acquire) && rx.is_empty() {
                     handle(Step::Publish(&l, 0));
                     return l;

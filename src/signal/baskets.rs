@@ -39,6 +39,11 @@ pub struct BasketRouter {
 }
 
 impl BasketRouter {
+    /// Writes every chart log's preallocated room once (no page fault when rows are logged).
+    pub fn prefault(&mut self) {
+        self.series.iter_mut().for_each(FixedLog::prefault);
+    }
+
     /// Baskets over `baskets` (instrument indices of their names) numbered from slot
     /// `first_slot` (after the pairs), among `instruments` instruments; fits inline until
     /// attached to a model thread; up to `series_capacity` chart rows each.

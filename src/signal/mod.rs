@@ -93,6 +93,12 @@ impl PairRouter {
             .map(|l| l.counters())
     }
 
+    /// Writes every series log's preallocated room once (no page fault when rows are logged).
+    pub fn prefault(&mut self) {
+        self.series.iter_mut().for_each(FixedLog::prefault);
+        self.baskets.prefault();
+    }
+
     /// As [`new`](Self::new), recording up to `series_capacity` grid rows per pair (all storage
     /// allocated now; later rows are counted as dropped).
     pub fn with_series(

@@ -5,7 +5,7 @@ use super::model::RefitWindows;
 use crate::latency::{self, now_ns};
 use crate::metrics::EngineMetrics;
 use crate::record::FixedLog;
-use crate::runtime::{Cadence, Step, Waiter, Waker, consume, push_waiting};
+use crate::runtime::{Cadence, LinkRx, Step, Waiter, Waker, consume, push_waiting};
 use crate::strategy::basket::BasketSample;
 use crate::strategy::{GridSample, StrategyCounters};
 use crate::types::{IntentMsg, IntentOutcome, QuoteMsg};
@@ -17,6 +17,9 @@ use std::sync::atomic::AtomicBool;
 pub struct SignalReport {
     pub queue_wait: Histogram<u64>,
     pub service: Histogram<u64>,
+    /// Socket read of every quote's tick to the strategy's decision on it, whether it traded
+    /// or not.
+    pub tick_to_decision: Histogram<u64>,
     /// With a model thread: the service time of each quote, split by whether it overlapped a
     /// fit on that thread (`signal.service_during_refit`) or not (`signal.service_idle`);
     /// empty without one.
@@ -36,7 +39,8 @@ pub struct SignalReport {
 
 /// The signal thread.
 pub struct SignalStage {
-    pub rx: rtrb::Consumer<QuoteMsg>,
+    /// From normalize: a FIFO or conflating slots (`engine.md_conflate`).
+    pub rx: LinkRx<QuoteMsg>,
     pub tx: rtrb::Producer<IntentMsg>,
     /// What became of the intents, from dispatch: read before each quote.
     pub outcomes: rtrb::Consumer<IntentOutcome>,
@@ -62,6 +66,7 @@ impl SignalStage {
             &self.waker,
         );
         let cells = &self.metrics.signal;
+        let mut tick_to_decision = latency::histogram();
         let windows = router.refit_windows();
         let (mut during_refit, mut idle) = (latency::histogram(), latency::histogram());
         let l = consume(
@@ -79,15 +84,20 @@ impl SignalStage {
                     while let Ok(o) = outcomes.pop() {
                         router.on_outcome(&o);
                     }
+                    let mut decided = None;
                     router.on_quote(&msg.value, |intent| {
                         intents += 1;
+                        // The decision's stamp is the intent's enqueue time.
+                        let t = *decided.get_or_insert_with(now_ns);
                         let m = IntentMsg {
                             value: intent,
                             t_recv_ns: msg.t_recv_ns,
-                            t_enq_ns: now_ns(),
+                            t_enq_ns: t,
                         };
                         push_waiting(tx, m, waker);
                     });
+                    let decided = decided.unwrap_or_else(now_ns);
+                    latency::record(&mut tick_to_decision, decided.saturating_sub(msg.t_recv_ns));
                     if let (Some(w), Some((before, start))) = (&windows, stamped) {
                         let (end, after) = (now_ns(), w.stamp());
                         let h = if RefitWindows::overlapped(before, after) {
@@ -104,12 +114,14 @@ impl SignalStage {
                     cells.queue_depth.set(depth as u64);
                     cells.queue_wait.publish(&l.queue_wait);
                     cells.service.publish(&l.service);
+                    cells.tick_to_decision.publish(&tick_to_decision);
                 }
             },
         );
         SignalReport {
             queue_wait: l.queue_wait,
             service: l.service,
+            tick_to_decision,
             service_during_refit: during_refit,
             service_idle: idle,
             quotes,

@@ -574,11 +574,8 @@ impl Core {
         // Wire to wire: the order names, in orderRef, the tick that triggered it.
         if let (Some(w), Some(s)) = (&mut self.market.wire, self.sessions.get(conn)) {
             let seq = crate::wire::parse_i64(o.order_ref.as_bytes()).unwrap_or(0);
-            match usize::try_from(seq - 1)
-                .ok()
-                .and_then(|i| s.scheduled.get(i))
-            {
-                Some(&sched) => {
+            match u64::try_from(seq - 1).ok().and_then(|k| s.scheduled_at(k)) {
+                Some(sched) => {
                     let latency = self.frame_read_ns.saturating_sub(sched);
                     crate::latency::record(&mut w.tick_to_trade, latency);
                     w.matched += 1;

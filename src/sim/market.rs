@@ -28,6 +28,13 @@ pub(crate) enum Feed {
         /// Rows per second regardless of recorded times (0: use `speed`); turns on wire-to-wire
         /// recording.
         rate: f64,
+        /// At the last row, start over (at a fixed `rate`), times shifted by `cycle_ns`.
+        repeat: bool,
+        /// Rows sent in all (the schedule of a repeating replay runs on).
+        sent: u64,
+        /// Added to the recorded times of this pass: the passes so far times the file's span
+        /// plus a second.
+        cycle_ns: i64,
         started: Option<Instant>,
         /// The distinct symbols recorded in the file.
         symbols: Vec<usize>,
@@ -121,7 +128,7 @@ impl Market {
 
     /// A replay has sent its last row.
     pub(super) fn replay_finished(&self) -> bool {
-        matches!(&self.feed, Feed::Replay { rows, next, .. } if *next >= rows.len())
+        matches!(&self.feed, Feed::Replay { rows, next, repeat: false, .. } if *next >= rows.len())
     }
 
     fn has_subscribers(&self) -> bool {
@@ -150,12 +157,14 @@ impl Market {
                 next,
                 speed,
                 rate,
+                repeat,
+                sent,
                 started: Some(t0),
                 ..
-            } => match rows.get(*next) {
+            } => match rows.get(if *repeat { 0 } else { *next }) {
                 Some(r) => {
                     let t = if *rate > 0.0 {
-                        *next as f64 / rate
+                        *sent as f64 / rate
                     } else {
                         (r.ts_ns - rows[0].ts_ns) as f64 / 1e9 / speed
                     };
@@ -206,14 +215,22 @@ impl Market {
                 next,
                 speed,
                 rate,
+                repeat,
+                sent,
+                cycle_ns,
                 ..
             } => {
                 let t0 = replay_t0?;
+                if *repeat && *rate > 0.0 && *next >= rows.len() && !rows.is_empty() {
+                    let span = rows[rows.len() - 1].ts_ns - rows[0].ts_ns;
+                    *cycle_ns += span + 1_000_000_000;
+                    *next = 0;
+                }
                 let r = rows.get(*next).copied()?;
-                let t_ns = (r.ts_ns - rows[0].ts_ns).max(0) as u64;
+                let t_ns = (r.ts_ns - rows[0].ts_ns + *cycle_ns).max(0) as u64;
                 if *rate > 0.0 {
                     // A fixed schedule: row k is due k / rate after the start.
-                    let due_ns = (*next as f64 / *rate * 1e9) as u64;
+                    let due_ns = (*sent as f64 / *rate * 1e9) as u64;
                     if due_ns > t0.elapsed().as_nanos() as u64 {
                         return None;
                     }
@@ -227,6 +244,7 @@ impl Market {
                     self.scheduled_ns = crate::latency::now_ns();
                 }
                 *next += 1;
+                *sent += 1;
                 self.universe.set_top(r.symbol, r.top);
                 Some(MarketEvent {
                     t_ns,

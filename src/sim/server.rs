@@ -46,6 +46,9 @@ pub struct GatewayOptions {
     pub allow_remote: bool,
     /// Synthetic feed as fast as clients read instead of paced to the wall clock.
     pub unpaced: bool,
+    /// A replay starts over at its end, its times shifted past the last row's (for soak runs
+    /// longer than the file; `hft bench-wire --soak`).
+    pub repeat_replay: bool,
 }
 
 /// A running paper gateway. Dropping it stops it.
@@ -89,7 +92,7 @@ impl Gateway {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64)
         };
-        let (universe, feed) = build_feed(&params, opts.unpaced)?;
+        let (universe, feed) = build_feed(&params, opts.unpaced, opts.repeat_replay)?;
         // A replay keeps its recorded clock: tick-by-tick times are the file's times.
         let start_ns = match &feed {
             Feed::Replay { rows, .. } => rows[0].ts_ns,
@@ -108,7 +111,11 @@ impl Gateway {
         threads.push(
             std::thread::Builder::new()
                 .name("sim-core".into())
-                .spawn(move || core.run(rx))
+                .spawn(move || {
+                    // The market clock sleeps until each tick is due: wake it on time.
+                    crate::runtime::fine_timer_slack();
+                    core.run(rx)
+                })
                 .expect("spawn sim-core"),
         );
         let limits = Limits {
@@ -183,7 +190,11 @@ impl Drop for Gateway {
     }
 }
 
-fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), GatewayError> {
+fn build_feed(
+    params: &SimParams,
+    unpaced: bool,
+    repeat: bool,
+) -> Result<(Universe, Feed), GatewayError> {
     let Some(replay) = &params.replay else {
         return Ok((
             Universe::new(&params.market),
@@ -248,6 +259,9 @@ fn build_feed(params: &SimParams, unpaced: bool) -> Result<(Universe, Feed), Gat
             next: 0,
             speed: replay.speed,
             rate: replay.rate,
+            repeat,
+            sent: 0,
+            cycle_ns: 0,
             started: None,
             symbols: (0..seen.len()).filter(|&i| seen[i]).collect(),
         },

@@ -46,8 +46,40 @@ pub(super) struct Session {
     /// Market-data frames sent: the n-th is the client's tick sequence number n (the engine
     /// numbers the market-data messages it decodes the same way, and echoes it in orderRef).
     pub(super) md_sent: u64,
-    /// With wire-to-wire recording on: the scheduled send time of each market-data frame.
-    pub(super) scheduled: Vec<u64>,
+    /// With wire-to-wire recording on: the scheduled send time of the latest market-data frames.
+    pub(super) scheduled: ScheduleRing,
+}
+
+/// Market-data frames whose scheduled time is kept for matching orders to their ticks (an
+/// order naming an older tick is counted as unmatched).
+pub(super) const SCHEDULE_WINDOW: u64 = 1 << 20;
+
+/// The scheduled send times of the last `window` frames: frame `k` (0-based) at `k % window`,
+/// so a long run's memory stays flat.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ScheduleRing {
+    times: Vec<u64>,
+}
+
+impl ScheduleRing {
+    /// Records frames `first..first + n` as scheduled at `t_ns`.
+    fn note(&mut self, first: u64, n: u64, t_ns: u64, window: u64) {
+        for k in first..first + n {
+            let i = (k % window) as usize;
+            match self.times.get_mut(i) {
+                Some(slot) => *slot = t_ns,
+                None => self.times.push(t_ns),
+            }
+        }
+    }
+
+    /// Frame `k`'s time, if it is one of the last `window` of the `sent` frames.
+    fn at(&self, k: u64, sent: u64, window: u64) -> Option<u64> {
+        if k >= sent || sent - k > window {
+            return None;
+        }
+        self.times.get((k % window) as usize).copied()
+    }
 }
 
 impl Session {
@@ -80,11 +112,16 @@ impl Session {
 
     /// Counts `n` market-data frames just sent (and their scheduled time when recording).
     pub(super) fn note_md_frames(&mut self, n: u64, scheduled_ns: u64, record: bool) {
-        self.md_sent += n;
         if record {
             self.scheduled
-                .extend(std::iter::repeat_n(scheduled_ns, n as usize));
+                .note(self.md_sent, n, scheduled_ns, SCHEDULE_WINDOW);
         }
+        self.md_sent += n;
+    }
+
+    /// The scheduled send time of frame `k` (0-based), while it is within the window.
+    pub(super) fn scheduled_at(&self, k: u64) -> Option<u64> {
+        self.scheduled.at(k, self.md_sent, SCHEDULE_WINDOW)
     }
 }
 
@@ -116,7 +153,7 @@ impl Sessions {
             account: AccountSubs::default(),
             pacing,
             md_sent: 0,
-            scheduled: Vec::new(),
+            scheduled: ScheduleRing::default(),
         };
         self.by_conn.insert(conn, session);
     }
@@ -281,5 +318,27 @@ impl Sessions {
             "client started the API"
         );
         true
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::ScheduleRing;
+
+    #[test]
+    fn the_ring_keeps_the_last_window_of_frames() {
+        let mut r = ScheduleRing::default();
+        // Frames 0..10 at 100, 110, ...; a window of 4 keeps frames 6..10.
+        for k in 0..10 {
+            r.note(k, 1, 100 + 10 * k, 4);
+        }
+        assert_eq!(r.at(9, 10, 4), Some(190));
+        assert_eq!(r.at(6, 10, 4), Some(160));
+        assert_eq!(r.at(5, 10, 4), None, "fell out of the window");
+        assert_eq!(r.at(10, 10, 4), None, "not sent yet");
+        // Several frames at once share their time; memory stays at the window.
+        r.note(10, 3, 500, 4);
+        assert_eq!((r.at(10, 13, 4), r.at(12, 13, 4)), (Some(500), Some(500)));
+        assert_eq!(r.times.len(), 4);
     }
 }

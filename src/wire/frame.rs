@@ -94,8 +94,12 @@ const READ_SLACK: usize = 64 * 1024;
 impl FrameReader {
     /// A reader accepting bodies up to `max_frame` bytes.
     pub fn new(max_frame: usize) -> Self {
+        let mut buf = vec![0u8; max_frame + 4 + READ_SLACK].into_boxed_slice();
+        // A zeroed allocation is mapped at first touch: write it now, not on the first ticks.
+        buf.fill(0);
+        std::hint::black_box(&mut buf);
         FrameReader {
-            buf: vec![0u8; max_frame + 4 + READ_SLACK].into_boxed_slice(),
+            buf,
             start: 0,
             end: 0,
             max_frame,

@@ -5,6 +5,8 @@
 //! - [`handshake`]: `API\0`, version ranges, and TWS's version negotiation.
 //! - [`text`]: server-to-client messages (decoded by the engine, encoded by the gateway).
 //! - [`request`]: client-to-server requests (encoded by the engine, decoded by the gateway).
+//! - [`OrderTemplate`]: PLACE_ORDER of a plain stock market order with only id, quantity and
+//!   orderRef patched in (the engine's hot path).
 //! - [`proto`]: protobuf messages for clients that negotiate version 201 and above.
 //!
 //! Decoders never panic: malformed input is a [`DecodeError`] or a [`FrameError`].
@@ -16,6 +18,7 @@ pub mod handshake;
 pub mod ids;
 mod order_extras;
 mod order_tail;
+mod order_template;
 pub mod proto;
 mod proto_request;
 pub mod request;
@@ -31,6 +34,7 @@ pub use handshake::{
     parse_version_range, unix_from_civil,
 };
 pub use order_extras::{ComboLeg, MAX_COMBO_LEGS, OrderExtras};
+pub use order_template::{OrderTemplate, TemplateError};
 pub use proto_request::ProtoRequest;
 pub use request::{ContractSpec, ExecutionFilter, HistoricalRequest, OrderRequest, Request};
 pub use text::{
