@@ -122,3 +122,20 @@ pub struct DispatchCounters {
     pub combo_give_ups: u64,
     pub combo_legged: u64,
 }
+
+/// The dispatcher's end state.
+pub struct DispatchOutcome {
+    pub counters: DispatchCounters,
+    pub positions: Vec<super::PositionState>,
+    /// Per pair: both legs as its own orders traded them.
+    pub pair_books: Vec<super::PairBook>,
+    /// Per basket: every name as its own orders traded it.
+    pub basket_books: Vec<super::LegBook>,
+    /// Commissions whose execution was not seen (e.g. from before start-up).
+    pub unattributed_commissions: f64,
+    /// The session was down when dispatch stopped.
+    pub disconnected: bool,
+    pub kill_reason: KillReason,
+    /// Executions in arrival order, with their commissions.
+    pub fills: crate::record::FixedLog<crate::record::FillRecord>,
+}

@@ -36,7 +36,7 @@ mod wire_out;
 
 pub use book::{ExecTable, LegBook, PairBook, PositionState, SeenExec};
 pub use combo::ComboKind;
-pub use counters::{DispatchCounters, KillReason};
+pub use counters::{DispatchCounters, DispatchOutcome, KillReason};
 pub use execution::OrderKind;
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
 pub use link::RECONCILE_REQ_ID;
@@ -564,23 +564,6 @@ impl Dispatcher {
     fn wall_ns(&self) -> u64 {
         self.wall_offset_ns + self.now
     }
-}
-
-/// The dispatcher's end state.
-pub struct DispatchOutcome {
-    pub counters: DispatchCounters,
-    pub positions: Vec<PositionState>,
-    /// Per pair: both legs as its own orders traded them.
-    pub pair_books: Vec<PairBook>,
-    /// Per basket: every name as its own orders traded it.
-    pub basket_books: Vec<LegBook>,
-    /// Commissions whose execution was not seen (e.g. from before start-up).
-    pub unattributed_commissions: f64,
-    /// The session was down when dispatch stopped.
-    pub disconnected: bool,
-    pub kill_reason: KillReason,
-    /// Executions in arrival order, with their commissions.
-    pub fills: FixedLog<FillRecord>,
 }
 
 #[cfg(test)]

@@ -86,6 +86,7 @@ mod ema;
 mod factor;
 mod johansen;
 mod kernel;
+mod kernel_moments;
 mod linalg;
 mod markov;
 mod mean;
@@ -109,7 +110,8 @@ pub use factor::{
     SymmetricEigen,
 };
 pub use johansen::{Johansen, johansen};
-pub use kernel::{EwmMoments, Kernel, KernelMoments};
+pub use kernel::{EwmMoments, Kernel};
+pub use kernel_moments::KernelMoments;
 pub use linalg::{
     Matrix, cholesky, inverse, least_squares, spd_inverse, spd_log_det, symmetric_eigen,
     symmetric_eigenvalues,
