@@ -12,7 +12,7 @@
 use super::execution::PassivePhase;
 use super::{Dispatcher, Link, OPEN_TICKETS, PendingOrder, TICKETS};
 use crate::config::Policy;
-use crate::types::{MAX_LEGS, Side};
+use crate::types::{MAX_BASKET_LEGS, Side};
 
 /// Attempts at each leg of a reducing trade (close or unwind) ...
 const UNWIND_RETRIES: u8 = 5;
@@ -64,7 +64,7 @@ pub(super) struct Ticket {
     /// A `passive` ticket's resting phase (`None` once over, or for other policies).
     pub passive: Option<PassivePhase>,
     /// The legs (the first `leg_count` of them).
-    pub legs: [LegState; MAX_LEGS],
+    pub legs: [LegState; MAX_BASKET_LEGS],
     pub leg_count: u8,
 }
 
@@ -88,7 +88,7 @@ impl LegState {
 const _: () = assert!(OPEN_TICKETS <= TICKETS);
 
 impl Dispatcher {
-    /// Opens a ticket for `orders` (every leg, at most [`MAX_LEGS`]) and submits the legs
+    /// Opens a ticket for `orders` (every leg, at most [`MAX_BASKET_LEGS`]) and submits the legs
     /// with a quantity (for a `passive` ticket of two legs, only the leg that rests: the other
     /// follows its fills; a passive ticket of more legs sends them all at market).
     pub(super) fn open_ticket(
@@ -112,7 +112,7 @@ impl Dispatcher {
         policy: Policy,
         orders: &[PendingOrder],
     ) -> u32 {
-        let orders = &orders[..orders.len().min(MAX_LEGS)];
+        let orders = &orders[..orders.len().min(MAX_BASKET_LEGS)];
         let id = self.next_ticket;
         self.next_ticket = self.next_ticket.wrapping_add(1).max(1);
         let leg_state = |o: &PendingOrder| LegState {
@@ -122,7 +122,7 @@ impl Dispatcher {
             filled: 0.0,
             live: 0,
         };
-        let mut legs = [LegState::NONE; MAX_LEGS];
+        let mut legs = [LegState::NONE; MAX_BASKET_LEGS];
         for (l, o) in legs.iter_mut().zip(orders) {
             *l = leg_state(o);
         }
@@ -278,7 +278,7 @@ impl Dispatcher {
             self.cancel_late_legs(&t);
         }
         // A leg is missing when its orders ended short (time running out cancels them first).
-        let missing: arrayvec::ArrayVec<usize, MAX_LEGS> = (0..t.legs().len())
+        let missing: arrayvec::ArrayVec<usize, MAX_BASKET_LEGS> = (0..t.legs().len())
             .filter(|&k| !complete(&t.legs[k]) && t.legs[k].live == 0)
             .collect();
         if missing.is_empty() {
@@ -412,7 +412,7 @@ impl Dispatcher {
         seq: u64,
         t_recv_ns: u64,
         t_event_ns: u64,
-    ) -> arrayvec::ArrayVec<PendingOrder, MAX_LEGS> {
+    ) -> arrayvec::ArrayVec<PendingOrder, MAX_BASKET_LEGS> {
         let state = &self.pairs[pair as usize];
         state
             .book
