@@ -142,8 +142,8 @@ impl Dispatcher {
             named[at] = true;
             wanted[at] = leg.signed() as f64;
         }
-        // A basket sent in parts names every name: a part lost on the way (a full queue) must
-        // not trade the rest alone.
+        // A basket sent in parts names every name: a set that arrived incomplete must not
+        // trade the rest alone.
         if n > MAX_LEGS && named[..n].iter().any(|&k| !k) {
             self.counters.intents_blocked += 1;
             return false;
