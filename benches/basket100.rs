@@ -26,13 +26,13 @@ use std::sync::Arc;
 
 const N: usize = 100;
 const T0: u64 = 1_000_000_000_000;
+/// When the rebalance comes: ten seconds after start-up, so start-up's requests have left the
+/// limiter's window and the quotes are fresh.
+const NOW: u64 = T0 + 10_000_000_000;
 
 /// A started, reconciled dispatcher trading one basket of `N` names, every name quoted.
 fn dispatcher() -> Dispatcher {
     let feed = Arc::new(FeedState::new(N));
-    for i in 0..N as u16 {
-        feed.publish(i, T0, 49.99, 50.01, 100.0, 100.0);
-    }
     let mut d = Dispatcher::new(
         DispatcherSetup {
             symbols: (0..N).map(|i| format!("U{i:02}")).collect(),
@@ -48,7 +48,7 @@ fn dispatcher() -> Dispatcher {
             wall_offset_ns: 0,
             fills_capacity: 1024,
             requests_sent: 0,
-            feed,
+            feed: feed.clone(),
             execution: ExecutionParams::default(),
             policies: Vec::new(),
         },
@@ -64,8 +64,10 @@ fn dispatcher() -> Dispatcher {
         };
         d.on_order_event(&msg, T0);
     }
-    // A second later the limiter has its budget back.
-    d.poll(T0 + 1_000_000_000);
+    for i in 0..N as u16 {
+        feed.publish(i, NOW, 49.99, 50.01, 100.0, 100.0);
+    }
+    d.poll(NOW);
     let mut scratch = Vec::new();
     d.outbox().swap_into(&mut scratch);
     d
@@ -88,7 +90,7 @@ fn rebalance_intents() -> Vec<Stamped<OrderIntent>> {
             value: OrderIntent {
                 pair: 0,
                 seq: 7,
-                t_ns: T0 + 1_000_000_000,
+                t_ns: NOW,
                 kind: if k + 1 < chunks.len() {
                     IntentKind::RebalancePart
                 } else {
@@ -96,8 +98,8 @@ fn rebalance_intents() -> Vec<Stamped<OrderIntent>> {
                 },
                 legs: Legs::from_slice(&legs[c.clone()]).unwrap(),
             },
-            t_recv_ns: T0 + 1_000_000_000,
-            t_enq_ns: T0 + 1_000_000_000,
+            t_recv_ns: NOW,
+            t_enq_ns: NOW,
         })
         .collect()
 }
@@ -110,9 +112,8 @@ fn dispatch_rebalance(c: &mut Criterion) {
         b.iter_batched(
             dispatcher,
             |mut d| {
-                let now = T0 + 1_000_000_000;
                 for msg in &intents {
-                    d.on_intent(msg, now);
+                    d.on_intent(msg, NOW);
                 }
                 batch.clear();
                 d.outbox().swap_into(&mut batch);
