@@ -76,7 +76,7 @@ fn a_basket_params_file_with_pairs_or_too_many_names_is_refused_naming_the_key()
     let with_pair = format!("{text}\n[[pairs]]\na = \"AAA\"\nb = \"BBB\"\n");
     let e = EngineParams::from_toml("b.toml", &with_pair).unwrap_err();
     assert!(e.to_string().contains("pairs"), "{e}");
-    let names: Vec<String> = (0..17).map(|i| format!("\"S{i}\"")).collect();
+    let names: Vec<String> = (0..101).map(|i| format!("\"S{i}\"")).collect();
     let big = text.replace(
         "symbols = [\"AAA\", \"BBB\", \"CCC\", \"DDD\", \"EEE\", \"FFF\", \"GGG\", \"HHH\"]",
         &format!("symbols = [{}]", names.join(", ")),

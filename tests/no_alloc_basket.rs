@@ -6,6 +6,10 @@
 //! baskets, are covered by `tests/no_alloc.rs`; here a loop stands in for them and for the
 //! exchange (every order fills at once, from preallocated events).
 //!
+//! Run twice: the 8-name basket of params/basket.toml, and the 100-name basket of
+//! params/basket100.toml (IB's default market-data lines), whose rebalances cross to dispatch
+//! as rebalance parts and go out as 100-leg tickets paced by the limiter.
+//!
 //! Own `main` (`harness = false`): no test-harness thread allocates while the counter is armed.
 
 use hft::config::{EngineParams, SimParams};
@@ -15,8 +19,8 @@ use hft::normalize::FeedState;
 use hft::signal::{BasketRouter, model::ModelThread};
 use hft::sim::Universe;
 use hft::types::{
-    EndKind, ExecId, IntentMsg, IntentOutcome, OrderEvent, OrderIntent, OrderStatusKind, Quote,
-    Side, Stamped,
+    EndKind, ExecId, IntentKind, IntentMsg, IntentOutcome, MAX_LEGS, OrderEvent, OrderIntent,
+    OrderStatusKind, Quote, Side, Stamped,
 };
 use std::fmt::Write;
 use std::sync::Arc;
@@ -25,9 +29,9 @@ use std::sync::atomic::Ordering;
 mod counting_alloc;
 use counting_alloc::{ALLOCATIONS, ARMED};
 
-/// Quote events (8 names, one a second each): 40 warm-up minutes, then the measured ones.
-const WARMUP: usize = 8 * 2400;
-const MEASURED: usize = 8 * 4 * 3600;
+/// Seconds of quote events (every name once a second): 40 warm-up minutes, then the measured
+/// ones (fewer for 100 names: the same number of fits needs fewer hours).
+const WARMUP_SECS: usize = 2400;
 
 /// The stand-in for io, normalize and the exchange, with every buffer allocated up front.
 struct Loop {
@@ -41,6 +45,8 @@ struct Loop {
     next_exec: u64,
     orders: u64,
     rebalances: u64,
+    /// Of those, rebalance parts (a basket of more than `types::MAX_LEGS` names).
+    parts: u64,
 }
 
 impl Loop {
@@ -104,12 +110,22 @@ fn main() {
         1,
         "the counting allocator counts"
     );
+    scenario("params/basket.toml", "params/sim_basket.toml", 4 * 3600);
+    scenario("params/basket100.toml", "params/sim_basket100.toml", 3600);
+    println!("test no_alloc_basket ... ok");
+}
 
-    let text = std::fs::read_to_string("params/basket.toml").expect("params/basket.toml");
-    let mut params = EngineParams::from_toml("params/basket.toml", &text).expect("valid");
+/// The basket of `params_file` on the universe of `sim_file`: warm-up, then `measured_secs`
+/// of quotes with the counter armed.
+fn scenario(params_file: &str, sim_file: &str, measured_secs: usize) {
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    let text = std::fs::read_to_string(params_file).expect(params_file);
+    let mut params = EngineParams::from_toml(params_file, &text).expect("valid");
     params.risk.max_messages_per_sec = 50;
-    let sim_text = std::fs::read_to_string("params/sim_basket.toml").expect("sim params");
-    let sim = SimParams::from_toml("params/sim_basket.toml", &sim_text).expect("valid");
+    let sim_text = std::fs::read_to_string(sim_file).expect(sim_file);
+    let sim = SimParams::from_toml(sim_file, &sim_text).expect("valid");
+    let names = sim.market.symbols.len();
+    let (warmup, measured) = (names * WARMUP_SECS, names * measured_secs);
     let instruments = Instruments::of(&params);
     let n = instruments.len();
     let baskets = instruments.basket_legs(&params.baskets);
@@ -120,7 +136,7 @@ fn main() {
         .iter()
         .map(|s| instruments.index(s).expect("a basket name"))
         .collect();
-    let quotes: Vec<Quote> = (0..WARMUP + MEASURED)
+    let quotes: Vec<Quote> = (0..warmup + measured)
         .map(|k| {
             let e = universe.next_event();
             Quote {
@@ -172,6 +188,7 @@ fn main() {
         next_exec: 0,
         orders: 0,
         rebalances: 0,
+        parts: 0,
     };
     l.d.start(t0);
     l.d.outbox().swap_into(&mut l.batch);
@@ -196,6 +213,7 @@ fn main() {
             router.on_quote(q, &mut |intent| intents.push(intent));
             for k in 0..l.intents.len() {
                 l.rebalances += 1;
+                l.parts += u64::from(l.intents[k].kind == IntentKind::RebalancePart);
                 let msg: IntentMsg = Stamped {
                     value: l.intents[k],
                     t_recv_ns: now,
@@ -213,19 +231,23 @@ fn main() {
             l.outcomes.clear();
         }
     }
-    run(&mut l, &mut router, &quotes[..WARMUP]);
-    let (orders_before, intents_before) = (l.orders, l.rebalances);
+    run(&mut l, &mut router, &quotes[..warmup]);
+    let (orders_before, intents_before, parts_before) = (l.orders, l.rebalances, l.parts);
     let fits_before = router.model_counters()[0].applied;
     ARMED.store(true, Ordering::SeqCst);
-    run(&mut l, &mut router, &quotes[WARMUP..]);
+    run(&mut l, &mut router, &quotes[warmup..]);
     ARMED.store(false, Ordering::SeqCst);
     let allocations = ALLOCATIONS.load(Ordering::SeqCst);
     let fits = router.model_counters()[0].applied - fits_before;
     let (orders, intents) = (l.orders - orders_before, l.rebalances - intents_before);
+    let parts = l.parts - parts_before;
     drop(thread);
     println!(
-        "no_alloc_basket: {MEASURED} quotes, {fits} fits from the model thread, {intents} basket intents, {orders} orders filled, {allocations} allocations while armed"
+        "no_alloc_basket ({names} names): {measured} quotes, {fits} fits from the model thread, {intents} basket intents ({parts} rebalance parts), {orders} orders filled, {allocations} allocations while armed"
     );
+    if names > MAX_LEGS {
+        assert!(parts > 0, "a basket of {names} names sends rebalance parts");
+    }
     // (How many of the requests find the thread free depends on scheduling; a few suffice.)
     assert!(fits >= 3, "the model thread published fits ({fits})");
     assert!(
@@ -234,5 +256,4 @@ fn main() {
     );
     assert_eq!(l.d.counters().naked_legs, 0);
     assert_eq!(allocations, 0, "heap allocations with a basket running");
-    println!("test no_alloc_basket ... ok");
 }

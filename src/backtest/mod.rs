@@ -33,7 +33,9 @@ use crate::rundir::{
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::{BasketRouter, PairRouter};
 use crate::strategy::{FilterLevels, PairStrategy, ZScoreBands};
-use crate::types::{CloseReason, IntentKind, MAX_LEGS, OrderEvent, OrderIntent, Quote, Stamped};
+use crate::types::{
+    CloseReason, IntentKind, MAX_BASKET_LEGS, OrderEvent, OrderIntent, Quote, Stamped,
+};
 use std::sync::Arc;
 use summary::{PairStats, basket_summary, risk_stats, round_pnl, round6};
 use venue::{Traded, Venue};
@@ -83,7 +85,7 @@ pub struct Backtest {
     /// By order id: the mid of its instrument when its intent was decided.
     decision_mids: Vec<f64>,
     /// By intent sequence number: the mids of its legs' instruments when it was decided.
-    intent_mids: std::collections::HashMap<u64, arrayvec::ArrayVec<(u16, f64), MAX_LEGS>>,
+    intent_mids: std::collections::HashMap<u64, arrayvec::ArrayVec<(u16, f64), MAX_BASKET_LEGS>>,
     /// What executions paid against those mids (USD), and their shares.
     shortfall: f64,
     shares_traded: f64,
@@ -270,12 +272,14 @@ impl Backtest {
             t_enq_ns: now,
         };
         self.stats[p].last_intent = Some((intent.seq, intent.kind));
-        let mids = intent
-            .legs
-            .iter()
-            .map(|l| (l.instrument, self.mids[l.instrument as usize]))
-            .collect();
-        self.intent_mids.insert(intent.seq, mids);
+        // One entry per sequence number: a basket's rebalance sent in parts adds each part's
+        // names (two baskets deciding on one quote share its mids).
+        let mids = self.intent_mids.entry(intent.seq).or_default();
+        for l in intent.legs.iter() {
+            if !mids.iter().any(|(x, _)| *x == l.instrument) {
+                let _ = mids.try_push((l.instrument, self.mids[l.instrument as usize]));
+            }
+        }
         self.dispatcher.on_intent(&msg, now);
         self.carry_out(now);
         let held_after = self.dispatcher.slot_target(intent.pair).is_some_and(held);

@@ -4,9 +4,10 @@
 use super::{ParamsError, check};
 use serde::Deserialize;
 
-/// The most names one basket trades: one dispatch ticket carries every name of a rebalance
-/// (`types::MAX_LEGS`).
-pub const MAX_BASKET_NAMES: usize = 16;
+/// The most names one basket trades (IB's default 100 market-data lines): one dispatch ticket
+/// carries every name of a rebalance (`types::MAX_BASKET_LEGS`, the same number; config imports
+/// nothing of ours, so the strategy asserts the two agree).
+pub const MAX_BASKET_NAMES: usize = 100;
 
 /// The basket strategy's model and rules (`kind = "basket"`). Rows are grid rows
 /// (`strategy.grid_secs`); the model is refitted every `strategy.evaluation_secs` of event time.
@@ -96,7 +97,7 @@ impl BasketStrategyParams {
             self.factors <= MAX_BASKET_NAMES && self.factors + 4 <= self.residual_window,
             file,
             &key("factors"),
-            "must be at most 16 and at most residual_window - 4",
+            "must be at most 100 and at most residual_window - 4",
         )?;
         check(
             self.variance_explained > 0.0 && self.variance_explained <= 1.0,
@@ -153,7 +154,7 @@ impl BasketStrategyParams {
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BasketParams {
-    /// The names, 2 to 16 distinct symbols.
+    /// The names, 2 to 100 distinct symbols.
     pub symbols: Vec<String>,
 }
 
@@ -168,7 +169,7 @@ impl BasketParams {
             (2..=MAX_BASKET_NAMES).contains(&self.symbols.len()),
             file,
             &key,
-            "a basket has 2 to 16 names",
+            "a basket has 2 to 100 names",
         )?;
         for (i, s) in self.symbols.iter().enumerate() {
             check(!s.trim().is_empty(), file, &key, "a symbol is empty")?;

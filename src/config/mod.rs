@@ -210,7 +210,7 @@ pub struct EngineParams {
     /// The traded pairs (leg A, leg B); `hft bootstrap` fills in their statistics.
     #[serde(default)]
     pub pairs: Vec<PairParams>,
-    /// The traded baskets (`kind = "basket"`): each a universe of 2 to 16 names.
+    /// The traded baskets (`kind = "basket"`): each a universe of 2 to 100 names.
     #[serde(default)]
     pub baskets: Vec<BasketParams>,
     /// Commissions and the fill model (`[costs]`).

@@ -3,7 +3,7 @@
 
 use super::harness::{Harness, places};
 use super::*;
-use crate::types::IntentOutcome;
+use crate::types::{IntentKind, IntentOutcome, Leg};
 use crate::wire::ids::codes;
 
 fn outcomes(items: &[Outbound]) -> Vec<IntentOutcome> {
@@ -206,4 +206,152 @@ fn a_pair_slot_refuses_a_rebalance_and_a_basket_an_entry() {
         ),
         (1, 1)
     );
+}
+
+/// 100 names (IB's default market-data lines): name `k` targets a non-zero position of up to
+/// 300 shares, alternately long and short.
+fn targets_100() -> Vec<(u16, i64)> {
+    (0..100u16)
+        .map(|k| {
+            let q = 100 * (1 + i64::from(k % 3));
+            (k, if k % 2 == 0 { q } else { -q })
+        })
+        .collect()
+}
+
+/// Advances time in steps of 100 ms until `want` orders have gone out since `out` (the
+/// intent's own output), returning them all and the milliseconds it took.
+fn send_all(h: &mut Harness, out: Vec<Outbound>, want: usize) -> (Vec<Outbound>, u64) {
+    let mut all = out;
+    let mut ms = 0;
+    while places(&all).len() < want && ms < 10_000 {
+        all.extend(h.advance(100));
+        ms += 100;
+    }
+    (all, ms)
+}
+
+#[test]
+fn a_rebalance_of_100_names_arrives_in_parts_and_goes_out_paced_by_the_limiter() {
+    let mut h = Harness::basket(RiskParams::default(), 100);
+    let targets = targets_100();
+    let out = h.basket_intent(0, 1, &targets);
+    // 45 messages a second (start-up's requests spent this second's budget): paced.
+    let first = places(&out).len();
+    assert!(first <= 45, "{first} sent at once");
+    let (all, ms) = send_all(&mut h, out, 100);
+    assert!(
+        ms >= 2_000,
+        "100 orders at 45/s take more than 2 s: {ms} ms"
+    );
+    // One order per name, each for its whole target; nothing cancelled or timed out while
+    // the later legs waited in the limiter's queue.
+    let mut sent = legs(&all);
+    sent.sort_by_key(|l| l.0);
+    let wanted: Vec<_> = targets
+        .iter()
+        .map(|&(k, q)| {
+            let side = if q < 0 { Side::Sell } else { Side::Buy };
+            (k, side, q.unsigned_abs() as u32)
+        })
+        .collect();
+    assert_eq!(sent, wanted);
+    assert!(
+        all.iter().all(|o| !matches!(o, Outbound::Cancel { .. })),
+        "no cancels"
+    );
+    assert_eq!(h.d.counters().leg_timeout_cancels, 0);
+    let done = fill_all(&mut h, &all);
+    let o = outcomes(&done);
+    assert_eq!(o.len(), 1, "one outcome for the whole basket");
+    let gross: i64 = targets.iter().map(|t| t.1.abs()).sum();
+    let net: i64 = targets.iter().map(|t| t.1).sum();
+    assert!(o[0].reached && o[0].seq == 1);
+    assert_eq!(o[0].held, [gross, net]);
+    assert!(h.d.settled());
+}
+
+#[test]
+fn every_one_of_100_legs_passes_the_risk_checks_or_none_is_sent() {
+    let risk = RiskParams {
+        max_position: 300.0,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::basket(risk, 100);
+    // Name 77 (in the last intent but one) breaches the per-name share limit: none of the
+    // other 99 legs go.
+    let mut targets = targets_100();
+    targets[77].1 = -400;
+    let out = h.basket_intent(0, 1, &targets);
+    let (all, _) = send_all(&mut h, out, 1);
+    assert!(places(&all).is_empty(), "{all:?}");
+    let o = outcomes(&all);
+    assert!(o.len() == 1 && !o[0].reached && o[0].is_flat());
+    assert_eq!(h.d.counters().rejected_position, 1);
+    assert!(h.d.slot_target(0).unwrap().iter().all(|&q| q == 0.0));
+    // Within the limit, all 100 go.
+    targets[77].1 = -300;
+    let out = h.basket_intent(0, 2, &targets);
+    let (all, _) = send_all(&mut h, out, 100);
+    assert_eq!(places(&all).len(), 100);
+}
+
+#[test]
+fn a_rebalance_missing_a_part_or_naming_a_name_twice_is_refused_whole() {
+    let mut h = Harness::basket(RiskParams::default(), 100);
+    let targets = targets_100();
+    let leg = |&(instrument, q): &(u16, i64)| Leg {
+        instrument,
+        side: if q < 0 { Side::Sell } else { Side::Buy },
+        qty: q.unsigned_abs() as u32,
+    };
+    let all: Vec<Leg> = targets.iter().map(leg).collect();
+    // The last intent alone (its parts lost on the way): the other 96 names are not named.
+    h.intent(0, 1, IntentKind::Rebalance, &all[96..]);
+    let out = h.take();
+    assert!(places(&out).is_empty());
+    assert!(!outcomes(&out)[0].reached);
+    // A part of another sequence number does not count for this one.
+    h.intent(0, 2, IntentKind::RebalancePart, &all[..16]);
+    h.intent(0, 3, IntentKind::Rebalance, &all[16..32]);
+    assert!(places(&h.take()).is_empty());
+    // A name in two parts.
+    for chunk in crate::types::rebalance_chunks(96) {
+        h.intent(0, 4, IntentKind::RebalancePart, &all[chunk]);
+    }
+    h.intent(0, 4, IntentKind::RebalancePart, &all[0..1]);
+    h.intent(0, 4, IntentKind::Rebalance, &all[96..]);
+    let out = h.take();
+    assert!(places(&out).is_empty());
+    assert_eq!(h.d.counters().intents_blocked, 3);
+    // Every part once: it trades.
+    let out = h.basket_intent(0, 5, &targets);
+    let (all, _) = send_all(&mut h, out, 100);
+    assert_eq!(places(&all).len(), 100);
+}
+
+#[test]
+fn a_legged_100_leg_basket_trade_is_unwound_whole() {
+    let risk = RiskParams {
+        leg_retries: 0,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::basket(risk, 100);
+    let out = h.basket_intent(0, 1, &targets_100());
+    let (all, _) = send_all(&mut h, out, 100);
+    let p = places(&all);
+    // 99 legs fill; leg 50 is rejected with no retries left.
+    for o in p.iter().filter(|o| o.instrument != 50) {
+        fill(&mut h, o.order_id, o.instrument, o.side, o.qty);
+    }
+    let rejected = p.iter().find(|o| o.instrument == 50).unwrap().order_id;
+    let out = h.error(rejected, codes::ORDER_REJECTED);
+    assert_eq!(h.d.counters().leg_unwinds, 1);
+    let (unwind, _) = send_all(&mut h, out, 99);
+    let back = legs(&unwind);
+    assert_eq!(back.len(), 99, "every filled name taken back");
+    assert!(back.iter().all(|l| l.0 != 50));
+    fill_all(&mut h, &unwind);
+    assert!(h.d.basket_books().next().unwrap().is_flat());
+    assert!(h.d.positions().iter().all(|p| p.qty == 0.0));
 }

@@ -1,7 +1,7 @@
 //! Positions with average-cost accounting, per instrument and per pair, and the table of
 //! executions already counted.
 
-use crate::types::{ExecId, MAX_LEGS};
+use crate::types::{ExecId, MAX_BASKET_LEGS};
 
 /// Position in one instrument (or one leg of a pair).
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -71,7 +71,7 @@ impl PairBook {
 }
 
 /// What one strategy slot (a pair or a basket) holds, leg by leg: each leg as the slot's own
-/// orders traded it. Up to [`MAX_LEGS`] legs inline, so the dispatcher's tables stay fixed.
+/// orders traded it. Up to [`MAX_BASKET_LEGS`] legs inline, so the dispatcher's tables stay fixed.
 ///
 /// # Examples
 /// ```
@@ -84,20 +84,20 @@ impl PairBook {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LegBook {
-    instruments: [u16; MAX_LEGS],
-    legs: [PositionState; MAX_LEGS],
+    instruments: [u16; MAX_BASKET_LEGS],
+    legs: [PositionState; MAX_BASKET_LEGS],
     len: u8,
 }
 
 impl LegBook {
-    /// A flat book over `instruments` (`None`: more than [`MAX_LEGS`]).
+    /// A flat book over `instruments` (`None`: more than [`MAX_BASKET_LEGS`]).
     pub fn new(instruments: &[u16]) -> Option<Self> {
-        if instruments.len() > MAX_LEGS {
+        if instruments.len() > MAX_BASKET_LEGS {
             return None;
         }
         let mut b = LegBook {
-            instruments: [0; MAX_LEGS],
-            legs: [PositionState::default(); MAX_LEGS],
+            instruments: [0; MAX_BASKET_LEGS],
+            legs: [PositionState::default(); MAX_BASKET_LEGS],
             len: instruments.len() as u8,
         };
         b.instruments[..instruments.len()].copy_from_slice(instruments);

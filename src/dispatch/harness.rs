@@ -106,7 +106,8 @@ impl Harness {
     }
 
     /// A basket intent of slot `pair`: a rebalance to `targets` (signed shares per
-    /// instrument), or a close when `targets` is empty.
+    /// instrument), or a close when `targets` is empty. More targets than one intent carries
+    /// go as the strategy sends them: parts first, in chunks ([`crate::types::rebalance_chunks`]).
     pub fn basket_intent(&mut self, pair: u16, seq: u64, targets: &[(u16, i64)]) -> Vec<Outbound> {
         let legs = targets
             .iter()
@@ -116,24 +117,34 @@ impl Harness {
                 qty: q.unsigned_abs() as u32,
             })
             .collect::<Vec<_>>();
-        let kind = if targets.is_empty() {
-            IntentKind::Close(crate::types::CloseReason::Exit)
-        } else {
-            IntentKind::Rebalance
-        };
+        let chunks: Vec<_> = crate::types::rebalance_chunks(legs.len()).collect();
+        for (k, chunk) in chunks.iter().enumerate() {
+            let kind = if targets.is_empty() {
+                IntentKind::Close(crate::types::CloseReason::Exit)
+            } else if k + 1 < chunks.len() {
+                IntentKind::RebalancePart
+            } else {
+                IntentKind::Rebalance
+            };
+            self.intent(pair, seq, kind, &legs[chunk.clone()]);
+        }
+        self.take()
+    }
+
+    /// One intent of slot `pair` with `legs` (at most `types::MAX_LEGS`), handed to dispatch.
+    pub fn intent(&mut self, pair: u16, seq: u64, kind: IntentKind, legs: &[Leg]) {
         let msg = Stamped {
             value: OrderIntent {
                 pair,
                 seq,
                 t_ns: self.now,
                 kind,
-                legs: crate::types::Legs::from_slice(&legs).unwrap(),
+                legs: crate::types::Legs::from_slice(legs).unwrap(),
             },
             t_recv_ns: self.now,
             t_enq_ns: self.now,
         };
         self.d.on_intent(&msg, self.now);
-        self.take()
     }
 
     /// Both instruments quoted now (the feed is fresh).

@@ -27,6 +27,7 @@ mod limiter;
 mod link;
 mod orders;
 mod outbox;
+mod rebalance_parts;
 mod risk;
 mod stage;
 mod tickets;
@@ -47,7 +48,7 @@ use crate::config::{ExecutionParams, Policy, RiskParams};
 use crate::journal::{JournalEntry, Recovered};
 use crate::normalize::FeedState;
 use crate::record::{FillRecord, FixedLog};
-use crate::types::{IntentMsg, IntentOutcome, MAX_LEGS, OrderMsg, OrderStatusKind, Side};
+use crate::types::{IntentMsg, IntentOutcome, MAX_BASKET_LEGS, OrderMsg, OrderStatusKind, Side};
 use link::Link;
 use std::sync::Arc;
 use tickets::Ticket;
@@ -134,7 +135,7 @@ impl PendingOrder {
 }
 
 /// What dispatch knows of one strategy slot: a pair (two legs) or a basket (up to
-/// [`MAX_LEGS`]). Every rule below (targets, closes, unwinds, adoption) is written over the
+/// [`MAX_BASKET_LEGS`]). Every rule below (targets, closes, unwinds, adoption) is written over the
 /// slot's legs, so pairs and baskets share it.
 #[derive(Debug, Clone, Copy)]
 struct PairState {
@@ -142,7 +143,7 @@ struct PairState {
     book: LegBook,
     /// What each leg will hold once every order submitted for it completes (the book plus
     /// what is working or queued). Entries need it flat; closes are sized from it.
-    target: [f64; MAX_LEGS],
+    target: [f64; MAX_BASKET_LEGS],
     /// A close waiting for the session, for the pair's entries to end, or for room in the
     /// ticket table.
     close_pending: bool,
@@ -156,6 +157,8 @@ struct PairState {
     flattens: u8,
     /// A position adopted from the gateway changed the book: the pair is to be closed.
     adopted: bool,
+    /// A basket's rebalance parts waiting for the intent that completes them.
+    parts: rebalance_parts::RebalanceParts,
 }
 
 /// What the dispatcher is built from.
@@ -163,7 +166,7 @@ pub struct DispatcherSetup {
     pub symbols: Vec<String>,
     /// Instrument indices of each pair's legs.
     pub pairs: Vec<[u16; 2]>,
-    /// Instrument indices of each basket's names (at most [`MAX_LEGS`] each); baskets are
+    /// Instrument indices of each basket's names (at most [`MAX_BASKET_LEGS`] each); baskets are
     /// the strategy slots after the pairs (basket `b` is slot `pairs.len() + b`).
     pub baskets: Vec<Vec<u16>>,
     pub account: String,
@@ -272,16 +275,17 @@ impl Dispatcher {
             .pairs
             .iter()
             .map(|p| &p[..])
-            .chain(s.baskets.iter().map(|b| &b[..MAX_LEGS.min(b.len())]))
+            .chain(s.baskets.iter().map(|b| &b[..MAX_BASKET_LEGS.min(b.len())]))
             .map(|instruments| PairState {
                 book: LegBook::new(instruments).unwrap_or_else(|| unreachable!("legs capped")),
-                target: [0.0; MAX_LEGS],
+                target: [0.0; MAX_BASKET_LEGS],
                 close_pending: false,
                 close_seq: 0,
                 close_t_ns: 0,
                 blocked: false,
                 flattens: 0,
                 adopted: false,
+                parts: rebalance_parts::RebalanceParts::NONE,
             })
             .collect();
         let mut limiter = RateLimiter::new(s.risk.max_messages_per_sec, now);
@@ -308,7 +312,7 @@ impl Dispatcher {
             // One call appends at most: a flatten of every instrument and slot leg, the
             // cancels of every slot, and the subscriptions.
             outbox: Outbox::with_capacity(
-                2 * (n + MAX_LEGS * pairs.len() + s.risk.max_orders) + 64,
+                2 * (n + MAX_BASKET_LEGS * pairs.len() + s.risk.max_orders) + 64,
             ),
             slots: vec![None; s.risk.max_orders].into_boxed_slice(),
             first_order_id: s.next_order_id,

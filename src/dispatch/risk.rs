@@ -2,7 +2,7 @@
 //! limit, the kill switch and flattening.
 
 use super::{Dispatcher, KillReason, Link, PendingOrder};
-use crate::types::{IntentKind, IntentMsg, MAX_LEGS, Side};
+use crate::types::{IntentKind, IntentMsg, MAX_BASKET_LEGS, MAX_LEGS, Side};
 
 impl Dispatcher {
     pub(super) fn handle_intent(&mut self, msg: &IntentMsg) {
@@ -18,6 +18,11 @@ impl Dispatcher {
     fn intent_taken(&mut self, msg: &IntentMsg) -> bool {
         let intent = &msg.value;
         let p = intent.pair as usize;
+        if intent.kind == IntentKind::RebalancePart {
+            // Held for the intent that completes it, which decides (and reports) for all.
+            self.hold_part(msg);
+            return true;
+        }
         if p >= self.pairs.len() {
             self.counters.intents_blocked += 1;
             return false;
@@ -64,7 +69,7 @@ impl Dispatcher {
             self.counters.entries_not_flat += 1;
             return false;
         }
-        let orders: arrayvec::ArrayVec<PendingOrder, MAX_LEGS> = intent
+        let orders: arrayvec::ArrayVec<PendingOrder, MAX_BASKET_LEGS> = intent
             .legs
             .iter()
             .map(|leg| PendingOrder {
@@ -103,6 +108,9 @@ impl Dispatcher {
     fn rebalance(&mut self, msg: &IntentMsg) -> bool {
         let intent = &msg.value;
         let p = intent.pair as usize;
+        // The parts of this rebalance (a basket of more than `MAX_LEGS` names), taken once.
+        let parts = self.pairs[p].parts.of(intent.seq).copied();
+        self.pairs[p].parts.seq = 0;
         let busy = self.pairs[p].close_pending
             || self
                 .open_tickets
@@ -112,20 +120,36 @@ impl Dispatcher {
             self.counters.entries_not_flat += 1;
             return false;
         }
-        let state = self.pairs[p];
+        let state = &self.pairs[p];
+        let n = state.book.instruments().len();
         let mut wanted = state.target;
-        for (k, leg) in intent.legs.iter().enumerate() {
+        let mut named = [false; MAX_BASKET_LEGS];
+        if let Some(parts) = parts {
+            if parts.spoiled {
+                self.counters.intents_blocked += 1;
+                return false;
+            }
+            for k in (0..n).filter(|&k| parts.named[k]) {
+                named[k] = true;
+                wanted[k] = parts.wanted[k];
+            }
+        }
+        for leg in intent.legs.iter() {
             // Every leg a name of the basket, each name once.
-            let twice = intent.legs[..k]
-                .iter()
-                .any(|l| l.instrument == leg.instrument);
-            let Some(at) = state.book.leg_of(leg.instrument).filter(|_| !twice) else {
+            let Some(at) = state.book.leg_of(leg.instrument).filter(|&at| !named[at]) else {
                 self.counters.intents_blocked += 1;
                 return false;
             };
+            named[at] = true;
             wanted[at] = leg.signed() as f64;
         }
-        let orders: arrayvec::ArrayVec<PendingOrder, MAX_LEGS> = state
+        // A basket sent in parts names every name: a set that arrived incomplete must not
+        // trade the rest alone.
+        if n > MAX_LEGS && named[..n].iter().any(|&k| !k) {
+            self.counters.intents_blocked += 1;
+            return false;
+        }
+        let orders: arrayvec::ArrayVec<PendingOrder, MAX_BASKET_LEGS> = state
             .book
             .instruments()
             .iter()
@@ -148,6 +172,14 @@ impl Dispatcher {
                 }
             })
             .collect();
+        let max_age = self.risk.max_quote_age_ms * 1_000_000;
+        if orders
+            .iter()
+            .any(|o| self.feed.is_stale(o.instrument, self.now, max_age))
+        {
+            self.counters.entries_stale += 1;
+            return false;
+        }
         if orders.is_empty() {
             // Already there: the strategy hears so (its trade is complete).
             self.report_outcome(intent.pair, intent.seq, true);

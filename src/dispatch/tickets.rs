@@ -15,7 +15,7 @@ use super::combo::ComboPhase;
 use super::execution::PassivePhase;
 use super::{Dispatcher, Link, OPEN_TICKETS, PendingOrder, TICKETS};
 use crate::config::Policy;
-use crate::types::{MAX_LEGS, Side};
+use crate::types::{MAX_BASKET_LEGS, Side};
 
 /// Attempts at each leg of a reducing trade (close or unwind) ...
 const UNWIND_RETRIES: u8 = 5;
@@ -69,7 +69,7 @@ pub(super) struct Ticket {
     /// A `combo` ticket's BAG phase (`None` once over, or for other policies).
     pub combo: Option<ComboPhase>,
     /// The legs (the first `leg_count` of them).
-    pub legs: [LegState; MAX_LEGS],
+    pub legs: [LegState; MAX_BASKET_LEGS],
     pub leg_count: u8,
 }
 
@@ -93,7 +93,7 @@ impl LegState {
 const _: () = assert!(OPEN_TICKETS <= TICKETS);
 
 impl Dispatcher {
-    /// Opens a ticket for `orders` (every leg, at most [`MAX_LEGS`]) and submits the legs
+    /// Opens a ticket for `orders` (every leg, at most [`MAX_BASKET_LEGS`]) and submits the legs
     /// with a quantity (for a `passive` ticket of two legs, only the leg that rests: the other
     /// follows its fills; a passive ticket of more legs sends them all at market).
     pub(super) fn open_ticket(
@@ -117,7 +117,7 @@ impl Dispatcher {
         policy: Policy,
         orders: &[PendingOrder],
     ) -> u32 {
-        let orders = &orders[..orders.len().min(MAX_LEGS)];
+        let orders = &orders[..orders.len().min(MAX_BASKET_LEGS)];
         let id = self.next_ticket;
         self.next_ticket = self.next_ticket.wrapping_add(1).max(1);
         let leg_state = |o: &PendingOrder| LegState {
@@ -127,7 +127,7 @@ impl Dispatcher {
             filled: 0.0,
             live: 0,
         };
-        let mut legs = [LegState::NONE; MAX_LEGS];
+        let mut legs = [LegState::NONE; MAX_BASKET_LEGS];
         for (l, o) in legs.iter_mut().zip(orders) {
             *l = leg_state(o);
         }
@@ -308,7 +308,7 @@ impl Dispatcher {
         // passive ticket's hedge leg holds several). The pair's target counts a missing share
         // only once it is re-sent, so it is re-sent at once: a close or an entry sized from the
         // target meanwhile would trade it a second time.
-        let missing: arrayvec::ArrayVec<(usize, u32), MAX_LEGS> = (0..t.legs().len())
+        let missing: arrayvec::ArrayVec<(usize, u32), MAX_BASKET_LEGS> = (0..t.legs().len())
             .filter(|&k| !complete(&t.legs[k]))
             .filter_map(|k| self.leg_missing(&t, k).map(|qty| (k, qty)))
             .collect();
@@ -469,7 +469,7 @@ impl Dispatcher {
         seq: u64,
         t_recv_ns: u64,
         t_event_ns: u64,
-    ) -> arrayvec::ArrayVec<PendingOrder, MAX_LEGS> {
+    ) -> arrayvec::ArrayVec<PendingOrder, MAX_BASKET_LEGS> {
         let state = &self.pairs[pair as usize];
         state
             .book

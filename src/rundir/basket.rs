@@ -61,7 +61,9 @@ pub struct BasketSeries {
 /// ```
 /// use hft::rundir::{basket_series_csv, read_basket_series};
 /// use hft::strategy::basket::BasketSample;
-/// let mut row = BasketSample { t_ns: 5, s_score: [f64::NAN; 16], target: [0; 16] };
+/// use hft::types::MAX_BASKET_LEGS;
+/// let (s_score, target) = ([f64::NAN; MAX_BASKET_LEGS], [0; MAX_BASKET_LEGS]);
+/// let mut row = BasketSample { t_ns: 5, s_score, target };
 /// row.s_score[0] = -1.5;
 /// row.target[0] = 100;
 /// let names = ["AAA".to_string(), "BBB".to_string()];

@@ -123,6 +123,8 @@ impl BasketRouter {
                     series.push(row);
                 })
             {
+                // A basket of more names than one intent carries: its parts go first.
+                basket.leading_parts(&intent, &mut *emit);
                 emit(intent);
             }
             basket.on_quote(q);

@@ -1,6 +1,6 @@
 //! The basket strategy (`kind = "basket"`; Avellaneda and Lee, "Statistical arbitrage in the
 //! U.S. equities market", *Quantitative Finance*, 2010): a universe of up to
-//! [`MAX_LEGS`] names resampled onto the grid like pairs, log returns kept in a fixed ring, a
+//! [`MAX_BASKET_LEGS`] names resampled onto the grid like pairs, log returns kept in a fixed ring, a
 //! factor model ([`BasketRefit`], on the cold model thread) refitted every `evaluation_secs` on a
 //! snapshot of that ring, and on each new fit the paper's rules per name:
 //!
@@ -15,7 +15,10 @@
 //! Each position is `position_usd` dollars in its name, hedged with its factor loadings
 //! ([`BasketFit::hedge`]), in shares at the mids of the grid row the fit was made at. The positions of all names are netted into one target per name and,
 //! when a name's state changed, sent as one [`IntentKind::Rebalance`] intent (one order per name
-//! in dispatch), or a close when every target is zero. Targets are kept until the next state
+//! in dispatch), or a close when every target is zero. A basket of more names than one intent
+//! carries (`types::MAX_LEGS`) sends its targets in chunks ([`rebalance_chunks`]): the
+//! [`IntentKind::RebalancePart`]s ([`BasketStrategy::leading_parts`]) and then the intent that
+//! completes them, all under one sequence number. Targets are kept until the next state
 //! change (the hedge is not re-traded on every fit). Time comes only from the quotes.
 //!
 //! What the strategy believes it holds follows dispatch's outcomes: one intent at a time; a
@@ -28,7 +31,8 @@ use super::basket_value::ValueTilt;
 use crate::config::StrategyParams;
 use crate::stats::GridResampler;
 use crate::types::{
-    CloseReason, IntentKind, IntentOutcome, Leg, Legs, MAX_LEGS, OrderIntent, Quote, Side,
+    CloseReason, IntentKind, IntentOutcome, Leg, Legs, MAX_BASKET_LEGS, OrderIntent, Quote, Side,
+    rebalance_chunks,
 };
 
 /// A name's position as the rules see it.
@@ -56,19 +60,24 @@ impl NameState {
 pub struct BasketSample {
     /// Event time of the quote the fit was applied on.
     pub t_ns: u64,
-    pub s_score: [f64; MAX_LEGS],
+    pub s_score: [f64; MAX_BASKET_LEGS],
     /// Signed target shares per name after the decision.
-    pub target: [i64; MAX_LEGS],
+    pub target: [i64; MAX_BASKET_LEGS],
 }
+
+const _: () = assert!(crate::config::MAX_BASKET_NAMES == MAX_BASKET_LEGS);
 
 /// One basket's strategy (see the module docs).
 pub struct BasketStrategy {
     slot: u16,
-    instruments: Legs,
+    /// Instrument indices of its names (the first `n`).
+    instruments: [u16; MAX_BASKET_LEGS],
     n: usize,
+    /// The legs (targets) of the latest decision, one per name: what its intents carry.
+    decided: [Leg; MAX_BASKET_LEGS],
     grid: GridResampler,
     /// The previous grid row's mids (0 until the first row).
-    last_row: [f64; MAX_LEGS],
+    last_row: [f64; MAX_BASKET_LEGS],
     /// Log returns, a ring of `window` rows x `n`, oldest at `head` once full.
     returns: Box<[f64]>,
     window: usize,
@@ -77,11 +86,11 @@ pub struct BasketStrategy {
     eval_every_ns: u64,
     next_eval_ns: u64,
     refit_due: bool,
-    states: [NameState; MAX_LEGS],
+    states: [NameState; MAX_BASKET_LEGS],
     /// States of the last intent dispatch reported complete (what is held).
-    confirmed: [NameState; MAX_LEGS],
-    targets: [i64; MAX_LEGS],
-    confirmed_targets: [i64; MAX_LEGS],
+    confirmed: [NameState; MAX_BASKET_LEGS],
+    targets: [i64; MAX_BASKET_LEGS],
+    confirmed_targets: [i64; MAX_BASKET_LEGS],
     /// The intent waiting for its outcome.
     pending: Option<u64>,
     params: crate::config::BasketStrategyParams,
@@ -94,25 +103,25 @@ pub struct BasketStrategy {
 }
 
 impl BasketStrategy {
-    /// The strategy of strategy slot `slot` over `instruments` (at most [`MAX_LEGS`]).
+    /// The strategy of strategy slot `slot` over `instruments` (at most [`MAX_BASKET_LEGS`]).
     pub fn new(slot: u16, instruments: &[u16], params: &StrategyParams) -> Self {
-        let n = instruments.len().min(MAX_LEGS);
-        let mut legs = Legs::new();
-        for &i in &instruments[..n] {
-            let _ = legs.push(Leg {
-                instrument: i,
-                side: Side::Buy,
-                qty: 0,
-            });
-        }
+        let n = instruments.len().min(MAX_BASKET_LEGS);
+        let mut names = [0; MAX_BASKET_LEGS];
+        names[..n].copy_from_slice(&instruments[..n]);
+        let flat = Leg {
+            instrument: 0,
+            side: Side::Buy,
+            qty: 0,
+        };
         let window = params.basket.factor_window;
         let step_ns = ((params.grid_secs * 1e9) as u64).max(1);
         BasketStrategy {
             slot,
-            instruments: legs,
+            instruments: names,
             n,
+            decided: [flat; MAX_BASKET_LEGS],
             grid: GridResampler::new(n.max(1), step_ns),
-            last_row: [0.0; MAX_LEGS],
+            last_row: [0.0; MAX_BASKET_LEGS],
             returns: vec![0.0; window * n].into_boxed_slice(),
             window,
             head: 0,
@@ -120,10 +129,10 @@ impl BasketStrategy {
             eval_every_ns: ((params.evaluation_secs * 1e9) as u64).max(step_ns),
             next_eval_ns: 0,
             refit_due: false,
-            states: [NameState::Flat; MAX_LEGS],
-            confirmed: [NameState::Flat; MAX_LEGS],
-            targets: [0; MAX_LEGS],
-            confirmed_targets: [0; MAX_LEGS],
+            states: [NameState::Flat; MAX_BASKET_LEGS],
+            confirmed: [NameState::Flat; MAX_BASKET_LEGS],
+            targets: [0; MAX_BASKET_LEGS],
+            confirmed_targets: [0; MAX_BASKET_LEGS],
             pending: None,
             params: params.basket.clone(),
             last_fit: None,
@@ -151,7 +160,7 @@ impl BasketStrategy {
 
     /// Instrument indices of its names.
     pub fn instruments(&self) -> impl Iterator<Item = u16> + '_ {
-        self.instruments.iter().map(|l| l.instrument)
+        self.instruments[..self.n].iter().copied()
     }
 
     /// Counters so far.
@@ -179,10 +188,9 @@ impl BasketStrategy {
     /// every `evaluation_secs` once the window is full.
     #[inline]
     pub fn on_quote(&mut self, q: &Quote) {
-        let Some(k) = self
-            .instruments
+        let Some(k) = self.instruments[..self.n]
             .iter()
-            .position(|l| l.instrument == q.instrument)
+            .position(|&i| i == q.instrument)
         else {
             return;
         };
@@ -280,7 +288,7 @@ impl BasketStrategy {
             return None;
         }
         // Every position with its hedge, netted per name.
-        let mut dollars = [0.0; MAX_LEGS];
+        let mut dollars = [0.0; MAX_BASKET_LEGS];
         for i in 0..self.n {
             let sign = self.states[i].sign();
             if sign != 0.0 {
@@ -289,7 +297,6 @@ impl BasketStrategy {
                 }
             }
         }
-        let mut legs = Legs::new();
         for (l, &usd) in dollars[..self.n].iter().enumerate() {
             // Sized at the fit's row, not the latest: the decision is a function of the fit
             // alone, whichever quote applies it (the next one in a backtest, the first after
@@ -301,12 +308,16 @@ impl BasketStrategy {
                 0
             };
             self.targets[l] = shares;
-            let _ = legs.push(Leg {
-                instrument: self.instruments[l].instrument,
+            self.decided[l] = Leg {
+                instrument: self.instruments[l],
                 side: if shares < 0 { Side::Sell } else { Side::Buy },
                 qty: shares.unsigned_abs().min(u64::from(u32::MAX)) as u32,
-            });
+            };
         }
+        // The intent returned completes the rebalance: the last chunk of the targets (all of
+        // them for a basket of up to `MAX_LEGS` names); `leading_parts` sends the others.
+        let last = rebalance_chunks(self.n).last().unwrap_or(0..0);
+        let legs = Legs::from_slice(&self.decided[last]).unwrap_or_default();
         let kind = if self.targets.iter().all(|&q| q == 0) {
             IntentKind::Close(CloseReason::Exit)
         } else {
@@ -321,6 +332,23 @@ impl BasketStrategy {
             kind,
             legs,
         })
+    }
+
+    /// The parts that go before `last` (the intent [`apply_fit`](Self::apply_fit) returned)
+    /// when the basket has more names than one intent carries: its other targets, in chunks of
+    /// `types::MAX_LEGS`, as [`IntentKind::RebalancePart`]s of the same sequence number, in
+    /// order. Nothing for a close, nor for a basket of up to `MAX_LEGS` names.
+    pub fn leading_parts(&self, last: &OrderIntent, mut emit: impl FnMut(OrderIntent)) {
+        if last.kind != IntentKind::Rebalance {
+            return;
+        }
+        for chunk in rebalance_chunks(self.n).filter(|c| c.end < self.n) {
+            emit(OrderIntent {
+                kind: IntentKind::RebalancePart,
+                legs: Legs::from_slice(&self.decided[chunk]).unwrap_or_default(),
+                ..*last
+            });
+        }
     }
 
     /// What became of an intent (see the module docs).
@@ -338,8 +366,8 @@ impl BasketStrategy {
         }
         self.counters.corrected += 1;
         if o.is_flat() {
-            self.confirmed = [NameState::Flat; MAX_LEGS];
-            self.confirmed_targets = [0; MAX_LEGS];
+            self.confirmed = [NameState::Flat; MAX_BASKET_LEGS];
+            self.confirmed_targets = [0; MAX_BASKET_LEGS];
         }
         self.states = self.confirmed;
         self.targets = self.confirmed_targets;

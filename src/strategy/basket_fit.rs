@@ -5,7 +5,7 @@
 
 use crate::config::BasketStrategyParams;
 use crate::stats::{FactorConfig, FactorCount, FactorModel};
-use crate::types::MAX_LEGS;
+use crate::types::MAX_BASKET_LEGS;
 
 /// What the signal stage copies for a fit: the returns window, oldest row first, row-major
 /// (`factor_window` rows x `n` names), allocated once at start-up and refilled in place.
@@ -14,7 +14,7 @@ pub struct BasketSnapshot {
     pub returns: Vec<f64>,
     /// The mids of the window's last grid row, one per name: the prices the fit's decisions are
     /// sized at, so a decision does not depend on when the fit is applied.
-    pub mids: [f64; MAX_LEGS],
+    pub mids: [f64; MAX_BASKET_LEGS],
 }
 
 /// What a fit publishes, per name (the first `n` entries of each array are valid).
@@ -29,15 +29,15 @@ pub struct BasketFit {
     /// Factors kept.
     pub k: usize,
     /// The s-score (`NaN` where the name does not mean-revert).
-    pub s_score: [f64; MAX_LEGS],
+    pub s_score: [f64; MAX_BASKET_LEGS],
     /// The name mean-reverts fast enough to trade: `b` in (0, 1) and 1/kappa below the bound.
-    pub tradeable: [bool; MAX_LEGS],
+    pub tradeable: [bool; MAX_BASKET_LEGS],
     /// Mean-reversion time 1/kappa in rows (`NaN` where undefined).
-    pub reversion_rows: [f64; MAX_LEGS],
-    pub hedge: [[f64; MAX_LEGS]; MAX_LEGS],
+    pub reversion_rows: [f64; MAX_BASKET_LEGS],
+    pub hedge: [[f64; MAX_BASKET_LEGS]; MAX_BASKET_LEGS],
     /// The mids of the row the fit was made at ([`BasketSnapshot::mids`]): positions are sized
     /// at these prices.
-    pub mids: [f64; MAX_LEGS],
+    pub mids: [f64; MAX_BASKET_LEGS],
 }
 
 /// The factor model of one basket, run on snapshots (allocation-free after [`new`](Self::new)).
@@ -66,7 +66,7 @@ impl BasketRefit {
         };
         let snapshot = BasketSnapshot {
             returns: vec![0.0; params.factor_window * n],
-            mids: [0.0; MAX_LEGS],
+            mids: [0.0; MAX_BASKET_LEGS],
         };
         (refit, snapshot)
     }
@@ -79,19 +79,19 @@ impl BasketRefit {
         let mut out = BasketFit {
             n,
             k,
-            s_score: [f64::NAN; MAX_LEGS],
-            tradeable: [false; MAX_LEGS],
-            reversion_rows: [f64::NAN; MAX_LEGS],
-            hedge: [[0.0; MAX_LEGS]; MAX_LEGS],
+            s_score: [f64::NAN; MAX_BASKET_LEGS],
+            tradeable: [false; MAX_BASKET_LEGS],
+            reversion_rows: [f64::NAN; MAX_BASKET_LEGS],
+            hedge: [[0.0; MAX_BASKET_LEGS]; MAX_BASKET_LEGS],
             mids: snapshot.mids,
         };
-        for (i, name) in fit.names().iter().enumerate().take(MAX_LEGS) {
+        for (i, name) in fit.names().iter().enumerate().take(MAX_BASKET_LEGS) {
             let rows = name.kappa.map_or(f64::NAN, |kappa| 1.0 / kappa);
             out.reversion_rows[i] = rows;
             out.s_score[i] = name.s_score.unwrap_or(f64::NAN);
             out.tradeable[i] = name.tradeable() && rows < self.bound_rows;
             let betas = fit.betas(i);
-            for l in 0..n.min(MAX_LEGS) {
+            for l in 0..n.min(MAX_BASKET_LEGS) {
                 let factor_dollars: f64 = (0..k).map(|j| betas[j] * fit.eigenportfolio(j)[l]).sum();
                 out.hedge[i][l] = f64::from(u8::from(i == l)) - factor_dollars;
             }

@@ -3,7 +3,7 @@
 use super::basket::{BasketStrategy, NameState};
 use super::basket_fit::{BasketFit, BasketSnapshot};
 use crate::config::{EngineParams, StrategyKind};
-use crate::types::{IntentKind, IntentOutcome, MAX_LEGS, OrderIntent, Quote};
+use crate::types::{IntentKind, IntentOutcome, MAX_BASKET_LEGS, OrderIntent, Quote};
 
 const SEC: u64 = 1_000_000_000;
 
@@ -45,11 +45,11 @@ fn fit(s: [f64; 3], hedge: Option<[[f64; 3]; 3]>) -> BasketFit {
     let mut f = BasketFit {
         n: 3,
         k: 1,
-        s_score: [f64::NAN; MAX_LEGS],
-        tradeable: [false; MAX_LEGS],
-        reversion_rows: [1.0; MAX_LEGS],
-        hedge: [[0.0; MAX_LEGS]; MAX_LEGS],
-        mids: [0.0; MAX_LEGS],
+        s_score: [f64::NAN; MAX_BASKET_LEGS],
+        tradeable: [false; MAX_BASKET_LEGS],
+        reversion_rows: [1.0; MAX_BASKET_LEGS],
+        hedge: [[0.0; MAX_BASKET_LEGS]; MAX_BASKET_LEGS],
+        mids: [0.0; MAX_BASKET_LEGS],
     };
     // The row at t = 2 s that `feed(.., 0, 3)` ends on.
     f.mids[..3].copy_from_slice(&[10.02, 20.04, 40.08]);
@@ -191,7 +191,7 @@ fn the_snapshot_is_the_returns_window_oldest_first() {
     assert!(!b.take_refit_request(), "taken once");
     let mut s = BasketSnapshot {
         returns: vec![0.0; 30],
-        mids: [0.0; MAX_LEGS],
+        mids: [0.0; MAX_BASKET_LEGS],
     };
     b.fill_snapshot(&mut s);
     // Name 4's log return from row t to t + 1: ln((1 + (t + 1) / 1000) / (1 + t / 1000)).
@@ -345,4 +345,49 @@ fn the_value_tilt_uses_only_values_known_on_the_decisions_day() {
     // On day 1 the new row is known: name 4 is rich and does not open long at -1.0.
     assert_eq!(decide(tilt(0.5), day), None);
     assert!(decide(one_day, day).is_some(), "the old row still holds");
+}
+
+#[test]
+fn a_basket_of_40_names_sends_its_targets_in_parts_then_the_intent_that_completes_them() {
+    let mut p = EngineParams::embedded().strategy;
+    p.kind = StrategyKind::Basket;
+    p.basket.position_usd = 1_000.0;
+    let names: Vec<u16> = (10..50).collect();
+    let mut b = BasketStrategy::new(3, &names, &p);
+    // Every name opens long (identity hedge) at a mid of 10: 100 shares each.
+    let mut f = fit([0.0; 3], None);
+    f.n = 40;
+    for i in 0..40 {
+        f.s_score[i] = -2.0;
+        f.tradeable[i] = true;
+        f.mids[i] = 10.0;
+        f.hedge[i] = [0.0; MAX_BASKET_LEGS];
+        f.hedge[i][i] = 1.0;
+    }
+    let last = b.apply_fit(&f, 9, 3 * SEC, |_| {}).unwrap();
+    assert_eq!(last.kind, IntentKind::Rebalance);
+    let mut parts = Vec::new();
+    b.leading_parts(&last, |i| parts.push(i));
+    assert_eq!(parts.len(), 2);
+    assert!(parts.iter().all(|i| i.kind == IntentKind::RebalancePart));
+    assert!(
+        parts
+            .iter()
+            .all(|i| (i.pair, i.seq, i.t_ns) == (3, 9, 3 * SEC))
+    );
+    // In order, every name once, each at its target.
+    let all: Vec<(u16, i64)> = parts.iter().chain([&last]).flat_map(targets).collect();
+    let wanted: Vec<(u16, i64)> = names.iter().map(|&i| (i, 100)).collect();
+    assert_eq!(all, wanted);
+    // A close goes alone.
+    b.on_outcome(&IntentOutcome {
+        pair: 3,
+        ..reached(9)
+    });
+    f.s_score = [0.0; MAX_BASKET_LEGS];
+    let close = b.apply_fit(&f, 10, 4 * SEC, |_| {}).unwrap();
+    assert!(matches!(close.kind, IntentKind::Close(_)));
+    let mut none = 0;
+    b.leading_parts(&close, |_| none += 1);
+    assert_eq!(none, 0);
 }

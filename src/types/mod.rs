@@ -14,7 +14,8 @@ mod orders;
 pub use market::{MdEvent, MdTick, Quote, QuoteMsg, cents};
 pub use orders::{
     Account, BAG_INSTRUMENT, CloseReason, Direction, EndKind, ExecId, IntentKind, IntentMsg,
-    IntentOutcome, Leg, Legs, MAX_LEGS, OrderEvent, OrderIntent, OrderMsg, OrderStatusKind, Side,
+    IntentOutcome, Leg, Legs, MAX_BASKET_LEGS, MAX_LEGS, OrderEvent, OrderIntent, OrderMsg,
+    OrderStatusKind, Side, rebalance_chunks,
 };
 
 /// A message with the monotonic stamps of the tick behind it.

@@ -71,6 +71,10 @@ pub enum IntentKind {
     /// (signed by its side), not a trade; dispatch trades the difference from what the basket
     /// will hold, one order per instrument (so a step never buys and sells the same name).
     Rebalance,
+    /// Targets of a rebalance of more names than one intent carries ([`MAX_LEGS`]): dispatch
+    /// holds them until the [`IntentKind::Rebalance`] with the same sequence number completes
+    /// the set (see [`rebalance_chunks`]). Nothing trades on a part alone.
+    RebalancePart,
 }
 
 impl IntentKind {
@@ -83,6 +87,7 @@ impl IntentKind {
             IntentKind::Close(CloseReason::Stop) => "close_stop",
             IntentKind::Close(CloseReason::Timeout) => "close_timeout",
             IntentKind::Rebalance => "rebalance",
+            IntentKind::RebalancePart => "rebalance_part",
         }
     }
 }
@@ -105,11 +110,34 @@ impl Leg {
     }
 }
 
-/// The most legs one intent (and one dispatch ticket) carries: a pair's two, or the names of a
-/// basket. Intents cross the signal -> dispatch queue by value, so the legs live inline (a
-/// fixed array, `Copy`, no allocation): 16 legs make an intent of about 170 bytes, three cache
-/// lines. A basket of more names would need its targets published in a shared slot instead.
+/// The most legs one intent carries: a pair's two, or up to 16 of a basket's targets.
+/// Intents cross the signal -> dispatch queue by value, so the legs live inline (a fixed
+/// array, `Copy`, no allocation): 16 legs make an intent of about 170 bytes, three cache
+/// lines. A basket of more names sends its targets as consecutive intents of one sequence
+/// number ([`rebalance_chunks`]).
 pub const MAX_LEGS: usize = 16;
+
+/// The most names one basket trades (IB's default 100 market-data lines), and so the most legs
+/// of one dispatch ticket, one basket book and one decision.
+pub const MAX_BASKET_LEGS: usize = 100;
+
+/// The names (by index, in the basket's order) that each intent of one rebalance of `n` names
+/// carries: consecutive chunks of [`MAX_LEGS`], in order. Every chunk but the last goes as an
+/// [`IntentKind::RebalancePart`]; the last as the [`IntentKind::Rebalance`] that completes it
+/// (one chunk, `0..n`, when `n <= MAX_LEGS`). Intents stay small and the SPSC queue keeps their
+/// order, so dispatch sees the parts before the intent that completes them.
+///
+/// # Examples
+/// ```
+/// use hft::types::rebalance_chunks;
+/// let chunks: Vec<_> = rebalance_chunks(40).collect();
+/// assert_eq!(chunks, [0..16, 16..32, 32..40]);
+/// assert_eq!(rebalance_chunks(8).collect::<Vec<_>>(), [0..8]);
+/// assert_eq!(rebalance_chunks(100).count(), 7);
+/// ```
+pub fn rebalance_chunks(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    (0..n.div_ceil(MAX_LEGS).max(1)).map(move |k| k * MAX_LEGS..((k + 1) * MAX_LEGS).min(n))
+}
 
 /// The legs of an intent: up to [`MAX_LEGS`], inline. Reads as a slice.
 ///
