@@ -461,19 +461,7 @@ impl Dispatcher {
                 continue;
             }
             self.leg_order_started(t.id, leg);
-            self.submit_started(PendingOrder {
-                instrument: l.instrument,
-                pair: t.pair,
-                side: l.side,
-                qty: lacking as u32,
-                seq: t.seq,
-                ticket: t.id,
-                leg,
-                t_recv_ns: now,
-                t_event_ns: 0,
-                cancel_id: 0,
-                combo_b: 0,
-            });
+            self.submit_started(t.leg_order(leg, lacking as u32, now));
         }
         true
     }

@@ -351,19 +351,7 @@ impl Dispatcher {
                 self.counters.passive_hedges += 1;
                 // A submitted order counts itself in the target.
                 self.leg_order_started(t.id, h as u8);
-                self.submit_started(PendingOrder {
-                    instrument: hedge.instrument,
-                    pair: t.pair,
-                    side: hedge.side,
-                    qty: lacking as u32,
-                    seq: t.seq,
-                    ticket: t.id,
-                    leg: h as u8,
-                    t_recv_ns: self.now,
-                    t_event_ns: 0,
-                    cancel_id: 0,
-                    combo_b: 0,
-                });
+                self.submit_started(t.leg_order(h as u8, lacking as u32, self.now));
             }
         }
         if rest.live > 0 {
@@ -378,19 +366,8 @@ impl Dispatcher {
         if ps.repricing && !ps.giving_up {
             self.counters.passive_reprices += 1;
             self.leg_order_started(t.id, ps.leg);
-            self.submit_started(PendingOrder {
-                instrument: rest.instrument,
-                pair: t.pair,
-                side: rest.side,
-                qty: (rest.qty - rest.filled).round() as u32,
-                seq: t.seq,
-                ticket: t.id,
-                leg: ps.leg,
-                t_recv_ns: self.now,
-                t_event_ns: 0,
-                cancel_id: 0,
-                combo_b: 0,
-            });
+            let qty = (rest.qty - rest.filled).round() as u32;
+            self.submit_started(t.leg_order(ps.leg, qty, self.now));
             return true;
         }
         let now = self.now;
@@ -411,19 +388,7 @@ impl Dispatcher {
                 continue;
             }
             self.leg_order_started(t.id, leg);
-            self.submit_started(PendingOrder {
-                instrument: l.instrument,
-                pair: t.pair,
-                side: l.side,
-                qty: lacking as u32,
-                seq: t.seq,
-                ticket: t.id,
-                leg,
-                t_recv_ns: now,
-                t_event_ns: 0,
-                cancel_id: 0,
-                combo_b: 0,
-            });
+            self.submit_started(t.leg_order(leg, lacking as u32, now));
         }
         true
     }

@@ -74,6 +74,26 @@ pub(super) struct Ticket {
 }
 
 impl Ticket {
+    /// An order the dispatcher builds on its own clock for `qty` shares of leg `leg` (a re-send,
+    /// a hedge, a re-price, a give-up's cross): market-priced by the policy, triggered by no
+    /// tick.
+    pub(super) fn leg_order(&self, leg: u8, qty: u32, now: u64) -> PendingOrder {
+        let l = self.legs[leg as usize];
+        PendingOrder {
+            instrument: l.instrument,
+            pair: self.pair,
+            side: l.side,
+            qty,
+            seq: self.seq,
+            ticket: self.id,
+            leg,
+            t_recv_ns: now,
+            t_event_ns: 0,
+            cancel_id: 0,
+            combo_b: 0,
+        }
+    }
+
     /// The ticket's legs.
     pub fn legs(&self) -> &[LegState] {
         &self.legs[..self.leg_count as usize]
@@ -340,21 +360,8 @@ impl Dispatcher {
                 self.leg_order_started(id, k as u8);
             }
             for &(k, qty) in &missing {
-                let l = t.legs[k];
                 self.counters.leg_resends += 1;
-                self.submit_started(PendingOrder {
-                    instrument: l.instrument,
-                    pair: t.pair,
-                    side: l.side,
-                    qty,
-                    seq: t.seq,
-                    ticket: id,
-                    leg: k as u8,
-                    t_recv_ns: self.now,
-                    t_event_ns: 0,
-                    cancel_id: 0,
-                    combo_b: 0,
-                });
+                self.submit_started(t.leg_order(k as u8, qty, now));
             }
             return;
         }
