@@ -22,10 +22,8 @@
 
 mod common;
 
-use common::{PATIENCE, start_gateway, test_params};
-use hft::config::{EngineParams, ReplayParams, SimParams};
+use hft::config::{EngineParams, SimParams};
 use hft::sim::{Universe, write_synthetic};
-use std::time::{Duration, Instant};
 
 /// `seconds` of the factor universe (params/sim_basket.toml, 8 names, a quote a second each),
 /// its timestamps cut to whole seconds (as tick-by-tick data carries them), in a file.
@@ -137,29 +135,9 @@ fn the_engine_against_the_replaying_gateway_sends_the_backtests_basket_orders() 
     // The gateway replays the file at 500 rows a wall second: refits (every 30 s of event time)
     // come 0.48 s apart, and a rebalance's orders (8 at most, paced under IB's 50 messages a
     // second) are filled and its outcome back well before the next one.
-    let mut sim = test_params();
-    sim.gateway.book_levels = 5;
-    sim.market.symbols.clear();
-    sim.replay = Some(ReplayParams {
-        file: file.clone(),
-        more_files: Vec::new(),
-        symbols: Vec::new(),
-        speed: 0.0,
-        rate: 500.0,
-    });
-    let gw = start_gateway(sim);
+    let gw = common::start_replay_gateway(&file, 5);
     let engine = common::EngineRun::start(&gw, params.clone(), "basket-parity");
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let snap = gw.snapshot();
-        let done = snap.replay_finished
-            && snap.orders.len() >= expected.len()
-            && snap.orders.iter().all(|o| o.state == "Filled");
-        if done || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_for_filled_orders(&gw, expected.len(), true);
     let report = engine.finish();
     let snap = gw.snapshot();
 

@@ -15,10 +15,7 @@
 
 mod common;
 
-use common::{PATIENCE, start_gateway, test_params};
 use hft::backtest::Backtest;
-use hft::config::ReplayParams;
-use std::time::{Duration, Instant};
 
 const T0: i64 = 1_700_000_000;
 
@@ -100,38 +97,15 @@ fn engine_against_paper_gateway_matches_backtest_and_gateway_positions() {
 
     // The same file replayed by the paper gateway at 500 rows a second: orders reach the
     // gateway while the rows after their tick are still to come, as they would live.
-    let mut sim = test_params();
-    sim.gateway.book_levels = 1;
-    sim.market.symbols.clear();
-    sim.replay = Some(ReplayParams {
-        file: file.clone(),
-        more_files: Vec::new(),
-        symbols: Vec::new(),
-        speed: 0.0,
-        rate: 500.0,
-    });
-    let gw = start_gateway(sim);
+    let gw = common::start_replay_gateway(&file, 1);
     let engine = common::EngineRun::start(&gw, params.clone(), "parity");
     // Wait until the gateway has seen as many orders as the backtest made, all of them done.
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let snap = gw.snapshot();
-        let done =
-            snap.orders.len() >= expected.len() && snap.orders.iter().all(|o| o.state == "Filled");
-        if done || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_for_filled_orders(&gw, expected.len(), false);
     let report = engine.finish();
     let snap = gw.snapshot();
 
     // Parity: the same orders in the same sequence.
-    let live: Vec<(String, String, u32)> = snap
-        .orders
-        .iter()
-        .map(|o| (o.symbol.clone(), o.action.to_string(), o.total))
-        .collect();
+    let live = common::gateway_orders(&gw);
     assert_eq!(
         live, expected,
         "engine orders (left) against backtest orders (right)"

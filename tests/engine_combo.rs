@@ -7,10 +7,9 @@
 
 mod common;
 
-use common::{PATIENCE, start_gateway, test_params};
+use common::{start_gateway, test_params};
 use hft::backtest::Backtest;
-use hft::config::{ComboPrice, Policy, ReplayParams};
-use std::time::{Duration, Instant};
+use hft::config::{ComboPrice, Policy};
 
 const T0: i64 = 1_700_000_000;
 
@@ -61,36 +60,13 @@ fn engine_with_combos_matches_backtest_orders_and_gateway_positions() {
     );
     assert_eq!(s.dispatch.combo_rejects, 0);
 
-    let mut sim = test_params();
-    sim.gateway.book_levels = 1;
-    sim.market.symbols.clear();
-    sim.replay = Some(ReplayParams {
-        file: path.clone(),
-        more_files: Vec::new(),
-        symbols: Vec::new(),
-        speed: 0.0,
-        rate: 500.0,
-    });
-    let gw = start_gateway(sim);
+    let gw = common::start_replay_gateway(&path, 1);
     let engine = common::EngineRun::start(&gw, params.clone(), "combo-parity");
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let snap = gw.snapshot();
-        let done =
-            snap.orders.len() >= expected.len() && snap.orders.iter().all(|o| o.state == "Filled");
-        if done || Instant::now() > deadline {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::wait_for_filled_orders(&gw, expected.len(), false);
     let report = engine.finish();
     let snap = gw.snapshot();
     // The gateway books a combo's legs as its orders, in leg order: the same sequence.
-    let live: Vec<(String, String, u32)> = snap
-        .orders
-        .iter()
-        .map(|o| (o.symbol.clone(), o.action.to_string(), o.total))
-        .collect();
+    let live = common::gateway_orders(&gw);
     assert_eq!(
         live, expected,
         "engine orders (left) against backtest orders (right)"

@@ -29,6 +29,48 @@ pub fn test_params() -> SimParams {
     p
 }
 
+/// Starts a gateway (as [`start_gateway`]) that replays quote file `file` at 500 rows a wall
+/// second instead of its synthetic market, `book_levels` deep: orders reach it while the rows
+/// after their tick are still to come, as they would live.
+pub fn start_replay_gateway(file: &std::path::Path, book_levels: usize) -> Gateway {
+    let mut sim = test_params();
+    sim.gateway.book_levels = book_levels;
+    sim.market.symbols.clear();
+    sim.replay = Some(hft::config::ReplayParams {
+        file: file.to_path_buf(),
+        more_files: Vec::new(),
+        symbols: Vec::new(),
+        speed: 0.0,
+        rate: 500.0,
+    });
+    start_gateway(sim)
+}
+
+/// Waits (at most [`PATIENCE`]) until the gateway has seen `orders` orders, all filled, and,
+/// with `replay_end`, has replayed its whole file.
+pub fn wait_for_filled_orders(gw: &Gateway, orders: usize, replay_end: bool) {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let snap = gw.snapshot();
+        let done = (snap.replay_finished || !replay_end)
+            && snap.orders.len() >= orders
+            && snap.orders.iter().all(|o| o.state == "Filled");
+        if done || std::time::Instant::now() > deadline {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// The gateway's orders as (symbol, action, shares), in the order it received them.
+pub fn gateway_orders(gw: &Gateway) -> Vec<(String, String, u32)> {
+    gw.snapshot()
+        .orders
+        .iter()
+        .map(|o| (o.symbol.clone(), o.action.to_string(), o.total))
+        .collect()
+}
+
 /// Starts a gateway on 127.0.0.1 with a free port.
 pub fn start_gateway(params: SimParams) -> Gateway {
     let opts = GatewayOptions {
