@@ -9,9 +9,10 @@
 //! even when the replay has moved on a few rows; every second prints a trade of
 //! [`TRADE_SIZE`] shares at each symbol's bid and one at its ask, more than the displayed size
 //! ahead of any resting order plus the order itself, so a resting or algo order at the touch
-//! fills completely on the next trade on its side in both paths (the shared queue model). The
-//! passive policy's re-price and give-up clocks are set out of reach, since the live watchdog
-//! runs on the wall clock and the backtest's on event time.
+//! fills completely on the next trade on its side in both paths (the shared queue model), and so
+//! does a LMT combo at the net mid worked in a leg's queue (`src/exchange/combo_worked.rs`). The
+//! passive and combo policies' re-price and give-up clocks are set out of reach, since the live
+//! watchdog runs on the wall clock and the backtest's on event time.
 
 mod common;
 
@@ -34,7 +35,7 @@ const TRADE_SIZE: u32 = 1_000;
 type Configure = fn(&mut ExecutionParams);
 
 /// How each policy is configured for the parity run.
-const POLICIES: [(Policy, Configure); 6] = [
+const POLICIES: [(Policy, Configure); 7] = [
     (Policy::Market, |_| {}),
     (Policy::MarketableLimit, |e| e.collar_ticks = 1),
     (Policy::Passive, |e| {
@@ -52,8 +53,18 @@ const POLICIES: [(Policy, Configure); 6] = [
     (Policy::Adaptive, |e| {
         e.adaptive_priority = AdaptivePriority::Normal
     }),
-    // One BAG at market per trade (a LMT combo resting across rows would meet other rows live).
+    // One BAG at market per trade.
     (Policy::Combo, |e| e.combo_price = ComboPrice::Market),
+    // One BAG at the net mid: out of reach at the touches, worked in A's queue (the legs'
+    // spreads tie, so the first leg) at its bid or ask and hedged on B's touch when the next
+    // print on that side fills it; its re-price and give-up clocks out of reach, as the
+    // passive policy's (the give-up runs on the wall clock live and on event time in the
+    // backtest, so a give-up firing would not compare).
+    (Policy::Combo, |e| {
+        e.combo_price = ComboPrice::Mid;
+        e.reprice_ticks = 1_000;
+        e.give_up_ms = 3_600_000;
+    }),
 ];
 
 /// AAA in steps along a sine (period 240 s, one dollar wide) and BBB near 50, one-cent spreads,
@@ -174,6 +185,12 @@ fn every_policy_sends_the_same_orders_in_the_backtest_and_against_the_gateway() 
         match policy {
             Policy::Passive => assert!(d.passive_hedges > 0, "{name}: {d:?}"),
             _ => assert_eq!(d.passive_hedges, 0, "{name}"),
+        }
+        if *policy == Policy::Combo {
+            // Every BAG filled whole, with no clock firing and no leg ahead.
+            assert!(d.combo_executions > 0, "{name}: {d:?}");
+            let quiet = (d.combo_reprices, d.combo_give_ups, d.combo_legged);
+            assert_eq!(quiet, (0, 0, 0), "{name}: {d:?}");
         }
         assert_eq!(d.naked_legs, 0, "{name}");
         let orders = live(&file, &p, &name, expected.len());
