@@ -263,7 +263,7 @@ impl ComboOrder {
             return;
         };
         let price = w.queue.price();
-        if !unit_net(&self.legs, books, Some((w.leg, price))).is_some_and(|net| net <= limit) {
+        if unit_net(&self.legs, books, Some((w.leg, price))).is_none_or(|net| net > limit) {
             return;
         }
         let wanted = (shares / self.legs[w.leg].ratio.max(1)).min(self.units - done);
@@ -298,7 +298,7 @@ impl ComboOrder {
             debug_assert!(false, "a LMT combo fills whole units: its legs stay even");
             return;
         };
-        if !unit_net(&self.legs, books, None).is_some_and(|net| net <= limit) {
+        if unit_net(&self.legs, books, None).is_none_or(|net| net > limit) {
             return self.rest(ledger, books);
         }
         // In reach at the touches: the worked child, if any, gives way to taking them.
