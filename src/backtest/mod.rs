@@ -264,6 +264,9 @@ impl Backtest {
     /// Hands an intent to the dispatcher; tracks round trips and time in market by what the
     /// pair will hold once its orders complete.
     fn dispatch_intent(&mut self, intent: &OrderIntent, now: u64) {
+        if intent.kind.is_step_marker() {
+            return self.dispatch_step_marker(intent, now);
+        }
         let p = intent.pair as usize;
         let held_before = self.dispatcher.slot_target(intent.pair).is_some_and(held);
         let msg = Stamped {
@@ -300,6 +303,29 @@ impl Backtest {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A decision step's marker: the step's rebalances trade when it closes (netted across
+    /// baskets), so that is when a basket of the step starts holding.
+    fn dispatch_step_marker(&mut self, intent: &OrderIntent, now: u64) {
+        let msg = Stamped {
+            value: *intent,
+            t_recv_ns: now,
+            t_enq_ns: now,
+        };
+        self.dispatcher.on_intent(&msg, now);
+        self.carry_out(now);
+        if intent.kind != IntentKind::StepClose {
+            return;
+        }
+        for p in 0..self.stats.len() {
+            let of_step = matches!(self.stats[p].last_intent,
+                Some((seq, IntentKind::Rebalance)) if seq == intent.seq);
+            let held_now = self.dispatcher.slot_target(p as u16).is_some_and(held);
+            if of_step && held_now && self.stats[p].open_since_ns.is_none() {
+                self.stats[p].open_since_ns = Some(now);
+            }
         }
     }
 

@@ -25,10 +25,12 @@ mod execution;
 mod fills;
 mod limiter;
 mod link;
+mod netting;
 mod orders;
 mod outbox;
 mod rebalance_parts;
 mod risk;
+mod shared;
 mod stage;
 mod tickets;
 mod view;
@@ -41,7 +43,9 @@ pub use counters::{DispatchCounters, DispatchOutcome, KillReason};
 pub use execution::OrderKind;
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
 pub use link::RECONCILE_REQ_ID;
+pub use netting::CrossStats;
 pub use outbox::{Control, Outbound, Outbox, PlaceOrder};
+pub use shared::{Owner, STEP_BASKETS, allocate};
 pub use stage::{DispatchReport, DispatchSetup, DispatchStage, FINAL_GRACE, WRITE_STALL_LIMIT};
 
 use crate::config::{ExecutionParams, Policy, RiskParams};
@@ -263,6 +267,16 @@ pub struct Dispatcher {
     stale: Box<[bool]>,
     next_watchdog_ns: u64,
     counters: DispatchCounters,
+    /// The open decision step and its staged basket trades (`netting.rs`).
+    step: Box<netting::Step>,
+    net: netting::NetScratch,
+    /// Ticket legs whose order serves several baskets, and recent executions' splits
+    /// (`shared.rs`).
+    shared: Box<arrayvec::ArrayVec<shared::SharedLeg, { shared::SHARED_LEGS }>>,
+    splits: Box<[shared::Split]>,
+    next_split: u32,
+    /// Per slot: what netting crossed internally.
+    crosses: Box<[CrossStats]>,
 }
 
 impl Dispatcher {
@@ -347,6 +361,15 @@ impl Dispatcher {
             stale: vec![false; n].into_boxed_slice(),
             next_watchdog_ns: 0,
             counters: DispatchCounters::default(),
+            step: Box::new(netting::Step {
+                open: None,
+                staged: arrayvec::ArrayVec::new(),
+            }),
+            net: netting::NetScratch::new(n),
+            shared: Box::new(arrayvec::ArrayVec::new()),
+            splits: vec![shared::Split::NONE; shared::SPLITS].into_boxed_slice(),
+            next_split: 1,
+            crosses: vec![CrossStats::default(); pair_count + s.baskets.len()].into_boxed_slice(),
             symbols: s.symbols,
         };
         if let Some(r) = restored {
@@ -511,6 +534,7 @@ impl Dispatcher {
                 .iter()
                 .map(|p| p.book)
                 .collect(),
+            basket_crosses: self.crosses[self.pair_count..].to_vec(),
             unattributed_commissions: self.unattributed_commissions,
             disconnected: self.link == Link::Down,
             kill_reason: self.kill_reason,
@@ -584,5 +608,7 @@ mod harness;
 mod model_tests;
 #[cfg(test)]
 mod money_tests;
+#[cfg(test)]
+mod netting_tests;
 #[cfg(test)]
 mod tests;

@@ -499,6 +499,18 @@ fn format_entry(buf: &mut Vec<u8>, symbols: &[String], entry: &JournalEntry) {
             push_exec_id(buf, &exec_id);
             writeln!(buf, ",{commission}")
         }
+        JournalEntry::Cross {
+            t_ns,
+            instrument,
+            pair,
+            qty,
+            price,
+        } => writeln!(buf, "N,{t_ns},{},{pair},{qty},{price}", symbol(instrument)),
+        JournalEntry::Allocation { exec_id, pair, qty } => {
+            buf.extend_from_slice(b"A,");
+            push_exec_id(buf, &exec_id);
+            writeln!(buf, ",{pair},{qty}")
+        }
     };
 }
 
@@ -573,6 +585,24 @@ mod tests {
                     commission: 0.35,
                 },
                 "C,0001.02_x,0.35\n",
+            ),
+            (
+                JournalEntry::Cross {
+                    t_ns: 9,
+                    instrument: 0,
+                    pair: 3,
+                    qty: -40.0,
+                    price: 100.5,
+                },
+                "N,9,SPY,3,-40,100.5\n",
+            ),
+            (
+                JournalEntry::Allocation {
+                    exec_id,
+                    pair: 4,
+                    qty: 17.0,
+                },
+                "A,0001.02_x,4,17\n",
             ),
         ];
         for (entry, want) in cases {
