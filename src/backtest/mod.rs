@@ -512,7 +512,9 @@ impl Backtest {
             .enumerate()
             .map(|(b, ((book, report), names))| {
                 let st = &mut self.stats[n_pairs + b];
-                basket_summary(names, book, &self.mids, &report, st, end_ns, span)
+                let mut s = basket_summary(names, book, &self.mids, &report, st, end_ns, span);
+                s.netting = self.dispatcher.basket_crosses()[b];
+                s
             })
             .collect();
         // The run's totals count baskets as they count pairs.

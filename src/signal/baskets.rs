@@ -36,6 +36,8 @@ pub struct BasketRouter {
     /// Per instrument: the baskets that trade it.
     by_instrument: Vec<Vec<u16>>,
     first_slot: usize,
+    /// A decision step's intents go between step markers (`strategy.basket.net_across_baskets`).
+    net_across_baskets: bool,
 }
 
 impl BasketRouter {
@@ -82,6 +84,7 @@ impl BasketRouter {
             links,
             by_instrument,
             first_slot,
+            net_across_baskets: params.basket.net_across_baskets,
         }
     }
 
@@ -136,7 +139,7 @@ impl BasketRouter {
                     series.push(row);
                 })
             {
-                if !opened {
+                if !opened && self.net_across_baskets {
                     opened = true;
                     emit(open);
                 }
