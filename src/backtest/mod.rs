@@ -306,29 +306,6 @@ impl Backtest {
         }
     }
 
-    /// A decision step's marker: the step's rebalances trade when it closes (netted across
-    /// baskets), so that is when a basket of the step starts holding.
-    fn dispatch_step_marker(&mut self, intent: &OrderIntent, now: u64) {
-        let msg = Stamped {
-            value: *intent,
-            t_recv_ns: now,
-            t_enq_ns: now,
-        };
-        self.dispatcher.on_intent(&msg, now);
-        self.carry_out(now);
-        if intent.kind != IntentKind::StepClose {
-            return;
-        }
-        for p in 0..self.stats.len() {
-            let of_step = matches!(self.stats[p].last_intent,
-                Some((seq, IntentKind::Rebalance)) if seq == intent.seq);
-            let held_now = self.dispatcher.slot_target(p as u16).is_some_and(held);
-            if of_step && held_now && self.stats[p].open_since_ns.is_none() {
-                self.stats[p].open_since_ns = Some(now);
-            }
-        }
-    }
-
     /// Carries out the dispatcher's outbox against the exchange until nothing more comes back.
     #[inline]
     fn carry_out(&mut self, now: u64) {

@@ -79,7 +79,7 @@ impl Dispatcher {
             .and_then(|i| self.slots[i])
             .and_then(|s| self.shared_of(s.ticket, s.leg));
         let split = match shared {
-            Some(k) if self.shared[k].instrument == instrument => {
+            Some(k) if self.nets.shared[k].instrument == instrument => {
                 let id = self.apply_shared_fill(k, pair, signed, price);
                 if let Some(s) = self.seen.get_mut(&exec_id) {
                     s.split = id;

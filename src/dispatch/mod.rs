@@ -267,16 +267,8 @@ pub struct Dispatcher {
     stale: Box<[bool]>,
     next_watchdog_ns: u64,
     counters: DispatchCounters,
-    /// The open decision step and its staged basket trades (`netting.rs`).
-    step: Box<netting::Step>,
-    net: netting::NetScratch,
-    /// Ticket legs whose order serves several baskets, and recent executions' splits
-    /// (`shared.rs`).
-    shared: Box<arrayvec::ArrayVec<shared::SharedLeg, { shared::SHARED_LEGS }>>,
-    splits: Box<[shared::Split]>,
-    next_split: u32,
-    /// Per slot: what netting crossed internally.
-    crosses: Box<[CrossStats]>,
+    /// Netting across baskets: the open decision step, shared orders, crosses (`netting.rs`).
+    nets: netting::Nets,
 }
 
 impl Dispatcher {
@@ -361,15 +353,7 @@ impl Dispatcher {
             stale: vec![false; n].into_boxed_slice(),
             next_watchdog_ns: 0,
             counters: DispatchCounters::default(),
-            step: Box::new(netting::Step {
-                open: None,
-                staged: arrayvec::ArrayVec::new(),
-            }),
-            net: netting::NetScratch::new(n),
-            shared: Box::new(arrayvec::ArrayVec::new()),
-            splits: vec![shared::Split::NONE; shared::SPLITS].into_boxed_slice(),
-            next_split: 1,
-            crosses: vec![CrossStats::default(); pair_count + s.baskets.len()].into_boxed_slice(),
+            nets: netting::Nets::new(n, pair_count + s.baskets.len()),
             symbols: s.symbols,
         };
         if let Some(r) = restored {
@@ -534,7 +518,7 @@ impl Dispatcher {
                 .iter()
                 .map(|p| p.book)
                 .collect(),
-            basket_crosses: self.crosses[self.pair_count..].to_vec(),
+            basket_crosses: self.nets.crosses[self.pair_count..].to_vec(),
             unattributed_commissions: self.unattributed_commissions,
             disconnected: self.link == Link::Down,
             kill_reason: self.kill_reason,

@@ -28,7 +28,7 @@
 //! A step of one basket is that basket's rebalance, unchanged. Nothing allocates: the step
 //! buffer and the per-instrument scratch are sized at start-up.
 
-use super::shared::{Owner, STEP_BASKETS, SharedLeg};
+use super::shared::{Owner, STEP_BASKETS, SharedLeg, Split};
 use super::{Dispatcher, Link, OPEN_TICKETS, PendingOrder, allocate};
 use crate::journal::JournalEntry;
 use crate::types::{IntentMsg, MAX_BASKET_LEGS, Side};
@@ -65,22 +65,22 @@ pub struct CrossStats {
 impl Dispatcher {
     /// Opens step `seq` (a step left open by a lost close is closed first).
     pub(super) fn open_step(&mut self, seq: u64) {
-        if let Some(old) = self.step.open {
+        if let Some(old) = self.nets.step.open {
             self.close_step(old);
         }
-        self.step.open = Some(seq);
+        self.nets.step.open = Some(seq);
     }
 
     /// True when a rebalance of `seq` belongs to the open step.
     pub(super) fn in_step(&self, seq: u64) -> bool {
-        self.step.open == Some(seq)
+        self.nets.step.open == Some(seq)
     }
 
     /// Stages basket `pair`'s trade (signed shares per name) in the open step. False when the
     /// step has no room, or the basket is staged already.
     pub(super) fn stage(&mut self, msg: &IntentMsg, orders: &[PendingOrder]) -> bool {
         let pair = msg.value.pair;
-        if self.step.staged.is_full() || self.step.staged.iter().any(|s| s.pair == pair) {
+        if self.nets.step.staged.is_full() || self.nets.step.staged.iter().any(|s| s.pair == pair) {
             self.counters.intents_blocked += 1;
             return false;
         }
@@ -88,7 +88,7 @@ impl Dispatcher {
             .iter()
             .map(|o| (o.instrument, o.side.signed(f64::from(o.qty)) as i64))
             .collect();
-        self.step.staged.push(Staged {
+        self.nets.step.staged.push(Staged {
             pair,
             t_recv_ns: msg.t_recv_ns,
             t_event_ns: msg.value.t_ns,
@@ -144,11 +144,11 @@ impl Dispatcher {
 
     /// Closes step `seq`: nets the staged trades (module rules) and sends what is left.
     pub(super) fn close_step(&mut self, seq: u64) {
-        if self.step.open != Some(seq) {
+        if self.nets.step.open != Some(seq) {
             return;
         }
-        self.step.open = None;
-        if self.step.staged.is_empty() {
+        self.nets.step.open = None;
+        if self.nets.step.staged.is_empty() {
             return;
         }
         self.net_touched();
@@ -158,44 +158,44 @@ impl Dispatcher {
             || !self.net_allowed(seq);
         if refused {
             self.counters.rejected_by_risk += 1;
-            for k in 0..self.step.staged.len() {
-                let pair = self.step.staged[k].pair;
+            for k in 0..self.nets.step.staged.len() {
+                let pair = self.nets.step.staged[k].pair;
                 self.report_outcome(pair, seq, false);
             }
-            self.step.staged.clear();
+            self.nets.step.staged.clear();
             return;
         }
         let mut trades_wanted = 0u64;
-        for s in self.step.staged.iter() {
+        for s in self.nets.step.staged.iter() {
             trades_wanted += s.trades.len() as u64;
         }
-        for k in 0..self.net.touched.len() {
-            let instrument = self.net.touched[k];
+        for k in 0..self.nets.scratch.touched.len() {
+            let instrument = self.nets.scratch.touched[k];
             self.cross(instrument);
         }
         let sent = self.send_net(seq);
         self.counters.net_orders_saved += trades_wanted.saturating_sub(sent);
-        self.step.staged.clear();
+        self.nets.step.staged.clear();
     }
 
     /// Sums the staged trades per instrument into the scratch (`net.buys`, `net.sells`,
     /// `net.touched` in first-seen order).
     fn net_touched(&mut self) {
-        for &i in self.net.touched.iter() {
-            self.net.buys[i as usize] = 0;
-            self.net.sells[i as usize] = 0;
+        for &i in self.nets.scratch.touched.iter() {
+            self.nets.scratch.buys[i as usize] = 0;
+            self.nets.scratch.sells[i as usize] = 0;
         }
-        self.net.touched.clear();
-        for s in self.step.staged.iter() {
+        self.nets.scratch.touched.clear();
+        for s in self.nets.step.staged.iter() {
             for &(instrument, q) in s.trades.iter() {
                 let i = instrument as usize;
-                if self.net.buys[i] == 0 && self.net.sells[i] == 0 {
-                    self.net.touched.push(instrument);
+                if self.nets.scratch.buys[i] == 0 && self.nets.scratch.sells[i] == 0 {
+                    self.nets.scratch.touched.push(instrument);
                 }
                 if q > 0 {
-                    self.net.buys[i] += q;
+                    self.nets.scratch.buys[i] += q;
                 } else {
-                    self.net.sells[i] -= q;
+                    self.nets.scratch.sells[i] -= q;
                 }
             }
         }
@@ -204,13 +204,13 @@ impl Dispatcher {
     /// The net orders pass the risk checks together, their tickets have room, and every
     /// instrument to cross has a reference price.
     fn net_allowed(&mut self, seq: u64) -> bool {
-        let mut orders = std::mem::take(&mut self.net.orders);
+        let mut orders = std::mem::take(&mut self.nets.scratch.orders);
         orders.clear();
         let mut priced = true;
-        for &instrument in self.net.touched.iter() {
+        for &instrument in self.nets.scratch.touched.iter() {
             let (b, s) = (
-                self.net.buys[instrument as usize],
-                self.net.sells[instrument as usize],
+                self.nets.scratch.buys[instrument as usize],
+                self.nets.scratch.sells[instrument as usize],
             );
             priced &= b == 0 || s == 0 || self.feed.last(instrument).1 > 0.0;
             let net = b - s;
@@ -230,12 +230,12 @@ impl Dispatcher {
                 });
             }
         }
-        let carriers = self.step.staged.len();
+        let carriers = self.nets.step.staged.len();
         let allowed = priced
             && self.open_tickets.len() + carriers <= OPEN_TICKETS
-            && self.shared.len() + orders.len() <= super::shared::SHARED_LEGS
+            && self.nets.shared.len() + orders.len() <= super::shared::SHARED_LEGS
             && self.risk_allows(&orders);
-        self.net.orders = orders;
+        self.nets.scratch.orders = orders;
         allowed
     }
 
@@ -243,16 +243,16 @@ impl Dispatcher {
     /// rules), leaving each staged trade its residual.
     fn cross(&mut self, instrument: u16) {
         let i = instrument as usize;
-        let crossed = self.net.buys[i].min(self.net.sells[i]);
+        let crossed = self.nets.scratch.buys[i].min(self.nets.scratch.sells[i]);
         if crossed == 0 {
             return;
         }
         let price = self.feed.last(instrument).1;
         // The larger side shares the crossed shares pro rata by its trades.
-        let buyers_larger = self.net.buys[i] >= self.net.sells[i];
+        let buyers_larger = self.nets.scratch.buys[i] >= self.nets.scratch.sells[i];
         let mut owners: ArrayVec<Owner, STEP_BASKETS> = ArrayVec::new();
         let mut at: ArrayVec<(usize, usize), STEP_BASKETS> = ArrayVec::new();
-        for (k, s) in self.step.staged.iter().enumerate() {
+        for (k, s) in self.nets.step.staged.iter().enumerate() {
             if let Some(t) = s.trades.iter().position(|x| x.0 == instrument)
                 && (s.trades[t].1 > 0) == buyers_larger
             {
@@ -268,15 +268,15 @@ impl Dispatcher {
         let n = owners.len();
         allocate(&mut owners, crossed as u32, &mut pieces[..n]);
         let larger_sign = if buyers_larger { 1 } else { -1 };
-        for k in 0..self.step.staged.len() {
-            let Some(t) = self.step.staged[k]
+        for k in 0..self.nets.step.staged.len() {
+            let Some(t) = self.nets.step.staged[k]
                 .trades
                 .iter()
                 .position(|x| x.0 == instrument)
             else {
                 continue;
             };
-            let q = self.step.staged[k].trades[t].1;
+            let q = self.nets.step.staged[k].trades[t].1;
             let crossed_here = if q.signum() == larger_sign {
                 let j = at.iter().position(|&(kk, _)| kk == k).unwrap_or(0);
                 larger_sign * i64::from(pieces[j])
@@ -286,8 +286,8 @@ impl Dispatcher {
             if crossed_here == 0 {
                 continue;
             }
-            self.step.staged[k].trades[t].1 -= crossed_here;
-            let pair = self.step.staged[k].pair;
+            self.nets.step.staged[k].trades[t].1 -= crossed_here;
+            let pair = self.nets.step.staged[k].pair;
             self.apply_cross(pair, instrument, crossed_here as f64, price);
         }
     }
@@ -297,7 +297,7 @@ impl Dispatcher {
     fn apply_cross(&mut self, pair: u16, instrument: u16, qty: f64, price: f64) {
         self.book_piece(pair, instrument, qty, price);
         self.adjust_target_only(pair, instrument, qty);
-        if let Some(c) = self.crosses.get_mut(pair as usize) {
+        if let Some(c) = self.nets.crosses.get_mut(pair as usize) {
             c.crossed_shares += qty.abs();
             c.crossed_notional += qty.abs() * price;
             c.crosses += 1;
@@ -329,10 +329,10 @@ impl Dispatcher {
     fn send_net(&mut self, seq: u64) -> u64 {
         let mut sent = 0;
         // The carrier of each touched instrument (index into the staged list), if it trades.
-        for k in 0..self.net.touched.len() {
-            let instrument = self.net.touched[k];
+        for k in 0..self.nets.scratch.touched.len() {
+            let instrument = self.nets.scratch.touched[k];
             let mut best: Option<(usize, i64)> = None;
-            for (j, s) in self.step.staged.iter().enumerate() {
+            for (j, s) in self.nets.step.staged.iter().enumerate() {
                 if let Some(&(_, q)) = s.trades.iter().find(|x| x.0 == instrument)
                     && q != 0
                     && best.is_none_or(|(_, bq)| q.abs() > bq.abs())
@@ -340,19 +340,19 @@ impl Dispatcher {
                     best = Some((j, q));
                 }
             }
-            self.net.carrier[instrument as usize] = best.map_or(u16::MAX, |(j, _)| j as u16);
+            self.nets.scratch.carrier[instrument as usize] = best.map_or(u16::MAX, |(j, _)| j as u16);
         }
-        for j in 0..self.step.staged.len() {
+        for j in 0..self.nets.step.staged.len() {
             let (pair, t_recv_ns, t_event_ns) = {
-                let s = &self.step.staged[j];
+                let s = &self.nets.step.staged[j];
                 (s.pair, s.t_recv_ns, s.t_event_ns)
             };
             let mut orders: ArrayVec<PendingOrder, MAX_BASKET_LEGS> = ArrayVec::new();
-            for &instrument in self.net.touched.iter() {
-                if self.net.carrier[instrument as usize] != j as u16 {
+            for &instrument in self.nets.scratch.touched.iter() {
+                if self.nets.scratch.carrier[instrument as usize] != j as u16 {
                     continue;
                 }
-                let net = self.net.buys[instrument as usize] - self.net.sells[instrument as usize];
+                let net = self.nets.scratch.buys[instrument as usize] - self.nets.scratch.sells[instrument as usize];
                 orders.push(PendingOrder {
                     instrument,
                     pair,
@@ -377,7 +377,7 @@ impl Dispatcher {
             for (leg, o) in orders.iter().enumerate() {
                 let owners = self.owners_of(o.instrument);
                 if owners.len() > 1 {
-                    self.shared.push(SharedLeg {
+                    self.nets.shared.push(SharedLeg {
                         ticket: id,
                         leg: leg as u8,
                         instrument: o.instrument,
@@ -391,13 +391,14 @@ impl Dispatcher {
         }
         // Baskets with nothing of their own to trade: fully crossed ones are there; owners of
         // a shared order hear when it ends.
-        for j in 0..self.step.staged.len() {
-            let pair = self.step.staged[j].pair;
+        for j in 0..self.nets.step.staged.len() {
+            let pair = self.nets.step.staged[j].pair;
             let carries = self
-                .net
+                .nets
+                .scratch
                 .touched
                 .iter()
-                .any(|&i| self.net.carrier[i as usize] == j as u16);
+                .any(|&i| self.nets.scratch.carrier[i as usize] == j as u16);
             if !carries && !self.shares_pending(pair) {
                 self.report_outcome(pair, seq, true);
             }
@@ -407,7 +408,7 @@ impl Dispatcher {
 
     /// The staged baskets with a residual trade in `instrument`, in step order.
     fn owners_of(&self, instrument: u16) -> ArrayVec<Owner, STEP_BASKETS> {
-        self.step
+        self.nets.step
             .staged
             .iter()
             .filter_map(|s| {
@@ -419,6 +420,37 @@ impl Dispatcher {
                 })
             })
             .collect()
+    }
+}
+
+/// Everything netting keeps, sized at start-up.
+#[derive(Debug)]
+pub(super) struct Nets {
+    pub step: Box<Step>,
+    pub scratch: NetScratch,
+    /// Ticket legs whose order serves several baskets, and recent executions' splits
+    /// (`shared.rs`).
+    pub shared: Box<ArrayVec<SharedLeg, { super::shared::SHARED_LEGS }>>,
+    pub splits: Box<[Split]>,
+    pub next_split: u32,
+    /// Per slot: what netting crossed internally.
+    pub crosses: Box<[CrossStats]>,
+}
+
+impl Nets {
+    /// For `instruments` instruments and `slots` strategy slots.
+    pub(super) fn new(instruments: usize, slots: usize) -> Self {
+        Nets {
+            step: Box::new(Step {
+                open: None,
+                staged: ArrayVec::new(),
+            }),
+            scratch: NetScratch::new(instruments),
+            shared: Box::new(ArrayVec::new()),
+            splits: vec![Split::NONE; super::shared::SPLITS].into_boxed_slice(),
+            next_split: 1,
+            crosses: vec![CrossStats::default(); slots].into_boxed_slice(),
+        }
     }
 }
 

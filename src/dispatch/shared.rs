@@ -142,14 +142,14 @@ impl Dispatcher {
         if ticket == 0 {
             return None;
         }
-        self.shared
+        self.nets.shared
             .iter()
             .position(|s| s.ticket == ticket && s.leg == leg)
     }
 
     /// True while slot `pair` owns a share of an order some ticket still works.
     pub(super) fn shares_pending(&self, pair: u16) -> bool {
-        self.shared
+        self.nets.shared
             .iter()
             .any(|s| s.owners.iter().any(|o| o.pair == pair))
     }
@@ -164,20 +164,20 @@ impl Dispatcher {
         signed: f64,
         price: f64,
     ) -> u32 {
-        let instrument = self.shared[k].instrument;
+        let instrument = self.nets.shared[k].instrument;
         self.positions[instrument as usize].apply(signed, price);
         let shares = signed.abs().round() as u32;
         let mut pieces = [0u32; STEP_BASKETS];
-        let n = self.shared[k].owners.len();
-        allocate(&mut self.shared[k].owners, shares, &mut pieces[..n]);
-        let owners = self.shared[k].owners.clone();
+        let n = self.nets.shared[k].owners.len();
+        allocate(&mut self.nets.shared[k].owners, shares, &mut pieces[..n]);
+        let owners = self.nets.shared[k].owners.clone();
         let sign = signed.signum();
         let mut split = Split {
-            id: self.next_split,
+            id: self.nets.next_split,
             carrier,
             pieces: ArrayVec::new(),
         };
-        self.next_split = self.next_split.wrapping_add(1).max(1);
+        self.nets.next_split = self.nets.next_split.wrapping_add(1).max(1);
         // Whole shares by the allocation; a fractional remainder stays with the carrier.
         let others: f64 = owners
             .iter()
@@ -202,7 +202,7 @@ impl Dispatcher {
             split.pieces.push((o.pair, qty));
         }
         let id = split.id;
-        self.splits[id as usize % SPLITS] = split;
+        self.nets.splits[id as usize % SPLITS] = split;
         id
     }
 
@@ -212,7 +212,7 @@ impl Dispatcher {
     pub(super) fn restore_split(&mut self, r: &Recovered, x: usize) -> bool {
         let e = &r.executions[x];
         let mut split = Split {
-            id: self.next_split,
+            id: self.nets.next_split,
             carrier: e.pair,
             pieces: ArrayVec::new(),
         };
@@ -224,7 +224,7 @@ impl Dispatcher {
         if split.pieces.is_empty() {
             return false;
         }
-        self.next_split = self.next_split.wrapping_add(1).max(1);
+        self.nets.next_split = self.nets.next_split.wrapping_add(1).max(1);
         self.positions[e.instrument as usize].apply(e.qty, e.price);
         let others: f64 = split.pieces.iter().map(|p| p.1).sum();
         for &(pair, qty) in split.pieces.iter() {
@@ -239,14 +239,14 @@ impl Dispatcher {
             s.split = split.id;
         }
         let at = split.id as usize % SPLITS;
-        self.splits[at] = split;
+        self.nets.splits[at] = split;
         true
     }
 
     /// Journals split `id`'s pieces for other owners (the `E` line's pair, the carrier, has
     /// the rest), after its execution.
     pub(super) fn journal_split(&mut self, id: u32, exec_id: ExecId) {
-        let split = self.splits[id as usize % SPLITS].clone();
+        let split = self.nets.splits[id as usize % SPLITS].clone();
         if split.id != id {
             return;
         }
@@ -262,7 +262,7 @@ impl Dispatcher {
     /// Books `commission` of split `id` on its owners' legs of `instrument` pro rata by their
     /// pieces (the carrier takes the remainder). False when the split is no longer known.
     pub(super) fn book_split_commission(&mut self, id: u32, instrument: u16, commission: f64) -> bool {
-        let split = self.splits[id as usize % SPLITS].clone();
+        let split = self.nets.splits[id as usize % SPLITS].clone();
         if split.id != id || split.pieces.is_empty() {
             return false;
         }
@@ -312,12 +312,12 @@ impl Dispatcher {
     pub(super) fn end_shared(&mut self, id: u32, carrier: u16, seq: u64, reached: bool, unwound: bool) {
         let mut owners: ArrayVec<u16, STEP_BASKETS> = ArrayVec::new();
         let mut k = 0;
-        while k < self.shared.len() {
-            if self.shared[k].ticket != id {
+        while k < self.nets.shared.len() {
+            if self.nets.shared[k].ticket != id {
                 k += 1;
                 continue;
             }
-            let leg = self.shared.swap_remove(k);
+            let leg = self.nets.shared.swap_remove(k);
             for o in leg.owners.iter().filter(|o| o.pair != carrier) {
                 if !owners.contains(&o.pair) {
                     owners.push(o.pair);

@@ -40,7 +40,7 @@ impl Dispatcher {
 
     /// What netting across baskets crossed internally, per basket.
     pub fn basket_crosses(&self) -> &[super::CrossStats] {
-        &self.crosses[self.pair_count..]
+        &self.nets.crosses[self.pair_count..]
     }
 
     /// What pair `pair` will hold once every order submitted for it completes (`None`: no

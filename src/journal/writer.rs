@@ -586,24 +586,6 @@ mod tests {
                 },
                 "C,0001.02_x,0.35\n",
             ),
-            (
-                JournalEntry::Cross {
-                    t_ns: 9,
-                    instrument: 0,
-                    pair: 3,
-                    qty: -40.0,
-                    price: 100.5,
-                },
-                "N,9,SPY,3,-40,100.5\n",
-            ),
-            (
-                JournalEntry::Allocation {
-                    exec_id,
-                    pair: 4,
-                    qty: 17.0,
-                },
-                "A,0001.02_x,4,17\n",
-            ),
         ];
         for (entry, want) in cases {
             assert_eq!(line(entry), want, "{entry:?}");
