@@ -66,7 +66,11 @@ fn backtest(params: &EngineParams, file: &std::path::Path) -> hft::backtest::Bac
 /// Steps (sequence numbers) in which some name was both bought and sold, from `orders.csv`.
 fn steps_buying_and_selling(orders_csv: &[u8]) -> usize {
     let mut sides: HashMap<(String, String), HashSet<String>> = HashMap::new();
-    for line in String::from_utf8(orders_csv.to_vec()).unwrap().lines().skip(1) {
+    for line in String::from_utf8(orders_csv.to_vec())
+        .unwrap()
+        .lines()
+        .skip(1)
+    {
         let f: Vec<&str> = line.split(',').collect();
         // order_id,t_ns,seq,pair,symbol,side,qty,intent
         sides
@@ -120,7 +124,12 @@ fn the_backtest_nets_the_two_baskets_trades_per_name() {
     for out in [&on, &off] {
         let sums = basket_sums(&out.summary.baskets);
         for p in &out.summary.positions {
-            assert_eq!(sums.get(&p.symbol).copied().unwrap_or(0.0), p.position, "{}", p.symbol);
+            assert_eq!(
+                sums.get(&p.symbol).copied().unwrap_or(0.0),
+                p.position,
+                "{}",
+                p.symbol
+            );
         }
     }
 }
@@ -131,7 +140,10 @@ fn the_engine_against_the_paper_gateway_nets_and_agrees_with_the_gateway() {
     let params = params(true);
     let bt = backtest(&params, &file);
     let expected = bt.summary.dispatch.orders_sent as usize;
-    assert!(expected >= 20, "the file triggers rebalances ({expected} orders)");
+    assert!(
+        expected >= 20,
+        "the file triggers rebalances ({expected} orders)"
+    );
 
     let gw = common::start_replay_gateway(&file, 5);
     let engine = common::EngineRun::start(&gw, params.clone(), "basket-netting");
@@ -166,15 +178,29 @@ fn the_engine_against_the_paper_gateway_nets_and_agrees_with_the_gateway() {
             .filter(|(_, s, _, _)| s == symbol)
             .map(|(_, _, q, _)| q)
             .sum();
-        assert_eq!(d.positions[i].qty, at_gateway, "{symbol}: engine vs gateway");
-        assert_eq!(sums.get(symbol).copied().unwrap_or(0.0), d.positions[i].qty, "{symbol}");
+        assert_eq!(
+            d.positions[i].qty, at_gateway,
+            "{symbol}: engine vs gateway"
+        );
+        assert_eq!(
+            sums.get(symbol).copied().unwrap_or(0.0),
+            d.positions[i].qty,
+            "{symbol}"
+        );
         // The same fits reach the same books: the engine ends where the backtest ends.
         assert_eq!(
             d.positions[i].qty, bt.summary.positions[i].position,
             "{symbol}: engine vs backtest"
         );
     }
-    let crossed: Vec<f64> = summary.baskets.iter().map(|b| b.netting.crossed_shares).collect();
-    assert_eq!(crossed[0], crossed[1], "what one basket crossed the other did");
+    let crossed: Vec<f64> = summary
+        .baskets
+        .iter()
+        .map(|b| b.netting.crossed_shares)
+        .collect();
+    assert_eq!(
+        crossed[0], crossed[1],
+        "what one basket crossed the other did"
+    );
     gw.shutdown();
 }

@@ -115,7 +115,11 @@ fn main() {
     scenario("params/basket.toml", "params/sim_basket.toml", 4 * 3600);
     scenario("params/basket100.toml", "params/sim_basket100.toml", 3600);
     // Two baskets sharing names: their steps netted (crosses, shared orders split).
-    scenario("params/basket_overlap.toml", "params/sim_basket.toml", 4 * 3600);
+    scenario(
+        "params/basket_overlap.toml",
+        "params/sim_basket.toml",
+        4 * 3600,
+    );
     println!("test no_alloc_basket ... ok");
 }
 
@@ -260,7 +264,10 @@ fn scenario(params_file: &str, sim_file: &str, measured_secs: usize) {
     );
     assert_eq!(l.d.counters().naked_legs, 0);
     let crosses = l.d.counters().internal_crosses;
-    println!("  internal crosses {crosses}, orders saved by netting {}", l.d.counters().net_orders_saved);
+    println!(
+        "  internal crosses {crosses}, orders saved by netting {}",
+        l.d.counters().net_orders_saved
+    );
     if router.baskets.len() > 1 {
         assert!(crosses > 0, "overlapping baskets cross internally");
     }

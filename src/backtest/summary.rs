@@ -149,7 +149,10 @@ impl super::Backtest {
         for p in 0..self.stats.len() {
             let of_step = matches!(self.stats[p].last_intent,
                 Some((seq, crate::types::IntentKind::Rebalance)) if seq == intent.seq);
-            let held_now = self.dispatcher.slot_target(p as u16).is_some_and(super::held);
+            let held_now = self
+                .dispatcher
+                .slot_target(p as u16)
+                .is_some_and(super::held);
             if of_step && held_now && self.stats[p].open_since_ns.is_none() {
                 self.stats[p].open_since_ns = Some(now);
             }

@@ -182,7 +182,8 @@ impl Dispatcher {
                 // Split among the baskets that shared the order, else its slot's.
                 let split = s.split != u32::MAX
                     && self.book_split_commission(s.split, s.instrument, commission);
-                if !split && let Some(p) = self.pairs.get_mut(s.pair as usize)
+                if !split
+                    && let Some(p) = self.pairs.get_mut(s.pair as usize)
                     && let Some(k) = p.book.leg_of(s.instrument)
                 {
                     p.book.legs_mut()[k].commissions += commission;

@@ -134,7 +134,9 @@ impl Dispatcher {
     /// Slot `pair` has something in flight: a close waiting, a ticket of its own working, or a
     /// share of another basket's order.
     pub(super) fn slot_busy(&self, pair: u16) -> bool {
-        self.pairs.get(pair as usize).is_some_and(|p| p.close_pending)
+        self.pairs
+            .get(pair as usize)
+            .is_some_and(|p| p.close_pending)
             || self
                 .open_tickets
                 .iter()
@@ -340,7 +342,8 @@ impl Dispatcher {
                     best = Some((j, q));
                 }
             }
-            self.nets.scratch.carrier[instrument as usize] = best.map_or(u16::MAX, |(j, _)| j as u16);
+            self.nets.scratch.carrier[instrument as usize] =
+                best.map_or(u16::MAX, |(j, _)| j as u16);
         }
         for j in 0..self.nets.step.staged.len() {
             let (pair, t_recv_ns, t_event_ns) = {
@@ -352,7 +355,8 @@ impl Dispatcher {
                 if self.nets.scratch.carrier[instrument as usize] != j as u16 {
                     continue;
                 }
-                let net = self.nets.scratch.buys[instrument as usize] - self.nets.scratch.sells[instrument as usize];
+                let net = self.nets.scratch.buys[instrument as usize]
+                    - self.nets.scratch.sells[instrument as usize];
                 orders.push(PendingOrder {
                     instrument,
                     pair,
@@ -408,7 +412,8 @@ impl Dispatcher {
 
     /// The staged baskets with a residual trade in `instrument`, in step order.
     fn owners_of(&self, instrument: u16) -> ArrayVec<Owner, STEP_BASKETS> {
-        self.nets.step
+        self.nets
+            .step
             .staged
             .iter()
             .filter_map(|s| {

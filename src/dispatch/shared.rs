@@ -97,8 +97,8 @@ pub fn allocate(owners: &mut [Owner], shares: u32, pieces: &mut [u32]) {
             }
             return;
         };
-        let whole = u32::try_from((deficit.max(0) as u128) / u128::from(total.max(1)))
-            .unwrap_or(u32::MAX);
+        let whole =
+            u32::try_from((deficit.max(0) as u128) / u128::from(total.max(1))).unwrap_or(u32::MAX);
         let room = owners[k].residual - owners[k].allocated;
         let give = whole.clamp(1, remaining.min(room));
         owners[k].allocated += give;
@@ -142,14 +142,16 @@ impl Dispatcher {
         if ticket == 0 {
             return None;
         }
-        self.nets.shared
+        self.nets
+            .shared
             .iter()
             .position(|s| s.ticket == ticket && s.leg == leg)
     }
 
     /// True while slot `pair` owns a share of an order some ticket still works.
     pub(super) fn shares_pending(&self, pair: u16) -> bool {
-        self.nets.shared
+        self.nets
+            .shared
             .iter()
             .any(|s| s.owners.iter().any(|o| o.pair == pair))
     }
@@ -251,17 +253,18 @@ impl Dispatcher {
             return;
         }
         for &(pair, qty) in split.pieces.iter().filter(|p| p.0 != split.carrier) {
-            self.journal(JournalEntry::Allocation {
-                exec_id,
-                pair,
-                qty,
-            });
+            self.journal(JournalEntry::Allocation { exec_id, pair, qty });
         }
     }
 
     /// Books `commission` of split `id` on its owners' legs of `instrument` pro rata by their
     /// pieces (the carrier takes the remainder). False when the split is no longer known.
-    pub(super) fn book_split_commission(&mut self, id: u32, instrument: u16, commission: f64) -> bool {
+    pub(super) fn book_split_commission(
+        &mut self,
+        id: u32,
+        instrument: u16,
+        commission: f64,
+    ) -> bool {
         let split = self.nets.splits[id as usize % SPLITS].clone();
         if split.id != id || split.pieces.is_empty() {
             return false;
@@ -309,7 +312,14 @@ impl Dispatcher {
     /// Ticket `id` ended: its shared legs are over; each owner other than the carrier hears
     /// its outcome (`reached`: the carrier's trade completed). On an unwind (`unwound`) those
     /// owners are unwound whole and stop trading (the module rules).
-    pub(super) fn end_shared(&mut self, id: u32, carrier: u16, seq: u64, reached: bool, unwound: bool) {
+    pub(super) fn end_shared(
+        &mut self,
+        id: u32,
+        carrier: u16,
+        seq: u64,
+        reached: bool,
+        unwound: bool,
+    ) {
         let mut owners: ArrayVec<u16, STEP_BASKETS> = ArrayVec::new();
         let mut k = 0;
         while k < self.nets.shared.len() {

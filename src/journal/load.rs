@@ -374,7 +374,12 @@ impl Loader<'_> {
                 let qty = f.parse("qty")?;
                 f.end()?;
                 // Its execution was written just before it.
-                if let Some(execution) = self.out.executions.iter().rposition(|e| e.exec_id == exec_id) {
+                if let Some(execution) = self
+                    .out
+                    .executions
+                    .iter()
+                    .rposition(|e| e.exec_id == exec_id)
+                {
                     self.out.allocations.push(RecoveredAllocation {
                         execution,
                         pair,

@@ -139,7 +139,11 @@ pub enum JournalEntry {
     },
     /// `qty` signed shares of the execution `exec_id` (an order shared by several baskets)
     /// went to basket `pair`; its `E` record's pair (the order's carrier) has the rest.
-    Allocation { exec_id: ExecId, pair: u16, qty: f64 },
+    Allocation {
+        exec_id: ExecId,
+        pair: u16,
+        qty: f64,
+    },
 }
 
 /// When the journal is forced to disk (defined with the parameters it is read from).

@@ -2,9 +2,7 @@
 //! modes have come first; `engine` and `backtest` add their own (flattened into the same
 //! object, absent in the other mode).
 
-use crate::dispatch::{
-    CrossStats, DispatchCounters, KillReason, LegBook, PairBook, PositionState,
-};
+use crate::dispatch::{CrossStats, DispatchCounters, KillReason, LegBook, PairBook, PositionState};
 use crate::io::IoCounters;
 use crate::normalize::NormalizeCounters;
 use crate::rundir::RowProblem;
