@@ -58,6 +58,9 @@ pub fn read_columns(
         let size = f.metadata().map_or(0, |m| m.len());
         return Ok(QuoteColumns::from_csv_reader(f, size).map_err(cannot)?);
     }
+    if cache {
+        eprintln!("warning: --columns-cache is for one CSV file without --symbols: not used");
+    }
     let mut inputs = QuoteInputs::open(ticks, symbols)?;
     let quotes = QuoteColumns::from_inputs(&mut inputs)?;
     for missing in inputs.symbols().missing_from_filter() {
