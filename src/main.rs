@@ -91,6 +91,10 @@ enum Command {
         /// Do not draw the charts and report.html (`hft report DIR` draws them later).
         #[arg(long)]
         no_charts: bool,
+        /// For one CSV quote file: read its columns from FILE.cols when that was written for the
+        /// file as it is now (no parse); else parse the CSV and write FILE.cols.
+        #[arg(long)]
+        columns_cache: bool,
     },
     /// Quote files between CSV, Parquet and DBN: the inputs' formats from their first bytes,
     /// the output's from its name (.csv, .parquet, .dbn, .dbn.zst); several inputs are merged
@@ -148,6 +152,10 @@ enum Command {
         /// shard.json for `hft sweep merge`.
         #[arg(long, value_name = "K/N", value_parser = parse_shard)]
         shard: Option<hft::sweep::Shard>,
+        /// For one CSV quote file: read its columns from FILE.cols when that was written for the
+        /// file as it is now (no parse); else parse the CSV and write FILE.cols.
+        #[arg(long)]
+        columns_cache: bool,
     },
     /// Select cointegrated pairs from historical bars of a universe; write a derived params file.
     Bootstrap {
@@ -342,6 +350,7 @@ fn main() -> ExitCode {
             out,
             format,
             no_charts,
+            columns_cache,
         } => hft::cli::backtest::run(&hft::cli::backtest::BacktestArgs {
             params,
             ticks,
@@ -349,6 +358,7 @@ fn main() -> ExitCode {
             out,
             parquet: format == OutputFormat::Parquet,
             charts: !no_charts,
+            columns_cache,
         }),
         Command::Convert {
             mut files,
@@ -381,6 +391,7 @@ fn main() -> ExitCode {
             threads,
             out,
             shard,
+            columns_cache,
         } => match grid {
             Some(grid) => hft::cli::sweep::run(&hft::cli::sweep::SweepArgs {
                 params,
@@ -390,6 +401,7 @@ fn main() -> ExitCode {
                 threads,
                 out,
                 shard,
+                columns_cache,
             }),
             None => Err(anyhow::anyhow!("hft sweep needs --grid G.toml")),
         },

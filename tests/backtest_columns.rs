@@ -126,3 +126,38 @@ fn columns_of_any_input_equal_the_record_reader() {
     bt.run_columns(&columns);
     assert_same("inputs", &records, &bt.finish());
 }
+
+#[test]
+fn columns_from_the_cache_file_give_the_csvs_outputs_byte_for_byte() {
+    use hft::rundir::{CacheUse, cache_path, load_csv_columns};
+    let d = dir("cache");
+    let params = params(&d);
+    let file = d.join("q.csv");
+    let text = quotes_with_bad_rows();
+    std::fs::write(&file, &text).unwrap();
+    let run = |q: &QuoteColumns| {
+        let mut bt = Backtest::new(&params);
+        bt.run_columns(q);
+        bt.finish()
+    };
+    let parsed = run(&QuoteColumns::from_csv_bytes(text.as_bytes()).unwrap());
+    assert!(parsed.summary.dispatch.orders_sent > 20, "the file trades");
+
+    let (written, used) = load_csv_columns(&file).unwrap();
+    assert_eq!(used, CacheUse::Written(cache_path(&file)));
+    assert_same("parsed while writing the cache", &parsed, &run(&written));
+    let (read, used) = load_csv_columns(&file).unwrap();
+    assert_eq!(used, CacheUse::Read(cache_path(&file)));
+    assert_same("read from the cache", &parsed, &run(&read));
+
+    // A cut cache: the CSV is parsed again (the same outputs) and the cache written again.
+    let bytes = std::fs::read(cache_path(&file)).unwrap();
+    std::fs::write(cache_path(&file), &bytes[..bytes.len() / 2]).unwrap();
+    let (again, used) = load_csv_columns(&file).unwrap();
+    assert!(
+        matches!(&used, CacheUse::Parsed(why) if why.contains("q.csv.cols")),
+        "{used:?}"
+    );
+    assert_same("after a cut cache", &parsed, &run(&again));
+    assert_eq!(std::fs::read(cache_path(&file)).unwrap(), bytes);
+}

@@ -311,3 +311,69 @@ fn shards_merge_into_exactly_the_single_machine_outputs() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_column_cache_changes_no_output_of_a_sweep_or_a_backtest() {
+    let dir = setup("cache");
+    let plain = sweep(&dir, GRID, "2", "plain");
+    let cache = dir.join("q.csv.cols");
+    for (run, said) in [
+        ("written", "columns cached in"),
+        ("read", "columns read from"),
+    ] {
+        let out = dir.join(run);
+        let o = hft(&[
+            "sweep",
+            "--params",
+            s(&dir.join("p.toml")),
+            "--grid",
+            s(&dir.join("g.toml")),
+            "--ticks",
+            s(&dir.join("q.csv")),
+            "--threads",
+            "2",
+            "--out",
+            s(&out),
+            "--columns-cache",
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{stderr}");
+        assert!(stderr.contains(said), "{run}: {stderr}");
+        for f in ["sweep.csv", "sweep.json"] {
+            let a = std::fs::read(dir.join("plain").join(f)).unwrap();
+            assert_eq!(a, std::fs::read(out.join(f)).unwrap(), "{run}: {f}");
+        }
+        assert!(cache.exists());
+    }
+    assert!(plain.iter().any(|r| r["trades"].as_u64().unwrap() > 0));
+
+    // `hft backtest` reads the same cache: its files equal those of the CSV parsed.
+    let (params, quotes) = (dir.join("p.toml"), dir.join("q.csv"));
+    let backtest = |out: &str, cached: bool| {
+        let out = dir.join(out);
+        let mut args = vec![
+            "backtest",
+            "--params",
+            s(&params),
+            "--ticks",
+            s(&quotes),
+            "--no-charts",
+            "--out",
+            s(&out),
+        ];
+        if cached {
+            args.push("--columns-cache");
+        }
+        let o = hft(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let stderr = String::from_utf8_lossy(&o.stderr).to_string();
+        (out, stderr)
+    };
+    let (parsed, _) = backtest("bt-parsed", false);
+    let (cached, stderr) = backtest("bt-cached", true);
+    assert!(stderr.contains("columns read from"), "{stderr}");
+    for f in ["orders.csv", "fills.csv", "summary.json"] {
+        let a = std::fs::read(parsed.join(f)).unwrap();
+        assert_eq!(a, std::fs::read(cached.join(f)).unwrap(), "{f}");
+    }
+}

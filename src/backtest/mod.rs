@@ -17,6 +17,7 @@
 //! byte-identical files.
 
 mod input;
+mod intent_mids;
 mod latency;
 mod orders_log;
 mod summary;
@@ -33,9 +34,7 @@ use crate::rundir::{
 use crate::rundir::{SeriesEntry, SeriesIndex};
 use crate::signal::{BasketRouter, PairRouter};
 use crate::strategy::{FilterLevels, PairStrategy, ZScoreBands};
-use crate::types::{
-    CloseReason, IntentKind, MAX_BASKET_LEGS, OrderEvent, OrderIntent, Quote, Stamped,
-};
+use crate::types::{CloseReason, IntentKind, OrderEvent, OrderIntent, Quote, Stamped};
 use std::sync::Arc;
 use summary::{PairStats, basket_summary, risk_stats, round_pnl, round6};
 use venue::{Traded, Venue};
@@ -85,7 +84,7 @@ pub struct Backtest {
     /// By order id: the mid of its instrument when its intent was decided.
     decision_mids: Vec<f64>,
     /// By intent sequence number: the mids of its legs' instruments when it was decided.
-    intent_mids: std::collections::HashMap<u64, arrayvec::ArrayVec<(u16, f64), MAX_BASKET_LEGS>>,
+    intent_mids: intent_mids::IntentMids,
     /// What executions paid against those mids (USD), and their shares.
     shortfall: f64,
     shares_traded: f64,
@@ -161,7 +160,7 @@ impl Backtest {
             row_trade: None,
             wire: latency::Wire::new(&params.backtest),
             decision_mids: Vec::with_capacity(1 << 12),
-            intent_mids: std::collections::HashMap::with_capacity(1 << 12),
+            intent_mids: intent_mids::IntentMids::with_capacity(1 << 13),
             shortfall: 0.0,
             shares_traded: 0.0,
             instruments,
@@ -277,11 +276,9 @@ impl Backtest {
         self.stats[p].last_intent = Some((intent.seq, intent.kind));
         // One entry per sequence number: a basket's rebalance sent in parts adds each part's
         // names (two baskets deciding on one quote share its mids).
-        let mids = self.intent_mids.entry(intent.seq).or_default();
         for l in intent.legs.iter() {
-            if !mids.iter().any(|(x, _)| *x == l.instrument) {
-                let _ = mids.try_push((l.instrument, self.mids[l.instrument as usize]));
-            }
+            let mid = self.mids[l.instrument as usize];
+            self.intent_mids.insert(intent.seq, l.instrument, mid);
         }
         self.dispatcher.on_intent(&msg, now);
         self.carry_out(now);

@@ -49,11 +49,7 @@ impl Backtest {
             if self.decision_mids.len() <= i {
                 self.decision_mids.resize(i + 1, 0.0);
             }
-            let decided = self
-                .intent_mids
-                .get(&p.seq)
-                .and_then(|legs| legs.iter().find(|(x, _)| *x == p.instrument))
-                .map(|(_, mid)| *mid);
+            let decided = self.intent_mids.get(p.seq, p.instrument);
             self.decision_mids[i] = decided.unwrap_or(self.mids[p.instrument as usize]);
         }
         let label = match self.stats.get(p.pair as usize) {

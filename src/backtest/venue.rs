@@ -31,7 +31,7 @@ pub(super) struct Venue {
     ledger: Ledger,
     matcher: Matcher,
     /// Ledger index of each order id (for cancels).
-    by_order_id: HashMap<i32, usize>,
+    by_order_id: OrderIndex,
     /// The pair of each order, by ledger index.
     order_pairs: Vec<u16>,
     /// The pegged orders, re-pegged on their symbol's quotes.
@@ -48,7 +48,7 @@ impl Venue {
                 .collect(),
             ledger: Ledger::new(per_share, min, 0xbac7),
             matcher: Matcher::new(FillFaults::default()),
-            by_order_id: HashMap::new(),
+            by_order_id: OrderIndex::default(),
             order_pairs: Vec::new(),
             pegs: Pegs::default(),
             combos: Vec::new(),
@@ -144,7 +144,7 @@ impl Venue {
                     }
                     return;
                 }
-                let Some(&index) = self.by_order_id.get(&order_id) else {
+                let Some(index) = self.by_order_id.get(order_id) else {
                     return;
                 };
                 if self.ledger.orders[index].state.is_working() {
@@ -528,5 +528,77 @@ mod tests {
         v.on_quote(0, TOP, Some(more), 5, &mut events, &mut traded);
         assert_eq!(executions(&events), [(150.0, 10.0)]);
         assert_eq!(traded.len(), 1);
+    }
+}
+
+/// Ledger index by order id. The dispatcher numbers its orders upwards from a small start, so
+/// ids up to [`OrderIndex::DENSE`] index a vector (no hashing per order); any other id goes to
+/// a map.
+#[derive(Default)]
+struct OrderIndex {
+    /// `usize::MAX`: no order of that id.
+    dense: Vec<usize>,
+    sparse: HashMap<i32, usize>,
+}
+
+impl OrderIndex {
+    const DENSE: usize = 1 << 24;
+
+    fn insert(&mut self, order_id: i32, index: usize) {
+        match usize::try_from(order_id) {
+            Ok(i) if i < Self::DENSE => {
+                if self.dense.len() <= i {
+                    self.dense.resize((i + 1).next_power_of_two(), usize::MAX);
+                }
+                self.dense[i] = index;
+            }
+            _ => {
+                self.sparse.insert(order_id, index);
+            }
+        }
+    }
+
+    fn get(&self, order_id: i32) -> Option<usize> {
+        match usize::try_from(order_id) {
+            Ok(i) if i < Self::DENSE => self.dense.get(i).copied().filter(|&x| x != usize::MAX),
+            _ => self.sparse.get(&order_id).copied(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod order_index_tests {
+    use super::OrderIndex;
+
+    #[test]
+    fn dense_and_sparse_ids_find_their_latest_index() {
+        let mut ix = OrderIndex::default();
+        for (id, index) in [
+            (1, 10),
+            (5, 50),
+            (-3, 7),
+            (i32::MAX, 9),
+            (1, 11),
+            (1 << 24, 12),
+        ] {
+            ix.insert(id, index);
+        }
+        let found: Vec<Option<usize>> = [1, 2, 5, -3, i32::MAX, 1 << 24, 0, 4096]
+            .iter()
+            .map(|&id| ix.get(id))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                Some(11),
+                None,
+                Some(50),
+                Some(7),
+                Some(9),
+                Some(12),
+                None,
+                None
+            ]
+        );
     }
 }

@@ -4,7 +4,8 @@
 use crate::backtest::write_outputs;
 use crate::config::EngineParams;
 use crate::rundir::{
-    QuoteColumns, QuoteFormat, QuoteInputError, QuoteInputs, write_parquet_tables,
+    CacheUse, QuoteColumns, QuoteFormat, QuoteInputError, QuoteInputs, load_csv_columns,
+    write_parquet_tables,
 };
 use crate::sweep::Setup;
 use anyhow::Context;
@@ -23,23 +24,42 @@ pub struct BacktestArgs {
     pub parquet: bool,
     /// Draw the charts and `report.html` at the end (`--no-charts`: not).
     pub charts: bool,
+    /// Read (or write) the quote file's column cache (`FILE.cols`).
+    pub columns_cache: bool,
 }
 
-/// Quote files parsed once into columns: one CSV file read in 1 MB chunks, any other
-/// input (Parquet, DBN, several files merged by time, a symbol filter) through
-/// [`QuoteInputs`].
+/// Quote files parsed once into columns: one CSV file read in 1 MB chunks (with `cache`, from
+/// its column cache `FILE.cols` when that is current, else parsed and the cache written;
+/// [`load_csv_columns`]), any other input (Parquet, DBN, several files merged by time, a symbol
+/// filter) through [`QuoteInputs`].
 ///
 /// # Errors
 /// A file that cannot be read, naming it ([`crate::rundir::QuoteInputError`]).
-pub fn read_columns(ticks: &[PathBuf], symbols: Option<&[String]>) -> anyhow::Result<QuoteColumns> {
+pub fn read_columns(
+    ticks: &[PathBuf],
+    symbols: Option<&[String]>,
+    cache: bool,
+) -> anyhow::Result<QuoteColumns> {
     if let [file] = ticks
         && symbols.is_none()
         && QuoteFormat::detect(file)? == QuoteFormat::Csv
     {
         let cannot = |e: std::io::Error| QuoteInputError::new(file, e.to_string());
+        if cache {
+            let (quotes, used) = load_csv_columns(file).map_err(cannot)?;
+            match used {
+                CacheUse::Read(p) => eprintln!("columns read from {}", p.display()),
+                CacheUse::Written(p) => eprintln!("columns cached in {}", p.display()),
+                CacheUse::Parsed(why) => eprintln!("warning: column cache not used: {why}"),
+            }
+            return Ok(quotes);
+        }
         let f = std::fs::File::open(file).map_err(cannot)?;
         let size = f.metadata().map_or(0, |m| m.len());
         return Ok(QuoteColumns::from_csv_reader(f, size).map_err(cannot)?);
+    }
+    if cache {
+        eprintln!("warning: --columns-cache is for one CSV file without --symbols: not used");
     }
     let mut inputs = QuoteInputs::open(ticks, symbols)?;
     let quotes = QuoteColumns::from_inputs(&mut inputs)?;
@@ -67,7 +87,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
     // The latency profile is read here, as an input file: unreadable, it is a params error.
     let setup = Setup::of(params, &params_file)?;
     let started = Instant::now();
-    let quotes = read_columns(&args.ticks, args.symbols.as_deref())?;
+    let quotes = read_columns(&args.ticks, args.symbols.as_deref(), args.columns_cache)?;
     let parsed = Instant::now();
     let mut bt = setup.backtest();
     bt.run_columns(&quotes);

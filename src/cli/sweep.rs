@@ -33,6 +33,8 @@ pub struct SweepArgs {
     pub out: Option<PathBuf>,
     /// Only this shard's sets (`K/N`); the outputs then hold them and `shard.json`.
     pub shard: Option<Shard>,
+    /// Read (or write) the quote file's column cache (`FILE.cols`).
+    pub columns_cache: bool,
 }
 
 /// Rows of a sweep with their set indexes (all sets, or one shard's), in set order.
@@ -72,7 +74,8 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         .map(|(_, s)| s)
         .collect();
     let started = Instant::now();
-    let quotes = super::backtest::read_columns(&args.ticks, args.symbols.as_deref())?;
+    let quotes =
+        super::backtest::read_columns(&args.ticks, args.symbols.as_deref(), args.columns_cache)?;
     let scan_secs = started.elapsed().as_secs_f64();
     let threads = args
         .threads

@@ -282,17 +282,20 @@ impl Dispatcher {
 
     /// Re-evaluates a ticket after a change; `timed_out` forces a decision on unfilled legs.
     pub(super) fn check_ticket(&mut self, id: u32, timed_out: bool) {
-        let Some(t) = self.ticket_mut(id).copied() else {
+        let complete = |l: &LegState| l.filled + 1e-9 >= l.qty;
+        // Looked at in place first: a copy of a ticket (room for a full basket's legs) only
+        // when there is more to decide than "still working" or "complete".
+        let Some(ticket) = self.ticket_mut(id) else {
             return;
         };
-        if t.state != TicketState::Working {
+        if ticket.state != TicketState::Working {
             return;
         }
-        let complete = |l: &LegState| l.filled + 1e-9 >= l.qty;
-        if t.legs().iter().all(complete) {
+        if ticket.legs().iter().all(complete) {
             self.close_ticket(id, TicketState::Hedged);
             return;
         }
+        let t = *ticket;
         let winding_down = self.counters.kill_switch > 0 || self.stopping;
         // A combo ended short waits for its confirming round, even when a close took over.
         if let Some(cp) = t.combo

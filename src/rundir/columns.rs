@@ -28,6 +28,9 @@ use super::{
 };
 use std::collections::HashMap;
 
+mod cache;
+pub use cache::{CacheKey, CacheUse, cache_path, load_csv_columns};
+
 /// A row that was not accepted, and where it was in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SkippedRow {

@@ -33,7 +33,9 @@ mod summary;
 
 pub use crate::types::cents;
 pub use basket::{BasketSeries, basket_series_csv, basket_series_file, read_basket_series};
-pub use columns::{ColumnsBuilder, QuoteColumns, SkippedRow};
+pub use columns::{
+    CacheKey, CacheUse, ColumnsBuilder, QuoteColumns, SkippedRow, cache_path, load_csv_columns,
+};
 pub use csv_source::CsvSource;
 pub use dbn::{DbnSource, write_dbn};
 pub use dirs::new_run_dir;

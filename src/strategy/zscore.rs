@@ -53,6 +53,10 @@ pub struct ZScoreModel {
     /// The regime filter, when `max_hurst > 0`; `trending` is also true while the regime is
     /// unknown.
     regime: Option<RegimeFilter>,
+    /// What the last [`ZScoreModel::evaluate`] returned, while no row has come since (`None`:
+    /// a row or a restart came): a re-estimation on the same window is the same fit, so it is
+    /// not computed again (with `evaluation_secs = 0` the strategy asks on every quote).
+    evaluated: Option<bool>,
 }
 
 /// The Hurst exponent of the spread's changes and whether it says "trending".
@@ -107,10 +111,12 @@ impl ZScoreModel {
             spread: None,
             z_offset: 0.0,
             z_scale: 0.0,
+            evaluated: None,
         }
     }
 
     pub(crate) fn on_row(&mut self, a: f64, b: f64) {
+        self.evaluated = None;
         self.moments.update(b, a);
         if let Some(r) = self.regime.as_mut() {
             if let (Some((pa, pb)), Some(beta)) = (r.previous_row, self.beta) {
@@ -126,8 +132,19 @@ impl ZScoreModel {
         }
     }
 
-    /// Re-estimates beta and alpha by OLS over the window; false while undefined.
+    /// Re-estimates beta and alpha by OLS over the window; false while undefined. Its inputs
+    /// (the window, the rows seen, the Hurst exponent) change only with a row or a restart, so
+    /// a second call without one returns the first call's answer, the state left as it was.
     pub(crate) fn evaluate(&mut self) -> bool {
+        if let Some(defined) = self.evaluated {
+            return defined;
+        }
+        let defined = self.fit();
+        self.evaluated = Some(defined);
+        defined
+    }
+
+    fn fit(&mut self) -> bool {
         if let Some(r) = self.regime.as_mut() {
             r.last = r.hurst.value();
             r.trending = r.last.is_none_or(|h| h > self.params.max_hurst);
@@ -156,6 +173,7 @@ impl ZScoreModel {
     /// Forgets the window (after a structural break): the moments, beta and the regime filter
     /// start again from the next row.
     pub(crate) fn restart(&mut self) {
+        self.evaluated = None;
         self.moments.reset();
         self.rows_seen = 0;
         self.beta = None;
@@ -293,5 +311,48 @@ impl ZScoreModel {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ZScoreModel;
+    use crate::config::{CostParams, EngineParams};
+
+    /// A re-estimation without a new row leaves the model exactly as fitting the window again
+    /// does (the cached answer is the fit's own), across the warm-up and a restart.
+    #[test]
+    fn evaluating_again_without_a_row_changes_nothing() {
+        let mut params = EngineParams::embedded().strategy;
+        params.evaluation_secs = 0.0;
+        params.window_secs = 20.0 * params.grid_secs;
+        let mut once = ZScoreModel::new(&params, CostParams::default());
+        let mut thrice = once.clone();
+        for k in 0..200u32 {
+            let b = 50.0 + (f64::from(k) * 0.37).sin();
+            let a = 2.0 * b + 0.1 * (f64::from(k) * 1.3).cos();
+            if k == 120 {
+                once.restart();
+                thrice.restart();
+            }
+            once.on_row(a, b);
+            thrice.on_row(a, b);
+            // What every call did before: fit the window again.
+            let first = once.fit();
+            assert_eq!(once.fit(), first);
+            assert_eq!(thrice.evaluate(), first);
+            assert_eq!(thrice.evaluate(), first);
+            assert_eq!(thrice.evaluate(), first, "row {k}");
+            let bits = |m: &ZScoreModel| {
+                let (mean, std) = m.spread_moments().unwrap_or((f64::NAN, f64::NAN));
+                [m.hedge_ratio().unwrap_or(f64::NAN), mean, std].map(f64::to_bits)
+            };
+            assert_eq!(bits(&once), bits(&thrice), "row {k}");
+            assert_eq!(
+                once.zscore(a, b).map(f64::to_bits),
+                thrice.zscore(a, b).map(f64::to_bits)
+            );
+        }
+        assert!(once.hedge_ratio().is_some(), "the fit was defined");
     }
 }
