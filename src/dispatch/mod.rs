@@ -20,6 +20,7 @@
 
 mod book;
 mod combo;
+mod combo_route;
 mod counters;
 mod execution;
 mod fills;
