@@ -34,7 +34,7 @@ use super::execution::OrderKind;
 use super::tickets::Ticket;
 use super::{Dispatcher, OrderSlot, Outbound, PendingOrder, PlaceOrder};
 use crate::config::ComboPrice;
-use crate::journal::JournalEntry;
+use crate::journal::{ComboLeg, JournalEntry};
 use crate::types::{OrderStatusKind, Side};
 
 /// A combo order on the wire: leg A is [`PlaceOrder`]'s instrument, side and quantity.
@@ -186,6 +186,7 @@ impl Dispatcher {
                 ticket: o.ticket,
                 leg,
                 seq: o.seq,
+                combo: Some(ComboLeg { bag_id, ratio }),
             });
             self.open_slot(
                 slot,

@@ -9,7 +9,7 @@ use crate::config::ComboPrice;
 use crate::types::{BAG_INSTRUMENT, EndKind, ExecId, OrderEvent};
 use crate::wire::ids::codes;
 
-fn started(execution: ExecutionParams) -> Harness {
+pub(super) fn started(execution: ExecutionParams) -> Harness {
     let risk = RiskParams {
         leg_retries: 1,
         ..RiskParams::default()
@@ -20,7 +20,7 @@ fn started(execution: ExecutionParams) -> Harness {
     Harness::started_with(h)
 }
 
-fn combo(price: ComboPrice) -> ExecutionParams {
+pub(super) fn combo(price: ComboPrice) -> ExecutionParams {
     ExecutionParams {
         policy: Policy::Combo,
         combo_price: price,
@@ -37,7 +37,7 @@ fn kind(p: &PlaceOrder) -> ComboKind {
 }
 
 /// The BAG-level execution of `units` at `net`.
-fn bag_exec(h: &mut Harness, bag: i32, units: f64, net: f64) -> Vec<Outbound> {
+pub(super) fn bag_exec(h: &mut Harness, bag: i32, units: f64, net: f64) -> Vec<Outbound> {
     h.next_exec += 1;
     let mut id = ExecId::new();
     id.push_str(&format!("bag{}", h.next_exec));
@@ -53,7 +53,7 @@ fn bag_exec(h: &mut Harness, bag: i32, units: f64, net: f64) -> Vec<Outbound> {
 }
 
 /// Answers the reconciliation round the dispatcher asked for, with positions `held`.
-fn reconcile(h: &mut Harness, held: [f64; 2]) -> Vec<Outbound> {
+pub(super) fn reconcile(h: &mut Harness, held: [f64; 2]) -> Vec<Outbound> {
     let mut out = h.event(OrderEvent::End(EndKind::Executions));
     out.extend(h.event(OrderEvent::End(EndKind::OpenOrders)));
     for (i, q) in held.into_iter().enumerate() {
@@ -63,7 +63,7 @@ fn reconcile(h: &mut Harness, held: [f64; 2]) -> Vec<Outbound> {
     out
 }
 
-fn controls(items: &[Outbound]) -> Vec<Control> {
+pub(super) fn controls(items: &[Outbound]) -> Vec<Control> {
     items
         .iter()
         .filter_map(|o| match o {

@@ -20,6 +20,7 @@
 
 mod book;
 mod combo;
+mod combo_resume;
 mod combo_route;
 mod counters;
 mod execution;
@@ -573,6 +574,8 @@ impl Dispatcher {
 
 #[cfg(test)]
 mod basket_tests;
+#[cfg(test)]
+mod combo_resume_tests;
 #[cfg(test)]
 mod combo_tests;
 #[cfg(test)]
