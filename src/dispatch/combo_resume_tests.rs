@@ -161,3 +161,50 @@ fn a_bag_resumed_mid_fill_and_given_up_completes_the_lacking_leg_once() {
     assert_eq!(held, [100.0, -200.0]);
     assert!(places(&h.advance(6_000)).is_empty(), "nothing more");
 }
+
+#[test]
+fn a_bag_that_ended_legged_before_the_stop_is_completed_once_after_the_restart() {
+    // Run 1: the BAG was given up and its final status came, then the engine stopped before
+    // the confirming round: the journal holds both legs done, A filled, B short.
+    let mut h = started(combo(ComboPrice::Mid));
+    let bag = places(&h.entry(1))[0].order_id;
+    let ea = h.exec(bag, 0, true, 100.0);
+    let eb = h.exec(bag, 1, false, 50.0);
+    for _ in 0..20 {
+        h.advance(60);
+    }
+    h.status(bag, OrderStatusKind::Cancelled, 0.0);
+    let r = journal_of(&h, "ended");
+    assert!(r.orders.iter().all(|o| o.done), "{:?}", r.orders);
+    let mut h = resumed(&r);
+    let mut out = h.execution(bag, ea, 0, true, 100.0);
+    out.extend(bag_exec(&mut h, bag, 25.0, 0.0));
+    out.extend(h.execution(bag, eb, 1, false, 50.0));
+    out.extend(reconcile(&mut h, [100.0, -50.0]));
+    assert!(
+        places(&out).is_empty(),
+        "not before a round after the restart"
+    );
+    let mut sent = Vec::new();
+    for _ in 0..10 {
+        let out = h.advance(60);
+        if controls(&out).contains(&Control::Executions) {
+            sent.extend(reconcile(&mut h, [100.0, -50.0]));
+        }
+        sent.extend(out);
+    }
+    let crossed = places(&sent);
+    assert_eq!(
+        crossed
+            .iter()
+            .map(|p| (p.instrument, p.side, p.qty))
+            .collect::<Vec<_>>(),
+        [(1, Side::Sell, 150)],
+        "B's lacking 150 once"
+    );
+    h.exec(crossed[0].order_id, 1, false, 150.0);
+    h.status(crossed[0].order_id, OrderStatusKind::Filled, 150.0);
+    let held: Vec<f64> = h.d.positions().iter().map(|p| p.qty).collect();
+    assert_eq!(held, [100.0, -200.0]);
+    assert!(places(&h.advance(6_000)).is_empty(), "nothing more");
+}
