@@ -98,3 +98,13 @@ fn seed_11439_a_bag_cancel_is_not_a_reject() {
         check_combo(seed);
     }
 }
+
+/// Two pairs sharing an instrument, each left holding it on opposite sides (their hedges
+/// cancelled at the wind-down): the account was flat, so the end-of-run flatten (sized per
+/// instrument from the account) did nothing and each pair's book held 200 of the shared name
+/// against the other. The flatten now runs while any pair's book holds something: each book
+/// is flattened by its own orders (seed 24469).
+#[test]
+fn seed_24469_pairs_sharing_a_name_end_flat_in_their_books() {
+    check_passive(24469);
+}
