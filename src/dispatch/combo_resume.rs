@@ -52,6 +52,11 @@ impl Dispatcher {
     /// Gives each BAG of `r` that had not completed its ticket back (see the module rules).
     /// Runs after the slots are restored.
     pub(super) fn restore_combo_tickets(&mut self, r: &Recovered) {
+        // This run's tickets follow the journal's (a resumed journal carries the earlier
+        // run's records over: a ticket id is never reused within one file).
+        if let Some(last) = r.orders.iter().map(|o| o.ticket).max() {
+            self.next_ticket = self.next_ticket.max(last.wrapping_add(1)).max(1);
+        }
         for a in r.orders.iter().filter(|o| o.leg == 0 && o.ticket != 0) {
             let Some(link) = combo_link(r, a).filter(|c| c.bag_id == a.order_id) else {
                 continue;
@@ -107,7 +112,6 @@ impl Dispatcher {
                 leg_count: 2,
             });
             self.open_tickets.push(a.ticket);
-            self.next_ticket = self.next_ticket.max(a.ticket.wrapping_add(1)).max(1);
             // The legs' slots belong to the ticket again.
             for id in [a.order_id, b.order_id] {
                 if let Some(s) = self.slot_index(id).and_then(|i| self.slots[i].as_mut()) {
