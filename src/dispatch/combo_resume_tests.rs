@@ -208,3 +208,19 @@ fn a_bag_that_ended_legged_before_the_stop_is_completed_once_after_the_restart()
     assert_eq!(held, [100.0, -200.0]);
     assert!(places(&h.advance(6_000)).is_empty(), "nothing more");
 }
+
+#[test]
+fn after_a_resume_a_leg_execution_with_an_unknown_symbol_goes_to_its_leg_by_side() {
+    let (r, bag, execs) = stopped_mid_fill("unknown-symbol");
+    let mut h = resumed(&r);
+    start_up_round(&mut h, bag, execs);
+    // IB names a symbol the engine does not know: the BAG's legs trade opposite sides, so a
+    // sell under the BAG's id is B's.
+    h.exec(bag, u16::MAX, false, 150.0);
+    h.status(bag, OrderStatusKind::Filled, 100.0);
+    let held: Vec<f64> = h.d.positions().iter().map(|p| p.qty).collect();
+    assert_eq!(held, [100.0, -200.0]);
+    let book = h.d.pair_books().next().expect("one pair");
+    assert_eq!((book.legs[0].qty, book.legs[1].qty), (100.0, -200.0));
+    assert_eq!(h.d.counters().inconsistent_fills, 0);
+}
