@@ -547,24 +547,6 @@ mod tests {
                 "O,5,9,QQQ,65535,SELL,30,4,1,77\n",
             ),
             (
-                JournalEntry::Order {
-                    t_ns: 5,
-                    order_id: 10,
-                    instrument: 0,
-                    pair: 2,
-                    buy: true,
-                    qty: 300,
-                    ticket: 4,
-                    leg: 1,
-                    seq: 77,
-                    combo: Some(crate::journal::ComboLeg {
-                        bag_id: 9,
-                        ratio: 3,
-                    }),
-                },
-                "O,5,10,SPY,2,BUY,300,4,1,77,9,3\n",
-            ),
-            (
                 JournalEntry::Cancel {
                     t_ns: 6,
                     order_id: 9,
