@@ -226,6 +226,11 @@ enum Command {
         /// Soak table row every this long.
         #[arg(long, value_parser = parse_duration, default_value = "60s")]
         interval: Duration,
+        /// Soak risk limits: `production` (the embedded params' limiter, open-order and notional
+        /// limits: a realistic order flow under a full market-data load) or `lifted` (every
+        /// signal an order at once, as bench-wire measures).
+        #[arg(long, value_enum, default_value = "production")]
+        soak_limits: hft::cli::soak::SoakLimits,
     },
     /// Measure how many ticks per second the gateway streams to one client that only reads.
     MeasureStream {
@@ -430,11 +435,13 @@ fn main() -> ExitCode {
             duration,
             soak_rate,
             interval,
+            soak_limits,
             ..
         } => hft::cli::soak::soak(hft::cli::soak::SoakOptions {
             rate: soak_rate,
             duration,
             interval,
+            limits: soak_limits,
         }),
         Command::BenchWire {
             rates,

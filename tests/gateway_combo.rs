@@ -2,12 +2,14 @@
 //! combo fills leg by leg and is reported as IB reports it (one execution per leg under the
 //! BAG's order id, a BAG-level execution with the BAG contract, commissions for the legs only,
 //! ORDER_STATUS in units at the net average price); a LMT combo out of reach rests, is listed
-//! with its BAG contract, is modified into reach and fills; a cancel ends it. Assertions are on
-//! behaviour, never on timing.
+//! with its BAG contract, is modified into reach and fills; a cancel ends it; a LMT combo out of
+//! reach at the touches is worked in one leg's queue and the client sees that leg's execution at
+//! the price the net allows, then the other leg's at its touch, then the BAG-level execution.
+//! Assertions are on behaviour, never on timing.
 
 mod common;
 
-use common::{start_gateway, test_params, text_client, wait_for};
+use common::{start_gateway, start_replay_gateway, test_params, text_client, wait_for};
 use hft::io::TwsConnection;
 use hft::wire::text::ServerMessage;
 use hft::wire::{ComboLeg, ContractSpec, OrderExtras, OrderRequest, Request};
@@ -183,4 +185,67 @@ fn a_limit_combo_rests_out_of_reach_is_modified_into_reach_and_a_cancel_ends_one
     assert_eq!(h.final_status.unwrap().0, "Cancelled");
     assert!(h.legs.is_empty());
     gw.shutdown();
+}
+
+/// A replayed market that stands still: AAA 100.00 x 100.04 (300 x 200), BBB 50.00 x 50.01,
+/// one row each per second, every AAA row printing 100 shares at its bid (BBB's rows at its
+/// ask), for long enough that orders placed any time during the test meet many prints.
+fn steady_quotes_with_prints(seconds: i64) -> String {
+    use std::fmt::Write;
+    let mut text = format!("{}\n", hft::rundir::QUOTE_HEADER_TRADES);
+    for k in 0..seconds {
+        let ts = (1_700_000_000 + k) as i128 * 1_000_000_000;
+        let _ = writeln!(text, "{ts},AAA,100.00,300,100.04,200,100.00,100");
+        let _ = writeln!(text, "{ts},BBB,50.00,300,50.01,300,50.01,100");
+    }
+    text
+}
+
+#[test]
+fn a_limit_combo_out_of_reach_is_worked_in_a_leg_queue_and_hedged_at_the_other_touch() {
+    let file = std::env::temp_dir().join(format!("hft-combo-worked-{}.csv", std::process::id()));
+    std::fs::write(&file, steady_quotes_with_prints(15_000)).unwrap();
+    let gw = start_replay_gateway(&file, 1);
+    let mut c = text_client(&gw, 1);
+    let id = c.next_valid_id;
+    // Buy 1 AAA, sell 2 BBB at a net of 0.00: at the touches 100.04 - 2 x 50.00 = 0.04, out of
+    // reach. AAA (4 ticks x 1 against BBB's 1 x 2) is worked at 0.00 + 2 x 50.00 = 100.00, its
+    // bid, behind 300 shares: the prints fill it there and BBB is sold at its bid at once.
+    c.send(&combo(id, 5.0, "LMT", 0.0)).unwrap();
+    let mut heard: Vec<(String, String, f64, f64)> = Vec::new();
+    let status = loop {
+        let done = wait_for(&mut c, |m| match m {
+            ServerMessage::Execution(e) if e.order_id == id => {
+                let what = if e.contract.sec_type == "BAG" {
+                    "BAG"
+                } else {
+                    e.contract.symbol
+                };
+                heard.push((what.to_string(), e.side.to_string(), e.shares, e.price));
+                Some(None)
+            }
+            ServerMessage::OrderStatus(s) if s.order_id == id && s.status == "Filled" => {
+                Some(Some((s.filled, s.remaining, s.avg_fill_price)))
+            }
+            ServerMessage::Error(e) if e.id == id => panic!("combo {id}: {e:?}"),
+            _ => None,
+        });
+        if let Some(status) = done
+            && heard.iter().any(|h| h.0 == "BAG")
+        {
+            break status;
+        }
+    };
+    // The worked leg first, at the implied price (its bid, not its ask), then the hedge at its
+    // touch, then the BAG-level execution of the complete units at the net.
+    let order: Vec<&str> = heard.iter().map(|h| h.0.as_str()).collect();
+    assert_eq!(order, ["AAA", "BBB", "BAG"], "{heard:?}");
+    assert_eq!(heard[0], ("AAA".into(), "BOT".into(), 5.0, 100.00));
+    assert_eq!(heard[1], ("BBB".into(), "SLD".into(), 10.0, 50.00));
+    assert_eq!((heard[2].2, heard[2].3), (5.0, 0.0));
+    let (filled, remaining, avg) = status;
+    assert_eq!((filled, remaining), (5.0, 0.0));
+    assert!(avg.abs() < 1e-9, "the net paid is the limit: {avg}");
+    gw.shutdown();
+    let _ = std::fs::remove_file(file);
 }

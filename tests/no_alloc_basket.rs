@@ -6,9 +6,11 @@
 //! baskets, are covered by `tests/no_alloc.rs`; here a loop stands in for them and for the
 //! exchange (every order fills at once, from preallocated events).
 //!
-//! Run twice: the 8-name basket of params/basket.toml, and the 100-name basket of
+//! Run three times: the 8-name basket of params/basket.toml, the 100-name basket of
 //! params/basket100.toml (IB's default market-data lines), whose rebalances cross to dispatch
-//! as rebalance parts and go out as 100-leg tickets paced by the limiter.
+//! as rebalance parts and go out as 100-leg tickets paced by the limiter, and the two baskets
+//! sharing names of params/basket_overlap.toml, whose decision steps are netted across baskets
+//! (internal crosses, net orders whose fills are split among baskets).
 //!
 //! Own `main` (`harness = false`): no test-harness thread allocates while the counter is armed.
 
@@ -112,6 +114,12 @@ fn main() {
     );
     scenario("params/basket.toml", "params/sim_basket.toml", 4 * 3600);
     scenario("params/basket100.toml", "params/sim_basket100.toml", 3600);
+    // Two baskets sharing names: their steps netted (crosses, shared orders split).
+    scenario(
+        "params/basket_overlap.toml",
+        "params/sim_basket.toml",
+        4 * 3600,
+    );
     println!("test no_alloc_basket ... ok");
 }
 
@@ -255,5 +263,13 @@ fn scenario(params_file: &str, sim_file: &str, measured_secs: usize) {
         "the basket traded ({intents} intents, {orders} orders)"
     );
     assert_eq!(l.d.counters().naked_legs, 0);
+    let crosses = l.d.counters().internal_crosses;
+    println!(
+        "  internal crosses {crosses}, orders saved by netting {}",
+        l.d.counters().net_orders_saved
+    );
+    if router.baskets.len() > 1 {
+        assert!(crosses > 0, "overlapping baskets cross internally");
+    }
     assert_eq!(allocations, 0, "heap allocations with a basket running");
 }

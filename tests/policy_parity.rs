@@ -9,9 +9,10 @@
 //! even when the replay has moved on a few rows; every second prints a trade of
 //! [`TRADE_SIZE`] shares at each symbol's bid and one at its ask, more than the displayed size
 //! ahead of any resting order plus the order itself, so a resting or algo order at the touch
-//! fills completely on the next trade on its side in both paths (the shared queue model). The
-//! passive policy's re-price and give-up clocks are set out of reach, since the live watchdog
-//! runs on the wall clock and the backtest's on event time.
+//! fills completely on the next trade on its side in both paths (the shared queue model), and so
+//! does a LMT combo at the net mid worked in a leg's queue (`src/exchange/combo_worked.rs`). The
+//! passive and combo policies' re-price and give-up clocks are set out of reach, since the live
+//! watchdog runs on the wall clock and the backtest's on event time.
 
 mod common;
 
@@ -34,7 +35,7 @@ const TRADE_SIZE: u32 = 1_000;
 type Configure = fn(&mut ExecutionParams);
 
 /// How each policy is configured for the parity run.
-const POLICIES: [(Policy, Configure); 6] = [
+const POLICIES: [(Policy, Configure); 7] = [
     (Policy::Market, |_| {}),
     (Policy::MarketableLimit, |e| e.collar_ticks = 1),
     (Policy::Passive, |e| {
@@ -52,8 +53,18 @@ const POLICIES: [(Policy, Configure); 6] = [
     (Policy::Adaptive, |e| {
         e.adaptive_priority = AdaptivePriority::Normal
     }),
-    // One BAG at market per trade (a LMT combo resting across rows would meet other rows live).
+    // One BAG at market per trade.
     (Policy::Combo, |e| e.combo_price = ComboPrice::Market),
+    // One BAG at the net mid: out of reach at the touches, worked in A's queue (the legs'
+    // spreads tie, so the first leg) at its bid or ask and hedged on B's touch when the next
+    // print on that side fills it; its re-price and give-up clocks out of reach, as the
+    // passive policy's (the give-up runs on the wall clock live and on event time in the
+    // backtest, so a give-up firing would not compare).
+    (Policy::Combo, |e| {
+        e.combo_price = ComboPrice::Mid;
+        e.reprice_ticks = 1_000;
+        e.give_up_ms = 3_600_000;
+    }),
 ];
 
 /// AAA in steps along a sine (period 240 s, one dollar wide) and BBB near 50, one-cent spreads,
@@ -160,6 +171,7 @@ fn live(file: &std::path::Path, p: &EngineParams, name: &str, expected: usize) -
 fn every_policy_sends_the_same_orders_in_the_backtest_and_against_the_gateway() {
     let file = std::env::temp_dir().join(format!("hft-policy-parity-{}.csv", std::process::id()));
     std::fs::write(&file, quotes_with_trades(360)).unwrap();
+    let mut combo_market_per_share = None;
     for (k, (policy, configure)) in POLICIES.iter().enumerate() {
         let p = params(*policy, *configure);
         let name = format!("{}-{k}", policy.as_str());
@@ -174,6 +186,20 @@ fn every_policy_sends_the_same_orders_in_the_backtest_and_against_the_gateway() 
         match policy {
             Policy::Passive => assert!(d.passive_hedges > 0, "{name}: {d:?}"),
             _ => assert_eq!(d.passive_hedges, 0, "{name}"),
+        }
+        if *policy == Policy::Combo {
+            // Every BAG filled whole, with no clock firing and no leg ahead.
+            assert!(d.combo_executions > 0, "{name}: {d:?}");
+            let quiet = (d.combo_reprices, d.combo_give_ups, d.combo_legged);
+            assert_eq!(quiet, (0, 0, 0), "{name}: {d:?}");
+            // Per share: the MKT BAG pays half a spread a share against the mid; the worked
+            // LMT BAG rests on its leg's near touch and earns it back there.
+            let bt = summary.backtest.as_ref().expect("a backtest summary");
+            let per_share = bt.shortfall / bt.shares_traded;
+            match combo_market_per_share {
+                None => combo_market_per_share = Some(per_share),
+                Some(market) => assert!(per_share < market, "{name}: {per_share} vs {market}"),
+            }
         }
         assert_eq!(d.naked_legs, 0, "{name}");
         let orders = live(&file, &p, &name, expected.len());

@@ -228,9 +228,11 @@ fn expected(
         if let Some(kind) = model.decide(&tick, held) {
             held = match kind {
                 IntentKind::Open(d) => Held::Open(d, q.t_ns),
-                IntentKind::Close(_) | IntentKind::Rebalance | IntentKind::RebalancePart => {
-                    Held::Flat
-                }
+                IntentKind::Close(_)
+                | IntentKind::Rebalance
+                | IntentKind::RebalancePart
+                | IntentKind::StepOpen
+                | IntentKind::StepClose => Held::Flat,
             };
             out.push((q.seq, kind));
         }
@@ -550,7 +552,11 @@ fn check_legs(intent: &OrderIntent, qty_b: u32) {
     let (side_a, side_b) = match intent.kind {
         IntentKind::Open(Direction::LongSpread) => (Side::Buy, Side::Sell),
         IntentKind::Open(Direction::ShortSpread) => (Side::Sell, Side::Buy),
-        IntentKind::Close(_) | IntentKind::Rebalance | IntentKind::RebalancePart => return,
+        IntentKind::Close(_)
+        | IntentKind::Rebalance
+        | IntentKind::RebalancePart
+        | IntentKind::StepOpen
+        | IntentKind::StepClose => return,
     };
     assert_eq!(
         (intent.legs[0].instrument, intent.legs[1].instrument),
@@ -625,9 +631,10 @@ fn zscore_enters_beyond_entry_and_exits_at_exit_on_a_mean_reverting_spread() {
                 // A mean-reverting spread has its tails too.
                 IntentKind::Close(CloseReason::Stop) => assert!(z.abs() > 4.0, "{z}"),
                 IntentKind::Close(reason) => panic!("unexpected close {reason:?} at z = {z}"),
-                IntentKind::Rebalance | IntentKind::RebalancePart => {
-                    panic!("a pair never rebalances")
-                }
+                IntentKind::Rebalance
+                | IntentKind::RebalancePart
+                | IntentKind::StepOpen
+                | IntentKind::StepClose => panic!("a pair never rebalances"),
             }
             // Beta-weighted: B quantity = round(100 x beta), beta the rolling OLS estimate at the
             // decision (of the generating 2, but noisy over 60 rows of an autocorrelated spread).

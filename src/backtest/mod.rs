@@ -264,6 +264,9 @@ impl Backtest {
     /// Hands an intent to the dispatcher; tracks round trips and time in market by what the
     /// pair will hold once its orders complete.
     fn dispatch_intent(&mut self, intent: &OrderIntent, now: u64) {
+        if intent.kind.is_step_marker() {
+            return self.dispatch_step_marker(intent, now);
+        }
         let p = intent.pair as usize;
         let held_before = self.dispatcher.slot_target(intent.pair).is_some_and(held);
         let msg = Stamped {
@@ -486,7 +489,9 @@ impl Backtest {
             .enumerate()
             .map(|(b, ((book, report), names))| {
                 let st = &mut self.stats[n_pairs + b];
-                basket_summary(names, book, &self.mids, &report, st, end_ns, span)
+                let mut s = basket_summary(names, book, &self.mids, &report, st, end_ns, span);
+                s.netting = self.dispatcher.basket_crosses()[b];
+                s
             })
             .collect();
         // The run's totals count baskets as they count pairs.

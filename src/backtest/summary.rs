@@ -131,3 +131,31 @@ pub fn write_outputs(out: &BacktestOutput, dir: &Path) -> io::Result<()> {
     json.push(b'\n');
     std::fs::write(dir.join("summary.json"), json)
 }
+
+impl super::Backtest {
+    /// A decision step's marker: the step's rebalances trade when it closes (netted across
+    /// baskets), so that is when a basket of the step starts holding.
+    pub(super) fn dispatch_step_marker(&mut self, intent: &crate::types::OrderIntent, now: u64) {
+        let msg = crate::types::Stamped {
+            value: *intent,
+            t_recv_ns: now,
+            t_enq_ns: now,
+        };
+        self.dispatcher.on_intent(&msg, now);
+        self.carry_out(now);
+        if intent.kind != crate::types::IntentKind::StepClose {
+            return;
+        }
+        for p in 0..self.stats.len() {
+            let of_step = matches!(self.stats[p].last_intent,
+                Some((seq, crate::types::IntentKind::Rebalance)) if seq == intent.seq);
+            let held_now = self
+                .dispatcher
+                .slot_target(p as u16)
+                .is_some_and(super::held);
+            if of_step && held_now && self.stats[p].open_since_ns.is_none() {
+                self.stats[p].open_since_ns = Some(now);
+            }
+        }
+    }
+}

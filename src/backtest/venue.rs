@@ -57,7 +57,8 @@ impl Venue {
 
     /// A new quote for `instrument`, with the trade printed with it: the book refreshes, the
     /// trade moves the queues at its price and fills what it reaches, then working orders on it
-    /// try again (the gateway's order, [`crate::exchange::Matcher::on_trade`]).
+    /// try again, then pegged orders, then combos (the gateway's order,
+    /// [`crate::exchange::Matcher::on_trade`], [`ComboOrder::on_market`]).
     #[inline]
     pub(super) fn on_quote(
         &mut self,
@@ -70,14 +71,27 @@ impl Venue {
     ) {
         self.books[instrument as usize].set_top(top);
         let unix_secs = (t_ns / 1_000_000_000) as i64;
+        if !self.matcher.working().is_empty() {
+            self.orders_on_quote(instrument, trade, t_ns, events, traded);
+        }
         for k in 0..self.combos.len() {
             if self.combos[k].2.is_working() && self.combos[k].2.trades(instrument as usize) {
-                self.try_combo(k, unix_secs, events, traded);
+                let market = Some((instrument as usize, trade));
+                self.work_combo(k, unix_secs, market, events, traded);
             }
         }
-        if self.matcher.working().is_empty() {
-            return;
-        }
+    }
+
+    /// The working single orders on a quote of `instrument` and its trade.
+    fn orders_on_quote(
+        &mut self,
+        instrument: u16,
+        trade: Option<Trade>,
+        t_ns: u64,
+        events: &mut Vec<OrderEvent>,
+        traded: &mut Vec<Traded>,
+    ) {
+        let unix_secs = (t_ns / 1_000_000_000) as i64;
         let Venue {
             books,
             ledger,
@@ -281,23 +295,40 @@ impl Venue {
         events.push(bag_status(p.order_id, &combo, &self.ledger));
         self.combos.push((p.order_id, p.pair, combo));
         let k = self.combos.len() - 1;
-        self.try_combo(k, (t_ns / 1_000_000_000) as i64, events, traded);
+        self.work_combo(k, (t_ns / 1_000_000_000) as i64, None, events, traded);
     }
 
-    /// One try at combo `k`, reported as the gateway reports it.
-    fn try_combo(
+    /// Combo `k` on a market event (`market`: the instrument and its trade) or tried as it
+    /// stands (on arrival), reported as the gateway reports it.
+    fn work_combo(
         &mut self,
         k: usize,
         unix_secs: i64,
+        market: Option<(usize, Option<Trade>)>,
         events: &mut Vec<OrderEvent>,
         traded: &mut Vec<Traded>,
     ) {
         let (bag_id, pair, combo) = &mut self.combos[k];
         let (bag_id, pair) = (*bag_id, *pair);
-        let mut happened: arrayvec::ArrayVec<ComboEvent, 8> = arrayvec::ArrayVec::new();
-        combo.try_fill(&mut self.ledger, &mut self.books, unix_secs, |_, e| {
-            let _ = happened.try_push(e);
-        });
+        // One event: up to two worked fills (a print, then a trade-through), each with its
+        // hedges and a BAG report, then a take at the touches over each leg's book levels
+        // (at most 50, `[costs] book_levels`).
+        let mut happened: arrayvec::ArrayVec<ComboEvent, 128> = arrayvec::ArrayVec::new();
+        let on = |_: &Ledger, e| {
+            let pushed = happened.try_push(e);
+            debug_assert!(pushed.is_ok(), "combo events past the buffer");
+        };
+        match market {
+            Some((symbol, trade)) => combo.on_market(
+                &mut self.ledger,
+                &mut self.books,
+                symbol,
+                trade,
+                unix_secs,
+                on,
+            ),
+            None => combo.try_fill(&mut self.ledger, &mut self.books, unix_secs, on),
+        }
         for e in happened {
             match e {
                 ComboEvent::LegExecution { order, exec } => {

@@ -30,6 +30,36 @@ pub struct SoakOptions {
     pub duration: Duration,
     /// How often a row of the table is taken.
     pub interval: Duration,
+    /// The engine's risk limits during the soak.
+    pub limits: SoakLimits,
+}
+
+/// The risk limits a soak runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SoakLimits {
+    /// The embedded params' limits (message-rate limiter, open orders, notional, daily loss):
+    /// what a deployment runs, under a full market-data load.
+    Production,
+    /// Every limit lifted, as `hft bench-wire` measures: every signal becomes an order at once.
+    Lifted,
+}
+
+/// The engine params of a soak: bench-wire's strategy, with the embedded risk limits unless
+/// `limits` lifts them.
+///
+/// # Examples
+/// ```
+/// use hft::cli::soak::{soak_risk, SoakLimits};
+/// use hft::config::EngineParams;
+/// let embedded = EngineParams::embedded().risk;
+/// assert_eq!(soak_risk(SoakLimits::Production).max_messages_per_sec, embedded.max_messages_per_sec);
+/// assert!(soak_risk(SoakLimits::Lifted).max_messages_per_sec > 1_000_000);
+/// ```
+pub fn soak_risk(limits: SoakLimits) -> crate::config::RiskParams {
+    match limits {
+        SoakLimits::Production => crate::config::EngineParams::embedded().risk,
+        SoakLimits::Lifted => bench_engine_params().risk,
+    }
 }
 
 /// The quotes of the soak: pairs `Annn`/`Bnnn`, one row each per market second from Unix
@@ -118,6 +148,7 @@ pub fn soak(o: SoakOptions) -> anyhow::Result<()> {
         },
     )?;
     let mut p = bench_engine_params();
+    p.risk = soak_risk(o.limits);
     p.pairs = (0..PAIRS)
         .map(|k| PairParams {
             a: format!("A{k:03}"),
@@ -151,11 +182,12 @@ pub fn soak(o: SoakOptions) -> anyhow::Result<()> {
         )
     });
     println!(
-        "soak: {PAIRS} pairs ({} instruments) at {:.0} ticks/s for {:?}, a row every {:?}",
+        "soak: {PAIRS} pairs ({} instruments) at {:.0} ticks/s for {:?}, a row every {:?}, {:?} risk limits",
         2 * PAIRS,
         o.rate,
         o.duration,
-        o.interval
+        o.interval,
+        o.limits
     );
     let header = "minute,rss_mib,ticks,orders,md_dropped,p50_us,p90_us,p99_us,p99_9_us,max_us";
     println!("{header}");

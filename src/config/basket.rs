@@ -44,6 +44,10 @@ pub struct BasketStrategyParams {
     /// `pairs::valuation`); needed when `value_tilt > 0`, read at start-up; a relative path is
     /// taken from the current directory.
     pub fundamentals: String,
+    /// Net the trades of baskets that decide on one quote per instrument before they are sent
+    /// (`dispatch/netting.rs`: opposite trades cross internally at the mid, one order per name
+    /// goes to the market). `false` sends each basket's orders on its own (for comparison).
+    pub net_across_baskets: bool,
 }
 
 impl Default for BasketStrategyParams {
@@ -61,6 +65,7 @@ impl Default for BasketStrategyParams {
             position_usd: 10_000.0,
             value_tilt: 0.0,
             fundamentals: String::new(),
+            net_across_baskets: true,
         }
     }
 }

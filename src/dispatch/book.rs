@@ -161,6 +161,9 @@ pub struct SeenExec {
     /// report may precede its execution): the commission then waits with the unattributed
     /// ones until the execution says where it goes.
     pub executed: bool,
+    /// The split of an execution of an order shared by several baskets (its commission is
+    /// split the same way), `u32::MAX` for none.
+    pub split: u32,
 }
 
 impl SeenExec {
@@ -172,6 +175,7 @@ impl SeenExec {
             fill,
             commission: None,
             executed: true,
+            split: u32::MAX,
         }
     }
 }

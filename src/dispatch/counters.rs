@@ -81,6 +81,10 @@ pub struct DispatchCounters {
     pub leg_timeout_cancels: u64,
     /// Filled legs unwound after the retries ran out (the pair then stops trading).
     pub leg_unwinds: u64,
+    /// Netting across baskets in one decision step: internal crosses (one per basket and name
+    /// per step), and orders saved (the baskets' trades of the step less the orders sent).
+    pub internal_crosses: u64,
+    pub net_orders_saved: u64,
     /// `passive`: hedge orders sent as the resting leg filled, resting orders re-priced, and
     /// resting phases given up (what the legs lacked crossed).
     pub passive_hedges: u64,
@@ -131,6 +135,8 @@ pub struct DispatchOutcome {
     pub pair_books: Vec<super::PairBook>,
     /// Per basket: every name as its own orders traded it.
     pub basket_books: Vec<super::LegBook>,
+    /// Per basket: what netting across baskets crossed internally (in basket order).
+    pub basket_crosses: Vec<super::CrossStats>,
     /// Commissions whose execution was not seen (e.g. from before start-up).
     pub unattributed_commissions: f64,
     /// The session was down when dispatch stopped.

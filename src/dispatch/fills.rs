@@ -74,7 +74,23 @@ impl Dispatcher {
         if self.link.is_reconciling() {
             self.counters.recovered_fills += 1;
         }
-        self.apply_fill(instrument, pair, signed, price);
+        // An order shared by several baskets: each owner takes its piece (`shared.rs`).
+        let shared = slot
+            .and_then(|i| self.slots[i])
+            .and_then(|s| self.shared_of(s.ticket, s.leg));
+        let split = match shared {
+            Some(k) if self.nets.shared[k].instrument == instrument => {
+                let id = self.apply_shared_fill(k, pair, signed, price);
+                if let Some(s) = self.seen.get_mut(&exec_id) {
+                    s.split = id;
+                }
+                Some(id)
+            }
+            _ => {
+                self.apply_fill(instrument, pair, signed, price);
+                None
+            }
+        };
         let index = self.fills.len();
         if self.fills.push(FillRecord {
             t_ns: t_recv_ns,
@@ -104,6 +120,9 @@ impl Dispatcher {
             qty: signed,
             price,
         });
+        if let Some(id) = split {
+            self.journal_split(id, exec_id);
+        }
         if let Some(i) = slot {
             let exec_filled = self.slots[i].map_or(0.0, |s| s.exec_filled + shares);
             self.record_filled(i, 0.0, exec_filled);
@@ -160,7 +179,11 @@ impl Dispatcher {
         match self.seen.get(exec_id).copied() {
             Some(s) if (s.instrument as usize) < self.positions.len() => {
                 self.positions[s.instrument as usize].commissions += commission;
-                if let Some(p) = self.pairs.get_mut(s.pair as usize)
+                // Split among the baskets that shared the order, else its slot's.
+                let split = s.split != u32::MAX
+                    && self.book_split_commission(s.split, s.instrument, commission);
+                if !split
+                    && let Some(p) = self.pairs.get_mut(s.pair as usize)
                     && let Some(k) = p.book.leg_of(s.instrument)
                 {
                     p.book.legs_mut()[k].commissions += commission;

@@ -82,13 +82,24 @@ impl Harness {
     /// A dispatcher for one basket of `n` names (instruments 0..n, slot 0), started and
     /// reconciled; names past A and B quote at 50.
     pub fn basket(risk: RiskParams, n: u16) -> Self {
+        Self::baskets(risk, n, vec![(0..n).collect()], None)
+    }
+
+    /// A dispatcher for `baskets` (slots 0..) over instruments 0..n, restored from `restored`
+    /// when given, started and reconciled; names past A and B quote at 50.
+    pub fn baskets(
+        risk: RiskParams,
+        n: u16,
+        baskets: Vec<Vec<u16>>,
+        restored: Option<&crate::journal::Recovered>,
+    ) -> Self {
         let now = 1_000 * MS;
         let feed = Arc::new(FeedState::new(n as usize));
         let d = Dispatcher::new(
             DispatcherSetup {
                 symbols: (0..n).map(|i| format!("S{i}")).collect(),
                 pairs: Vec::new(),
-                baskets: vec![(0..n).collect()],
+                baskets,
                 account: "DU1".into(),
                 client_id: 7,
                 next_order_id: 100,
@@ -100,7 +111,7 @@ impl Harness {
                 execution: ExecutionParams::default(),
                 policies: Vec::new(),
             },
-            None,
+            restored,
             now,
         );
         let mut h = Harness {
@@ -140,6 +151,19 @@ impl Harness {
             self.intent(pair, seq, kind, &legs[chunk.clone()]);
         }
         self.take()
+    }
+
+    /// One decision step `seq`: each basket's targets (as [`basket_intent`](Self::basket_intent)
+    /// sends them) between the step's markers.
+    pub fn step(&mut self, seq: u64, baskets: &[(u16, &[(u16, i64)])]) -> Vec<Outbound> {
+        self.intent(0, seq, IntentKind::StepOpen, &[]);
+        let mut out = self.take();
+        for &(pair, targets) in baskets {
+            out.extend(self.basket_intent(pair, seq, targets));
+        }
+        self.intent(0, seq, IntentKind::StepClose, &[]);
+        out.extend(self.take());
+        out
     }
 
     /// One intent of slot `pair` with `legs` (at most `types::MAX_LEGS`), handed to dispatch.

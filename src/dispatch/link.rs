@@ -120,7 +120,12 @@ impl Dispatcher {
                 self.open_slot(i, slot);
             }
         }
-        for e in &r.executions {
+        // Internal crosses go back in file order among the executions (average cost).
+        let mut crosses = r.crosses.iter().peekable();
+        for (x, e) in r.executions.iter().enumerate() {
+            while let Some(c) = crosses.next_if(|c| c.after_executions <= x) {
+                self.book_piece(c.pair, c.instrument, c.qty, c.price);
+            }
             if (e.instrument as usize) >= self.positions.len() {
                 continue;
             }
@@ -139,12 +144,17 @@ impl Dispatcher {
             let seen = SeenExec::executed(e.instrument, e.pair, fill);
             if self.seen.insert(e.exec_id, seen) {
                 self.counters.journal_fills += 1;
-                self.apply_fill(e.instrument, e.pair, e.qty, e.price);
+                if !self.restore_split(r, x) {
+                    self.apply_fill(e.instrument, e.pair, e.qty, e.price);
+                }
                 // No report in the journal yet: the replay after reconnecting books it.
                 if e.commission != 0.0 {
                     self.apply_commission(&e.exec_id, e.commission);
                 }
             }
+        }
+        for c in crosses {
+            self.book_piece(c.pair, c.instrument, c.qty, c.price);
         }
         for p in self.pairs.iter_mut() {
             for (t, l) in p.target.iter_mut().zip(p.book.legs()) {

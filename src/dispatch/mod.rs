@@ -27,10 +27,12 @@ mod execution;
 mod fills;
 mod limiter;
 mod link;
+mod netting;
 mod orders;
 mod outbox;
 mod rebalance_parts;
 mod risk;
+mod shared;
 mod stage;
 mod tickets;
 mod view;
@@ -43,7 +45,9 @@ pub use counters::{DispatchCounters, DispatchOutcome, KillReason};
 pub use execution::OrderKind;
 pub use limiter::{RATE_WINDOW_NS, RateLimiter};
 pub use link::RECONCILE_REQ_ID;
+pub use netting::CrossStats;
 pub use outbox::{Control, Outbound, Outbox, PlaceOrder};
+pub use shared::{Owner, STEP_BASKETS, allocate};
 pub use stage::{DispatchReport, DispatchSetup, DispatchStage, FINAL_GRACE, WRITE_STALL_LIMIT};
 
 use crate::config::{ExecutionParams, Policy, RiskParams};
@@ -265,6 +269,8 @@ pub struct Dispatcher {
     stale: Box<[bool]>,
     next_watchdog_ns: u64,
     counters: DispatchCounters,
+    /// Netting across baskets: the open decision step, shared orders, crosses (`netting.rs`).
+    nets: netting::Nets,
 }
 
 impl Dispatcher {
@@ -349,6 +355,7 @@ impl Dispatcher {
             stale: vec![false; n].into_boxed_slice(),
             next_watchdog_ns: 0,
             counters: DispatchCounters::default(),
+            nets: netting::Nets::new(n, pair_count + s.baskets.len()),
             symbols: s.symbols,
         };
         if let Some(r) = restored {
@@ -513,6 +520,7 @@ impl Dispatcher {
                 .iter()
                 .map(|p| p.book)
                 .collect(),
+            basket_crosses: self.nets.crosses[self.pair_count..].to_vec(),
             unattributed_commissions: self.unattributed_commissions,
             disconnected: self.link == Link::Down,
             kill_reason: self.kill_reason,
@@ -588,5 +596,7 @@ mod harness;
 mod model_tests;
 #[cfg(test)]
 mod money_tests;
+#[cfg(test)]
+mod netting_tests;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,11 @@ use crate::types::{IntentKind, IntentMsg, MAX_BASKET_LEGS, MAX_LEGS, Side};
 
 impl Dispatcher {
     pub(super) fn handle_intent(&mut self, msg: &IntentMsg) {
+        match msg.value.kind {
+            IntentKind::StepOpen => return self.open_step(msg.value.seq),
+            IntentKind::StepClose => return self.close_step(msg.value.seq),
+            _ => {}
+        }
         self.counters.intents += 1;
         if !self.intent_taken(msg) {
             // Refused (or nothing to close): the strategy learns what the pair holds.
@@ -28,6 +33,10 @@ impl Dispatcher {
             return false;
         }
         if let IntentKind::Close(_) = intent.kind {
+            // A basket's close in a decision step nets with the step's other trades.
+            if self.in_step(intent.seq) && self.link == Link::Up && self.stage_close(msg) {
+                return true;
+            }
             // Sized from what the pair will hold, not from what the strategy assumes.
             if self.link != Link::Up {
                 self.counters.closes_deferred += 1;
@@ -111,12 +120,7 @@ impl Dispatcher {
         // The parts of this rebalance (a basket of more than `MAX_LEGS` names), taken once.
         let parts = self.pairs[p].parts.of(intent.seq).copied();
         self.pairs[p].parts.seq = 0;
-        let busy = self.pairs[p].close_pending
-            || self
-                .open_tickets
-                .iter()
-                .any(|&id| self.ticket(id).is_some_and(|t| t.pair == intent.pair));
-        if busy {
+        if self.slot_busy(intent.pair) {
             self.counters.entries_not_flat += 1;
             return false;
         }
@@ -185,6 +189,10 @@ impl Dispatcher {
             self.report_outcome(intent.pair, intent.seq, true);
             return true;
         }
+        if self.in_step(intent.seq) {
+            // Netted with the step's other baskets when the step closes.
+            return self.stage(msg, &orders);
+        }
         self.open_checked(intent.pair, intent.seq, &orders)
     }
 
@@ -210,7 +218,8 @@ impl Dispatcher {
                 self.release_combo(id);
             }
         }
-        if self.stop_entries(Some(pair)) | self.combo_confirming(pair) {
+        // A share of another basket's order still working: the close waits for it to end.
+        if self.stop_entries(Some(pair)) | self.combo_confirming(pair) | self.shares_pending(pair) {
             if !self.pairs[pair as usize].close_pending {
                 self.counters.closes_after_cancel += 1;
             }
@@ -245,7 +254,7 @@ impl Dispatcher {
     /// will hold once everything already submitted completes (not to what has filled so far):
     /// order size, per name (shares and notional), gross notional, net notional (when the
     /// entry moves it away from zero), open orders and the order table.
-    fn risk_allows(&mut self, legs: &[PendingOrder]) -> bool {
+    pub(super) fn risk_allows(&mut self, legs: &[PendingOrder]) -> bool {
         let r = self.risk;
         if legs.iter().any(|o| o.qty as f64 > r.max_order_qty) {
             self.counters.rejected_order_qty += 1;

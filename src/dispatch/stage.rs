@@ -95,6 +95,8 @@ pub struct DispatchReport {
     pub pair_books: Vec<PairBook>,
     /// Per basket: every name as its own orders traded it.
     pub basket_books: Vec<LegBook>,
+    /// Per basket: what netting across baskets crossed internally.
+    pub basket_crosses: Vec<super::CrossStats>,
     /// Commissions whose execution was not seen (e.g. from before start-up).
     pub unattributed_commissions: f64,
     /// The session was down when dispatch stopped.
@@ -296,6 +298,7 @@ impl DispatchStage {
             positions: end.positions,
             pair_books: end.pair_books,
             basket_books: end.basket_books,
+            basket_crosses: end.basket_crosses,
             unattributed_commissions: end.unattributed_commissions,
             disconnected: end.disconnected,
             kill_reason: end.kill_reason,

@@ -451,7 +451,7 @@ impl Dispatcher {
     /// Takes back what slot `pair` will hold once everything in flight completes (filled legs
     /// of a failed trade, and any close or entry overlapping it), as one reducing ticket, so no
     /// leg is left alone whatever else was working.
-    fn flatten_pair(&mut self, pair: u16, seq: u64) {
+    pub(super) fn flatten_pair(&mut self, pair: u16, seq: u64) {
         if self.pairs[pair as usize]
             .target
             .iter()
@@ -513,13 +513,17 @@ impl Dispatcher {
             // not an entry a close took over; a ticket ended with nothing traded is not).
             let reached =
                 !t.repair && !t.superseded && t.legs().iter().all(|l| l.filled + 1e-9 >= l.qty);
-            ended = Some((t.pair, t.seq, reached));
+            // A failed trade unwinds (a repair or a superseded entry does not).
+            let failed = state == TicketState::Unwound && !t.repair && !t.superseded && !t.unwind;
+            ended = Some((t.pair, t.seq, reached, failed));
         }
         self.open_tickets.retain(|x| *x != id);
         self.closes_due = true;
         // An unwind to come reports again under the same sequence number.
-        if let Some((pair, seq, reached)) = ended {
+        if let Some((pair, seq, reached, failed)) = ended {
             self.report_outcome(pair, seq, reached);
+            // The other baskets sharing its orders (`shared.rs`).
+            self.end_shared(id, pair, seq, reached, failed);
         }
     }
 

@@ -38,6 +38,11 @@ impl Dispatcher {
         self.pairs[self.pair_count..].iter().map(|p| &p.book)
     }
 
+    /// What netting across baskets crossed internally, per basket.
+    pub fn basket_crosses(&self) -> &[super::CrossStats] {
+        &self.nets.crosses[self.pair_count..]
+    }
+
     /// What pair `pair` will hold once every order submitted for it completes (`None`: no
     /// such pair).
     pub fn pair_target(&self, pair: u16) -> Option<[f64; 2]> {

@@ -135,6 +135,26 @@ impl Book {
         }
     }
 
+    /// The touch an order on `side` would take (the ask for a buy) and the shares still
+    /// available there on this quote (the displayed size less what was taken since it came).
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::exchange::{Book, BookTop, Side};
+    /// let mut book = Book::new(BookTop { bid: 9999, ask: 10001, bid_size: 100, ask_size: 200 }, 3);
+    /// book.take(Side::Buy, 150, None, &mut Vec::new());
+    /// assert_eq!(book.touch_available(Side::Buy), (10001, 50));
+    /// assert_eq!(book.touch_available(Side::Sell), (9999, 100));
+    /// ```
+    pub fn touch_available(&self, side: Side) -> (i64, u32) {
+        let (price, size) = self.level(side, 0);
+        let taken = match side {
+            Side::Buy => self.taken_ask[0],
+            Side::Sell => self.taken_bid[0],
+        };
+        (price, size.saturating_sub(taken))
+    }
+
     /// Takes up to `qty` shares for an order on `side`, walking the levels while the price is
     /// within `limit` (cents; `None` for a market order). Appends the fills to `fills` and
     /// returns the quantity filled.

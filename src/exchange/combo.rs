@@ -4,17 +4,19 @@
 //! order in the [`Ledger`] (its own executions and commissions, IB's per-leg reports).
 //!
 //! Rules (NonGuaranteed: IB works the legs separately):
-//! - **Net.** The combo's net per unit counts what each leg has filled at its prices and what
-//!   it still lacks at its own touch now (the ask for a bought leg, the bid for a sold one):
-//!   `net = sum(sign * (filled value + lacking * touch)) / units`, signs `+` for bought legs.
-//! - **When it fills.** A MKT combo always may; a LMT combo may when that net is at or below
-//!   its limit (a buy pays at most the limit). Otherwise it rests and is tried again on every
-//!   quote of any of its legs.
-//! - **How much.** When it may, every leg takes what it lacks from its own touch only, up to
-//!   the touch's size (liquidity taken stays taken until that quote changes, as for single
-//!   orders, [`Book::take`]). A leg whose touch is short fills partly and waits: the combo is
-//!   then legged (one leg ahead of the other) until later quotes complete it, with the net
-//!   rule still applied to what is left.
+//! - **MKT.** A MKT combo takes what each leg lacks from its own touch only, up to the touch's
+//!   size (liquidity taken stays taken until that quote changes, as for single orders,
+//!   [`Book::take`]). A leg whose touch is short fills partly and waits: the combo is then
+//!   legged (one leg ahead of the other) until later quotes complete it.
+//! - **LMT, in reach.** A LMT combo whose one unit, every leg at its far touch now (the ask of a
+//!   bought leg, the bid of a sold one), nets at or below its limit (a buy pays at most the
+//!   limit) takes whole units at the touches: as many as every leg's touch shows. It never
+//!   legs, so every unit is complete when it fills and nets within the limit.
+//! - **LMT, out of reach.** It rests as a child worked in one leg's queue at the price the net
+//!   allows, the other legs taken at their touches on each of its fills
+//!   (`combo_worked.rs`: the worked leg, the implied price, re-pegs, the hedge).
+//! - **Tries.** On arrival, a modification, and every quote (with its trade print) of any of its
+//!   legs ([`ComboOrder::on_market`]).
 //! - **Reports.** Each leg fill is an execution of its child order; whenever the count of
 //!   complete units (every leg at `ratio` times it) grows, the combo reports a BAG-level
 //!   execution of those units at the combo's average net ([`ComboEvent::Units`]).
@@ -42,6 +44,7 @@
 //! ```
 
 use super::book::{Book, Fill, Side};
+use super::combo_worked::WorkedChild;
 use super::ledger::{Ledger, OrderRec, OrderState, Tif};
 
 /// One leg as the combo names it.
@@ -69,13 +72,13 @@ pub enum ComboEvent {
 #[derive(Debug, Clone)]
 pub struct ComboOrder {
     /// The legs as bought (a SELL combo's legs are reversed here).
-    legs: Vec<ComboLegSpec>,
+    pub(super) legs: Vec<ComboLegSpec>,
     /// Ledger indices of the legs' child orders, in leg order.
     pub children: Vec<usize>,
     /// Combo units ordered.
     pub units: u32,
     /// Net limit per unit in cents for buying the legs as stored; `None`: market.
-    limit: Option<i64>,
+    pub(super) limit: Option<i64>,
     /// The order sold the combo: its limit and reported nets are negated.
     sold: bool,
     /// Complete units already reported.
@@ -83,7 +86,13 @@ pub struct ComboOrder {
     /// Working, or how it ended (Filled once every unit is complete, Cancelled).
     pub state: OrderState,
     /// Scratch for one leg's fills, allocated once.
-    fills: Vec<Fill>,
+    pub(super) fills: Vec<Fill>,
+    /// The leg a resting LMT combo works (chosen once, when it first rests).
+    pub(super) worked_leg: Option<usize>,
+    /// The child resting in the worked leg's queue, while the combo rests.
+    pub(super) worked: Option<WorkedChild>,
+    /// Times the worked child moved to a new implied price (each loses its queue place).
+    pub(super) repegs: u32,
 }
 
 impl ComboOrder {
@@ -138,6 +147,9 @@ impl ComboOrder {
             reported_units: 0,
             state: OrderState::Submitted,
             fills: Vec::with_capacity(4),
+            worked_leg: None,
+            worked: None,
+            repegs: 0,
         }
     }
 
@@ -224,6 +236,7 @@ impl ComboOrder {
     /// Cancels the combo and its legs' child orders (no event: the caller answers).
     pub fn cancel(&mut self, ledger: &mut Ledger) {
         self.state = OrderState::Cancelled;
+        self.worked = None;
         for &c in &self.children {
             if ledger.orders[c].state.is_working() {
                 ledger.orders[c].state = OrderState::Cancelled;
@@ -255,6 +268,8 @@ impl ComboOrder {
         }
         self.units = units;
         self.limit = if self.sold { limit.map(|p| -p) } else { limit };
+        // A new net: the worked child is re-pegged (or crosses) on the try that follows.
+        self.worked = None;
         for (l, &c) in self.legs.iter().zip(&self.children) {
             let o = &mut ledger.orders[c];
             o.total = l.ratio * units;
@@ -275,7 +290,9 @@ impl ComboOrder {
     }
 
     /// One try against the books now (on arrival, a modification, or a quote of one of its
-    /// legs), booking leg executions at `unix_secs` and reporting each through `on`.
+    /// legs: [`ComboOrder::on_market`] calls it), booking leg executions at `unix_secs` and
+    /// reporting each through `on`. A LMT combo whose net is out of reach at the touches rests
+    /// as a worked child in one leg's queue (`combo_worked.rs`).
     pub fn try_fill(
         &mut self,
         ledger: &mut Ledger,
@@ -287,10 +304,7 @@ impl ComboOrder {
             return;
         }
         if let Some(limit) = self.limit {
-            match self.net_now(ledger, books) {
-                Some(net) if net <= limit as f64 + 1e-6 => {}
-                _ => return,
-            }
+            return self.work_limit(ledger, books, limit, unix_secs, on);
         }
         let mut fills = std::mem::take(&mut self.fills);
         for (l, &c) in self.legs.iter().zip(&self.children) {
@@ -314,6 +328,15 @@ impl ComboOrder {
             }
         }
         self.fills = fills;
+        self.report_units(ledger, on);
+    }
+
+    /// Reports complete units grown since the last report (a BAG-level execution).
+    pub(super) fn report_units(
+        &mut self,
+        ledger: &Ledger,
+        mut on: impl FnMut(&Ledger, ComboEvent),
+    ) {
         let units = self.filled_units(ledger);
         if units > self.reported_units {
             let grew = units - self.reported_units;
@@ -409,27 +432,28 @@ mod tests {
     }
 
     #[test]
-    fn limit_combo_counts_filled_legs_at_their_prices() {
+    fn limit_combo_fills_whole_units_at_the_touches_and_rests_out_of_reach() {
         let mut books = vec![
             Book::new(top(1000, 1002, 100), 1),
             Book::new(top(2000, 2002, 50), 1),
         ];
         let mut ledger = Ledger::new(0.0, 0.0, 1);
-        // Net at the touches: 10.02 - 20.00 = -9.98 per unit; the limit is -9.98.
+        // A unit at the touches: 10.02 - 20.00 = -9.98; the limit is -9.98.
         let mut c = ComboOrder::new(&mut ledger, template(), &LEGS, 100, Some(-998));
         c.try_fill(&mut ledger, &mut books, 0, |_, _| {});
-        assert_eq!(ledger.orders[c.children[0]].filled, 100);
+        // B shows 50: 50 whole units, the legs even (a LMT combo does not leg).
+        assert_eq!(ledger.orders[c.children[0]].filled, 50);
         assert_eq!(ledger.orders[c.children[1]].filled, 50);
-        // B's bid drops a cent: the 50 left would make the net -9.975, above the limit.
+        // B's bid drops a cent: a unit would net -9.97, out of reach; it rests (worked).
         books[1].set_top(top(1999, 2002, 50));
-        let net = c.net_now(&ledger, &books).expect("both touches quoted");
-        assert!((net + 997.5).abs() < 1e-6, "{net}");
         c.try_fill(&mut ledger, &mut books, 1, |_, _| {});
         assert_eq!(ledger.orders[c.children[1]].filled, 50);
-        // Back up: it completes.
+        assert!(c.worked().is_some());
+        // Back up: it completes at the touches.
         books[1].set_top(top(2000, 2002, 50));
         c.try_fill(&mut ledger, &mut books, 2, |_, _| {});
         assert_eq!(c.state, OrderState::Filled);
+        assert!((c.avg_net(&ledger) + 9.98).abs() < 1e-9);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 mod accounting;
 mod book;
 mod combo;
+mod combo_worked;
 mod ledger;
 mod matcher;
 mod peg;
@@ -17,10 +18,13 @@ mod queue;
 pub use accounting::Position;
 pub use book::{Book, BookTop, Fill, Side, Trade};
 pub use combo::{ComboEvent, ComboLegSpec, ComboOrder};
+pub use combo_worked::{WorkedChild, implied_price, worked_leg};
 pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, Tif};
 pub use matcher::{FillFaults, MatchEvent, Matcher, ModifyError};
 pub use peg::{NORMAL_CROSS_SECS, PATIENT_CROSS_SECS, Peg, PegContext, Pegs};
 pub use queue::QueuePos;
 
+#[cfg(test)]
+mod combo_worked_tests;
 #[cfg(test)]
 mod queue_tests;

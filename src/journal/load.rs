@@ -41,6 +41,33 @@ pub struct Recovered {
     pub unmatched_updates: u64,
     /// The file ended in a line without `\n` (a crash mid-write), which was ignored.
     pub truncated_tail: bool,
+    /// Internal crosses between baskets (`N` lines) with a known symbol, in file order.
+    pub crosses: Vec<RecoveredCross>,
+    /// Parts of executions that went to a basket other than the order's (`A` lines naming a
+    /// kept execution), in file order.
+    pub allocations: Vec<RecoveredAllocation>,
+}
+
+/// An internal cross: basket `pair`'s book took `qty` signed shares at `price`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecoveredCross {
+    pub t_ns: u64,
+    pub instrument: u16,
+    pub pair: u16,
+    pub qty: f64,
+    pub price: f64,
+    /// How many of [`Recovered::executions`] came before it in the file (books are rebuilt
+    /// in file order: average cost depends on it).
+    pub after_executions: usize,
+}
+
+/// `qty` signed shares of execution `execution` (an index into [`Recovered::executions`])
+/// went to basket `pair`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecoveredAllocation {
+    pub execution: usize,
+    pub pair: u16,
+    pub qty: f64,
 }
 
 /// An order the engine sent.
@@ -332,6 +359,44 @@ impl Loader<'_> {
                 let commission: f64 = f.parse("commission")?;
                 f.end()?;
                 *self.commissions.entry(exec_id).or_insert(0.0) += commission;
+            }
+            "N" => {
+                let t_ns = f.parse("t_ns")?;
+                let symbol = f.next("symbol")?;
+                let pair = f.parse("pair")?;
+                let qty = f.parse("qty")?;
+                let price = f.parse("price")?;
+                f.end()?;
+                let Some(instrument) = self.instrument(symbol) else {
+                    return Ok(());
+                };
+                self.out.crosses.push(RecoveredCross {
+                    t_ns,
+                    instrument,
+                    pair,
+                    qty,
+                    price,
+                    after_executions: self.out.executions.len(),
+                });
+            }
+            "A" => {
+                let exec_id = exec_id(f.next("exec_id")?)?;
+                let pair = f.parse("pair")?;
+                let qty = f.parse("qty")?;
+                f.end()?;
+                // Its execution was written just before it.
+                if let Some(execution) = self
+                    .out
+                    .executions
+                    .iter()
+                    .rposition(|e| e.exec_id == exec_id)
+                {
+                    self.out.allocations.push(RecoveredAllocation {
+                        execution,
+                        pair,
+                        qty,
+                    });
+                }
             }
             other => return Err(format!("unknown record kind {other:?}")),
         }

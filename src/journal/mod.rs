@@ -42,7 +42,13 @@
 //! D,t_ns,order_id,filled                                     the order is done (terminal state)
 //! E,t_ns,order_id,exec_id,symbol,pair,qty,price              an execution (qty signed: + buy)
 //! C,exec_id,commission                                       a commission report
+//! N,t_ns,symbol,pair,qty,price                               an internal cross (no order)
+//! A,exec_id,pair,qty                                         a share of an execution
 //! ```
+//!
+//! `N` and `A` come from netting across baskets (`dispatch/netting.rs`, `dispatch/shared.rs`):
+//! a basket's book moved by an internal cross at a reference price, and the part of a shared
+//! order's execution that went to a basket other than the order's own (written after its `E`).
 //!
 //! For example:
 //!
@@ -71,7 +77,10 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
-pub use load::{JournalError, Recovered, RecoveredExecution, RecoveredOrder, load};
+pub use load::{
+    JournalError, Recovered, RecoveredAllocation, RecoveredCross, RecoveredExecution,
+    RecoveredOrder, load,
+};
 pub use writer::{JournalClosed, JournalStats, JournalTx, spawn};
 
 use crate::types::ExecId;
@@ -82,7 +91,8 @@ pub const FILE: &str = "journal.csv";
 /// First line of a new journal file; [`load`] refuses a file whose version line differs.
 pub const HEADER: &str = "# hft journal v1\n\
 # O,t_ns,order_id,symbol,pair,side,qty,ticket,leg,seq[,bag_id,ratio] | X,t_ns,order_id | D,t_ns,order_id,filled \
-| E,t_ns,order_id,exec_id,symbol,pair,qty,price | C,exec_id,commission\n";
+| E,t_ns,order_id,exec_id,symbol,pair,qty,price | C,exec_id,commission \
+| N,t_ns,symbol,pair,qty,price | A,exec_id,pair,qty\n";
 
 /// One journal record: fixed size, `Copy`, no heap, so the hot path can queue it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,6 +135,23 @@ pub enum JournalEntry {
     },
     /// A commission report for an execution.
     Commission { exec_id: ExecId, commission: f64 },
+    /// An internal cross between baskets in one decision step: basket `pair`'s book took
+    /// `qty` signed shares at `price` from the step's other baskets (no order; the crosses
+    /// of one instrument in one step sum to zero).
+    Cross {
+        t_ns: u64,
+        instrument: u16,
+        pair: u16,
+        qty: f64,
+        price: f64,
+    },
+    /// `qty` signed shares of the execution `exec_id` (an order shared by several baskets)
+    /// went to basket `pair`; its `E` record's pair (the order's carrier) has the rest.
+    Allocation {
+        exec_id: ExecId,
+        pair: u16,
+        qty: f64,
+    },
 }
 
 /// What links a journaled order to the combo (BAG) it is a leg of.

@@ -509,3 +509,57 @@ fn combo_legs_round_trip_and_plain_lines_read_as_before() {
         assert!(err.contains(field), "{line}: {err}");
     }
 }
+
+#[test]
+fn internal_crosses_and_allocations_read_back_in_file_order() {
+    let dir = TempDir::new();
+    let exec = JournalEntry::Execution {
+        t_ns: 2,
+        order_id: 101,
+        exec_id: id("e1"),
+        instrument: 0,
+        pair: 3,
+        qty: 121.0,
+        price: 100.25,
+    };
+    let cross = |pair, qty| JournalEntry::Cross {
+        t_ns: 1,
+        instrument: 1,
+        pair,
+        qty,
+        price: 50.5,
+    };
+    let entries = [
+        cross(3, -30.0),
+        cross(4, 30.0),
+        order(101, 0, 3, true, 121),
+        exec,
+        JournalEntry::Allocation {
+            exec_id: id("e1"),
+            pair: 5,
+            qty: 41.0,
+        },
+        cross(5, 7.0),
+    ];
+    write(&dir.file(), &entries, FsyncPolicy::Never, 8);
+    let text = std::fs::read_to_string(dir.file()).unwrap();
+    assert!(text.contains("\nN,1,QQQ,3,-30,50.5\n"), "{text}");
+    assert!(text.contains("\nA,e1,5,41\n"), "{text}");
+    let r = load(&dir.file(), &symbols()).unwrap();
+    let crosses: Vec<(u16, f64, usize)> = r
+        .crosses
+        .iter()
+        .map(|c| (c.pair, c.qty, c.after_executions))
+        .collect();
+    assert_eq!(crosses, [(3, -30.0, 0), (4, 30.0, 0), (5, 7.0, 1)]);
+    assert_eq!(
+        r.allocations,
+        [RecoveredAllocation {
+            execution: 0,
+            pair: 5,
+            qty: 41.0
+        }]
+    );
+    // The account position counts the execution whole; crosses move no position.
+    assert_eq!(r.positions(2), vec![121.0, 0.0]);
+}

@@ -504,6 +504,18 @@ fn format_entry(buf: &mut Vec<u8>, symbols: &[String], entry: &JournalEntry) {
             push_exec_id(buf, &exec_id);
             writeln!(buf, ",{commission}")
         }
+        JournalEntry::Cross {
+            t_ns,
+            instrument,
+            pair,
+            qty,
+            price,
+        } => writeln!(buf, "N,{t_ns},{},{pair},{qty},{price}", symbol(instrument)),
+        JournalEntry::Allocation { exec_id, pair, qty } => {
+            buf.extend_from_slice(b"A,");
+            push_exec_id(buf, &exec_id);
+            writeln!(buf, ",{pair},{qty}")
+        }
     };
 }
 

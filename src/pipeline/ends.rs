@@ -61,6 +61,7 @@ pub(super) fn dispatch() -> DispatchReport {
         positions: Vec::new(),
         pair_books: Vec::new(),
         basket_books: Vec::new(),
+        basket_crosses: Vec::new(),
         unattributed_commissions: 0.0,
         disconnected: true,
         kill_reason: Default::default(),

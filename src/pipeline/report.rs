@@ -156,8 +156,10 @@ pub(super) fn report(
             .iter()
             .zip(&disp.basket_books)
             .zip(&sig.baskets)
-            .map(|((b, book), r)| {
-                BasketSummary::of(
+            .enumerate()
+            .map(|(k, ((b, book), r))| BasketSummary {
+                netting: disp.basket_crosses.get(k).copied().unwrap_or_default(),
+                ..BasketSummary::of(
                     &b.symbols,
                     book,
                     mids,

@@ -2,7 +2,7 @@
 //! modes have come first; `engine` and `backtest` add their own (flattened into the same
 //! object, absent in the other mode).
 
-use crate::dispatch::{DispatchCounters, KillReason, LegBook, PairBook, PositionState};
+use crate::dispatch::{CrossStats, DispatchCounters, KillReason, LegBook, PairBook, PositionState};
 use crate::io::IoCounters;
 use crate::normalize::NormalizeCounters;
 use crate::rundir::RowProblem;
@@ -174,6 +174,10 @@ pub struct BasketSummary {
     /// The most names with a non-zero position at once, as the strategy held them (targets of
     /// the intents dispatch reported complete).
     pub max_names_held: usize,
+    /// Netting across baskets: the shares and notional (at the reference mids) this basket
+    /// crossed internally with other baskets in one decision step, and the crosses (orders
+    /// saved by netting are `dispatch.net_orders_saved`).
+    pub netting: CrossStats,
     /// Backtest only: round trips, time in market, traded notional.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub trading: Option<BasketTrading>,
@@ -212,6 +216,7 @@ impl BasketSummary {
             intents: counters.intents,
             corrected: counters.corrected,
             max_names_held,
+            netting: CrossStats::default(),
             trading: None,
         }
     }

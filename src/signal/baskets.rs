@@ -8,7 +8,7 @@ use crate::record::FixedLog;
 use crate::strategy::basket::{BasketSample, BasketStrategy};
 use crate::strategy::basket_fit::{BasketFit, BasketRefit, BasketSnapshot};
 use crate::strategy::basket_value::ValueTilt;
-use crate::types::{IntentOutcome, OrderIntent, Quote};
+use crate::types::{IntentKind, IntentOutcome, Legs, OrderIntent, Quote};
 
 impl Refit for BasketRefit {
     type Snapshot = BasketSnapshot;
@@ -36,6 +36,8 @@ pub struct BasketRouter {
     /// Per instrument: the baskets that trade it.
     by_instrument: Vec<Vec<u16>>,
     first_slot: usize,
+    /// A decision step's intents go between step markers (`strategy.basket.net_across_baskets`).
+    net_across_baskets: bool,
 }
 
 impl BasketRouter {
@@ -82,6 +84,7 @@ impl BasketRouter {
             links,
             by_instrument,
             first_slot,
+            net_across_baskets: params.basket.net_across_baskets,
         }
     }
 
@@ -106,11 +109,24 @@ impl BasketRouter {
     /// Feeds `q` to every basket trading its instrument: a fit published since the last quote
     /// is applied first (it may decide an intent), then the quote; a refit falling due hands a
     /// snapshot over.
+    ///
+    /// The intents decided on one quote are one decision step: they go between an
+    /// [`IntentKind::StepOpen`] and an [`IntentKind::StepClose`] of the quote's sequence number
+    /// (only when some basket decided), so dispatch nets them per instrument across baskets.
     #[inline]
     pub fn on_quote(&mut self, q: &Quote, emit: &mut impl FnMut(OrderIntent)) {
         let Some(list) = self.by_instrument.get(q.instrument as usize) else {
             return;
         };
+        let marker = |kind| OrderIntent {
+            pair: self.first_slot as u16,
+            seq: q.seq,
+            t_ns: q.t_ns,
+            kind,
+            legs: Legs::new(),
+        };
+        let (open, close) = (marker(IntentKind::StepOpen), marker(IntentKind::StepClose));
+        let mut opened = false;
         for &b in list {
             let b = b as usize;
             let (basket, link, series) = (
@@ -123,6 +139,10 @@ impl BasketRouter {
                     series.push(row);
                 })
             {
+                if !opened && self.net_across_baskets {
+                    opened = true;
+                    emit(open);
+                }
                 // A basket of more names than one intent carries: its parts go first.
                 basket.leading_parts(&intent, &mut *emit);
                 emit(intent);
@@ -131,6 +151,9 @@ impl BasketRouter {
             if basket.take_refit_request() {
                 link.request(|snapshot| basket.fill_snapshot(snapshot));
             }
+        }
+        if opened {
+            emit(close);
         }
     }
 

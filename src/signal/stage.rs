@@ -86,7 +86,7 @@ impl SignalStage {
                     }
                     let mut decided = None;
                     router.on_quote(&msg.value, |intent| {
-                        intents += 1;
+                        intents += u64::from(!intent.kind.is_step_marker());
                         // The decision's stamp is the intent's enqueue time.
                         let t = *decided.get_or_insert_with(now_ns);
                         let m = IntentMsg {

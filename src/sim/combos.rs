@@ -1,6 +1,7 @@
 //! BAG (combo) orders at the gateway: IB's checks, then the shared combo rule
 //! ([`crate::exchange::ComboOrder`]: the net check at the legs' touches, per-leg fills at the
-//! touch, non-guaranteed legging) and IB's reports.
+//! touch, non-guaranteed legging; a LMT combo out of reach worked in one leg's queue and hedged
+//! on each fill, `src/exchange/combo_worked.rs`) and IB's reports.
 //!
 //! Checks: legs name stock contracts by conId (the gateway's conIds are stable: `756700 + 17 *
 //! index` in the universe's symbol order, as contract details serve them); ratios positive;
@@ -21,7 +22,9 @@
 use super::GatewayStats;
 use super::encode::{ContractInfo, Out};
 use super::orders::{Orders, Venue, publish_position};
-use crate::exchange::{ComboEvent, ComboLegSpec, ComboOrder, ExecRec, Ledger, OrderRec, Side};
+use crate::exchange::{
+    ComboEvent, ComboLegSpec, ComboOrder, ExecRec, Ledger, OrderRec, Side, Trade,
+};
 use crate::wire::ids::codes;
 use crate::wire::{OrderExtras, OrderRequest};
 
@@ -232,11 +235,18 @@ impl Orders {
         send_bag(v, &self.combos[k], false);
     }
 
-    /// A quote (or trade) on `sym`: the working combos with a leg on it are tried again.
-    pub(super) fn combos_on_market(&mut self, v: &mut Venue<'_>, sym: usize, time: i64) {
+    /// A quote (and the trade printed with it) on `sym`: the working combos with a leg on it
+    /// move their worked child's queue and are tried again ([`ComboOrder::on_market`]).
+    pub(super) fn combos_on_market(
+        &mut self,
+        v: &mut Venue<'_>,
+        sym: usize,
+        trade: Option<Trade>,
+        time: i64,
+    ) {
         for k in 0..self.combos.len() {
             if self.combos[k].combo.is_working() && self.combos[k].combo.trades(sym) {
-                self.try_combo(v, k, time);
+                self.work_combo(v, k, time, Some((sym, trade)));
             }
         }
     }
@@ -250,12 +260,30 @@ impl Orders {
         }
     }
 
-    /// One try at combo `k`, answered as IB does (see the module rules).
+    /// One try at combo `k` (on arrival or a modification), answered as IB does.
     fn try_combo(&mut self, v: &mut Venue<'_>, k: usize, time: i64) {
+        self.work_combo(v, k, time, None);
+    }
+
+    /// Combo `k` on a market event (`market`: the symbol and its trade) or tried as it stands,
+    /// answered as IB does (see the module rules).
+    fn work_combo(
+        &mut self,
+        v: &mut Venue<'_>,
+        k: usize,
+        time: i64,
+        market: Option<(usize, Option<Trade>)>,
+    ) {
         let mut events = Vec::new();
         let c = &mut self.combos[k];
-        c.combo
-            .try_fill(&mut self.ledger, v.books, time, |_, e| events.push(e));
+        let on = |_: &Ledger, e| events.push(e);
+        match market {
+            Some((sym, trade)) => {
+                c.combo
+                    .on_market(&mut self.ledger, v.books, sym, trade, time, on)
+            }
+            None => c.combo.try_fill(&mut self.ledger, v.books, time, on),
+        }
         let mut last_leg_exec = None;
         for e in events {
             match e {

@@ -392,7 +392,7 @@ impl Orders {
             now_ns,
         };
         self.pegs.on_quote(&mut cx, sym, &mut on);
-        self.combos_on_market(v, sym, time);
+        self.combos_on_market(v, sym, trade, time);
     }
 
     /// Pegged order `index` against its symbol's quote at feed time `now`, executions stamped

@@ -69,15 +69,29 @@ pub enum IntentKind {
     Close(CloseReason),
     /// A basket moves to the positions its legs name: each leg is the instrument's target
     /// (signed by its side), not a trade; dispatch trades the difference from what the basket
-    /// will hold, one order per instrument (so a step never buys and sells the same name).
+    /// will hold, one order per instrument, netted across the baskets of one decision step
+    /// ([`IntentKind::StepOpen`]) so a step never buys and sells the same name.
     Rebalance,
     /// Targets of a rebalance of more names than one intent carries ([`MAX_LEGS`]): dispatch
     /// holds them until the [`IntentKind::Rebalance`] with the same sequence number completes
     /// the set (see [`rebalance_chunks`]). Nothing trades on a part alone.
     RebalancePart,
+    /// Opens a decision step: the basket rebalances that follow with the same sequence number
+    /// (the intents the signal stage produced while handling one quote) are held by dispatch
+    /// and netted per instrument across baskets when the [`IntentKind::StepClose`] of that
+    /// sequence number comes (no legs; `pair` is any basket slot).
+    StepOpen,
+    /// Closes the decision step opened by [`IntentKind::StepOpen`] with the same sequence number.
+    StepClose,
 }
 
 impl IntentKind {
+    /// True for the markers of a decision step ([`IntentKind::StepOpen`],
+    /// [`IntentKind::StepClose`]): no trade of their own.
+    pub fn is_step_marker(self) -> bool {
+        matches!(self, IntentKind::StepOpen | IntentKind::StepClose)
+    }
+
     /// The label used in `orders.csv` (`open_long_spread`, `close_stop`, ...).
     pub fn label(self) -> &'static str {
         match self {
@@ -88,6 +102,8 @@ impl IntentKind {
             IntentKind::Close(CloseReason::Timeout) => "close_timeout",
             IntentKind::Rebalance => "rebalance",
             IntentKind::RebalancePart => "rebalance_part",
+            IntentKind::StepOpen => "step_open",
+            IntentKind::StepClose => "step_close",
         }
     }
 }
