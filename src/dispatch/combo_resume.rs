@@ -137,3 +137,7 @@ impl Dispatcher {
             .is_some_and(|s| s.combo.is_some() && self.ticket(s.ticket).is_some())
     }
 }
+
+#[cfg(test)]
+#[path = "combo_resume_tests.rs"]
+mod tests;

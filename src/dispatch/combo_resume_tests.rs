@@ -4,9 +4,9 @@
 //! replayed, book each leg into the pair once; the BAG is never re-sent, and a legged one is
 //! completed once.
 
-use super::combo_tests::{bag_exec, combo, controls, reconcile, started};
-use super::harness::{Harness, cancels, places};
-use super::*;
+use super::super::combo_tests::{bag_exec, combo, controls, reconcile, started};
+use super::super::harness::{Harness, cancels, places};
+use super::super::*;
 use crate::config::ComboPrice;
 use crate::journal::Recovered;
 use crate::types::{EndKind, OrderEvent};

@@ -583,8 +583,6 @@ impl Dispatcher {
 #[cfg(test)]
 mod basket_tests;
 #[cfg(test)]
-mod combo_resume_tests;
-#[cfg(test)]
 mod combo_tests;
 #[cfg(test)]
 mod execution_tests;
