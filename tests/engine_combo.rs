@@ -2,14 +2,19 @@
 //! quote file sends the same order sequence as `hft backtest` over that file (both fill combos
 //! by the one rule of `exchange::ComboOrder`), its positions equal the gateway's ledger (the
 //! BAG-level executions are not booked); and a combo pair whose leg has no contract details
-//! does not start (the error names the pair and the policy). How time is made comparable: see
+//! does not start (the error names the pair and the policy); and under the message orderings
+//! real TWS produces for combos (`[orderflow]`: BAG statuses first, PendingCancel, legs'
+//! commissions late and repeated, the connection dropped with a BAG working, REQ_EXECUTIONS
+//! replays with the BAG-level executions in them) each leg's execution is booked once and the
+//! engine ends holding what the ledger holds. How time is made comparable: see
 //! `tests/engine.rs`.
 
 mod common;
 
 use common::{start_gateway, test_params};
 use hft::backtest::Backtest;
-use hft::config::{ComboPrice, Policy};
+use hft::config::{ComboPrice, OrderMoment, OrderflowParams, Policy, WaitStrategy};
+use std::collections::BTreeSet;
 
 const T0: i64 = 1_700_000_000;
 
@@ -109,4 +114,84 @@ fn a_combo_pair_without_contract_details_does_not_start() {
         "{msg}"
     );
     assert!(gw.snapshot().orders.is_empty());
+}
+
+#[test]
+fn combos_under_every_message_ordering_book_each_leg_once() {
+    let (gw, quotes) = common::replaying_gateway("combo-orderflow", 700, 500.0, |p| {
+        p.orderflow = OrderflowParams {
+            seed: 12,
+            status_first_probability: 0.5,
+            commission_delay_ms: [0, 20],
+            commission_repeat_probability: 0.5,
+            pending_cancel_ms: [0, 30],
+            answer_delay_ms: [0, 20],
+            // The first BAG's acknowledgement and the next moment after the reconnection:
+            // what filled meanwhile comes back only in REQ_EXECUTIONS, BAG-level ones included.
+            disconnect_at: vec![OrderMoment::Acknowledged, OrderMoment::PartialFill],
+            disconnect_probability: 1.0,
+            max_disconnects: 2,
+            bag_executions_in_replay: true,
+            ..OrderflowParams::default()
+        };
+        p.gateway.book_levels = 1;
+    });
+    let mut params = combo_params();
+    params.engine.wait = WaitStrategy::Backoff;
+    params.connection.reconnect_min_ms = 20;
+    params.connection.reconnect_max_ms = 200;
+    params.risk.flatten_on_stop = true;
+    let engine = common::EngineRun::start(&gw, params.clone(), "combo-orderflow");
+    let run_dir = engine.run_dir.clone();
+    common::wait_replay_done(&gw);
+    let report = engine.finish();
+    let snap = gw.snapshot();
+    let d = &report.dispatch;
+    let c = &d.counters;
+    let disconnects = gw
+        .stats()
+        .orderflow_disconnects
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        disconnects >= 1,
+        "the connection dropped with a BAG working"
+    );
+    assert!(c.combo_executions > 0, "{c:?}");
+    // Positions and commissions per symbol equal the ledger's.
+    let symbols = params.symbols();
+    for (i, symbol) in symbols.iter().enumerate() {
+        let held: f64 = snap
+            .positions
+            .iter()
+            .filter(|(_, s, _, _)| s == symbol)
+            .map(|p| p.2)
+            .sum();
+        assert_eq!(
+            d.positions[i].qty, held,
+            "{symbol}: engine vs ledger ({c:?})"
+        );
+        let commission: f64 = snap
+            .executions
+            .iter()
+            .filter(|e| e.symbol == *symbol)
+            .map(|e| e.commission)
+            .sum();
+        assert!(
+            (d.positions[i].commissions - commission).abs() < 1e-6,
+            "{symbol}: commissions {} vs ledger {commission}",
+            d.positions[i].commissions
+        );
+    }
+    // Each leg's execution counted once (the ledger holds legs only), journaled once.
+    assert_eq!(c.fills as usize, snap.executions.len(), "{c:?}");
+    let journal = common::journal_exec_ids(&run_dir);
+    let unique: BTreeSet<&String> = journal.iter().collect();
+    assert_eq!(unique.len(), journal.len(), "an execution journaled twice");
+    assert_eq!(journal.len(), snap.executions.len());
+    assert!(
+        snap.orders.iter().all(|o| o.state != "Submitted"),
+        "nothing works at the end"
+    );
+    let _ = std::fs::remove_file(quotes);
+    let _ = std::fs::remove_dir_all(run_dir);
 }

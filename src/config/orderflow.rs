@@ -63,6 +63,9 @@ pub struct OrderflowParams {
     pub reject_probability: f64,
     /// The codes drawn from (a subset of 103, 110, 200, 203, 10147).
     pub reject_codes: Vec<i32>,
+    /// REQ_EXECUTIONS answers include each combo's BAG-level executions (secType BAG), beside
+    /// its legs', as real TWS's replay can (a client must never book them).
+    pub bag_executions_in_replay: bool,
 }
 
 impl OrderflowParams {

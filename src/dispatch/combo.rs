@@ -34,8 +34,8 @@ use super::execution::OrderKind;
 use super::tickets::Ticket;
 use super::{Dispatcher, OrderSlot, Outbound, PendingOrder, PlaceOrder};
 use crate::config::ComboPrice;
-use crate::journal::JournalEntry;
-use crate::types::{BAG_INSTRUMENT, OrderStatusKind, Side};
+use crate::journal::{ComboLeg, JournalEntry};
+use crate::types::{OrderStatusKind, Side};
 
 /// A combo order on the wire: leg A is [`PlaceOrder`]'s instrument, side and quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,91 +99,7 @@ fn larger(a: u32, b: u32) -> i64 {
     i64::from(a.max(b))
 }
 
-/// Codes that reject a combo (an order-ending code that is not about a cancel, or IB's 10043
-/// for a combo without NonGuaranteed).
-fn is_reject(code: i32) -> bool {
-    code != crate::wire::ids::codes::ORDER_NOT_FOUND && code != 10148
-}
-
 impl Dispatcher {
-    /// The slots of order `order_id` as the gateway names it: a combo's two leg slots, or
-    /// the order's one slot.
-    pub(super) fn order_slots(&self, order_id: i32) -> [Option<usize>; 2] {
-        let Some(i) = self.slot_index(order_id) else {
-            return [None, None];
-        };
-        let companion = match self.slots[i].and_then(|s| s.combo) {
-            Some(c) if c.bag_id == order_id => {
-                self.slot_index(order_id.wrapping_add(1)).filter(|&j| {
-                    self.slots[j].and_then(|s| s.combo).map(|c| c.bag_id) == Some(order_id)
-                })
-            }
-            _ => None,
-        };
-        [Some(i), companion]
-    }
-
-    /// The id the gateway knows order `order_id` by (a combo leg's: its BAG's).
-    pub(super) fn wire_id(&self, order_id: i32) -> i32 {
-        self.slot_index(order_id)
-            .and_then(|i| self.slots[i])
-            .and_then(|s| s.combo)
-            .map_or(order_id, |c| c.bag_id)
-    }
-
-    /// The order id of the slot an execution of `order_id` on `instrument` (a buy: `buy`)
-    /// belongs to: a combo leg's own slot, or `order_id`. An execution whose symbol the engine
-    /// does not know by name goes by its side (a pair trade's legs trade opposite sides).
-    pub(super) fn leg_order_id(&self, order_id: i32, instrument: u16, buy: bool) -> i32 {
-        let [Some(i), Some(j)] = self.order_slots(order_id) else {
-            return order_id;
-        };
-        let (Some(a), Some(b)) = (self.slots[i], self.slots[j]) else {
-            return order_id;
-        };
-        let known = instrument == a.instrument || instrument == b.instrument;
-        if instrument == b.instrument || (!known && b.buy == buy && a.buy != buy) {
-            b.order_id
-        } else {
-            order_id
-        }
-    }
-
-    /// A BAG-level execution: counted, never booked (see the module rules). True when it was
-    /// one.
-    pub(super) fn bag_execution(&mut self, instrument: u16) -> bool {
-        if instrument != BAG_INSTRUMENT {
-            return false;
-        }
-        self.counters.combo_executions += 1;
-        true
-    }
-
-    /// An order-ending error `code` for order `order_id`: a combo's rejection is logged and
-    /// counted once. True when the order is a combo.
-    pub(super) fn combo_error(&mut self, order_id: i32, code: i32) -> bool {
-        let [Some(i), Some(_)] = self.order_slots(order_id) else {
-            return false;
-        };
-        let Some(s) = self.slots[i].filter(|s| !s.status.is_terminal()) else {
-            return true;
-        };
-        if is_reject(code) {
-            self.counters.combo_rejects += 1;
-            if let Some(cp) = self.ticket_mut(s.ticket).and_then(|t| t.combo.as_mut()) {
-                cp.rejected = true;
-            }
-            tracing::warn!(
-                pair = s.pair,
-                order_id,
-                code,
-                policy = "combo",
-                "combo order rejected: not re-sent under another policy"
-            );
-        }
-        true
-    }
-
     /// Opens ticket `id`'s combo: both legs count as live, one BAG order is submitted.
     pub(super) fn open_combo(&mut self, id: u32, a: PendingOrder, b: PendingOrder) {
         if let Some(t) = self.ticket_mut(id) {
@@ -270,6 +186,7 @@ impl Dispatcher {
                 ticket: o.ticket,
                 leg,
                 seq: o.seq,
+                combo: Some(ComboLeg { bag_id, ratio }),
             });
             self.open_slot(
                 slot,

@@ -7,8 +7,9 @@ use super::harness::{Harness, cancels, places};
 use super::*;
 use crate::config::ComboPrice;
 use crate::types::{BAG_INSTRUMENT, EndKind, ExecId, OrderEvent};
+use crate::wire::ids::codes;
 
-fn started(execution: ExecutionParams) -> Harness {
+pub(super) fn started(execution: ExecutionParams) -> Harness {
     let risk = RiskParams {
         leg_retries: 1,
         ..RiskParams::default()
@@ -19,7 +20,7 @@ fn started(execution: ExecutionParams) -> Harness {
     Harness::started_with(h)
 }
 
-fn combo(price: ComboPrice) -> ExecutionParams {
+pub(super) fn combo(price: ComboPrice) -> ExecutionParams {
     ExecutionParams {
         policy: Policy::Combo,
         combo_price: price,
@@ -36,7 +37,7 @@ fn kind(p: &PlaceOrder) -> ComboKind {
 }
 
 /// The BAG-level execution of `units` at `net`.
-fn bag_exec(h: &mut Harness, bag: i32, units: f64, net: f64) -> Vec<Outbound> {
+pub(super) fn bag_exec(h: &mut Harness, bag: i32, units: f64, net: f64) -> Vec<Outbound> {
     h.next_exec += 1;
     let mut id = ExecId::new();
     id.push_str(&format!("bag{}", h.next_exec));
@@ -52,7 +53,7 @@ fn bag_exec(h: &mut Harness, bag: i32, units: f64, net: f64) -> Vec<Outbound> {
 }
 
 /// Answers the reconciliation round the dispatcher asked for, with positions `held`.
-fn reconcile(h: &mut Harness, held: [f64; 2]) -> Vec<Outbound> {
+pub(super) fn reconcile(h: &mut Harness, held: [f64; 2]) -> Vec<Outbound> {
     let mut out = h.event(OrderEvent::End(EndKind::Executions));
     out.extend(h.event(OrderEvent::End(EndKind::OpenOrders)));
     for (i, q) in held.into_iter().enumerate() {
@@ -62,7 +63,7 @@ fn reconcile(h: &mut Harness, held: [f64; 2]) -> Vec<Outbound> {
     out
 }
 
-fn controls(items: &[Outbound]) -> Vec<Control> {
+pub(super) fn controls(items: &[Outbound]) -> Vec<Control> {
     items
         .iter()
         .filter_map(|o| match o {
@@ -258,4 +259,37 @@ fn a_combo_the_market_moved_away_from_is_repriced_while_nothing_filled() {
     assert_eq!(again.len(), 1);
     assert_eq!(kind(&again[0]).net, Some(5));
     assert_eq!(h.d.counters().combo_reprices, 1);
+}
+
+/// IB's 202 (order cancelled) for a BAG it is cancelling is a cancel, not a reject: a legged
+/// BAG still waits for its confirming round (a leg's execution may be on its way behind the
+/// status: status first), and nothing is counted as a rejected combo (model seed 11439).
+#[test]
+fn a_202_on_a_legged_combo_is_a_cancel_and_the_legs_wait_for_the_confirming_round() {
+    let mut h = started(combo(ComboPrice::Mid));
+    let bag = places(&h.entry(1))[0].order_id;
+    h.exec(bag, 1, false, 50.0);
+    let mut out = Vec::new();
+    for _ in 0..20 {
+        out.extend(h.advance(60));
+    }
+    assert_eq!(cancels(&out), [bag]);
+    // Status first: the cancel's 202 and final status before B's last executions.
+    let mut out = h.error(bag, codes::ORDER_CANCELLED);
+    out.extend(h.status(bag, OrderStatusKind::Cancelled, 0.0));
+    assert!(
+        places(&out).is_empty(),
+        "nothing before the confirming round"
+    );
+    assert_eq!(h.d.counters().combo_rejects, 0, "a cancel is not a reject");
+    h.exec(bag, 1, false, 150.0);
+    let out = h.advance(60);
+    assert_eq!(
+        controls(&out),
+        [Control::Executions, Control::OpenOrders, Control::Positions]
+    );
+    let out = reconcile(&mut h, [0.0, -200.0]);
+    let crossed: Vec<(u16, u32)> = places(&out).iter().map(|p| (p.instrument, p.qty)).collect();
+    assert_eq!(crossed, [(0, 100)], "only what A lacks: B is complete");
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
 }

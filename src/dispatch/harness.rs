@@ -34,6 +34,17 @@ impl Harness {
         pairs: Vec<[u16; 2]>,
         execution: ExecutionParams,
     ) -> Self {
+        Self::restoring(risk, pairs, execution, None)
+    }
+
+    /// As [`with_execution`](Self::with_execution), restoring the journal of an earlier run
+    /// (`--resume`).
+    pub fn restoring(
+        risk: RiskParams,
+        pairs: Vec<[u16; 2]>,
+        execution: ExecutionParams,
+        restored: Option<&crate::journal::Recovered>,
+    ) -> Self {
         let now = 1_000 * MS;
         let feed = Arc::new(FeedState::new(2));
         let d = Dispatcher::new(
@@ -52,7 +63,7 @@ impl Harness {
                 execution,
                 policies: Vec::new(),
             },
-            None,
+            restored,
             now,
         );
         let mut h = Harness {

@@ -110,9 +110,8 @@ impl Dispatcher {
                 status,
                 epoch: 0,
                 live_at: 0,
-                // A restored combo's legs are plain orders (their executions name their
-                // instruments; the BAG-level one is never booked).
-                combo: None,
+                // A combo's legs are linked to their BAG again (`combo_resume.rs`).
+                combo: super::combo_resume::combo_link(r, o),
             };
             if o.done {
                 self.unlive(i);
@@ -162,6 +161,7 @@ impl Dispatcher {
                 *t = l.qty;
             }
         }
+        self.restore_combo_tickets(r);
         for (x, p) in self.projected.iter_mut().zip(self.positions.iter()) {
             *x = p.qty;
         }
@@ -265,7 +265,7 @@ impl Dispatcher {
             return;
         };
         match self.slot_index(order_id) {
-            Some(_) if !startup => {
+            Some(_) if !startup || self.resumed_combo_order(order_id) => {
                 let epoch = self.epoch;
                 // A combo is listed once, for both its legs.
                 for i in self.order_slots(order_id).into_iter().flatten() {

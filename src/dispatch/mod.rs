@@ -20,6 +20,8 @@
 
 mod book;
 mod combo;
+mod combo_resume;
+mod combo_route;
 mod counters;
 mod execution;
 mod fills;

@@ -216,6 +216,7 @@ impl Dispatcher {
             ticket: o.ticket,
             leg: o.leg,
             seq: o.seq,
+            combo: None,
         });
         let reducing = o.ticket == 0 || self.ticket_mut(o.ticket).is_some_and(|t| t.unwind);
         self.open_slot(

@@ -441,8 +441,11 @@ impl Dispatcher {
             && self.link == Link::Up
             && self.pending.is_empty()
             && self.live.is_empty()
-            && self.positions.iter().any(|p| p.qty != 0.0)
+            && (self.positions.iter().any(|p| p.qty != 0.0) || self.pair_books_hold())
             && !self.executions_in_flight();
+        // (A pair's book can hold what the account does not: two pairs holding a shared name
+        // on opposite sides. Each book is flattened by its own orders, which offset each
+        // other at the account; netting them without a trade is the cross-basket rule's.)
         if ready {
             self.flatten();
         }
@@ -506,6 +509,13 @@ impl Dispatcher {
                 self.flatten_order(i as u16, u16::MAX, q);
             }
         }
+    }
+
+    /// A pair's book holds something (a flatten has work even when the account is flat).
+    fn pair_books_hold(&self) -> bool {
+        self.pairs[..self.pair_count]
+            .iter()
+            .any(|p| p.book.legs().iter().any(|l| l.qty != 0.0))
     }
 
     fn flatten_order(&mut self, instrument: u16, pair: u16, qty: f64) {

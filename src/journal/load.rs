@@ -1,6 +1,6 @@
 //! Reading a journal back after a crash.
 
-use super::ExecId;
+use super::{ComboLeg, ExecId};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
@@ -82,6 +82,8 @@ pub struct RecoveredOrder {
     pub ticket: u32,
     pub leg: u8,
     pub seq: u64,
+    /// A combo leg: its BAG and ratio (`None`: a plain order).
+    pub combo: Option<ComboLeg>,
     /// When it was sent (Unix epoch ns).
     pub t_ns: u64,
     /// It reached a terminal state (`D` line).
@@ -267,6 +269,14 @@ impl Loader<'_> {
                 let ticket = f.parse("ticket")?;
                 let leg = f.parse("leg")?;
                 let seq = f.parse("seq")?;
+                // A combo leg's BAG and ratio (absent for a plain order).
+                let combo = match f.0.next() {
+                    None => None,
+                    Some(bag) => Some(ComboLeg {
+                        bag_id: bag.parse().map_err(|_| format!("bad bag_id {bag:?}"))?,
+                        ratio: f.parse("ratio")?,
+                    }),
+                };
                 f.end()?;
                 self.saw_order_id(order_id);
                 let Some(instrument) = self.instrument(symbol) else {
@@ -282,6 +292,7 @@ impl Loader<'_> {
                     ticket,
                     leg,
                     seq,
+                    combo,
                     t_ns,
                     done: false,
                     cancelled: false,

@@ -37,6 +37,7 @@
 //!
 //! ```text
 //! O,t_ns,order_id,symbol,pair,BUY|SELL,qty,ticket,leg,seq    an order written to the socket
+//!   [,bag_id,ratio]                                          ... a combo leg: its BAG, ratio
 //! X,t_ns,order_id                                            a cancel written to the socket
 //! D,t_ns,order_id,filled                                     the order is done (terminal state)
 //! E,t_ns,order_id,exec_id,symbol,pair,qty,price              an execution (qty signed: + buy)
@@ -58,6 +59,11 @@
 //! C,0000e0d5.6567cd7a.01.01,1.0
 //! D,1718000000250000000,101,100
 //! ```
+//!
+//! A combo (BAG) order is two `O` lines, one per leg, each ending in the BAG's order id and
+//! the leg's ratio (the second leg's own id is the BAG's plus one and never goes on the wire;
+//! `dispatch/combo.rs`), so a resumed run links both legs to the BAG again. A file without
+//! them (a plain order, or a journal from before) reads as before.
 //!
 //! `t_ns` are Unix epoch nanoseconds. `pair` is the pair index, `65535` (`u16::MAX`) for an
 //! order that belongs to no pair (a flatten). Floats are written shortest-round-trip (Rust's
@@ -84,7 +90,7 @@ pub const FILE: &str = "journal.csv";
 
 /// First line of a new journal file; [`load`] refuses a file whose version line differs.
 pub const HEADER: &str = "# hft journal v1\n\
-# O,t_ns,order_id,symbol,pair,side,qty,ticket,leg,seq | X,t_ns,order_id | D,t_ns,order_id,filled \
+# O,t_ns,order_id,symbol,pair,side,qty,ticket,leg,seq[,bag_id,ratio] | X,t_ns,order_id | D,t_ns,order_id,filled \
 | E,t_ns,order_id,exec_id,symbol,pair,qty,price | C,exec_id,commission \
 | N,t_ns,symbol,pair,qty,price | A,exec_id,pair,qty\n";
 
@@ -103,6 +109,8 @@ pub enum JournalEntry {
         ticket: u32,
         leg: u8,
         seq: u64,
+        /// A combo leg: its BAG and ratio; `None` for a plain order.
+        combo: Option<ComboLeg>,
     },
     /// A cancel written to the socket.
     Cancel { t_ns: u64, order_id: i32 },
@@ -144,6 +152,15 @@ pub enum JournalEntry {
         pair: u16,
         qty: f64,
     },
+}
+
+/// What links a journaled order to the combo (BAG) it is a leg of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ComboLeg {
+    /// The BAG's order id (the first leg's; the one on the wire).
+    pub bag_id: i32,
+    /// The leg's ratio (shares per combo unit).
+    pub ratio: u32,
 }
 
 /// When the journal is forced to disk (defined with the parameters it is read from).

@@ -63,6 +63,14 @@ fn order(order_id: i32, instrument: u16, pair: u16, buy: bool, qty: u32) -> Jour
         ticket: 40_000 + order_id as u32,
         leg: (order_id % 2) as u8,
         seq: u64::MAX - order_id as u64,
+        // Orders 104 and 105 are the legs of BAG 104 (ratios 1 and 2).
+        combo: match order_id {
+            104 | 105 => Some(ComboLeg {
+                bag_id: 104,
+                ratio: order_id as u32 - 103,
+            }),
+            _ => None,
+        },
     }
 }
 
@@ -149,6 +157,7 @@ fn every_field_round_trips() {
             ticket,
             leg,
             seq,
+            combo,
         } = *e
         {
             want_orders.push(RecoveredOrder {
@@ -160,6 +169,7 @@ fn every_field_round_trips() {
                 ticket,
                 leg,
                 seq,
+                combo,
                 t_ns,
                 done: false,
                 cancelled: false,
@@ -460,6 +470,44 @@ fn a_working_order_recovers_its_partial_fills() {
     let done = r.orders.iter().find(|o| o.order_id == 202).unwrap();
     assert!(done.done);
     assert_eq!(done.filled, 50.0);
+}
+
+/// A combo's two legs carry their BAG and ratio through the file; a line without them (a
+/// plain order, or a journal written before them) reads as a plain order; a bad BAG or a
+/// missing ratio is an error naming the field.
+#[test]
+fn combo_legs_round_trip_and_plain_lines_read_as_before() {
+    let dir = TempDir::new();
+    write(
+        &dir.file(),
+        &[order(105, 1, 0, false, 200), order(104, 0, 0, true, 100)],
+        FsyncPolicy::Never,
+        8,
+    );
+    let text = std::fs::read_to_string(dir.file()).unwrap();
+    assert!(
+        text.contains(",104,2\n") && text.ends_with(",104,1\n"),
+        "{text}"
+    );
+    let r = load(&dir.file(), &symbols()).unwrap();
+    let combos: Vec<(i32, Option<ComboLeg>)> =
+        r.orders.iter().map(|o| (o.order_id, o.combo)).collect();
+    let leg = |ratio| Some(ComboLeg { bag_id: 104, ratio });
+    assert_eq!(combos, [(105, leg(2)), (104, leg(1))]);
+
+    let plain = format!("{HEADER}O,1,9,SPY,0,BUY,100,4,0,7\n");
+    std::fs::write(dir.file(), plain).unwrap();
+    let r = load(&dir.file(), &symbols()).unwrap();
+    assert_eq!(r.orders[0].combo, None);
+
+    for (line, field) in [
+        ("O,1,9,SPY,0,BUY,100,4,0,7,x,1", "bag_id"),
+        ("O,1,9,SPY,0,BUY,100,4,0,7,9", "ratio"),
+    ] {
+        std::fs::write(dir.file(), format!("{HEADER}{line}\n")).unwrap();
+        let err = load(&dir.file(), &symbols()).unwrap_err().to_string();
+        assert!(err.contains(field), "{line}: {err}");
+    }
 }
 
 #[test]

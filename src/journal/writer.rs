@@ -464,13 +464,18 @@ fn format_entry(buf: &mut Vec<u8>, symbols: &[String], entry: &JournalEntry) {
             ticket,
             leg,
             seq,
+            combo,
         } => {
             let side = if buy { "BUY" } else { "SELL" };
             let symbol = symbol(instrument);
-            writeln!(
+            let _ = write!(
                 buf,
                 "O,{t_ns},{order_id},{symbol},{pair},{side},{qty},{ticket},{leg},{seq}"
-            )
+            );
+            match combo {
+                Some(c) => writeln!(buf, ",{},{}", c.bag_id, c.ratio),
+                None => writeln!(buf),
+            }
         }
         JournalEntry::Cancel { t_ns, order_id } => writeln!(buf, "X,{t_ns},{order_id}"),
         JournalEntry::Done {
@@ -549,6 +554,7 @@ mod tests {
                     ticket: 4,
                     leg: 1,
                     seq: 77,
+                    combo: None,
                 },
                 "O,5,9,QQQ,65535,SELL,30,4,1,77\n",
             ),

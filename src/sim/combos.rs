@@ -13,8 +13,11 @@
 //! the average net), then the BAG's ORDER_STATUS (filled and remaining in units, the average
 //! net as avgFillPrice), then the leg's COMMISSION_REPORT (legs only; `[orderflow]` may delay
 //! or repeat it). Positions move per leg. A modification (the BAG's id re-sent) changes units
-//! and the net limit; a cancel ends the BAG and its legs at once (no PendingCancel for combos).
-//! Open-order answers list working combos with their BAG contract.
+//! and the net limit; a cancel ends the BAG and its legs at once (with `[orderflow]`
+//! `pending_cancel_ms`, after a PendingCancel). Open-order answers list working combos with
+//! their BAG contract. `[orderflow]` for combos (status first, PendingCancel, late and
+//! repeated commissions, disconnections, BAG-level executions in REQ_EXECUTIONS) is in
+//! `combo_flow.rs`.
 
 use super::GatewayStats;
 use super::encode::{ContractInfo, Out};
@@ -41,6 +44,9 @@ pub(super) struct GatewayCombo {
     pub(super) contract: ContractInfo,
     /// BAG-level executions reported so far (their ids).
     bag_execs: u32,
+    /// Each BAG-level execution, after the ledger index of the leg execution that completed
+    /// its units (REQ_EXECUTIONS may replay them: `combo_flow.rs`).
+    pub(super) bag_executions: Vec<(usize, ExecRec)>,
 }
 
 /// Checks combo `o` with legs `x`: its legs as the gateway's instruments, or
@@ -175,10 +181,12 @@ impl Orders {
                 sec_type: "BAG",
             },
             bag_execs: 0,
+            bag_executions: Vec::new(),
         });
         let k = self.combos.len() - 1;
         send_bag(v, &self.combos[k], true);
         send_bag(v, &self.combos[k], false);
+        self.combo_acknowledged(v, k);
         self.try_combo(v, k, time);
     }
 
@@ -276,10 +284,12 @@ impl Orders {
             }
             None => c.combo.try_fill(&mut self.ledger, v.books, time, on),
         }
+        let mut last_leg_exec = None;
         for e in events {
             match e {
                 ComboEvent::LegExecution { exec, .. } => {
                     GatewayStats::bump(&v.stats.executions);
+                    last_leg_exec = Some(exec);
                     self.report_leg(v, k, exec);
                 }
                 ComboEvent::Units { units, net } => {
@@ -290,32 +300,28 @@ impl Orders {
                     c.bag.state = c.combo.state;
                     c.bag_execs += 1;
                     let exec = bag_exec(c, units, net, &self.ledger, time);
+                    let status = self.bag_status_of(v.flow, k);
+                    let c = &self.combos[k];
                     if let Some(s) = v.sessions.of_client(c.bag.client_id) {
                         s.send(Out::Execution {
                             req_id: -1,
                             exec: &exec,
                             contract: &c.contract,
                         });
-                        s.send(Out::OrderStatus(&c.bag));
+                        s.send(status);
                     }
+                    let after = last_leg_exec.unwrap_or(usize::MAX);
+                    self.combos[k].bag_executions.push((after, exec));
                 }
             }
         }
     }
 
-    /// A leg's execution: its report, the BAG's status, the leg's commission, the position.
+    /// A leg's execution: its report, the BAG's status, the leg's commission (in the orders
+    /// `[orderflow]` draws: `combo_flow.rs`), the position.
     fn report_leg(&mut self, v: &mut Venue<'_>, k: usize, exec: usize) {
+        self.report_leg_flow(v, k, exec);
         let e = &self.ledger.executions[exec];
-        let c = &self.combos[k];
-        if let Some(s) = v.sessions.of_client(c.bag.client_id) {
-            s.send(Out::Execution {
-                req_id: -1,
-                exec: e,
-                contract: &v.contracts[e.symbol],
-            });
-            s.send(Out::OrderStatus(&c.bag));
-            v.flow.send_commission(s, e);
-        }
         let key = (e.account.clone(), e.symbol);
         let pos = self.ledger.positions.get(&key).copied().unwrap_or_default();
         if v.flow.position_changed(&key, (pos.qty, pos.avg_cost)) {

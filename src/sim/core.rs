@@ -510,9 +510,12 @@ impl Core {
                 requests::open_orders(s, (ledger, combos), contracts, working, None)
             }),
             Request::CompletedOrders { .. } => requests::completed_orders(s, ledger, contracts),
-            Request::Executions { req_id, filter } => flow.answer(s, |s| {
-                requests::executions(s, ledger, contracts, req_id, &filter)
-            }),
+            Request::Executions { req_id, filter } => {
+                let bags = flow.bag_executions_in_replay().then_some(combos);
+                flow.answer(s, |s| {
+                    requests::executions(s, (ledger, bags), contracts, req_id, &filter)
+                })
+            }
             Request::Ids { .. } => s.send(Out::NextValidId(self.orders.next_id_for(client_id))),
             Request::Positions => {
                 // Answered as positions stood (a lag included) when asked.

@@ -4,6 +4,7 @@
 
 mod account;
 mod account_subs;
+mod combo_flow;
 mod combos;
 mod core;
 mod encode;

@@ -146,6 +146,11 @@ impl Orderflow {
         due
     }
 
+    /// True when REQ_EXECUTIONS answers include the BAG-level executions of combos.
+    pub(super) fn bag_executions_in_replay(&self) -> bool {
+        self.p.bag_executions_in_replay
+    }
+
     /// True when an execution's status (and open order) should go before its EXECUTION_DATA.
     pub(super) fn status_first(&mut self) -> bool {
         self.chance(self.p.status_first_probability)

@@ -41,7 +41,7 @@ impl Venue<'_> {
     }
 }
 
-fn drop_conn(sessions: &mut Sessions, flow: &mut Orderflow, conn: u64) {
+pub(super) fn drop_conn(sessions: &mut Sessions, flow: &mut Orderflow, conn: u64) {
     sessions.close(conn);
     flow.dropped.push(conn);
 }
@@ -265,7 +265,7 @@ impl Orders {
         if let Some(k) = self.combo_of(client_id, order_id)
             && self.combos[k].combo.is_working()
         {
-            return self.cancel_combo(v, k);
+            return self.cancel_combo_flow(v, conn, k);
         }
         match self.ledger.find(client_id, order_id) {
             Some(i) if self.ledger.orders[i].state.is_working() => self.cancel_working(v, conn, i),
@@ -312,6 +312,9 @@ impl Orders {
 
     /// A deferred cancel takes effect (unless the order filled meanwhile).
     pub(super) fn cancel_due(&mut self, v: &mut Venue<'_>, index: usize) {
+        if self.combo_cancel_due(v, index) {
+            return;
+        }
         if self.ledger.orders[index].state.is_working() {
             self.cancel_index(v, index);
         }

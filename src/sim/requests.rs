@@ -186,16 +186,20 @@ impl History {
     }
 }
 
-/// REQ_EXECUTIONS: every execution that passes the filter, each with its commission.
+/// REQ_EXECUTIONS: every execution that passes the filter, each with its commission; with
+/// `bags` (`[orderflow]` `bag_executions_in_replay`), each combo's BAG-level executions too,
+/// right after the leg execution that completed their units (no commission: IB reports
+/// commissions for legs only).
 pub(super) fn executions(
     s: &mut Session,
-    ledger: &Ledger,
+    (ledger, bags): (&Ledger, Option<&[GatewayCombo]>),
     contracts: &[ContractInfo],
     req_id: i32,
     f: &ExecutionFilter<'_>,
 ) {
     let since = parse_end_date(f.time).flatten();
-    for e in &ledger.executions {
+    let bag_execs = super::combo_flow::bag_replay(bags.unwrap_or_default());
+    for (index, e) in ledger.executions.iter().enumerate() {
         let side_ok = match f.side {
             "" => true,
             "BUY" | "BOT" => e.side == Side::Buy,
@@ -214,6 +218,13 @@ pub(super) fn executions(
                 contract: &contracts[e.symbol],
             });
             s.send(Out::Commission(e));
+            for &(bag, contract) in bag_execs.get(&index).into_iter().flatten() {
+                s.send(Out::Execution {
+                    req_id,
+                    exec: bag,
+                    contract,
+                });
+            }
         }
     }
     s.send(Out::ExecutionEnd { req_id });

@@ -12,10 +12,13 @@
 //! numbering), each filled on its own (non-guaranteed: one leg may fill while the other
 //! waits); what the engine hears names `N` only, as IB does: leg executions (with the leg's
 //! instrument), a BAG-level execution when complete units grow (before or after the leg's),
-//! the BAG's status in units, commissions for legs only, one open order. The BAG's statuses
-//! wait in the executions' stream, behind the executions they follow (PROTOCOL.md: the
-//! status with the net average price after the executions): a status in units cannot say
-//! what each leg filled, so only that order lets an engine know a legged BAG has ended.
+//! the BAG's status in units, commissions for legs only, one open order. A BAG's statuses
+//! usually wait in the executions' stream, behind the executions they follow (PROTOCOL.md:
+//! the status with the net average price after the executions); for some BAGs (status first)
+//! they go in the statuses' stream and may overtake the legs' executions, PendingCancel and a
+//! final Cancelled included: a status in units cannot say what each leg filled, so an engine
+//! learns a legged BAG's legs from a reconciliation round after its end. BAG-level executions
+//! are replayed with the legs' (live, and at a random place in a REQ_EXECUTIONS answer).
 use super::Rng;
 use crate::dispatch::{Control, OrderKind, PlaceOrder};
 use crate::types::{Account, EndKind, ExecId, OrderEvent, OrderStatusKind, Side};
@@ -103,6 +106,9 @@ pub(super) struct Gateway {
     /// day's executions).
     bag_units: BTreeMap<i32, f64>,
     bag_execs: Vec<OrderEvent>,
+    /// BAGs whose statuses go to the statuses' stream (status first: they may overtake the
+    /// legs' executions they reflect; drawn per BAG).
+    bag_status_first: std::collections::BTreeSet<i32>,
 }
 
 impl Gateway {
@@ -121,6 +127,7 @@ impl Gateway {
             now: 0,
             bag_units: BTreeMap::new(),
             bag_execs: Vec::new(),
+            bag_status_first: Default::default(),
         }
     }
 
@@ -386,6 +393,7 @@ impl Gateway {
         if rng.chance(50) {
             self.push_commission(&x);
         }
+        self.replay_bag_exec(rng);
     }
 
     /// The socket is gone: what was on its way is lost, and orders nobody heard of may never
@@ -423,15 +431,14 @@ impl Gateway {
         match c {
             Control::Executions => {
                 let day = self.execs.clone();
+                let from = self.streams[RECON_EXECS].len();
                 for x in &day {
                     self.push(RECON_EXECS, exec_event(x, false), Some(x.order_id));
                     if rng.chance(90) {
                         self.push_commission(x);
                     }
                 }
-                for e in self.bag_execs.clone() {
-                    self.push(RECON_EXECS, e, None);
-                }
+                self.replay_bag_execs(rng, RECON_EXECS, from);
                 self.push(RECON_EXECS, OrderEvent::End(EndKind::Executions), None);
             }
             Control::OpenOrders => {

@@ -78,3 +78,33 @@ fn seed_5999_a_resent_passive_hedge_is_reserved_once() {
         check_passive(seed);
     }
 }
+
+/// Runs the schedule of `seed` with the `combo` policy's settings drawn from it.
+fn check_combo(seed: u64) {
+    if let Err(e) = super::run_with(seed, Execution::drawn(Policy::Combo, seed)) {
+        panic!("combo model schedule failed: seed {seed}: {e}");
+    }
+}
+
+/// A BAG's 202 (order cancelled) counted as a rejected combo: the legged BAG skipped its
+/// confirming round and crossed what a leg lacked while that leg's executions were still on
+/// their way behind the status (status first), an over-hedge (seed 11439; the other seeds
+/// ended the same way or legged, in seeds 0-49,999).
+#[test]
+fn seed_11439_a_bag_cancel_is_not_a_reject() {
+    for seed in [
+        11439, 13412, 19218, 25417, 29002, 29584, 29831, 34620, 38628, 39311, 41225, 43314, 43772,
+    ] {
+        check_combo(seed);
+    }
+}
+
+/// Two pairs sharing an instrument, each left holding it on opposite sides (their hedges
+/// cancelled at the wind-down): the account was flat, so the end-of-run flatten (sized per
+/// instrument from the account) did nothing and each pair's book held 200 of the shared name
+/// against the other. The flatten now runs while any pair's book holds something: each book
+/// is flattened by its own orders (seed 24469).
+#[test]
+fn seed_24469_pairs_sharing_a_name_end_flat_in_their_books() {
+    check_passive(24469);
+}

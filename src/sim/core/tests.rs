@@ -193,6 +193,7 @@ fn first_symbol(h: &Harness) -> String {
     h.core.contracts[0].symbol.clone()
 }
 
+mod combo_flow;
 mod orderflow;
 
 #[test]

@@ -46,7 +46,39 @@ impl Gateway {
             avg_fill_price: 0.0,
             last_fill_price: 0.0,
         };
-        self.push(EXECS, e, Some(bag));
+        // Usually behind the executions it follows; for some BAGs (status first) in the
+        // statuses' stream, so it may overtake the legs' executions it reflects.
+        let stream = if self.bag_status_first.contains(&bag) {
+            STATUS
+        } else {
+            EXECS
+        };
+        self.push(stream, e, Some(bag));
+    }
+
+    /// A BAG-level execution of the day sent again (same execution id), as a replay may.
+    pub(super) fn replay_bag_exec(&mut self, rng: &mut Rng) {
+        if self.bag_execs.is_empty() || !rng.chance(40) {
+            return;
+        }
+        let e = self.bag_execs[rng.below(self.bag_execs.len() as u64) as usize];
+        let order = match e {
+            OrderEvent::Execution { order_id, .. } => Some(order_id),
+            _ => None,
+        };
+        self.push(EXECS, e, order);
+    }
+
+    /// The day's BAG-level executions, each put among the replayed executions of `stream` at
+    /// a random place after `from` (REQ_EXECUTIONS answers them in any order).
+    pub(super) fn replay_bag_execs(&mut self, rng: &mut Rng, stream: usize, from: usize) {
+        for e in self.bag_execs.clone() {
+            let len = self.streams[stream].len();
+            let at = from + rng.below((len - from + 1) as u64) as usize;
+            if self.connected {
+                self.streams[stream].insert(at, (e, None));
+            }
+        }
     }
 
     /// Places combo `p` (leg A is `p`'s) as its two legs.
@@ -61,6 +93,9 @@ impl Gateway {
             (p.order_id, p.instrument, p.side, p.qty, c.ratio_a),
             (p.order_id + 1, c.instrument_b, c.side_b, c.qty_b, c.ratio_b),
         ];
+        if rng.chance(30) {
+            self.bag_status_first.insert(p.order_id);
+        }
         for (id, instrument, side, qty, ratio) in legs {
             let order = GwOrder {
                 instrument,
