@@ -65,6 +65,7 @@
 //! write, so a crash can only leave a final line without `\n`: [`load`] ignores it
 //! ([`Recovered::truncated_tail`]) and [`spawn`] cuts it off before appending.
 
+mod format;
 mod load;
 mod writer;
 
