@@ -69,6 +69,17 @@ pub(super) fn format_entry(buf: &mut Vec<u8>, symbols: &[String], entry: &Journa
             push_exec_id(buf, &exec_id);
             writeln!(buf, ",{pair},{qty}")
         }
+        JournalEntry::Share {
+            ticket,
+            leg,
+            instrument,
+            pair,
+            residual,
+        } => writeln!(
+            buf,
+            "S,{ticket},{leg},{},{pair},{residual}",
+            symbol(instrument)
+        ),
     };
 }
 
@@ -143,6 +154,16 @@ mod tests {
                     commission: 0.35,
                 },
                 "C,0001.02_x,0.35\n",
+            ),
+            (
+                JournalEntry::Share {
+                    ticket: 12,
+                    leg: 2,
+                    instrument: 0,
+                    pair: 3,
+                    residual: 41,
+                },
+                "S,12,2,SPY,3,41\n",
             ),
         ];
         for (entry, want) in cases {
