@@ -3,7 +3,7 @@
 
 use super::harness::{Harness, places};
 use super::*;
-use crate::types::{ExecId, IntentKind, IntentOutcome, OrderEvent};
+use crate::types::{EndKind, ExecId, IntentKind, IntentOutcome, OrderEvent};
 use crate::wire::ids::codes;
 
 fn outcomes(items: &[Outbound]) -> Vec<IntentOutcome> {
@@ -472,4 +472,60 @@ fn a_shared_order_working_at_a_restart_is_split_as_without_the_restart() {
     check_invariants(&r, &[]);
     // The order ended: nobody shares anything any more.
     assert!((0..3).all(|pair| !r.d.shares_pending(pair)));
+}
+
+#[test]
+fn a_shared_order_survives_two_restarts_and_new_tickets_do_not_reuse_its_id() {
+    let trades: &[(u16, &[(u16, i64)])] = &[(0, &[(0, 100)]), (1, &[(0, -30)]), (2, &[(0, 51)])];
+    let fills = [(7.0, 100.5), (3.0, 99.5), (11.0, 101.25), (100.0, 100.0)];
+    let mut h = three(RiskParams::default());
+    let order_id = places(&h.step(1, trades))[0].order_id;
+    for (shares, price) in fills {
+        fill(&mut h, order_id, shares, price, 0.5);
+    }
+    h.status(order_id, OrderStatusKind::Filled, 121.0);
+    // Stopped after the first fill and again after the second.
+    let mut a = three(RiskParams::default());
+    places(&a.step(1, trades));
+    fill(&mut a, order_id, fills[0].0, fills[0].1, 0.5);
+    let mut b = three_restored(&reload(&a, "twice-1"));
+    b.next_exec = a.next_exec;
+    fill(&mut b, order_id, fills[1].0, fills[1].1, 0.5);
+    // The second run's journal is the first's with its own records appended.
+    b.sent.splice(0..0, a.sent.iter().copied());
+    let mut c = three_restored(&reload(&b, "twice-2"));
+    c.next_exec = b.next_exec;
+    for (shares, price) in &fills[2..] {
+        fill(&mut c, order_id, *shares, *price, 0.5);
+    }
+    c.status(order_id, OrderStatusKind::Filled, 121.0);
+    let want: Vec<Vec<PositionState>> = h.d.basket_books().map(|b| b.legs().to_vec()).collect();
+    let got: Vec<Vec<PositionState>> = c.d.basket_books().map(|b| b.legs().to_vec()).collect();
+    assert_eq!(want, got);
+    check_invariants(&c, &[]);
+    // A new shared order after the restarts (once the gateway's answers agree): its `S` lines
+    // name a ticket the journal never had.
+    c.advance(60_000);
+    c.position(0, 121.0);
+    c.reconcile([EndKind::Executions, EndKind::OpenOrders, EndKind::Positions]);
+    let out = c.step(2, &[(0, &[(0, 110)]), (2, &[(0, 61)])]);
+    let shares: Vec<u32> = journal(&out)
+        .iter()
+        .filter_map(|e| match e {
+            JournalEntry::Share { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .collect();
+    let old: Vec<u32> = journal(&a.sent)
+        .iter()
+        .filter_map(|e| match e {
+            JournalEntry::Share { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .collect();
+    assert_eq!((shares.len(), old.len()), (2, 2), "{out:?}");
+    assert!(
+        shares.iter().all(|t| !old.contains(t)),
+        "{shares:?} {old:?}"
+    );
 }
