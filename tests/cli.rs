@@ -120,3 +120,21 @@ fn live_port_needs_the_live_flag() {
     assert!(!out.status.success());
     assert!(stderr.contains("--live"), "{stderr}");
 }
+
+#[test]
+fn more_baskets_than_one_step_nets_exit_2_naming_baskets_and_netting() {
+    let overlap = include_str!("../params/basket_overlap.toml");
+    let extra = "\n[[baskets]]\nsymbols = [\"AAA\", \"BBB\", \"CCC\"]\n";
+    let file = write("17-baskets.toml", &format!("{overlap}{}", extra.repeat(15)));
+    let p = file.to_str().unwrap();
+    assert_params_error(&["run", "--params", p, "--duration", "1"], &file, "baskets");
+    let out = hft()
+        .args(["run", "--params", p, "--duration", "1"])
+        .output()
+        .expect("hft runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("strategy.basket.net_across_baskets"),
+        "{stderr}"
+    );
+}

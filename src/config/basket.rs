@@ -9,6 +9,11 @@ use serde::Deserialize;
 /// nothing of ours, so the strategy asserts the two agree).
 pub const MAX_BASKET_NAMES: usize = 100;
 
+/// The most baskets netted in one decision step (`strategy.basket.net_across_baskets`): the
+/// dispatcher's step buffer holds this many (`dispatch::STEP_BASKETS`, the same number), so
+/// the params refuse more baskets while netting is on rather than refuse rebalances at run time.
+pub const MAX_NETTED_BASKETS: usize = 16;
+
 /// The basket strategy's model and rules (`kind = "basket"`). Rows are grid rows
 /// (`strategy.grid_secs`); the model is refitted every `strategy.evaluation_secs` of event time.
 #[derive(Debug, Clone, Deserialize, PartialEq)]

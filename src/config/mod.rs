@@ -34,7 +34,7 @@ mod sim;
 mod strategy;
 
 pub use backtest::BacktestParams;
-pub use basket::{BasketParams, BasketStrategyParams, MAX_BASKET_NAMES};
+pub use basket::{BasketParams, BasketStrategyParams, MAX_BASKET_NAMES, MAX_NETTED_BASKETS};
 pub use bootstrap::{BootstrapParams, bar_size_for};
 pub use connection::ConnectionParams;
 pub use engine::{EngineSection, FsyncPolicy, NormalizeParams, QueuePolicy, WaitStrategy};
@@ -306,6 +306,16 @@ impl EngineParams {
             file,
             "baskets",
             "at most 256 baskets",
+        )?;
+        check(
+            !(basket && self.strategy.basket.net_across_baskets)
+                || self.baskets.len() <= MAX_NETTED_BASKETS,
+            file,
+            "baskets",
+            &format!(
+                "at most {MAX_NETTED_BASKETS} baskets with strategy.basket.net_across_baskets = \
+                 true (one decision step nets that many); set it to false to trade more"
+            ),
         )?;
         for (i, b) in self.baskets.iter().enumerate() {
             b.validate(file, &format!("baskets[{i}]"))?;

@@ -438,3 +438,29 @@ fn execution_policies_are_validated_by_key_and_set_per_pair() {
         "pairs[1].execution"
     );
 }
+
+#[test]
+fn more_baskets_than_a_step_nets_are_refused_while_netting_is_on() {
+    let overlap = include_str!("../../params/basket_overlap.toml");
+    let extra = "\n[[baskets]]\nsymbols = [\"AAA\", \"BBB\", \"CCC\"]\n";
+    // Two baskets in the file: up to MAX_NETTED_BASKETS load, one more does not.
+    let at_limit = format!("{overlap}{}", extra.repeat(MAX_NETTED_BASKETS - 2));
+    EngineParams::from_toml("o.toml", &at_limit).unwrap();
+    let over = format!("{overlap}{}", extra.repeat(MAX_NETTED_BASKETS - 1));
+    let e = EngineParams::from_toml("o.toml", &over).unwrap_err();
+    assert_eq!((e.key.as_str(), e.file.as_str()), ("baskets", "o.toml"));
+    assert!(
+        e.to_string().contains("strategy.basket.net_across_baskets"),
+        "{e}"
+    );
+    // Without netting the same baskets load (each trades on its own).
+    let off = over.replacen("net_across_baskets = true", "net_across_baskets = false", 1);
+    assert_ne!(off, over);
+    assert_eq!(
+        EngineParams::from_toml("o.toml", &off)
+            .unwrap()
+            .baskets
+            .len(),
+        17
+    );
+}

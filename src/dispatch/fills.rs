@@ -77,7 +77,8 @@ impl Dispatcher {
         // An order shared by several baskets: each owner takes its piece (`shared.rs`).
         let shared = slot
             .and_then(|i| self.slots[i])
-            .and_then(|s| self.shared_of(s.ticket, s.leg));
+            .and_then(|s| self.shared_of(s.ticket, s.leg))
+            .or_else(|| self.restored_shared_of(order_id));
         let split = match shared {
             Some(k) if self.nets.shared[k].instrument == instrument => {
                 let id = self.apply_shared_fill(k, pair, signed, price);

@@ -125,6 +125,7 @@ impl Dispatcher {
         for (x, e) in r.executions.iter().enumerate() {
             while let Some(c) = crosses.next_if(|c| c.after_executions <= x) {
                 self.book_piece(c.pair, c.instrument, c.qty, c.price);
+                self.count_cross(c.pair, c.qty, c.price);
             }
             if (e.instrument as usize) >= self.positions.len() {
                 continue;
@@ -155,6 +156,7 @@ impl Dispatcher {
         }
         for c in crosses {
             self.book_piece(c.pair, c.instrument, c.qty, c.price);
+            self.count_cross(c.pair, c.qty, c.price);
         }
         for p in self.pairs.iter_mut() {
             for (t, l) in p.target.iter_mut().zip(p.book.legs()) {
@@ -165,11 +167,19 @@ impl Dispatcher {
         for (x, p) in self.projected.iter_mut().zip(self.positions.iter()) {
             *x = p.qty;
         }
-        // Orders still working when the journal ended count towards their pair's target.
+        // Orders still working when the journal ended count towards their pair's target (a
+        // shared one towards its carrier's, as when it was sent: its pieces move it on).
         for o in r.orders.iter().filter(|o| !o.done) {
             let rest = (o.qty as f64 - o.filled).max(0.0);
             self.adjust_target(o.pair, o.instrument, o.buy, rest);
         }
+        // Ticket ids stay unique within the journal (its `S` lines name tickets).
+        let last_ticket = r.orders.iter().map(|o| o.ticket);
+        let last_ticket = last_ticket.chain(r.shares.iter().map(|s| s.ticket)).max();
+        if let Some(t) = last_ticket {
+            self.next_ticket = self.next_ticket.max(t.wrapping_add(1).max(1));
+        }
+        self.restore_shared(r);
         tracing::info!(
             orders = r.orders.len(),
             fills = self.counters.journal_fills,

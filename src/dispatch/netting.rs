@@ -299,11 +299,7 @@ impl Dispatcher {
     fn apply_cross(&mut self, pair: u16, instrument: u16, qty: f64, price: f64) {
         self.book_piece(pair, instrument, qty, price);
         self.adjust_target_only(pair, instrument, qty);
-        if let Some(c) = self.nets.crosses.get_mut(pair as usize) {
-            c.crossed_shares += qty.abs();
-            c.crossed_notional += qty.abs() * price;
-            c.crosses += 1;
-        }
+        self.count_cross(pair, qty, price);
         self.counters.internal_crosses += 1;
         let t_ns = self.wall_ns();
         self.journal(JournalEntry::Cross {
@@ -313,6 +309,16 @@ impl Dispatcher {
             qty,
             price,
         });
+    }
+
+    /// An internal cross of `qty` signed shares at `price` into slot `pair`'s netting counts
+    /// (`summary.json` `baskets[].netting`), live or restored from an `N` line.
+    pub(super) fn count_cross(&mut self, pair: u16, qty: f64, price: f64) {
+        if let Some(c) = self.nets.crosses.get_mut(pair as usize) {
+            c.crossed_shares += qty.abs();
+            c.crossed_notional += qty.abs() * price;
+            c.crosses += 1;
+        }
     }
 
     /// Moves slot `pair`'s target for `instrument` by `qty` signed shares (not the projected
@@ -381,11 +387,21 @@ impl Dispatcher {
             for (leg, o) in orders.iter().enumerate() {
                 let owners = self.owners_of(o.instrument);
                 if owners.len() > 1 {
+                    for owner in owners.iter() {
+                        self.journal(JournalEntry::Share {
+                            ticket: id,
+                            leg: leg as u8,
+                            instrument: o.instrument,
+                            pair: owner.pair,
+                            residual: owner.residual,
+                        });
+                    }
                     self.nets.shared.push(SharedLeg {
                         ticket: id,
                         leg: leg as u8,
                         instrument: o.instrument,
                         owners,
+                        orders: ArrayVec::new(),
                     });
                 }
             }

@@ -3,7 +3,7 @@
 
 use super::harness::{Harness, places};
 use super::*;
-use crate::types::{IntentKind, IntentOutcome};
+use crate::types::{EndKind, ExecId, IntentKind, IntentOutcome, OrderEvent};
 use crate::wire::ids::codes;
 
 fn outcomes(items: &[Outbound]) -> Vec<IntentOutcome> {
@@ -359,7 +359,22 @@ fn a_restart_from_the_journal_restores_every_basket_book_exactly() {
         h.status(p.order_id, OrderStatusKind::Filled, f64::from(p.qty));
     }
     check_invariants(&h, &out2);
-    let dir = std::env::temp_dir().join(format!("hft-netting-{}", std::process::id()));
+    let recovered = reload(&h, "books");
+    assert!(!recovered.crosses.is_empty() && !recovered.allocations.is_empty());
+    let r = three_restored(&recovered);
+    let before: Vec<LegBook> = h.d.basket_books().copied().collect();
+    let after: Vec<LegBook> = r.d.basket_books().copied().collect();
+    assert_eq!(before, after);
+    assert_eq!(h.d.positions(), r.d.positions());
+    // The netting counts of summary.json come back from the `N` lines too.
+    assert!(h.d.basket_crosses().iter().any(|c| c.crosses > 0));
+    assert_eq!(h.d.basket_crosses(), r.d.basket_crosses());
+}
+
+/// Writes what `h` journaled through the real journal writer and loads it back (`name`: a
+/// directory of its own per test).
+fn reload(h: &Harness, name: &str) -> crate::journal::Recovered {
+    let dir = std::env::temp_dir().join(format!("hft-netting-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("journal.csv");
     let _ = std::fs::remove_file(&path);
@@ -377,16 +392,140 @@ fn a_restart_from_the_journal_restores_every_basket_book_exactly() {
     drop(tx);
     writer.join().unwrap();
     let recovered = crate::journal::load(&path, &symbols).unwrap();
-    assert!(!recovered.crosses.is_empty() && !recovered.allocations.is_empty());
-    let r = Harness::baskets(
+    std::fs::remove_dir_all(&dir).unwrap();
+    recovered
+}
+
+/// [`three`] restored from `recovered`.
+fn three_restored(recovered: &crate::journal::Recovered) -> Harness {
+    Harness::baskets(
         RiskParams::default(),
         4,
         vec![vec![0, 1, 2], vec![0, 1, 3], vec![0, 2, 3]],
-        Some(&recovered),
+        Some(recovered),
+    )
+}
+
+/// An execution of `shares` of instrument 0 bought at `price` for `order_id`, and its
+/// commission report.
+fn fill(h: &mut Harness, order_id: i32, shares: f64, price: f64, commission: f64) {
+    h.next_exec += 1;
+    let exec_id = ExecId::from(&format!("e{}", h.next_exec)).unwrap();
+    h.event(OrderEvent::Execution {
+        order_id,
+        exec_id,
+        instrument: 0,
+        buy: true,
+        shares,
+        price,
+        cum_qty: shares,
+    });
+    h.commission(exec_id, commission);
+}
+
+#[test]
+fn a_shared_order_working_at_a_restart_is_split_as_without_the_restart() {
+    // Name 0: +100, -30, +51: 30 cross, 121 go as one order carried by basket 0 (residual
+    // 80) for basket 2 too (41).
+    let trades: &[(u16, &[(u16, i64)])] = &[(0, &[(0, 100)]), (1, &[(0, -30)]), (2, &[(0, 51)])];
+    let before_stop = [(7.0, 100.5, 1.0), (1.0, 100.25, 0.3)];
+    let after_stop = [(1.0, 99.75, 0.3), (5.0, 101.0, 0.9), (107.0, 100.0, 2.1)];
+    // Without a restart.
+    let mut h = three(RiskParams::default());
+    let p = places(&h.step(1, trades));
+    assert_eq!((p.len(), p[0].qty, p[0].pair), (1, 121, 0));
+    let order_id = p[0].order_id;
+    for (shares, price, c) in before_stop.into_iter().chain(after_stop) {
+        fill(&mut h, order_id, shares, price, c);
+    }
+    h.status(order_id, OrderStatusKind::Filled, 121.0);
+    // With a restart after the first fills: the journal says who shares the order.
+    let mut a = three(RiskParams::default());
+    let p = places(&a.step(1, trades));
+    assert_eq!(p[0].order_id, order_id);
+    for (shares, price, c) in before_stop {
+        fill(&mut a, order_id, shares, price, c);
+    }
+    let recovered = reload(&a, "shared");
+    assert_eq!(recovered.shares.len(), 2, "{:?}", recovered.shares);
+    assert_eq!(recovered.open_orders().count(), 1);
+    let mut r = three_restored(&recovered);
+    r.next_exec = a.next_exec;
+    for (shares, price, c) in after_stop {
+        fill(&mut r, order_id, shares, price, c);
+    }
+    r.status(order_id, OrderStatusKind::Filled, 121.0);
+    // Every basket's book (shares, average cost, realized, commissions) as without the
+    // restart, and the targets with them.
+    let want: Vec<Vec<PositionState>> = h.d.basket_books().map(|b| b.legs().to_vec()).collect();
+    let got: Vec<Vec<PositionState>> = r.d.basket_books().map(|b| b.legs().to_vec()).collect();
+    assert_eq!(want, got);
+    assert_eq!(
+        [held(&r, 0, 0), held(&r, 1, 0), held(&r, 2, 0)],
+        [100.0, -30.0, 51.0]
     );
-    let before: Vec<LegBook> = h.d.basket_books().copied().collect();
-    let after: Vec<LegBook> = r.d.basket_books().copied().collect();
-    assert_eq!(before, after);
+    for pair in 0..3 {
+        assert_eq!(h.d.slot_target(pair), r.d.slot_target(pair), "slot {pair}");
+    }
     assert_eq!(h.d.positions(), r.d.positions());
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(h.d.basket_crosses(), r.d.basket_crosses());
+    check_invariants(&r, &[]);
+    // The order ended: nobody shares anything any more.
+    assert!((0..3).all(|pair| !r.d.shares_pending(pair)));
+}
+
+#[test]
+fn a_shared_order_survives_two_restarts_and_new_tickets_do_not_reuse_its_id() {
+    let trades: &[(u16, &[(u16, i64)])] = &[(0, &[(0, 100)]), (1, &[(0, -30)]), (2, &[(0, 51)])];
+    let fills = [(7.0, 100.5), (3.0, 99.5), (11.0, 101.25), (100.0, 100.0)];
+    let mut h = three(RiskParams::default());
+    let order_id = places(&h.step(1, trades))[0].order_id;
+    for (shares, price) in fills {
+        fill(&mut h, order_id, shares, price, 0.5);
+    }
+    h.status(order_id, OrderStatusKind::Filled, 121.0);
+    // Stopped after the first fill and again after the second.
+    let mut a = three(RiskParams::default());
+    places(&a.step(1, trades));
+    fill(&mut a, order_id, fills[0].0, fills[0].1, 0.5);
+    let mut b = three_restored(&reload(&a, "twice-1"));
+    b.next_exec = a.next_exec;
+    fill(&mut b, order_id, fills[1].0, fills[1].1, 0.5);
+    // The second run's journal is the first's with its own records appended.
+    b.sent.splice(0..0, a.sent.iter().copied());
+    let mut c = three_restored(&reload(&b, "twice-2"));
+    c.next_exec = b.next_exec;
+    for (shares, price) in &fills[2..] {
+        fill(&mut c, order_id, *shares, *price, 0.5);
+    }
+    c.status(order_id, OrderStatusKind::Filled, 121.0);
+    let want: Vec<Vec<PositionState>> = h.d.basket_books().map(|b| b.legs().to_vec()).collect();
+    let got: Vec<Vec<PositionState>> = c.d.basket_books().map(|b| b.legs().to_vec()).collect();
+    assert_eq!(want, got);
+    check_invariants(&c, &[]);
+    // A new shared order after the restarts (once the gateway's answers agree): its `S` lines
+    // name a ticket the journal never had.
+    c.advance(60_000);
+    c.position(0, 121.0);
+    c.reconcile([EndKind::Executions, EndKind::OpenOrders, EndKind::Positions]);
+    let out = c.step(2, &[(0, &[(0, 110)]), (2, &[(0, 61)])]);
+    let shares: Vec<u32> = journal(&out)
+        .iter()
+        .filter_map(|e| match e {
+            JournalEntry::Share { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .collect();
+    let old: Vec<u32> = journal(&a.sent)
+        .iter()
+        .filter_map(|e| match e {
+            JournalEntry::Share { ticket, .. } => Some(*ticket),
+            _ => None,
+        })
+        .collect();
+    assert_eq!((shares.len(), old.len()), (2, 2), "{out:?}");
+    assert!(
+        shares.iter().all(|t| !old.contains(t)),
+        "{shares:?} {old:?}"
+    );
 }

@@ -318,6 +318,7 @@ impl Dispatcher {
             filled: s.filled(),
         });
         self.leg_order_ended(s.ticket, s.leg);
+        self.end_restored_share(s.order_id);
     }
 
     /// Order slot `i` has filled `status_filled` by its statuses and `exec_filled` by its

@@ -23,17 +23,25 @@
 //! - **Busy.** While a shared leg works, each owner is busy: its next rebalance is refused and
 //!   its close waits, as for a basket with a ticket of its own. Its outcome is reported when
 //!   the shared leg's ticket ends.
-//! - **Restart.** The journal records each piece (`A` lines after the `E` line); a restart
-//!   rebuilds every owner's book from them. A shared order still working at a restart is no
-//!   longer shared: its later fills go to the carrier.
+//! - **Restart.** The journal records the owners of each shared leg and their residuals (`S`
+//!   lines, before the ticket's orders) and each piece (`A` lines after the `E` line); a restart
+//!   rebuilds every owner's book from the pieces, and a shared order still working goes on
+//!   being shared ([`restore_shared`](Dispatcher::restore_shared)): each owner's allocation so
+//!   far is what the journal's pieces of that leg add up to, so the fills after the restart are
+//!   split exactly as they would have been without it. Tickets do not survive a restart, so
+//!   such a leg is known by its working orders' ids and ends when the last of them does (its
+//!   owners are then free to trade again).
 
 use super::Dispatcher;
 use crate::journal::{JournalEntry, Recovered};
 use crate::types::ExecId;
 use arrayvec::ArrayVec;
 
-/// The most baskets one decision step nets (and so the most owners of one order).
-pub const STEP_BASKETS: usize = 16;
+/// The most baskets one decision step nets (and so the most owners of one order); the params
+/// refuse more baskets than this when `strategy.basket.net_across_baskets` is on.
+pub const STEP_BASKETS: usize = crate::config::MAX_NETTED_BASKETS;
+/// Working orders of one shared leg a restart can carry on (the order and its re-sends).
+pub(super) const RESTORED_ORDERS: usize = 4;
 /// Shared ticket legs working at once.
 pub(super) const SHARED_LEGS: usize = 256;
 /// Split executions remembered for their commission reports (a report later than this many
@@ -115,6 +123,9 @@ pub(super) struct SharedLeg {
     pub instrument: u16,
     /// Owners in step order; the carrier (the ticket's slot) among them.
     pub owners: ArrayVec<Owner, STEP_BASKETS>,
+    /// A leg restored from the journal (`ticket` 0): its working orders, by id. Empty for a
+    /// leg of a live ticket.
+    pub orders: ArrayVec<i32, RESTORED_ORDERS>,
 }
 
 /// How one execution was split (for its commission report).
@@ -146,6 +157,14 @@ impl Dispatcher {
             .shared
             .iter()
             .position(|s| s.ticket == ticket && s.leg == leg)
+    }
+
+    /// The shared leg restored from the journal that order `order_id` works, if any.
+    pub(super) fn restored_shared_of(&self, order_id: i32) -> Option<usize> {
+        self.nets
+            .shared
+            .iter()
+            .position(|s| s.ticket == 0 && s.orders.contains(&order_id))
     }
 
     /// True while slot `pair` owns a share of an order some ticket still works.
@@ -309,6 +328,75 @@ impl Dispatcher {
         }
     }
 
+    /// Restores the shared legs of `r` that still have a working order (the module rules):
+    /// the owners and their residuals from the `S` lines, each owner's allocation from the
+    /// pieces of the leg's executions (`A` lines; the execution's own pair, the carrier, has
+    /// the rest). Called after the orders and executions are restored.
+    pub(super) fn restore_shared(&mut self, r: &Recovered) {
+        for o in r.open_orders().filter(|o| o.ticket != 0) {
+            if let Some(k) = self.nets.shared.iter().position(|s| {
+                s.ticket == 0 && s.orders.first().is_some_and(|&id| same_leg(r, id, o))
+            }) {
+                let _ = self.nets.shared[k].orders.try_push(o.order_id);
+                continue;
+            }
+            let mut owners: ArrayVec<Owner, STEP_BASKETS> = ArrayVec::new();
+            for s in r
+                .shares
+                .iter()
+                .filter(|s| (s.ticket, s.leg, s.instrument) == (o.ticket, o.leg, o.instrument))
+            {
+                if owners
+                    .try_push(Owner {
+                        pair: s.pair,
+                        residual: s.residual,
+                        allocated: 0,
+                    })
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            if owners.len() < 2 || self.nets.shared.is_full() {
+                continue;
+            }
+            for (x, e) in r.executions.iter().enumerate() {
+                if !r.orders.iter().any(|ord| {
+                    ord.order_id == e.order_id && (ord.ticket, ord.leg) == (o.ticket, o.leg)
+                }) {
+                    continue;
+                }
+                let mut others = 0.0;
+                for a in r.allocations.iter().filter(|a| a.execution == x) {
+                    others += a.qty;
+                    give(&mut owners, a.pair, a.qty);
+                }
+                give(&mut owners, e.pair, e.qty - others);
+            }
+            let mut orders = ArrayVec::new();
+            orders.push(o.order_id);
+            self.nets.shared.push(SharedLeg {
+                ticket: 0,
+                leg: o.leg,
+                instrument: o.instrument,
+                owners,
+                orders,
+            });
+        }
+    }
+
+    /// Order `order_id` (restored from the journal) ended: it no longer works its shared leg,
+    /// and the leg is over when none of its orders does (its owners are free again).
+    pub(super) fn end_restored_share(&mut self, order_id: i32) {
+        let Some(k) = self.restored_shared_of(order_id) else {
+            return;
+        };
+        self.nets.shared[k].orders.retain(|id| *id != order_id);
+        if self.nets.shared[k].orders.is_empty() {
+            self.nets.shared.swap_remove(k);
+        }
+    }
+
     /// Ticket `id` ended: its shared legs are over; each owner other than the carrier hears
     /// its outcome (`reached`: the carrier's trade completed). On an unwind (`unwound`) those
     /// owners are unwound whole and stop trading (the module rules).
@@ -345,5 +433,19 @@ impl Dispatcher {
                 self.report_outcome(pair, seq, reached);
             }
         }
+    }
+}
+
+/// Order `id` of `r` and order `o` work the same ticket leg.
+fn same_leg(r: &Recovered, id: i32, o: &crate::journal::RecoveredOrder) -> bool {
+    r.orders.iter().any(|x| {
+        x.order_id == id && (x.ticket, x.leg, x.instrument) == (o.ticket, o.leg, o.instrument)
+    })
+}
+
+/// Counts `qty` signed shares of a restored execution piece towards owner `pair`'s allocation.
+fn give(owners: &mut [Owner], pair: u16, qty: f64) {
+    if let Some(o) = owners.iter_mut().find(|o| o.pair == pair) {
+        o.allocated += qty.abs().round() as u32;
     }
 }

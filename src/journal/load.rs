@@ -46,6 +46,8 @@ pub struct Recovered {
     /// Parts of executions that went to a basket other than the order's (`A` lines naming a
     /// kept execution), in file order.
     pub allocations: Vec<RecoveredAllocation>,
+    /// The owners of shared ticket legs (`S` lines), in file order.
+    pub shares: Vec<RecoveredShare>,
 }
 
 /// An internal cross: basket `pair`'s book took `qty` signed shares at `price`.
@@ -71,6 +73,22 @@ pub struct RecoveredAllocation {
 }
 
 /// An order the engine sent.
+/// An `S` line: basket `pair` owns `residual` shares of ticket `ticket`'s leg `leg`, an order
+/// of `instrument` shared by several baskets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveredShare {
+    /// The ticket (as its orders' `O` lines give it).
+    pub ticket: u32,
+    /// The ticket's leg.
+    pub leg: u8,
+    /// The instrument the leg trades.
+    pub instrument: u16,
+    /// The owning basket's slot.
+    pub pair: u16,
+    /// The shares it wants from the market.
+    pub residual: u32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RecoveredOrder {
     pub order_id: i32,
@@ -397,6 +415,24 @@ impl Loader<'_> {
                         qty,
                     });
                 }
+            }
+            "S" => {
+                let ticket = f.parse("ticket")?;
+                let leg = f.parse("leg")?;
+                let symbol = f.next("symbol")?;
+                let pair = f.parse("pair")?;
+                let residual = f.parse("residual")?;
+                f.end()?;
+                let Some(instrument) = self.instrument(symbol) else {
+                    return Ok(());
+                };
+                self.out.shares.push(RecoveredShare {
+                    ticket,
+                    leg,
+                    instrument,
+                    pair,
+                    residual,
+                });
             }
             other => return Err(format!("unknown record kind {other:?}")),
         }

@@ -44,11 +44,17 @@
 //! C,exec_id,commission                                       a commission report
 //! N,t_ns,symbol,pair,qty,price                               an internal cross (no order)
 //! A,exec_id,pair,qty                                         a share of an execution
+//! S,ticket,leg,symbol,pair,residual                          an owner of a shared order
 //! ```
 //!
 //! `N` and `A` come from netting across baskets (`dispatch/netting.rs`, `dispatch/shared.rs`):
 //! a basket's book moved by an internal cross at a reference price, and the part of a shared
 //! order's execution that went to a basket other than the order's own (written after its `E`).
+//! `S` records (one per owner, the carrier among them, written before the ticket's first `O`)
+//! say which baskets share ticket `ticket`'s leg `leg` and the shares each wants from the
+//! market, so a restart goes on splitting a shared order still working; what each owner has
+//! been given so far is what the `E` and `A` records of that ticket leg add up to. Ticket ids
+//! are unique within a journal (a restart numbers its tickets past the journal's).
 //!
 //! For example:
 //!
@@ -71,6 +77,7 @@
 //! write, so a crash can only leave a final line without `\n`: [`load`] ignores it
 //! ([`Recovered::truncated_tail`]) and [`spawn`] cuts it off before appending.
 
+mod format;
 mod load;
 mod writer;
 
@@ -79,7 +86,7 @@ mod tests;
 
 pub use load::{
     JournalError, Recovered, RecoveredAllocation, RecoveredCross, RecoveredExecution,
-    RecoveredOrder, load,
+    RecoveredOrder, RecoveredShare, load,
 };
 pub use writer::{JournalClosed, JournalStats, JournalTx, spawn};
 
@@ -92,7 +99,7 @@ pub const FILE: &str = "journal.csv";
 pub const HEADER: &str = "# hft journal v1\n\
 # O,t_ns,order_id,symbol,pair,side,qty,ticket,leg,seq[,bag_id,ratio] | X,t_ns,order_id | D,t_ns,order_id,filled \
 | E,t_ns,order_id,exec_id,symbol,pair,qty,price | C,exec_id,commission \
-| N,t_ns,symbol,pair,qty,price | A,exec_id,pair,qty\n";
+| N,t_ns,symbol,pair,qty,price | A,exec_id,pair,qty | S,ticket,leg,symbol,pair,residual\n";
 
 /// One journal record: fixed size, `Copy`, no heap, so the hot path can queue it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -151,6 +158,15 @@ pub enum JournalEntry {
         exec_id: ExecId,
         pair: u16,
         qty: f64,
+    },
+    /// Basket `pair` owns `residual` shares of ticket `ticket`'s leg `leg` (an order of
+    /// `instrument` shared by several baskets, carried by the ticket's basket).
+    Share {
+        ticket: u32,
+        leg: u8,
+        instrument: u16,
+        pair: u16,
+        residual: u32,
     },
 }
 

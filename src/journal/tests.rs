@@ -563,3 +563,32 @@ fn internal_crosses_and_allocations_read_back_in_file_order() {
     // The account position counts the execution whole; crosses move no position.
     assert_eq!(r.positions(2), vec![121.0, 0.0]);
 }
+
+#[test]
+fn shared_leg_owners_read_back() {
+    let dir = TempDir::new();
+    let share = |pair, residual| JournalEntry::Share {
+        ticket: 9,
+        leg: 1,
+        instrument: 1,
+        pair,
+        residual,
+    };
+    let entries = [share(3, 80), share(5, 41), order(101, 1, 3, true, 121)];
+    write(&dir.file(), &entries, FsyncPolicy::Never, 8);
+    let text = std::fs::read_to_string(dir.file()).unwrap();
+    assert!(
+        text.contains("\nS,9,1,QQQ,3,80\nS,9,1,QQQ,5,41\n"),
+        "{text}"
+    );
+    let r = load(&dir.file(), &symbols()).unwrap();
+    let want = |pair, residual| RecoveredShare {
+        ticket: 9,
+        leg: 1,
+        instrument: 1,
+        pair,
+        residual,
+    };
+    assert_eq!(r.shares, [want(3, 80), want(5, 41)]);
+    assert_eq!(r.orders.len(), 1);
+}
