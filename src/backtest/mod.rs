@@ -19,6 +19,7 @@
 mod input;
 mod intent_mids;
 mod latency;
+mod order_index;
 mod orders_log;
 mod summary;
 mod venue;
