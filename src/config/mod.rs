@@ -317,6 +317,14 @@ impl EngineParams {
                  true (one decision step nets that many); set it to false to trade more"
             ),
         )?;
+        check(
+            !basket || !matches!(self.execution.policy, Policy::Passive | Policy::Combo),
+            file,
+            "execution.policy",
+            "baskets trade each leg with market, marketable_limit or adaptive orders; passive \
+             (one resting leg hedged by the other) and combo (one BAG of two legs) are pair \
+             policies",
+        )?;
         for (i, b) in self.baskets.iter().enumerate() {
             b.validate(file, &format!("baskets[{i}]"))?;
         }

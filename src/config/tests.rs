@@ -464,3 +464,22 @@ fn more_baskets_than_a_step_nets_are_refused_while_netting_is_on() {
         17
     );
 }
+
+#[test]
+fn baskets_refuse_the_pair_policies_and_take_the_per_leg_ones() {
+    let basket = include_str!("../../params/basket.toml");
+    for policy in ["passive", "combo"] {
+        let text = format!("{basket}\n[execution]\npolicy = \"{policy}\"\n");
+        let e = EngineParams::from_toml("b.toml", &text).unwrap_err();
+        assert_eq!(
+            (e.key.as_str(), e.file.as_str()),
+            ("execution.policy", "b.toml")
+        );
+        assert!(e.to_string().contains("pair policies"), "{e}");
+    }
+    for policy in ["market", "marketable_limit", "adaptive"] {
+        let text = format!("{basket}\n[execution]\npolicy = \"{policy}\"\n");
+        let p = EngineParams::from_toml("b.toml", &text).unwrap();
+        assert_eq!(p.execution.policy.as_str(), policy);
+    }
+}
