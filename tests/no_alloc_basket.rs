@@ -10,7 +10,9 @@
 //! params/basket100.toml (IB's default market-data lines), whose rebalances cross to dispatch
 //! as rebalance parts and go out as 100-leg tickets paced by the limiter, and the two baskets
 //! sharing names of params/basket_overlap.toml, whose decision steps are netted across baskets
-//! (internal crosses, net orders whose fills are split among baskets).
+//! (internal crosses, net orders whose fills are split among baskets); that third run fits
+//! inline, as `hft backtest` does, so that its two baskets decide on the same quotes whatever
+//! the scheduling (on the model thread they may apply their fits on different quotes).
 //!
 //! Own `main` (`harness = false`): no test-harness thread allocates while the counter is armed.
 
@@ -112,20 +114,43 @@ fn main() {
         1,
         "the counting allocator counts"
     );
-    scenario("params/basket.toml", "params/sim_basket.toml", 4 * 3600);
-    scenario("params/basket100.toml", "params/sim_basket100.toml", 3600);
-    // Two baskets sharing names: their steps netted (crosses, shared orders split).
+    scenario(
+        "params/basket.toml",
+        "params/sim_basket.toml",
+        4 * 3600,
+        Fits::ModelThread,
+    );
+    scenario(
+        "params/basket100.toml",
+        "params/sim_basket100.toml",
+        3600,
+        Fits::ModelThread,
+    );
+    // Two baskets sharing names: their steps netted (crosses, shared orders split). Fitted
+    // inline, as in a backtest: on the model thread, whether the two baskets apply their fits
+    // on the same quote (and so decide in one step) depends on scheduling, and this run must
+    // reach the netting path on any machine.
     scenario(
         "params/basket_overlap.toml",
         "params/sim_basket.toml",
         4 * 3600,
+        Fits::Inline,
     );
     println!("test no_alloc_basket ... ok");
 }
 
+/// Where the baskets' fits run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fits {
+    /// On the cold model thread, as in the engine.
+    ModelThread,
+    /// Inline at the request's quote, as in `hft backtest` (deterministic).
+    Inline,
+}
+
 /// The basket of `params_file` on the universe of `sim_file`: warm-up, then `measured_secs`
 /// of quotes with the counter armed.
-fn scenario(params_file: &str, sim_file: &str, measured_secs: usize) {
+fn scenario(params_file: &str, sim_file: &str, measured_secs: usize, fits_on: Fits) {
     ALLOCATIONS.store(0, Ordering::SeqCst);
     let text = std::fs::read_to_string(params_file).expect(params_file);
     let mut params = EngineParams::from_toml(params_file, &text).expect("valid");
@@ -160,10 +185,13 @@ fn scenario(params_file: &str, sim_file: &str, measured_secs: usize) {
         .collect();
 
     let mut router = BasketRouter::new(&baskets, 0, n, &params.strategy, 0);
-    let mut builder = ModelThread::builder();
-    router.attach(&mut builder);
-    let thread = builder.spawn("hft-model").expect("model thread");
-    assert!(thread.is_running());
+    let thread = (fits_on == Fits::ModelThread).then(|| {
+        let mut builder = ModelThread::builder();
+        router.attach(&mut builder);
+        let thread = builder.spawn("hft-model").expect("model thread");
+        assert!(thread.is_running());
+        thread
+    });
     let feed = Arc::new(FeedState::new(n));
     let t0 = quotes[0].t_ns;
     let d = Dispatcher::new(
@@ -250,8 +278,12 @@ fn scenario(params_file: &str, sim_file: &str, measured_secs: usize) {
     let (orders, intents) = (l.orders - orders_before, l.rebalances - intents_before);
     let parts = l.parts - parts_before;
     drop(thread);
+    let where_ = match fits_on {
+        Fits::ModelThread => "on the model thread",
+        Fits::Inline => "inline",
+    };
     println!(
-        "no_alloc_basket ({names} names): {measured} quotes, {fits} fits from the model thread, {intents} basket intents ({parts} rebalance parts), {orders} orders filled, {allocations} allocations while armed"
+        "no_alloc_basket ({names} names): {measured} quotes, {fits} fits ({where_}), {intents} basket intents ({parts} rebalance parts), {orders} orders filled, {allocations} allocations while armed"
     );
     if names > MAX_LEGS {
         assert!(parts > 0, "a basket of {names} names sends rebalance parts");
