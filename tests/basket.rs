@@ -139,12 +139,7 @@ fn the_engine_trades_the_basket_against_the_paper_gateway_with_fits_on_the_model
     // The engine's books are the gateway's.
     for (i, p) in report.dispatch.positions.iter().enumerate() {
         let symbol = &params().symbols()[i];
-        let at_gateway: f64 = snap
-            .positions
-            .iter()
-            .filter(|(_, s, _, _)| s == symbol)
-            .map(|(_, _, q, _)| q)
-            .sum();
+        let at_gateway: f64 = snap.position(symbol);
         assert_eq!(p.qty, at_gateway, "{symbol}");
     }
     // Its section of summary.json: the basket's book is the engine's (its only slot).

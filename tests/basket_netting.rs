@@ -172,12 +172,7 @@ fn the_engine_against_the_paper_gateway_nets_and_agrees_with_the_gateway() {
     let summary = &report.summary;
     let sums = basket_sums(&summary.baskets);
     for (i, symbol) in symbols.iter().enumerate() {
-        let at_gateway: f64 = snap
-            .positions
-            .iter()
-            .filter(|(_, s, _, _)| s == symbol)
-            .map(|(_, _, q, _)| q)
-            .sum();
+        let at_gateway: f64 = snap.position(symbol);
         assert_eq!(
             d.positions[i].qty, at_gateway,
             "{symbol}: engine vs gateway"

@@ -186,12 +186,7 @@ fn the_engine_against_the_replaying_gateway_sends_the_backtests_basket_orders() 
     // The engine's books are the gateway's and the backtest's.
     let symbols = params.symbols();
     for (i, symbol) in symbols.iter().enumerate() {
-        let at_gateway: f64 = snap
-            .positions
-            .iter()
-            .filter(|(_, s, _, _)| s == symbol)
-            .map(|(_, _, q, _)| q)
-            .sum();
+        let at_gateway: f64 = snap.position(symbol);
         assert_eq!(
             d.positions[i].qty, at_gateway,
             "{symbol}: engine vs gateway"

@@ -160,12 +160,7 @@ fn combos_under_every_message_ordering_book_each_leg_once() {
     // Positions and commissions per symbol equal the ledger's.
     let symbols = params.symbols();
     for (i, symbol) in symbols.iter().enumerate() {
-        let held: f64 = snap
-            .positions
-            .iter()
-            .filter(|(_, s, _, _)| s == symbol)
-            .map(|p| p.2)
-            .sum();
+        let held: f64 = snap.position(symbol);
         assert_eq!(
             d.positions[i].qty, held,
             "{symbol}: engine vs ledger ({c:?})"

@@ -125,7 +125,6 @@ pub fn loopback_floor(round_trips: usize) -> anyhow::Result<hdrhistogram::Histog
 /// second `t0`; A's spread to B oscillates (a sine of period 240 s, one dollar wide), so the
 /// z-score of [`bench_engine_params`] trades every few dozen rows.
 fn bench_quotes(t0: i64, seconds: i64) -> String {
-    use std::fmt::Write;
     let mut text = format!("{}\n", crate::rundir::QUOTE_HEADER);
     for k in 0..seconds {
         let a = (10_000.0 + 100.0 * (2.0 * std::f64::consts::PI * k as f64 / 240.0).sin()).round()
@@ -133,17 +132,23 @@ fn bench_quotes(t0: i64, seconds: i64) -> String {
         let b = 5_000 + (k / 7) % 3;
         let ts = (t0 + k) as i128 * 1_000_000_000;
         for (symbol, cents) in [("AAA", a), ("BBB", b)] {
-            let _ = writeln!(
-                text,
-                "{ts},{symbol},{}.{:02},300,{}.{:02},200",
-                cents / 100,
-                cents % 100,
-                (cents + 1) / 100,
-                (cents + 1) % 100
-            );
+            push_quote_row(&mut text, ts, symbol, cents);
         }
     }
     text
+}
+
+/// One quote row of the measurement files: bid `cents` for 300, ask a cent above for 200.
+pub(super) fn push_quote_row(text: &mut String, ts: i128, symbol: &str, cents: i64) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        text,
+        "{ts},{symbol},{}.{:02},300,{}.{:02},200",
+        cents / 100,
+        cents % 100,
+        (cents + 1) / 100,
+        (cents + 1) % 100
+    );
 }
 
 /// The engine parameters of `hft bench-wire`, for the pair of [`bench_quotes`]: z-score on a 1 s

@@ -6,13 +6,12 @@
 //! the engine's books equal the gateway's. The table goes to `soak.csv` in the run directory.
 //! Opt-in and long: never part of `cargo test`.
 
-use super::measure::{bench_engine_params, us_percentiles};
+use super::measure::{bench_engine_params, push_quote_row, us_percentiles};
 use crate::config::{PairParams, ReplayParams, SimParams};
 use crate::instruments::Instruments;
 use crate::metrics::EngineMetrics;
 use crate::sim::{Gateway, GatewayOptions};
 use anyhow::Context;
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -74,14 +73,7 @@ fn soak_quotes(t0: i64, pairs: usize, seconds: i64) -> String {
             let a = (10_000.0 + 100.0 * phase.sin()).round() as i64;
             let b = 5_000 + (k / 7 + p as i64) % 3;
             for (symbol, cents) in [(format!("A{p:03}"), a), (format!("B{p:03}"), b)] {
-                let _ = writeln!(
-                    text,
-                    "{ts},{symbol},{}.{:02},300,{}.{:02},200",
-                    cents / 100,
-                    cents % 100,
-                    (cents + 1) / 100,
-                    (cents + 1) % 100
-                );
+                push_quote_row(&mut text, ts, &symbol, cents);
             }
         }
     }
@@ -276,12 +268,7 @@ fn book_mismatches(
 ) -> Vec<String> {
     let mut out = Vec::new();
     for (i, symbol) in symbols.iter().enumerate() {
-        let gateway: f64 = ledger
-            .positions
-            .iter()
-            .filter(|(_, s, _, _)| s == symbol)
-            .map(|(_, _, q, _)| q)
-            .sum();
+        let gateway: f64 = ledger.position(symbol);
         let engine = report.dispatch.positions.get(i).map_or(0.0, |p| p.qty);
         if (engine - gateway).abs() > 1e-9 {
             out.push(format!("{symbol}: engine {engine}, gateway {gateway}"));

@@ -81,3 +81,29 @@ pub struct LedgerSnapshot {
     /// A replay has sent its last row.
     pub replay_finished: bool,
 }
+
+impl LedgerSnapshot {
+    /// The gateway's position in `symbol`, summed over its accounts (0 when never traded).
+    ///
+    /// # Examples
+    /// ```
+    /// use hft::sim::LedgerSnapshot;
+    /// let snap = LedgerSnapshot {
+    ///     positions: vec![
+    ///         ("DU1".into(), "SPY".into(), 100.0, 450.0),
+    ///         ("DU2".into(), "SPY".into(), -30.0, 451.0),
+    ///         ("DU1".into(), "IVV".into(), 5.0, 500.0),
+    ///     ],
+    ///     ..Default::default()
+    /// };
+    /// assert_eq!(snap.position("SPY"), 70.0);
+    /// assert_eq!(snap.position("QQQ"), 0.0);
+    /// ```
+    pub fn position(&self, symbol: &str) -> f64 {
+        self.positions
+            .iter()
+            .filter(|(_, s, _, _)| s == symbol)
+            .map(|(_, _, q, _)| q)
+            .sum()
+    }
+}
