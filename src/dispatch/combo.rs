@@ -145,7 +145,7 @@ impl Dispatcher {
     /// Writes combo `o` (leg A's fields, `o.combo_b` shares of leg B): two slots, two journal
     /// records (write-ahead), one PLACE_ORDER.
     pub(super) fn send_combo(&mut self, o: &PendingOrder) {
-        let Some(t) = self.ticket(o.ticket).copied() else {
+        let Some(t) = self.ticket(o.ticket).cloned() else {
             // Its ticket is gone: nothing to send (what it counted is given back).
             self.adjust_target(o.pair, o.instrument, o.side == Side::Buy, -f64::from(o.qty));
             return;
@@ -386,7 +386,7 @@ impl Dispatcher {
     /// A late fill of `gained` shares on leg `leg` of ticket `id` after its BAG ended: it is
     /// no longer lacking, so it leaves the reservation (the fill itself enters the target).
     pub(super) fn combo_late_fill(&mut self, id: u32, leg: u8, gained: f64) {
-        let Some(t) = self.ticket(id).copied() else {
+        let Some(t) = self.ticket(id).cloned() else {
             return;
         };
         let Some(cp) = t.combo else { return };
@@ -413,7 +413,7 @@ impl Dispatcher {
     /// Takes what ticket `id`'s combo reserves out of its pair's target (a close took over:
     /// the completion never comes); the phase itself goes on until its round confirms.
     pub(super) fn release_combo(&mut self, id: u32) {
-        let Some(t) = self.ticket(id).copied() else {
+        let Some(t) = self.ticket(id).cloned() else {
             return;
         };
         let Some(cp) = t.combo else { return };
@@ -446,7 +446,7 @@ impl Dispatcher {
         let away = i64::from(self.execution.reprice_ticks);
         for k in 0..self.open_tickets.len() {
             let id = self.open_tickets[k];
-            let Some(t) = self.ticket(id).copied() else {
+            let Some(t) = self.ticket(id).cloned() else {
                 continue;
             };
             let Some(cp) = t.combo else { continue };

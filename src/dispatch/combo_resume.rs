@@ -20,7 +20,7 @@ use super::tickets::{LegState, Ticket, TicketState};
 use super::{Dispatcher, TICKETS};
 use crate::config::Policy;
 use crate::journal::{Recovered, RecoveredOrder};
-use crate::types::{MAX_BASKET_LEGS, Side};
+use crate::types::Side;
 
 /// The BAG link of recovered order `o`: only when both legs of its BAG are in the journal
 /// (the second leg's record is written first; a BAG with one record never went out).
@@ -76,15 +76,7 @@ impl Dispatcher {
                 continue;
             }
             let now = self.now;
-            let mut legs = [LegState {
-                instrument: 0,
-                side: Side::Buy,
-                qty: 0.0,
-                filled: 0.0,
-                live: 0,
-            }; MAX_BASKET_LEGS];
-            legs[0] = leg_state(a);
-            legs[1] = leg_state(b);
+            let legs = [leg_state(a), leg_state(b)].into_iter().collect();
             self.tickets[a.ticket as usize % TICKETS] = Some(Ticket {
                 id: a.ticket,
                 pair: a.pair,
@@ -109,7 +101,6 @@ impl Dispatcher {
                     reserved: [0.0; 2],
                 }),
                 legs,
-                leg_count: 2,
             });
             self.open_tickets.push(a.ticket);
             // The legs' slots belong to the ticket again.

@@ -395,7 +395,7 @@ impl Dispatcher {
 
     /// Takes up to `qty` shares of ticket `id`'s hedge reservation out of its pair's target.
     fn release_reserved(&mut self, id: u32, qty: f64) {
-        let Some(t) = self.ticket_mut(id).copied() else {
+        let Some(t) = self.ticket_mut(id).cloned() else {
             return;
         };
         let Some(ps) = t.passive else { return };
@@ -425,7 +425,7 @@ impl Dispatcher {
         let away = i64::from(self.execution.reprice_ticks);
         for k in 0..self.open_tickets.len() {
             let id = self.open_tickets[k];
-            let Some(t) = self.ticket_mut(id).copied() else {
+            let Some(t) = self.ticket_mut(id).cloned() else {
                 continue;
             };
             let Some(ps) = t.passive else { continue };

@@ -193,9 +193,8 @@ impl Ledger {
         pos.commissions += commission;
 
         let seq = self.executions.len() as u32 + 1;
-        let (y, mo, d, hh, mi, ss) = crate::wire::civil_from_unix(unix_secs);
         let exec = ExecRec {
-            exec_id: format!("{:08x}.{:08x}.01.01", self.exec_prefix, seq),
+            exec_id: exec_id_text(self.exec_prefix, seq, 1),
             order_index: index,
             client_id: o.client_id,
             order_id: o.order_id,
@@ -207,7 +206,7 @@ impl Ledger {
             price,
             cum_qty: o.filled,
             avg_price: o.avg_price,
-            time: format!("{y:04}{mo:02}{d:02} {hh:02}:{mi:02}:{ss:02} UTC"),
+            time: crate::wire::format_tws_time(unix_secs),
             unix_secs,
             order_ref: o.order_ref.clone(),
             commission,
@@ -218,6 +217,27 @@ impl Ledger {
     }
 }
 
+/// The id of a venue's execution: `PPPPPPPP.SSSSSSSS.KK.01`, the prefix and the sequence number
+/// in eight lowercase hex digits each, `KK` the kind (`01` an order's fill, `02` a BAG's
+/// execution). Written digit by digit: every fill is stamped with one.
+///
+/// # Examples
+/// ```
+/// assert_eq!(hft::exchange::exec_id_text(0xbac7, 26, 1), "0000bac7.0000001a.01.01");
+/// ```
+pub fn exec_id_text(prefix: u32, seq: u32, kind: u8) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut b = *b"00000000.00000000.00.01";
+    for (at, v) in [(0, prefix), (9, seq)] {
+        for k in 0..8 {
+            b[at + k] = HEX[((v >> (28 - 4 * k)) & 0xf) as usize];
+        }
+    }
+    b[18] = b'0' + kind / 10 % 10;
+    b[19] = b'0' + kind % 10;
+    b.iter().map(|&c| c as char).collect()
+}
+
 fn round_cents(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -225,6 +245,19 @@ fn round_cents(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exec_ids_are_the_formatted_text() {
+        for (prefix, seq, kind) in [
+            (0, 0, 1),
+            (0xbac7, 1, 1),
+            (u32::MAX, u32::MAX, 2),
+            (0x1234_abcd, 0xfe, 2),
+        ] {
+            let want = format!("{prefix:08x}.{seq:08x}.{kind:02}.01");
+            assert_eq!(exec_id_text(prefix, seq, kind), want);
+        }
+    }
 
     fn order(ledger: &mut Ledger, side: Side, total: u32) -> usize {
         let perm_id = ledger.next_perm_id();

@@ -19,7 +19,7 @@ pub use accounting::Position;
 pub use book::{Book, BookTop, Fill, Side, Trade};
 pub use combo::{ComboEvent, ComboLegSpec, ComboOrder};
 pub use combo_worked::{WorkedChild, implied_price, worked_leg};
-pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, Tif};
+pub use ledger::{ExecRec, Ledger, OrderRec, OrderState, Tif, exec_id_text};
 pub use matcher::{FillFaults, MatchEvent, Matcher, ModifyError};
 pub use peg::{NORMAL_CROSS_SECS, PATIENT_CROSS_SECS, Peg, PegContext, Pegs};
 pub use queue::QueuePos;

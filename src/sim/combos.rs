@@ -332,10 +332,9 @@ impl Orders {
 
 /// The BAG-level execution of `units` more units of combo `c` at `net`.
 fn bag_exec(c: &GatewayCombo, units: u32, net: f64, ledger: &Ledger, time: i64) -> ExecRec {
-    let (y, mo, d, hh, mi, ss) = crate::wire::civil_from_unix(time);
     let first = c.combo.children.first().map(|&i| &ledger.orders[i]);
     ExecRec {
-        exec_id: format!("{:08x}.{:08x}.02.01", c.bag.perm_id as u32, c.bag_execs),
+        exec_id: crate::exchange::exec_id_text(c.bag.perm_id as u32, c.bag_execs, 2),
         order_index: first.map_or(0, |_| c.combo.children[0]),
         client_id: c.bag.client_id,
         order_id: c.bag.order_id,
@@ -347,7 +346,7 @@ fn bag_exec(c: &GatewayCombo, units: u32, net: f64, ledger: &Ledger, time: i64) 
         price: net,
         cum_qty: c.bag.filled,
         avg_price: c.bag.avg_price,
-        time: format!("{y:04}{mo:02}{d:02} {hh:02}:{mi:02}:{ss:02} UTC"),
+        time: crate::wire::format_tws_time(time),
         unix_secs: time,
         order_ref: c.bag.order_ref.clone(),
         commission: 0.0,

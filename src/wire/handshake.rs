@@ -201,9 +201,33 @@ pub fn decode_server_hello(body: &[u8]) -> Result<(i32, &str), HandshakeError> {
 }
 
 /// Formats a Unix time (seconds) as TWS writes connection times: `20261125 17:30:00 UTC`.
+///
+/// Written digit by digit (the paper gateway and the backtest's venue stamp every execution
+/// with it): the same text as `format!("{y:04}{m:02}{d:02} {hh:02}:{mm:02}:{ss:02} UTC")`.
+///
+/// # Examples
+/// ```
+/// assert_eq!(hft::wire::format_tws_time(1_795_800_600), "20261127 17:30:00 UTC");
+/// ```
 pub fn format_tws_time(unix_secs: i64) -> String {
     let (y, m, d, hh, mm, ss) = civil_from_unix(unix_secs);
-    format!("{y:04}{m:02}{d:02} {hh:02}:{mm:02}:{ss:02} UTC")
+    if !(0..=9999).contains(&y) {
+        return format!("{y:04}{m:02}{d:02} {hh:02}:{mm:02}:{ss:02} UTC");
+    }
+    let mut b = *b"00000000 00:00:00 UTC";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for k in (at..at + width).rev() {
+            b[k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y as u32);
+    put(4, 2, m);
+    put(6, 2, d);
+    put(9, 2, hh);
+    put(12, 2, mm);
+    put(15, 2, ss);
+    b.iter().map(|&c| c as char).collect()
 }
 
 /// Converts Unix seconds to a UTC civil date and time (proleptic Gregorian calendar).
@@ -237,6 +261,32 @@ pub fn unix_from_civil(y: i64, m: u32, d: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tws_time_is_the_formatted_text_for_every_kind_of_date() {
+        // Epoch, leap days, year ends, a far future, before 1970 and outside four-digit years.
+        let mut times = vec![
+            0,
+            951_782_400,
+            1_709_164_800,
+            1_798_761_599,
+            253_402_300_799,
+            -1,
+        ];
+        times.extend([-62_167_219_201, 253_402_300_800, i64::from(i32::MAX) * 7]);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            times.push((x % 8_000_000_000) as i64 - 1_000_000_000);
+        }
+        for t in times {
+            let (y, m, d, hh, mm, ss) = civil_from_unix(t);
+            let want = format!("{y:04}{m:02}{d:02} {hh:02}:{mm:02}:{ss:02} UTC");
+            assert_eq!(format_tws_time(t), want, "unix {t}");
+        }
+    }
 
     #[test]
     fn civil_round_trip() {

@@ -69,7 +69,10 @@ impl Model {
     pub(super) fn check_no_overhedge(&self) -> Result<(), String> {
         let d = &self.d;
         for &id in d.open_tickets.iter() {
-            let Some(t) = d.tickets[id as usize % TICKETS].filter(|t| t.id == id) else {
+            let Some(t) = d.tickets[id as usize % TICKETS]
+                .as_ref()
+                .filter(|t| t.id == id)
+            else {
                 continue;
             };
             for (k, leg) in t.legs().iter().enumerate() {
@@ -100,6 +103,7 @@ impl Model {
                 continue;
             }
             let hedged = d.tickets[s.ticket as usize % TICKETS]
+                .as_ref()
                 .filter(|t| t.id == s.ticket)
                 .is_some_and(|t| t.state == tickets::TicketState::Hedged);
             if hedged {
