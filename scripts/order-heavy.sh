@@ -2,7 +2,8 @@
 # The order-heavy backtest input of issue 16: two symbols (SPY/IVV), Poisson arrivals at 5
 # ticks/s in all (2.5 per symbol: `market.ticks_per_sec` is per symbol), 1,000,000 ticks, and
 # the params of a z-score on a 0.2 s grid with a 20 s window re-estimated every grid row, entry
-# 2, exit 0.5: 101,628 orders with this tree (the issue counted about 93,000; at 5 ticks/s per
+# 2, exit 0.5, room for all its executions (`engine.fills_capacity`: past it no new entries):
+# 101,628 orders with this tree (the issue counted about 93,000; at 5 ticks/s per
 # symbol the same params give 52,128).
 #
 # Usage: scripts/order-heavy.sh [OUT_DIR] [HFT_BINARY]
@@ -37,8 +38,9 @@ awk '
     -e 's/^evaluation_secs = [0-9.]+/evaluation_secs = 0.0/' \
     -e 's/^entry = [0-9.]+ /entry = 2.0 /' \
     -e 's/^exit = [0-9.]+ /exit = 0.5 /' \
-    -e 's/^max_daily_loss = [0-9.]+ /max_daily_loss = 1e12 /' >"$out/params.toml"
-for want in 'grid_secs = 0.2' 'window_secs = 20.0' 'evaluation_secs = 0.0' 'max_daily_loss = 1e12'; do
+    -e 's/^max_daily_loss = [0-9.]+ /max_daily_loss = 1e12 /' \
+    -e 's/^fills_capacity = [0-9]+ /fills_capacity = 262144 /' >"$out/params.toml"
+for want in 'grid_secs = 0.2' 'window_secs = 20.0' 'evaluation_secs = 0.0' 'max_daily_loss = 1e12' 'fills_capacity = 262144'; do
   grep -q "^$want" "$out/params.toml"
 done
 

@@ -201,6 +201,10 @@ pub struct ExecTable {
     hashes: Box<[u32]>,
     values: Box<[SeenExec]>,
     len: usize,
+    /// The executions it was sized for ([`ExecTable::with_capacity`]); past them it still
+    /// remembers up to 7/8 of its slots (twice as many), the reserve the dispatcher keeps for
+    /// closes, unwinds and flattens.
+    capacity: usize,
     /// Inserts refused because the table was full (those executions cannot be de-duplicated).
     pub overflow: u64,
 }
@@ -215,8 +219,15 @@ impl ExecTable {
             hashes: vec![0; slots].into_boxed_slice(),
             values: vec![none; slots].into_boxed_slice(),
             len: 0,
+            capacity: n,
             overflow: 0,
         }
+    }
+
+    /// True once it holds the executions it was sized for: the dispatcher opens no new
+    /// position then (what is left is the reserve for reducing trades).
+    pub fn at_capacity(&self) -> bool {
+        self.len >= self.capacity
     }
 
     fn hash(id: &ExecId) -> usize {

@@ -10,6 +10,9 @@ pub enum KillReason {
     LossLimit,
     /// `hft kill RUN_DIR` (or the engine's kill request).
     Command,
+    /// An execution id the execution table could not remember (it was full): a replay of it
+    /// could no longer be told from a new fill, so the engine stops trading.
+    ExecTableFull,
 }
 
 /// Dispatch counters.
@@ -24,6 +27,12 @@ pub struct DispatchCounters {
     pub rejected_position: u64,
     pub rejected_notional: u64,
     pub rejected_open_orders: u64,
+    /// Entries refused because the execution table holds the executions it was sized for
+    /// (`max(risk.max_orders, engine.fills_capacity)`); closes and flattens still trade.
+    pub rejected_exec_table: u64,
+    /// Executions the full table could not remember (booked, but a replay of one would be
+    /// booked again): the first trips the kill switch.
+    pub exec_table_overflow: u64,
     /// Entries refused while the session was down or reconciling.
     pub entries_while_down: u64,
     /// Entries refused because a leg's feed was stale (staleness watchdog).

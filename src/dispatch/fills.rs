@@ -47,8 +47,7 @@ impl Dispatcher {
                 c
             }
             None => {
-                self.seen
-                    .insert(exec_id, SeenExec::executed(instrument, pair, u32::MAX));
+                self.remember_exec(exec_id, SeenExec::executed(instrument, pair, u32::MAX));
                 None
             }
         };
@@ -167,8 +166,8 @@ impl Dispatcher {
                     executed: false,
                     ..SeenExec::executed(u16::MAX, u16::MAX, u32::MAX)
                 };
-                // A full table cannot remember it: booked, not de-duplicated (counted there).
-                self.seen.insert(*exec_id, early);
+                // A full table cannot remember it: booked, and the kill switch trips.
+                self.remember_exec(*exec_id, early);
                 self.unattributed_commissions += commission;
                 true
             }

@@ -143,7 +143,7 @@ impl Dispatcher {
             });
             let fill = if logged { fill } else { u32::MAX };
             let seen = SeenExec::executed(e.instrument, e.pair, fill);
-            if self.seen.insert(e.exec_id, seen) {
+            if self.remember_exec(e.exec_id, seen) {
                 self.counters.journal_fills += 1;
                 if !self.restore_split(r, x) {
                     self.apply_fill(e.instrument, e.pair, e.qty, e.price);

@@ -350,3 +350,86 @@ fn commissions_still_to_come_are_known_until_booked() {
     assert_eq!(total, 2.5);
     assert_eq!(h.d.finish().counters.commissions_missing, 0);
 }
+
+/// Fills every order in `out` completely, each with a fresh execution id `x{n}`.
+fn fill_all(h: &mut Harness, out: &[Outbound], n: &mut u32) {
+    for p in places(out) {
+        *n += 1;
+        let buy = p.side == Side::Buy;
+        h.execution(
+            p.order_id,
+            id(&format!("x{n}")),
+            p.instrument,
+            buy,
+            f64::from(p.qty),
+        );
+        h.status(p.order_id, OrderStatusKind::Filled, f64::from(p.qty));
+    }
+}
+
+// Defect 12: past its size the execution table stopped remembering execution ids without a
+// word (`overflow` was counted and read by nobody), so a replay of a later execution after a
+// reconnection would have been booked twice. Entries now stop once the table holds what it was
+// sized for (closes still trade in its reserve), and an execution it cannot remember trips the
+// kill switch.
+#[test]
+fn a_full_execution_table_stops_entries_then_trading_never_forgets_silently() {
+    let risk = RiskParams {
+        max_orders: 16,
+        ..RiskParams::default()
+    };
+    // Sized for max(max_orders, fills_capacity) = 64 executions: 128 slots.
+    let mut h = Harness::started(risk);
+    let mut n = 0;
+    let mut seq = 0;
+    while n < 60 {
+        // A second between rounds: the 45-a-second message limiter never holds an order back.
+        h.advance(1_000);
+        seq += 1;
+        let out = h.entry(seq);
+        assert_eq!(
+            places(&out).len(),
+            2,
+            "entry {seq} after {n} executions: {out:?}"
+        );
+        fill_all(&mut h, &out, &mut n);
+        seq += 1;
+        let out = h.close_on(0, seq);
+        fill_all(&mut h, &out, &mut n);
+    }
+    assert_eq!(n, 60);
+    h.advance(1_000);
+    let out = h.entry(100);
+    assert_eq!(places(&out).len(), 2, "{out:?}");
+    fill_all(&mut h, &out, &mut n);
+    // Two executions of orders that are not the engine's (a manual trade) fill the table.
+    for k in 0..2 {
+        h.execution(9_000 + k, id(&format!("manual{k}")), 0, true, 1.0);
+    }
+    assert_eq!(h.d.counters().rejected_exec_table, 0);
+    // The close still goes out, and fills; the next entry is refused.
+    h.advance(1_000);
+    let out = h.close_on(0, 101);
+    assert_eq!(places(&out).len(), 2, "{out:?}");
+    fill_all(&mut h, &out, &mut n);
+    h.advance(1_000);
+    let out = h.entry(102);
+    assert!(places(&out).is_empty(), "{out:?}");
+    assert_eq!(h.d.counters().rejected_exec_table, 1);
+    assert_eq!(h.d.kill_reason(), KillReason::None);
+    // Executions from elsewhere past the reserve: the first one the table cannot remember
+    // trips the kill switch and is counted; every one is still booked once.
+    let before = h.d.positions()[0].qty;
+    let mut k = 0;
+    while h.d.counters().exec_table_overflow == 0 {
+        k += 1;
+        assert!(k < 200, "the table never reported a full table");
+        h.execution(9_100 + k, id(&format!("far{k}")), 0, true, 1.0);
+    }
+    assert_eq!(h.d.kill_reason(), KillReason::ExecTableFull);
+    assert_eq!(h.d.positions()[0].qty, before + f64::from(k));
+    // Executions it remembered are still recognized when replayed.
+    h.execution(9_000, id("manual0"), 0, true, 1.0);
+    assert_eq!(h.d.positions()[0].qty, before + f64::from(k));
+    assert_eq!(h.d.counters().duplicate_fills, 1);
+}

@@ -237,6 +237,10 @@ pub(super) fn report(
             "\nKILL SWITCH: kill command; {} orders cancelled, {} flatten orders sent",
             c.cancels_sent, c.flatten_orders
         ),
+        KillReason::ExecTableFull => format!(
+            "\nKILL SWITCH: the execution table was full ({} executions it could not remember; raise engine.fills_capacity); {} orders cancelled, {} flatten orders sent",
+            c.exec_table_overflow, c.cancels_sent, c.flatten_orders
+        ),
         KillReason::None => String::new(),
     };
     if io.counters.disconnects + c.link_losses + c.reconciliations > 1 {
