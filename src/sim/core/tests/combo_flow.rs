@@ -210,9 +210,16 @@ fn an_orderflow_reject_ends_a_bag_with_its_code_and_no_status() {
             ..Default::default()
         });
         h.send(1, TEXT, combo(1, 5.0, None));
-        assert_eq!(h.read_text(1), [format!("error {code}")], "no status, no fill");
+        assert_eq!(
+            h.read_text(1),
+            [format!("error {code}")],
+            "no status, no fill"
+        );
         let snap = h.snapshot();
-        assert!(snap.orders.is_empty() && snap.executions.is_empty(), "legs never booked");
+        assert!(
+            snap.orders.is_empty() && snap.executions.is_empty(),
+            "legs never booked"
+        );
         let stats = h.core.stats.clone();
         assert_eq!(stats.orderflow_rejects.load(Ordering::Relaxed), 1);
         assert_eq!(stats.orderflow_bag_rejects.load(Ordering::Relaxed), 1);
@@ -246,9 +253,7 @@ fn bags_and_plain_orders_draw_their_rejects_from_one_sequence() {
                     Request::PlaceOrder(order(&sym, id, "BUY", 1.0))
                 };
                 h.send(1, TEXT, req);
-                h.read_text(1)
-                    .into_iter()
-                    .find(|w| w.starts_with("error"))
+                h.read_text(1).into_iter().find(|w| w.starts_with("error"))
             })
             .collect::<Vec<_>>()
     };
