@@ -38,6 +38,10 @@ struct ComboSetup {
     offset_ticks: i32,
     /// Hold the legs' commissions back this long (ms).
     commission_delay_ms: u64,
+    /// After the row that triggers the first BAG (found by a backtest of the file), the
+    /// touches show no size for [`DRY_ROWS`] rows, so what the BAG's arrival left unfilled
+    /// stays so: a legged MKT BAG is still legged and working when the engine resumes.
+    dry_after_first_bag: bool,
 }
 
 /// LMT combos at the net mid, worked in a leg's queue.
@@ -47,6 +51,7 @@ const LMT_MID: ComboSetup = ComboSetup {
     book_levels: 5,
     offset_ticks: 0,
     commission_delay_ms: 0,
+    dry_after_first_bag: false,
 };
 
 /// MKT combos that fill whole at once (100 shares against five levels).
@@ -56,6 +61,7 @@ const MKT_WHOLE: ComboSetup = ComboSetup {
     book_levels: 5,
     offset_ticks: 0,
     commission_delay_ms: 0,
+    dry_after_first_bag: false,
 };
 
 /// MKT combos whose legs fill in parts, on their own quotes.
@@ -65,10 +71,50 @@ const MKT_LEGGING: ComboSetup = ComboSetup {
     book_levels: 1,
     offset_ticks: 0,
     commission_delay_ms: 0,
+    dry_after_first_bag: false,
 };
 
 /// Held far past the test: the first run never hears them.
 const NEVER_MS: u64 = 3_600_000;
+
+/// Rows of the oscillating quote file (one a second of market time, 10 a wall second).
+const ROWS: i64 = 200;
+/// The quote file's first second.
+const T0: i64 = 1_700_000_000;
+/// Rows without size (three wall seconds).
+const DRY_ROWS: i64 = 30;
+
+/// The quote file `quotes` with the sizes of rows `from .. from + rows` set to zero.
+fn dry_rows(quotes: &str, from: i64, rows: i64) -> String {
+    let dry = (T0 + from) as i128 * 1_000_000_000..(T0 + from + rows) as i128 * 1_000_000_000;
+    let mut out = String::new();
+    for line in quotes.lines() {
+        let f: Vec<&str> = line.split(',').collect();
+        match f[0].parse::<i128>() {
+            Ok(ts) if dry.contains(&ts) => {
+                out.push_str(&format!("{},{},{},0,{},0\n", f[0], f[1], f[2], f[4]));
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The row of the oscillating quote file whose quotes trigger the first BAG under `setup`:
+/// the first order of a backtest over the file (live, the engine sends the same sequence:
+/// `tests/engine_combo.rs`).
+fn first_bag_row(setup: ComboSetup) -> i64 {
+    let mut bt = hft::backtest::Backtest::new(&combo_params(setup, NEVER_MS));
+    let text = common::oscillating_quotes(T0, ROWS);
+    bt.run_reader(text.as_bytes(), |_| {}).unwrap();
+    let orders = String::from_utf8(bt.finish().orders_csv).unwrap();
+    let first = orders.lines().nth(1).expect("the backtest trades");
+    let t_ns: i64 = first.split(',').nth(1).unwrap().parse().unwrap();
+    t_ns / 1_000_000_000 - T0
+}
 
 /// The gateway's BAGs: each as its two legs (the gateway books a combo's legs as orders under
 /// the BAG's id, in leg order; a plain order's id is its own).
@@ -165,7 +211,11 @@ fn crash_and_resume(name: &str, setup: ComboSetup, moment: Moment) {
     let tmp = std::env::temp_dir().join(format!("hft-crash-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).unwrap();
-    let (gw, quotes) = common::replaying_gateway(name, 200, 10.0, |p| {
+    let mut quotes = common::oscillating_quotes(T0, ROWS);
+    if setup.dry_after_first_bag {
+        quotes = dry_rows(&quotes, first_bag_row(setup) + 1, DRY_ROWS);
+    }
+    let (gw, quotes) = common::replaying_gateway_text(name, &quotes, 10.0, |p| {
         p.gateway.book_levels = setup.book_levels;
         p.orderflow = OrderflowParams {
             commission_delay_ms: [setup.commission_delay_ms; 2],
@@ -205,14 +255,13 @@ fn crash_and_resume(name: &str, setup: ComboSetup, moment: Moment) {
             "{name}: {first_commissions:?}"
         );
     }
-    // What each BAG the resume finds incomplete holds per leg symbol (the bound on what
-    // finishing it may send).
-    let mut open_legs: BTreeMap<String, u32> = BTreeMap::new();
-    for legs in bags(&at_resume).values().filter(|legs| !complete(legs)) {
-        for o in legs {
-            *open_legs.entry(o.symbol.clone()).or_default() += o.total;
-        }
-    }
+    // The BAG the resume finds incomplete, if any (one pair: at most one ticket works).
+    let open: Vec<BagKey> = bags(&at_resume)
+        .into_iter()
+        .filter(|(_, legs)| !complete(legs))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(open.len() <= 1, "{name}: {open:?}");
     let plain_before: BTreeSet<BagKey> = plain_orders(&at_resume);
 
     // The resumed strategy enters nothing (its thresholds are out of reach), so every order
@@ -222,15 +271,18 @@ fn crash_and_resume(name: &str, setup: ComboSetup, moment: Moment) {
     params.strategy.zscore.stop = 2e6;
     let engine = common::EngineRun::resuming(&gw, params.clone(), name, Some(first.clone()));
     let run_dir = engine.run_dir.clone();
-    // Behaviour, not time: until the replay is over, nothing works and every execution's
-    // commission is journaled.
+    // Behaviour, not time: until the replay is over, nothing works, the pair's legs are even
+    // at the gateway (equal sizing: a BAG given up is cancelled before its legs cross, so
+    // "nothing works" alone comes too early) and every execution's commission is journaled.
+    let symbols = params.symbols();
     let deadline = Instant::now() + PATIENCE;
     loop {
         let snap = gw.snapshot();
         let quiet = snap.replay_finished && snap.orders.iter().all(|o| o.state != "Submitted");
+        let even = snap.position(&symbols[0]) == -snap.position(&symbols[1]);
         let commissions = journal_commissions(&run_dir);
         let all_in = snap.exec_ids.iter().all(|id| commissions.contains_key(id));
-        if (quiet && all_in) || Instant::now() > deadline {
+        if (quiet && even && all_in) || Instant::now() > deadline {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -279,7 +331,6 @@ fn crash_and_resume(name: &str, setup: ComboSetup, moment: Moment) {
             "{id}: one commission record ({commissions:?}): {context}"
         );
     }
-    let symbols = params.symbols();
     for (i, symbol) in symbols.iter().enumerate() {
         let charged: f64 = snap
             .executions
@@ -307,22 +358,43 @@ fn crash_and_resume(name: &str, setup: ComboSetup, moment: Moment) {
         "a BAG re-sent after the resume: {context}"
     );
     assert_eq!(bags_sent as usize, bags(&snap).len(), "{context}");
-    // A BAG found incomplete is finished once: the resumed engine's market orders on a leg's
-    // symbol (completing the leg, or unwinding the other) never come to more than the BAGs'
-    // legs there; a complete one needs none.
-    let mut sent: BTreeMap<String, u32> = BTreeMap::new();
+    // A BAG found incomplete is finished once: the resumed engine's orders (all plain) either
+    // complete each leg by what the BAG did not fill, or unwind what each leg did fill; a
+    // complete one needs none.
+    let mut sent: BTreeMap<String, i64> = BTreeMap::new();
+    let plain_after = plain_orders(&snap);
     for o in snap.orders.iter() {
         let key = (o.client_id, o.order_id);
-        if plain_orders(&snap).contains(&key) && !plain_before.contains(&key) {
-            *sent.entry(o.symbol.clone()).or_default() += o.total;
+        if plain_after.contains(&key) && !plain_before.contains(&key) {
+            *sent.entry(o.symbol.clone()).or_default() += signed(o.action, o.filled);
         }
     }
-    for (symbol, shares) in &sent {
-        let bound = open_legs.get(symbol).copied().unwrap_or(0);
-        assert!(
-            *shares <= bound,
-            "{symbol}: {shares} shares sent after the resume against {bound} open in BAGs: {context}"
-        );
+    match open.first() {
+        None => assert!(
+            sent.is_empty(),
+            "orders after the resume {sent:?}: {context}"
+        ),
+        Some(bag) => {
+            let legs = &bags(&snap)[bag];
+            let by = |f: &dyn Fn(&OrderSnapshot) -> i64| -> BTreeMap<String, i64> {
+                legs.iter()
+                    .map(|o| (o.symbol.clone(), f(o)))
+                    .filter(|(_, q)| *q != 0)
+                    .collect()
+            };
+            let completed = by(&|o| signed(o.action, o.total - o.filled));
+            let unwound = by(&|o| -signed(o.action, o.filled));
+            assert!(
+                sent == completed || sent == unwound,
+                "sent after the resume {sent:?}: neither the completion {completed:?} nor the \
+                 unwind {unwound:?} of {legs:?}: {context}"
+            );
+        }
+    }
+    if setup.offset_ticks < 0 {
+        // Out of reach: it still worked at the resume, and the resumed engine gave it up.
+        assert_eq!(open, [killed], "{context}");
+        assert_eq!(c.combo_give_ups, 1, "{context}");
     }
     assert!(
         snap.orders.iter().all(|o| o.state != "Submitted"),
@@ -337,6 +409,12 @@ fn crash_and_resume(name: &str, setup: ComboSetup, moment: Moment) {
     let _ = std::fs::remove_dir_all(tmp);
     let _ = std::fs::remove_dir_all(run_dir);
     let _ = std::fs::remove_file(quotes);
+}
+
+/// `shares` of an order's `action`, signed (buys positive).
+fn signed(action: &str, shares: u32) -> i64 {
+    let shares = i64::from(shares);
+    if action == "BUY" { shares } else { -shares }
 }
 
 /// The gateway's plain (non-BAG) orders.
@@ -381,6 +459,15 @@ fn sigkill_with_a_combo_out_of_reach_then_resume_keeps_it_gives_it_up_and_crosse
 #[test]
 fn sigkill_with_a_legged_combo_then_resume_completes_or_unwinds_it_once() {
     crash_and_resume("combo-legged", MKT_LEGGING, Moment::Legged);
+}
+
+#[test]
+fn sigkill_with_a_combo_legged_for_good_then_resume_gives_it_up_and_completes_it_once() {
+    let setup = ComboSetup {
+        dry_after_first_bag: true,
+        ..MKT_LEGGING
+    };
+    crash_and_resume("combo-legged-at-end", setup, Moment::Legged);
 }
 
 #[test]
