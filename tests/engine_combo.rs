@@ -220,6 +220,12 @@ fn rejected_combos_are_counted_never_sent_otherwise_and_leave_no_leg_naked() {
     assert!(bag_rejects > 0, "the draw rejected some BAGs");
     assert_eq!(c.combo_rejects, bag_rejects, "each counted once: {c:?}");
     assert_eq!(load(&stats.orderflow_rejects), bag_rejects, "only BAGs");
+    // Reported in the run's summary.
+    let summary = std::fs::read_to_string(run_dir.join("summary.json")).unwrap();
+    assert!(
+        summary.contains(&format!("\"combo_rejects\": {bag_rejects}")),
+        "{summary}"
+    );
 
     // Never sent again under another policy: every order at the gateway is a BAG's leg (two
     // orders under one id), and every BAG went out once.
