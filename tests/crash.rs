@@ -1,19 +1,66 @@
 //! Crashes: the engine killed with SIGKILL mid-run and restarted with `--resume` reconciles its
-//! journal with the gateway (no fill lost, none counted twice, positions equal to the ledger);
-//! a gateway that sends garbage gets a clean error and a reconnect, not a crash.
+//! journal with the gateway (no fill lost, none counted twice, positions equal to the ledger),
+//! also with combo (BAG) orders killed while working, legged, or filled before their legs'
+//! commissions came (`crash/combo.rs`); a gateway that sends garbage gets a clean error and a
+//! reconnect, not a crash.
 
 mod common;
 
+#[path = "crash/combo.rs"]
+mod combo;
+
 use common::PATIENCE;
+use hft::sim::{Gateway, LedgerSnapshot};
 use hft::wire::text::{ManagedAccts, NextValidId};
 use hft::wire::{self, Request};
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+/// `hft run` as its own process against `gw` with the params file `params`, writing `out`.
+fn spawn_engine(gw: &Gateway, params: &Path, out: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_hft"))
+        .args(["run", "--no-bootstrap", "--duration", "600", "--gateway"])
+        .arg(gw.local_addr().to_string())
+        .arg("--params")
+        .arg(params)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hft runs")
+}
+
+/// Polls the gateway (bounded by [`PATIENCE`]) until `moment` finds what it waits for in its
+/// ledger, then SIGKILLs `child` at once; returns what `moment` found (`None`: it never came,
+/// and the engine was killed anyway).
+fn kill_when<T>(
+    mut child: Child,
+    gw: &Gateway,
+    mut moment: impl FnMut(&LedgerSnapshot) -> Option<T>,
+) -> Option<T> {
+    let deadline = Instant::now() + PATIENCE;
+    let found = loop {
+        if let Some(found) = moment(&gw.snapshot()) {
+            break Some(found);
+        }
+        if Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    // The gateway frees the dead session's client id when it sees the socket close.
+    std::thread::sleep(Duration::from_millis(300));
+    found
+}
 
 #[test]
 fn sigkill_mid_run_then_resume_reconciles_with_the_gateway() {
@@ -25,32 +72,15 @@ fn sigkill_mid_run_then_resume_reconciles_with_the_gateway() {
     let first = tmp.join("first");
 
     // The engine as its own process, SIGKILLed once it has traded.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hft"))
-        .args(["run", "--no-bootstrap", "--duration", "600", "--gateway"])
-        .arg(gw.local_addr().to_string())
-        .arg("--params")
-        .arg(&params_path)
-        .arg("--out")
-        .arg(&first)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("hft runs");
-    let deadline = Instant::now() + PATIENCE;
-    while gw.snapshot().exec_ids.len() < 8 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    assert!(gw.snapshot().exec_ids.len() >= 8, "the first engine traded");
-    child.kill().expect("SIGKILL");
-    child.wait().unwrap();
+    let child = spawn_engine(&gw, &params_path, &first);
+    let traded = kill_when(child, &gw, |snap| (snap.exec_ids.len() >= 8).then_some(()));
+    assert!(traded.is_some(), "the first engine traded");
     let journaled = common::journal_exec_ids(&first);
     assert!(!journaled.is_empty(), "the journal has executions");
 
     // Restart from the journal; positions found are flattened at start-up, then it trades on.
     let mut params = common::fast_zscore_pair(30.0);
     params.risk.flatten_on_start = true;
-    // The gateway frees the dead session's client id when it sees the socket close.
-    std::thread::sleep(Duration::from_millis(300));
     let engine = common::EngineRun::resuming(&gw, params.clone(), "resumed", Some(first.clone()));
     common::wait_replay_done(&gw);
     let run_dir = engine.run_dir.clone();

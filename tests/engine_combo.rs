@@ -190,3 +190,74 @@ fn combos_under_every_message_ordering_book_each_leg_once() {
     let _ = std::fs::remove_file(quotes);
     let _ = std::fs::remove_dir_all(run_dir);
 }
+
+#[test]
+fn rejected_combos_are_counted_never_sent_otherwise_and_leave_no_leg_naked() {
+    // `[orderflow]` rejects BAG placements (a code, no status) by its seeded draw, as it does
+    // plain orders.
+    let (gw, quotes) = common::replaying_gateway("combo-rejects", 700, 500.0, |p| {
+        p.orderflow = OrderflowParams {
+            seed: 3,
+            reject_probability: 0.5,
+            reject_codes: vec![110, 203],
+            ..OrderflowParams::default()
+        };
+    });
+    let mut params = combo_params();
+    // Whole at once (100 shares against five levels): no leg ever needs a plain order.
+    params.strategy.base_qty = 100;
+    params.costs.book_levels = 5;
+    let engine = common::EngineRun::start(&gw, params.clone(), "combo-rejects");
+    let run_dir = engine.run_dir.clone();
+    common::wait_replay_done(&gw);
+    let report = engine.finish();
+    let snap = gw.snapshot();
+    let d = &report.dispatch;
+    let c = &d.counters;
+    let stats = gw.stats();
+    let load = |x: &std::sync::atomic::AtomicU64| x.load(std::sync::atomic::Ordering::Relaxed);
+    let bag_rejects = load(&stats.orderflow_bag_rejects);
+    assert!(bag_rejects > 0, "the draw rejected some BAGs");
+    assert_eq!(c.combo_rejects, bag_rejects, "each counted once: {c:?}");
+    assert_eq!(load(&stats.orderflow_rejects), bag_rejects, "only BAGs");
+    // Reported in the run's summary.
+    let summary = std::fs::read_to_string(run_dir.join("summary.json")).unwrap();
+    assert!(
+        summary.contains(&format!("\"combo_rejects\": {bag_rejects}")),
+        "{summary}"
+    );
+
+    // Never sent again under another policy: every order at the gateway is a BAG's leg (two
+    // orders under one id), and every BAG went out once.
+    let mut legs_per_id: std::collections::BTreeMap<i32, usize> = Default::default();
+    for o in &snap.orders {
+        *legs_per_id.entry(o.order_id).or_default() += 1;
+    }
+    assert!(
+        legs_per_id.values().all(|&n| n == 2),
+        "a plain order went out: {:?}",
+        snap.orders
+    );
+    let booked = legs_per_id.len() as u64;
+    assert_eq!(load(&stats.bag_orders_received), booked + bag_rejects);
+    // The rejected ones left their pair free: it traded after the first of them (a BAG's id
+    // takes two, so a rejected BAG is a gap in the booked ids).
+    let ids: Vec<i32> = legs_per_id.keys().copied().collect();
+    let first_gap = ids.windows(2).position(|w| w[1] != w[0] + 2);
+    let rejected_first = ids[0] != 1 || first_gap.is_some();
+    assert!(rejected_first, "{ids:?}");
+    let after_gap = first_gap.map_or(ids.len() > 1, |k| k + 2 <= ids.len());
+    assert!(after_gap, "the pair traded after a rejected BAG: {ids:?}");
+
+    // No leg naked: the pair's legs even, positions and executions as the ledger's.
+    let symbols = params.symbols();
+    for (i, symbol) in symbols.iter().enumerate() {
+        assert_eq!(d.positions[i].qty, snap.position(symbol), "{symbol}: {c:?}");
+    }
+    assert_eq!(snap.position(&symbols[0]), -snap.position(&symbols[1]));
+    assert!(d.pair_books.iter().all(|b| !b.is_legged()));
+    assert_eq!((c.legged, c.naked_legs), (0, 0), "{c:?}");
+    assert_eq!(c.fills as usize, snap.executions.len(), "{c:?}");
+    let _ = std::fs::remove_file(quotes);
+    let _ = std::fs::remove_dir_all(run_dir);
+}

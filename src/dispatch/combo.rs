@@ -13,7 +13,8 @@
 //!   BAG-level execution ([`BAG_INSTRUMENT`]) is counted (`combo_executions`) and never booked:
 //!   its shares are combo units and its price a net, not a position;
 //! - errors: both slots end; a rejection is logged and counted (`combo_rejects`) and the legs
-//!   are never re-sent under another policy (nothing traded: the trade is refused);
+//!   are never re-sent under another policy (nothing traded: the trade is refused, a close's
+//!   too: its ticket ends, the strategy hears what the pair still holds);
 //! - OPEN_ORDER: both slots are listed.
 //!
 //! Units and ratios: a pair trade of `a` and `b` shares is `gcd(a, b)` units of ratios
@@ -31,7 +32,7 @@
 //! ordinary rules (leg retries, then the unwind).
 
 use super::execution::OrderKind;
-use super::tickets::Ticket;
+use super::tickets::{Ticket, TicketState};
 use super::{Dispatcher, OrderSlot, Outbound, PendingOrder, PlaceOrder};
 use crate::config::ComboPrice;
 use crate::journal::{ComboLeg, JournalEntry};
@@ -316,6 +317,14 @@ impl Dispatcher {
                 }
                 Some(_) => {}
             }
+        }
+        if cp.rejected && t.legs().iter().all(|l| l.filled < 1e-9) {
+            // Refused, nothing traded: the trade does not happen under any policy, a close
+            // included (a reducing ticket's rules would re-send its legs at market). The
+            // target stopped counting the legs when they ended; the strategy hears what the
+            // pair holds.
+            self.close_ticket(t.id, TicketState::Hedged);
+            return true;
         }
         self.end_combo(t.id);
         let part = |k: usize| t.legs[k].filled / t.legs[k].qty.max(1.0);

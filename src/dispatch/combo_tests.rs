@@ -161,6 +161,71 @@ fn a_rejected_combo_is_counted_and_never_resent_under_another_policy() {
     assert!(h.d.settled());
 }
 
+/// What `f` returns, and what it logged (tracing's text format).
+fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let out = tracing::subscriber::with_default(subscriber, f);
+    let text = String::from_utf8_lossy(&sink.0.lock().unwrap()).into_owned();
+    (out, text)
+}
+
+#[test]
+fn a_rejected_close_combo_is_not_resent_at_market_and_the_pair_keeps_what_it_holds() {
+    // Before, a close's BAG rejected fell to the reducing ticket's rules and its legs went
+    // out again as market orders (`tests/engine_combo.rs`, the `[orderflow]` rejects).
+    let mut h = started(combo(ComboPrice::Market));
+    let bag = places(&h.entry(1))[0].order_id;
+    h.exec(bag, 0, true, 100.0);
+    h.exec(bag, 1, false, 200.0);
+    h.status(bag, OrderStatusKind::Filled, 100.0);
+    let sent = places(&h.close_on(0, 2));
+    assert_eq!(sent.len(), 1, "the close is one BAG");
+    assert_eq!(
+        (sent[0].side, kind(&sent[0]).side_b),
+        (Side::Sell, Side::Buy)
+    );
+    let (out, log) = logged(|| h.error(sent[0].order_id, 203));
+    assert!(places(&out).is_empty(), "no fallback to single orders");
+    assert_eq!(h.d.counters().combo_rejects, 1);
+    assert!(
+        log.contains("combo order rejected") && log.contains("code=203"),
+        "logged: {log}"
+    );
+    // The strategy hears that its close did not happen, and what the pair holds.
+    let outcome = out.iter().find_map(|o| match o {
+        Outbound::Outcome(x) if x.seq == 2 => Some(*x),
+        _ => None,
+    });
+    let outcome = outcome.expect("the close's outcome");
+    assert!(!outcome.reached);
+    assert_eq!(outcome.held, [100, -200]);
+    let out = h.advance(10_000);
+    assert!(places(&out).is_empty(), "nothing later either");
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert!(h.d.settled());
+    // A later close is a BAG again.
+    let sent = places(&h.close_on(0, 3));
+    assert_eq!(sent.len(), 1);
+    assert!(matches!(sent[0].kind, OrderKind::Combo(_)));
+}
+
 #[test]
 fn a_legged_combo_given_up_is_confirmed_then_each_leg_completes_at_market() {
     let mut h = started(combo(ComboPrice::Mid));

@@ -201,6 +201,7 @@ impl Model {
                     }
                     self.check_behind(&p)?;
                     self.check_priced(&p)?;
+                    self.check_not_after_reject(&p)?;
                     self.gw.place(&mut self.rng, &p);
                     placed = true;
                 }
@@ -230,6 +231,11 @@ impl Model {
     fn event(&mut self, e: OrderEvent) -> Result<(), String> {
         if self.trace {
             eprintln!("{} {e:?}", self.now / MS);
+        }
+        if let OrderEvent::Error { id, .. } = e
+            && let Some(heard) = self.gw.rejected_bags.get_mut(&id)
+        {
+            *heard = true;
         }
         let msg = Stamped {
             value: e,

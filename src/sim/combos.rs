@@ -7,6 +7,10 @@
 //! index` in the universe's symbol order, as contract details serve them); ratios positive;
 //! actions BUY or SELL; MKT or LMT at a net price (the net may be negative or zero); a stock
 //! combo must carry `NonGuaranteed=1` in smartComboRoutingParams (error 10043 otherwise).
+//! A BAG that passes them draws `[orderflow]`'s placement reject (`reject_codes`,
+//! `reject_probability`) by the one rule plain orders draw it by (`orders.rs`
+//! `flow_rejects`): the code and no status, its legs never booked, counted in
+//! `orderflow_rejects` and `orderflow_bag_rejects`.
 //!
 //! Reports, per leg fill: the leg's EXECUTION_DATA (the leg's contract, the BAG's order id),
 //! then, when complete units grew, one BAG-level EXECUTION_DATA (the BAG contract, the units,

@@ -95,6 +95,9 @@ impl Orders {
     ) {
         let order_id = o.order_id;
         let time = feed_unix.max(now_ms() / 1000);
+        if o.contract.sec_type == "BAG" {
+            GatewayStats::bump(&v.stats.bag_orders_received);
+        }
         // A new order with a working id is a modification (IB semantics); a combo's legs share
         // its id, so combos are looked up first.
         if let Some(k) = self.combo_of(client_id, order_id) {
@@ -125,7 +128,7 @@ impl Orders {
         if o.contract.sec_type == "BAG" {
             match super::combos::check(v.contracts, o, x) {
                 Err((code, msg)) => v.sessions.error(conn, order_id, code, msg),
-                Ok(_) if flow_rejects(v, conn, order_id) => {}
+                Ok(_) if flow_rejects(v, conn, order_id, true) => {}
                 Ok(legs) => self.place_combo(v, client_id, (o, &legs), time),
             }
             return;
@@ -150,7 +153,7 @@ impl Orders {
             let top = v.books[sym].top();
             limit = Some(peg.price(side, top, feed_unix).unwrap_or(1).max(1));
         }
-        if flow_rejects(v, conn, order_id) {
+        if flow_rejects(v, conn, order_id, false) {
             return;
         }
         let order = OrderRec {
@@ -423,12 +426,16 @@ impl Orders {
 }
 
 /// IB's rejects that end an order with no status at all (`[orderflow]`): true when this
-/// placement drew one (answered here).
-fn flow_rejects(v: &mut Venue<'_>, conn: u64, order_id: i32) -> bool {
+/// placement (of a BAG: `bag`) drew one (answered here). One draw for plain and BAG
+/// placements alike, after IB's own checks passed.
+fn flow_rejects(v: &mut Venue<'_>, conn: u64, order_id: i32, bag: bool) -> bool {
     let Some(code) = v.flow.reject_order() else {
         return false;
     };
     GatewayStats::bump(&v.stats.orderflow_rejects);
+    if bag {
+        GatewayStats::bump(&v.stats.orderflow_bag_rejects);
+    }
     let msg = format!("Order rejected (orderflow) - code {code}");
     v.sessions.error(conn, order_id, code, &msg);
     true

@@ -12,11 +12,16 @@ pub struct GatewayStats {
     pub malformed_frames: AtomicU64,
     pub ticks_sent: AtomicU64,
     pub orders_received: AtomicU64,
+    /// PLACE_ORDER requests for BAG (combo) contracts among them, new and modifications (a
+    /// restarted client that re-sent a combo would show here).
+    pub bag_orders_received: AtomicU64,
     pub executions: AtomicU64,
     pub slow_client_disconnects: AtomicU64,
     /// Orders and cancels rejected by `[orderflow]` (no final status): a client may then be
     /// unable to hedge.
     pub orderflow_rejects: AtomicU64,
+    /// The BAG (combo) placements among `orderflow_rejects`.
+    pub orderflow_bag_rejects: AtomicU64,
     /// Connections dropped by `[orderflow]` at a moment of an order's life.
     pub orderflow_disconnects: AtomicU64,
 }

@@ -231,8 +231,19 @@ pub fn replaying_gateway(
     speed: f64,
     configure: impl FnOnce(&mut SimParams),
 ) -> (Gateway, std::path::PathBuf) {
+    let quotes = oscillating_quotes(1_700_000_000, rows);
+    replaying_gateway_text(name, &quotes, speed, configure)
+}
+
+/// As [`replaying_gateway`], replaying the quote file text `quotes`.
+pub fn replaying_gateway_text(
+    name: &str,
+    quotes: &str,
+    speed: f64,
+    configure: impl FnOnce(&mut SimParams),
+) -> (Gateway, std::path::PathBuf) {
     let path = std::env::temp_dir().join(format!("hft-replay-{}-{name}.csv", std::process::id()));
-    std::fs::write(&path, oscillating_quotes(1_700_000_000, rows)).expect("quote file");
+    std::fs::write(&path, quotes).expect("quote file");
     let mut sim = test_params();
     sim.market.symbols.clear();
     sim.replay = Some(hft::config::ReplayParams {

@@ -109,6 +109,9 @@ pub(super) struct Gateway {
     /// BAGs whose statuses go to the statuses' stream (status first: they may overtake the
     /// legs' executions they reflect; drawn per BAG).
     bag_status_first: std::collections::BTreeSet<i32>,
+    /// BAGs rejected at placement (their order ids), and whether the engine heard the
+    /// rejection (it may be lost with the socket: the BAG is then only gone).
+    pub rejected_bags: BTreeMap<i32, bool>,
 }
 
 impl Gateway {
@@ -128,6 +131,7 @@ impl Gateway {
             bag_units: BTreeMap::new(),
             bag_execs: Vec::new(),
             bag_status_first: Default::default(),
+            rejected_bags: Default::default(),
         }
     }
 

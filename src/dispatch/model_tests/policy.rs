@@ -189,6 +189,32 @@ impl Model {
     }
 }
 
+impl Model {
+    /// A rejected combo's trade never goes out again, under any policy: no order of its
+    /// ticket follows a BAG whose rejection the engine heard (a close's reducing rules
+    /// re-sent its legs at market before). A BAG whose rejection was lost with the socket
+    /// is only gone for the engine (not listed again: ended like any lost order).
+    pub(super) fn check_not_after_reject(&self, p: &PlaceOrder) -> Result<(), String> {
+        let Some(ticket) = self.tickets.get(&p.order_id) else {
+            return Ok(());
+        };
+        match self
+            .gw
+            .rejected_bags
+            .iter()
+            .filter(|&(_, &heard)| heard)
+            .map(|(b, _)| b)
+            .find(|b| self.tickets.get(b) == Some(ticket))
+        {
+            Some(bag) => Err(format!(
+                "order {} re-sends ticket {ticket}'s trade after its BAG {bag} was rejected",
+                p.order_id
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Runs the policy's schedules; what their dispatchers counted, added up.
 fn check_policy(policy: Policy) -> DispatchCounters {
     let mut total = DispatchCounters::default();

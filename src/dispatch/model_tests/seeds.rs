@@ -108,3 +108,12 @@ fn seed_11439_a_bag_cancel_is_not_a_reject() {
 fn seed_24469_pairs_sharing_a_name_end_flat_in_their_books() {
     check_passive(24469);
 }
+
+/// A close's BAG rejected: the reducing ticket's rules re-sent both legs as market orders, a
+/// rejected combo falling back to another policy (seed 55; 35 seeds of 0-4,999 before).
+#[test]
+fn seed_55_a_rejected_close_combo_is_not_resent_at_market() {
+    for seed in [55, 202, 757, 845, 855, 968, 1173, 1260] {
+        check_combo(seed);
+    }
+}

@@ -110,6 +110,7 @@ impl Gateway {
         }
         if reject {
             self.hostile = true;
+            self.rejected_bags.insert(p.order_id, false);
             let code = REJECT_CODES[rng.below(REJECT_CODES.len() as u64) as usize];
             let e = OrderEvent::Error {
                 id: p.order_id,

@@ -200,3 +200,64 @@ fn bag_level_executions_are_replayed_only_when_switched_on() {
         assert_eq!(legs, 15.0);
     }
 }
+
+#[test]
+fn an_orderflow_reject_ends_a_bag_with_its_code_and_no_status() {
+    for code in [103, 110, 200, 203] {
+        let mut h = flow_harness(OrderflowParams {
+            reject_probability: 1.0,
+            reject_codes: vec![code],
+            ..Default::default()
+        });
+        h.send(1, TEXT, combo(1, 5.0, None));
+        assert_eq!(
+            h.read_text(1),
+            [format!("error {code}")],
+            "no status, no fill"
+        );
+        let snap = h.snapshot();
+        assert!(
+            snap.orders.is_empty() && snap.executions.is_empty(),
+            "legs never booked"
+        );
+        let stats = h.core.stats.clone();
+        assert_eq!(stats.orderflow_rejects.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.orderflow_bag_rejects.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.bag_orders_received.load(Ordering::Relaxed), 1);
+        // A plain order drawn by the same rule is not a BAG's.
+        let sym = first_symbol(&h);
+        h.send(1, TEXT, Request::PlaceOrder(order(&sym, 2, "BUY", 100.0)));
+        assert_eq!(h.read_text(1), [format!("error {code}")]);
+        assert_eq!(stats.orderflow_rejects.load(Ordering::Relaxed), 2);
+        assert_eq!(stats.orderflow_bag_rejects.load(Ordering::Relaxed), 1);
+    }
+}
+
+#[test]
+fn bags_and_plain_orders_draw_their_rejects_from_one_sequence() {
+    let flow = || OrderflowParams {
+        seed: 5,
+        reject_probability: 0.5,
+        reject_codes: vec![110, 203],
+        ..Default::default()
+    };
+    // The same seed: a BAG in the place of a plain order gets the plain order's draw.
+    let verdicts = |bags: bool| {
+        let mut h = flow_harness(flow());
+        let sym = first_symbol(&h);
+        (1..=24)
+            .map(|id| {
+                let req = if bags && id % 2 == 0 {
+                    combo(id, 1.0, None)
+                } else {
+                    Request::PlaceOrder(order(&sym, id, "BUY", 1.0))
+                };
+                h.send(1, TEXT, req);
+                h.read_text(1).into_iter().find(|w| w.starts_with("error"))
+            })
+            .collect::<Vec<_>>()
+    };
+    let (plain, mixed) = (verdicts(false), verdicts(true));
+    assert_eq!(plain, mixed);
+    assert!(mixed.iter().any(Option::is_some) && mixed.iter().any(Option::is_none));
+}
