@@ -3,6 +3,7 @@
 
 Usage: python3 scripts/execution_table.py [--hft target/release/hft] [--ticks N]
        [--latency-us FEED,ORDER] [--keep DIR] [--no-trades] [--only LABEL,...]
+       [--combo-variants]
 
 Writes N ticks of the embedded synthetic universe (params/sim.toml) with the market's trade
 prints (`last,last_size` columns; --no-trades strips them, as quote files were before), then
@@ -42,6 +43,22 @@ RUNS = [
 ]
 
 
+# `--combo-variants`: the combo's knobs against market (README, "Read honestly, combo").
+_COMBO = {"policy": '"combo"', "combo_price": '"mid"'}
+COMBO_VARIANTS = [
+    ("market", {"policy": '"market"'}),
+    ("combo mid", dict(_COMBO)),
+    ("combo mid+1", dict(_COMBO, combo_offset_ticks="1")),
+    ("combo mid+1 rp9", dict(_COMBO, combo_offset_ticks="1", reprice_ticks="9")),
+    ("combo mid rp9", dict(_COMBO, reprice_ticks="9")),
+    ("combo mid+1 gu1s", dict(_COMBO, combo_offset_ticks="1", give_up_ms="1000")),
+    (
+        "combo mid+1 gu10s rp9",
+        dict(_COMBO, combo_offset_ticks="1", give_up_ms="10000", reprice_ticks="9"),
+    ),
+]
+
+
 def with_keys(base: str, keys: dict) -> str:
     """`base` with each `[execution]` key set (the first line that sets it)."""
     for key, value in keys.items():
@@ -59,7 +76,9 @@ def main() -> int:
     ap.add_argument("--keep", default="")
     ap.add_argument("--no-trades", action="store_true")
     ap.add_argument("--only", default="", help="comma-separated label prefixes (default: all)")
+    ap.add_argument("--combo-variants", action="store_true", help="the combo's knobs instead")
     args = ap.parse_args()
+    runs = COMBO_VARIANTS if args.combo_variants else RUNS
     feed_us, order_us = (float(x) for x in args.latency_us.split(","))
     root = pathlib.Path(__file__).resolve().parent.parent
     work = pathlib.Path(args.keep or tempfile.mkdtemp(prefix="hft-exec-"))
@@ -81,7 +100,7 @@ def main() -> int:
     base = (root / "params" / "default.toml").read_text()
     rows = []
     prefixes = [p for p in args.only.split(",") if p]
-    for k, (label, keys) in enumerate(RUNS):
+    for k, (label, keys) in enumerate(runs):
         if prefixes and not any(label.startswith(p) for p in prefixes):
             continue
         text = with_keys(base, keys)

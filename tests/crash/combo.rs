@@ -227,15 +227,18 @@ fn crash_and_resume(name: &str, setup: ComboSetup, moment: Moment) {
     let first = tmp.join("first");
 
     let child = spawn_engine(&gw, &params_path, &first);
-    // The moment, once the engine has journaled every execution the gateway made so far (it
-    // knew what had filled when it died).
+    // The moment, once the engine has journaled the BAG's legs (an order goes out once its
+    // record is queued to the journal, not yet written: a kill in between leaves the resume an
+    // order it never sent, an orphan it cancels) and every execution the gateway made so far
+    // (it knew what had filled when it died).
     let killed = kill_when(child, &gw, |snap| {
         let bag = first_bag(snap, moment)?;
+        let orders = journal_order_ids(&first);
         let journaled = common::journal_exec_ids(&first);
-        snap.exec_ids
-            .iter()
-            .all(|id| journaled.contains(id))
-            .then_some(bag)
+        (orders.contains(&bag.1)
+            && orders.contains(&(bag.1 + 1))
+            && snap.exec_ids.iter().all(|id| journaled.contains(id)))
+        .then_some(bag)
     });
     let Some(killed) = killed else {
         panic!(
@@ -428,6 +431,16 @@ fn plain_orders(snap: &LedgerSnapshot) -> BTreeSet<BagKey> {
 }
 
 /// A run directory's journal commissions: each execution id's `C` records.
+/// The order ids of the journal's `O` records (a BAG's legs: its id and the next).
+fn journal_order_ids(dir: &Path) -> BTreeSet<i32> {
+    std::fs::read_to_string(dir.join(hft::journal::FILE))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("O,"))
+        .filter_map(|l| l.split(',').nth(2)?.parse().ok())
+        .collect()
+}
+
 fn journal_commissions(dir: &Path) -> BTreeMap<String, Vec<f64>> {
     let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let text = std::fs::read_to_string(dir.join(hft::journal::FILE)).unwrap_or_default();
