@@ -9,7 +9,6 @@
 //! - the `series` section of `summary.json` ([`SeriesIndex`]): which file is which pair, rows
 //!   kept and dropped, and the z-score bands the strategy trades on.
 
-use super::{push_display_f32, push_display_f64};
 use crate::record::FillRecord;
 use crate::strategy::{FilterLevels, FilterSample, GridSample, ZScoreBands};
 use serde::{Deserialize, Serialize};
@@ -84,39 +83,29 @@ pub fn series_csv(rows: &[GridSample]) -> Vec<u8> {
     let mut out = String::with_capacity(64 + rows.len() * 72);
     out.push_str(SERIES_HEADER);
     out.push('\n');
-    let num = |out: &mut String, x: f64| push_display_f64(out, x);
     let opt = |out: &mut String, x: Option<f64>| {
         if let Some(x) = x.filter(|x| x.is_finite()) {
-            push_display_f64(out, x);
+            let _ = write!(out, "{x}");
         }
     };
-    let mut ints = itoa::Buffer::new();
     for r in rows {
-        out.push_str(ints.format(r.t_ns));
-        out.push(',');
-        num(&mut out, r.a_mid);
-        out.push(',');
-        num(&mut out, r.b_mid);
-        out.push(',');
+        let _ = write!(out, "{},{},{},", r.t_ns, r.a_mid, r.b_mid);
         opt(&mut out, r.hedge_ratio);
         out.push(',');
         opt(&mut out, r.volatility_ratio);
         out.push(',');
         opt(&mut out, r.zscore);
-        out.push(',');
-        out.push_str(ints.format(r.position_a));
-        out.push(',');
-        out.push_str(ints.format(r.position_b));
+        let _ = write!(out, ",{},{}", r.position_a, r.position_b);
         let f = &r.filters;
         for x in [f.spread, f.forecast, f.hurst, f.vr_stat, f.reverting_prob] {
             out.push(',');
             if let Some(x) = x.filter(|x| x.is_finite()) {
-                push_display_f32(&mut out, x);
+                let _ = write!(out, "{x}");
             }
         }
         out.push(',');
         if let Some(t) = f.break_t_ns {
-            out.push_str(ints.format(t));
+            let _ = write!(out, "{t}");
         }
         out.push('\n');
     }
@@ -416,25 +405,19 @@ pub fn fills_csv(fills: &[FillRecord], symbols: &[String], wall_offset_ns: u64) 
             .get(f.instrument as usize)
             .map_or("?", String::as_str);
         let side = if f.qty >= 0.0 { "BUY" } else { "SELL" };
-        let mut ints = itoa::Buffer::new();
-        out.push_str(ints.format(f.order_id));
-        out.push(',');
-        out.push_str(ints.format(f.t_ns + wall_offset_ns));
-        out.push(',');
-        out.push_str(symbol);
-        out.push(',');
-        out.push_str(side);
-        for x in [f.qty.abs(), f.price, f.commission] {
-            out.push(',');
-            push_display_f64(&mut out, x);
-        }
-        out.push(',');
+        let _ = write!(
+            out,
+            "{},{},{symbol},{side},{},{},{},",
+            f.order_id,
+            f.t_ns + wall_offset_ns,
+            f.qty.abs(),
+            f.price,
+            f.commission
+        );
         if f.pair != u16::MAX {
-            out.push_str(ints.format(f.pair));
+            let _ = write!(out, "{}", f.pair);
         }
-        out.push(',');
-        out.push_str(ints.format(f.signal_t_ns));
-        out.push('\n');
+        let _ = writeln!(out, ",{}", f.signal_t_ns);
     }
     out.into_bytes()
 }

@@ -19,7 +19,6 @@ mod columns;
 mod csv_source;
 mod dbn;
 mod dirs;
-mod display_f64;
 mod hgrm;
 mod logs;
 mod merge;
@@ -40,7 +39,6 @@ pub use columns::{
 pub use csv_source::CsvSource;
 pub use dbn::{DbnSource, write_dbn};
 pub use dirs::new_run_dir;
-pub use display_f64::{push_display_f32, push_display_f64};
 pub use logs::{
     FILLS_HEADER, FillRow, ParseError, SERIES_HEADER, SeriesEntry, SeriesIndex, bootstrap_file,
     fills_csv, read_fills, read_series, series_csv, series_file,
