@@ -2,7 +2,7 @@
 //! journal and their order; commissions booked once per execution id, whenever and however
 //! often their reports come (before the execution, late, or replayed after a reconnection).
 
-use super::{Dispatcher, SeenExec};
+use super::{Dispatcher, KillReason, SeenExec};
 use crate::journal::JournalEntry;
 use crate::record::FillRecord;
 use crate::types::ExecId;
@@ -194,5 +194,24 @@ impl Dispatcher {
             }
             _ => self.unattributed_commissions += commission,
         }
+    }
+
+    /// Remembers execution `id` (false: it was there already). One the full table cannot
+    /// remember is still new to the caller, but a replay of it could not be told from a new
+    /// fill: counted, and the kill switch stops trading.
+    pub(super) fn remember_exec(&mut self, id: ExecId, seen: SeenExec) -> bool {
+        let overflow = self.seen.overflow;
+        let new = self.seen.insert(id, seen);
+        if self.seen.overflow > overflow {
+            self.counters.exec_table_overflow += 1;
+            if self.counters.kill_switch == 0 {
+                tracing::error!(
+                    executions = self.seen.len(),
+                    "kill switch: the execution table is full and cannot remember an execution id; no more trading"
+                );
+            }
+            self.kill(KillReason::ExecTableFull);
+        }
+        new
     }
 }

@@ -1,8 +1,8 @@
 //! Intents through the pre-trade checks; closes sized from what a pair will hold; the loss
 //! limit, the kill switch and flattening.
 
-use super::{Dispatcher, KillReason, Link, PendingOrder, SeenExec};
-use crate::types::{ExecId, IntentKind, IntentMsg, MAX_BASKET_LEGS, MAX_LEGS, Side};
+use super::{Dispatcher, KillReason, Link, PendingOrder};
+use crate::types::{IntentKind, IntentMsg, MAX_BASKET_LEGS, MAX_LEGS, Side};
 
 impl Dispatcher {
     pub(super) fn handle_intent(&mut self, msg: &IntentMsg) {
@@ -422,25 +422,6 @@ impl Dispatcher {
     /// The kill switch: no more entries (queued ones dropped, working ones cancelled);
     /// positions flattened when `risk.flatten_on_kill`, once nothing is in flight (a flatten
     /// next to working closes or fills on their way would trade them twice).
-    /// Remembers execution `id` (false: it was there already). One the full table cannot
-    /// remember is still new to the caller, but a replay of it could not be told from a new
-    /// fill: counted, and the kill switch stops trading.
-    pub(super) fn remember_exec(&mut self, id: ExecId, seen: SeenExec) -> bool {
-        let overflow = self.seen.overflow;
-        let new = self.seen.insert(id, seen);
-        if self.seen.overflow > overflow {
-            self.counters.exec_table_overflow += 1;
-            if self.counters.kill_switch == 0 {
-                tracing::error!(
-                    executions = self.seen.len(),
-                    "kill switch: the execution table is full and cannot remember an execution id; no more trading"
-                );
-            }
-            self.kill(KillReason::ExecTableFull);
-        }
-        new
-    }
-
     pub(super) fn kill(&mut self, reason: KillReason) {
         if self.counters.kill_switch > 0 {
             return;

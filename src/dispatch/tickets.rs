@@ -273,7 +273,7 @@ impl Dispatcher {
         let complete = |l: &LegState| l.filled + 1e-9 >= l.qty;
         // Looked at in place first: a copy of a ticket (room for a full basket's legs) only
         // when there is more to decide than "still working" or "complete".
-        let Some(ticket) = self.ticket_mut(id) else {
+        let Some(ticket) = self.ticket(id) else {
             return;
         };
         if ticket.state != TicketState::Working {
@@ -283,17 +283,31 @@ impl Dispatcher {
             self.close_ticket(id, TicketState::Hedged);
             return;
         }
-        let t = ticket.clone();
-        let winding_down = self.counters.kill_switch > 0 || self.stopping;
-        // A combo ended short waits for its confirming round, even when a close took over.
-        if let Some(cp) = t.combo
-            && self.combo_step(&t, cp, winding_down)
+        // The common case, a plain ticket whose unfilled legs are all still covered by orders
+        // working or queued: nothing to decide (the rule below finds no leg missing anything).
+        if ticket.combo.is_none()
+            && ticket.passive.is_none()
+            && !ticket.superseded
+            && !timed_out
+            && (0..ticket.legs().len())
+                .all(|k| complete(&ticket.legs[k]) || self.leg_missing(ticket, k).is_none())
         {
             return;
         }
-        let Some(t) = self.ticket_mut(id).cloned() else {
-            return;
-        };
+        // Copied again only after a phase step that may have changed it (a market ticket, the
+        // common case, is copied once).
+        let mut t = ticket.clone();
+        let winding_down = self.counters.kill_switch > 0 || self.stopping;
+        // A combo ended short waits for its confirming round, even when a close took over.
+        if let Some(cp) = t.combo {
+            if self.combo_step(&t, cp, winding_down) {
+                return;
+            }
+            let Some(now) = self.ticket_mut(id).cloned() else {
+                return;
+            };
+            t = now;
+        }
         if t.superseded {
             if t.legs().iter().all(|l| l.live == 0) {
                 self.close_ticket(id, TicketState::Unwound);
@@ -305,11 +319,12 @@ impl Dispatcher {
             if self.passive_step(&t, ps, winding_down) {
                 return;
             }
+            // The passive phase may have just ended: decide on the ticket as it is now.
+            let Some(now) = self.ticket_mut(id).cloned() else {
+                return;
+            };
+            t = now;
         }
-        // The passive or combo phase may have just ended: decide on the ticket as it is now.
-        let Some(t) = self.ticket_mut(id).cloned() else {
-            return;
-        };
         if timed_out && t.legs().iter().any(|l| !complete(l) && l.live > 0) {
             self.cancel_late_legs(&t);
         }
