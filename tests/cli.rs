@@ -138,3 +138,60 @@ fn more_baskets_than_one_step_nets_exit_2_naming_baskets_and_netting() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_backtest_past_its_execution_table_says_why_entries_were_refused() {
+    let dir = std::env::temp_dir().join(format!("hft-cli-{}-exec-table", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let ticks = dir.join("ticks.csv");
+    let st = hft()
+        .args([
+            "sim",
+            "--write-ticks",
+            "40000",
+            "--out",
+            ticks.to_str().unwrap(),
+        ])
+        .output()
+        .expect("hft runs");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    // A table sized for 16 executions: the run trades more than that.
+    let default = include_str!("../params/default.toml");
+    let text = default
+        .replacen("max_orders = 65536 ", "max_orders = 16 ", 1)
+        .replacen("fills_capacity = 65536 ", "fills_capacity = 16 ", 1);
+    assert_eq!(text.matches("= 16 ").count(), 2, "both keys found");
+    let params = dir.join("params.toml");
+    std::fs::write(&params, text).unwrap();
+    let run = dir.join("out");
+    let out = hft()
+        .args(["backtest", "--params", params.to_str().unwrap()])
+        .args(["--ticks", ticks.to_str().unwrap(), "--no-charts"])
+        .args(["--out", run.to_str().unwrap()])
+        .output()
+        .expect("hft runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("entries refused once the execution table held what it was sized for"),
+        "{stdout}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("summary.json")).unwrap()).unwrap();
+    let d = &summary["dispatch"];
+    assert!(d["rejected_exec_table"].as_u64().unwrap() > 0, "{d}");
+    assert!(d["fills"].as_u64().unwrap() >= 16, "{d}");
+    // Closes still traded in the reserve, and nothing went past it.
+    assert_eq!(d["exec_table_overflow"].as_u64(), Some(0), "{d}");
+    assert_eq!(d["kill_switch"].as_u64(), Some(0), "{d}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

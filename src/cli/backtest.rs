@@ -135,6 +135,12 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<()> {
         d.legged,
         d.naked_legs
     );
+    if d.rejected_exec_table > 0 {
+        println!(
+            "entries refused once the execution table held what it was sized for: {} (raise engine.fills_capacity; a live engine would refuse them too)",
+            d.rejected_exec_table
+        );
+    }
     let per_trade = |usd: f64| usd / b.trades.max(1) as f64;
     println!(
         "execution: shortfall {:.2} USD ({:.2} cents/share) + commissions {:.2} USD = {:.2} USD per round trip",
