@@ -322,3 +322,13 @@ pub fn journal_exec_ids(dir: &std::path::Path) -> Vec<String> {
         .map(|l| l.split(',').nth(3).unwrap_or("").to_string())
         .collect()
 }
+
+/// The order ids of the journal's `O` records in `dir` (a BAG's legs: its id and the next).
+pub fn journal_order_ids(dir: &std::path::Path) -> std::collections::BTreeSet<i32> {
+    std::fs::read_to_string(dir.join(hft::journal::FILE))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("O,"))
+        .filter_map(|l| l.split(',').nth(2)?.parse().ok())
+        .collect()
+}

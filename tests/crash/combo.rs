@@ -233,7 +233,7 @@ fn crash_and_resume(name: &str, setup: ComboSetup, moment: Moment) {
     // (it knew what had filled when it died).
     let killed = kill_when(child, &gw, |snap| {
         let bag = first_bag(snap, moment)?;
-        let orders = journal_order_ids(&first);
+        let orders = common::journal_order_ids(&first);
         let journaled = common::journal_exec_ids(&first);
         (orders.contains(&bag.1)
             && orders.contains(&(bag.1 + 1))
@@ -431,16 +431,6 @@ fn plain_orders(snap: &LedgerSnapshot) -> BTreeSet<BagKey> {
 }
 
 /// A run directory's journal commissions: each execution id's `C` records.
-/// The order ids of the journal's `O` records (a BAG's legs: its id and the next).
-fn journal_order_ids(dir: &Path) -> BTreeSet<i32> {
-    std::fs::read_to_string(dir.join(hft::journal::FILE))
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.starts_with("O,"))
-        .filter_map(|l| l.split(',').nth(2)?.parse().ok())
-        .collect()
-}
-
 fn journal_commissions(dir: &Path) -> BTreeMap<String, Vec<f64>> {
     let mut out: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let text = std::fs::read_to_string(dir.join(hft::journal::FILE)).unwrap_or_default();
