@@ -51,6 +51,7 @@ fn dispatcher() -> Dispatcher {
             feed: feed.clone(),
             execution: ExecutionParams::default(),
             policies: Vec::new(),
+            leaders: Vec::new(),
         },
         None,
         T0,

@@ -14,7 +14,7 @@
 mod common;
 
 use hft::bootstrap::{self, BootstrapError, History};
-use hft::config::{DEFAULT_PARAMS, EngineParams};
+use hft::config::{DEFAULT_PARAMS, EngineParams, PairLeg};
 use hft::pairs::{PairStats, RankOptions, Significance, rank_pairs, select_pairs};
 use hft::sim::{Gateway, GatewayOptions};
 use std::collections::BTreeSet;
@@ -234,6 +234,14 @@ fn hft_bootstrap_writes_params_with_the_cointegrated_pairs() {
         assert!(p.intercept.is_some() && p.spread_mean.is_some());
         assert!(p.spread_std.is_some_and(|s| s > 0.0), "{p:?}");
         assert!(p.half_life_secs.is_some_and(|h| h > 0.0), "{p:?}");
+        // The synthetic followers (IVV, PEP) carry their spreads' reversion: the leaders are
+        // SPY and KO, whichever leg the regression listed first.
+        let leader = match p.leader {
+            Some(PairLeg::A) => &p.a,
+            Some(PairLeg::B) => &p.b,
+            None => panic!("no leader written: {p:?}"),
+        };
+        assert!(leader == "SPY" || leader == "KO", "{p:?}");
     }
     // Everything but the pairs is the input, comments included.
     let mut original = EngineParams::load(&input).expect("input loads");

@@ -209,6 +209,7 @@ fn scenario(params_file: &str, sim_file: &str, measured_secs: usize, fits_on: Fi
             feed: feed.clone(),
             execution: params.execution,
             policies: Vec::new(),
+            leaders: Vec::new(),
         },
         None,
         t0,

@@ -152,6 +152,7 @@ fn fresh_pair() -> PairParams {
         spread_std: None,
         half_life_secs: None,
         execution: None,
+        leader: None,
     }
 }
 

@@ -91,6 +91,7 @@ fn pair_params() -> PairParams {
         spread_std: None,
         half_life_secs: None,
         execution: None,
+        leader: None,
     }
 }
 

@@ -113,6 +113,7 @@ impl Backtest {
                 feed: feed.clone(),
                 execution: params.execution,
                 policies: params.pair_policies(),
+                leaders: params.pair_leaders(),
             },
             None,
             0,

@@ -11,8 +11,8 @@
 use super::pairs::{SelectionArgs, lags_label};
 use super::valuation::ValuationArgs;
 use crate::bootstrap::{self, History};
-use crate::config::{DEFAULT_PARAMS, EngineParams, PairParams, ParamsError, SimParams};
-use crate::pairs::{PairStats, RankOptions, select_pairs};
+use crate::config::{DEFAULT_PARAMS, EngineParams, PairLeg, PairParams, ParamsError, SimParams};
+use crate::pairs::{ErrorCorrection, PairStats, RankOptions, select_pairs};
 use crate::sim::{Gateway, GatewayOptions};
 use anyhow::Context;
 use std::fmt::Write as _;
@@ -117,7 +117,10 @@ pub fn run(
         out.display()
     );
 
-    let pairs: Vec<PairParams> = selected.iter().map(|p| pair_params(p, bar_secs)).collect();
+    let pairs: Vec<PairParams> = selected
+        .iter()
+        .map(|p| pair_params(p, bar_secs, &history))
+        .collect();
     let derived = replace_pairs(
         &text,
         &pairs_toml(&selected, &pairs, &history, &options, bar_secs)?,
@@ -137,9 +140,17 @@ pub fn run(
     Ok(())
 }
 
-/// The parameters of a selected pair: its legs in the regression's order, and the half-life
-/// converted from bars to seconds.
-fn pair_params(p: &PairStats, bar_secs: f64) -> PairParams {
+/// The parameters of a selected pair: its legs in the regression's order, the half-life
+/// converted from bars to seconds, and its leader: the leg with the smaller share of the spread's
+/// error correction over the bars ([`ErrorCorrection`]).
+fn pair_params(p: &PairStats, bar_secs: f64, history: &History) -> PairParams {
+    let leader = error_correction(p, history).map(|ec| {
+        if ec.a_leads(p.hedge_ratio) {
+            PairLeg::A
+        } else {
+            PairLeg::B
+        }
+    });
     PairParams {
         a: p.a.clone(),
         b: p.b.clone(),
@@ -149,7 +160,17 @@ fn pair_params(p: &PairStats, bar_secs: f64) -> PairParams {
         spread_std: Some(p.spread_std),
         half_life_secs: p.half_life.map(|bars| bars * bar_secs),
         execution: None,
+        leader,
     }
+}
+
+/// The error-correction loadings of a selected pair's legs over the fetched bars.
+fn error_correction(p: &PairStats, history: &History) -> Option<ErrorCorrection> {
+    let closes = |name: &str| {
+        let i = history.symbols.iter().position(|s| s == name)?;
+        history.closes.get(i)
+    };
+    ErrorCorrection::of(closes(&p.a)?, closes(&p.b)?, p.hedge_ratio, p.intercept)
 }
 
 /// `[[pairs]]` tables for the selected pairs, each under a comment with its test statistics.
@@ -181,7 +202,7 @@ fn pairs_toml(
         let _ = writeln!(
             text,
             "# {}/{}: ADF {:.3} ({} lags, p {:.3e}), reverse ADF {}, pair p {:.3e}, q {}, \
-             return correlation {:.4}",
+             return correlation {:.4}, {}'s share of the spread's error correction {}",
             stats.a,
             stats.b,
             stats.adf_stat,
@@ -194,7 +215,11 @@ fn pairs_toml(
             stats
                 .q_value
                 .map_or_else(|| "-".to_string(), |v| format!("{v:.3e}")),
-            stats.correlation
+            stats.correlation,
+            stats.a,
+            error_correction(stats, history)
+                .and_then(|ec| ec.share_a(stats.hedge_ratio))
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.3}"))
         );
         text.push_str(
             &toml::to_string(&Tables {
@@ -386,6 +411,7 @@ mod tests {
             spread_std: None,
             half_life_secs: None,
             execution: None,
+            leader: None,
         }];
         assert_eq!(p, expected);
         // The new pairs sit where the old ones were, before [engine].
@@ -429,13 +455,33 @@ mod tests {
             passes: true,
             discovered: true,
         };
-        let pair = pair_params(&stats, 60.0);
-        assert_eq!(pair.half_life_secs, Some(150.0));
+        // IVV (leg A) closes each gap to SPY within a bar; SPY wanders on its own (draws from
+        // a 64-bit LCG).
+        let mut x = 3u64;
+        let mut noise = move || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let spy: Vec<f64> = (0..300)
+            .scan(450.0, |p, _| {
+                *p += 0.1 * noise();
+                Some(*p)
+            })
+            .collect();
+        let ivv: Vec<f64> = spy
+            .iter()
+            .map(|s| 0.25 + 1.0033 * s + 0.3 * noise())
+            .collect();
         let history = History {
             symbols: vec!["SPY".into(), "IVV".into()],
-            times: vec![0, 60],
-            closes: vec![vec![1.0, 2.0], vec![1.0, 2.0]],
+            times: (0..300).map(|k| 60 * k).collect(),
+            closes: vec![spy, ivv],
         };
+        let pair = pair_params(&stats, 60.0, &history);
+        assert_eq!(pair.half_life_secs, Some(150.0));
+        assert_eq!(pair.leader, Some(PairLeg::B), "SPY leads");
         let text = pairs_toml(
             &[stats],
             std::slice::from_ref(&pair),

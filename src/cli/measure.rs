@@ -170,6 +170,7 @@ pub(super) fn bench_engine_params() -> EngineParams {
         spread_std: None,
         half_life_secs: None,
         execution: None,
+        leader: None,
     }];
     p.engine.tick_by_tick = true;
     p.strategy.kind = StrategyKind::Zscore;

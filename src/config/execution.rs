@@ -109,6 +109,10 @@ pub enum PassiveLeg {
     A,
     /// Always leg B.
     B,
+    /// The pair's `leader` (`[[pairs]]`, written by `hft bootstrap`): the leg that does not
+    /// answer the spread, so the order resting in it is not chased by the reversion that the
+    /// entry bets on. A passive pair without a `leader` is refused at start-up.
+    Leader,
 }
 
 /// Where the passive leg rests.

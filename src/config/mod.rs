@@ -50,7 +50,8 @@ pub use orderflow::{ORDERFLOW_REJECT_CODES, OrderMoment, OrderflowParams};
 pub use risk::{CostParams, RiskParams};
 pub use sim::{GatewayParams, MarketParams, ReplayParams, SymbolParams};
 pub use strategy::{
-    KalmanParams, KernelKind, PairParams, Sizing, StrategyKind, StrategyParams, ZScoreParams,
+    KalmanParams, KernelKind, PairLeg, PairParams, Sizing, StrategyKind, StrategyParams,
+    ZScoreParams,
 };
 
 /// The engine's embedded default parameters (`params/default.toml`).
@@ -245,6 +246,14 @@ impl EngineParams {
             .collect()
     }
 
+    /// Each pair's leader as a leg index (0: A, 1: B), `None` where params do not give one.
+    pub fn pair_leaders(&self) -> Vec<Option<u8>> {
+        self.pairs
+            .iter()
+            .map(|p| p.leader.map(PairLeg::index))
+            .collect()
+    }
+
     /// Parses and validates engine parameters.
     ///
     /// # Errors
@@ -287,6 +296,21 @@ impl EngineParams {
         )?;
         for (i, pair) in self.pairs.iter().enumerate() {
             pair.validate(file, &format!("pairs[{i}]"))?;
+        }
+        let policies = self.pair_policies();
+        for (i, pair) in self.pairs.iter().enumerate() {
+            check(
+                policies[i] != Policy::Passive
+                    || self.execution.passive_leg != PassiveLeg::Leader
+                    || pair.leader.is_some(),
+                file,
+                &format!("pairs[{i}].leader"),
+                &format!(
+                    "pair {}/{} trades the passive policy with execution.passive_leg = \"leader\", \
+                     which needs the pair's leader (\"a\" or \"b\"; `hft bootstrap` estimates it)",
+                    pair.a, pair.b
+                ),
+            )?;
         }
         let basket = self.strategy.kind == StrategyKind::Basket;
         check(

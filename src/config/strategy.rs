@@ -361,6 +361,31 @@ pub struct PairParams {
     /// How this pair's orders are priced (default: `execution.policy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<super::Policy>,
+    /// The leg whose price does not answer the spread (the smaller share of its error
+    /// correction, [`crate::pairs::ErrorCorrection`]), as estimated by `hft bootstrap`; the leg
+    /// a `passive_leg = "leader"` trade rests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader: Option<PairLeg>,
+}
+
+/// One of a pair's two legs, as written in params (`"a"` or `"b"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairLeg {
+    /// Leg A.
+    A,
+    /// Leg B.
+    B,
+}
+
+impl PairLeg {
+    /// The leg's index in the pair's orders (A first).
+    pub fn index(self) -> u8 {
+        match self {
+            PairLeg::A => 0,
+            PairLeg::B => 1,
+        }
+    }
 }
 
 impl PairParams {

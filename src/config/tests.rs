@@ -440,6 +440,37 @@ fn execution_policies_are_validated_by_key_and_set_per_pair() {
 }
 
 #[test]
+fn the_leader_rule_needs_each_passive_pairs_leader() {
+    // KO/PEP trades passive on the leader rule without a leader: refused, naming the pair.
+    let leader_rule = DEFAULT_PARAMS
+        .replacen("b = \"PEP\"", "b = \"PEP\"\nexecution = \"passive\"", 1)
+        .replacen(
+            "passive_leg = \"less_liquid\"",
+            "passive_leg = \"leader\"",
+            1,
+        );
+    let e = EngineParams::from_toml("e.toml", &leader_rule).unwrap_err();
+    assert_eq!(
+        (e.key.as_str(), e.file.as_str()),
+        ("pairs[1].leader", "e.toml")
+    );
+    assert!(
+        e.to_string().contains("KO/PEP") && e.to_string().contains("passive"),
+        "{e}"
+    );
+    // SPY/IVV trades market: it needs none. With KO/PEP's leader the file loads.
+    let with_leader = leader_rule.replacen("b = \"PEP\"", "b = \"PEP\"\nleader = \"a\"", 1);
+    let p = EngineParams::from_toml("e.toml", &with_leader).unwrap();
+    assert_eq!(p.pair_leaders(), [None, Some(0)]);
+    assert_eq!(p.execution.passive_leg, PassiveLeg::Leader);
+    let bad = with_leader.replacen("leader = \"a\"", "leader = \"c\"", 1);
+    assert_eq!(
+        EngineParams::from_toml("e.toml", &bad).unwrap_err().key,
+        "pairs[1].leader"
+    );
+}
+
+#[test]
 fn more_baskets_than_a_step_nets_are_refused_while_netting_is_on() {
     let overlap = include_str!("../../params/basket_overlap.toml");
     let extra = "\n[[baskets]]\nsymbols = [\"AAA\", \"BBB\", \"CCC\"]\n";

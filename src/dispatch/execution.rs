@@ -278,7 +278,19 @@ impl Dispatcher {
             PassiveLeg::B => 1,
             PassiveLeg::LessLiquid => u8::from(joined(1) < joined(0)),
             PassiveLeg::WiderSpread => u8::from(touch(1).spread() > touch(0).spread()),
+            // Legs in the pair's order, as for A and B.
+            PassiveLeg::Leader => self
+                .leaders
+                .get(legs[0].pair as usize)
+                .copied()
+                .unwrap_or(0),
         }
+    }
+
+    /// Replaces the pairs' leaders (tests).
+    #[cfg(test)]
+    pub(super) fn set_leaders(&mut self, leaders: &[u8]) {
+        self.leaders = leaders.into();
     }
 
     /// A resting order of ticket `ticket` was written as `order_id` at `price`.

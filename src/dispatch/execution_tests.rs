@@ -133,6 +133,42 @@ fn a_passive_leg_rests_its_hedge_follows_its_fills_and_it_is_repriced_then_given
 }
 
 #[test]
+fn the_leader_rule_rests_the_pairs_leader_and_hedges_the_leg_that_adjusts() {
+    let params = ExecutionParams {
+        policy: Policy::Passive,
+        passive_leg: PassiveLeg::Leader,
+        passive_price: PassivePrice::Join,
+        ..ExecutionParams::default()
+    };
+    // B leads: only B's order goes, a sell of 200 joining the ask.
+    let mut h = started(params);
+    h.d.set_leaders(&[1]);
+    let sent = places(&h.entry(1));
+    assert_eq!(
+        sent.iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Sell, 200, Some(5_001), false)]
+    );
+    // Its fill is hedged in A at market, pro rata.
+    let before = h.sent.len();
+    h.exec(sent[0].order_id, 1, false, 100.0);
+    h.status(sent[0].order_id, OrderStatusKind::Submitted, 100.0);
+    assert_eq!(
+        places(&h.sent[before..])
+            .iter()
+            .map(limit)
+            .collect::<Vec<_>>(),
+        [(Side::Buy, 50, None, false)]
+    );
+    // A leads: A rests at the bid.
+    let mut h = started(params);
+    h.d.set_leaders(&[0]);
+    assert_eq!(
+        places(&h.entry(1)).iter().map(limit).collect::<Vec<_>>(),
+        [(Side::Buy, 100, Some(9_999), false)]
+    );
+}
+
+#[test]
 fn a_close_over_a_resting_entry_is_sized_from_what_is_held_not_the_hedge_to_come() {
     let mut h = started(ExecutionParams {
         policy: Policy::Passive,

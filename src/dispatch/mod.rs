@@ -189,6 +189,9 @@ pub struct DispatcherSetup {
     /// How orders are worked; `policies[p]` is pair `p`'s (missing: `execution.policy`).
     pub execution: ExecutionParams,
     pub policies: Vec<Policy>,
+    /// Each pair's leader leg (0: A, 1: B), for `passive_leg = "leader"` (missing: A; params
+    /// refuse a passive pair without one under that rule).
+    pub leaders: Vec<Option<u8>>,
 }
 
 /// The dispatch state machine. See the module documentation.
@@ -203,6 +206,8 @@ pub struct Dispatcher {
     execution: ExecutionParams,
     /// Each pair's execution policy.
     policies: Box<[Policy]>,
+    /// Each pair's leader leg (0: A, 1: B).
+    leaders: Box<[u8]>,
     /// The time of the call being handled (monotonic in the engine, event time in a backtest).
     now: u64,
     kill_reason: KillReason,
@@ -310,6 +315,9 @@ impl Dispatcher {
             wall_offset_ns: s.wall_offset_ns,
             policies: (0..pairs.len())
                 .map(|p| s.policies.get(p).copied().unwrap_or(s.execution.policy))
+                .collect(),
+            leaders: (0..pairs.len())
+                .map(|p| s.leaders.get(p).copied().flatten().unwrap_or(0))
                 .collect(),
             feed: s.feed,
             execution: s.execution,

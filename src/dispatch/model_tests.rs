@@ -131,6 +131,7 @@ impl Model {
                 feed: feed.clone(),
                 execution: exec.params,
                 policies: vec![exec.params.policy; slots],
+                leaders: Vec::new(),
             },
             None,
             now,

@@ -61,6 +61,7 @@ fn fixture(journal: Option<JournalTx>) -> Fixture {
             feed: Arc::new(crate::normalize::FeedState::new(2)),
             execution: Default::default(),
             policies: Vec::new(),
+            leaders: Vec::new(),
         },
         intents,
         orders,

@@ -53,6 +53,7 @@
 mod adf;
 mod csv;
 mod fdr;
+mod leader;
 mod mackinnon;
 mod rank;
 mod stats;
@@ -61,6 +62,7 @@ pub mod valuation;
 pub use adf::{Adf, AdfLags, adf, schwert_maxlag};
 pub use csv::{CsvError, read_closes_csv};
 pub use fdr::benjamini_hochberg;
+pub use leader::ErrorCorrection;
 pub use mackinnon::{eg_critical_values, eg_p_value};
 pub use rank::{
     RankOptions, Ranking, rank_pairs, rank_pairs_with_lags, rank_universe, select_pairs,

@@ -417,6 +417,7 @@ fn build_stages(
                 feed: feed.clone(),
                 execution: params.execution,
                 policies: params.pair_policies(),
+                leaders: params.pair_leaders(),
             },
             intents: intent_rx,
             orders: order_rx,

@@ -152,6 +152,7 @@ pub fn fast_zscore_pair(window_secs: f64) -> hft::config::EngineParams {
         spread_std: None,
         half_life_secs: None,
         execution: None,
+        leader: None,
     }];
     p.engine.tick_by_tick = true;
     p.strategy.kind = StrategyKind::Zscore;
