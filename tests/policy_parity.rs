@@ -19,8 +19,8 @@ mod common;
 use common::{PATIENCE, start_gateway, test_params};
 use hft::backtest::Backtest;
 use hft::config::{
-    AdaptivePriority, ComboPrice, EngineParams, ExecutionParams, PassiveLeg, PassivePrice, Policy,
-    ReplayParams,
+    AdaptivePriority, ComboPrice, EngineParams, ExecutionParams, PairLeg, PassiveLeg, PassivePrice,
+    Policy, ReplayParams,
 };
 use std::fmt::Write;
 use std::time::{Duration, Instant};
@@ -35,7 +35,7 @@ const TRADE_SIZE: u32 = 1_000;
 type Configure = fn(&mut ExecutionParams);
 
 /// How each policy is configured for the parity run.
-const POLICIES: [(Policy, Configure); 7] = [
+const POLICIES: [(Policy, Configure); 8] = [
     (Policy::Market, |_| {}),
     (Policy::MarketableLimit, |e| e.collar_ticks = 1),
     (Policy::Passive, |e| {
@@ -47,6 +47,13 @@ const POLICIES: [(Policy, Configure); 7] = [
     (Policy::Passive, |e| {
         e.passive_leg = PassiveLeg::B;
         e.passive_price = PassivePrice::MidPrice;
+        e.reprice_ticks = 1_000;
+        e.give_up_ms = 3_600_000;
+    }),
+    // The pair's leader rests (`params` makes BBB the leader for this rule).
+    (Policy::Passive, |e| {
+        e.passive_leg = PassiveLeg::Leader;
+        e.passive_price = PassivePrice::Join;
         e.reprice_ticks = 1_000;
         e.give_up_ms = 3_600_000;
     }),
@@ -98,6 +105,9 @@ fn params(policy: Policy, configure: Configure) -> EngineParams {
     p.costs.book_levels = 1;
     p.execution.policy = policy;
     configure(&mut p.execution);
+    if p.execution.passive_leg == PassiveLeg::Leader {
+        p.pairs[0].leader = Some(PairLeg::B);
+    }
     p
 }
 
@@ -186,6 +196,10 @@ fn every_policy_sends_the_same_orders_in_the_backtest_and_against_the_gateway() 
         match policy {
             Policy::Passive => assert!(d.passive_hedges > 0, "{name}: {d:?}"),
             _ => assert_eq!(d.passive_hedges, 0, "{name}"),
+        }
+        if p.execution.passive_leg == PassiveLeg::Leader && *policy == Policy::Passive {
+            // The leader, BBB, rests first: the entry's first order is its alone.
+            assert_eq!(expected[0].0, "BBB", "{name}: {expected:?}");
         }
         if *policy == Policy::Combo {
             // Every BAG filled whole, with no clock firing and no leg ahead.
