@@ -31,6 +31,20 @@ fn engine_sections_are_validated_by_key() {
 #[test]
 fn shipped_param_files_are_valid() {
     EngineParams::from_toml("params/paper.toml", include_str!("../../params/paper.toml")).unwrap();
+    // The liquid market: the embedded pairs' symbols, one-cent spreads.
+    let liquid = SimParams::from_toml(
+        "params/sim_liquid.toml",
+        include_str!("../../params/sim_liquid.toml"),
+    )
+    .unwrap();
+    let names: Vec<&str> = liquid
+        .market
+        .symbols
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(names, EngineParams::embedded().symbols());
+    assert_eq!(liquid.market.max_spread_ticks, 1);
 }
 
 #[test]
