@@ -12,7 +12,7 @@ use super::pairs::{SelectionArgs, lags_label};
 use super::valuation::ValuationArgs;
 use crate::bootstrap::{self, History};
 use crate::config::{DEFAULT_PARAMS, EngineParams, PairLeg, PairParams, ParamsError, SimParams};
-use crate::pairs::{ErrorCorrection, PairStats, RankOptions, select_pairs};
+use crate::pairs::{PairStats, RankOptions, select_pairs};
 use crate::sim::{Gateway, GatewayOptions};
 use anyhow::Context;
 use std::fmt::Write as _;
@@ -117,10 +117,7 @@ pub fn run(
         out.display()
     );
 
-    let pairs: Vec<PairParams> = selected
-        .iter()
-        .map(|p| pair_params(p, bar_secs, &history))
-        .collect();
+    let pairs: Vec<PairParams> = selected.iter().map(|p| pair_params(p, bar_secs)).collect();
     let derived = replace_pairs(
         &text,
         &pairs_toml(&selected, &pairs, &history, &options, bar_secs)?,
@@ -142,9 +139,9 @@ pub fn run(
 
 /// The parameters of a selected pair: its legs in the regression's order, the half-life
 /// converted from bars to seconds, and its leader: the leg with the smaller share of the spread's
-/// error correction over the bars ([`ErrorCorrection`]).
-fn pair_params(p: &PairStats, bar_secs: f64, history: &History) -> PairParams {
-    let leader = error_correction(p, history).map(|ec| {
+/// error correction over the bars ([`hft::pairs::ErrorCorrection`]).
+fn pair_params(p: &PairStats, bar_secs: f64) -> PairParams {
+    let leader = p.error_correction.map(|ec| {
         if ec.a_leads(p.hedge_ratio) {
             PairLeg::A
         } else {
@@ -162,15 +159,6 @@ fn pair_params(p: &PairStats, bar_secs: f64, history: &History) -> PairParams {
         execution: None,
         leader,
     }
-}
-
-/// The error-correction loadings of a selected pair's legs over the fetched bars.
-fn error_correction(p: &PairStats, history: &History) -> Option<ErrorCorrection> {
-    let closes = |name: &str| {
-        let i = history.symbols.iter().position(|s| s == name)?;
-        history.closes.get(i)
-    };
-    ErrorCorrection::of(closes(&p.a)?, closes(&p.b)?, p.hedge_ratio, p.intercept)
 }
 
 /// `[[pairs]]` tables for the selected pairs, each under a comment with its test statistics.
@@ -217,7 +205,8 @@ fn pairs_toml(
                 .map_or_else(|| "-".to_string(), |v| format!("{v:.3e}")),
             stats.correlation,
             stats.a,
-            error_correction(stats, history)
+            stats
+                .error_correction
                 .and_then(|ec| ec.share_a(stats.hedge_ratio))
                 .map_or_else(|| "-".to_string(), |v| format!("{v:.3}"))
         );
@@ -364,6 +353,7 @@ fn selection_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pairs::ErrorCorrection;
 
     const NEW: &str = "[[pairs]]\na = \"X\"\nb = \"Y\"\n";
 
@@ -435,26 +425,6 @@ mod tests {
 
     #[test]
     fn selected_pairs_serialize_with_their_statistics() {
-        let stats = PairStats {
-            a: "IVV".into(),
-            b: "SPY".into(),
-            correlation: 0.9,
-            hedge_ratio: 1.0033,
-            intercept: 0.25,
-            adf_stat: -20.0,
-            adf_lags: 1,
-            p_value: 0.0,
-            reverse_adf_stat: Some(-19.0),
-            reverse_adf_lags: Some(0),
-            reverse_p_value: Some(1e-30),
-            pair_p_value: 1e-30,
-            q_value: Some(1e-29),
-            spread_mean: 0.25,
-            spread_std: 0.04,
-            half_life: Some(2.5),
-            passes: true,
-            discovered: true,
-        };
         // IVV (leg A) closes each gap to SPY within a bar; SPY wanders on its own (draws from
         // a 64-bit LCG).
         let mut x = 3u64;
@@ -474,12 +444,33 @@ mod tests {
             .iter()
             .map(|s| 0.25 + 1.0033 * s + 0.3 * noise())
             .collect();
+        let stats = PairStats {
+            a: "IVV".into(),
+            b: "SPY".into(),
+            correlation: 0.9,
+            hedge_ratio: 1.0033,
+            intercept: 0.25,
+            adf_stat: -20.0,
+            adf_lags: 1,
+            p_value: 0.0,
+            reverse_adf_stat: Some(-19.0),
+            reverse_adf_lags: Some(0),
+            reverse_p_value: Some(1e-30),
+            pair_p_value: 1e-30,
+            q_value: Some(1e-29),
+            spread_mean: 0.25,
+            spread_std: 0.04,
+            half_life: Some(2.5),
+            error_correction: ErrorCorrection::of(&ivv, &spy, 1.0033, 0.25),
+            passes: true,
+            discovered: true,
+        };
         let history = History {
             symbols: vec!["SPY".into(), "IVV".into()],
             times: (0..300).map(|k| 60 * k).collect(),
             closes: vec![spy, ivv],
         };
-        let pair = pair_params(&stats, 60.0, &history);
+        let pair = pair_params(&stats, 60.0);
         assert_eq!(pair.half_life_secs, Some(150.0));
         assert_eq!(pair.leader, Some(PairLeg::B), "SPY leads");
         let text = pairs_toml(

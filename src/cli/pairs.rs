@@ -193,7 +193,7 @@ fn write_table(
     writeln!(
         out,
         "{:>5}  {:<width$}  {:<width$}  {:>7}  {:>10}  {:>11}  {:>8}  {:>4}  {:>8}  {:>8}  {:>9}  \
-         {:>9}  {:>9}  {:>10}  pass  disc{}",
+         {:>9}  {:>9}  {:>10}  {:>7}  pass  disc{}",
         "rank",
         "a",
         "b",
@@ -208,6 +208,7 @@ fn write_table(
         "q",
         "spread_sd",
         "half_life",
+        "a_share",
         if valued { "  value_dist" } else { "" }
     )?;
     for (i, valued_pair) in pairs.iter().enumerate() {
@@ -224,7 +225,7 @@ fn write_table(
         writeln!(
             out,
             "{:>5}  {:<width$}  {:<width$}  {:>7.4}  {:>10.4}  {:>11.4}  {:>8.3}  {:>4}  {:>8}  \
-             {:>8.2e}  {:>9}  {:>9}  {:>9.4}  {:>10}  {:>4}  {}{}",
+             {:>8.2e}  {:>9}  {:>9}  {:>9.4}  {:>10}  {:>7}  {:>4}  {}{}",
             i + 1,
             p.a,
             p.b,
@@ -239,6 +240,10 @@ fn write_table(
             opt(p.q_value, |v| format!("{v:.2e}")),
             p.spread_std,
             half_life,
+            opt(
+                p.error_correction.and_then(|ec| ec.share_a(p.hedge_ratio)),
+                |v| format!("{v:.3}")
+            ),
             if p.passes { "yes" } else { "no" },
             if p.discovered { "yes" } else { "no" },
             distance,

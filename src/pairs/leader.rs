@@ -29,7 +29,7 @@ use super::stats::ols;
 /// assert!(ec.a < -0.5 && ec.b.abs() < 0.2);
 /// assert!(!ec.a_leads(1.0));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct ErrorCorrection {
     /// `γ_a`: the slope of leg A's change on the lagged spread.
     pub a: f64,

@@ -168,6 +168,7 @@ impl Significance {
 ///     spread_mean: 23.7367,
 ///     spread_std: 2.0296,
 ///     half_life: None,
+///     error_correction: None,
 ///     passes: true,
 ///     discovered: true,
 /// };
@@ -213,6 +214,9 @@ pub struct PairStats {
     pub spread_std: f64,
     /// Half-life of mean reversion of the spread in rows; `None` when it does not revert.
     pub half_life: Option<f64>,
+    /// The legs' error-correction loadings on the lagged spread ([`ErrorCorrection`]: which leg
+    /// answers the spread and which leads); `None` when undefined.
+    pub error_correction: Option<ErrorCorrection>,
     /// Whether `pair_p_value` is below the level asked for (one test, no multiplicity control).
     pub passes: bool,
     /// Whether `q_value` is at most the false-discovery rate asked for (false outside a ranking).
@@ -293,6 +297,7 @@ pub fn analyze_pair_with(
     // The residuals are the spread less its mean, without the cancellation of a large intercept.
     let spread_std = stats::sample_std(&residuals)?;
     let half_life = stats::half_life(&residuals);
+    let error_correction = ErrorCorrection::of(a, b, hedge_ratio, intercept);
     let p_value = eg_p_value(test.stat);
     let pair = PairStats {
         a: String::new(),
@@ -311,6 +316,7 @@ pub fn analyze_pair_with(
         spread_mean,
         spread_std,
         half_life,
+        error_correction,
         passes: p_value < level.fraction(),
         discovered: false,
     };

@@ -289,6 +289,7 @@ mod tests {
             spread_mean: 0.0,
             spread_std: 1.0,
             half_life: None,
+            error_correction: None,
             passes: false,
             discovered: false,
         }
