@@ -130,8 +130,7 @@ impl Dispatcher {
         orders: &[PendingOrder],
     ) -> u32 {
         let orders = &orders[..orders.len().min(MAX_BASKET_LEGS)];
-        let id = self.next_ticket;
-        self.next_ticket = self.next_ticket.wrapping_add(1).max(1);
+        let id = self.free_ticket_id();
         let leg_state = |o: &PendingOrder| LegState {
             instrument: o.instrument,
             side: o.side,
@@ -206,6 +205,26 @@ impl Dispatcher {
         }
         // A ticket with nothing to do is settled at once.
         self.check_ticket(id, false);
+        id
+    }
+
+    /// The next ticket id whose table entry (by id modulo [`TICKETS`]) holds no working ticket:
+    /// a ticket still working when the ids have gone round the table is never overwritten (its
+    /// legs' fills would reach no ticket, and it would never end). Ids stay increasing, so they
+    /// stay unique within a journal. Callers open a ticket only while fewer than
+    /// [`OPEN_TICKETS`] work, so one of the next [`TICKETS`] ids is free.
+    fn free_ticket_id(&mut self) -> u32 {
+        let mut id = self.next_ticket;
+        for _ in 0..TICKETS {
+            let working = self.tickets[id as usize % TICKETS]
+                .as_ref()
+                .is_some_and(|t| t.state == TicketState::Working);
+            if !working {
+                break;
+            }
+            id = id.wrapping_add(1).max(1);
+        }
+        self.next_ticket = id.wrapping_add(1).max(1);
         id
     }
 
