@@ -542,3 +542,52 @@ fn commissions_of_restored_executions_are_awaited_like_live_ones() {
     assert_eq!(total, 5.0);
     assert_eq!(h.d.finish().counters.commissions_missing, 0);
 }
+
+// Defect 18 (audit): the order table gave an ended order's slot to a new order while
+// executions its statuses had reported were still on their way (a status may come first).
+// Those executions then found another order in the slot: booked as fills of no order of ours,
+// outside the pair's book (the pair's close would leave them in the account) and counted a
+// second time in what the instrument will hold. Such a slot now waits for them, as a working
+// order's does.
+#[test]
+fn an_order_whose_executions_are_on_their_way_keeps_its_slot() {
+    let risk = RiskParams {
+        max_orders: 16,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::started(risk);
+    // Orders 100 and 101 fill by their statuses; their executions are late.
+    assert_eq!(places(&h.entry(1)).len(), 2);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    h.status(101, OrderStatusKind::Filled, 200.0);
+    assert_eq!(h.d.open_orders(), 0);
+    // Closes and entries (orders 102 to 115) fill as usual.
+    let mut n = 0;
+    let mut seq = 1;
+    while n < 14 {
+        h.advance(1_000);
+        seq += 1;
+        let out = if seq % 2 == 0 {
+            h.close_on(0, seq)
+        } else {
+            h.entry(seq)
+        };
+        assert_eq!(places(&out).len(), 2, "intent {seq}: {out:?}");
+        fill_all(&mut h, &out, &mut n);
+    }
+    // The next entry's orders 116 and 117 would take the slots of 100 and 101.
+    h.advance(1_000);
+    let out = h.entry(100);
+    assert!(places(&out).is_empty(), "{out:?}");
+    assert_eq!(h.d.counters().rejected_open_orders, 1);
+    h.execution(100, id("late-a"), 0, true, 100.0);
+    h.execution(101, id("late-b"), 1, false, 200.0);
+    assert_eq!(h.d.counters().unknown_order_fills, 0);
+    let book = h.d.pair_books().next().unwrap();
+    assert_eq!((book.legs[0].qty, book.legs[1].qty), (0.0, 0.0));
+    assert_eq!((h.d.positions()[0].qty, h.d.positions()[1].qty), (0.0, 0.0));
+    assert_eq!(h.d.pair_target(0), Some([0.0, 0.0]));
+    // Its executions in, the slot takes new orders again.
+    h.advance(1_000);
+    assert_eq!(places(&h.entry(101)).len(), 2);
+}

@@ -208,11 +208,9 @@ impl Dispatcher {
         id
     }
 
-    /// The next ticket id whose table entry (by id modulo [`TICKETS`]) holds no working ticket:
-    /// a ticket still working when the ids have gone round the table is never overwritten (its
-    /// legs' fills would reach no ticket, and it would never end). Ids stay increasing, so they
-    /// stay unique within a journal. Callers open a ticket only while fewer than
-    /// [`OPEN_TICKETS`] work, so one of the next [`TICKETS`] ids is free.
+    /// The next ticket id whose entry (id modulo [`TICKETS`]) holds no working ticket: one
+    /// still working is never overwritten (its legs' fills would reach no ticket). Ids still
+    /// increase; fewer than [`OPEN_TICKETS`] work when one opens, so one of the next is free.
     fn free_ticket_id(&mut self) -> u32 {
         let mut id = self.next_ticket;
         for _ in 0..TICKETS {
