@@ -130,7 +130,8 @@ impl Dispatcher {
         orders: &[PendingOrder],
     ) -> u32 {
         let orders = &orders[..orders.len().min(MAX_BASKET_LEGS)];
-        let id = self.free_ticket_id();
+        let id = self.next_ticket_id();
+        self.next_ticket = id.wrapping_add(1).max(1);
         let leg_state = |o: &PendingOrder| LegState {
             instrument: o.instrument,
             side: o.side,
@@ -208,21 +209,17 @@ impl Dispatcher {
         id
     }
 
-    /// The next ticket id whose entry (id modulo [`TICKETS`]) holds no working ticket: one
-    /// still working is never overwritten (its legs' fills would reach no ticket). Ids still
-    /// increase; fewer than [`OPEN_TICKETS`] work when one opens, so one of the next is free.
-    fn free_ticket_id(&mut self) -> u32 {
+    /// The id the next ticket gets: the next whose entry (id modulo [`TICKETS`]) holds no
+    /// working ticket, which is never overwritten (its legs' fills would reach no ticket). Ids
+    /// still increase; fewer than [`OPEN_TICKETS`] work when one opens, so one is free.
+    pub(super) fn next_ticket_id(&self) -> u32 {
         let mut id = self.next_ticket;
         for _ in 0..TICKETS {
-            let working = self.tickets[id as usize % TICKETS]
-                .as_ref()
-                .is_some_and(|t| t.state == TicketState::Working);
-            if !working {
-                break;
+            match &self.tickets[id as usize % TICKETS] {
+                Some(t) if t.state == TicketState::Working => id = id.wrapping_add(1).max(1),
+                _ => break,
             }
-            id = id.wrapping_add(1).max(1);
         }
-        self.next_ticket = id.wrapping_add(1).max(1);
         id
     }
 
