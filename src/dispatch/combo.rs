@@ -154,7 +154,7 @@ impl Dispatcher {
         let b = t.legs[1];
         let bag_id = self.next_order_id;
         let free = |d: &Self, id: i32| match d.slot_of(id) {
-            Some(i) if d.slots[i].is_none_or(|s| s.status.is_terminal()) => Some(i),
+            Some(i) if d.slots[i].is_none_or(|s| s.reusable()) => Some(i),
             _ => None,
         };
         let (Some(i), Some(j)) = (free(self, bag_id), free(self, bag_id + 1)) else {

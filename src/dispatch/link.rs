@@ -145,6 +145,9 @@ impl Dispatcher {
             let seen = SeenExec::executed(e.instrument, e.pair, fill);
             if self.remember_exec(e.exec_id, seen) {
                 self.counters.journal_fills += 1;
+                // Its report is awaited as a live execution's (a crash usually comes before
+                // it; the replay after reconnecting brings it), unless the journal has it.
+                self.commissions_awaited += 1;
                 if !self.restore_split(r, x) {
                     self.apply_fill(e.instrument, e.pair, e.qty, e.price);
                 }

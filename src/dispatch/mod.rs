@@ -540,10 +540,7 @@ impl Dispatcher {
     /// executions are still on their way (a status may come first), and a flatten sized from
     /// the positions now would trade them twice.
     fn executions_in_flight(&self) -> bool {
-        self.slots
-            .iter()
-            .flatten()
-            .any(|s| s.status_filled > s.exec_filled + 1e-9)
+        self.slots.iter().flatten().any(OrderSlot::executions_due)
     }
 
     /// A flatten will take back what a failed entry leaves (now, or when the run winds down).

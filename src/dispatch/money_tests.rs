@@ -433,3 +433,161 @@ fn a_full_execution_table_stops_entries_then_trading_never_forgets_silently() {
     assert_eq!(h.d.positions()[0].qty, before + f64::from(k));
     assert_eq!(h.d.counters().duplicate_fills, 1);
 }
+
+// Defect 16 (audit): the ticket table is indexed by ticket id modulo its size, and a new ticket
+// took its entry whatever it held: a ticket still working when the ids had gone once round the
+// table (a resting leg, a legged combo waiting for its round) was overwritten. Its legs' fills
+// then reached no ticket: a legged trade was neither hedged nor unwound (a naked leg), and the
+// ticket never ended (the run never settled). A new ticket now skips ids whose entry works.
+#[test]
+fn a_working_ticket_is_never_overwritten_when_ticket_ids_go_round_the_table() {
+    let risk = RiskParams {
+        // The long-lived ticket is not timed out while a thousand others come and go.
+        leg_timeout_ms: 100_000_000,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::started_with(Harness::with_pairs(risk, vec![[0, 1], [0, 1]]));
+    // Ticket 1: pair 0's entry (orders 100 and 101), left working.
+    assert_eq!(places(&h.entry_on(0, 1)).len(), 2);
+    // 1,024 more tickets on pair 1, each filled: entries and closes.
+    let mut n = 0;
+    let mut seq = 1;
+    for _ in 0..TICKETS / 2 {
+        // A second between rounds: the 45-a-second message limiter never holds an order back.
+        h.advance(1_000);
+        seq += 1;
+        let out = h.entry_on(1, seq);
+        assert_eq!(places(&out).len(), 2, "entry {seq}: {out:?}");
+        fill_all(&mut h, &out, &mut n);
+        seq += 1;
+        let out = h.close_on(1, seq);
+        assert_eq!(places(&out).len(), 2, "close {seq}: {out:?}");
+        fill_all(&mut h, &out, &mut n);
+    }
+    assert_eq!(h.d.pair_target(1), Some([0.0, 0.0]));
+    // Pair 0's entry legs: A fills, B is cancelled unfilled. Its ticket sends B again.
+    h.execution(100, id("a1"), 0, true, 100.0);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    let out = h.status(101, OrderStatusKind::Cancelled, 0.0);
+    let p = places(&out);
+    assert_eq!(p.len(), 1, "the legged entry is hedged: {out:?}");
+    assert_eq!((p[0].instrument, p[0].side, p[0].qty), (1, Side::Sell, 200));
+    fill_all(&mut h, &out, &mut n);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert!(h.d.settled(), "every ticket ended");
+}
+
+// Defect 17 (audit): executions restored from the journal (`--resume`) were not counted among
+// those whose commission is still to come, though a crash usually comes before their reports
+// (TWS sends them late); the replayed report then took one off the count of a live execution
+// (a saturating subtraction hid it). The count read 0 while this run's own reports were still
+// to come, so the run could stop before booking them, and `commissions_missing` said none.
+#[test]
+fn commissions_of_restored_executions_are_awaited_like_live_ones() {
+    let restored =
+        |exec_id: &str, instrument, qty, commission| crate::journal::RecoveredExecution {
+            t_ns: 1,
+            order_id: 50,
+            exec_id: id(exec_id),
+            instrument,
+            pair: 0,
+            qty,
+            price: if instrument == 0 { 100.0 } else { 50.0 },
+            commission,
+        };
+    // The previous run's hedged entry: A's report was journaled, B's had not come.
+    let r = crate::journal::Recovered {
+        executions: vec![
+            restored("r1", 0, 100.0, 1.0),
+            restored("r2", 1, -200.0, 0.0),
+        ],
+        max_order_id: 51,
+        ..Default::default()
+    };
+    let mut h = Harness::restoring(
+        RiskParams::default(),
+        vec![[0, 1]],
+        ExecutionParams::default(),
+        Some(&r),
+    );
+    h.d.start(h.now);
+    h.take();
+    h.position(0, 100.0);
+    h.position(1, -200.0);
+    h.reconcile(ALL_ENDS);
+    assert_eq!(h.d.positions()[0].commissions, 1.0);
+    assert_eq!(h.d.commissions_pending(), 1, "r2's report is still to come");
+    // This run closes the pair; then the replayed report of r2 comes, then this run's.
+    let out = h.close_on(0, 1);
+    let p = places(&out);
+    assert_eq!(p.len(), 2, "{out:?}");
+    let [x1, x2] = [0, 1].map(|k| {
+        let (o, qty) = (p[k], f64::from(p[k].qty));
+        let x = h.exec(o.order_id, o.instrument, o.side == Side::Buy, qty);
+        h.status(o.order_id, OrderStatusKind::Filled, qty);
+        x
+    });
+    assert!(h.d.settled());
+    assert_eq!(h.d.commissions_pending(), 3);
+    h.commission(id("r2"), 1.5);
+    assert_eq!(
+        h.d.commissions_pending(),
+        2,
+        "the close's reports are still to come"
+    );
+    h.commission(x1, 1.0);
+    h.commission(x2, 1.5);
+    assert_eq!(h.d.commissions_pending(), 0);
+    let total: f64 = h.d.positions().iter().map(|p| p.commissions).sum();
+    assert_eq!(total, 5.0);
+    assert_eq!(h.d.finish().counters.commissions_missing, 0);
+}
+
+// Defect 18 (audit): the order table gave an ended order's slot to a new order while
+// executions its statuses had reported were still on their way (a status may come first).
+// Those executions then found another order in the slot: booked as fills of no order of ours,
+// outside the pair's book (the pair's close would leave them in the account) and counted a
+// second time in what the instrument will hold. Such a slot now waits for them, as a working
+// order's does.
+#[test]
+fn an_order_whose_executions_are_on_their_way_keeps_its_slot() {
+    let risk = RiskParams {
+        max_orders: 16,
+        ..RiskParams::default()
+    };
+    let mut h = Harness::started(risk);
+    // Orders 100 and 101 fill by their statuses; their executions are late.
+    assert_eq!(places(&h.entry(1)).len(), 2);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    h.status(101, OrderStatusKind::Filled, 200.0);
+    assert_eq!(h.d.open_orders(), 0);
+    // Closes and entries (orders 102 to 115) fill as usual.
+    let mut n = 0;
+    let mut seq = 1;
+    while n < 14 {
+        h.advance(1_000);
+        seq += 1;
+        let out = if seq % 2 == 0 {
+            h.close_on(0, seq)
+        } else {
+            h.entry(seq)
+        };
+        assert_eq!(places(&out).len(), 2, "intent {seq}: {out:?}");
+        fill_all(&mut h, &out, &mut n);
+    }
+    // The next entry's orders 116 and 117 would take the slots of 100 and 101.
+    h.advance(1_000);
+    let out = h.entry(100);
+    assert!(places(&out).is_empty(), "{out:?}");
+    assert_eq!(h.d.counters().rejected_open_orders, 1);
+    h.execution(100, id("late-a"), 0, true, 100.0);
+    h.execution(101, id("late-b"), 1, false, 200.0);
+    assert_eq!(h.d.counters().unknown_order_fills, 0);
+    let book = h.d.pair_books().next().unwrap();
+    assert_eq!((book.legs[0].qty, book.legs[1].qty), (0.0, 0.0));
+    assert_eq!((h.d.positions()[0].qty, h.d.positions()[1].qty), (0.0, 0.0));
+    assert_eq!(h.d.pair_target(0), Some([0.0, 0.0]));
+    // Its executions in, the slot takes new orders again.
+    h.advance(1_000);
+    assert_eq!(places(&h.entry(101)).len(), 2);
+}

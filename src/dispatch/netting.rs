@@ -383,7 +383,7 @@ impl Dispatcher {
             sent += orders.len() as u64;
             // Registered before the orders go: a fill can only come later, but a ticket that
             // ends at once (every order refused) must find its shared legs.
-            let id = self.next_ticket;
+            let id = self.next_ticket_id();
             for (leg, o) in orders.iter().enumerate() {
                 let owners = self.owners_of(o.instrument);
                 if owners.len() > 1 {

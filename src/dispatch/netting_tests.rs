@@ -529,3 +529,47 @@ fn a_shared_order_survives_two_restarts_and_new_tickets_do_not_reuse_its_id() {
         "{shares:?} {old:?}"
     );
 }
+
+/// Fills every order in `out` at once (an execution and a final status each).
+fn fill_places(h: &mut Harness, out: &[Outbound]) {
+    for p in places(out) {
+        let qty = f64::from(p.qty);
+        h.exec(p.order_id, p.instrument, p.side == Side::Buy, qty);
+        h.status(p.order_id, OrderStatusKind::Filled, qty);
+    }
+}
+
+// The audit's ticket-table fix: a new ticket skips the ids of tickets still working, so the
+// id a step's shared legs are registered under (before their ticket opens) is the one their
+// ticket gets, also when it skips one.
+#[test]
+fn a_shared_leg_finds_its_ticket_when_ticket_ids_skip_a_working_one() {
+    let mut h = three(RiskParams {
+        leg_timeout_ms: 100_000_000,
+        ..RiskParams::default()
+    });
+    // Ticket 1: basket 1's order of name 3, left working.
+    assert_eq!(places(&h.basket_intent(1, 1, &[(3, 10)])).len(), 1);
+    // Tickets 2 to 1024: basket 0 in and out of name 1, filled.
+    for k in 0..TICKETS as u64 - 1 {
+        h.advance(1_000);
+        let q = if k % 2 == 0 { 10 } else { 0 };
+        let out = h.basket_intent(0, 2 + k, &[(1, q)]);
+        assert_eq!(places(&out).len(), 1, "{k}: {out:?}");
+        fill_places(&mut h, &out);
+    }
+    // The step's order of name 0 (baskets 0 and 2) would be ticket 1025, ticket 1's entry.
+    h.advance(1_000);
+    let out = h.step(5_000, &[(0, &[(0, 100)]), (2, &[(0, 50)])]);
+    let p = places(&out);
+    assert_eq!(p.len(), 1, "{out:?}");
+    assert_eq!((p[0].instrument, p[0].qty), (0, 150));
+    fill_places(&mut h, &out);
+    assert_eq!([held(&h, 0, 0), held(&h, 2, 0)], [100.0, 50.0]);
+    // Ticket 1 still hears its order.
+    let q = places(&h.sent)[0];
+    h.exec(q.order_id, 3, true, 10.0);
+    h.status(q.order_id, OrderStatusKind::Filled, 10.0);
+    assert_eq!(held(&h, 1, 3), 10.0);
+    assert!(h.d.settled());
+}

@@ -21,6 +21,21 @@ const ORDER_ENDING_CODES: [i32; 6] = [
 /// IB's error for a combo without NonGuaranteed=1: it ends that order.
 const NON_GUARANTEED_REQUIRED: i32 = 10043;
 
+impl OrderSlot {
+    /// Executions its statuses reported filled are still on their way (a status may come
+    /// first): a flatten sized now would trade them twice.
+    pub(super) fn executions_due(&self) -> bool {
+        self.status_filled > self.exec_filled + 1e-9
+    }
+
+    /// The one rule for giving its slot to a new order: it ended and every execution it
+    /// reported has come (a late one would else find another order in the slot, and be booked
+    /// outside its pair).
+    pub(super) fn reusable(&self) -> bool {
+        self.status.is_terminal() && !self.executions_due()
+    }
+}
+
 impl Dispatcher {
     /// Where order `order_id` lives in the order table (whether or not it is there).
     pub(super) fn slot_of(&self, order_id: i32) -> Option<usize> {
@@ -188,10 +203,11 @@ impl Dispatcher {
         }
         let order_id = self.next_order_id;
         self.next_order_id += 1;
-        // The table is sized at start-up: a slot still holding a working order is never
-        // overwritten (its fills would be lost), the new order is refused instead.
+        // The table is sized at start-up: a slot still holding a working order (or one whose
+        // executions are on their way) is never overwritten (its fills would be lost), the new
+        // order is refused instead.
         let free = match self.slot_of(order_id) {
-            Some(i) if self.slots[i].is_none_or(|s| s.status.is_terminal()) => Some(i),
+            Some(i) if self.slots[i].is_none_or(|s| s.reusable()) => Some(i),
             _ => None,
         };
         let Some(i) = free else {

@@ -301,13 +301,14 @@ impl Dispatcher {
             self.counters.rejected_open_orders += 1;
             return false;
         }
-        // The order table never overwrites a working order: an entry whose two orders would
-        // land on working ones is refused whole, rather than sent one leg short.
+        // The order table never overwrites a working order (nor one whose executions are on
+        // their way): an entry whose orders would land on one is refused whole, rather than
+        // sent one leg short.
         let next = self.next_order_id.saturating_add(queued as i32);
         let taken = (0..legs.len() as i32).any(|k| {
             self.slot_of(next.saturating_add(k))
                 .and_then(|i| self.slots[i])
-                .is_some_and(|s| !s.status.is_terminal())
+                .is_some_and(|s| !s.reusable())
         });
         if taken {
             self.counters.rejected_open_orders += 1;

@@ -130,8 +130,8 @@ impl Dispatcher {
         orders: &[PendingOrder],
     ) -> u32 {
         let orders = &orders[..orders.len().min(MAX_BASKET_LEGS)];
-        let id = self.next_ticket;
-        self.next_ticket = self.next_ticket.wrapping_add(1).max(1);
+        let id = self.next_ticket_id();
+        self.next_ticket = id.wrapping_add(1).max(1);
         let leg_state = |o: &PendingOrder| LegState {
             instrument: o.instrument,
             side: o.side,
@@ -206,6 +206,20 @@ impl Dispatcher {
         }
         // A ticket with nothing to do is settled at once.
         self.check_ticket(id, false);
+        id
+    }
+
+    /// The id the next ticket gets: the next whose entry (id modulo [`TICKETS`]) holds no
+    /// working ticket, which is never overwritten (its legs' fills would reach no ticket). Ids
+    /// still increase; fewer than [`OPEN_TICKETS`] work when one opens, so one is free.
+    pub(super) fn next_ticket_id(&self) -> u32 {
+        let mut id = self.next_ticket;
+        for _ in 0..TICKETS {
+            match &self.tickets[id as usize % TICKETS] {
+                Some(t) if t.state == TicketState::Working => id = id.wrapping_add(1).max(1),
+                _ => break,
+            }
+        }
         id
     }
 
