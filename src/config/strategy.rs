@@ -362,7 +362,7 @@ pub struct PairParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution: Option<super::Policy>,
     /// The leg whose price does not answer the spread (the smaller share of its error
-    /// correction, [`crate::pairs::ErrorCorrection`]), as estimated by `hft bootstrap`; the leg
+    /// correction, `pairs::ErrorCorrection`), as estimated by `hft bootstrap`; the leg
     /// a `passive_leg = "leader"` trade rests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leader: Option<PairLeg>,

@@ -328,3 +328,29 @@ fn every_intent_reports_what_its_pair_holds_when_it_ends() {
         Some((3, [0, 0]))
     );
 }
+
+// Defect 19 (engine model seed 12 under load): a flatten's ORDER_STATUS Filled came before its
+// EXECUTION_DATA (a legal TWS order), the dispatcher counted itself settled, and the run ended
+// before the execution arrived: the report held a position the account no longer had.
+#[test]
+fn the_run_is_not_settled_while_executions_its_statuses_reported_are_on_their_way() {
+    let mut h = hedged(RiskParams {
+        flatten_on_stop: true,
+        ..RiskParams::default()
+    });
+    assert!(h.d.wind_down(h.now), "a flatten starts");
+    let out = h.take();
+    let flat = places(&out);
+    assert_eq!(flat.len(), 2, "the flatten: {out:?}");
+    // Both statuses first, as TWS may send them.
+    for o in &flat {
+        h.status(o.order_id, OrderStatusKind::Filled, f64::from(o.qty));
+    }
+    assert!(!h.d.settled(), "two executions are still on their way");
+    h.execution(flat[0].order_id, id("f1"), 0, false, 100.0);
+    assert!(!h.d.settled(), "one execution is still on its way");
+    h.execution(flat[1].order_id, id("f2"), 1, true, 200.0);
+    assert!(h.d.settled());
+    assert_eq!(h.d.positions()[0].qty, 0.0);
+    assert_eq!(h.d.positions()[1].qty, 0.0);
+}

@@ -444,13 +444,15 @@ impl Dispatcher {
         started
     }
 
-    /// Nothing waits for the limiter, nothing is working, every ticket has ended, and no
-    /// reconciliation is waiting for answers (or for its second look).
+    /// Nothing waits for the limiter, nothing is working, every ticket has ended, no
+    /// reconciliation is waiting for answers (or for its second look), and no execution an
+    /// order's status reported is still on its way (TWS may send the status first).
     pub fn settled(&self) -> bool {
         self.pending.is_empty()
             && self.live.is_empty()
             && self.open_tickets.is_empty()
             && !self.link.is_reconciling()
+            && !self.executions_in_flight()
     }
 
     /// Executions counted whose commission report has not come yet: a run that ends now would
@@ -534,13 +536,6 @@ impl Dispatcher {
             kill_reason: self.kill_reason,
             fills: self.fills,
         }
-    }
-
-    /// An order's statuses report more filled than its executions have brought: those
-    /// executions are still on their way (a status may come first), and a flatten sized from
-    /// the positions now would trade them twice.
-    fn executions_in_flight(&self) -> bool {
-        self.slots.iter().flatten().any(OrderSlot::executions_due)
     }
 
     /// A flatten will take back what a failed entry leaves (now, or when the run winds down).

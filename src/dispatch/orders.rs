@@ -37,6 +37,13 @@ impl OrderSlot {
 }
 
 impl Dispatcher {
+    /// An order's statuses report more filled than its executions have brought: those
+    /// executions are still on their way (a status may come first), and a flatten sized from
+    /// the positions now would trade them twice.
+    pub(super) fn executions_in_flight(&self) -> bool {
+        self.slots.iter().flatten().any(OrderSlot::executions_due)
+    }
+
     /// Where order `order_id` lives in the order table (whether or not it is there).
     pub(super) fn slot_of(&self, order_id: i32) -> Option<usize> {
         let offset = order_id.checked_sub(self.first_order_id)?;
