@@ -242,7 +242,15 @@ fn run(seed: u64, racing: Racing) -> Result<Outcome, String> {
     let _ = std::fs::remove_file(quotes);
     let (report, journals) = result?;
     let outcome = check(&s, &gw, &report, &journals);
-    let _ = std::fs::remove_dir_all(&report.run_dir);
+    // `ENGINE_MODEL_KEEP=1` keeps a failing seed's run directory (journal, orders, summary).
+    if outcome.is_err() && std::env::var_os("ENGINE_MODEL_KEEP").is_some() {
+        eprintln!(
+            "seed {seed}: run directory kept: {}",
+            report.run_dir.display()
+        );
+    } else {
+        let _ = std::fs::remove_dir_all(&report.run_dir);
+    }
     outcome
 }
 

@@ -354,3 +354,39 @@ fn the_run_is_not_settled_while_executions_its_statuses_reported_are_on_their_wa
     assert_eq!(h.d.positions()[0].qty, 0.0);
     assert_eq!(h.d.positions()[1].qty, 0.0);
 }
+
+// The dispatcher's side of engine model seeds 121 and 136 (`ENGINE_MODEL_SEEDS=120 cargo test
+// --test engine_model -- --ignored more_schedules`), which end a pair legged in the engine: an
+// entry's first leg went out and filled while its second waited behind the rate limiter, then
+// the run stopped with no flatten asked. The stop drops the queued leg and takes the first one
+// back (it does, here); the engine's runs end before that unwind is sent, which is still open.
+#[test]
+fn a_stop_never_leaves_an_entry_half_sent() {
+    let mut h = slow_limiter(60_000);
+    let out = h.entry(1);
+    let sent = places(&out);
+    assert_eq!(sent.len(), 1, "one leg now, one queued: {out:?}");
+    h.execution(sent[0].order_id, id("a1"), 0, true, 100.0);
+    h.status(sent[0].order_id, OrderStatusKind::Filled, 100.0);
+    h.d.wind_down(h.now);
+    h.take();
+    // Whatever the stop does with the queued leg (send it, or take the first one back), the
+    // pair must not end holding one leg only.
+    for _ in 0..8 {
+        let out = h.advance(1_300);
+        for p in places(&out) {
+            let buy = p.side == Side::Buy;
+            let name = format!("x{}", p.order_id);
+            h.execution(p.order_id, id(&name), p.instrument, buy, f64::from(p.qty));
+            h.status(p.order_id, OrderStatusKind::Filled, f64::from(p.qty));
+        }
+        h.d.wind_down(h.now);
+    }
+    let held: Vec<f64> = h.d.positions().iter().map(|p| p.qty).collect();
+    assert!(
+        held == [0.0, 0.0] || held == [100.0, -200.0] || h.d.counters().naked_legs > 0,
+        "legged at the stop, unreported: {held:?} ({:?})",
+        h.d.counters()
+    );
+    assert!(h.d.settled());
+}
