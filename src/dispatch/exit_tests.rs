@@ -355,11 +355,12 @@ fn the_run_is_not_settled_while_executions_its_statuses_reported_are_on_their_wa
     assert_eq!(h.d.positions()[1].qty, 0.0);
 }
 
-// The dispatcher's side of engine model seeds 121 and 136 (`ENGINE_MODEL_SEEDS=120 cargo test
-// --test engine_model -- --ignored more_schedules`), which end a pair legged in the engine: an
-// entry's first leg went out and filled while its second waited behind the rate limiter, then
-// the run stopped with no flatten asked. The stop drops the queued leg and takes the first one
-// back (it does, here); the engine's runs end before that unwind is sent, which is still open.
+// The dispatcher's side of engine model seed 136 (`ENGINE_MODEL_SEEDS=120 cargo test --test
+// engine_model -- --ignored more_schedules`), which ended a pair legged: an entry's first leg
+// went out and filled while its second waited behind the rate limiter, then the run stopped
+// with no flatten asked. The stop drops the queued leg and takes the first one back (it does,
+// here); the engine's run had stopped before sending that unwind because the session was down
+// at that moment (dispatch now waits for io's reconnection until the drain deadline).
 #[test]
 fn a_stop_never_leaves_an_entry_half_sent() {
     let mut h = slow_limiter(60_000);

@@ -363,20 +363,22 @@ impl DispatchStage {
     /// After upstream is done and nothing is being flattened: whether dispatch may stop.
     ///
     /// Before the drain deadline: when nothing is waiting or working and every fill's
-    /// commission report is in. A session that is down cannot settle anything: stop. Past the
-    /// drain deadline (or at once when io is gone and no order event can come): working orders
-    /// get REQ_GLOBAL_CANCEL; what is still queued (a flatten) goes out and working orders may
-    /// end until [`FINAL_GRACE`] later; stop once nothing is queued or working, or then.
+    /// commission report is in. A session that is down settles nothing until io has it back:
+    /// with something unsettled (a half-sent entry to take back, an execution on its way) it
+    /// waits for the reconnection until the drain deadline, then stops. Past the drain deadline
+    /// (or at once when io is gone and no order event can come): working orders get
+    /// REQ_GLOBAL_CANCEL; what is still queued (a flatten) goes out and working orders may end
+    /// until [`FINAL_GRACE`] later; stop once nothing is queued or working, or then.
     fn drained(&mut self) -> bool {
-        if self.dispatcher.link_down() {
-            return true;
-        }
         if self.dispatcher.settled() && self.dispatcher.commissions_pending() == 0 {
             return true;
         }
         let now = now_ns();
         let drain_until = self.drain_until.load(Ordering::Acquire);
         let deaf = self.orders.is_abandoned() && self.orders.is_empty();
+        if self.dispatcher.link_down() {
+            return deaf || now >= drain_until;
+        }
         if now < drain_until && !deaf {
             return false;
         }
