@@ -3,6 +3,8 @@
 //! journal's own writer and loader), and the gateway's messages about the BAG, live or
 //! replayed, book each leg into the pair once; the BAG is never re-sent, and a legged one is
 //! completed once.
+//! And a plain pair resumed with one leg held, its other order lost at the crash: the lone leg
+//! is taken back once the start-up reconciliation has confirmed the loss.
 
 use super::super::combo_tests::{bag_exec, combo, controls, reconcile, started};
 use super::super::harness::{Harness, cancels, places};
@@ -223,4 +225,62 @@ fn after_a_resume_a_leg_execution_with_an_unknown_symbol_goes_to_its_leg_by_side
     let book = h.d.pair_books().next().expect("one pair");
     assert_eq!((book.legs[0].qty, book.legs[1].qty), (100.0, -200.0));
     assert_eq!(h.d.counters().inconsistent_fills, 0);
+}
+
+// Engine model seed 121 (`ENGINE_MODEL_SEEDS=120 cargo test --test engine_model -- --ignored
+// more_schedules`): a plain entry's second order was journaled but lost at a SIGKILL before the
+// gateway had it. After `--resume` tickets are gone, and the pair stayed legged (one leg held,
+// every entry refused as not flat) unless `flatten_on_start` was set.
+#[test]
+fn a_pair_resumed_legged_takes_back_its_lone_leg_once_the_loss_is_confirmed() {
+    let mut h = Harness::started(RiskParams::default());
+    let sent = places(&h.entry(1));
+    assert_eq!(sent.len(), 2, "A buy 100, B sell 200");
+    let ea = h.exec(sent[0].order_id, 0, true, 100.0);
+    h.status(sent[0].order_id, OrderStatusKind::Filled, 100.0);
+    let r = journal_of(&h, "plain-legged");
+    let mut h = Harness::restoring(
+        RiskParams::default(),
+        vec![[0, 1]],
+        ExecutionParams::default(),
+        Some(&r),
+    );
+    h.touch = [(99.99, 100.01), (49.99, 50.01)];
+    h.quote();
+    h.next_exec = 100;
+    h.d.start(h.now);
+    h.take();
+    // The start-up round: A's execution replayed, B's order unknown to the gateway.
+    let mut out = h.execution(sent[0].order_id, ea, 0, true, 100.0);
+    out.extend(h.event(OrderEvent::End(EndKind::Executions)));
+    out.extend(h.event(OrderEvent::End(EndKind::OpenOrders)));
+    out.extend(h.position(0, 100.0));
+    out.extend(h.event(OrderEvent::End(EndKind::Positions)));
+    // A second look, as the reconciliation asks for after a lost order.
+    for _ in 0..40 {
+        out.extend(h.advance(50));
+        if !places(&out).is_empty() {
+            break;
+        }
+        for kind in [EndKind::Executions, EndKind::OpenOrders] {
+            out.extend(h.event(OrderEvent::End(kind)));
+        }
+        out.extend(h.position(0, 100.0));
+        out.extend(h.event(OrderEvent::End(EndKind::Positions)));
+    }
+    let unwind = places(&out);
+    assert_eq!(
+        unwind
+            .iter()
+            .map(|p| (p.instrument, p.side, p.qty))
+            .collect::<Vec<_>>(),
+        [(0, Side::Sell, 100)],
+        "A taken back, nothing sent for B: {out:?}"
+    );
+    h.exec(unwind[0].order_id, 0, false, 100.0);
+    h.status(unwind[0].order_id, OrderStatusKind::Filled, 100.0);
+    let held: Vec<f64> = h.d.positions().iter().map(|p| p.qty).collect();
+    assert_eq!(held, [0.0, 0.0]);
+    assert_eq!(h.d.pair_target(0), Some([0.0, 0.0]));
+    assert!(h.d.settled());
 }

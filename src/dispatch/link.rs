@@ -314,6 +314,32 @@ impl Dispatcher {
         }
     }
 
+    /// After the start-up reconciliation of a `--resume`: a pair whose book holds one leg only,
+    /// with nothing working for it, is a trade the journal saw half done (its other order lost
+    /// at the crash). Tickets do not survive a restart, so nothing else would complete or undo
+    /// it: its lone leg is taken back, as a failed trade's is (one reducing ticket).
+    fn take_back_restored_legs(&mut self) {
+        for p in 0..self.pair_count {
+            let legs = self.pairs[p].book.legs();
+            let lone = legs.len() == 2 && (legs[0].qty == 0.0) != (legs[1].qty == 0.0);
+            let pair = p as u16;
+            let working = self
+                .live
+                .iter()
+                .filter_map(|&i| self.slots[i as usize])
+                .any(|s| s.pair == pair)
+                || self
+                    .open_tickets
+                    .iter()
+                    .any(|&id| self.ticket(id).is_some_and(|t| t.pair == pair));
+            if lone && !working {
+                self.counters.leg_unwinds += 1;
+                tracing::warn!(pair, "a pair resumed with one leg: taking it back");
+                self.flatten_pair(pair, 0);
+            }
+        }
+    }
+
     pub(super) fn on_end(&mut self, kind: EndKind) {
         // Counted even while the link is down (1100): the socket still answers.
         let more = self.outstanding.ended(kind);
@@ -367,6 +393,9 @@ impl Dispatcher {
             if let Some(&id) = self.open_tickets.get(k) {
                 self.check_ticket(id, false);
             }
+        }
+        if startup {
+            self.take_back_restored_legs();
         }
         tracing::info!(
             fills = self.counters.fills,
