@@ -320,8 +320,7 @@ impl Dispatcher {
     /// it: its lone leg is taken back, as a failed trade's is (one reducing ticket).
     fn take_back_restored_legs(&mut self) {
         for p in 0..self.pair_count {
-            let legs = self.pairs[p].book.legs();
-            let lone = legs.len() == 2 && (legs[0].qty == 0.0) != (legs[1].qty == 0.0);
+            let lone = self.pairs[p].book.pair().is_legged();
             let pair = p as u16;
             let working = self
                 .live

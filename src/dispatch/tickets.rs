@@ -317,7 +317,7 @@ impl Dispatcher {
             if self.combo_step(&t, cp, winding_down) {
                 return;
             }
-            let Some(now) = self.ticket_mut(id).cloned() else {
+            let Some(now) = self.ticket(id).cloned() else {
                 return;
             };
             t = now;
@@ -334,7 +334,7 @@ impl Dispatcher {
                 return;
             }
             // The passive phase may have just ended: decide on the ticket as it is now.
-            let Some(now) = self.ticket_mut(id).cloned() else {
+            let Some(now) = self.ticket(id).cloned() else {
                 return;
             };
             t = now;
