@@ -21,6 +21,7 @@ mod intent_mids;
 mod latency;
 mod order_index;
 mod orders_log;
+mod shared_signal;
 mod summary;
 mod venue;
 

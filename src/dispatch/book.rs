@@ -215,9 +215,9 @@ impl ExecTable {
         let slots = (2 * n.max(8)).next_power_of_two();
         let none = SeenExec::executed(u16::MAX, u16::MAX, u32::MAX);
         ExecTable {
-            keys: vec![ExecId::new(); slots].into_boxed_slice(),
-            hashes: vec![0; slots].into_boxed_slice(),
-            values: vec![none; slots].into_boxed_slice(),
+            keys: crate::runtime::huge_filled(slots, ExecId::new()),
+            hashes: crate::runtime::huge_filled(slots, 0),
+            values: crate::runtime::huge_filled(slots, none),
             len: 0,
             capacity: n,
             overflow: 0,

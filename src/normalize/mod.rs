@@ -194,11 +194,9 @@ impl Normalizer {
             }
             MdTick::Last { .. } | MdTick::LastSize(_) | MdTick::Volume(_) => return None,
         }
-        let changed = top.bid != before.bid
-            || top.ask != before.ask
-            || top.bid_size != before.bid_size
-            || top.ask_size != before.ask_size;
-        self.accept(index as usize, changed, e.seq, e.t_event_ns)
+        let now = [top.bid, top.ask, top.bid_size, top.ask_size];
+        let changed = now != [before.bid, before.ask, before.bid_size, before.ask_size];
+        self.accept(index as usize, changed, e.seq, e.t_event_ns, now)
     }
 
     /// A whole top of book, `raw` (a recorded row: instrument, tick sequence, event time, both
@@ -217,16 +215,15 @@ impl Normalizer {
             self.counters.bad_price += 1;
             return None;
         }
-        let changed = top.bid != raw.bid
-            || top.ask != raw.ask
-            || top.bid_size != raw.bid_size
-            || top.ask_size != raw.ask_size;
-        top.bid = raw.bid;
-        top.ask = raw.ask;
-        top.bid_size = raw.bid_size;
-        top.ask_size = raw.ask_size;
-        let quote = self.accept(index, changed, raw.seq, raw.t_ns);
-        self.publish(index, feed, t_ns);
+        let now = [raw.bid, raw.ask, raw.bid_size, raw.ask_size];
+        let changed = now != [top.bid, top.ask, top.bid_size, top.ask_size];
+        [top.bid, top.ask, top.bid_size, top.ask_size] = now;
+        let quote = self.accept(index, changed, raw.seq, raw.t_ns, now);
+        match quote {
+            // The quote just accepted is the last: published from registers.
+            Some(q) => feed.publish(q.instrument, t_ns, q.bid, q.ask, q.bid_size, q.ask_size),
+            None => self.publish(index, feed, t_ns),
+        }
         quote
     }
 
@@ -240,33 +237,43 @@ impl Normalizer {
         }
     }
 
-    /// The filter, after instrument `index`'s top was updated (`changed`: it differs from
-    /// before): unchanged, incomplete, crossed and unconfirmed jumps are dropped (counted),
-    /// anything else is the new quote.
+    /// The filter, after instrument `index`'s top was updated to `now` (bid, ask, bid size,
+    /// ask size; `changed`: it differs from before): unchanged, incomplete, crossed and
+    /// unconfirmed jumps are dropped (counted), anything else is the new quote. The values come
+    /// in registers, not read back from the top just written.
     #[inline]
-    fn accept(&mut self, index: usize, changed: bool, seq: u64, t_ns: u64) -> Option<Quote> {
-        let top = &mut self.tops[index];
+    fn accept(
+        &mut self,
+        index: usize,
+        changed: bool,
+        seq: u64,
+        t_ns: u64,
+        now: [f64; 4],
+    ) -> Option<Quote> {
         if !changed {
             return None;
         }
-        self.evaluated = Some(Quote {
+        let [bid, ask, bid_size, ask_size] = now;
+        let quote = Quote {
             seq,
             instrument: index as u16,
             t_ns,
-            bid: top.bid,
-            ask: top.ask,
-            bid_size: top.bid_size,
-            ask_size: top.ask_size,
-        });
-        if top.bid <= 0.0 || top.ask <= 0.0 {
+            bid,
+            ask,
+            bid_size,
+            ask_size,
+        };
+        self.evaluated = Some(quote);
+        if bid <= 0.0 || ask <= 0.0 {
             self.counters.incomplete += 1;
             return None;
         }
-        if top.bid > top.ask {
+        if bid > ask {
             self.counters.crossed += 1;
             return None;
         }
-        let mid = 0.5 * (top.bid + top.ask);
+        let top = &mut self.tops[index];
+        let mid = 0.5 * (bid + ask);
         // |mid / last - 1| > max_jump, without a division (last_mid is positive).
         if top.last_mid > 0.0 && (mid - top.last_mid).abs() > self.params.max_jump * top.last_mid {
             top.pending_jumps += 1;
@@ -278,17 +285,9 @@ impl Normalizer {
         }
         top.pending_jumps = 0;
         top.last_mid = mid;
-        top.last = [top.bid, top.ask, top.bid_size, top.ask_size];
+        top.last = now;
         self.counters.quotes += 1;
-        Some(Quote {
-            seq,
-            instrument: index as u16,
-            t_ns,
-            bid: top.bid,
-            ask: top.ask,
-            bid_size: top.bid_size,
-            ask_size: top.ask_size,
-        })
+        Some(quote)
     }
 }
 

@@ -26,7 +26,7 @@ impl<T> FixedLog<T> {
     /// A log of `limit` items, all allocated now: [`push`](Self::push) never allocates.
     pub fn preallocated(limit: usize) -> Self {
         FixedLog {
-            items: Vec::with_capacity(limit),
+            items: crate::runtime::huge_vec(limit),
             limit,
             dropped: 0,
         }
@@ -73,6 +73,17 @@ impl<T> FixedLog<T> {
     /// Items refused because the log was full.
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// The maximum number of items kept.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Counts `n` items refused without seeing them (a log of no room, whose items were
+    /// never made).
+    pub fn count_dropped(&mut self, n: u64) {
+        self.dropped += n;
     }
 }
 

@@ -10,7 +10,9 @@ mod wait;
 mod wake;
 
 pub use conflate::{ConflateRx, ConflateTx, Inbox, LinkRx, LinkTx, conflating, link};
-pub use os::{LockError, fine_timer_slack, lock_all, prefault_queue, prefault_spare};
+pub use os::{
+    LockError, fine_timer_slack, huge_filled, huge_vec, lock_all, prefault_queue, prefault_spare,
+};
 pub use stage::{Cadence, StageLatency, Step, consume, push_waiting};
 pub use wait::{BLOCK_PARK_LIMIT, DEFAULT_SPIN_BEFORE_BLOCK, QueuePolicy, WaitStrategy, Waiter};
 pub use wake::{Doorbell, Waker};

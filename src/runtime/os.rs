@@ -129,6 +129,55 @@ pub fn prefault_spare<T>(v: &mut Vec<T>) {
     std::hint::black_box(spare);
 }
 
+/// Transparent huge pages: 2 MiB on x86-64 and aarch64 Linux.
+const HUGE_PAGE: usize = 2 << 20;
+
+/// A slice of `n` copies of `value` whose memory the kernel is asked to back with transparent
+/// huge pages before it is first written (Linux `MADV_HUGEPAGE` over the 2 MiB-aligned part of
+/// the allocation; elsewhere, or below 2 MiB, an ordinary allocation). For the large tables
+/// built at start-up (execution ids, logs): a 12 MB table then costs six page faults instead of
+/// three thousand, and the hot path walks it with fewer TLB misses. Where the kernel's
+/// `transparent_hugepage` setting is `never` this is an ordinary allocation.
+///
+/// # Examples
+/// ```
+/// let t = hft::runtime::huge_filled(3 << 20, 7u8);
+/// assert_eq!((t.len(), t[0], t[(3 << 20) - 1]), (3 << 20, 7, 7));
+/// ```
+pub fn huge_filled<T: Clone>(n: usize, value: T) -> Box<[T]> {
+    let mut v = huge_vec(n);
+    v.resize(n, value);
+    v.into_boxed_slice()
+}
+
+/// An empty vector with room for `n` items, advised as [`huge_filled`]'s memory is.
+pub fn huge_vec<T>(n: usize) -> Vec<T> {
+    let mut v: Vec<T> = Vec::with_capacity(n);
+    advise_huge_pages(
+        v.as_mut_ptr().cast(),
+        n.saturating_mul(std::mem::size_of::<T>()),
+    );
+    v
+}
+
+#[cfg(target_os = "linux")]
+fn advise_huge_pages(ptr: *mut u8, len: usize) {
+    let (from, to) = (ptr as usize, (ptr as usize).saturating_add(len));
+    let start = from.div_ceil(HUGE_PAGE) * HUGE_PAGE;
+    let end = to / HUGE_PAGE * HUGE_PAGE;
+    if end > start {
+        // SAFETY: [start, end) is a page-aligned range inside the allocation [ptr, ptr + len)
+        // this process owns; MADV_HUGEPAGE only tells the kernel how to back it, never reads,
+        // writes or unmaps it. A refusal (EINVAL where THP is compiled out) changes nothing.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn advise_huge_pages(_ptr: *mut u8, _len: usize) {}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;

@@ -170,6 +170,23 @@ impl PairRouter {
         }
     }
 
+    /// Whether every pair's series keeps no rows (then a pair's rows need not be made).
+    pub fn keeps_no_series(&self) -> bool {
+        self.series.iter().all(|s| s.limit() == 0)
+    }
+
+    /// Counts as dropped, in a series that keeps no rows, each grid row its pair took without
+    /// making it (a replayed signal, `strategy::tape`): the series accounts for every row.
+    pub fn count_unmade_rows(&mut self) {
+        for (pair, series) in self.pairs.iter().zip(&mut self.series) {
+            let seen = series.len() as u64 + series.dropped();
+            let rows = pair.counters().grid_rows;
+            if series.limit() == 0 && rows > seen {
+                series.count_dropped(rows - seen);
+            }
+        }
+    }
+
     /// Each pair's recorded grid rows, in pair order (the router is spent).
     pub fn into_series(self) -> Vec<FixedLog<GridSample>> {
         self.series

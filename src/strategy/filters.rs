@@ -84,6 +84,11 @@ impl PairFilters {
         &self.state
     }
 
+    /// Some filter is on.
+    pub fn any(&self) -> bool {
+        self.params.any()
+    }
+
     /// Whether a new position may be opened at event time `t_ns`.
     #[inline]
     pub fn entry_allowed(&self, t_ns: u64) -> bool {

@@ -22,8 +22,10 @@ pub mod basket_value;
 mod cold;
 pub mod filters;
 pub mod kalman;
+mod position;
 pub mod refit;
 pub mod seed;
+pub mod tape;
 pub mod var;
 pub mod zscore;
 
@@ -36,6 +38,7 @@ use crate::types::{
 
 pub use bands::{FilterLevels, ZScoreBands};
 pub use filters::FilterSample;
+pub use position::Position;
 
 /// A model's decision on a quote.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,51 +46,6 @@ pub(crate) enum Decision {
     Hold,
     Open(Direction),
     Close(CloseReason),
-}
-
-/// The pair position as the strategy believes it: its own intents, assumed filled until dispatch
-/// says what they came to ([`PairStrategy::on_outcome`]); dispatch tracks real fills and
-/// legging.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Position {
-    Flat,
-    Open {
-        direction: Direction,
-        since_ns: u64,
-        qty_a: u32,
-        qty_b: u32,
-    },
-}
-
-impl Position {
-    /// Signed shares of legs A and B (long spread: long A, short B).
-    ///
-    /// # Examples
-    /// ```
-    /// use hft::strategy::Position;
-    /// use hft::types::Direction;
-    /// let p = Position::Open { direction: Direction::ShortSpread, since_ns: 0, qty_a: 100, qty_b: 90 };
-    /// assert_eq!(p.signed_legs(), (-100, 90));
-    /// assert_eq!(Position::Flat.signed_legs(), (0, 0));
-    /// ```
-    #[inline]
-    pub fn signed_legs(&self) -> (i64, i64) {
-        match *self {
-            Position::Flat => (0, 0),
-            Position::Open {
-                direction: Direction::LongSpread,
-                qty_a,
-                qty_b,
-                ..
-            } => (qty_a as i64, -(qty_b as i64)),
-            Position::Open {
-                direction: Direction::ShortSpread,
-                qty_a,
-                qty_b,
-                ..
-            } => (-(qty_a as i64), qty_b as i64),
-        }
-    }
 }
 
 /// What a strategy saw on one grid row, after its model took the row: the data of the pair
@@ -243,6 +201,10 @@ pub struct PairStrategy {
     filters: filters::PairFilters,
     /// The rows and the schedule of the cold fits, when the pair has any.
     cold: Option<Box<cold::ColdHistory>>,
+    /// The signal recorded for other strategies, or replayed from another's ([`tape`]).
+    tape: Option<tape::SignalTape>,
+    /// A replayed signal was out of step with the quotes: nothing is decided any more.
+    signal_lost: bool,
 }
 
 impl PairStrategy {
@@ -305,6 +267,8 @@ impl PairStrategy {
             counters: StrategyCounters::default(),
             filters: filters::PairFilters::new(params.filters),
             cold: cold::ColdHistory::for_params(params, window, step_ns),
+            tape: None,
+            signal_lost: false,
         }
     }
 
@@ -440,7 +404,7 @@ impl PairStrategy {
     pub fn on_quote_with(
         &mut self,
         q: &Quote,
-        mut on_row: impl FnMut(GridSample),
+        on_row: impl FnMut(GridSample),
     ) -> Option<OrderIntent> {
         if q.instrument == self.a {
             self.last_a = Some(*q);
@@ -451,32 +415,27 @@ impl PairStrategy {
         }
         self.counters.quotes += 1;
         self.last_t_ns = q.t_ns;
-        let leg = if q.instrument == self.a { 0 } else { 1 };
-        let (model, counters, position, cold, filters) = (
-            &mut self.model,
-            &mut self.counters,
-            &self.position,
-            &mut self.cold,
-            &self.filters,
-        );
-        self.resampler.on_tick(leg, q.t_ns, q.mid(), |t, row| {
-            model.on_row(row[0], row[1]);
-            counters.grid_rows += 1;
-            if let Some(c) = cold {
-                c.on_row(t, row[0], row[1]);
+        match self.tape.as_mut() {
+            Some(tape) if tape.replaying() => {
+                let step = tape.next(q.t_ns, q.instrument);
+                self.replay_step(step)?;
             }
-            on_row(
-                model
-                    .sample(t, row[0], row[1], position)
-                    .with_filters(model, filters),
-            );
-        });
-        if q.t_ns >= self.next_eval_ns {
-            self.counters.evaluations += 1;
-            if !self.model.evaluate() {
-                self.counters.undefined += 1;
+            _ => {
+                let undefined = self.counters.undefined;
+                self.signal_step(q, on_row);
+                if let (Some(tape), Model::ZScore(m)) = (self.tape.as_mut(), &self.model) {
+                    let c = &self.counters;
+                    let counts = (c.grid_rows, c.evaluations);
+                    let step = tape::SignalStep::new(
+                        q.t_ns,
+                        q.instrument,
+                        c.undefined != undefined,
+                        counts,
+                        m.signal(),
+                    );
+                    tape.record(step);
+                }
             }
-            self.next_eval_ns = q.t_ns.saturating_add(self.eval_every_ns.max(1));
         }
         let (Some(a), Some(b)) = (self.last_a, self.last_b) else {
             return None;
@@ -525,6 +484,38 @@ impl PairStrategy {
                 };
                 Some(self.intent(q, IntentKind::Close(reason), side_a, qty_a, side_b, qty_b))
             }
+        }
+    }
+
+    /// The signal's part of a quote: grid rows into the model, the re-estimation when due.
+    #[inline]
+    fn signal_step(&mut self, q: &Quote, mut on_row: impl FnMut(GridSample)) {
+        let leg = if q.instrument == self.a { 0 } else { 1 };
+        let (model, counters, position, cold, filters) = (
+            &mut self.model,
+            &mut self.counters,
+            &self.position,
+            &mut self.cold,
+            &self.filters,
+        );
+        self.resampler.on_tick(leg, q.t_ns, q.mid(), |t, row| {
+            model.on_row(row[0], row[1]);
+            counters.grid_rows += 1;
+            if let Some(c) = cold {
+                c.on_row(t, row[0], row[1]);
+            }
+            on_row(
+                model
+                    .sample(t, row[0], row[1], position)
+                    .with_filters(model, filters),
+            );
+        });
+        if q.t_ns >= self.next_eval_ns {
+            self.counters.evaluations += 1;
+            if !self.model.evaluate() {
+                self.counters.undefined += 1;
+            }
+            self.next_eval_ns = q.t_ns.saturating_add(self.eval_every_ns.max(1));
         }
     }
 

@@ -59,6 +59,19 @@ pub struct ZScoreModel {
     evaluated: Option<bool>,
 }
 
+/// What [`ZScoreModel::decide`] reads of the model besides its rules: the hedge ratio, the
+/// spread's moments and the regime. It depends on the quotes and the signal's parameters only,
+/// never on what the pair holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ZSignal {
+    beta: Option<f64>,
+    spread: Option<(f64, f64)>,
+    z_offset: f64,
+    z_scale: f64,
+    /// The regime filter's `trending` and exponent, when it is on.
+    regime: Option<(bool, Option<f64>)>,
+}
+
 /// The Hurst exponent of the spread's changes and whether it says "trending".
 #[derive(Debug, Clone)]
 struct RegimeFilter {
@@ -197,6 +210,31 @@ impl ZScoreModel {
     /// The hedge ratio in use, once defined.
     pub fn hedge_ratio(&self) -> Option<f64> {
         self.beta
+    }
+
+    /// What the rules read of the model: its signal after the latest row and re-estimation.
+    pub(crate) fn signal(&self) -> ZSignal {
+        ZSignal {
+            beta: self.beta,
+            spread: self.spread,
+            z_offset: self.z_offset,
+            z_scale: self.z_scale,
+            regime: self.regime.as_ref().map(|r| (r.trending, r.last)),
+        }
+    }
+
+    /// Takes `signal` as its own (a sweep set replaying the signal another set computed from
+    /// the same quotes; [`super::tape`]). The window is not touched: a model that replays never
+    /// takes rows.
+    pub(crate) fn load_signal(&mut self, signal: &ZSignal) {
+        self.beta = signal.beta;
+        self.spread = signal.spread;
+        self.z_offset = signal.z_offset;
+        self.z_scale = signal.z_scale;
+        if let (Some(r), Some((trending, last))) = (self.regime.as_mut(), signal.regime) {
+            r.trending = trending;
+            r.last = last;
+        }
     }
 
     /// Mean and standard deviation of the spread over the window for the current beta and alpha

@@ -16,6 +16,7 @@
 //!
 //! [`Backtest::feed_columns`]: crate::backtest::Backtest::feed_columns
 
+mod family;
 mod grid;
 mod setup;
 mod shard;
@@ -24,11 +25,12 @@ mod shard;
 pub use crate::rundir::ColumnsBuilder as QuotesBuilder;
 /// The quotes a sweep runs over: the file parsed once into columns (the backtest's own input).
 pub use crate::rundir::QuoteColumns as ScannedQuotes;
+pub use family::signal_key;
 pub use grid::{Axis, MAX_SETS, ParamSets};
 pub use setup::{Override, Setup, set_dotted};
 pub use shard::{Merged, SHARD_FILE, Shard, ShardFile, ShardRow, merge};
 
-use crate::backtest::BacktestOutput;
+use crate::backtest::{Backtest, BacktestOutput};
 use crate::rundir::Summary;
 
 /// What a sweep keeps of one backtest (the `summary.json` fields of the same names).
@@ -154,18 +156,21 @@ impl SweepRow {
 }
 
 /// Sets that run side by side in one pass over the rows (each chunk of rows is read once, for
-/// all of them, while it is in cache).
-pub const SETS_PER_PASS: usize = 4;
+/// all of them, while it is in cache; a family among them computes its signal once).
+pub const SETS_PER_PASS: usize = 8;
 /// Rows of one chunk of a pass (about 250 KB of columns).
 const CHUNK_ROWS: usize = 4096;
 
 /// Runs `setups` over `quotes` on `threads` threads (rayon; at least one); the rows in `setups`
 /// order, the same for any `threads`: each backtest is deterministic and shares nothing but
-/// the read-only columns, and its row is stored at its set's index.
+/// the read-only columns and, within a family, the signal every member would compute alike.
 ///
-/// The sets are cut into passes of at most [`SETS_PER_PASS`] consecutive sets, as many passes
-/// as keep every thread busy; a pass runs its sets' backtests over the same chunk of rows
-/// before it moves on to the next chunk.
+/// The sets are dealt into passes of at most [`SETS_PER_PASS`] sets (set `i` into pass
+/// `i mod passes`), as many passes as keep every thread busy; a pass runs its sets' backtests
+/// over the same chunk of rows before it moves on to the next chunk. Within a pass, sets whose
+/// parameters differ only in the rules ([`signal_key`]) form a family: the first computes the
+/// signal of each chunk and records it, the others replay it (`strategy::tape`). A member
+/// whose replay went out of step is run again on its own.
 ///
 /// # Examples
 /// ```
@@ -183,40 +188,85 @@ pub fn run_all(setups: &[Setup], quotes: &ScannedQuotes, threads: usize) -> Vec<
     use rayon::prelude::*;
     let threads = threads.clamp(1, setups.len().max(1));
     let passes = threads * setups.len().div_ceil(threads * SETS_PER_PASS).max(1);
-    let per_pass = setups.len().div_ceil(passes).max(1);
-    let run = || -> Vec<SweepRow> {
-        setups
-            .par_chunks(per_pass)
-            .flat_map_iter(|pass| run_pass(pass, quotes))
+    let passes: Vec<Vec<usize>> = (0..passes.min(setups.len()))
+        .map(|k| (k..setups.len()).step_by(passes).collect())
+        .collect();
+    let run = || -> Vec<Vec<(usize, SweepRow)>> {
+        passes
+            .par_iter()
+            .map(|sets| run_pass(setups, sets, quotes))
             .collect()
     };
-    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+    let done = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool.install(run),
         // No threads to be had: the same sets on this one.
-        Err(_) => setups
-            .chunks(per_pass)
-            .flat_map(|pass| run_pass(pass, quotes))
+        Err(_) => passes
+            .iter()
+            .map(|sets| run_pass(setups, sets, quotes))
             .collect(),
+    };
+    let mut rows = vec![None; setups.len()];
+    for (i, row) in done.into_iter().flatten() {
+        rows[i] = Some(row);
     }
+    rows.into_iter().flatten().collect()
 }
 
-/// The backtests of `pass`, side by side over each chunk of rows in turn.
-fn run_pass(pass: &[Setup], quotes: &ScannedQuotes) -> Vec<SweepRow> {
-    let mut backtests: Vec<_> = pass.iter().map(Setup::sweep_backtest).collect();
+/// The backtests of one pass's `sets`, side by side over each chunk of rows in turn, each
+/// family's signal computed by its first member.
+fn run_pass(setups: &[Setup], sets: &[usize], quotes: &ScannedQuotes) -> Vec<(usize, SweepRow)> {
+    let mut families: Vec<(Vec<usize>, Vec<Backtest>, bool)> = family::families(setups, sets)
+        .into_iter()
+        .map(|members| {
+            let mut bts: Vec<Backtest> = members
+                .iter()
+                .map(|&i| setups[i].sweep_backtest())
+                .collect();
+            let shared = bts.len() > 1 && bts[0].record_signal();
+            (members, bts, shared)
+        })
+        .collect();
     let rows = quotes.accepted();
     let mut start = 0;
     loop {
         let end = (start + CHUNK_ROWS).min(rows);
-        for bt in &mut backtests {
-            bt.feed_columns(quotes, start..end);
+        for (_, bts, shared) in &mut families {
+            match bts.split_first_mut() {
+                Some((leader, members)) if *shared => {
+                    leader.clear_signal();
+                    leader.feed_columns(quotes, start..end);
+                    for bt in members {
+                        leader.lend_signal(bt);
+                        bt.feed_columns(quotes, start..end);
+                        leader.take_back_signal(bt);
+                    }
+                }
+                _ => bts
+                    .iter_mut()
+                    .for_each(|bt| bt.feed_columns(quotes, start..end)),
+            }
         }
         start = end;
         if start >= rows {
             break;
         }
     }
-    backtests
-        .into_iter()
-        .map(|bt| SweepRow::of_summary(&bt.finish_summary()))
-        .collect()
+    let mut out = Vec::with_capacity(sets.len());
+    for (members, bts, _) in families {
+        for (i, bt) in members.into_iter().zip(bts) {
+            let summary = if bt.signal_lost() {
+                tracing::warn!(
+                    set = i,
+                    "a replayed signal went out of step; running the set alone"
+                );
+                let mut alone = setups[i].sweep_backtest();
+                alone.run_columns(quotes);
+                alone.finish_summary()
+            } else {
+                bt.finish_summary()
+            };
+            out.push((i, SweepRow::of_summary(&summary)));
+        }
+    }
+    out
 }
