@@ -222,7 +222,12 @@ impl Backtest {
     /// and resting orders fill); working orders try again (their events wait in `events`).
     #[inline]
     fn exchange_quote(&mut self, q: &Quote) {
-        let trade = self.row_trade.take();
+        // Field by field, as `Quote::fields` explains (a whole copy stalls store forwarding).
+        let trade = self.row_trade.as_ref().map(|t| crate::exchange::Trade {
+            price: t.price,
+            size: t.size,
+        });
+        self.row_trade = None;
         let top = crate::exchange::BookTop {
             bid: cents(q.bid),
             ask: cents(q.ask),
@@ -377,40 +382,6 @@ impl Backtest {
             }
         }
         self.traded.clear();
-    }
-
-    /// Net PnL of every pair and basket so far: realized and open at the last mids, after
-    /// commissions.
-    fn books_pnl(&self) -> f64 {
-        let leg_pnl = |leg: &crate::dispatch::PositionState, i: u16| {
-            leg.realized + leg.unrealized(self.mids[i as usize]) - leg.commissions
-        };
-        let pairs: f64 = self
-            .dispatcher
-            .pair_books()
-            .map(|b| {
-                (0..2)
-                    .map(|k| leg_pnl(&b.legs[k], b.instruments[k]))
-                    .sum::<f64>()
-            })
-            .sum();
-        let baskets: f64 = self
-            .dispatcher
-            .basket_books()
-            .map(|b| {
-                b.legs()
-                    .iter()
-                    .zip(b.instruments())
-                    .map(|(l, &i)| leg_pnl(l, i))
-                    .sum::<f64>()
-            })
-            .sum();
-        pairs + baskets
-    }
-
-    fn sample_equity(&mut self) {
-        let total = self.books_pnl();
-        self.equity.push(total);
     }
 
     /// Final marks, summary and the output files' bytes.

@@ -159,3 +159,39 @@ impl super::Backtest {
         }
     }
 }
+
+impl super::Backtest {
+    /// Net PnL of every pair and basket so far: realized and open at the last mids, after
+    /// commissions.
+    fn books_pnl(&self) -> f64 {
+        let leg_pnl = |leg: &crate::dispatch::PositionState, i: u16| {
+            leg.realized + leg.unrealized(self.mids[i as usize]) - leg.commissions
+        };
+        let pairs: f64 = self
+            .dispatcher
+            .pair_books()
+            .map(|b| {
+                (0..2)
+                    .map(|k| leg_pnl(&b.legs[k], b.instruments[k]))
+                    .sum::<f64>()
+            })
+            .sum();
+        let baskets: f64 = self
+            .dispatcher
+            .basket_books()
+            .map(|b| {
+                b.legs()
+                    .iter()
+                    .zip(b.instruments())
+                    .map(|(l, &i)| leg_pnl(l, i))
+                    .sum::<f64>()
+            })
+            .sum();
+        pairs + baskets
+    }
+
+    pub(super) fn sample_equity(&mut self) {
+        let total = self.books_pnl();
+        self.equity.push(total);
+    }
+}

@@ -407,9 +407,9 @@ impl PairStrategy {
         on_row: impl FnMut(GridSample),
     ) -> Option<OrderIntent> {
         if q.instrument == self.a {
-            self.last_a = Some(*q);
+            self.last_a = Some(q.fields_of(self.a));
         } else if q.instrument == self.b {
-            self.last_b = Some(*q);
+            self.last_b = Some(q.fields_of(self.b));
         } else {
             return None;
         }

@@ -65,6 +65,31 @@ pub struct Quote {
 }
 
 impl Quote {
+    /// This quote as instrument `instrument`'s (the one it is known to be), copied field by
+    /// field. `*q` copies the padding after `instrument` too, with one 8-byte load over the
+    /// 2-byte store that wrote the instrument: such a load cannot take its value from the store
+    /// buffer and waits until the store reaches the cache (a store-forwarding stall, a dozen
+    /// cycles on every quote of the hot path). With the instrument given, nothing loads that
+    /// word.
+    ///
+    /// # Examples
+    /// ```
+    /// let q = hft::types::Quote { instrument: 3, bid: 10.0, ask: 10.02, ..Default::default() };
+    /// assert_eq!(q.fields_of(3), q);
+    /// ```
+    #[inline(always)]
+    pub fn fields_of(&self, instrument: u16) -> Quote {
+        Quote {
+            seq: self.seq,
+            instrument,
+            t_ns: self.t_ns,
+            bid: self.bid,
+            ask: self.ask,
+            bid_size: self.bid_size,
+            ask_size: self.ask_size,
+        }
+    }
+
     /// Mid price.
     ///
     /// # Examples
