@@ -94,6 +94,8 @@ struct OrderSlot {
     cancel_asked: bool,
     /// A reconciliation found it neither listed nor filled: one more look before it ends.
     unlisted: bool,
+    /// When IB's 202 said it was cancelled while no final status had come (0: no such 202).
+    cancel_reported_ns: u64,
     status: OrderStatusKind,
     /// Reconciliation round in which the gateway last reported it working.
     epoch: u32,
@@ -101,15 +103,6 @@ struct OrderSlot {
     live_at: u32,
     /// The combo this order is a leg of (`combo.rs`).
     combo: Option<combo::ComboSlot>,
-}
-
-impl OrderSlot {
-    /// The one definition of what an order has filled, used for its ticket's leg, re-send
-    /// sizes and what its end gives back to the target: the larger of what its statuses and
-    /// its executions report, since either may arrive first.
-    fn filled(&self) -> f64 {
-        self.status_filled.max(self.exec_filled)
-    }
 }
 
 /// Something waiting for the limiter: an order, or a cancel (`cancel_id != 0`).

@@ -22,6 +22,13 @@ const ORDER_ENDING_CODES: [i32; 6] = [
 const NON_GUARANTEED_REQUIRED: i32 = 10043;
 
 impl OrderSlot {
+    /// The one definition of what an order has filled, used for its ticket's leg, re-send
+    /// sizes and what its end gives back to the target: the larger of what its statuses and
+    /// its executions report, since either may arrive first.
+    pub(super) fn filled(&self) -> f64 {
+        self.status_filled.max(self.exec_filled)
+    }
+
     /// Executions its statuses reported filled are still on their way (a status may come
     /// first): a flatten sized now would trade them twice.
     pub(super) fn executions_due(&self) -> bool {
@@ -248,6 +255,7 @@ impl Dispatcher {
                 reducing,
                 cancel_asked: false,
                 unlisted: false,
+                cancel_reported_ns: 0,
                 order_id,
                 instrument: o.instrument,
                 pair: o.pair,
@@ -463,6 +471,16 @@ impl Dispatcher {
             self.counters.notices += 1;
         } else {
             self.counters.order_errors += 1;
+        }
+        // A cancel IB reported: the order ends by its final status, or, when none follows,
+        // by a reconciliation (`link.rs`, `ask_about_cancelled`).
+        if code == codes::ORDER_CANCELLED {
+            let now = self.now.max(1);
+            for i in self.order_slots(id).into_iter().flatten() {
+                if let Some(s) = self.slots[i].as_mut().filter(|s| s.cancel_reported_ns == 0) {
+                    s.cancel_reported_ns = now;
+                }
+            }
         }
         // These may come without a status: the order is over (else its slot stays open).
         let combo = self.combo_error(id, code);

@@ -553,6 +553,7 @@ impl Dispatcher {
             return;
         }
         self.maybe_flatten();
+        self.ask_about_cancelled();
         if !self.open_tickets.is_empty() {
             self.check_timeouts();
             self.check_resting();

@@ -1,9 +1,28 @@
 //! The money-safety audit's follow-up of the dispatcher: five suspected weaknesses, each
 //! either a defect (its test failed before the fix) or a safe behaviour pinned by a test.
 
-use super::super::harness::{Harness, places};
+use super::super::combo_tests::{controls, reconcile};
+use super::super::harness::{Harness, cancels, places};
 use super::super::*;
-use super::id;
+use super::{a_filled, id, pending_cancel};
+use crate::wire::ids::codes;
+
+/// The reconciliation requests in `items`.
+fn round_asked(items: &[Outbound]) -> bool {
+    let c = controls(items);
+    [Control::Executions, Control::OpenOrders, Control::Positions]
+        .iter()
+        .all(|k| c.contains(k))
+}
+
+/// Time passes by `ms` in steps of 100 ms; what the dispatcher sent meanwhile.
+fn wait(h: &mut Harness, ms: u64) -> Vec<Outbound> {
+    let mut out = Vec::new();
+    for _ in 0..ms / 100 {
+        out.extend(h.advance(100));
+    }
+    out
+}
 
 // Audit 5 (defect): an execution of zero shares on a flat instrument booked an average cost of
 // 0 / 0 = NaN (the average-cost rule divided by the new quantity), which every later fill kept:
@@ -36,4 +55,55 @@ fn an_execution_of_zero_shares_books_nothing() {
     let a = h.d.positions()[0];
     assert_eq!((a.qty, a.avg_cost, a.realized), (0.0, 0.0, 0.0));
     assert_eq!(h.d.counters().fills, 4, "the zero execution is no fill");
+}
+
+// Audit 1 (defect): IB's 202 (order cancelled) with no final ORDER_STATUS after it (TWS
+// sometimes sends only the 202; PROTOCOL.md, "Message orderings") left the order working in
+// the engine forever: its leg was never re-sent nor unwound (the pair stayed legged), the
+// ticket never ended, the run never settled, and a flatten (which waits for nothing to work)
+// never went. The order is not ended on the 202 alone (an execution of it may still be on its
+// way, and the re-send is sized from what it filled): when no final status follows within
+// the grace, a reconciliation round asks the gateway, and the order ends as any order the
+// gateway no longer lists does, sized by its executions.
+#[test]
+fn a_202_with_no_final_status_ends_the_order_through_a_reconciliation() {
+    let mut h = a_filled(RiskParams::default());
+    h.status(101, OrderStatusKind::Submitted, 0.0);
+    let out = h.advance(6_000);
+    assert_eq!(cancels(&out), [101], "leg B is late: cancelled");
+    h.status(101, pending_cancel(), 0.0);
+    // Only the 202 comes, with B's one execution behind it.
+    h.error(101, codes::ORDER_CANCELLED);
+    h.execution(101, id("b1"), 1, false, 50.0);
+    let out = wait(&mut h, 3_000);
+    assert!(places(&out).is_empty(), "{out:?}");
+    assert!(round_asked(&out), "the gateway is asked: {out:?}");
+    // Not listed, not filled: one more look (an execution may race the answers) ...
+    let out = reconcile(&mut h, [100.0, -50.0]);
+    assert!(places(&out).is_empty(), "{out:?}");
+    let mut out = wait(&mut h, 1_100);
+    assert!(round_asked(&out), "{out:?}");
+    // ... then it is over, and what B lacks (150, not 200) is re-sent.
+    out.extend(reconcile(&mut h, [100.0, -50.0]));
+    let p = places(&out);
+    assert_eq!(p.len(), 1, "{out:?}");
+    assert_eq!((p[0].instrument, p[0].side, p[0].qty), (1, Side::Sell, 150));
+    h.execution(p[0].order_id, id("b2"), 1, false, 150.0);
+    h.status(p[0].order_id, OrderStatusKind::Filled, 150.0);
+    assert_eq!(h.d.positions()[1].qty, -200.0);
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+    assert!(h.d.settled());
+}
+
+// Audit 1: the usual cancel (202, then the final status) asks nothing more of the gateway.
+#[test]
+fn a_202_followed_by_its_status_needs_no_reconciliation() {
+    let mut h = a_filled(RiskParams::default());
+    h.status(101, OrderStatusKind::Submitted, 0.0);
+    h.advance(6_000);
+    h.error(101, codes::ORDER_CANCELLED);
+    let out = h.status(101, OrderStatusKind::Cancelled, 0.0);
+    assert_eq!(places(&out).len(), 1, "B re-sent at once: {out:?}");
+    let out = wait(&mut h, 3_000);
+    assert!(controls(&out).is_empty(), "{out:?}");
 }
