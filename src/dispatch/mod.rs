@@ -65,7 +65,8 @@ const TICKETS: usize = 1024;
 const OPEN_TICKETS: usize = 1024;
 /// Orders and cancels delayed by the rate limiter (or a session being down) at once.
 const PENDING: usize = 1024;
-/// Control requests (reconciliation, subscriptions) waiting for the rate limiter at once.
+/// Control requests waiting for the rate limiter at once, besides one subscription per
+/// instrument (each queued once): the reconciliation rounds' always find room.
 const CONTROLS: usize = 512;
 /// How often the staleness watchdog and the leg timeouts look.
 const WATCHDOG_NS: u64 = 50_000_000;
@@ -224,7 +225,8 @@ pub struct Dispatcher {
     fills: FixedLog<FillRecord>,
     unattributed_commissions: f64,
     pending: arrayvec::ArrayVec<PendingOrder, PENDING>,
-    controls: arrayvec::ArrayVec<Control, CONTROLS>,
+    /// Sized at start-up ([`CONTROLS`] and the instruments); it never grows.
+    controls: std::collections::VecDeque<Control>,
     /// Pair tickets by id modulo [`TICKETS`], and the ids still working.
     tickets: Box<[Option<Ticket>]>,
     open_tickets: arrayvec::ArrayVec<u32, OPEN_TICKETS>,
@@ -333,7 +335,7 @@ impl Dispatcher {
             fills: FixedLog::preallocated(s.fills_capacity),
             unattributed_commissions: 0.0,
             pending: arrayvec::ArrayVec::new(),
-            controls: arrayvec::ArrayVec::new(),
+            controls: std::collections::VecDeque::with_capacity(n + CONTROLS),
             tickets: vec![None; TICKETS].into_boxed_slice(),
             open_tickets: arrayvec::ArrayVec::new(),
             next_ticket: 1,

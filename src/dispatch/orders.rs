@@ -149,7 +149,13 @@ impl Dispatcher {
 
     /// Queues a control request behind the limiter (it goes before any order waiting).
     pub(super) fn submit_control(&mut self, c: Control) {
-        if self.controls.try_push(c).is_err() {
+        // A subscription already waiting is not asked again (room for one per instrument).
+        if matches!(c, Control::Subscribe(_)) && self.controls.contains(&c) {
+            return;
+        }
+        if self.controls.len() < self.controls.capacity() {
+            self.controls.push_back(c);
+        } else {
             self.counters.dropped_control_full += 1;
             tracing::error!(request = ?c, "control queue full: request dropped");
         }
@@ -162,11 +168,11 @@ impl Dispatcher {
             return false;
         }
         let mut sent = false;
-        while let Some(&c) = self.controls.first() {
+        while let Some(&c) = self.controls.front() {
             if !self.limiter.try_take(self.now) {
                 return sent;
             }
-            self.controls.remove(0);
+            self.controls.pop_front();
             self.outbox.push(Outbound::Control(c));
             sent = true;
         }

@@ -5,6 +5,7 @@ use super::super::combo_tests::{controls, reconcile};
 use super::super::harness::{Harness, cancels, places};
 use super::super::*;
 use super::{a_filled, id, pending_cancel};
+use crate::types::EndKind;
 use crate::wire::ids::codes;
 
 /// The reconciliation requests in `items`.
@@ -106,4 +107,50 @@ fn a_202_followed_by_its_status_needs_no_reconciliation() {
     assert_eq!(places(&out).len(), 1, "B re-sent at once: {out:?}");
     let out = wait(&mut h, 3_000);
     assert!(controls(&out).is_empty(), "{out:?}");
+}
+
+// Audit 4 (defect): the control queue (reconciliation and market-data requests; cancels never
+// go there, they wait with the orders) held 512 requests. With more instruments than that
+// (pairs and baskets name up to thousands), the subscriptions after a reconciliation filled it:
+// the names past 511 never got market data, and after a 1101 (connectivity restored, data
+// lost) the round's own requests were dropped behind the resubscriptions, so the round waited
+// forever for answers never asked for: trading (closes included) stayed paused. The queue now
+// has room for every instrument's subscription (queued once each) beside the rounds'.
+#[test]
+fn every_instrument_is_subscribed_and_a_round_is_asked_whatever_the_universe() {
+    let n = 600;
+    let baskets = (0..6).map(|b| (b * 100..b * 100 + 100).collect()).collect();
+    let mut h = Harness::baskets(RiskParams::default(), n, baskets, None);
+    let subscribed = |out: &[Outbound]| {
+        let mut s: Vec<u16> = controls(out)
+            .into_iter()
+            .filter_map(|c| match c {
+                Control::Subscribe(i) => Some(i),
+                _ => None,
+            })
+            .collect();
+        s.sort_unstable();
+        s.dedup();
+        s
+    };
+    wait(&mut h, 30_000);
+    let all: Vec<u16> = (0..n).collect();
+    assert!(
+        subscribed(&h.sent) == all,
+        "{} {:?}",
+        subscribed(&h.sent).len(),
+        &subscribed(&h.sent)[..5]
+    );
+    // A 1101 while the resubscriptions still wait for the rate limiter: the round is asked
+    // (and answered), and every name subscribed again.
+    let mut out = h.error(-1, codes::RESTORED_DATA_LOST);
+    out.extend(h.advance(100));
+    out.extend(h.error(-1, codes::RESTORED_DATA_LOST));
+    out.extend(wait(&mut h, 40_000));
+    assert!(round_asked(&out), "the round's requests went out");
+    assert!(subscribed(&out) == all, "{:?}", h.d.counters());
+    assert_eq!(h.d.counters().dropped_control_full, 0);
+    out = h.reconcile([EndKind::Executions, EndKind::OpenOrders, EndKind::Positions]);
+    out.extend(h.reconcile([EndKind::Executions, EndKind::OpenOrders, EndKind::Positions]));
+    assert!(!h.d.reconciling(), "{out:?}");
 }
