@@ -242,6 +242,8 @@ pub struct Dispatcher {
     closes_due: bool,
     /// Executions counted whose commission report has not come yet.
     commissions_awaited: u64,
+    /// A cancel was dropped by the full queue since the last look (`orders.rs`).
+    cancels_dropped: bool,
     link: Link,
     /// (start-up, subscribe) of a reconciliation a link loss interrupted: owed by the next one.
     unfinished_round: (bool, bool),
@@ -343,6 +345,7 @@ impl Dispatcher {
             scan: Vec::with_capacity(s.risk.max_orders),
             closes_due: false,
             commissions_awaited: 0,
+            cancels_dropped: false,
             link: Link::Up,
             unfinished_round: (false, false),
             epoch: 0,

@@ -131,7 +131,9 @@ impl Dispatcher {
             self.counters.delayed_by_rate_limit += 1;
             if self.pending.try_push(order).is_err() {
                 self.counters.dropped_rate_limit_full += 1;
-                if order.cancel_id == 0 {
+                if order.cancel_id != 0 {
+                    self.cancel_not_queued(order.cancel_id);
+                } else {
                     self.adjust_target(
                         order.pair,
                         order.instrument,
@@ -145,6 +147,60 @@ impl Dispatcher {
                 }
             }
         }
+    }
+
+    pub(super) fn queue_cancel(&mut self, order_id: i32) {
+        // A combo leg is cancelled by its BAG's id: one cancel for both legs.
+        let wire = self.wire_id(order_id);
+        if wire != order_id
+            && let Some(bag) = self.slot_index(wire).and_then(|i| self.slots[i].as_mut())
+        {
+            if bag.cancel_asked {
+                return;
+            }
+            bag.cancel_asked = true;
+        }
+        let order_id = wire;
+        if self.pending.iter().any(|o| o.cancel_id == order_id) {
+            return;
+        }
+        self.submit(PendingOrder {
+            instrument: 0,
+            pair: u16::MAX,
+            side: Side::Buy,
+            qty: 0,
+            seq: 0,
+            ticket: 0,
+            leg: 0,
+            t_recv_ns: self.now,
+            t_event_ns: 0,
+            cancel_id: order_id,
+            combo_b: 0,
+        });
+    }
+
+    /// A cancel the full queue could not take: its order no longer counts as asked to cancel,
+    /// so whoever wanted it asks again at its next look (a close waiting for the pair's entries,
+    /// a re-price, a leg timeout; the kill's and the wind-down's in `cold_checks`).
+    fn cancel_not_queued(&mut self, order_id: i32) {
+        tracing::error!(
+            order_id,
+            "queue behind the rate limiter full: cancel dropped, to be asked again"
+        );
+        for i in self.order_slots(order_id).into_iter().flatten() {
+            if let Some(s) = self.slots[i].as_mut() {
+                s.cancel_asked = false;
+            }
+        }
+        self.cancels_dropped = true;
+    }
+
+    /// The queue behind the rate limiter cannot take `n` more orders now. An entry is then
+    /// refused whole, and a ticket's re-send waits for room (its timeout looks again): dropped,
+    /// it would leave a leg alone, and a ticket re-sending into the full queue would spend every
+    /// retry at once and declare the leg naked.
+    pub(super) fn queue_lacks_room(&self, n: usize) -> bool {
+        self.pending.remaining_capacity() < n
     }
 
     /// Queues a control request behind the limiter (it goes before any order waiting).

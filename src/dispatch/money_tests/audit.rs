@@ -154,3 +154,113 @@ fn every_instrument_is_subscribed_and_a_round_is_asked_whatever_the_universe() {
     out.extend(h.reconcile([EndKind::Executions, EndKind::OpenOrders, EndKind::Positions]));
     assert!(!h.d.reconciling(), "{out:?}");
 }
+
+/// A dispatcher for `n` pairs (all of A and B), limits out of the way, started; pair 0's entry
+/// (orders 100 and 101) sent with leg A filled; then entries of the other pairs until the
+/// queue behind the rate limiter is full (or every pair entered).
+fn queue_filled(n: u16) -> Harness {
+    let risk = RiskParams {
+        max_open_orders: 100_000,
+        max_position: 1e9,
+        max_name_notional: 1e12,
+        max_gross_notional: 1e12,
+        max_net_notional: 1e12,
+        ..RiskParams::default()
+    };
+    let pairs = vec![[0, 1]; n as usize];
+    let mut h = Harness::started_with(Harness::with_pairs(risk, pairs));
+    assert_eq!(places(&h.entry_on(0, 1)).len(), 2);
+    h.execution(100, id("a1"), 0, true, 100.0);
+    h.status(100, OrderStatusKind::Filled, 100.0);
+    h.status(101, OrderStatusKind::Submitted, 0.0);
+    // One request the socket's owner writes on its own: what the limiter lets out at once is
+    // even, so entries of two orders fill the queue to its last slot.
+    assert!(h.d.take_request_slot(h.now));
+    for p in 1..n {
+        if h.d.queued() == PENDING {
+            break;
+        }
+        h.entry_on(p, 1);
+    }
+    h
+}
+
+// Audit 3 (defect): an order the full queue behind the rate limiter could not take was
+// dropped, and its ticket saw a failed leg at once: it re-sent into the same full queue, each
+// re-send dropped in turn, so every retry was spent in one call, then the unwind's orders
+// were dropped too and the leg declared naked (the pair blocked, its filled leg left in the
+// account). An entry whose legs did not all fit went out one leg short. Now an entry the
+// queue has no room for is refused whole, and a re-send (a hedge leg, an unwind) waits for
+// room: the ticket's timeout looks again.
+#[test]
+fn a_full_queue_refuses_an_entry_whole_and_a_hedge_waits_for_room() {
+    let mut h = queue_filled(600);
+    assert_eq!(h.d.queued(), PENDING, "the queue is full");
+    assert_eq!(
+        h.d.counters().dropped_rate_limit_full,
+        0,
+        "entries refused whole"
+    );
+    // Leg B of pair 0 is cancelled by the gateway: its re-send finds no room.
+    let out = h.status(101, OrderStatusKind::Cancelled, 0.0);
+    assert!(places(&out).is_empty(), "{out:?}");
+    let c = *h.d.counters();
+    assert_eq!(
+        (c.naked_legs, c.leg_unwinds, c.dropped_rate_limit_full),
+        (0, 0, 0)
+    );
+    // Another entry finds no room: refused whole, nothing of it queued or dropped.
+    let refused = h.d.counters().rejected_by_risk;
+    assert!(places(&h.entry_on(599, 1)).is_empty());
+    assert_eq!(h.d.counters().rejected_by_risk, refused + 1);
+    assert_eq!(h.d.counters().dropped_rate_limit_full, 0);
+    // The queue drains; the hedge goes out at the ticket's next look and completes the pair.
+    let mut resent = None;
+    for _ in 0..600 {
+        let out = h.advance(100);
+        if let Some(p) = places(&out).into_iter().find(|p| p.pair == 0) {
+            resent = Some(p);
+            break;
+        }
+    }
+    let p = resent.expect("leg B re-sent");
+    assert_eq!((p.instrument, p.side, p.qty), (1, Side::Sell, 200));
+    h.execution(p.order_id, id("b1"), 1, false, 200.0);
+    h.status(p.order_id, OrderStatusKind::Filled, 200.0);
+    let book = h.d.pair_books().next().unwrap();
+    assert_eq!((book.legs[0].qty, book.legs[1].qty), (100.0, -200.0));
+    let c = *h.d.counters();
+    assert_eq!(
+        (c.naked_legs, c.leg_unwinds, c.dropped_rate_limit_full),
+        (0, 0, 0)
+    );
+}
+
+// Audit 3 (defect): a cancel the full queue could not take was dropped while its order was
+// marked as asked to cancel, so nothing asked again: a close waiting for the pair's entry to
+// end waited for good (the entry kept working). The cancel is now asked again at the next look.
+#[test]
+fn a_cancel_the_full_queue_drops_is_asked_again() {
+    let mut h = queue_filled(600);
+    let out = h.close_on(0, 2);
+    assert!(cancels(&out).is_empty(), "no room: {out:?}");
+    let mut asked = false;
+    for _ in 0..600 {
+        if cancels(&h.advance(100)).contains(&101) {
+            asked = true;
+            break;
+        }
+    }
+    assert!(asked, "leg B's cancel goes out once the queue has room");
+    // Its entry over, the close goes (behind what the queue still holds).
+    let mut out = h.status(101, OrderStatusKind::Cancelled, 0.0);
+    for _ in 0..600 {
+        if places(&out).iter().any(|p| p.pair == 0) {
+            break;
+        }
+        out = h.advance(100);
+    }
+    let p: Vec<_> = places(&out).into_iter().filter(|p| p.pair == 0).collect();
+    assert_eq!(p.len(), 1, "{out:?}");
+    assert_eq!((p[0].instrument, p[0].side, p[0].qty), (0, Side::Sell, 100));
+}
