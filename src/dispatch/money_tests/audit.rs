@@ -6,6 +6,7 @@ use super::super::harness::{Harness, cancels, places};
 use super::super::*;
 use super::{a_filled, id, pending_cancel};
 use crate::types::EndKind;
+use crate::types::ExecId;
 use crate::wire::ids::codes;
 
 /// The reconciliation requests in `items`.
@@ -263,4 +264,47 @@ fn a_cancel_the_full_queue_drops_is_asked_again() {
     let p: Vec<_> = places(&out).into_iter().filter(|p| p.pair == 0).collect();
     assert_eq!(p.len(), 1, "{out:?}");
     assert_eq!((p[0].instrument, p[0].side, p[0].qty), (0, Side::Sell, 100));
+}
+
+// Audit 2 (safe): the split ring remembers how each execution of a shared order was split, for
+// its commission report, at `id % SPLITS`. A slot reused by a newer split never lends its
+// pieces to an older execution's report: the split's id must match the one the execution
+// kept (`shared.rs`, `book_split_commission` and `journal_split`); a report later than the
+// ring goes whole to its execution's carrier, as the module rules say. Either way the account
+// books it once and the baskets' books sum to it.
+#[test]
+fn a_commission_whose_split_the_ring_reused_goes_to_its_own_carrier() {
+    let mut h = Harness::baskets(
+        RiskParams::default(),
+        4,
+        vec![vec![0, 1, 2], vec![0, 1, 3], vec![0, 2, 3]],
+        None,
+    );
+    let commissions = |h: &Harness, slot: usize| {
+        let b = h.d.basket_books().nth(slot).unwrap();
+        b.legs()[b.leg_of(0).unwrap()].commissions
+    };
+    // Step 1: baskets 0 and 2 buy 100 and 51 as one order carried by basket 0.
+    let p = places(&h.step(1, &[(0, &[(0, 100)]), (2, &[(0, 51)])]));
+    assert_eq!((p.len(), p[0].pair, p[0].qty), (1, 0, 151));
+    let first = h.exec(p[0].order_id, 0, true, 151.0);
+    h.status(p[0].order_id, OrderStatusKind::Filled, 151.0);
+    // As if the ring went round: the next split lands in the first one's slot.
+    h.d.nets.next_split += shared::SPLITS as u32 - 1;
+    // Step 2: they sell 10 and 51, carried by basket 2 this time.
+    let p = places(&h.step(2, &[(0, &[(0, 90)]), (2, &[(0, 0)])]));
+    assert_eq!((p.len(), p[0].pair, p[0].qty), (1, 2, 61));
+    let second = h.exec(p[0].order_id, 0, false, 61.0);
+    h.status(p[0].order_id, OrderStatusKind::Filled, 61.0);
+    h.commission(second, 1.0);
+    let ring = |e: &ExecId| h.d.seen.get(e).map(|s| s.split as usize % shared::SPLITS);
+    assert_eq!(ring(&first), ring(&second), "one ring slot");
+    // The first execution's report comes after its slot was reused: its carrier, basket 0,
+    // takes it whole (never basket 2 by the second split's pieces).
+    h.commission(first, 3.0);
+    assert!((commissions(&h, 0) - (3.0 + 10.0 / 61.0)).abs() < 1e-12);
+    assert!((commissions(&h, 2) - 51.0 / 61.0).abs() < 1e-12);
+    assert_eq!(commissions(&h, 1), 0.0);
+    assert!((h.d.positions()[0].commissions - 4.0).abs() < 1e-12);
+    assert_eq!(h.d.commissions_pending(), 0);
 }
