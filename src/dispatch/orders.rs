@@ -544,8 +544,10 @@ impl Dispatcher {
                 }
             }
         }
-        // These may come without a status: the order is over (else its slot stays open).
-        let combo = self.combo_error(id, code);
+        // These may come without a status: the order is over (else its slot stays open). Only
+        // such an error can reject a combo (a warning, 399, ends nothing).
+        let ending = ORDER_ENDING_CODES.contains(&code) || code == NON_GUARANTEED_REQUIRED;
+        let combo = ending && self.combo_error(id, code);
         if ORDER_ENDING_CODES.contains(&code) || (combo && code == NON_GUARANTEED_REQUIRED) {
             for i in self.order_slots(id).into_iter().flatten() {
                 self.order_ended(i, OrderStatusKind::Inactive);

@@ -308,3 +308,28 @@ fn a_commission_whose_split_the_ring_reused_goes_to_its_own_carrier() {
     assert!((h.d.positions()[0].commissions - 4.0).abs() < 1e-12);
     assert_eq!(h.d.commissions_pending(), 0);
 }
+
+// Beyond the five (defect): every error naming a working combo marked it rejected, IB's 399
+// (an order warning, e.g. outside regular hours, which ends nothing) included. When the BAG
+// then ended legged, it skipped its confirming round: the missing leg was completed at market
+// at once, before a leg's execution still on its way (status first), which traded it twice.
+// Only an error that ends the order can reject it.
+#[test]
+fn a_warning_on_a_combo_is_no_reject() {
+    use super::super::combo_tests::{combo, started};
+    let mut h = started(combo(crate::config::ComboPrice::Mid));
+    let bag = places(&h.entry(1))[0].order_id;
+    h.error(bag, 399);
+    assert_eq!(h.d.counters().combo_rejects, 0, "a warning is no reject");
+    h.exec(bag, 1, false, 50.0);
+    let mut out = Vec::new();
+    for _ in 0..20 {
+        out.extend(h.advance(60));
+    }
+    assert_eq!(cancels(&out), [bag]);
+    let out = h.status(bag, OrderStatusKind::Cancelled, 0.0);
+    assert!(
+        places(&out).is_empty(),
+        "nothing before the confirming round: {out:?}"
+    );
+}
