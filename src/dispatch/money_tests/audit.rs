@@ -333,3 +333,39 @@ fn a_warning_on_a_combo_is_no_reject() {
         "nothing before the confirming round: {out:?}"
     );
 }
+
+// Audit 1, a combo: the 202 names the BAG and reaches both leg slots (`combo_route.rs`); with
+// no final status, the round ends both, and the legged BAG is completed after its own
+// confirming round, for what each leg lacks.
+#[test]
+fn a_202_alone_on_a_legged_combo_ends_both_legs_through_a_reconciliation() {
+    use super::super::combo_tests::{combo, started};
+    let mut h = started(combo(crate::config::ComboPrice::Mid));
+    let bag = places(&h.entry(1))[0].order_id;
+    h.exec(bag, 1, false, 50.0);
+    let mut out = Vec::new();
+    for _ in 0..20 {
+        out.extend(h.advance(60));
+    }
+    assert_eq!(cancels(&out), [bag]);
+    h.error(bag, codes::ORDER_CANCELLED);
+    let mut out = wait(&mut h, 3_000);
+    let mut rounds = 0;
+    while round_asked(&out) && rounds < 5 {
+        rounds += 1;
+        assert!(places(&out).is_empty(), "{out:?}");
+        out = reconcile(&mut h, [0.0, -50.0]);
+        out.extend(wait(&mut h, 1_100));
+    }
+    let mut p: Vec<(u16, Side, u32)> = places(&out)
+        .iter()
+        .map(|p| (p.instrument, p.side, p.qty))
+        .collect();
+    p.sort_by_key(|x| x.0);
+    assert_eq!(
+        p,
+        [(0, Side::Buy, 100), (1, Side::Sell, 150)],
+        "after {rounds} rounds"
+    );
+    assert_eq!(h.d.pair_target(0), Some([100.0, -200.0]));
+}
