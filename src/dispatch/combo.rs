@@ -195,6 +195,7 @@ impl Dispatcher {
                     reducing: t.unwind,
                     cancel_asked: false,
                     unlisted: false,
+                    cancel_reported_ns: 0,
                     order_id,
                     instrument,
                     pair: o.pair,

@@ -59,7 +59,7 @@ pub struct DispatchCounters {
     /// Fills restored from the journal of `--resume`.
     pub journal_fills: u64,
     pub unknown_order_fills: u64,
-    /// Fills whose instrument or quantity do not match the order sent.
+    /// Fills whose instrument or quantity do not match the order sent (or of no shares).
     pub inconsistent_fills: u64,
     pub commission_reports: u64,
     /// Commission reports for an execution whose commission was already booked (replays after

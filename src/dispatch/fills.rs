@@ -19,6 +19,12 @@ impl Dispatcher {
         signed: f64,
         price: f64,
     ) {
+        // An execution of no shares is no fill: nothing to book, count or await a commission
+        // for (its average cost would be 0 / 0).
+        if signed == 0.0 || signed.is_nan() {
+            self.counters.inconsistent_fills += 1;
+            return;
+        }
         let (mut pair, mut signal_t_ns, mut instrument) = (u16::MAX, 0, instrument);
         let slot = self.slot_index(order_id);
         if let Some(s) = slot.and_then(|i| self.slots[i]) {

@@ -19,6 +19,10 @@ const POSITION_RECHECK_NS: u64 = 1_000_000_000;
 /// ... and taken as it is after this many looks that each found a change.
 const MAX_POSITION_RECHECKS: u8 = 5;
 
+/// How long a final status may take to follow IB's 202 (order cancelled) before the gateway
+/// is asked about the order (TWS sometimes sends the 202 alone).
+const CANCEL_STATUS_GRACE_NS: u64 = 2_000_000_000;
+
 /// Reconciliation answers asked for and not yet ended, per kind (executions, open orders,
 /// positions). A round started while an older one is still answering (1102 during a
 /// reconciliation) completes only when every answer asked for has ended: the latest round's
@@ -107,6 +111,7 @@ impl Dispatcher {
                 reducing: o.ticket == 0,
                 cancel_asked: false,
                 unlisted: false,
+                cancel_reported_ns: 0,
                 status,
                 epoch: 0,
                 live_at: 0,
@@ -454,6 +459,38 @@ impl Dispatcher {
         }
         self.end_scan(scan);
         settled
+    }
+
+    /// Orders IB reported cancelled (202) with no final status within the grace: a round asks
+    /// the gateway, and each ends as an order it no longer lists does ([`end_lost_orders`]),
+    /// sized by its executions. Ended on the 202 alone, its leg would be re-sent before an
+    /// execution still on its way, and traded twice.
+    ///
+    /// [`end_lost_orders`]: Self::end_lost_orders
+    pub(super) fn ask_about_cancelled(&mut self) {
+        let now = self.now;
+        let due = |s: &OrderSlot| {
+            s.cancel_reported_ns != 0
+                && !s.status.is_terminal()
+                && now.saturating_sub(s.cancel_reported_ns) > CANCEL_STATUS_GRACE_NS
+        };
+        let waiting = self
+            .live
+            .iter()
+            .any(|&i| self.slots[i as usize].is_some_and(|s| due(&s)));
+        if !waiting || !self.outstanding.all_in() {
+            return;
+        }
+        for k in 0..self.live.len() {
+            if let Some(s) = self.slots[self.live[k] as usize]
+                .as_mut()
+                .filter(|s| due(s))
+            {
+                s.cancel_reported_ns = 0;
+            }
+        }
+        tracing::warn!("orders cancelled (202) with no final status: asking the gateway");
+        self.start_reconcile(false, false);
     }
 
     /// The second look at positions that differed is due: another round is asked for.

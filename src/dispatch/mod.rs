@@ -65,7 +65,8 @@ const TICKETS: usize = 1024;
 const OPEN_TICKETS: usize = 1024;
 /// Orders and cancels delayed by the rate limiter (or a session being down) at once.
 const PENDING: usize = 1024;
-/// Control requests (reconciliation, subscriptions) waiting for the rate limiter at once.
+/// Control requests waiting for the rate limiter at once, besides one subscription per
+/// instrument (each queued once): the reconciliation rounds' always find room.
 const CONTROLS: usize = 512;
 /// How often the staleness watchdog and the leg timeouts look.
 const WATCHDOG_NS: u64 = 50_000_000;
@@ -94,6 +95,8 @@ struct OrderSlot {
     cancel_asked: bool,
     /// A reconciliation found it neither listed nor filled: one more look before it ends.
     unlisted: bool,
+    /// When IB's 202 said it was cancelled while no final status had come (0: no such 202).
+    cancel_reported_ns: u64,
     status: OrderStatusKind,
     /// Reconciliation round in which the gateway last reported it working.
     epoch: u32,
@@ -101,15 +104,6 @@ struct OrderSlot {
     live_at: u32,
     /// The combo this order is a leg of (`combo.rs`).
     combo: Option<combo::ComboSlot>,
-}
-
-impl OrderSlot {
-    /// The one definition of what an order has filled, used for its ticket's leg, re-send
-    /// sizes and what its end gives back to the target: the larger of what its statuses and
-    /// its executions report, since either may arrive first.
-    fn filled(&self) -> f64 {
-        self.status_filled.max(self.exec_filled)
-    }
 }
 
 /// Something waiting for the limiter: an order, or a cancel (`cancel_id != 0`).
@@ -231,7 +225,8 @@ pub struct Dispatcher {
     fills: FixedLog<FillRecord>,
     unattributed_commissions: f64,
     pending: arrayvec::ArrayVec<PendingOrder, PENDING>,
-    controls: arrayvec::ArrayVec<Control, CONTROLS>,
+    /// Sized at start-up ([`CONTROLS`] and the instruments); it never grows.
+    controls: std::collections::VecDeque<Control>,
     /// Pair tickets by id modulo [`TICKETS`], and the ids still working.
     tickets: Box<[Option<Ticket>]>,
     open_tickets: arrayvec::ArrayVec<u32, OPEN_TICKETS>,
@@ -247,6 +242,8 @@ pub struct Dispatcher {
     closes_due: bool,
     /// Executions counted whose commission report has not come yet.
     commissions_awaited: u64,
+    /// A cancel was dropped by the full queue since the last look (`orders.rs`).
+    cancels_dropped: bool,
     link: Link,
     /// (start-up, subscribe) of a reconciliation a link loss interrupted: owed by the next one.
     unfinished_round: (bool, bool),
@@ -340,7 +337,7 @@ impl Dispatcher {
             fills: FixedLog::preallocated(s.fills_capacity),
             unattributed_commissions: 0.0,
             pending: arrayvec::ArrayVec::new(),
-            controls: arrayvec::ArrayVec::new(),
+            controls: std::collections::VecDeque::with_capacity(n + CONTROLS),
             tickets: vec![None; TICKETS].into_boxed_slice(),
             open_tickets: arrayvec::ArrayVec::new(),
             next_ticket: 1,
@@ -348,6 +345,7 @@ impl Dispatcher {
             scan: Vec::with_capacity(s.risk.max_orders),
             closes_due: false,
             commissions_awaited: 0,
+            cancels_dropped: false,
             link: Link::Up,
             unfinished_round: (false, false),
             epoch: 0,

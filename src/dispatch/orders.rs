@@ -22,6 +22,13 @@ const ORDER_ENDING_CODES: [i32; 6] = [
 const NON_GUARANTEED_REQUIRED: i32 = 10043;
 
 impl OrderSlot {
+    /// The one definition of what an order has filled, used for its ticket's leg, re-send
+    /// sizes and what its end gives back to the target: the larger of what its statuses and
+    /// its executions report, since either may arrive first.
+    pub(super) fn filled(&self) -> f64 {
+        self.status_filled.max(self.exec_filled)
+    }
+
     /// Executions its statuses reported filled are still on their way (a status may come
     /// first): a flatten sized now would trade them twice.
     pub(super) fn executions_due(&self) -> bool {
@@ -124,7 +131,9 @@ impl Dispatcher {
             self.counters.delayed_by_rate_limit += 1;
             if self.pending.try_push(order).is_err() {
                 self.counters.dropped_rate_limit_full += 1;
-                if order.cancel_id == 0 {
+                if order.cancel_id != 0 {
+                    self.cancel_not_queued(order.cancel_id);
+                } else {
                     self.adjust_target(
                         order.pair,
                         order.instrument,
@@ -140,9 +149,69 @@ impl Dispatcher {
         }
     }
 
+    pub(super) fn queue_cancel(&mut self, order_id: i32) {
+        // A combo leg is cancelled by its BAG's id: one cancel for both legs.
+        let wire = self.wire_id(order_id);
+        if wire != order_id
+            && let Some(bag) = self.slot_index(wire).and_then(|i| self.slots[i].as_mut())
+        {
+            if bag.cancel_asked {
+                return;
+            }
+            bag.cancel_asked = true;
+        }
+        let order_id = wire;
+        if self.pending.iter().any(|o| o.cancel_id == order_id) {
+            return;
+        }
+        self.submit(PendingOrder {
+            instrument: 0,
+            pair: u16::MAX,
+            side: Side::Buy,
+            qty: 0,
+            seq: 0,
+            ticket: 0,
+            leg: 0,
+            t_recv_ns: self.now,
+            t_event_ns: 0,
+            cancel_id: order_id,
+            combo_b: 0,
+        });
+    }
+
+    /// A cancel the full queue could not take: its order no longer counts as asked to cancel,
+    /// so whoever wanted it asks again at its next look (a close waiting for the pair's entries,
+    /// a re-price, a leg timeout; the kill's and the wind-down's in `cold_checks`).
+    fn cancel_not_queued(&mut self, order_id: i32) {
+        tracing::error!(
+            order_id,
+            "queue behind the rate limiter full: cancel dropped, to be asked again"
+        );
+        for i in self.order_slots(order_id).into_iter().flatten() {
+            if let Some(s) = self.slots[i].as_mut() {
+                s.cancel_asked = false;
+            }
+        }
+        self.cancels_dropped = true;
+    }
+
+    /// The queue behind the rate limiter cannot take `n` more orders now. An entry is then
+    /// refused whole, and a ticket's re-send waits for room (its timeout looks again): dropped,
+    /// it would leave a leg alone, and a ticket re-sending into the full queue would spend every
+    /// retry at once and declare the leg naked.
+    pub(super) fn queue_lacks_room(&self, n: usize) -> bool {
+        self.pending.remaining_capacity() < n
+    }
+
     /// Queues a control request behind the limiter (it goes before any order waiting).
     pub(super) fn submit_control(&mut self, c: Control) {
-        if self.controls.try_push(c).is_err() {
+        // A subscription already waiting is not asked again (room for one per instrument).
+        if matches!(c, Control::Subscribe(_)) && self.controls.contains(&c) {
+            return;
+        }
+        if self.controls.len() < self.controls.capacity() {
+            self.controls.push_back(c);
+        } else {
             self.counters.dropped_control_full += 1;
             tracing::error!(request = ?c, "control queue full: request dropped");
         }
@@ -155,11 +224,11 @@ impl Dispatcher {
             return false;
         }
         let mut sent = false;
-        while let Some(&c) = self.controls.first() {
+        while let Some(&c) = self.controls.front() {
             if !self.limiter.try_take(self.now) {
                 return sent;
             }
-            self.controls.remove(0);
+            self.controls.pop_front();
             self.outbox.push(Outbound::Control(c));
             sent = true;
         }
@@ -248,6 +317,7 @@ impl Dispatcher {
                 reducing,
                 cancel_asked: false,
                 unlisted: false,
+                cancel_reported_ns: 0,
                 order_id,
                 instrument: o.instrument,
                 pair: o.pair,
@@ -464,8 +534,20 @@ impl Dispatcher {
         } else {
             self.counters.order_errors += 1;
         }
-        // These may come without a status: the order is over (else its slot stays open).
-        let combo = self.combo_error(id, code);
+        // A cancel IB reported: the order ends by its final status, or, when none follows,
+        // by a reconciliation (`link.rs`, `ask_about_cancelled`).
+        if code == codes::ORDER_CANCELLED {
+            let now = self.now.max(1);
+            for i in self.order_slots(id).into_iter().flatten() {
+                if let Some(s) = self.slots[i].as_mut().filter(|s| s.cancel_reported_ns == 0) {
+                    s.cancel_reported_ns = now;
+                }
+            }
+        }
+        // These may come without a status: the order is over (else its slot stays open). Only
+        // such an error can reject a combo (a warning, 399, ends nothing).
+        let ending = ORDER_ENDING_CODES.contains(&code) || code == NON_GUARANTEED_REQUIRED;
+        let combo = ending && self.combo_error(id, code);
         if ORDER_ENDING_CODES.contains(&code) || (combo && code == NON_GUARANTEED_REQUIRED) {
             for i in self.order_slots(id).into_iter().flatten() {
                 self.order_ended(i, OrderStatusKind::Inactive);

@@ -101,7 +101,10 @@ impl Dispatcher {
     /// Every leg or none: a risk check failing on one leg must not leave the others alone.
     /// Opens the entry's ticket when the checks pass.
     fn open_checked(&mut self, pair: u16, seq: u64, orders: &[PendingOrder]) -> bool {
-        if !self.risk_allows(orders) || self.open_tickets.is_full() {
+        if !self.risk_allows(orders)
+            || self.open_tickets.is_full()
+            || self.queue_lacks_room(orders.len())
+        {
             self.counters.rejected_by_risk += 1;
             return false;
         }
@@ -463,36 +466,6 @@ impl Dispatcher {
         ready
     }
 
-    pub(super) fn queue_cancel(&mut self, order_id: i32) {
-        // A combo leg is cancelled by its BAG's id: one cancel for both legs.
-        let wire = self.wire_id(order_id);
-        if wire != order_id
-            && let Some(bag) = self.slot_index(wire).and_then(|i| self.slots[i].as_mut())
-        {
-            if bag.cancel_asked {
-                return;
-            }
-            bag.cancel_asked = true;
-        }
-        let order_id = wire;
-        if self.pending.iter().any(|o| o.cancel_id == order_id) {
-            return;
-        }
-        self.submit(PendingOrder {
-            instrument: 0,
-            pair: u16::MAX,
-            side: Side::Buy,
-            qty: 0,
-            seq: 0,
-            ticket: 0,
-            leg: 0,
-            t_recv_ns: self.now,
-            t_event_ns: 0,
-            cancel_id: order_id,
-            combo_b: 0,
-        });
-    }
-
     /// Market orders closing every position: each pair's legs (so pair books go flat), then
     /// whatever the instrument positions hold beyond the pairs. Attempted a bounded number of
     /// times.
@@ -552,7 +525,14 @@ impl Dispatcher {
         if self.link != Link::Up {
             return;
         }
+        // The kill's (or the wind-down's) cancels that the full queue dropped, asked again.
+        if std::mem::take(&mut self.cancels_dropped)
+            && (self.counters.kill_switch > 0 || self.stopping)
+        {
+            self.stop_entries(None);
+        }
         self.maybe_flatten();
+        self.ask_about_cancelled();
         if !self.open_tickets.is_empty() {
             self.check_timeouts();
             self.check_resting();

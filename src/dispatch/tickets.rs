@@ -352,7 +352,7 @@ impl Dispatcher {
             .filter(|&k| !complete(&t.legs[k]))
             .filter_map(|k| self.leg_missing(&t, k).map(|qty| (k, qty)))
             .collect();
-        if missing.is_empty() {
+        if missing.is_empty() || self.queue_lacks_room(missing.len()) {
             return;
         }
         self.counters.legged += 1;

@@ -39,6 +39,10 @@ impl Position {
     /// Returns the PnL this fill realized, or `None` when it closed nothing (it opened or added
     /// to the position): IB reports those two cases differently.
     pub fn apply(&mut self, signed: f64, price: f64) -> Option<f64> {
+        // A fill of no shares changes nothing (on a flat position its average would be 0 / 0).
+        if signed == 0.0 {
+            return None;
+        }
         if self.qty == 0.0 || self.qty.signum() == signed.signum() {
             let new_qty = self.qty + signed;
             self.avg_cost = (self.avg_cost * self.qty.abs() + price * signed.abs()) / new_qty.abs();
@@ -75,5 +79,16 @@ mod tests {
         assert_eq!(p.apply(100.0, 101.0), Some(100.0));
         assert_eq!((p.qty, p.avg_cost), (0.0, 0.0));
         assert_eq!(p.commissions, 0.0);
+    }
+
+    #[test]
+    fn a_fill_of_no_shares_changes_nothing() {
+        let mut p = Position::default();
+        assert_eq!(p.apply(0.0, 100.0), None);
+        assert_eq!(p.apply(-0.0, 100.0), None);
+        assert_eq!(p, Position::default());
+        p.apply(-50.0, 10.0);
+        assert_eq!(p.apply(0.0, 12.0), None);
+        assert_eq!((p.qty, p.avg_cost, p.realized), (-50.0, 10.0, 0.0));
     }
 }
