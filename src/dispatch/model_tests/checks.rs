@@ -180,10 +180,11 @@ impl Model {
         if self.gw.orders.values().any(|o| o.state != GwState::Done) {
             return Err("the gateway still has working orders".into());
         }
-        // Hedging can be impossible only when the gateway refused orders (or the tables ran
-        // out of room).
+        // Hedging can be impossible only when the gateway refused orders (or the order table
+        // ran out of room). A full queue behind the rate limiter is no excuse: an entry it has
+        // no room for is refused whole, and a hedge or an unwind waits for room.
         let impossible =
-            self.gw.hostile || c.orders_refused_table_full > 0 || c.dropped_rate_limit_full > 0;
+            self.gw.hostile || c.orders_refused_table_full > 0;
         if impossible {
             return Ok(());
         }
