@@ -167,8 +167,7 @@ impl Model {
                 .reached
                 .get(&slot)
                 .is_some_and(|r| r.contains(&qty));
-            let impossible =
-                self.gw.hostile || self.d.counters().orders_refused_table_full > 0;
+            let impossible = self.gw.hostile || self.d.counters().orders_refused_table_full > 0;
             if !book.is_flat() && !known && !impossible {
                 return Err(format!("basket {b} ends holding part of a trade: {qty:?}"));
             }

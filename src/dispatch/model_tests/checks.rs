@@ -183,8 +183,7 @@ impl Model {
         // Hedging can be impossible only when the gateway refused orders (or the order table
         // ran out of room). A full queue behind the rate limiter is no excuse: an entry it has
         // no room for is refused whole, and a hedge or an unwind waits for room.
-        let impossible =
-            self.gw.hostile || c.orders_refused_table_full > 0;
+        let impossible = self.gw.hostile || c.orders_refused_table_full > 0;
         if impossible {
             return Ok(());
         }
