@@ -231,12 +231,23 @@ impl ExecTable {
     }
 
     fn hash(id: &ExecId) -> usize {
-        // FNV-1a: short keys, no allocation, good enough spread for sequential ids.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in id.as_bytes() {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        // Eight bytes at a time (an execution id is 20 to 30 characters; a byte-at-a-time hash
+        // is a chain of 30 multiplies on every execution and commission), then murmur3's
+        // finalizer, so the low bits (the slot) and the high bits (the tag) both depend on
+        // every byte.
+        let bytes = id.as_bytes();
+        let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ bytes.len() as u64;
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let w = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+            h = (h ^ w).wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(31);
         }
+        let mut last = [0u8; 8];
+        last[..words.remainder().len()].copy_from_slice(words.remainder());
+        h = (h ^ u64::from_le_bytes(last)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^= h >> 33;
         h as usize
     }
 
@@ -247,8 +258,12 @@ impl ExecTable {
 
     /// The slot holding `id`, or the empty slot (tag 0) where it would go.
     fn probe(&self, id: &ExecId) -> usize {
+        self.probe_hashed(id, Self::hash(id))
+    }
+
+    /// [`probe`](Self::probe) with `id`'s hash already computed.
+    fn probe_hashed(&self, id: &ExecId, hash: usize) -> usize {
         let mask = self.hashes.len() - 1;
-        let hash = Self::hash(id);
         let tag = Self::tag(hash);
         let mut i = hash & mask;
         loop {
@@ -272,12 +287,13 @@ impl ExecTable {
             self.overflow += 1;
             return true;
         }
-        let i = self.probe(&id);
+        let hash = Self::hash(&id);
+        let i = self.probe_hashed(&id, hash);
         if self.hashes[i] != 0 {
             return false;
         }
         self.keys[i] = id;
-        self.hashes[i] = Self::tag(Self::hash(&id));
+        self.hashes[i] = Self::tag(hash);
         self.values[i] = value;
         self.len += 1;
         true
@@ -309,5 +325,50 @@ impl ExecTable {
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ExecId, ExecTable, SeenExec};
+
+    /// Sequential execution ids, as the paper gateway writes them, spread over the table: the
+    /// ids that share a slot's neighbourhood are few, so a look-up reads a slot or two.
+    #[test]
+    fn sequential_execution_ids_spread_over_the_table() {
+        let n = 100_000u32;
+        let mut t = ExecTable::with_capacity(n as usize);
+        let ids: Vec<ExecId> = (0..n)
+            .map(|k| {
+                let text = crate::exchange::exec_id_text(0xbac7 + k / 50_000, k, (k % 2 + 1) as u8);
+                ExecId::from(&text).unwrap()
+            })
+            .collect();
+        for (k, id) in ids.iter().enumerate() {
+            assert!(t.insert(*id, SeenExec::executed(0, 0, k as u32)), "{id}");
+        }
+        assert_eq!(t.len(), n as usize);
+        let mask = t.hashes.len() - 1;
+        let distance = |id: &ExecId| {
+            let home = ExecTable::hash(id) & mask;
+            (t.probe(id) + t.hashes.len() - home) & mask
+        };
+        let total: usize = ids.iter().map(distance).sum();
+        let longest = ids.iter().map(distance).max().unwrap_or(0);
+        // Uniform hashing at this load (100,000 in 262,144 slots, 38 %) gives a mean distance of
+        // about 0.3; a hash that ignored part of the id would pile sequential ids up.
+        assert!(
+            total as f64 / f64::from(n) < 1.0,
+            "mean {}",
+            total as f64 / f64::from(n)
+        );
+        assert!(longest < 64, "longest {longest}");
+        for (k, id) in ids.iter().enumerate() {
+            assert!(t.get(id).is_some(), "{k}");
+            assert!(
+                !t.insert(*id, SeenExec::executed(0, 0, 0)),
+                "a second insert is refused"
+            );
+        }
     }
 }
