@@ -182,28 +182,20 @@ fn a_replay_of_other_rows_is_noticed_and_its_set_reported_lost() {
 
 #[test]
 fn only_signals_that_can_be_replayed_are_recorded() {
-    let mut p = base();
-    p.strategy.filters.breaks = hft::config::BreakTest::Cusum;
-    assert!(
-        !Setup::of(p, "<test>")
+    let taped = |edit: fn(&mut EngineParams)| {
+        let mut p = base();
+        edit(&mut p);
+        Setup::of(p, "<test>")
             .unwrap()
             .sweep_backtest()
             .record_signal()
-    );
-    let mut p = base();
-    p.strategy.kind = hft::config::StrategyKind::Kalman;
-    assert!(
-        !Setup::of(p, "<test>")
-            .unwrap()
-            .sweep_backtest()
-            .record_signal()
-    );
-    let mut p = base();
-    p.backtest.feed_latency_us = 200.0;
-    assert!(
-        !Setup::of(p, "<test>")
-            .unwrap()
-            .sweep_backtest()
-            .record_signal()
-    );
+    };
+    assert!(taped(|_| {}));
+    assert!(!taped(
+        |p| p.strategy.filters.breaks = hft::config::BreakTest::Cusum
+    ));
+    assert!(!taped(
+        |p| p.strategy.kind = hft::config::StrategyKind::Kalman
+    ));
+    assert!(!taped(|p| p.backtest.feed_latency_us = 200.0));
 }
