@@ -124,15 +124,22 @@ fn every_member_replaying_the_signal_gets_exactly_its_own_backtest() {
 fn a_sweep_of_families_gives_each_set_its_own_row_for_any_thread_count() {
     let quotes = pair_quotes(2 * 3600);
     let mut params = members();
-    // A second family (the regime filter changes the signal), and a set of its own (a
-    // latency profile is never shared).
+    // A second family (the regime filter changes the signal), and two sets with a feed
+    // latency: alike but for the rules, yet never taped (their backtest refuses to record), so
+    // each computes its own signal.
     for p in members().into_iter().take(4) {
         let mut p = p;
         p.strategy.zscore.max_hurst = 0.65;
         p.strategy.zscore.hurst_window_secs = 300.0;
         params.push(p);
     }
+    for p in members().into_iter().take(2) {
+        let mut p = p;
+        p.backtest.feed_latency_us = 150.0;
+        params.push(p);
+    }
     assert_ne!(signal_key(&params[0]), signal_key(&params[8]));
+    assert_eq!(signal_key(&params[12]), signal_key(&params[13]));
     let setups: Vec<Setup> = params
         .iter()
         .map(|p| Setup::of(p.clone(), "<test>").unwrap())
@@ -145,7 +152,8 @@ fn a_sweep_of_families_gives_each_set_its_own_row_for_any_thread_count() {
             SweepRow::of_summary(&bt.finish_summary())
         })
         .collect();
-    assert!(expected[8..].iter().any(|r| r.trades > 0));
+    assert!(expected[8..12].iter().any(|r| r.trades > 0));
+    assert!(expected[12..].iter().all(|r| r.trades > 0));
     assert_ne!(
         expected[0], expected[8],
         "the regime filter changed something"

@@ -474,23 +474,23 @@ impl Dispatcher {
                 && !s.status.is_terminal()
                 && now.saturating_sub(s.cancel_reported_ns) > CANCEL_STATUS_GRACE_NS
         };
-        let waiting = self
-            .live
-            .iter()
-            .any(|&i| self.slots[i as usize].is_some_and(|s| due(&s)));
-        if !waiting || !self.outstanding.all_in() {
+        if !self.outstanding.all_in() {
             return;
         }
+        let mut asked = false;
         for k in 0..self.live.len() {
             if let Some(s) = self.slots[self.live[k] as usize]
                 .as_mut()
                 .filter(|s| due(s))
             {
                 s.cancel_reported_ns = 0;
+                asked = true;
             }
         }
-        tracing::warn!("orders cancelled (202) with no final status: asking the gateway");
-        self.start_reconcile(false, false);
+        if asked {
+            tracing::warn!("orders cancelled (202) with no final status: asking the gateway");
+            self.start_reconcile(false, false);
+        }
     }
 
     /// The second look at positions that differed is due: another round is asked for.

@@ -125,16 +125,6 @@ impl SignalTape {
         self.at = 0;
         self.replaying = false;
     }
-
-    /// Steps on the tape.
-    pub fn len(&self) -> usize {
-        self.steps.len()
-    }
-
-    /// No step on the tape.
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
 }
 
 impl super::PairStrategy {

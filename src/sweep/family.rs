@@ -6,13 +6,14 @@
 //! max_hold_secs and min_edge_ratio, `strategy.base_qty` and `sizing`, `[costs]`,
 //! `[execution]`, `[risk]`, each pair's `execution` and `leader`, and the tables' sizes
 //! (`engine.fills_capacity`, `engine.series_capacity`). Any other difference puts two sets
-//! in different families; so does anything [`Backtest::record_signal`] refuses, and such a
-//! set computes its own signal.
+//! in different families. A family whose backtests cannot share a signal (another model,
+//! baskets, pair filters, latencies: [`Backtest::record_signal`] refuses) runs each member on
+//! its own signal.
 //!
 //! [`Backtest::record_signal`]: crate::backtest::Backtest::record_signal
 
 use super::Setup;
-use crate::config::{EngineParams, StrategyKind};
+use crate::config::EngineParams;
 
 /// `params` with every rule set to one value: sets with equal keys share a signal.
 ///
@@ -53,21 +54,17 @@ pub fn signal_key(params: &EngineParams) -> EngineParams {
     key
 }
 
-/// Whether a set can be in a family at all: a z-score strategy with no latency profile and no
-/// value tilt (the backtest checks the rest when it is asked to record).
-fn may_share(setup: &Setup) -> bool {
-    setup.params.strategy.kind == StrategyKind::Zscore
-        && setup.latency_profile.is_none()
-        && setup.value_tilts.iter().all(Option::is_none)
-}
-
-/// `sets` (indexes into `setups`) grouped into families, each in `sets` order; a set that
-/// cannot share is a family of its own. Deterministic: the first set of each family leads it.
+/// `sets` (indexes into `setups`) grouped into families by [`signal_key`], each in `sets`
+/// order. Deterministic: the first set of each family leads it. Whether a family can share at
+/// all is its leader's backtest's to say ([`Backtest::record_signal`]): when it cannot, each
+/// member computes its own signal.
+///
+/// [`Backtest::record_signal`]: crate::backtest::Backtest::record_signal
 pub(super) fn families(setups: &[Setup], sets: &[usize]) -> Vec<Vec<usize>> {
-    let mut out: Vec<(Option<EngineParams>, Vec<usize>)> = Vec::new();
+    let mut out: Vec<(EngineParams, Vec<usize>)> = Vec::new();
     for &i in sets {
-        let key = may_share(&setups[i]).then(|| signal_key(&setups[i].params));
-        match out.iter_mut().find(|(k, _)| k.is_some() && *k == key) {
+        let key = signal_key(&setups[i].params);
+        match out.iter_mut().find(|(k, _)| *k == key) {
             Some((_, members)) => members.push(i),
             None => out.push((key, vec![i])),
         }
